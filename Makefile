@@ -1,0 +1,120 @@
+# sockward - policy-enforcing gateway for the Docker Engine API.
+# Plain make + pkg-config. Sources are discovered by directory so that a new
+# file needs no Makefile edit: daemon/*.c, policy/*.c, tests/unit/*.c.
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DOCDIR     ?= $(PREFIX)/share/doc/sockward
+
+VERSION    := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+CC         ?= cc
+PKGS       := libevent libevent_openssl jansson openssl
+LLHTTP_SRC ?= /usr/share/llhttp
+LLHTTP_INC ?= /usr/share/include/llhttp
+
+WARN       := -Wall -Wextra -Werror
+CFLAGS     ?= -O2 -g
+ALL_CFLAGS  = -std=c11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -DSOCKWARD_VERSION='"$(VERSION)"' \
+              -I. -I$(LLHTTP_INC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS        = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+DAEMON_SRC := $(sort $(wildcard daemon/*.c))
+POLICY_SRC := $(sort $(wildcard policy/*.c))
+LLHTTP_C   := $(LLHTTP_SRC)/api.c $(LLHTTP_SRC)/http.c $(LLHTTP_SRC)/llhttp.c
+UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
+# Everything but main() is linked into the unit test binary as well.
+CORE_SRC   := $(filter-out daemon/main.c,$(DAEMON_SRC)) $(POLICY_SRC)
+
+B          := build
+obj         = $(patsubst %.c,$(B)/$(1)/%.o,$(2))
+LLHTTP_OBJ  = $(B)/$(1)/llhttp/api.o $(B)/$(1)/llhttp/http.o $(B)/$(1)/llhttp/llhttp.o
+
+.PHONY: all deps check unit integration asan-check install clean run engine engine-stop bench lint
+all: sockward
+
+# ---- normal build ---------------------------------------------------------
+$(B)/rel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/rel/llhttp/%.o: $(LLHTTP_SRC)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(CFLAGS) -I$(LLHTTP_INC) -c $< -o $@
+
+sockward: $(call obj,rel,$(DAEMON_SRC) $(POLICY_SRC)) $(call LLHTTP_OBJ,rel)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+tests/unit/run-unit: $(call obj,rel,$(CORE_SRC) $(UNIT_SRC)) $(call LLHTTP_OBJ,rel)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs check)
+
+# ---- sanitizer build (ASan + UBSan) ----------------------------------------
+$(B)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+$(B)/san/llhttp/%.o: $(LLHTTP_SRC)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(SAN_FLAGS) -I$(LLHTTP_INC) -c $< -o $@
+
+sockward-asan: $(call obj,san,$(DAEMON_SRC) $(POLICY_SRC)) $(call LLHTTP_OBJ,san)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LIBS)
+
+tests/unit/run-unit-asan: $(call obj,san,$(CORE_SRC) $(UNIT_SRC)) $(call LLHTTP_OBJ,san)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs check)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- dependencies ------------------------------------------------------------
+deps:
+	@tests/engine/install-deps.sh
+
+# ---- tests -------------------------------------------------------------------
+# check = deps + build + unit tests + integration tests against a private engine,
+# then the same unit and integration suites again under ASan/UBSan.
+check: deps
+	$(MAKE) all tests/unit/run-unit sockward-asan tests/unit/run-unit-asan
+	$(MAKE) unit
+	$(MAKE) integration
+	$(MAKE) asan-check
+
+unit: tests/unit/run-unit
+	cd tests && ./unit/run-unit
+
+integration: sockward
+	tests/integration/run.sh ./sockward
+
+asan-check: sockward-asan tests/unit/run-unit-asan
+	cd tests && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./unit/run-unit-asan
+	SOCKWARD_SANITIZED=1 tests/integration/run.sh ./sockward-asan
+
+engine:
+	tests/engine/engine.sh start
+
+engine-stop:
+	tests/engine/engine.sh stop
+
+bench: sockward
+	tests/bench/run.sh ./sockward
+
+# ---- run (development) -----------------------------------------------------
+run: deps sockward
+	@tests/engine/dev-run.sh
+
+# ---- install -----------------------------------------------------------------
+install: sockward
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	           $(DESTDIR)$(SYSCONFDIR)/sockward $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 sockward $(DESTDIR)$(SBINDIR)/sockward
+	install -m 0644 man/sockward.8 $(DESTDIR)$(MANDIR)/man8/sockward.8
+	install -m 0644 man/sockward.json.5 $(DESTDIR)$(MANDIR)/man5/sockward.json.5
+	install -m 0644 conf/*.json $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 systemd/sockward.service $(DESTDIR)$(UNITDIR)/sockward.service
+	if [ -f systemd/sockward.socket ]; then install -m 0644 systemd/sockward.socket $(DESTDIR)$(UNITDIR)/; fi
+	if [ ! -e $(DESTDIR)$(SYSCONFDIR)/sockward/sockward.json ]; then \
+	    install -m 0640 conf/sockward.json $(DESTDIR)$(SYSCONFDIR)/sockward/sockward.json; fi
+
+clean:
+	rm -rf $(B) sockward sockward-asan tests/unit/run-unit tests/unit/run-unit-asan

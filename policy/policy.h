@@ -1,0 +1,97 @@
+/* policy.h - the one hand-off point between the daemon and the policy engine.
+ *
+ * policy/ is pure: a decoded request and an identity go in, a decision comes
+ * out.  It never does I/O.  When a rule needs facts only the engine knows
+ * (an image's configured user, another container's settings) the decision is
+ * POL_NEED_LOOKUP: the policy appends what it needs to req->lookups, the
+ * daemon fetches them from the engine and calls policy_decide() again with
+ * the results filled in.  policy_decide() must be deterministic, so the
+ * second call reaches the same point and goes further.
+ *
+ * Flow in the daemon, per request:
+ *   1. headers complete -> policy_wants_body(); if so, the de-chunked body is
+ *      buffered (up to limits.max_body_bytes, 413 above, never forwarded).
+ *   2. policy_decide() -> allow: forward (dec->body replaces the body when
+ *      set, sent with Content-Length); deny/bad request: answer dec->status
+ *      with {"message": dec->message} and forward nothing.
+ */
+#ifndef SOCKWARD_POLICY_H
+#define SOCKWARD_POLICY_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "policy/identity.h"
+
+struct policy;   /* immutable once loaded; shared by all requests */
+
+struct pol_header {
+	const char *name;  size_t name_len;
+	const char *value; size_t value_len;
+};
+
+enum pol_lookup_kind {
+	POL_LOOKUP_IMAGE,      /* GET /images/{name}/json */
+	POL_LOOKUP_CONTAINER,  /* GET /containers/{name}/json */
+};
+
+#define POL_MAX_LOOKUPS 8
+
+struct pol_lookup {
+	enum pol_lookup_kind kind;
+	char name[512];   /* image reference or container id/name, unescaped */
+	int done;         /* daemon sets 1 once status/json are filled in */
+	int status;       /* engine's HTTP status; 0 = engine unreachable */
+	json_t *json;     /* parsed body when status == 200 (owned by caller) */
+};
+
+struct pol_request {
+	const char *method;                 /* NUL-terminated, e.g. "POST" */
+	const char *target;                 /* raw request-target as received */
+	const struct pol_header *headers;
+	size_t nheaders;
+	int has_body;                       /* Content-Length > 0 or chunked */
+	const char *body;                   /* complete de-chunked body, or NULL */
+	size_t body_len;
+	const struct sw_identity *identity;
+	struct pol_lookup *lookups;         /* caller-owned, POL_MAX_LOOKUPS slots */
+	size_t nlookups;
+};
+
+enum pol_verdict {
+	POL_ALLOW,          /* forward (enforce mode with no violation, warn, audit) */
+	POL_DENY,           /* answer status/message, forward nothing */
+	POL_NEED_LOOKUP,    /* fetch req->lookups[i] with done == 0, then ask again */
+};
+
+struct pol_decision {
+	enum pol_verdict verdict;
+	int status;          /* for POL_DENY: 400, 403, 404, 413, ... */
+	char *message;       /* for POL_DENY: text of {"message": ...} */
+	char *body;          /* when non-NULL: forward this body instead */
+	size_t body_len;
+	const char *endpoint;   /* stable endpoint id, e.g. "container.create" */
+	const char *profile;    /* profile that decided */
+	const char *mode;       /* "enforce", "warn", "audit" */
+	char *rules;            /* comma-separated rule ids that fired, or NULL */
+	char *image;            /* image the request names, or NULL */
+	char *exception;        /* exception used, or NULL */
+	char *exception_reason;
+	char **warnings;        /* warn mode: lines to append to the response's Warnings */
+	size_t nwarnings;
+};
+
+/* Build a policy from the "policy" object of the configuration (NULL means
+ * built-in defaults).  On error returns NULL and writes a message naming the
+ * key path into err. */
+struct policy *policy_load(const json_t *section, char *err, size_t errlen);
+void policy_free(struct policy *p);
+
+/* Does this request's body have to be read whole and judged? */
+int policy_wants_body(const struct policy *p, const char *method, const char *target);
+
+/* Judge a request.  Always fills *dec; release it with policy_decision_free. */
+void policy_decide(const struct policy *p, struct pol_request *req, struct pol_decision *dec);
+void policy_decision_free(struct pol_decision *dec);
+
+#endif

@@ -1,0 +1,4 @@
+/* suites.h - every Check suite linked into tests/unit/run-unit.
+ * One SUITE(name) line per suite; the file defining it exports
+ * Suite *name_suite(void). */
+SUITE(identity)
