@@ -1,0 +1,529 @@
+/* test_audit.c - audit lines field by field, logrotate reopen, failures. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "daemon/audit.h"
+
+static char dir[64];
+static char file[128];
+
+static void
+mkdir_tmp(void)
+{
+	strcpy(dir, "/tmp/sw-audit-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/audit.log", dir);
+}
+
+static void
+rm_tmp(void)
+{
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static struct audit_record
+sample(const char *verdict)
+{
+	struct audit_record r = {
+		.time = { .tv_sec = 1714564800, .tv_usec = 42 },  /* 2024-05-01T12:00:00.000042Z */
+		.request_id = 7, .conn_id = 3,
+		.identity = "cn=alice", .peer = "127.0.0.1:51234", .listener = "tls",
+		.method = "POST", .path = "/v1.41/containers/create?name=\"x\"",
+		.endpoint = "container.create", .image = "busybox:1.36",
+		.verdict = verdict, .profile = "default", .mode = "enforce",
+		.rules = "container.privileged,container.mount.host",
+		.exception = "ci-runner", .exception_reason = "CI needs /var/run",
+		.message = "privileged containers are not allowed",
+		.status = 403, .bytes_in = 312, .bytes_out = 61, .duration_ms = 0.4123,
+	};
+	return r;
+}
+
+/* Read the whole file (small) into a malloc'd string. */
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int
+count_lines(const char *s)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Parse line i (0-based) of text as a JSON object. */
+static json_t *
+line_json(const char *text, int i)
+{
+	const char *p = text, *end;
+	json_error_t e;
+	json_t *j;
+
+	while (i-- > 0) {
+		p = strchr(p, '\n');
+		ck_assert_ptr_nonnull(p);
+		p++;
+	}
+	end = strchr(p, '\n');
+	ck_assert_ptr_nonnull(end);
+	j = json_loadb(p, (size_t)(end - p), 0, &e);
+	ck_assert_msg(j != NULL, "line %d is not JSON: %s", i, e.text);
+	ck_assert(json_is_object(j));
+	return j;
+}
+
+static void
+assert_str(json_t *o, const char *key, const char *want)
+{
+	json_t *v = json_object_get(o, key);
+	ck_assert_msg(json_is_string(v), "%s is not a string", key);
+	ck_assert_str_eq(json_string_value(v), want);
+}
+
+static void
+assert_int(json_t *o, const char *key, long long want)
+{
+	json_t *v = json_object_get(o, key);
+	ck_assert_msg(json_is_integer(v), "%s is not an integer", key);
+	ck_assert_int_eq(json_integer_value(v), want);
+}
+
+/* Redirect stderr to a file so a test can see what went there. */
+static char errfile[160];
+static void
+capture_stderr(void)
+{
+	int fd;
+	snprintf(errfile, sizeof(errfile), "%s/stderr", dir);
+	fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+}
+
+START_TEST(every_field_of_a_line)
+{
+	struct audit_config cfg = { .file = file, .on_failure = AUDIT_FAIL_CLOSED };
+	struct audit_record r = sample("deny");
+	static const char *const order[] = {
+		"time", "request_id", "conn_id", "identity", "peer", "listener", "method",
+		"path", "endpoint", "image", "verdict", "profile", "mode", "rules",
+		"exception", "exception_reason", "message", "status", "bytes_in",
+		"bytes_out", "duration_ms",
+	};
+	char err[256], *text;
+	struct audit_log *log;
+	const char *key;
+	json_t *o, *v, *rules;
+	size_t i = 0;
+	struct stat st;
+
+	mkdir_tmp();
+	log = audit_open(&cfg, err, sizeof(err));
+	ck_assert_msg(log != NULL, "%s", err);
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	ck_assert(!audit_failed(log));
+	audit_close(log);
+
+	ck_assert_int_eq(stat(file, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0640);
+	text = slurp(file);
+	ck_assert_int_eq(count_lines(text), 1);
+	o = line_json(text, 0);
+
+	ck_assert_uint_eq(json_object_size(o), sizeof(order) / sizeof(order[0]));
+	json_object_foreach(o, key, v)
+		ck_assert_str_eq(key, order[i++]);
+
+	assert_str(o, "time", "2024-05-01T12:00:00.000042Z");
+	assert_int(o, "request_id", 7);
+	assert_int(o, "conn_id", 3);
+	assert_str(o, "identity", "cn=alice");
+	assert_str(o, "peer", "127.0.0.1:51234");
+	assert_str(o, "listener", "tls");
+	assert_str(o, "method", "POST");
+	assert_str(o, "path", "/v1.41/containers/create?name=\"x\"");
+	assert_str(o, "endpoint", "container.create");
+	assert_str(o, "image", "busybox:1.36");
+	assert_str(o, "verdict", "deny");
+	assert_str(o, "profile", "default");
+	assert_str(o, "mode", "enforce");
+	rules = json_object_get(o, "rules");
+	ck_assert(json_is_array(rules));
+	ck_assert_uint_eq(json_array_size(rules), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(rules, 0)), "container.privileged");
+	ck_assert_str_eq(json_string_value(json_array_get(rules, 1)), "container.mount.host");
+	assert_str(o, "exception", "ci-runner");
+	assert_str(o, "exception_reason", "CI needs /var/run");
+	assert_str(o, "message", "privileged containers are not allowed");
+	assert_int(o, "status", 403);
+	assert_int(o, "bytes_in", 312);
+	assert_int(o, "bytes_out", 61);
+	v = json_object_get(o, "duration_ms");
+	ck_assert(json_is_real(v));
+	ck_assert_double_eq_tol(json_real_value(v), 0.412, 1e-9);
+	/* rounded to the microsecond, not printed with 17 digits */
+	ck_assert_ptr_nonnull(strstr(text, "\"duration_ms\":0.412}"));
+	/* compact: one line, no pretty printing */
+	ck_assert_ptr_null(strstr(text, "\": "));
+
+	json_decref(o);
+	free(text);
+	rm_tmp();
+}
+END_TEST
+
+START_TEST(every_verdict)
+{
+	static const char *const verdicts[] = { "allow", "deny", "warn", "audit" };
+	struct audit_config cfg = { .file = file };
+	char err[256], *text;
+	struct audit_log *log;
+	size_t i;
+
+	mkdir_tmp();
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	for (i = 0; i < 4; i++) {
+		struct audit_record r = sample(verdicts[i]);
+		r.request_id = 100 + i;
+		r.status = i == 1 ? 403 : 201;
+		ck_assert_int_eq(audit_write(log, &r), 0);
+	}
+	audit_close(log);
+	text = slurp(file);
+	ck_assert_int_eq(count_lines(text), 4);
+	for (i = 0; i < 4; i++) {
+		json_t *o = line_json(text, (int)i);
+		assert_str(o, "verdict", verdicts[i]);
+		assert_int(o, "request_id", 100 + (long long)i);
+		assert_int(o, "status", i == 1 ? 403 : 201);
+		json_decref(o);
+	}
+	free(text);
+	rm_tmp();
+}
+END_TEST
+
+START_TEST(null_fields_are_null_and_rules_empty)
+{
+	struct audit_record r = { .verdict = "allow", .time = { 0, 999999 } };
+	char *line = audit_format(&r);
+	json_t *o, *v;
+	const char *key;
+	json_error_t e;
+
+	ck_assert_ptr_nonnull(line);
+	ck_assert_int_eq(line[strlen(line) - 1], '\n');
+	o = json_loads(line, 0, &e);
+	ck_assert_ptr_nonnull(o);
+	assert_str(o, "time", "1970-01-01T00:00:00.999999Z");
+	json_object_foreach(o, key, v) {
+		if (strcmp(key, "time") == 0 || strcmp(key, "verdict") == 0)
+			continue;
+		if (strcmp(key, "rules") == 0) {
+			ck_assert(json_is_array(v) && json_array_size(v) == 0);
+		} else if (json_is_string(v)) {
+			ck_abort_msg("%s should be null", key);
+		}
+	}
+	ck_assert(json_is_null(json_object_get(o, "identity")));
+	ck_assert(json_is_null(json_object_get(o, "exception")));
+	ck_assert(json_is_null(json_object_get(o, "exception_reason")));
+	ck_assert(json_is_null(json_object_get(o, "image")));
+	assert_int(o, "status", 0);
+	ck_assert_double_eq(json_real_value(json_object_get(o, "duration_ms")), 0);
+	json_decref(o);
+	free(line);
+
+	r.rules = " a , ,b,";
+	line = audit_format(&r);
+	o = json_loads(line, 0, &e);
+	v = json_object_get(o, "rules");
+	ck_assert_uint_eq(json_array_size(v), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(v, 0)), "a");
+	ck_assert_str_eq(json_string_value(json_array_get(v, 1)), "b");
+	json_decref(o);
+	free(line);
+}
+END_TEST
+
+/* Raw bytes in a path must not break the line (or drop it). */
+START_TEST(invalid_utf8_and_control_chars)
+{
+	struct audit_record r = sample("deny");
+	json_error_t e;
+	json_t *o;
+	char *line;
+
+	r.path = "/containers/\xff\xfe/json\n\x01";
+	r.identity = "cn=\xc3\xa9t\xc3";   /* valid é, then a truncated sequence */
+	line = audit_format(&r);
+	ck_assert_ptr_nonnull(line);
+	ck_assert_ptr_eq(strchr(line, '\n'), line + strlen(line) - 1);
+	o = json_loads(line, 0, &e);
+	ck_assert_msg(o != NULL, "%s", e.text);
+	assert_str(o, "path", "/containers/\xef\xbf\xbd\xef\xbf\xbd/json\n\x01");
+	assert_str(o, "identity", "cn=\xc3\xa9t\xef\xbf\xbd");
+	json_decref(o);
+	free(line);
+}
+END_TEST
+
+START_TEST(reopen_after_logrotate_rename)
+{
+	struct audit_config cfg = { .file = file };
+	char err[256], rotated[160], *a, *b;
+	struct audit_log *log;
+	struct audit_record r = sample("allow");
+
+	mkdir_tmp();
+	snprintf(rotated, sizeof(rotated), "%s.1", file);
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	r.request_id = 1;
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	ck_assert_int_eq(rename(file, rotated), 0);
+	r.request_id = 2;   /* before SIGUSR1: still the old (renamed) file */
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	ck_assert_int_eq(audit_reopen(log, err, sizeof(err)), 0);
+	r.request_id = 3;
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	audit_close(log);
+
+	a = slurp(rotated);
+	b = slurp(file);
+	ck_assert_int_eq(count_lines(a), 2);
+	ck_assert_int_eq(count_lines(b), 1);
+	ck_assert_ptr_nonnull(strstr(a, "\"request_id\":1,"));
+	ck_assert_ptr_nonnull(strstr(a, "\"request_id\":2,"));
+	ck_assert_ptr_nonnull(strstr(b, "\"request_id\":3,"));
+	free(a);
+	free(b);
+	rm_tmp();
+}
+END_TEST
+
+START_TEST(full_device_fail_closed)
+{
+	struct audit_config cfg = { .file = "/dev/full", .on_failure = AUDIT_FAIL_CLOSED };
+	struct audit_record r = sample("allow");
+	char err[256], *captured;
+	struct audit_log *log;
+
+	mkdir_tmp();
+	capture_stderr();
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	ck_assert(!audit_failed(log));
+	r.request_id = 91;
+	ck_assert_int_eq(audit_write(log, &r), -1);
+	ck_assert(audit_failed(log));
+	ck_assert_ptr_nonnull(strstr(audit_failed_message(log), "audit log"));
+	r.request_id = 92;
+	ck_assert_int_eq(audit_write(log, &r), -1);
+	ck_assert(audit_failed(log));
+	audit_close(log);
+
+	captured = slurp(errfile);
+	/* the decisions were not dropped: both are on stderr, whole */
+	ck_assert_ptr_nonnull(strstr(captured, "\"request_id\":91,"));
+	ck_assert_ptr_nonnull(strstr(captured, "\"request_id\":92,"));
+	/* and the operator is told why, once */
+	ck_assert_ptr_nonnull(strstr(captured, "No space left on device"));
+	ck_assert_ptr_nonnull(strstr(captured, "fail-closed"));
+	ck_assert_ptr_null(strstr(strstr(captured, "denying new requests") + 1,
+	    "denying new requests"));
+	free(captured);
+	rm_tmp();
+}
+END_TEST
+
+START_TEST(full_device_continue)
+{
+	struct audit_config cfg = { .file = "/dev/full", .on_failure = AUDIT_CONTINUE };
+	struct audit_record r = sample("warn");
+	char err[256], *captured;
+	struct audit_log *log;
+	json_t *o;
+
+	mkdir_tmp();
+	capture_stderr();
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	ck_assert_int_eq(audit_write(log, &r), -1);
+	ck_assert(!audit_failed(log));   /* keeps serving */
+	audit_close(log);
+	captured = slurp(errfile);
+	ck_assert_ptr_nonnull(strstr(captured, "continue"));
+	o = line_json(strchr(captured, '{'), 0);
+	assert_str(o, "verdict", "warn");
+	json_decref(o);
+	free(captured);
+	rm_tmp();
+}
+END_TEST
+
+START_TEST(directory_removed_then_restored)
+{
+	struct audit_config cfg = { .on_failure = AUDIT_FAIL_CLOSED };
+	struct audit_record r = sample("audit");
+	char sub[160], path[200], err[256], *text, *captured;
+	struct audit_log *log;
+
+	mkdir_tmp();
+	capture_stderr();
+	snprintf(sub, sizeof(sub), "%s/logs", dir);
+	snprintf(path, sizeof(path), "%s/audit.log", sub);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	cfg.file = path;
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(sub), 0);
+
+	ck_assert_int_eq(audit_reopen(log, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "No such file or directory"));
+	ck_assert(audit_failed(log));
+	r.request_id = 55;
+	ck_assert_int_eq(audit_write(log, &r), -1);
+	ck_assert(audit_failed(log));
+
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	ck_assert_int_eq(audit_reopen(log, err, sizeof(err)), 0);
+	ck_assert(!audit_failed(log));
+	r.request_id = 56;
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	audit_close(log);
+
+	text = slurp(path);
+	ck_assert_int_eq(count_lines(text), 1);
+	ck_assert_ptr_nonnull(strstr(text, "\"request_id\":56,"));
+	captured = slurp(errfile);
+	ck_assert_ptr_nonnull(strstr(captured, "\"request_id\":55,"));
+	ck_assert_ptr_nonnull(strstr(captured, "writable again"));
+	free(text);
+	free(captured);
+	rm_tmp();
+}
+END_TEST
+
+/* A short write (file size limit) leaves half a line; once space is back the
+ * log recovers by itself and the next line starts on a line of its own. */
+START_TEST(short_write_then_recovery)
+{
+	struct audit_config cfg = { .file = file, .on_failure = AUDIT_FAIL_CLOSED };
+	struct audit_record r = sample("allow");
+	struct rlimit rl;
+	char err[256], *text, *last;
+	struct audit_log *log;
+	struct stat st;
+
+	mkdir_tmp();
+	capture_stderr();
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	ck_assert_int_eq(stat(file, &st), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	rl.rlim_cur = (rlim_t)st.st_size + 20;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+
+	r.request_id = 8;
+	ck_assert_int_eq(audit_write(log, &r), -1);
+	ck_assert(audit_failed(log));
+
+	rl.rlim_cur = rl.rlim_max;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	r.request_id = 9;
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	ck_assert(!audit_failed(log));
+	audit_close(log);
+
+	text = slurp(file);
+	ck_assert_int_eq(count_lines(text), 3);   /* whole, torn, whole */
+	last = strrchr(text, '{');
+	ck_assert(last[-1] == '\n');
+	ck_assert_ptr_nonnull(strstr(last, "\"request_id\":9,"));
+	json_decref(line_json(text, 0));
+	json_decref(line_json(text, 2));
+	free(text);
+	rm_tmp();
+}
+END_TEST
+
+START_TEST(open_failure_is_reported)
+{
+	struct audit_config cfg = { .file = "/nonexistent-dir/sockward/audit.log" };
+	char err[256] = "";
+
+	ck_assert_ptr_null(audit_open(&cfg, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent-dir/sockward/audit.log"));
+}
+END_TEST
+
+START_TEST(no_sink_means_stderr)
+{
+	struct audit_config cfg = { 0 };
+	struct audit_record r = sample("allow");
+	char err[256], *captured;
+	struct audit_log *log;
+
+	mkdir_tmp();
+	capture_stderr();
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	ck_assert_int_eq(audit_reopen(log, err, sizeof(err)), 0);
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	audit_close(log);
+	captured = slurp(errfile);
+	ck_assert_int_eq(count_lines(captured), 1);
+	ck_assert_ptr_nonnull(strstr(captured, "\"verdict\":\"allow\""));
+	free(captured);
+	rm_tmp();
+}
+END_TEST
+
+Suite *
+audit_suite(void)
+{
+	Suite *s = suite_create("audit");
+	TCase *tc = tcase_create("lines");
+	tcase_add_test(tc, every_field_of_a_line);
+	tcase_add_test(tc, every_verdict);
+	tcase_add_test(tc, null_fields_are_null_and_rules_empty);
+	tcase_add_test(tc, invalid_utf8_and_control_chars);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("file");
+	tcase_add_test(tc, reopen_after_logrotate_rename);
+	tcase_add_test(tc, full_device_fail_closed);
+	tcase_add_test(tc, full_device_continue);
+	tcase_add_test(tc, directory_removed_then_restored);
+	tcase_add_test(tc, short_write_then_recovery);
+	tcase_add_test(tc, open_failure_is_reported);
+	tcase_add_test(tc, no_sink_means_stderr);
+	suite_add_tcase(s, tc);
+	return s;
+}
