@@ -2,3 +2,5 @@
  * One SUITE(name) line per suite; the file defining it exports
  * Suite *name_suite(void). */
 SUITE(identity)
+SUITE(sdnotify)
+SUITE(audit)
