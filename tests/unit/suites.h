@@ -4,3 +4,4 @@
 SUITE(identity)
 SUITE(sdnotify)
 SUITE(audit)
+SUITE(metrics)
