@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# docker exec without and with a tty; exit codes and stderr passed through.
+. "$(dirname "$0")/lib.sh"; sw_test_init
+c=$(uniq_name exec); on_exit_rm_container "$c"
+docker run -d --name "$c" "$SW_IMAGE" sleep 300 >/dev/null
+
+rc=0; out=$(docker exec "$c" sh -c 'echo out; echo err >&2; exit 7' 2>"$SW_TMP/err") || rc=$?
+assert_eq 7 "$rc" "exit status of exec"
+assert_eq out "$out" "exec stdout"
+assert_eq err "$(cat "$SW_TMP/err")" "exec stderr"
+out=$(docker exec --user nobody "$c" id -un)
+assert_eq nobody "$out" "exec --user"
+
+# -t needs a terminal: script(1) gives the CLI a pty.
+rc=0
+out=$(timeout -s KILL 60 script -qec "$DOCKER_CLI exec -it $c sh -c 'echo tty-ok; tty; exit 3'" /dev/null </dev/null) || rc=$?
+assert_eq 3 "$rc" "exit status of exec -it"
+assert_contains "$out" tty-ok "exec -it output"
+assert_contains "$out" /dev/pts/ "tty inside exec -it"
