@@ -1,0 +1,466 @@
+/* admin.c - see admin.h.  evhttp serves the admin listener; the health probe
+ * is a tiny hand-written HTTP/1.1 client on a bufferevent, because evhttp's
+ * client side in libevent 2.1 cannot connect to a unix socket. */
+#include "daemon/admin.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/util.h>
+#include <jansson.h>
+
+#include "daemon/metrics.h"
+
+#define MAX_PROBES        16     /* concurrent /healthz probes */
+#define MAX_STATUS_LINE   1024   /* bytes read looking for the status line */
+
+struct probe;
+
+struct admin {
+	struct event_base *base;
+	struct evhttp *http;
+	char *unix_path;               /* to remove on stop; NULL for TCP */
+	int port;
+	unsigned ping_timeout_ms;
+	const char *(*upstream_path)(void);
+	TAILQ_HEAD(, probe) probes;
+	int nprobes;
+};
+
+struct probe {
+	TAILQ_ENTRY(probe) next;
+	struct admin *adm;
+	struct evhttp_request *req;
+	struct bufferevent *bev;
+	char upstream[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+/* ---- replies --------------------------------------------------------------- */
+
+static void
+reply_json(struct evhttp_request *req, int code, const char *reason, const char *message)
+{
+	struct evbuffer *body = evbuffer_new();
+	json_t *o = json_pack("{s:s}", "message", message);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	    "application/json");
+	if (body != NULL)
+		evbuffer_add_printf(body, "%s\n", text ? text : "{\"message\":\"error\"}");
+	evhttp_send_reply(req, code, reason, body);
+	if (body != NULL)
+		evbuffer_free(body);
+	free(text);
+	json_decref(o);
+}
+
+static void
+reply_text(struct evhttp_request *req, int code, const char *reason,
+    const char *ctype, struct evbuffer *body)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", ctype);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	evhttp_send_reply(req, code, reason, body);
+}
+
+/* ---- health probe ---------------------------------------------------------- */
+
+static void
+probe_free(struct probe *p)
+{
+	TAILQ_REMOVE(&p->adm->probes, p, next);
+	p->adm->nprobes--;
+	if (p->bev != NULL)
+		bufferevent_free(p->bev);
+	free(p);
+}
+
+static void
+probe_finish(struct probe *p, int healthy, const char *why)
+{
+	if (healthy) {
+		struct evbuffer *b = evbuffer_new();
+		if (b != NULL)
+			evbuffer_add(b, "ok\n", 3);
+		reply_text(p->req, 200, "OK", "text/plain; charset=utf-8", b);
+		if (b != NULL)
+			evbuffer_free(b);
+	} else {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "engine at %s did not answer /_ping: %s",
+		    p->upstream, why);
+		reply_json(p->req, 503, "Service Unavailable", msg);
+	}
+	probe_free(p);
+}
+
+static void
+probe_read(struct bufferevent *bev, void *arg)
+{
+	struct probe *p = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t eol_len;
+	struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
+	char line[MAX_STATUS_LINE + 1], why[64];
+	int minor, status;
+
+	if (eol.pos < 0) {
+		if (evbuffer_get_length(in) > MAX_STATUS_LINE)
+			probe_finish(p, 0, "status line too long");
+		return;   /* wait for more */
+	}
+	if ((size_t)eol.pos > MAX_STATUS_LINE) {
+		probe_finish(p, 0, "status line too long");
+		return;
+	}
+	evbuffer_copyout(in, line, (size_t)eol.pos);
+	line[eol.pos] = '\0';
+	if (sscanf(line, "HTTP/1.%d %3d", &minor, &status) != 2) {
+		probe_finish(p, 0, "not an HTTP answer");
+		return;
+	}
+	if (status == 200) {
+		probe_finish(p, 1, NULL);
+		return;
+	}
+	snprintf(why, sizeof(why), "status %d", status);
+	probe_finish(p, 0, why);
+}
+
+static void
+probe_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct probe *p = arg;
+	char why[128];
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	if (what & BEV_EVENT_TIMEOUT)
+		snprintf(why, sizeof(why), "no answer within %u ms", p->adm->ping_timeout_ms);
+	else if (what & BEV_EVENT_EOF)
+		snprintf(why, sizeof(why), "connection closed before an answer");
+	else
+		snprintf(why, sizeof(why), "%s",
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	probe_finish(p, 0, why);
+}
+
+static void
+start_probe(struct admin *adm, struct evhttp_request *req)
+{
+	const char *path = adm->upstream_path ? adm->upstream_path() : NULL;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv;
+	struct probe *p;
+	char why[160];
+
+	if (adm->nprobes >= MAX_PROBES) {
+		reply_json(req, 503, "Service Unavailable", "too many concurrent health checks");
+		return;
+	}
+	if (path != NULL && strncmp(path, "unix://", 7) == 0)
+		path += 7;
+	if (path == NULL || path[0] == '\0' || strlen(path) >= sizeof(sun.sun_path)) {
+		reply_json(req, 503, "Service Unavailable", "no usable upstream.socket configured");
+		return;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		reply_json(req, 503, "Service Unavailable", "out of memory");
+		return;
+	}
+	p->adm = adm;
+	p->req = req;
+	strcpy(p->upstream, path);
+	strcpy(sun.sun_path, path);
+	TAILQ_INSERT_TAIL(&adm->probes, p, next);
+	adm->nprobes++;
+
+	p->bev = bufferevent_socket_new(adm->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (p->bev == NULL) {
+		probe_finish(p, 0, "cannot create a socket");
+		return;
+	}
+	bufferevent_setcb(p->bev, probe_read, NULL, probe_event, p);
+	tv.tv_sec = adm->ping_timeout_ms / 1000;
+	tv.tv_usec = (adm->ping_timeout_ms % 1000) * 1000;
+	bufferevent_set_timeouts(p->bev, &tv, &tv);
+	evbuffer_add_printf(bufferevent_get_output(p->bev),
+	    "GET /_ping HTTP/1.1\r\nHost: docker\r\nUser-Agent: sockward-healthz\r\n"
+	    "Connection: close\r\n\r\n");
+	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(p->bev, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		probe_finish(p, 0, why);
+	}
+}
+
+/* ---- routes ---------------------------------------------------------------- */
+
+static void
+serve_metrics(struct evhttp_request *req)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (b == NULL) {
+		reply_json(req, 500, "Internal Server Error", "out of memory");
+		return;
+	}
+	metrics_render(b);
+	reply_text(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", b);
+	evbuffer_free(b);
+}
+
+static void
+handle(struct evhttp_request *req, void *arg)
+{
+	struct admin *adm = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+
+	if (path == NULL)
+		path = "";
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		/* HEAD included: libevent 2.1 would send the body anyway */
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
+		reply_json(req, 405, "Method Not Allowed", "only GET is supported");
+		return;
+	}
+	if (strcmp(path, "/metrics") == 0)
+		serve_metrics(req);
+	else if (strcmp(path, "/healthz") == 0)
+		start_probe(adm, req);
+	else
+		reply_json(req, 404, "Not Found", "not found");
+}
+
+/* ---- listeners ------------------------------------------------------------- */
+
+static int
+is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+	return 0;
+}
+
+/* "127.0.0.1:9323", "[::1]:9323", "localhost:9323" -> loopback TCP socket. */
+static int
+listen_tcp(const char *address, int *port, char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+	    .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *ai = NULL;
+	char host[256], *end;
+	const char *colon, *portstr;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	long pnum;
+	int fd = -1, one = 1, rc;
+
+	if (address[0] == '[') {
+		const char *close = strchr(address, ']');
+		if (close == NULL || close[1] != ':' || (size_t)(close - address - 1) >= sizeof(host))
+			goto bad;
+		memcpy(host, address + 1, (size_t)(close - address - 1));
+		host[close - address - 1] = '\0';
+		portstr = close + 2;
+	} else {
+		colon = strrchr(address, ':');
+		if (colon == NULL || (size_t)(colon - address) >= sizeof(host) ||
+		    memchr(address, ':', (size_t)(colon - address)) != NULL)
+			goto bad;
+		memcpy(host, address, (size_t)(colon - address));
+		host[colon - address] = '\0';
+		portstr = colon + 1;
+	}
+	errno = 0;
+	pnum = strtol(portstr, &end, 10);
+	if (*portstr == '\0' || *end != '\0' || errno != 0 || pnum < 0 || pnum > 65535)
+		goto bad;
+	if (strcmp(host, "localhost") == 0)
+		strcpy(host, "127.0.0.1");
+	if ((rc = getaddrinfo(host, portstr, &hints, &ai)) != 0) {
+		snprintf(err, errlen, "admin.address %s: host must be a numeric loopback "
+		    "address or localhost (%s)", address, gai_strerror(rc));
+		return -1;
+	}
+	if (!is_loopback(ai->ai_addr)) {
+		snprintf(err, errlen, "admin.address %s: not a loopback address; the admin "
+		    "endpoint only listens on 127.0.0.0/8, ::1 or a unix socket", address);
+		goto fail;
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
+	    listen(fd, 64) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0) {
+		snprintf(err, errlen, "admin.address %s: %s", address, strerror(errno));
+		goto fail;
+	}
+	*port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+	    : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	freeaddrinfo(ai);
+	return fd;
+bad:
+	snprintf(err, errlen, "admin.address %s: expected HOST:PORT or [V6]:PORT", address);
+	return -1;
+fail:
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return -1;
+}
+
+/* Bind a unix socket, replacing a stale one (nobody listening) but never a
+ * live socket or a file that is not a socket. */
+static int
+listen_unix(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "admin.path %s: too long for a unix socket", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if (lstat(path, &st) == 0) {
+		int probe;
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "admin.path %s: exists and is not a socket", path);
+			return -1;
+		}
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			close(probe);
+			snprintf(err, errlen, "admin.path %s: another process is listening there", path);
+			return -1;
+		}
+		if (probe >= 0)
+			close(probe);
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	    chmod(path, 0660) != 0 || listen(fd, 64) != 0) {
+		snprintf(err, errlen, "admin.path %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- API ------------------------------------------------------------------- */
+
+struct admin *
+admin_start(struct event_base *base, const char *address, const char *unix_path,
+    const char *(*upstream_path)(void), char *err, size_t errlen)
+{
+	struct admin *adm;
+	int fd;
+
+	if ((address == NULL) == (unix_path == NULL)) {
+		snprintf(err, errlen, "admin: set exactly one of address and path");
+		return NULL;
+	}
+	if ((adm = calloc(1, sizeof(*adm))) == NULL) {
+		snprintf(err, errlen, "admin: out of memory");
+		return NULL;
+	}
+	adm->base = base;
+	adm->upstream_path = upstream_path;
+	adm->ping_timeout_ms = ADMIN_PING_TIMEOUT_MS;
+	TAILQ_INIT(&adm->probes);
+
+	fd = address ? listen_tcp(address, &adm->port, err, errlen)
+	    : listen_unix(unix_path, err, errlen);
+	if (fd < 0) {
+		free(adm);
+		return NULL;
+	}
+	if (unix_path != NULL && (adm->unix_path = strdup(unix_path)) == NULL) {
+		snprintf(err, errlen, "admin: out of memory");
+		goto fail;
+	}
+	if ((adm->http = evhttp_new(base)) == NULL) {
+		snprintf(err, errlen, "admin: cannot create the HTTP server");
+		goto fail;
+	}
+	/* let every method through so the handler can answer 405, not 501 */
+	evhttp_set_allowed_methods(adm->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+	    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_max_headers_size(adm->http, 8192);
+	evhttp_set_max_body_size(adm->http, 0);
+	evhttp_set_timeout(adm->http, 10);
+	evhttp_set_gencb(adm->http, handle, adm);
+	if (evhttp_accept_socket_with_handle(adm->http, fd) == NULL) {
+		snprintf(err, errlen, "admin: cannot accept on the listener");
+		goto fail;
+	}
+	return adm;
+fail:
+	close(fd);
+	if (adm->http != NULL)
+		evhttp_free(adm->http);
+	if (adm->unix_path != NULL)
+		unlink(adm->unix_path);
+	free(adm->unix_path);
+	free(adm);
+	return NULL;
+}
+
+void
+admin_stop(struct admin *adm)
+{
+	struct probe *p;
+
+	if (adm == NULL)
+		return;
+	while ((p = TAILQ_FIRST(&adm->probes)) != NULL) {
+		reply_json(p->req, 503, "Service Unavailable", "sockward is stopping");
+		probe_free(p);
+	}
+	evhttp_free(adm->http);   /* closes the listening socket */
+	if (adm->unix_path != NULL)
+		unlink(adm->unix_path);
+	free(adm->unix_path);
+	free(adm);
+}
+
+int
+admin_port(const struct admin *adm)
+{
+	return adm->port;
+}
+
+void
+admin_set_ping_timeout(struct admin *adm, unsigned ms)
+{
+	adm->ping_timeout_ms = ms ? ms : ADMIN_PING_TIMEOUT_MS;
+}
