@@ -1,0 +1,55 @@
+/* http_error.c - Docker-style JSON error responses. */
+#include "daemon/http_error.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	int status;
+	const char *reason;
+} reasons[] = {
+	{ 400, "Bad Request" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 408, "Request Timeout" },
+	{ 413, "Request Entity Too Large" },
+	{ 414, "URI Too Long" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" },
+	{ 501, "Not Implemented" },
+	{ 502, "Bad Gateway" },
+	{ 503, "Service Unavailable" },
+	{ 504, "Gateway Timeout" },
+};
+
+const char *
+http_reason(int status)
+{
+	for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+		if (reasons[i].status == status)
+			return reasons[i].reason;
+	return "Error";
+}
+
+size_t
+http_error_write(struct evbuffer *out, int status, const char *msg, int close)
+{
+	/* jansson does the escaping; the message may carry user input */
+	json_t *o = json_pack("{s:s}", "message", msg ? msg : "");
+	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	const char *b = body ? body : "{\"message\":\"internal error\"}";
+	size_t blen = strlen(b) + 1;   /* dockerd ends JSON bodies with a newline */
+	size_t before = evbuffer_get_length(out);
+	evbuffer_add_printf(out,
+	    "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n"
+	    "%s"
+	    "\r\n%s\n",
+	    status, http_reason(status), blen, close ? "Connection: close\r\n" : "", b);
+	free(body);
+	return evbuffer_get_length(out) - before;
+}

@@ -1,0 +1,438 @@
+/* http_parse.c - llhttp glue: strict parsing, no lenient flags.
+ *
+ * Both parsers pause (HPE_PAUSED) at the end of the header block and at the
+ * end of the message, so the session decides what happens to the next byte:
+ * policy runs between head and body, and a pipelined next request is not
+ * touched until the current response is finished. */
+#include "daemon/http_parse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- requests -------------------------------------------------------------- */
+
+static struct http_req *
+req_of(llhttp_t *p)
+{
+	return p->data;
+}
+
+static int
+req_append(struct http_req *r, const char *at, size_t len)
+{
+	/* +1 keeps room for the NUL that http_req_url() writes after the URL */
+	if (r->len + len + 1 > r->max_head) {
+		r->head_overflow = 1;
+		return -1;
+	}
+	if (r->len + len + 1 > r->cap) {
+		size_t ncap = r->cap ? r->cap : 1024;
+		while (ncap < r->len + len + 1)
+			ncap *= 2;
+		if (ncap > r->max_head + 1)
+			ncap = r->max_head + 1;
+		char *nb = realloc(r->buf, ncap);
+		if (nb == NULL)
+			return -1;
+		r->buf = nb;
+		r->cap = ncap;
+	}
+	memcpy(r->buf + r->len, at, len);
+	r->len += len;
+	return 0;
+}
+
+static int
+on_req_begin(llhttp_t *p)
+{
+	struct http_req *r = req_of(p);
+	r->len = 0;
+	r->url_off = r->url_len = 0;
+	r->nhdr = 0;
+	r->in_value = 0;
+	return 0;
+}
+
+static int
+on_req_url(llhttp_t *p, const char *at, size_t len)
+{
+	struct http_req *r = req_of(p);
+	if (req_append(r, at, len) != 0)
+		return -1;
+	r->url_len += (uint32_t)len;
+	return 0;
+}
+
+static int
+on_req_url_complete(llhttp_t *p)
+{
+	/* terminate the URL in place: header bytes follow it in buf */
+	struct http_req *r = req_of(p);
+	if (req_append(r, "", 1) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+on_req_field(llhttp_t *p, const char *at, size_t len)
+{
+	struct http_req *r = req_of(p);
+	if (r->nhdr == 0 || r->in_value) {
+		if (r->nhdr == REQ_MAX_HEADERS) {
+			r->head_overflow = 1;
+			return -1;
+		}
+		struct req_header *h = &r->hdr[r->nhdr++];
+		h->name_off = (uint32_t)r->len;
+		h->name_len = 0;
+		h->val_off = 0;
+		h->val_len = 0;
+		r->in_value = 0;
+	}
+	if (req_append(r, at, len) != 0)
+		return -1;
+	r->hdr[r->nhdr - 1].name_len += (uint32_t)len;
+	return 0;
+}
+
+static int
+on_req_value(llhttp_t *p, const char *at, size_t len)
+{
+	struct http_req *r = req_of(p);
+	if (r->nhdr == 0)
+		return -1;
+	struct req_header *h = &r->hdr[r->nhdr - 1];
+	if (!r->in_value) {
+		h->val_off = (uint32_t)r->len;
+		r->in_value = 1;
+	}
+	if (req_append(r, at, len) != 0)
+		return -1;
+	h->val_len += (uint32_t)len;
+	return 0;
+}
+
+static int
+on_req_value_complete(llhttp_t *p)
+{
+	struct http_req *r = req_of(p);
+	/* an empty value never calls on_header_value */
+	if (r->nhdr > 0 && !r->in_value) {
+		r->hdr[r->nhdr - 1].val_off = (uint32_t)r->len;
+		r->in_value = 1;
+	}
+	return 0;
+}
+
+static int
+on_req_headers_complete(llhttp_t *p)
+{
+	req_of(p)->paused_at = PAUSE_HEADERS;
+	return HPE_PAUSED;
+}
+
+static int
+on_req_body(llhttp_t *p, const char *at, size_t len)
+{
+	struct http_req *r = req_of(p);
+	if (r->body == NULL)
+		return 0;   /* streaming: the session moves the raw bytes itself */
+	if (evbuffer_get_length(r->body) + len > r->body_max) {
+		r->body_overflow = 1;
+		return -1;
+	}
+	return evbuffer_add(r->body, at, len);
+}
+
+static int
+on_req_complete(llhttp_t *p)
+{
+	req_of(p)->paused_at = PAUSE_DONE;
+	return HPE_PAUSED;
+}
+
+static const llhttp_settings_t req_settings = {
+	.on_message_begin = on_req_begin,
+	.on_url = on_req_url,
+	.on_url_complete = on_req_url_complete,
+	.on_header_field = on_req_field,
+	.on_header_value = on_req_value,
+	.on_header_value_complete = on_req_value_complete,
+	.on_headers_complete = on_req_headers_complete,
+	.on_body = on_req_body,
+	.on_message_complete = on_req_complete,
+};
+
+void
+http_req_init(struct http_req *r, size_t max_head)
+{
+	memset(r, 0, sizeof *r);
+	r->max_head = max_head;
+	llhttp_init(&r->p, HTTP_REQUEST, &req_settings);
+	r->p.data = r;
+}
+
+void
+http_req_free(struct http_req *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->cap = r->len = 0;
+}
+
+void
+http_req_next(struct http_req *r)
+{
+	llhttp_reset(&r->p);
+	r->p.data = r;
+	r->head_bytes = 0;
+	r->body = NULL;
+	r->body_max = 0;
+	r->body_overflow = 0;
+	r->head_overflow = 0;
+	r->error[0] = 0;
+	r->len = 0;
+	r->nhdr = 0;
+	r->url_len = 0;
+}
+
+void
+http_req_resume(struct http_req *r, struct evbuffer *capture, size_t max)
+{
+	r->body = capture;
+	r->body_max = max;
+	llhttp_resume(&r->p);
+}
+
+static enum parse_result
+classify(llhttp_t *p, llhttp_errno_t err, const char *data, size_t len, size_t *used,
+    char *error, size_t errlen, int at_headers)
+{
+	if (err == HPE_OK) {
+		*used = len;
+		return PARSE_MORE;
+	}
+	const char *pos = llhttp_get_error_pos(p);
+	*used = pos && pos >= data ? (size_t)(pos - data) : 0;
+	if (err == HPE_PAUSED)
+		return at_headers ? PARSE_HEADERS : PARSE_DONE;
+	snprintf(error, errlen, "%s", llhttp_get_error_reason(p) ? llhttp_get_error_reason(p)
+	    : llhttp_errno_name(err));
+	return PARSE_ERROR;
+}
+
+enum parse_result
+http_req_feed(struct http_req *r, const char *data, size_t len, size_t *used)
+{
+	r->paused_at = 0;
+	llhttp_errno_t err = llhttp_execute(&r->p, data, len);
+	enum parse_result res = classify(&r->p, err, data, len, used, r->error, sizeof r->error,
+	    r->paused_at == PAUSE_HEADERS);
+	if (res == PARSE_ERROR) {
+		if (r->head_overflow)
+			snprintf(r->error, sizeof r->error,
+			    "request header block exceeds %zu bytes or %d headers",
+			    r->max_head, REQ_MAX_HEADERS);
+		else if (r->body_overflow)
+			snprintf(r->error, sizeof r->error, "request body exceeds %zu bytes",
+			    r->body_max);
+	}
+	return res;
+}
+
+const char *
+http_req_method(const struct http_req *r)
+{
+	return llhttp_method_name((llhttp_method_t)r->p.method);
+}
+
+const char *
+http_req_url(const struct http_req *r)
+{
+	return r->buf ? r->buf + r->url_off : "";
+}
+
+const char *
+http_req_header(const struct http_req *r, const char *name, size_t *len)
+{
+	size_t nl = strlen(name);
+	for (size_t i = 0; i < r->nhdr; i++) {
+		const struct req_header *h = &r->hdr[i];
+		if (h->name_len == nl && strncasecmp(r->buf + h->name_off, name, nl) == 0) {
+			if (len)
+				*len = h->val_len;
+			return r->buf + h->val_off;
+		}
+	}
+	return NULL;
+}
+
+int
+http_req_keepalive(const struct http_req *r)
+{
+	return llhttp_should_keep_alive(&r->p);
+}
+
+int
+http_req_upgrade(const struct http_req *r)
+{
+	return r->p.upgrade;
+}
+
+int
+http_req_chunked(const struct http_req *r)
+{
+	return (r->p.flags & F_CHUNKED) != 0;
+}
+
+uint64_t
+http_req_content_length(const struct http_req *r)
+{
+	return (r->p.flags & F_CONTENT_LENGTH) ? r->p.content_length : 0;
+}
+
+int
+http_req_has_body(const struct http_req *r)
+{
+	return http_req_chunked(r) || http_req_content_length(r) > 0;
+}
+
+/* ---- responses ------------------------------------------------------------- */
+
+static int
+on_resp_field(llhttp_t *p, const char *at, size_t len)
+{
+	struct http_resp *r = p->data;
+	if (r->last_was_value) {
+		r->field_len = 0;
+		r->last_was_value = 0;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (r->field_len < sizeof r->field)
+			r->field[r->field_len] = (char)(at[i] | 0x20);
+		r->field_len++;
+	}
+	return 0;
+}
+
+static int
+on_resp_value(llhttp_t *p, const char *at, size_t len)
+{
+	struct http_resp *r = p->data;
+	if (!r->last_was_value) {
+		r->last_was_value = 1;
+		r->in_ctype = r->field_len == 12 && memcmp(r->field, "content-type", 12) == 0;
+		if (r->in_ctype)
+			r->ctype_len = 0;
+	}
+	if (r->in_ctype) {
+		size_t room = sizeof r->ctype - 1 - r->ctype_len;
+		size_t n = len < room ? len : room;
+		memcpy(r->ctype + r->ctype_len, at, n);
+		r->ctype_len += n;
+		r->ctype[r->ctype_len] = 0;
+	}
+	return 0;
+}
+
+static int
+on_resp_value_complete(llhttp_t *p)
+{
+	struct http_resp *r = p->data;
+	r->last_was_value = 1;
+	return 0;
+}
+
+static int
+is_raw_stream_type(const char *ct)
+{
+	return strncasecmp(ct, "application/vnd.docker.raw-stream", 33) == 0 ||
+	    strncasecmp(ct, "application/vnd.docker.multiplexed-stream", 41) == 0;
+}
+
+static int
+on_resp_headers_complete(llhttp_t *p)
+{
+	struct http_resp *r = p->data;
+	r->status = p->status_code;
+	r->headers_done = 1;
+	if (r->status == 101) {
+		r->hijack = 1;
+		return 0;   /* no body; message completes and pauses there */
+	}
+	if (r->head_request)
+		return 1;   /* skip body */
+	/* dockerd's attach/exec reply to clients that did not ask for an
+	 * upgrade: 200 + raw-stream content type and no length; the rest of the
+	 * connection is the raw stream, in both directions. */
+	if (r->status == 200 && is_raw_stream_type(r->ctype) &&
+	    !(p->flags & (F_CONTENT_LENGTH | F_CHUNKED))) {
+		r->hijack = 1;
+		r->paused_at = PAUSE_HEADERS;
+		return HPE_PAUSED;
+	}
+	return 0;
+}
+
+static int
+on_resp_complete(llhttp_t *p)
+{
+	((struct http_resp *)p->data)->paused_at = PAUSE_DONE;
+	return HPE_PAUSED;
+}
+
+static int
+on_resp_begin(llhttp_t *p)
+{
+	struct http_resp *r = p->data;
+	/* 1xx interim responses precede the real one; start over for it */
+	r->ctype_len = 0;
+	r->ctype[0] = 0;
+	r->headers_done = 0;
+	r->field_len = 0;
+	r->last_was_value = 0;
+	return 0;
+}
+
+static const llhttp_settings_t resp_settings = {
+	.on_message_begin = on_resp_begin,
+	.on_header_field = on_resp_field,
+	.on_header_value = on_resp_value,
+	.on_header_value_complete = on_resp_value_complete,
+	.on_headers_complete = on_resp_headers_complete,
+	.on_message_complete = on_resp_complete,
+};
+
+void
+http_resp_init(struct http_resp *r, int head_request)
+{
+	memset(r, 0, sizeof *r);
+	r->head_request = head_request;
+	llhttp_init(&r->p, HTTP_RESPONSE, &resp_settings);
+	r->p.data = r;
+}
+
+enum parse_result
+http_resp_feed(struct http_resp *r, const char *data, size_t len, size_t *used)
+{
+	r->paused_at = 0;
+	llhttp_errno_t err = llhttp_execute(&r->p, data, len);
+	return classify(&r->p, err, data, len, used, r->error, sizeof r->error,
+	    r->paused_at == PAUSE_HEADERS);
+}
+
+int
+http_resp_finish(struct http_resp *r)
+{
+	/* llhttp_finish runs on_message_complete for EOF-delimited bodies */
+	llhttp_errno_t err = llhttp_finish(&r->p);
+	return err == HPE_OK || err == HPE_PAUSED;
+}
+
+int
+http_resp_keepalive(const struct http_resp *r)
+{
+	return llhttp_should_keep_alive(&r->p);
+}

@@ -1,0 +1,89 @@
+/* http_parse.h - strict HTTP/1.1 framing with llhttp, for both directions.
+ *
+ * The parsers never copy body bytes: they only tell the session how many
+ * bytes of the current chunk belong to which part of the message, and the
+ * session moves those bytes between evbuffers.  Request heads are kept (the
+ * head is rebuilt when forwarded); inspected request bodies are captured
+ * de-chunked for the policy. */
+#ifndef SOCKWARD_HTTP_PARSE_H
+#define SOCKWARD_HTTP_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <llhttp.h>
+#include <event2/buffer.h>
+
+#define REQ_MAX_HEADERS 128
+
+enum parse_result {
+	PARSE_MORE,      /* everything given was consumed; feed more */
+	PARSE_HEADERS,   /* stopped right after the header block */
+	PARSE_DONE,      /* stopped right after the end of the message */
+	PARSE_ERROR,     /* malformed; see error text */
+};
+
+enum { PAUSE_NONE, PAUSE_HEADERS, PAUSE_DONE };
+
+struct req_header {
+	uint32_t name_off, name_len, val_off, val_len;
+};
+
+struct http_req {
+	llhttp_t p;
+	char *buf;               /* url + header names/values, bounded by max_head */
+	size_t len, cap, max_head;
+	uint32_t url_off, url_len;
+	struct req_header hdr[REQ_MAX_HEADERS];
+	size_t nhdr;
+	int in_value;            /* last callback was a header value */
+	size_t head_bytes;       /* raw bytes of the head consumed so far */
+	struct evbuffer *body;   /* capture target, NULL when streaming */
+	size_t body_max;
+	int body_overflow;
+	int head_overflow;
+	int paused_at;           /* PAUSE_* set by the callbacks */
+	char error[160];
+};
+
+void http_req_init(struct http_req *r, size_t max_head);
+void http_req_free(struct http_req *r);
+/* Prepare for the next request on the connection (after PARSE_DONE). */
+void http_req_next(struct http_req *r);
+/* Continue after PARSE_HEADERS (optionally capturing the body into body). */
+void http_req_resume(struct http_req *r, struct evbuffer *capture, size_t max);
+enum parse_result http_req_feed(struct http_req *r, const char *data, size_t len, size_t *used);
+
+const char *http_req_method(const struct http_req *r);
+/* URL as a NUL-terminated string (the buffer keeps a terminator after it). */
+const char *http_req_url(const struct http_req *r);
+/* Header value by case-insensitive name; NULL if absent. */
+const char *http_req_header(const struct http_req *r, const char *name, size_t *len);
+int http_req_keepalive(const struct http_req *r);
+int http_req_upgrade(const struct http_req *r);
+int http_req_chunked(const struct http_req *r);
+uint64_t http_req_content_length(const struct http_req *r);   /* 0 if none */
+int http_req_has_body(const struct http_req *r);
+
+struct http_resp {
+	llhttp_t p;
+	int head_request;        /* response to HEAD: no body */
+	int status;
+	int hijack;              /* 101, or a raw-stream body without framing */
+	int headers_done;
+	char ctype[96];
+	size_t ctype_len;
+	int in_ctype;
+	int last_was_value;
+	char field[16];
+	size_t field_len;
+	int paused_at;
+	char error[160];
+};
+
+void http_resp_init(struct http_resp *r, int head_request);
+enum parse_result http_resp_feed(struct http_resp *r, const char *data, size_t len, size_t *used);
+/* The engine closed the connection: does that complete the message? */
+int http_resp_finish(struct http_resp *r);
+int http_resp_keepalive(const struct http_resp *r);
+
+#endif

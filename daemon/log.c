@@ -1,0 +1,58 @@
+/* log.c - one formatted line per call, written with a single write(2) so
+ * lines from one process never interleave mid-line. */
+#include "daemon/log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+enum log_level log_threshold = LOG_LVL_INFO;
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+int
+log_level_parse(const char *name, enum log_level *out)
+{
+	for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++) {
+		if (strcmp(name, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void
+log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+{
+	if (lvl > log_threshold)
+		return;
+	char line[2048];
+	struct timeval tv;
+	struct tm tm;
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	int n = (int)strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
+	n += snprintf(line + n, sizeof line - (size_t)n, ".%06ldZ %s ",
+	    (long)tv.tv_usec, level_names[lvl]);
+	int m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+	if (m < 0)
+		m = 0;
+	size_t len = (size_t)n + (size_t)m;
+	if (len > sizeof line - 2)
+		len = sizeof line - 2;   /* truncated: still end the line */
+	line[len++] = '\n';
+	ssize_t w = write(STDERR_FILENO, line, len);
+	(void)w;
+}
+
+void
+log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_vmsg(lvl, fmt, ap);
+	va_end(ap);
+}

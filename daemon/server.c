@@ -1,0 +1,390 @@
+/* server.c - listeners, signals, reload and graceful stop.
+ *
+ * Signals are delivered as events inside the loop (evsignal), never handled
+ * in async-signal context.  Reload is parse-new, validate, swap: the new
+ * configuration and its TLS contexts are fully built before anything is
+ * replaced, and on any error the old configuration stays in force. */
+#include "daemon/server.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/ssl.h>
+
+#include "daemon/log.h"
+#include "daemon/session.h"
+#include "daemon/tls.h"
+
+const char *
+server_upstream(const struct server *srv)
+{
+	return srv->upstream_override ? srv->upstream_override : srv->cfg->upstream_socket;
+}
+
+static void
+accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+	struct listener *l = arg;
+	(void)evl;
+	if (l->srv->draining) {
+		evutil_closesocket(fd);
+		return;
+	}
+	session_new(l->srv, l, fd, sa, salen);
+}
+
+static void
+accept_error_cb(struct evconnlistener *evl, void *arg)
+{
+	struct listener *l = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+	(void)evl;
+	/* EMFILE and friends: log and keep listening; sessions will free fds */
+	log_error("listener %s: accept: %s", l->name, evutil_socket_error_to_string(err));
+}
+
+/* Replace a stale socket file, but never a live one and never a non-socket. */
+static int
+unix_path_prepare(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket; refusing to replace it", path);
+		return -1;
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+	int live = fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (live) {
+		snprintf(err, errlen, "%s is in use by a running process", path);
+		return -1;
+	}
+	if (unlink(path) != 0) {
+		snprintf(err, errlen, "cannot remove stale socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	log_info("removed stale socket %s", path);
+	return 0;
+}
+
+static int
+open_unix(struct server *srv, struct listener *l, const struct listener_conf *lc,
+    char *err, size_t errlen)
+{
+	if (unix_path_prepare(lc->path, err, errlen) != 0)
+		return -1;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", lc->path);
+	/* create the socket with no permissions for others, then widen to the
+	 * configured mode: there is no window where it is more open */
+	mode_t old = umask(0177);
+	int rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+	umask(old);
+	if (rc != 0) {
+		snprintf(err, errlen, "bind %s: %s", lc->path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (lc->group) {
+		struct group *gr = getgrnam(lc->group);
+		if (gr == NULL || chown(lc->path, (uid_t)-1, gr->gr_gid) != 0) {
+			snprintf(err, errlen, "cannot set group %s on %s: %s", lc->group, lc->path,
+			    gr ? strerror(errno) : "no such group");
+			unlink(lc->path);
+			close(fd);
+			return -1;
+		}
+	}
+	if (chmod(lc->path, (mode_t)lc->mode) != 0) {
+		snprintf(err, errlen, "chmod %s: %s", lc->path, strerror(errno));
+		unlink(lc->path);
+		close(fd);
+		return -1;
+	}
+	l->evl = evconnlistener_new(srv->base, accept_cb, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, fd);
+	if (l->evl == NULL) {
+		snprintf(err, errlen, "listen %s failed", lc->path);
+		unlink(lc->path);
+		close(fd);
+		return -1;
+	}
+	snprintf(l->path, sizeof l->path, "%s", lc->path);
+	return 0;
+}
+
+static int
+open_tcp(struct server *srv, struct listener *l, const struct listener_conf *lc,
+    char *err, size_t errlen)
+{
+	char host[128], port[8];
+	int p;
+	if (config_split_address(lc->address, host, sizeof host, &p) != 0) {
+		snprintf(err, errlen, "bad address %s", lc->address);
+		return -1;
+	}
+	snprintf(port, sizeof port, "%d", p);
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *ai = NULL;
+	int rc = getaddrinfo(host, port, &hints, &ai);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: %s", lc->address, gai_strerror(rc));
+		return -1;
+	}
+	l->evl = evconnlistener_new_bind(srv->base, accept_cb, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE, 128,
+	    ai->ai_addr, (int)ai->ai_addrlen);
+	int e = errno;
+	freeaddrinfo(ai);
+	if (l->evl == NULL) {
+		snprintf(err, errlen, "cannot listen on %s: %s", lc->address, strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+open_listeners(struct server *srv, char *err, size_t errlen)
+{
+	const struct sw_config *c = srv->cfg;
+	srv->listeners = calloc(c->nlisteners, sizeof *srv->listeners);
+	if (srv->listeners == NULL)
+		return -1;
+	srv->nlisteners = c->nlisteners;
+	for (size_t i = 0; i < c->nlisteners; i++) {
+		const struct listener_conf *lc = &c->listeners[i];
+		struct listener *l = &srv->listeners[i];
+		l->srv = srv;
+		l->type = (enum listener_type)lc->type;
+		snprintf(l->name, sizeof l->name, "%s", lc->name);
+		int rc;
+		if (l->type == LISTEN_TLS) {
+			l->ssl_ctx = tls_server_ctx(lc->cert, lc->key, lc->ca, err, errlen);
+			if (l->ssl_ctx == NULL)
+				return -1;
+		}
+		rc = l->type == LISTEN_UNIX ? open_unix(srv, l, lc, err, errlen)
+		    : open_tcp(srv, l, lc, err, errlen);
+		if (rc != 0)
+			return -1;
+		evconnlistener_set_error_cb(l->evl, accept_error_cb);
+		log_info("listening: %s %s %s%s", l->name,
+		    (const char *[]){ "tls", "unix", "tcp" }[l->type],
+		    l->type == LISTEN_UNIX ? lc->path : lc->address,
+		    l->type == LISTEN_TCP ? " (INSECURE: no TLS, no client identity)" : "");
+	}
+	return 0;
+}
+
+/* ---- reload ------------------------------------------------------------------ */
+
+static void
+server_reload(struct server *srv)
+{
+	struct config_errors errs = { 0 };
+	log_info("reload: reading %s", srv->cfg->file);
+	struct sw_config *n = config_load(srv->cfg->file, &errs);
+	if (n == NULL) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_error("reload: %s", errs.v[i].text);
+		log_error("reload failed; the previous configuration stays in force");
+		config_errors_free(&errs);
+		return;
+	}
+	/* build every new TLS context before replacing anything */
+	SSL_CTX *ctxs[64] = { 0 };
+	size_t nl = srv->nlisteners < 64 ? srv->nlisteners : 64;
+	for (size_t i = 0; i < nl; i++) {
+		struct listener *l = &srv->listeners[i];
+		const struct listener_conf *lc = NULL;
+		for (size_t j = 0; j < n->nlisteners; j++)
+			if (strcmp(n->listeners[j].name, l->name) == 0 &&
+			    n->listeners[j].type == LISTEN_TLS)
+				lc = &n->listeners[j];
+		if (l->type != LISTEN_TLS || lc == NULL)
+			continue;
+		char err[512];
+		ctxs[i] = tls_server_ctx(lc->cert, lc->key, lc->ca, err, sizeof err);
+		if (ctxs[i] == NULL) {
+			log_error("reload: listener %s: %s; the previous configuration stays in force",
+			    l->name, err);
+			for (size_t k = 0; k < i; k++)
+				SSL_CTX_free(ctxs[k]);
+			config_unref(n);
+			return;
+		}
+	}
+	char why[256];
+	if (config_restart_needed(srv->cfg, n, why, sizeof why))
+		log_warn("reload: %s; that part takes effect only after a restart", why);
+	for (size_t i = 0; i < nl; i++) {
+		if (ctxs[i] == NULL)
+			continue;
+		SSL_CTX_free(srv->listeners[i].ssl_ctx);   /* live SSLs keep their own ref */
+		srv->listeners[i].ssl_ctx = ctxs[i];
+	}
+	struct sw_config *old = srv->cfg;
+	srv->cfg = n;
+	config_unref(old);
+	log_threshold = (enum log_level)n->log_level;
+	log_info("reload: done; new requests use the new configuration");
+}
+
+/* ---- stop --------------------------------------------------------------------- */
+
+static void
+check_drained(struct server *srv)
+{
+	if (srv->draining && srv->nsessions == 0)
+		event_base_loopexit(srv->base, NULL);
+}
+
+void
+server_session_gone(struct server *srv, struct session *s)
+{
+	TAILQ_REMOVE(&srv->sessions, s, link);
+	srv->nsessions--;
+	check_drained(srv);
+}
+
+static void
+grace_expired_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	(void)fd; (void)what;
+	log_warn("shutdown: grace period over, closing %zu connection(s)", srv->nsessions);
+	struct session *s, *next;
+	for (s = TAILQ_FIRST(&srv->sessions); s; s = next) {
+		next = TAILQ_NEXT(s, link);
+		session_close(s, "shutdown: grace period over");
+	}
+	check_drained(srv);
+}
+
+static void
+begin_shutdown(struct server *srv, const char *signame)
+{
+	if (srv->draining) {
+		log_info("%s again: already stopping", signame);
+		return;
+	}
+	srv->draining = 1;
+	log_info("%s: no longer accepting; %zu connection(s) to finish (grace %ld ms)",
+	    signame, srv->nsessions, srv->cfg->shutdown_timeout_ms);
+	for (size_t i = 0; i < srv->nlisteners; i++) {
+		if (srv->listeners[i].evl) {
+			evconnlistener_free(srv->listeners[i].evl);
+			srv->listeners[i].evl = NULL;
+		}
+		if (srv->listeners[i].path[0])
+			unlink(srv->listeners[i].path);
+	}
+	struct session *s, *next;
+	for (s = TAILQ_FIRST(&srv->sessions); s; s = next) {
+		next = TAILQ_NEXT(s, link);
+		session_drain(s);
+	}
+	struct timeval tv = { srv->cfg->shutdown_timeout_ms / 1000,
+		(srv->cfg->shutdown_timeout_ms % 1000) * 1000 };
+	srv->grace_timer = evtimer_new(srv->base, grace_expired_cb, srv);
+	evtimer_add(srv->grace_timer, &tv);
+	check_drained(srv);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	(void)what;
+	switch (sig) {
+	case SIGTERM: begin_shutdown(srv, "SIGTERM"); break;
+	case SIGINT: begin_shutdown(srv, "SIGINT"); break;
+	case SIGHUP: server_reload(srv); break;
+	default: break;
+	}
+}
+
+int
+server_init(struct server *srv, struct sw_config *cfg, const char *upstream_override)
+{
+	memset(srv, 0, sizeof *srv);
+	TAILQ_INIT(&srv->sessions);
+	srv->cfg = cfg;
+	srv->upstream_override = upstream_override;
+	log_threshold = (enum log_level)cfg->log_level;
+	signal(SIGPIPE, SIG_IGN);
+	srv->base = event_base_new();
+	if (srv->base == NULL) {
+		log_error("cannot create the event loop");
+		return -1;
+	}
+	char err[512] = "";
+	if (open_listeners(srv, err, sizeof err) != 0) {
+		log_error("startup: %s", err);
+		return -1;
+	}
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	for (size_t i = 0; i < 4; i++) {
+		srv->sig_events[i] = evsignal_new(srv->base, sigs[i], signal_cb, srv);
+		evsignal_add(srv->sig_events[i], NULL);
+	}
+	log_info("sockward %s ready; upstream %s", SOCKWARD_VERSION, server_upstream(srv));
+	return 0;
+}
+
+int
+server_run(struct server *srv)
+{
+	int rc = event_base_dispatch(srv->base);
+	log_info("stopped");
+	return rc < 0 ? 1 : 0;
+}
+
+void
+server_free(struct server *srv)
+{
+	struct session *s;
+	while ((s = TAILQ_FIRST(&srv->sessions)) != NULL) {
+		session_close(s, "exit");
+		event_base_loop(srv->base, EVLOOP_NONBLOCK);
+	}
+	for (size_t i = 0; i < srv->nlisteners; i++) {
+		if (srv->listeners[i].evl)
+			evconnlistener_free(srv->listeners[i].evl);
+		if (srv->listeners[i].path[0] && !srv->draining)
+			unlink(srv->listeners[i].path);
+		SSL_CTX_free(srv->listeners[i].ssl_ctx);
+	}
+	free(srv->listeners);
+	for (size_t i = 0; i < 4; i++)
+		if (srv->sig_events[i])
+			event_free(srv->sig_events[i]);
+	if (srv->grace_timer)
+		event_free(srv->grace_timer);
+	if (srv->base)
+		event_base_free(srv->base);
+	config_unref(srv->cfg);
+	srv->cfg = NULL;
+}
