@@ -25,7 +25,7 @@ struct audit_log {
 	int broken;                  /* the last write/open of the file failed */
 	int torn;                    /* a short write left a partial line: start
 	                              * the next one on a fresh line */
-	char why[512];               /* what broke, for audit_failed_message() */
+	char why[1024];              /* what broke (kept for debugging) */
 };
 
 /* ---- formatting ------------------------------------------------------------ */
@@ -228,7 +228,7 @@ mark_broken(struct audit_log *log, const char *what)
 	log->broken = 1;
 	snprintf(log->why, sizeof(log->why), "%s", what);
 	if (!was) {
-		char note[700];
+		char note[1200];
 		int n = snprintf(note, sizeof(note), "sockward: %s; %s\n", what,
 		    log->on_failure == AUDIT_FAIL_CLOSED
 		    ? "denying new requests until it can be written (audit.on_failure: fail-closed)"
