@@ -56,6 +56,12 @@ struct pol_request {
 	const struct sw_identity *identity;
 	struct pol_lookup *lookups;         /* caller-owned, POL_MAX_LOOKUPS slots */
 	size_t nlookups;
+	/* Optional (may be NULL): resolve symlinks of a host path the way the
+	 * engine's host sees them (realpath on the engine host).  Returns 0 and
+	 * the resolved path in out, -1 when it cannot.  Bind sources are judged
+	 * both as written and as resolved. */
+	int (*resolve_path)(void *ctx, const char *path, char *out, size_t outlen);
+	void *resolve_ctx;
 };
 
 enum pol_verdict {

@@ -1,0 +1,149 @@
+/* check_endpoints.c - one check per inspected endpoint. */
+#include "policy/checks.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+void
+check_create(struct check_ctx *c)
+{
+	const json_t *hc = json_object_get(c->doc, "HostConfig");
+	json_t *empty = NULL;
+
+	/* A create without HostConfig gets dockerd's defaults, which are judged
+	 * like an empty HostConfig (no limits, default bridge, ...). */
+	if (!json_is_object(hc))
+		hc = empty = json_object();
+	check_image_ref(c, jstr(c->doc, "Image"), "image");
+	check_hostconfig(c, hc);
+	check_mounts(c, hc);
+	check_user(c, c->doc);
+	json_decref(empty);
+}
+
+void
+check_update(struct check_ctx *c)
+{
+	check_resources_update(c, c->doc);
+}
+
+void
+check_exec(struct check_ctx *c)
+{
+	const char *user = jstr(c->doc, "User");
+	const struct pol_lookup *l;
+
+	if (jbool(c->doc, "Privileged"))
+		fire(c, R_EXEC_PRIVILEGED, "docker exec --privileged is not allowed");
+	if (user[0] != '\0') {
+		if (user_is_root(user))
+			fire(c, R_EXEC_USER, "docker exec --user %s is root", user);
+		return;
+	}
+	if (!c->prof->rule_on[R_EXEC_USER])
+		return;
+	/* empty: the container's user, which already includes the image's */
+	if ((l = check_lookup(c, POL_LOOKUP_CONTAINER, c->name)) == NULL)
+		return;
+	if (l->status == 404) {
+		c->not_found = 1;
+		snprintf(c->not_found_msg, sizeof c->not_found_msg, "No such container: %s", c->name);
+		return;
+	}
+	if (l->status != 200 || !json_is_object(l->json)) {
+		fire(c, R_EXEC_USER, "cannot tell the user of container %s (engine lookup %s); "
+		    "use docker exec --user <non-root uid>", c->name,
+		    l->status == 0 ? "undecided" : "failed");
+		return;
+	}
+	const char *cu = jstr(json_object_get(l->json, "Config"), "User");
+	if (cu[0] == '\0' || user_is_root(cu))
+		fire(c, R_EXEC_USER, "container %s runs as root; use docker exec --user "
+		    "<non-root uid>", c->name);
+}
+
+/* API >= 1.24 refuses a start body; older ones took a HostConfig in it. */
+void
+check_start(struct check_ctx *c)
+{
+	if (c->doc == NULL || json_is_null(c->doc) ||
+	    (json_is_object(c->doc) && json_object_size(c->doc) == 0))
+		return;
+	fire(c, R_START_HOSTCONFIG, "a HostConfig in the start request is not allowed; "
+	    "pass host options to docker create");
+}
+
+void
+check_volume(struct check_ctx *c)
+{
+	check_volume_driver_opts(c, jstr(c->doc, "Driver"), json_object_get(c->doc, "DriverOpts"),
+	    "docker volume create");
+}
+
+/* r.FormValue semantics for single values; build tags use every "t". */
+void
+check_build(struct check_ctx *c)
+{
+	const char *nm = reqtarget_get(c->rt, "networkmode");
+	const char *version = reqtarget_get(c->rt, "version");
+	const char *cp = reqtarget_get(c->rt, "cgroupparent");
+
+	if (nm != NULL && (strcasecmp(nm, "host") == 0 || strncasecmp(nm, "container:", 10) == 0))
+		fire(c, R_BUILD_NETWORK, "docker build --network %s is not allowed", nm);
+	if (version != NULL && strcmp(version, "2") == 0 && !c->prof->buildkit)
+		fire(c, R_BUILD_SESSION, "BuildKit builds are not allowed; build with "
+		    "DOCKER_BUILDKIT=0");
+	if (cp != NULL && cp[0] != '\0' && !strlist_match(&c->prof->cgroup_parents, cp))
+		fire(c, R_CGROUP_PARENT, "docker build --cgroup-parent %s is not allowed", cp);
+	for (size_t i = 0; i < c->rt->nparams; i++)
+		if (strcmp(c->rt->params[i].key, "t") == 0)
+			check_image_ref(c, c->rt->params[i].value, "build tag");
+}
+
+void
+check_session(struct check_ctx *c)
+{
+	if (!c->prof->buildkit)
+		fire(c, R_BUILD_SESSION, "BuildKit sessions are not allowed; build with "
+		    "DOCKER_BUILDKIT=0");
+}
+
+/* POST /images/create: pull (fromImage [+ tag]) or import (fromSrc, repo). */
+void
+check_pull(struct check_ctx *c)
+{
+	const char *from = reqtarget_get(c->rt, "fromImage");
+	const char *tag = reqtarget_get(c->rt, "tag");
+	const char *src = reqtarget_get(c->rt, "fromSrc");
+	const char *repo = reqtarget_get(c->rt, "repo");
+	char ref[1024];
+
+	if (from != NULL && from[0] != '\0') {
+		if (tag != NULL && tag[0] != '\0')
+			snprintf(ref, sizeof ref, "%s%c%s", from,
+			    strchr(tag, ':') ? '@' : ':', tag);   /* a digest as tag */
+		else
+			snprintf(ref, sizeof ref, "%s", from);
+		check_image_ref(c, ref, "docker pull");
+	} else if (src != NULL && repo != NULL && repo[0] != '\0') {
+		if (tag != NULL && tag[0] != '\0')
+			snprintf(ref, sizeof ref, "%s:%s", repo, tag);
+		else
+			snprintf(ref, sizeof ref, "%s", repo);
+		check_image_ref(c, ref, "docker import");
+	}
+}
+
+/* POST /images/{name}/tag?repo=&tag= (an empty tag means latest) */
+void
+check_tag(struct check_ctx *c)
+{
+	const char *repo = reqtarget_get(c->rt, "repo");
+	const char *tag = reqtarget_get(c->rt, "tag");
+	char ref[1024];
+
+	snprintf(ref, sizeof ref, "%s:%s", repo ? repo : "",
+	    tag && tag[0] ? tag : "latest");
+	check_image_ref(c, ref, "docker tag");
+}

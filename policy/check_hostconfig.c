@@ -1,0 +1,374 @@
+/* check_hostconfig.c - rules on a HostConfig: privileged, namespaces,
+ * capabilities, security options, devices, sysctls, cgroups, limits, ports
+ * and the default bridge.  Mounts are in check_mounts.c. */
+#include "policy/checks.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct ns_rule {
+	const char *field;
+	const char *flag;
+	enum rule_id rule;
+	int can_join;        /* accepts container:<id> */
+};
+
+static const struct ns_rule ns_rules[] = {
+	{ "NetworkMode",  "--network",  R_NS_NETWORK,  1 },
+	{ "PidMode",      "--pid",      R_NS_PID,      1 },
+	{ "IpcMode",      "--ipc",      R_NS_IPC,      1 },
+	{ "UTSMode",      "--uts",      R_NS_UTS,      0 },
+	{ "UsernsMode",   "--userns",   R_NS_USERNS,   0 },
+	{ "CgroupnsMode", "--cgroupns", R_NS_CGROUPNS, 0 },
+};
+
+/* A container whose namespace is joined must itself be compliant. */
+static void
+check_joined_container(struct check_ctx *c, const char *flag, const char *id)
+{
+	const struct pol_lookup *l;
+	struct violations tmp = { .n = 0 };
+	struct check_ctx sub;
+
+	if (c->prof->container_namespaces == NS_JOIN_DENY || c->req == NULL) {
+		fire(c, R_NS_CONTAINER, "%s container:%s is not allowed", flag, id);
+		return;
+	}
+	if ((l = check_lookup(c, POL_LOOKUP_CONTAINER, id)) == NULL)
+		return;
+	if (l->status != 200 || !json_is_object(l->json)) {
+		fire(c, R_NS_CONTAINER, "%s container:%s: cannot verify that container "
+		    "(engine answered %d)", flag, id, l->status);
+		return;
+	}
+	sub = *c;
+	sub.vs = &tmp;
+	sub.req = NULL;    /* judge the engine's own view only, no more lookups */
+	const json_t *hc = json_object_get(l->json, "HostConfig");
+	if (json_is_object(hc)) {
+		check_hostconfig(&sub, hc);
+		check_mounts(&sub, hc);
+	}
+	for (size_t i = 0; i < tmp.n; i++)
+		if (tmp.v[i].rule != R_NS_CONTAINER && tmp.v[i].rule != R_NETWORK_DEFAULT_BRIDGE) {
+			fire(c, R_NS_CONTAINER, "%s container:%s: that container is not compliant "
+			    "([%s])", flag, id, rules[tmp.v[i].rule].id);
+			return;
+		}
+}
+
+static void
+check_namespaces(struct check_ctx *c, const json_t *hc)
+{
+	for (size_t i = 0; i < sizeof ns_rules / sizeof ns_rules[0]; i++) {
+		const struct ns_rule *r = &ns_rules[i];
+		const char *v = jstr(hc, r->field);
+		/* dockerd compares exactly; any spelling of host is refused */
+		if (strcasecmp(v, "host") == 0)
+			fire(c, r->rule, "%s host is not allowed", r->flag);
+		else if (strncasecmp(v, "container:", 10) == 0) {
+			if (r->can_join)
+				check_joined_container(c, r->flag, v + 10);
+			else
+				fire(c, R_NS_CONTAINER, "%s %s is not allowed", r->flag, v);
+		}
+	}
+}
+
+static void
+check_network(struct check_ctx *c, const json_t *hc)
+{
+	const char *nm = jstr(hc, "NetworkMode");
+	if (nm[0] == '\0' || strcmp(nm, "default") == 0 || strcmp(nm, "bridge") == 0)
+		fire(c, R_NETWORK_DEFAULT_BRIDGE, "the default bridge network is not allowed; "
+		    "use --network <user-defined network>");
+}
+
+/* "net_admin", "CAP_NET_ADMIN", "Cap_Net_Admin" -> "NET_ADMIN" */
+static void
+cap_normalize(const char *in, char *out, size_t len)
+{
+	size_t i = 0;
+	if (strncasecmp(in, "CAP_", 4) == 0)
+		in += 4;
+	for (; in[i] != '\0' && i + 1 < len; i++)
+		out[i] = (char)toupper((unsigned char)in[i]);
+	out[i] = '\0';
+}
+
+/* StrSlice: a string or an array of strings; calls fn on each. */
+static size_t
+strslice_items(const json_t *v, const char **items, size_t max)
+{
+	size_t n = 0, i;
+	const json_t *e;
+
+	if (json_is_string(v)) {
+		items[0] = json_string_value(v);
+		return 1;
+	}
+	json_array_foreach(v, i, e)
+		if (n < max && json_is_string(e))
+			items[n++] = json_string_value(e);
+	return n;
+}
+
+static void
+check_caps(struct check_ctx *c, const json_t *hc)
+{
+	const char *items[64];
+	char cap[64];
+	size_t n = strslice_items(json_object_get(hc, "CapAdd"), items, 64);
+	int drop_all = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		cap_normalize(items[i], cap, sizeof cap);
+		int listed = strlist_has(&c->prof->cap_add, cap);
+		if (c->prof->cap_add_allowlist ? !listed : listed)
+			fire(c, R_CAP_ADD, "--cap-add %s is not allowed", cap);
+	}
+	n = strslice_items(json_object_get(hc, "CapDrop"), items, 64);
+	for (size_t i = 0; i < n; i++) {
+		cap_normalize(items[i], cap, sizeof cap);
+		if (strcmp(cap, "ALL") == 0)
+			drop_all = 1;
+	}
+	if (c->prof->cap_drop_all && !drop_all)
+		fire(c, R_CAP_DROP, "add --cap-drop ALL");
+}
+
+/* Go's strconv.ParseBool */
+static int
+parse_bool(const char *s, int *out)
+{
+	static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True", NULL };
+	static const char *const f[] = { "0", "f", "F", "FALSE", "false", "False", NULL };
+	for (size_t i = 0; t[i]; i++)
+		if (strcmp(s, t[i]) == 0) { *out = 1; return 0; }
+	for (size_t i = 0; f[i]; i++)
+		if (strcmp(s, f[i]) == 0) { *out = 0; return 0; }
+	return -1;
+}
+
+struct secopt_rule {
+	const char *key;
+	const char *bad;          /* value that disables the protection */
+	enum rule_id rule;
+};
+
+static const struct secopt_rule secopt_rules[] = {
+	{ "seccomp",     "unconfined", R_SEC_SECCOMP },
+	{ "apparmor",    "unconfined", R_SEC_APPARMOR },
+	{ "label",       "disable",    R_SEC_LABEL },
+	{ "systempaths", "unconfined", R_SEC_SYSTEMPATHS },
+};
+
+/* Mirrors dockerd's parseSecurityOpt: "no-new-privileges" alone, "disable"
+ * alone (label), then key=value or the deprecated key:value; the last
+ * no-new-privileges wins. */
+static void
+check_secopts(struct check_ctx *c, const json_t *hc)
+{
+	const json_t *arr = json_object_get(hc, "SecurityOpt"), *e;
+	size_t i;
+	int nnp = 0;
+
+	json_array_foreach(arr, i, e) {
+		const char *opt = json_string_value(e), *sep;
+		char key[32];
+		if (opt == NULL)
+			continue;
+		if (strcmp(opt, "no-new-privileges") == 0) {
+			nnp = 1;
+			continue;
+		}
+		if (strcmp(opt, "disable") == 0) {
+			fire(c, R_SEC_LABEL, "--security-opt label=disable is not allowed");
+			continue;
+		}
+		if ((sep = strchr(opt, '=')) == NULL)
+			sep = strchr(opt, ':');
+		if (sep == NULL || (size_t)(sep - opt) >= sizeof key)
+			continue;    /* dockerd rejects it: "invalid --security-opt" */
+		memcpy(key, opt, (size_t)(sep - opt));
+		key[sep - opt] = '\0';
+		if (strcmp(key, "no-new-privileges") == 0) {
+			int b;
+			if (parse_bool(sep + 1, &b) == 0)
+				nnp = b;
+			continue;
+		}
+		for (size_t k = 0; k < sizeof secopt_rules / sizeof secopt_rules[0]; k++) {
+			const struct secopt_rule *r = &secopt_rules[k];
+			if (strcasecmp(key, r->key) == 0 && strcasecmp(sep + 1, r->bad) == 0)
+				fire(c, r->rule, "--security-opt %s=%s is not allowed", r->key, r->bad);
+		}
+	}
+	if (!nnp)
+		fire(c, R_SEC_NNP, "add --security-opt no-new-privileges");
+}
+
+static int
+nonempty_array(const json_t *hc, const char *key)
+{
+	const json_t *v = json_object_get(hc, key);
+	return json_is_array(v) && json_array_size(v) > 0;
+}
+
+static void
+check_devices(struct check_ctx *c, const json_t *hc)
+{
+	const json_t *devs = json_object_get(hc, "Devices"), *d;
+	size_t i;
+
+	json_array_foreach(devs, i, d)
+		fire(c, R_DEVICES, "--device %s is not allowed", jstr(d, "PathOnHost"));
+	if (nonempty_array(hc, "DeviceCgroupRules"))
+		fire(c, R_DEVICE_CGROUP_RULES, "--device-cgroup-rule is not allowed");
+	if (nonempty_array(hc, "DeviceRequests"))
+		fire(c, R_DEVICE_REQUESTS, "--gpus / device requests are not allowed");
+}
+
+static void
+check_cgroup_runtime_groups(struct check_ctx *c, const json_t *hc)
+{
+	const char *cp = jstr(hc, "CgroupParent"), *rt = jstr(hc, "Runtime");
+	const json_t *groups = json_object_get(hc, "GroupAdd"), *g;
+	size_t i;
+
+	if (cp[0] != '\0' && !strlist_match(&c->prof->cgroup_parents, cp))
+		fire(c, R_CGROUP_PARENT, "--cgroup-parent %s is not allowed", cp);
+	if (rt[0] != '\0' && !strlist_has(&c->prof->runtimes, rt))
+		fire(c, R_RUNTIME, "--runtime %s is not allowed", rt);
+	json_array_foreach(groups, i, g)
+		if (json_is_string(g) && !strlist_has(&c->prof->group_add, json_string_value(g)))
+			fire(c, R_GROUP_ADD, "--group-add %s is not allowed", json_string_value(g));
+	/* null keeps the defaults; any array, even [], replaces them */
+	if (json_is_array(json_object_get(hc, "MaskedPaths")))
+		fire(c, R_MASKED_PATHS, "overriding MaskedPaths is not allowed");
+	if (json_is_array(json_object_get(hc, "ReadonlyPaths")))
+		fire(c, R_READONLY_PATHS, "overriding ReadonlyPaths is not allowed");
+}
+
+static void
+check_sysctls(struct check_ctx *c, const json_t *hc)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)json_object_get(hc, "Sysctls"), key, v)
+		if (!strlist_match(&c->prof->sysctls, key))
+			fire(c, R_SYSCTLS, "--sysctl %s is not in the safe set", key);
+}
+
+/* nat.ParsePortRange: "8080" or "8000-8100"; returns the lowest port. */
+static int
+lowest_port(const char *s, long *out)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return -1;
+	long v = strtol(s, &end, 10);
+	if ((*end != '\0' && *end != '-') || v > 65535)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void
+check_ports(struct check_ctx *c, const json_t *hc)
+{
+	const char *port;
+	json_t *list, *b;
+	size_t i;
+
+	if (jbool(hc, "PublishAllPorts"))
+		fire(c, R_PORTS_PUBLISH_ALL, "-P/--publish-all is not allowed");
+	json_object_foreach((json_t *)json_object_get(hc, "PortBindings"), port, list) {
+		json_array_foreach(list, i, b) {
+			const char *ip = jstr(b, "HostIp"), *hp = jstr(b, "HostPort");
+			long lo;
+			if (ip[0] == '\0' || strcmp(ip, "0.0.0.0") == 0 || strcmp(ip, "::") == 0 ||
+			    !strlist_has(&c->prof->host_ips, ip))
+				fire(c, R_PORTS_HOST_IP, "port %s published on '%s'; publish as "
+				    "-p 127.0.0.1:%s:%s", port, ip, hp[0] ? hp : "HOSTPORT", port);
+			if (hp[0] != '\0') {
+				if (lowest_port(hp, &lo) < 0)
+					fire(c, R_PORTS_PRIVILEGED, "host port '%s' is not a port", hp);
+				else if (lo != 0 && lo < c->prof->min_host_port)
+					fire(c, R_PORTS_PRIVILEGED, "host port %ld is below %lld", lo,
+					    (long long)c->prof->min_host_port);
+			}
+		}
+	}
+}
+
+void
+check_limits(struct check_ctx *c, const json_t *res, int is_update)
+{
+	const struct profile *p = c->prof;
+	char max[32];
+	int has_mem, has_nano, has_quota, has_pids;
+	int64_t mem = jint(res, "Memory", &has_mem);
+	int64_t nano = jint(res, "NanoCpus", &has_nano);
+	int64_t quota = jint(res, "CpuQuota", &has_quota);
+	int64_t period = jint(res, "CpuPeriod", NULL);
+	int64_t pids = jint(res, "PidsLimit", &has_pids);
+
+	human_bytes(p->memory_max, max, sizeof max);
+	if (is_update ? (has_mem && (mem < 0 || mem > p->memory_max))
+	    : (mem <= 0 || mem > p->memory_max))
+		fire(c, R_LIMIT_MEMORY, "set --memory (max %s)", max);
+
+	/* effective CPU limit in nano-CPUs: NanoCpus, else CpuQuota/CpuPeriod */
+	int64_t eff = 0;
+	if (nano > 0)
+		eff = nano;
+	else if (quota > 0)
+		eff = (int64_t)((double)quota * 1e9 / (double)(period > 0 ? period : 100000));
+	human_cpus(p->nano_cpus_max, max, sizeof max);
+	if (is_update) {
+		if ((has_nano && (nano < 0 || nano > p->nano_cpus_max)) ||
+		    (has_quota && (quota < 0 || eff > p->nano_cpus_max)))
+			fire(c, R_LIMIT_CPU, "set --cpus (max %s)", max);
+	} else if (eff <= 0 || eff > p->nano_cpus_max || nano < 0 || quota < 0)
+		fire(c, R_LIMIT_CPU, "set --cpus (max %s)", max);
+
+	if (is_update ? (has_pids && (pids <= 0 || pids > p->pids_max))
+	    : (!has_pids || pids <= 0 || pids > p->pids_max))
+		fire(c, R_LIMIT_PIDS, "set --pids-limit (max %lld)", (long long)p->pids_max);
+}
+
+void
+check_hostconfig(struct check_ctx *c, const json_t *hc)
+{
+	if (jbool(hc, "Privileged"))
+		fire(c, R_PRIVILEGED, "--privileged is not allowed");
+	check_namespaces(c, hc);
+	check_caps(c, hc);
+	check_secopts(c, hc);
+	check_devices(c, hc);
+	check_sysctls(c, hc);
+	check_cgroup_runtime_groups(c, hc);
+	check_limits(c, hc, 0);
+	if (!jbool(hc, "ReadonlyRootfs"))
+		fire(c, R_ROOTFS_READONLY, "add --read-only");
+	check_ports(c, hc);
+	check_network(c, hc);
+}
+
+/* POST /containers/{id}/update: Resources + RestartPolicy.  A limit may be
+ * lowered, never removed or raised past its max. */
+void
+check_resources_update(struct check_ctx *c, const json_t *res)
+{
+	const char *cp = jstr(res, "CgroupParent");
+
+	check_devices(c, res);
+	if (cp[0] != '\0' && !strlist_match(&c->prof->cgroup_parents, cp))
+		fire(c, R_CGROUP_PARENT, "--cgroup-parent %s is not allowed", cp);
+	check_limits(c, res, 1);
+}

@@ -1,0 +1,77 @@
+/* check_image.c - image references: pinned (explicit tag other than latest,
+ * or a digest) and from an allowed registry/repository.  The reference is
+ * normalised the way the Docker reference library does it: a first
+ * component with '.' or ':' or "localhost" is a registry, otherwise the
+ * image lives on docker.io, single names under library/. */
+#include "policy/checks.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+
+struct imgref {
+	char name[512];      /* as written, without tag and digest */
+	char full[600];      /* docker.io/library/busybox */
+	char tag[160];
+	char digest[160];
+};
+
+static int
+is_image_id(const char *s)
+{
+	size_t n = 0;
+	if (strncmp(s, "sha256:", 7) == 0)
+		s += 7;
+	for (; s[n] != '\0'; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return 0;
+	return n >= 12 && n <= 64;
+}
+
+static void
+imgref_parse(const char *ref, struct imgref *r)
+{
+	const char *at = strchr(ref, '@'), *slash, *colon;
+	size_t n = at ? (size_t)(at - ref) : strlen(ref);
+
+	memset(r, 0, sizeof *r);
+	if (at != NULL)
+		snprintf(r->digest, sizeof r->digest, "%s", at + 1);
+	if (n >= sizeof r->name)
+		n = sizeof r->name - 1;
+	memcpy(r->name, ref, n);
+	r->name[n] = '\0';
+	slash = strrchr(r->name, '/');
+	colon = strrchr(r->name, ':');
+	if (colon != NULL && (slash == NULL || colon > slash)) {
+		snprintf(r->tag, sizeof r->tag, "%s", colon + 1);
+		r->name[colon - r->name] = '\0';
+	}
+	const char *first_slash = strchr(r->name, '/');
+	if (first_slash != NULL) {
+		size_t dn = (size_t)(first_slash - r->name);
+		int domain = memchr(r->name, '.', dn) != NULL || memchr(r->name, ':', dn) != NULL ||
+		    (dn == 9 && strncmp(r->name, "localhost", 9) == 0);
+		snprintf(r->full, sizeof r->full, "%s%s", domain ? "" : "docker.io/", r->name);
+	} else
+		snprintf(r->full, sizeof r->full, "docker.io/library/%s", r->name);
+}
+
+void
+check_image_ref(struct check_ctx *c, const char *ref, const char *what)
+{
+	struct imgref r;
+
+	if (c->image[0] == '\0')
+		snprintf(c->image, sizeof c->image, "%s", ref);
+	if (is_image_id(ref))
+		return;    /* an image id names exactly one local image */
+	imgref_parse(ref, &r);
+	if (r.digest[0] == '\0' && (r.tag[0] == '\0' || strcmp(r.tag, "latest") == 0))
+		fire(c, R_IMAGE_PINNED, "%s %s is not pinned; use repo:tag (not latest) or "
+		    "repo@sha256:...", what, ref[0] ? ref : "(none)");
+	if (c->prof->images.n > 0 && !strlist_match(&c->prof->images, r.name) &&
+	    !strlist_match(&c->prof->images, r.full))
+		fire(c, R_IMAGE_REGISTRY, "%s %s is not from an allowed registry/repository",
+		    what, r.full);
+}

@@ -1,0 +1,217 @@
+/* check_mounts.c - Binds, Mounts, VolumesFrom and local-driver volume
+ * options: no Docker socket, no sensitive host path, binds only from the
+ * allowed prefixes, read-only when required, no shared propagation. */
+#include "policy/checks.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define PATH_MAXLEN 1024
+
+/* Lexical clean like Go's filepath.Clean for absolute paths: collapse
+ * "//", drop ".", resolve ".." (dockerd cleans bind sources the same way). */
+static void
+path_clean(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (len < 2) {
+		if (len)
+			out[0] = '\0';
+		return;
+	}
+	out[o++] = '/';
+	while (*in != '\0') {
+		while (*in == '/')
+			in++;
+		const char *e = strchr(in, '/');
+		size_t n = e ? (size_t)(e - in) : strlen(in);
+		if (n == 0)
+			break;
+		if (n == 1 && in[0] == '.') {
+			/* skip */
+		} else if (n == 2 && in[0] == '.' && in[1] == '.') {
+			while (o > 1 && out[o - 1] != '/')
+				o--;
+			if (o > 1)
+				o--;       /* and the separator before it */
+		} else {
+			if (o > 1 && o + 1 < len)
+				out[o++] = '/';
+			for (size_t i = 0; i < n && o + 1 < len; i++)
+				out[o++] = in[i];
+		}
+		in += n;
+	}
+	out[o] = '\0';
+}
+
+/* p is base or below it */
+static int
+path_within(const char *p, const char *base)
+{
+	size_t n = strlen(base);
+	if (strcmp(base, "/") == 0)
+		return strcmp(p, "/") == 0;
+	return strncmp(p, base, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+/* p is a strict ancestor of q */
+static int
+path_ancestor(const char *p, const char *q)
+{
+	size_t n = strlen(p);
+	if (strcmp(p, "/") == 0)
+		return strcmp(q, "/") != 0;
+	return strncmp(q, p, n) == 0 && q[n] == '/';
+}
+
+static int
+is_socket_path(const struct profile *prof, const char *p)
+{
+	const char *base = strrchr(p, '/');
+
+	if (base != NULL && strcmp(base + 1, "docker.sock") == 0)
+		return 1;
+	for (size_t i = 0; i < prof->socket_paths.n; i++)
+		if (strcmp(p, prof->socket_paths.v[i]) == 0 ||
+		    path_ancestor(p, prof->socket_paths.v[i]))
+			return 1;
+	return 0;
+}
+
+static int
+is_sensitive(const struct profile *prof, const char *p)
+{
+	for (size_t i = 0; i < prof->sensitive_paths.n; i++) {
+		const char *s = prof->sensitive_paths.v[i];
+		if (path_within(p, s) || path_ancestor(p, s))
+			return 1;
+	}
+	return 0;
+}
+
+static void
+check_host_path(struct check_ctx *c, const char *raw, int readonly, const char *how)
+{
+	char p[PATH_MAXLEN], resolved[PATH_MAXLEN];
+	const char *cand[2];
+	size_t ncand = 0;
+	int socket = 0, sensitive = 0;
+
+	path_clean(raw, p, sizeof p);
+	cand[ncand++] = p;
+	/* symlinks are resolved on the host by the daemon when it can */
+	if (c->req != NULL && c->req->resolve_path != NULL &&
+	    c->req->resolve_path(c->req->resolve_ctx, p, resolved, sizeof resolved) == 0 &&
+	    strcmp(resolved, p) != 0)
+		cand[ncand++] = resolved;
+	for (size_t i = 0; i < ncand; i++) {
+		socket |= is_socket_path(c->prof, cand[i]);
+		sensitive |= is_sensitive(c->prof, cand[i]);
+	}
+	if (socket)
+		fire(c, R_MOUNT_SOCKET, "%s %s exposes the Docker socket", how, raw);
+	if (sensitive)
+		fire(c, R_MOUNT_SENSITIVE, "%s %s is a sensitive host path", how, raw);
+	int allowed = 0;
+	for (size_t i = 0; i < c->prof->bind_prefixes.n; i++) {
+		int all = 1;
+		for (size_t k = 0; k < ncand; k++)
+			all &= path_within(cand[k], c->prof->bind_prefixes.v[i]);
+		allowed |= all;
+	}
+	if (!allowed)
+		fire(c, R_MOUNT_BIND_PREFIX, "%s %s is outside the allowed host paths; use a "
+		    "named volume", how, raw);
+	if (c->prof->bind_readonly && !readonly)
+		fire(c, R_MOUNT_BIND_READONLY, "%s %s must be read-only (add :ro)", how, raw);
+}
+
+static int
+has_token(const char *list, const char *tok)
+{
+	size_t n = strlen(tok);
+	for (const char *s = list; s != NULL && *s != '\0';) {
+		const char *e = strchr(s, ',');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		if (len == n && strncasecmp(s, tok, n) == 0)
+			return 1;
+		s = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+/* Binds: "src:dst[:mode]"; a src starting with '/' is a host path, anything
+ * else a named volume. */
+static void
+check_binds(struct check_ctx *c, const json_t *hc)
+{
+	const json_t *binds = json_object_get(hc, "Binds"), *b;
+	size_t i;
+
+	json_array_foreach(binds, i, b) {
+		const char *spec = json_string_value(b), *c1, *c2;
+		char src[PATH_MAXLEN];
+		if (spec == NULL || (c1 = strchr(spec, ':')) == NULL)
+			continue;    /* anonymous volume: container path only */
+		if ((size_t)(c1 - spec) >= sizeof src)
+			continue;
+		memcpy(src, spec, (size_t)(c1 - spec));
+		src[c1 - spec] = '\0';
+		c2 = strchr(c1 + 1, ':');
+		const char *mode = c2 ? c2 + 1 : "";
+		if (has_token(mode, "shared") || has_token(mode, "rshared"))
+			fire(c, R_MOUNT_PROPAGATION, "-v %s uses shared propagation", spec);
+		if (src[0] == '/')
+			check_host_path(c, src, has_token(mode, "ro"), "-v");
+	}
+}
+
+void
+check_volume_driver_opts(struct check_ctx *c, const char *driver, const json_t *opts,
+    const char *what)
+{
+	if (driver[0] != '\0' && strcmp(driver, "local") != 0)
+		return;
+	const char *type = jstr(opts, "type"), *o = jstr(opts, "o"), *dev = jstr(opts, "device");
+	if (has_token(o, "bind") || has_token(o, "rbind") ||
+	    (dev[0] != '\0' && (type[0] == '\0' || strcasecmp(type, "none") == 0)))
+		fire(c, R_MOUNT_VOLUME_BIND, "%s: local volume with device=%s o=%s binds a "
+		    "host path", what, dev, o);
+}
+
+static void
+check_mount_list(struct check_ctx *c, const json_t *hc)
+{
+	const json_t *mounts = json_object_get(hc, "Mounts"), *m;
+	size_t i;
+
+	json_array_foreach(mounts, i, m) {
+		const char *type = jstr(m, "Type");
+		const json_t *bo = json_object_get(m, "BindOptions");
+		const char *prop = jstr(bo, "Propagation");
+		if (strcasecmp(prop, "shared") == 0 || strcasecmp(prop, "rshared") == 0)
+			fire(c, R_MOUNT_PROPAGATION, "--mount bind-propagation=%s is not allowed", prop);
+		if (strcasecmp(type, "bind") == 0) {
+			check_host_path(c, jstr(m, "Source"), jbool(m, "ReadOnly"), "--mount source");
+		} else if (strcasecmp(type, "volume") == 0) {
+			const json_t *dc = json_object_get(json_object_get(m, "VolumeOptions"),
+			    "DriverConfig");
+			check_volume_driver_opts(c, jstr(dc, "Name"), json_object_get(dc, "Options"),
+			    "--mount");
+		}
+	}
+}
+
+void
+check_mounts(struct check_ctx *c, const json_t *hc)
+{
+	const json_t *vf = json_object_get(hc, "VolumesFrom");
+
+	if (json_is_array(vf) && json_array_size(vf) > 0)
+		fire(c, R_MOUNT_VOLUMES_FROM, "--volumes-from is not allowed");
+	check_binds(c, hc);
+	check_mount_list(c, hc);
+}

@@ -1,0 +1,94 @@
+/* check_util.c - helpers shared by the checks: firing rules, engine
+ * lookups, reading the canonical document, human units. */
+#include "policy/checks.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void
+fire(struct check_ctx *c, enum rule_id r, const char *fmt, ...)
+{
+	va_list ap;
+	char text[VIOL_TEXT_MAX];
+
+	if (!c->prof->rule_on[r])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	viol_add(c->vs, r, "%s", text);
+}
+
+const struct pol_lookup *
+check_lookup(struct check_ctx *c, enum pol_lookup_kind kind, const char *name)
+{
+	static const struct pol_lookup failed = { .done = 1, .status = 0 };
+	struct pol_request *req = c->req;
+
+	if (req->lookups == NULL || strlen(name) >= sizeof req->lookups[0].name)
+		return &failed;
+	for (size_t i = 0; i < req->nlookups; i++) {
+		struct pol_lookup *l = &req->lookups[i];
+		if (l->kind == kind && strcmp(l->name, name) == 0) {
+			if (l->done)
+				return l;
+			c->need_lookup = 1;
+			return NULL;
+		}
+	}
+	if (req->nlookups == POL_MAX_LOOKUPS)
+		return &failed;
+	struct pol_lookup *l = &req->lookups[req->nlookups++];
+	memset(l, 0, sizeof *l);
+	l->kind = kind;
+	snprintf(l->name, sizeof l->name, "%s", name);
+	c->need_lookup = 1;
+	return NULL;
+}
+
+const char *
+jstr(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+int64_t
+jint(const json_t *obj, const char *key, int *present)
+{
+	const json_t *v = json_object_get(obj, key);
+	if (present != NULL)
+		*present = json_is_integer(v);
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+int
+jbool(const json_t *obj, const char *key)
+{
+	return json_is_true(json_object_get(obj, key));
+}
+
+void
+human_bytes(int64_t v, char *buf, size_t len)
+{
+	static const char units[] = "bkmgt";
+	int u = 0;
+
+	while (u < 4 && v >= 1024 && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%lld%c", (long long)v, units[u]);
+	if (u == 0)
+		buf[strlen(buf) - 1] = '\0';
+}
+
+void
+human_cpus(int64_t nano, char *buf, size_t len)
+{
+	if (nano % 1000000000LL == 0)
+		snprintf(buf, len, "%lld", (long long)(nano / 1000000000LL));
+	else
+		snprintf(buf, len, "%.3g", (double)nano / 1e9);
+}

@@ -1,0 +1,69 @@
+/* checks.h - the per-endpoint checks.  Each one reads the canonical
+ * (already Go-decoded) document and records violations; none does I/O.
+ * Facts only the engine knows are requested with check_lookup(). */
+#ifndef SOCKWARD_CHECKS_H
+#define SOCKWARD_CHECKS_H
+
+#include <jansson.h>
+
+#include "policy/policy.h"
+#include "policy/profile.h"
+#include "policy/reqtarget.h"
+#include "policy/rules.h"
+
+struct check_ctx {
+	const struct policy *pol;
+	const struct profile *prof;
+	struct pol_request *req;
+	const struct reqtarget *rt;
+	const char *name;              /* wildcard of the route: container id, image */
+	json_t *doc;                   /* canonical body, or NULL */
+	struct violations *vs;
+	int need_lookup;               /* a lookup is pending */
+	char image[512];               /* image the request names, "" if none */
+	int not_found;                 /* the engine says the object does not exist */
+	char not_found_msg[600];       /* answered as 404 like dockerd would */
+};
+
+/* Record a violation if the profile has the rule switched on. */
+void fire(struct check_ctx *c, enum rule_id r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The answer to a lookup, or NULL when it is still pending (then it has been
+ * queued and c->need_lookup set).  A lookup that cannot be queued returns a
+ * static failed answer (status 0). */
+const struct pol_lookup *check_lookup(struct check_ctx *c, enum pol_lookup_kind kind,
+    const char *name);
+
+/* Helpers shared by the checks */
+const char *jstr(const json_t *obj, const char *key);    /* "" when absent/null */
+int64_t jint(const json_t *obj, const char *key, int *present);
+int jbool(const json_t *obj, const char *key);
+void human_bytes(int64_t v, char *buf, size_t len);
+void human_cpus(int64_t nano, char *buf, size_t len);
+
+/* HostConfig rules (create, and anything else that carries a HostConfig) */
+void check_hostconfig(struct check_ctx *c, const json_t *hc);
+void check_limits(struct check_ctx *c, const json_t *res, int is_update);
+void check_resources_update(struct check_ctx *c, const json_t *res);
+void check_mounts(struct check_ctx *c, const json_t *hc);
+void check_volume_driver_opts(struct check_ctx *c, const char *driver,
+    const json_t *opts, const char *what);
+/* User: 1 when the user string means root. */
+int user_is_root(const char *user);
+void check_user(struct check_ctx *c, const json_t *config);
+/* Image references */
+void check_image_ref(struct check_ctx *c, const char *ref, const char *what);
+
+/* Endpoint checks */
+void check_create(struct check_ctx *c);
+void check_update(struct check_ctx *c);
+void check_exec(struct check_ctx *c);
+void check_start(struct check_ctx *c);
+void check_volume(struct check_ctx *c);
+void check_build(struct check_ctx *c);
+void check_pull(struct check_ctx *c);
+void check_tag(struct check_ctx *c);
+void check_session(struct check_ctx *c);
+
+#endif

@@ -1,0 +1,296 @@
+/* gotypes.c - schema-driven, Go-faithful JSON decoding (see gotypes.h). */
+#include "policy/gotypes.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/gofold.h"
+
+#define MAX_DEPTH 32
+
+struct path {
+	const struct path *up;
+	const char *seg;     /* field or map key; NULL for an index */
+	size_t index;
+};
+
+struct dec {
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static void
+path_render(const struct path *p, char *buf, size_t len)
+{
+	const struct path *stack[MAX_DEPTH + 2];
+	size_t n = 0, off = 0;
+
+	for (; p != NULL && n < MAX_DEPTH + 2; p = p->up)
+		stack[n++] = p;
+	buf[0] = '\0';
+	while (n-- > 0 && off < len) {
+		int w;
+		if (stack[n]->seg != NULL)
+			w = snprintf(buf + off, len - off, "%s%s", off ? "." : "", stack[n]->seg);
+		else
+			w = snprintf(buf + off, len - off, "[%zu]", stack[n]->index);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+static void
+fail(struct dec *d, const struct path *p, const char *what)
+{
+	char where[160];
+
+	if (d->failed)
+		return;
+	d->failed = 1;
+	path_render(p, where, sizeof where);
+	snprintf(d->err, d->errlen, "%s%s%s", where, where[0] ? ": " : "", what);
+}
+
+static const char *
+json_kind_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:  return "object";
+	case JSON_ARRAY:   return "array";
+	case JSON_STRING:  return "string";
+	case JSON_INTEGER: return "integer";
+	case JSON_REAL:    return "non-integer number";
+	case JSON_TRUE:
+	case JSON_FALSE:   return "bool";
+	case JSON_NULL:    return "null";
+	}
+	return "?";
+}
+
+static const char *
+go_kind_name(enum gokind k)
+{
+	static const char *names[] = {
+		[GO_BOOL] = "bool", [GO_STRING] = "string", [GO_INT64] = "integer",
+		[GO_UINT16] = "uint16", [GO_UINT32] = "uint32", [GO_UINT64] = "uint64",
+		[GO_STRSLICE] = "string or array of strings", [GO_SLICE] = "array",
+		[GO_ARRAY2] = "array", [GO_MAP] = "object", [GO_STRUCT] = "object",
+		[GO_EMPTY] = "object", [GO_OPAQUE] = "any",
+	};
+	return names[k];
+}
+
+static json_t *
+wrong_type(struct dec *d, const struct path *p, const struct gotype *t, const json_t *in)
+{
+	char msg[128];
+	snprintf(msg, sizeof msg, "want %s, got %s", go_kind_name(t->kind), json_kind_name(in));
+	fail(d, p, msg);
+	return NULL;
+}
+
+static json_t *decode(struct dec *d, const struct path *p, const struct gotype *t,
+    const json_t *in, int depth);
+
+static const struct gofield *
+find_in(const struct gofield *f, const char *key, size_t keylen, int exact)
+{
+	for (; f != NULL && f->name != NULL; f++) {
+		if (exact ? (strlen(f->name) == keylen && memcmp(f->name, key, keylen) == 0)
+		    : gofold_equal(key, keylen, f->name))
+			return f;
+	}
+	return NULL;
+}
+
+/* Go: an exact match wins, otherwise the first field equal under folding. */
+static const struct gofield *
+find_field(const struct gostruct *st, const char *key, size_t keylen)
+{
+	const struct gofield *f;
+
+	if ((f = find_in(st->fields, key, keylen, 1)) != NULL ||
+	    (f = find_in(st->promoted, key, keylen, 1)) != NULL ||
+	    (f = find_in(st->fields, key, keylen, 0)) != NULL ||
+	    (f = find_in(st->promoted, key, keylen, 0)) != NULL)
+		return f;
+	return NULL;
+}
+
+static json_t *
+decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
+    const json_t *in, int depth)
+{
+	const char *key;
+	size_t keylen;
+	json_t *v, *out = json_object();
+	/* which fields were already set: a second key folding to the same
+	 * field would silently win in Go, so it is ambiguous here */
+	const struct gofield *seen[128];
+	size_t nseen = 0;
+
+	if (out == NULL) {
+		fail(d, p, "out of memory");
+		return NULL;
+	}
+	json_object_keylen_foreach((json_t *)in, key, keylen, v) {
+		struct path sub = { .up = p, .seg = key };
+		const struct gofield *f = find_field(st, key, keylen);
+
+		if (f == NULL) {
+			const struct gostruct *r = st->refused;
+			while (r != NULL && find_field(r, key, keylen) == NULL)
+				r = r->refused;
+			if (r != NULL) {
+				char msg[160];
+				snprintf(msg, sizeof msg, "field of %s is not accepted here; "
+				    "send it inside %s", st->refused->name, st->refused->name);
+				fail(d, &sub, msg);
+				break;
+			}
+			continue;  /* Go ignores unknown keys; so do we, and drop them */
+		}
+		for (size_t i = 0; i < nseen; i++)
+			if (seen[i] == f) {
+				char msg[160];
+				snprintf(msg, sizeof msg, "ambiguous: more than one key means %s", f->name);
+				fail(d, &sub, msg);
+				goto out;
+			}
+		if (nseen < sizeof seen / sizeof seen[0])
+			seen[nseen++] = f;
+		else {
+			fail(d, p, "too many keys");
+			break;
+		}
+		sub.seg = f->name;
+		json_t *cv = decode(d, &sub, f->type, v, depth + 1);
+		if (cv == NULL || json_object_set_new(out, f->name, cv) < 0)
+			break;
+	}
+out:
+	if (d->failed) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+static json_t *
+decode_int(struct dec *d, const struct path *p, const struct gotype *t, const json_t *in)
+{
+	json_int_t v;
+
+	if (!json_is_integer(in))
+		return wrong_type(d, p, t, in);
+	v = json_integer_value(in);
+	if ((t->kind == GO_UINT16 && (v < 0 || v > UINT16_MAX)) ||
+	    (t->kind == GO_UINT32 && (v < 0 || v > (json_int_t)UINT32_MAX)) ||
+	    (t->kind == GO_UINT64 && v < 0)) {
+		fail(d, p, "number out of range");
+		return NULL;
+	}
+	return json_integer(v);
+}
+
+static json_t *
+decode(struct dec *d, const struct path *p, const struct gotype *t, const json_t *in, int depth)
+{
+	json_t *out;
+	size_t i;
+	json_t *v;
+
+	if (depth > MAX_DEPTH) {
+		fail(d, p, "nested too deeply");
+		return NULL;
+	}
+	/* Go: null leaves any value at its zero value */
+	if (json_is_null(in) && t->kind != GO_OPAQUE)
+		return json_null();
+
+	switch (t->kind) {
+	case GO_BOOL:
+		return json_is_boolean(in) ? json_incref((json_t *)in) : wrong_type(d, p, t, in);
+	case GO_STRING:
+		return json_is_string(in) ? json_incref((json_t *)in) : wrong_type(d, p, t, in);
+	case GO_INT64:
+	case GO_UINT16:
+	case GO_UINT32:
+	case GO_UINT64:
+		return decode_int(d, p, t, in);
+	case GO_OPAQUE:
+		return json_deep_copy(in);
+	case GO_EMPTY:
+		return json_is_object(in) ? json_object() : wrong_type(d, p, t, in);
+	case GO_STRSLICE:
+		if (json_is_string(in))
+			return json_incref((json_t *)in);
+		if (!json_is_array(in))
+			return wrong_type(d, p, t, in);
+		json_array_foreach(in, i, v) {
+			if (!json_is_string(v)) {
+				struct path sub = { .up = p, .index = i };
+				static const struct gotype str = { GO_STRING, NULL, NULL };
+				return wrong_type(d, &sub, &str, v);
+			}
+		}
+		return json_incref((json_t *)in);
+	case GO_SLICE:
+	case GO_ARRAY2:
+		if (!json_is_array(in))
+			return wrong_type(d, p, t, in);
+		out = json_array();
+		json_array_foreach(in, i, v) {
+			struct path sub = { .up = p, .index = i };
+			json_t *cv;
+			if (t->kind == GO_ARRAY2 && i >= 2)
+				break;
+			if ((cv = decode(d, &sub, t->elem, v, depth + 1)) == NULL ||
+			    json_array_append_new(out, cv) < 0) {
+				json_decref(out);
+				return NULL;
+			}
+		}
+		return out;
+	case GO_MAP: {
+		const char *key;
+		size_t keylen;
+		if (!json_is_object(in))
+			return wrong_type(d, p, t, in);
+		out = json_object();
+		json_object_keylen_foreach((json_t *)in, key, keylen, v) {
+			struct path sub = { .up = p, .seg = key };
+			json_t *cv = decode(d, &sub, t->elem, v, depth + 1);
+			if (cv == NULL || json_object_setn_new(out, key, keylen, cv) < 0) {
+				json_decref(out);
+				return NULL;
+			}
+		}
+		return out;
+	}
+	case GO_STRUCT:
+		if (!json_is_object(in))
+			return wrong_type(d, p, t, in);
+		return decode_struct(d, p, t->st, in, depth);
+	}
+	fail(d, p, "internal: unknown type");
+	return NULL;
+}
+
+json_t *
+godecode(const struct gotype *t, const json_t *in, char *err, size_t errlen)
+{
+	struct dec d = { .err = err, .errlen = errlen };
+	json_t *out = decode(&d, NULL, t, in, 0);
+
+	if (d.failed) {
+		json_decref(out);
+		return NULL;
+	}
+	if (out == NULL)
+		snprintf(err, errlen, "out of memory");
+	return out;
+}

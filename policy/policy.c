@@ -1,0 +1,369 @@
+/* policy.c - policy_decide: decode the request as dockerd would, pick the
+ * profile for the identity, run the endpoint's checks, apply exceptions and
+ * the profile's mode, and explain the outcome. */
+#include "policy/policy.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy/checks.h"
+#include "policy/gotypes.h"
+#include "policy/profile.h"
+#include "policy/reqtarget.h"
+#include "policy/routes.h"
+
+#define JSON_FLAGS (JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY)
+
+int
+policy_wants_body(const struct policy *p, const char *method, const char *target)
+{
+	struct reqtarget *rt = malloc(sizeof *rt);
+	char err[128], name[ROUTE_MAX_NAME];
+	const struct route *r = NULL;
+
+	(void)p;
+	if (rt == NULL)
+		return 1;   /* fail closed: read it, the decision will tell */
+	if (reqtarget_parse(target, rt, err, sizeof err) == 0)
+		r = route_find(method, rt->path, name, sizeof name);
+	free(rt);
+	return r != NULL && r->body != NULL;
+}
+
+static const struct profile *
+profile_for(const struct policy *p, const struct sw_identity *id)
+{
+	if (id != NULL)
+		for (size_t i = 0; i < p->nbindings; i++)
+			if (id_match(&p->bindings[i].match, id))
+				return p->bindings[i].profile;
+	return p->default_profile;
+}
+
+static const char *
+identity_name(const struct pol_request *req)
+{
+	return req->identity != NULL && req->identity->display[0] ? req->identity->display
+	    : "unknown";
+}
+
+static void
+deny(struct pol_decision *dec, int status, const char *fmt, const char *a, const char *b)
+{
+	char buf[1024];
+
+	dec->verdict = POL_DENY;
+	dec->status = status;
+	snprintf(buf, sizeof buf, fmt, a, b);
+	free(dec->message);
+	dec->message = strdup(buf);
+}
+
+static const struct pol_header *
+find_header(const struct pol_request *req, const char *name, int *count)
+{
+	const struct pol_header *found = NULL;
+	size_t n = strlen(name);
+
+	*count = 0;
+	for (size_t i = 0; i < req->nheaders; i++) {
+		const struct pol_header *h = &req->headers[i];
+		if (h->name_len == n && strncasecmp(h->name, name, n) == 0) {
+			if (found == NULL)
+				found = h;
+			(*count)++;
+		}
+	}
+	return found;
+}
+
+/* The media type of Content-Type, lowercased ("" when absent).  -1 when the
+ * header is repeated (ambiguous) or too long. */
+static int
+media_type(const struct pol_request *req, char *out, size_t len)
+{
+	const struct pol_header *h = find_header(req, "Content-Type", &count);
+	size_t i = 0, o = 0;
+
+	out[0] = '\0';
+	if (count > 1)
+		return -1;
+	if (h == NULL)
+		return 0;
+	while (i < h->value_len && (h->value[i] == ' ' || h->value[i] == '\t'))
+		i++;
+	for (; i < h->value_len && h->value[i] != ';' && h->value[i] != ' ' &&
+	    h->value[i] != '\t'; i++) {
+		if (o + 1 >= len)
+			return -1;
+		char ch = h->value[i];
+		out[o++] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static int
+endpoint_allowed(const struct profile *prof, const struct route *r)
+{
+	if (r == NULL)
+		return prof->unknown_endpoints;
+	if (strlist_match(&prof->endpoints_allow, r->endpoint))
+		return 1;
+	return !strlist_match(&prof->endpoints_deny, r->endpoint);
+}
+
+/* Decode the body as the endpoint's Go type; on success c->doc is the
+ * canonical document and dec->body its serialization. */
+static int
+decode_body(const struct route *r, struct pol_request *req, struct check_ctx *c,
+    struct pol_decision *dec)
+{
+	char mt[128], err[GODEC_ERRLEN + 64];
+	json_error_t je;
+	json_t *raw;
+	int present = req->has_body || (req->body != NULL && req->body_len > 0);
+
+	if (media_type(req, mt, sizeof mt) < 0) {
+		deny(dec, 400, "sockward: bad request: %s%s", "ambiguous Content-Type", "");
+		return -1;
+	}
+	if (!present || (req->body != NULL && req->body_len == 0)) {
+		if (r->body_optional)
+			return 0;
+		deny(dec, 400, "sockward: bad request: %s requires a JSON body%s", r->endpoint, "");
+		return -1;
+	}
+	if (req->body == NULL) {
+		deny(dec, 400, "sockward: bad request: the body of %s was not read%s", r->endpoint, "");
+		return -1;
+	}
+	if (mt[0] != '\0' && strcmp(mt, "application/json") != 0) {
+		deny(dec, 400, "sockward: bad request: Content-Type %s is not accepted for %s; "
+		    "use application/json", mt, r->endpoint);
+		return -1;
+	}
+	if ((raw = json_loadb(req->body, req->body_len, JSON_FLAGS, &je)) == NULL) {
+		snprintf(err, sizeof err, "invalid JSON at byte %d: %s", je.position, je.text);
+		deny(dec, 400, "sockward: bad request: %s%s", err, "");
+		return -1;
+	}
+	c->doc = godecode(r->body, raw, err, GODEC_ERRLEN);
+	json_decref(raw);
+	if (c->doc == NULL) {
+		deny(dec, 400, "sockward: bad request: %s%s", err, "");
+		return -1;
+	}
+	if ((dec->body = json_dumps(c->doc, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) {
+		deny(dec, 500, "sockward: %s%s", "out of memory", "");
+		return -1;
+	}
+	dec->body_len = strlen(dec->body);
+	return 0;
+}
+
+static void
+run_check(const struct route *r, struct check_ctx *c)
+{
+	typedef void (*check_fn)(struct check_ctx *);
+	static const check_fn checks[] = {
+		[CHECK_NONE] = NULL, [CHECK_CREATE] = check_create, [CHECK_UPDATE] = check_update,
+		[CHECK_EXEC] = check_exec, [CHECK_START] = check_start, [CHECK_VOLUME] = check_volume,
+		[CHECK_BUILD] = check_build, [CHECK_PULL] = check_pull, [CHECK_TAG] = check_tag,
+		[CHECK_SESSION] = check_session,
+	};
+	if (checks[r->check] != NULL)
+		checks[r->check](c);
+}
+
+static int
+image_matches(const struct strlist *l, const char *image)
+{
+	return l->n == 0 || strlist_match(l, image);
+}
+
+static void
+apply_exceptions(const struct policy *p, const struct pol_request *req,
+    struct check_ctx *c, struct pol_decision *dec)
+{
+	for (size_t i = 0; i < c->vs->n; i++) {
+		struct violation *v = &c->vs->v[i];
+		for (size_t k = 0; k < p->nexceptions; k++) {
+			const struct exception *ex = &p->exceptions[k];
+			if (ex->rule == (int)v->rule && req->identity != NULL &&
+			    id_match(&ex->match, req->identity) && image_matches(&ex->images, c->image)) {
+				v->excepted = 1;
+				v->exception = (int)k;
+				if (dec->exception == NULL) {
+					dec->exception = strdup(ex->name);
+					dec->exception_reason = strdup(ex->reason);
+				}
+				break;
+			}
+		}
+	}
+}
+
+/* "[id] text; [id] text" and "id,id" over the violations not excepted */
+static void
+explain(struct check_ctx *c, struct pol_decision *dec, const struct pol_request *req,
+    const struct profile *prof, size_t *nleft)
+{
+	size_t cap = 256 + c->vs->n * (VIOL_TEXT_MAX + 40), off, roff = 0;
+	char *msg = malloc(cap), *ids = malloc(c->vs->n * 40 + 1);
+
+	*nleft = 0;
+	if (msg == NULL || ids == NULL) {
+		free(msg);
+		free(ids);
+		return;
+	}
+	ids[0] = '\0';
+	off = (size_t)snprintf(msg, cap, "sockward: denied by policy '%s' for %s: ",
+	    prof->name, identity_name(req));
+	for (size_t i = 0; i < c->vs->n; i++) {
+		const struct violation *v = &c->vs->v[i];
+		if (v->excepted)
+			continue;
+		off += (size_t)snprintf(msg + off, cap - off, "%s[%s] %s", *nleft ? "; " : "",
+		    rules[v->rule].id, v->text);
+		roff += (size_t)snprintf(ids + roff, 40, "%s%s", *nleft ? "," : "", rules[v->rule].id);
+		(*nleft)++;
+	}
+	if (c->vs->overflow)
+		snprintf(msg + off, cap - off, "; and %d more", c->vs->overflow);
+	dec->message = msg;
+	dec->rules = *nleft ? ids : NULL;
+	if (!*nleft)
+		free(ids);
+}
+
+static void
+warnings_from(struct check_ctx *c, struct pol_decision *dec)
+{
+	if ((dec->warnings = calloc(c->vs->n, sizeof *dec->warnings)) == NULL)
+		return;
+	for (size_t i = 0; i < c->vs->n; i++) {
+		const struct violation *v = &c->vs->v[i];
+		char line[VIOL_TEXT_MAX + 80];
+		if (v->excepted)
+			continue;
+		snprintf(line, sizeof line, "sockward: [%s] %s", rules[v->rule].id, v->text);
+		if ((dec->warnings[dec->nwarnings] = strdup(line)) != NULL)
+			dec->nwarnings++;
+	}
+}
+
+void
+policy_decide(const struct policy *p, struct pol_request *req, struct pol_decision *dec)
+{
+	struct reqtarget *rt = NULL;
+	struct violations *vs = NULL;
+	char err[160], name[ROUTE_MAX_NAME];
+	const struct route *r;
+	const struct profile *prof;
+	struct check_ctx c;
+	size_t nleft;
+
+	memset(dec, 0, sizeof *dec);
+	dec->endpoint = "unknown";
+	prof = profile_for(p, req->identity);
+	dec->profile = prof->name;
+	dec->mode = mode_name(prof->mode);
+	if ((rt = malloc(sizeof *rt)) == NULL || (vs = calloc(1, sizeof *vs)) == NULL) {
+		deny(dec, 500, "sockward: %s%s", "out of memory", "");
+		goto out;
+	}
+	if (reqtarget_parse(req->target, rt, err, sizeof err) < 0) {
+		deny(dec, 400, "sockward: bad request: %s%s", err, "");
+		goto out;
+	}
+	/* Go's ParseForm reads a urlencoded POST body into r.Form, where it
+	 * would shadow the query; never let that happen. */
+	char mt[128];
+	if (media_type(req, mt, sizeof mt) == 0 &&
+	    strcmp(mt, "application/x-www-form-urlencoded") == 0) {
+		deny(dec, 400, "sockward: bad request: %s%s",
+		    "application/x-www-form-urlencoded bodies are not accepted", "");
+		goto out;
+	}
+	r = route_find(req->method, rt->path, name, sizeof name);
+	if (r != NULL)
+		dec->endpoint = r->endpoint;
+
+	memset(&c, 0, sizeof c);
+	c.pol = p;
+	c.prof = prof;
+	c.req = req;
+	c.rt = rt;
+	c.name = name;
+	c.vs = vs;
+
+	if (rt->has_version) {
+		int v = API_VERSION(rt->major, rt->minor);
+		if (v < p->api_min || v > p->api_max)
+			fire(&c, R_API_VERSION, "API version %d.%d is outside %d.%d-%d.%d",
+			    rt->major, rt->minor, p->api_min / 1000, p->api_min % 1000,
+			    p->api_max / 1000, p->api_max % 1000);
+	}
+	if (!endpoint_allowed(prof, r))
+		fire(&c, R_ENDPOINT, "%s %s (%s) is not allowed", req->method, rt->path,
+		    r ? r->endpoint : "unknown endpoint");
+	if (r != NULL && r->body != NULL && decode_body(r, req, &c, dec) < 0)
+		goto out;
+	if (r != NULL)
+		run_check(r, &c);
+	if (c.need_lookup) {
+		dec->verdict = POL_NEED_LOOKUP;
+		goto out;
+	}
+	if (c.image[0] != '\0')
+		dec->image = strdup(c.image);
+	if (c.not_found && prof->mode == MODE_ENFORCE) {
+		deny(dec, 404, "%s%s", c.not_found_msg, "");
+		goto out;
+	}
+	apply_exceptions(p, req, &c, dec);
+	explain(&c, dec, req, prof, &nleft);
+	if (nleft == 0 && !vs->overflow) {
+		free(dec->message);
+		dec->message = NULL;
+		dec->verdict = POL_ALLOW;
+	} else if (prof->mode == MODE_ENFORCE) {
+		dec->verdict = POL_DENY;
+		dec->status = 403;
+	} else {
+		if (prof->mode == MODE_WARN)
+			warnings_from(&c, dec);
+		free(dec->message);
+		dec->message = NULL;
+		dec->verdict = POL_ALLOW;
+	}
+out:
+	json_decref(c.doc);
+	if (dec->verdict != POL_ALLOW) {
+		free(dec->body);
+		dec->body = NULL;
+		dec->body_len = 0;
+	}
+	free(rt);
+	free(vs);
+}
+
+void
+policy_decision_free(struct pol_decision *dec)
+{
+	free(dec->message);
+	free(dec->body);
+	free(dec->rules);
+	free(dec->image);
+	free(dec->exception);
+	free(dec->exception_reason);
+	for (size_t i = 0; i < dec->nwarnings; i++)
+		free(dec->warnings[i]);
+	free(dec->warnings);
+	memset(dec, 0, sizeof *dec);
+}

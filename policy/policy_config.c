@@ -1,0 +1,551 @@
+/* policy_config.c - build a policy from the "policy" section of the
+ * configuration.  Unknown keys, wrong types and bad values are errors that
+ * name the key path ("policy.profiles.ci.memory_max: ..."). */
+#include "policy/policy.h"
+#include "policy/profile.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct cerr {
+	char *buf;
+	size_t len;
+};
+
+#define FAIL(e, ...) do { snprintf((e)->buf, (e)->len, __VA_ARGS__); return -1; } while (0)
+
+enum opt_type {
+	OPT_BOOL, OPT_STRLIST, OPT_MODE, OPT_NSJOIN, OPT_INT, OPT_BYTES, OPT_CPUS,
+	OPT_RULES, OPT_CAPMODE, OPT_CAPS,
+};
+
+struct opt {
+	const char *key;
+	enum opt_type type;
+	size_t off;
+};
+
+#define O(k, t, f) { k, t, offsetof(struct profile, f) }
+static const struct opt profile_opts[] = {
+	O("mode",                 OPT_MODE,    mode),
+	O("rules",                OPT_RULES,   rule_on),
+	O("memory_max",           OPT_BYTES,   memory_max),
+	O("cpus_max",             OPT_CPUS,    nano_cpus_max),
+	O("pids_max",             OPT_INT,     pids_max),
+	O("bind_prefixes",        OPT_STRLIST, bind_prefixes),
+	O("bind_readonly",        OPT_BOOL,    bind_readonly),
+	O("sensitive_paths",      OPT_STRLIST, sensitive_paths),
+	O("socket_paths",         OPT_STRLIST, socket_paths),
+	O("cap_add",              OPT_CAPS,    cap_add),
+	O("cap_add_mode",         OPT_CAPMODE, cap_add_allowlist),
+	O("cap_drop_all",         OPT_BOOL,    cap_drop_all),
+	O("sysctls",              OPT_STRLIST, sysctls),
+	O("group_add",            OPT_STRLIST, group_add),
+	O("runtimes",             OPT_STRLIST, runtimes),
+	O("cgroup_parents",       OPT_STRLIST, cgroup_parents),
+	O("host_ips",             OPT_STRLIST, host_ips),
+	O("min_host_port",        OPT_INT,     min_host_port),
+	O("container_namespaces", OPT_NSJOIN,  container_namespaces),
+	O("images",               OPT_STRLIST, images),
+	O("buildkit",             OPT_BOOL,    buildkit),
+	O("endpoints_allow",      OPT_STRLIST, endpoints_allow),
+	O("endpoints_deny",       OPT_STRLIST, endpoints_deny),
+	O("unknown_endpoints",    OPT_BOOL,    unknown_endpoints),
+};
+
+static int
+parse_strlist(const json_t *v, struct strlist *out, const char *path, struct cerr *e)
+{
+	struct strlist tmp = { 0 };
+	size_t i;
+	json_t *s;
+
+	if (!json_is_array(v))
+		FAIL(e, "%s: want an array of strings", path);
+	json_array_foreach(v, i, s) {
+		if (!json_is_string(s) || json_string_length(s) == 0 ||
+		    strlen(json_string_value(s)) != json_string_length(s)) {
+			strlist_free(&tmp);
+			FAIL(e, "%s[%zu]: want a non-empty string", path, i);
+		}
+		if (strlist_add(&tmp, json_string_value(s)) < 0) {
+			strlist_free(&tmp);
+			FAIL(e, "%s: out of memory", path);
+		}
+	}
+	strlist_free(out);
+	*out = tmp;
+	return 0;
+}
+
+/* "512m", "4g", "1073741824" or a JSON integer */
+static int
+parse_bytes(const json_t *v, int64_t *out, const char *path, struct cerr *e)
+{
+	if (json_is_integer(v) && json_integer_value(v) > 0) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		char *end;
+		errno = 0;
+		long long n = strtoll(s, &end, 10);
+		int shift = 0;
+		switch (tolower((unsigned char)*end)) {
+		case '\0': break;
+		case 'b': shift = 0; end++; break;
+		case 'k': shift = 10; end++; break;
+		case 'm': shift = 20; end++; break;
+		case 'g': shift = 30; end++; break;
+		case 't': shift = 40; end++; break;
+		default: end = (char *)"x"; break;
+		}
+		if (errno == 0 && *end == '\0' && end != s && n > 0 && n <= (INT64_MAX >> shift)) {
+			*out = (int64_t)n << shift;
+			return 0;
+		}
+	}
+	FAIL(e, "%s: want a positive size like \"4g\" or a number of bytes", path);
+}
+
+static int
+parse_cpus(const json_t *v, int64_t *out, const char *path, struct cerr *e)
+{
+	double d = -1;
+	if (json_is_number(v))
+		d = json_number_value(v);
+	else if (json_is_string(v)) {
+		char *end;
+		d = strtod(json_string_value(v), &end);
+		if (*end != '\0')
+			d = -1;
+	}
+	if (!(d > 0) || d > 1e6)
+		FAIL(e, "%s: want a positive number of CPUs", path);
+	*out = (int64_t)llround(d * 1e9);
+	return 0;
+}
+
+static int
+parse_rules(const json_t *v, unsigned char *on, const char *path, struct cerr *e)
+{
+	const char *key;
+	json_t *b;
+
+	if (!json_is_object(v))
+		FAIL(e, "%s: want an object of rule id -> true/false", path);
+	json_object_foreach((json_t *)v, key, b) {
+		int r = rule_lookup(key);
+		if (r < 0)
+			FAIL(e, "%s.%s: unknown rule id", path, key);
+		if (!json_is_boolean(b))
+			FAIL(e, "%s.%s: want true or false", path, key);
+		on[r] = json_is_true(b);
+	}
+	return 0;
+}
+
+static int
+parse_enum(const json_t *v, const char *const *names, int *out, const char *path, struct cerr *e)
+{
+	const char *s = json_string_value(v);
+	for (int i = 0; s != NULL && names[i] != NULL; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	FAIL(e, "%s: want one of %s%s%s", path, names[0], names[1] ? ", " : "",
+	    names[1] ? names[1] : "");
+}
+
+static int
+apply_opt(struct profile *p, const struct opt *o, const json_t *v, const char *path,
+    struct cerr *e)
+{
+	static const char *const modes[] = { "enforce", "warn", "audit", NULL };
+	static const char *const nsjoin[] = { "deny", "compliant", NULL };
+	static const char *const capmodes[] = { "deny", "allow", NULL };
+	char *field = (char *)p + o->off;
+	int x;
+
+	switch (o->type) {
+	case OPT_BOOL:
+		if (!json_is_boolean(v))
+			FAIL(e, "%s: want true or false", path);
+		*(int *)field = json_is_true(v);
+		return 0;
+	case OPT_INT:
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			FAIL(e, "%s: want a non-negative integer", path);
+		*(int64_t *)field = json_integer_value(v);
+		return 0;
+	case OPT_STRLIST:
+		return parse_strlist(v, (struct strlist *)field, path, e);
+	case OPT_CAPS: {
+		struct strlist *l = (struct strlist *)field;
+		if (parse_strlist(v, l, path, e) < 0)
+			return -1;
+		for (size_t i = 0; i < l->n; i++) {   /* normalise like the check does */
+			char *s = l->v[i];
+			if (strncasecmp(s, "CAP_", 4) == 0)
+				memmove(s, s + 4, strlen(s + 4) + 1);
+			for (; *s; s++)
+				*s = (char)toupper((unsigned char)*s);
+		}
+		return 0;
+	}
+	case OPT_MODE:
+		if (parse_enum(v, modes, &x, path, e) < 0)
+			return -1;
+		*(enum pol_mode *)field = (enum pol_mode)x;
+		return 0;
+	case OPT_NSJOIN:
+		if (parse_enum(v, nsjoin, &x, path, e) < 0)
+			return -1;
+		*(enum ns_join *)field = (enum ns_join)x;
+		return 0;
+	case OPT_CAPMODE:
+		if (parse_enum(v, capmodes, &x, path, e) < 0)
+			return -1;
+		*(int *)field = x;
+		return 0;
+	case OPT_BYTES:
+		return parse_bytes(v, (int64_t *)field, path, e);
+	case OPT_CPUS:
+		return parse_cpus(v, (int64_t *)field, path, e);
+	case OPT_RULES:
+		return parse_rules(v, (unsigned char *)field, path, e);
+	}
+	FAIL(e, "%s: internal error", path);
+}
+
+static int
+add_profile(struct policy *pol, struct profile *p)
+{
+	for (size_t i = 0; i < pol->nprofiles; i++)
+		if (strcmp(pol->profiles[i]->name, p->name) == 0) {
+			profile_free(pol->profiles[i]);
+			pol->profiles[i] = p;
+			return 0;
+		}
+	struct profile **nv = realloc(pol->profiles, (pol->nprofiles + 1) * sizeof *nv);
+	if (nv == NULL)
+		return -1;
+	pol->profiles = nv;
+	pol->profiles[pol->nprofiles++] = p;
+	return 0;
+}
+
+static int
+parse_profile(struct policy *pol, const char *name, const json_t *obj, struct cerr *e)
+{
+	char path[300], sub[400];
+	const char *key, *base = "restricted";
+	const json_t *v;
+	struct profile *p;
+
+	snprintf(path, sizeof path, "policy.profiles.%s", name);
+	if (!json_is_object(obj))
+		FAIL(e, "%s: want an object", path);
+	if ((v = json_object_get(obj, "base")) != NULL && (base = json_string_value(v)) == NULL)
+		FAIL(e, "%s.base: want a profile name", path);
+	const struct profile *bp = policy_find_profile(pol, base);
+	if (bp == NULL)
+		FAIL(e, "%s.base: unknown profile '%s' (a base must be built in or defined "
+		    "earlier)", path, base);
+	if ((p = profile_clone(bp, name)) == NULL)
+		FAIL(e, "%s: out of memory", path);
+	json_object_foreach((json_t *)obj, key, v) {
+		size_t i;
+		if (strcmp(key, "base") == 0 || strcmp(key, "description") == 0)
+			continue;
+		snprintf(sub, sizeof sub, "%s.%s", path, key);
+		for (i = 0; i < sizeof profile_opts / sizeof profile_opts[0]; i++)
+			if (strcmp(profile_opts[i].key, key) == 0)
+				break;
+		if (i == sizeof profile_opts / sizeof profile_opts[0]) {
+			profile_free(p);
+			FAIL(e, "%s: unknown key", sub);
+		}
+		if (apply_opt(p, &profile_opts[i], v, sub, e) < 0) {
+			profile_free(p);
+			return -1;
+		}
+	}
+	if (add_profile(pol, p) < 0) {
+		profile_free(p);
+		FAIL(e, "%s: out of memory", path);
+	}
+	return 0;
+}
+
+static int
+dup_glob(const json_t *v, char **out, const char *path, struct cerr *e)
+{
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		FAIL(e, "%s: want a non-empty string", path);
+	if ((*out = strdup(json_string_value(v))) == NULL)
+		FAIL(e, "%s: out of memory", path);
+	return 0;
+}
+
+static int
+parse_id_match(const json_t *v, struct id_match *m, const char *path, struct cerr *e)
+{
+	const char *key;
+	json_t *x;
+	char sub[400];
+
+	memset(m, 0, sizeof *m);
+	m->uid = m->gid = -1;
+	if (json_is_string(v) && strcmp(json_string_value(v), "*") == 0) {
+		m->any = 1;
+		return 0;
+	}
+	if (!json_is_object(v) || json_object_size(v) == 0)
+		FAIL(e, "%s: want \"*\" or an object with cn, san, uid, gid, user, group or "
+		    "insecure", path);
+	json_object_foreach((json_t *)v, key, x) {
+		snprintf(sub, sizeof sub, "%s.%s", path, key);
+		if (strcmp(key, "cn") == 0) {
+			if (dup_glob(x, &m->cn, sub, e) < 0) return -1;
+		} else if (strcmp(key, "san") == 0) {
+			if (dup_glob(x, &m->san, sub, e) < 0) return -1;
+		} else if (strcmp(key, "user") == 0) {
+			if (dup_glob(x, &m->user, sub, e) < 0) return -1;
+		} else if (strcmp(key, "group") == 0) {
+			if (dup_glob(x, &m->group, sub, e) < 0) return -1;
+		} else if (strcmp(key, "uid") == 0 || strcmp(key, "gid") == 0) {
+			if (!json_is_integer(x) || json_integer_value(x) < 0)
+				FAIL(e, "%s: want a non-negative integer", sub);
+			*(key[0] == 'u' ? &m->uid : &m->gid) = (long)json_integer_value(x);
+		} else if (strcmp(key, "insecure") == 0) {
+			if (!json_is_true(x))
+				FAIL(e, "%s: want true", sub);
+			m->insecure = 1;
+		} else
+			FAIL(e, "%s: unknown key", sub);
+	}
+	return 0;
+}
+
+static int
+parse_bindings(struct policy *pol, const json_t *arr, struct cerr *e)
+{
+	size_t i;
+	json_t *b;
+	char path[300];
+
+	if (!json_is_array(arr))
+		FAIL(e, "policy.bindings: want an array");
+	if ((pol->bindings = calloc(json_array_size(arr) + 1, sizeof *pol->bindings)) == NULL)
+		FAIL(e, "policy.bindings: out of memory");
+	json_array_foreach(arr, i, b) {
+		struct binding *bd = &pol->bindings[pol->nbindings];
+		const char *key;
+		json_t *v;
+		snprintf(path, sizeof path, "policy.bindings[%zu]", i);
+		if (!json_is_object(b))
+			FAIL(e, "%s: want an object", path);
+		json_object_foreach(b, key, v)
+			if (strcmp(key, "match") && strcmp(key, "profile") && strcmp(key, "description"))
+				FAIL(e, "%s.%s: unknown key", path, key);
+		const char *pn = json_string_value(json_object_get(b, "profile"));
+		if (pn == NULL || (bd->profile = policy_find_profile(pol, pn)) == NULL)
+			FAIL(e, "%s.profile: want the name of a profile", path);
+		strncat(path, ".match", sizeof path - strlen(path) - 1);
+		pol->nbindings++;
+		if (parse_id_match(json_object_get(b, "match"), &bd->match, path, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_exceptions(struct policy *pol, const json_t *arr, struct cerr *e)
+{
+	size_t i;
+	json_t *x;
+	char path[300], sub[400];
+
+	if (!json_is_array(arr))
+		FAIL(e, "policy.exceptions: want an array");
+	if ((pol->exceptions = calloc(json_array_size(arr) + 1, sizeof *pol->exceptions)) == NULL)
+		FAIL(e, "policy.exceptions: out of memory");
+	json_array_foreach(arr, i, x) {
+		struct exception *ex = &pol->exceptions[pol->nexceptions];
+		const char *key;
+		json_t *v;
+		snprintf(path, sizeof path, "policy.exceptions[%zu]", i);
+		if (!json_is_object(x))
+			FAIL(e, "%s: want an object", path);
+		ex->rule = -1;
+		ex->match.uid = ex->match.gid = -1;
+		pol->nexceptions++;
+		json_object_foreach(x, key, v) {
+			snprintf(sub, sizeof sub, "%s.%s", path, key);
+			if (strcmp(key, "rule") == 0) {
+				if (!json_is_string(v) || (ex->rule = rule_lookup(json_string_value(v))) < 0)
+					FAIL(e, "%s: want a rule id", sub);
+			} else if (strcmp(key, "identity") == 0) {
+				if (parse_id_match(v, &ex->match, sub, e) < 0)
+					return -1;
+			} else if (strcmp(key, "images") == 0) {
+				if (parse_strlist(v, &ex->images, sub, e) < 0)
+					return -1;
+			} else if (strcmp(key, "reason") == 0) {
+				if (dup_glob(v, &ex->reason, sub, e) < 0)
+					return -1;
+			} else if (strcmp(key, "description") != 0)
+				FAIL(e, "%s: unknown key", sub);
+		}
+		if (ex->rule < 0)
+			FAIL(e, "%s.rule: missing", path);
+		if (json_object_get(x, "identity") == NULL)
+			FAIL(e, "%s.identity: missing", path);
+		if (ex->reason == NULL)
+			FAIL(e, "%s.reason: missing (every exception must say why)", path);
+		char name[300];
+		snprintf(name, sizeof name, "exceptions[%zu] (%s)", i, rules[ex->rule].id);
+		if ((ex->name = strdup(name)) == NULL)
+			FAIL(e, "%s: out of memory", path);
+	}
+	return 0;
+}
+
+static int
+parse_version(const json_t *v, int *out, const char *path, struct cerr *e)
+{
+	const char *s = json_string_value(v);
+	int maj, min, n = 0;
+	if (s == NULL || sscanf(s, "%d.%d%n", &maj, &min, &n) != 2 || s[n] != '\0' ||
+	    maj < 1 || min < 0 || min > 999)
+		FAIL(e, "%s: want a version like \"1.41\"", path);
+	*out = API_VERSION(maj, min);
+	return 0;
+}
+
+static int
+parse_api(struct policy *pol, const json_t *obj, struct cerr *e)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		FAIL(e, "policy.api: want an object");
+	json_object_foreach((json_t *)obj, key, v) {
+		if (strcmp(key, "min_version") == 0) {
+			if (parse_version(v, &pol->api_min, "policy.api.min_version", e) < 0)
+				return -1;
+		} else if (strcmp(key, "max_version") == 0) {
+			if (parse_version(v, &pol->api_max, "policy.api.max_version", e) < 0)
+				return -1;
+		} else if (strcmp(key, "description") != 0)
+			FAIL(e, "policy.api.%s: unknown key", key);
+	}
+	if (pol->api_max > API_MAX_KNOWN)
+		FAIL(e, "policy.api.max_version: this build knows API versions up to %d.%d",
+		    API_MAX_KNOWN / 1000, API_MAX_KNOWN % 1000);
+	if (pol->api_min > pol->api_max || pol->api_min < API_VERSION(1, 12))
+		FAIL(e, "policy.api.min_version: must be between 1.12 and max_version");
+	return 0;
+}
+
+static int
+load(struct policy *pol, const json_t *section, struct cerr *e)
+{
+	static const char *const builtins[] = { "restricted", "baseline", "unrestricted" };
+	static const char *const known[] = {
+		"description", "api", "default_profile", "profiles", "bindings", "exceptions", NULL
+	};
+	const char *key, *dp = "restricted";
+	json_t *v;
+
+	pol->api_min = API_MIN_DEFAULT;
+	pol->api_max = API_MAX_KNOWN;
+	for (size_t i = 0; i < 3; i++) {
+		struct profile *p = profile_builtin(builtins[i]);
+		if (p == NULL || add_profile(pol, p) < 0) {
+			profile_free(p);
+			FAIL(e, "policy: out of memory");
+		}
+	}
+	if (section != NULL) {
+		if (!json_is_object(section))
+			FAIL(e, "policy: want an object");
+		json_object_foreach((json_t *)section, key, v) {
+			size_t i;
+			for (i = 0; known[i] && strcmp(known[i], key); i++)
+				;
+			if (known[i] == NULL)
+				FAIL(e, "policy.%s: unknown key", key);
+		}
+		if ((v = json_object_get(section, "api")) != NULL && parse_api(pol, v, e) < 0)
+			return -1;
+		if ((v = json_object_get(section, "profiles")) != NULL) {
+			if (!json_is_object(v))
+				FAIL(e, "policy.profiles: want an object");
+			json_t *pv;
+			json_object_foreach(v, key, pv)
+				if (parse_profile(pol, key, pv, e) < 0)
+					return -1;
+		}
+		if ((v = json_object_get(section, "default_profile")) != NULL &&
+		    (dp = json_string_value(v)) == NULL)
+			FAIL(e, "policy.default_profile: want a profile name");
+		if ((v = json_object_get(section, "bindings")) != NULL &&
+		    parse_bindings(pol, v, e) < 0)
+			return -1;
+		if ((v = json_object_get(section, "exceptions")) != NULL &&
+		    parse_exceptions(pol, v, e) < 0)
+			return -1;
+	}
+	if ((pol->default_profile = policy_find_profile(pol, dp)) == NULL)
+		FAIL(e, "policy.default_profile: unknown profile '%s'", dp);
+	return 0;
+}
+
+struct policy *
+policy_load(const json_t *section, char *err, size_t errlen)
+{
+	struct cerr e = { err, errlen };
+	struct policy *pol = calloc(1, sizeof *pol);
+
+	if (pol == NULL) {
+		snprintf(err, errlen, "policy: out of memory");
+		return NULL;
+	}
+	if (load(pol, section, &e) < 0) {
+		policy_free(pol);
+		return NULL;
+	}
+	return pol;
+}
+
+void
+policy_free(struct policy *pol)
+{
+	if (pol == NULL)
+		return;
+	for (size_t i = 0; i < pol->nprofiles; i++)
+		profile_free(pol->profiles[i]);
+	free(pol->profiles);
+	for (size_t i = 0; i < pol->nbindings; i++)
+		id_match_free(&pol->bindings[i].match);
+	free(pol->bindings);
+	for (size_t i = 0; i < pol->nexceptions; i++) {
+		id_match_free(&pol->exceptions[i].match);
+		strlist_free(&pol->exceptions[i].images);
+		free(pol->exceptions[i].reason);
+		free(pol->exceptions[i].name);
+	}
+	free(pol->exceptions);
+	free(pol);
+}

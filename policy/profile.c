@@ -1,0 +1,238 @@
+/* profile.c - the built-in profiles: restricted, baseline, unrestricted. */
+#include "policy/profile.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const default_sensitive[] = {
+	"/", "/etc", "/boot", "/lib", "/lib32", "/lib64", "/libx32", "/usr", "/bin",
+	"/sbin", "/proc", "/sys", "/dev", "/root", "/var/lib/docker",
+	"/var/lib/containerd", "/var/log", "/run/containerd", "/var/run/containerd",
+	NULL
+};
+static const char *const default_sockets[] = {
+	"/var/run/docker.sock", "/run/docker.sock", "/run/containerd/containerd.sock",
+	"/var/run/containerd/containerd.sock", NULL
+};
+/* Namespaced sysctls Kubernetes considers safe. */
+static const char *const default_sysctls[] = {
+	"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range",
+	"net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies",
+	"net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
+	"net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",
+	"net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes", NULL
+};
+/* Capabilities that break out of a container (baseline denies them). */
+static const char *const dangerous_caps[] = {
+	"ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_RAWIO", "SYS_PTRACE", "SYS_BOOT",
+	"SYS_TIME", "DAC_READ_SEARCH", "NET_ADMIN", "BPF", "PERFMON", "MAC_ADMIN",
+	"MAC_OVERRIDE", "SYSLOG", "LINUX_IMMUTABLE", "SYS_RESOURCE", NULL
+};
+static const char *const default_host_ips[] = { "127.0.0.1", "::1", NULL };
+static const char *const swarm_endpoints[] = {
+	"swarm.*", "service.*", "node.*", "task.*", "secret.*", "config.*", "plugin.*", NULL
+};
+static const char *const baseline_endpoints[] = {
+	"plugin.*", "service.create", "service.update", NULL
+};
+
+static const enum rule_id baseline_rules[] = {
+	R_API_VERSION, R_ENDPOINT, R_PRIVILEGED, R_NS_NETWORK, R_NS_PID, R_NS_IPC,
+	R_NS_UTS, R_NS_USERNS, R_NS_CGROUPNS, R_MOUNT_SOCKET, R_MOUNT_SENSITIVE,
+	R_MOUNT_VOLUME_BIND, R_CAP_ADD, R_SEC_SECCOMP, R_SEC_APPARMOR, R_SEC_LABEL,
+	R_SEC_SYSTEMPATHS, R_DEVICES, R_DEVICE_CGROUP_RULES, R_MASKED_PATHS,
+	R_READONLY_PATHS, R_EXEC_PRIVILEGED, R_BUILD_NETWORK, R_START_HOSTCONFIG,
+};
+
+static int
+fill(struct strlist *l, const char *const *v)
+{
+	for (; *v != NULL; v++)
+		if (strlist_add(l, *v) < 0)
+			return -1;
+	return 0;
+}
+
+static struct profile *
+restricted(const char *name)
+{
+	struct profile *p = calloc(1, sizeof *p);
+
+	if (p == NULL || (p->name = strdup(name)) == NULL)
+		goto fail;
+	p->mode = MODE_ENFORCE;
+	memset(p->rule_on, 1, sizeof p->rule_on);
+	p->memory_max = 4LL << 30;
+	p->nano_cpus_max = 4LL * 1000000000LL;
+	p->pids_max = 4096;
+	p->bind_readonly = 1;
+	p->cap_add_allowlist = 1;
+	p->cap_drop_all = 1;
+	p->min_host_port = 1024;
+	p->container_namespaces = NS_JOIN_DENY;
+	p->buildkit = 0;
+	p->unknown_endpoints = 0;
+	if (fill(&p->sensitive_paths, default_sensitive) < 0 ||
+	    fill(&p->socket_paths, default_sockets) < 0 ||
+	    fill(&p->sysctls, default_sysctls) < 0 ||
+	    fill(&p->host_ips, default_host_ips) < 0 ||
+	    fill(&p->endpoints_deny, swarm_endpoints) < 0 ||
+	    strlist_add(&p->runtimes, "runc") < 0)
+		goto fail;
+	return p;
+fail:
+	profile_free(p);
+	return NULL;
+}
+
+struct profile *
+profile_builtin(const char *name)
+{
+	struct profile *p;
+
+	if (strcmp(name, "restricted") == 0)
+		return restricted(name);
+	if (strcmp(name, "baseline") == 0) {
+		if ((p = restricted(name)) == NULL)
+			return NULL;
+		memset(p->rule_on, 0, sizeof p->rule_on);
+		for (size_t i = 0; i < sizeof baseline_rules / sizeof baseline_rules[0]; i++)
+			p->rule_on[baseline_rules[i]] = 1;
+		p->cap_add_allowlist = 0;
+		p->buildkit = 1;
+		strlist_free(&p->endpoints_deny);
+		if (fill(&p->cap_add, dangerous_caps) < 0 ||
+		    fill(&p->endpoints_deny, baseline_endpoints) < 0) {
+			profile_free(p);
+			return NULL;
+		}
+		return p;
+	}
+	if (strcmp(name, "unrestricted") == 0) {
+		if ((p = restricted(name)) == NULL)
+			return NULL;
+		p->mode = MODE_AUDIT;
+		p->buildkit = 1;
+		p->unknown_endpoints = 1;
+		strlist_free(&p->endpoints_deny);
+		return p;
+	}
+	return NULL;
+}
+
+struct profile *
+profile_clone(const struct profile *src, const char *name)
+{
+	struct profile *p = calloc(1, sizeof *p);
+
+	if (p == NULL)
+		return NULL;
+	*p = *src;
+	/* detach every owned member before copying it */
+	struct strlist *lists[] = {
+		&p->bind_prefixes, &p->sensitive_paths, &p->socket_paths, &p->cap_add,
+		&p->sysctls, &p->group_add, &p->runtimes, &p->cgroup_parents, &p->host_ips,
+		&p->images, &p->endpoints_allow, &p->endpoints_deny,
+	};
+	const struct strlist *srcs[] = {
+		&src->bind_prefixes, &src->sensitive_paths, &src->socket_paths, &src->cap_add,
+		&src->sysctls, &src->group_add, &src->runtimes, &src->cgroup_parents,
+		&src->host_ips, &src->images, &src->endpoints_allow, &src->endpoints_deny,
+	};
+	p->name = NULL;
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		memset(lists[i], 0, sizeof *lists[i]);
+	if ((p->name = strdup(name)) == NULL)
+		goto fail;
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		if (strlist_copy(lists[i], srcs[i]) < 0)
+			goto fail;
+	return p;
+fail:
+	profile_free(p);
+	return NULL;
+}
+
+void
+profile_free(struct profile *p)
+{
+	if (p == NULL)
+		return;
+	free(p->name);
+	strlist_free(&p->bind_prefixes);
+	strlist_free(&p->sensitive_paths);
+	strlist_free(&p->socket_paths);
+	strlist_free(&p->cap_add);
+	strlist_free(&p->sysctls);
+	strlist_free(&p->group_add);
+	strlist_free(&p->runtimes);
+	strlist_free(&p->cgroup_parents);
+	strlist_free(&p->host_ips);
+	strlist_free(&p->images);
+	strlist_free(&p->endpoints_allow);
+	strlist_free(&p->endpoints_deny);
+	free(p);
+}
+
+const struct profile *
+policy_find_profile(const struct policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->nprofiles; i++)
+		if (strcmp(p->profiles[i]->name, name) == 0)
+			return p->profiles[i];
+	return NULL;
+}
+
+static int
+glob_ok(const char *pattern, const char *s)
+{
+	return pattern == NULL || fnmatch(pattern, s, 0) == 0;
+}
+
+int
+id_match(const struct id_match *m, const struct sw_identity *id)
+{
+	if (m->any)
+		return 1;
+	if (m->insecure)
+		return id->kind == SW_ID_INSECURE;
+	if (m->cn != NULL || m->san != NULL) {
+		if (id->kind != SW_ID_CERT || !glob_ok(m->cn, id->cn))
+			return 0;
+		if (m->san != NULL) {
+			size_t i;
+			for (i = 0; i < id->nsans; i++)
+				if (fnmatch(m->san, id->sans[i], 0) == 0)
+					break;
+			if (i == id->nsans)
+				return 0;
+		}
+		return 1;
+	}
+	if (m->uid >= 0 || m->gid >= 0 || m->user != NULL || m->group != NULL) {
+		if (id->kind != SW_ID_UNIX)
+			return 0;
+		return (m->uid < 0 || m->uid == id->uid) && (m->gid < 0 || m->gid == id->gid) &&
+		    (m->user == NULL || (id->user[0] && glob_ok(m->user, id->user))) &&
+		    (m->group == NULL || (id->group[0] && glob_ok(m->group, id->group)));
+	}
+	return 0;
+}
+
+void
+id_match_free(struct id_match *m)
+{
+	free(m->cn);
+	free(m->san);
+	free(m->user);
+	free(m->group);
+	memset(m, 0, sizeof *m);
+}
+
+const char *
+mode_name(enum pol_mode m)
+{
+	static const char *const names[] = { "enforce", "warn", "audit" };
+	return names[m];
+}

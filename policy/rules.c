@@ -1,0 +1,86 @@
+/* rules.c - the rule table.  Ids are stable: they appear in denials, logs,
+ * exceptions and profile overrides. */
+#include "policy/rules.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const struct rule rules[R__COUNT] = {
+	[R_API_VERSION]        = { "api.version", "API version in the path is inside the configured window", "", "use a client that speaks a supported API version (DOCKER_API_VERSION)" },
+	[R_ENDPOINT]           = { "endpoint", "the endpoint is allowed by the profile (unknown endpoints are denied)", "5.1", "none: the operation is not permitted" },
+	[R_PRIVILEGED]         = { "privileged", "HostConfig.Privileged is false", "5.5", "remove --privileged" },
+	[R_NS_NETWORK]         = { "namespaces.network", "NetworkMode is not host", "5.10", "remove --network host" },
+	[R_NS_PID]             = { "namespaces.pid", "PidMode is not host", "5.16", "remove --pid host" },
+	[R_NS_IPC]             = { "namespaces.ipc", "IpcMode is not host", "5.17", "remove --ipc host" },
+	[R_NS_UTS]             = { "namespaces.uts", "UTSMode is not host", "5.21", "remove --uts host" },
+	[R_NS_USERNS]          = { "namespaces.userns", "UsernsMode is not host", "5.31", "remove --userns host" },
+	[R_NS_CGROUPNS]        = { "namespaces.cgroupns", "CgroupnsMode is not host", "", "use --cgroupns private" },
+	[R_NS_CONTAINER]       = { "namespaces.container", "joining another container's namespace (container:<id>) is denied, or that container is compliant", "", "remove --network/--pid/--ipc container:<id>" },
+	[R_MOUNT_SOCKET]       = { "mounts.docker_socket", "no Docker socket (or a parent directory of it) is mounted", "5.32", "remove the -v/--mount of the Docker socket" },
+	[R_MOUNT_SENSITIVE]    = { "mounts.sensitive", "no sensitive host path (/, /etc, /proc, /var/lib/docker, ...) is bind-mounted", "5.6", "remove the -v/--mount of the host path" },
+	[R_MOUNT_VOLUMES_FROM] = { "mounts.volumes_from", "VolumesFrom is empty", "", "remove --volumes-from" },
+	[R_MOUNT_VOLUME_BIND]  = { "mounts.volume_bind", "no local-driver volume with type=none/o=bind/device (a bind mount in disguise)", "5.6", "remove --opt o=bind / device= from the volume" },
+	[R_MOUNT_PROPAGATION]  = { "mounts.propagation", "no shared or rshared mount propagation", "5.20", "use bind-propagation=rprivate (or drop :shared)" },
+	[R_MOUNT_BIND_PREFIX]  = { "mounts.bind_prefix", "bind mounts only from the configured host prefixes", "5.6", "use a named volume, or a host path under an allowed prefix" },
+	[R_MOUNT_BIND_READONLY]= { "mounts.bind_readonly", "bind mounts are read-only when configured", "", "add :ro (or readonly to --mount)" },
+	[R_CAP_ADD]            = { "capabilities.add", "CapAdd only from the profile's allowlist", "5.4", "remove --cap-add" },
+	[R_CAP_DROP]           = { "capabilities.drop", "CapDrop includes ALL", "5.4", "add --cap-drop ALL" },
+	[R_SEC_SECCOMP]        = { "security.seccomp", "no seccomp=unconfined", "5.22", "remove --security-opt seccomp=unconfined" },
+	[R_SEC_APPARMOR]       = { "security.apparmor", "no apparmor=unconfined", "5.2", "remove --security-opt apparmor=unconfined" },
+	[R_SEC_LABEL]          = { "security.label", "no label=disable (SELinux)", "5.3", "remove --security-opt label=disable" },
+	[R_SEC_SYSTEMPATHS]    = { "security.systempaths", "no systempaths=unconfined", "", "remove --security-opt systempaths=unconfined" },
+	[R_SEC_NNP]            = { "security.no_new_privileges", "no-new-privileges is set", "5.26", "add --security-opt no-new-privileges" },
+	[R_DEVICES]            = { "devices", "no host devices", "5.18", "remove --device" },
+	[R_DEVICE_CGROUP_RULES]= { "devices.cgroup_rules", "no device cgroup rules", "5.18", "remove --device-cgroup-rule" },
+	[R_DEVICE_REQUESTS]    = { "devices.requests", "no device requests (GPUs)", "5.18", "remove --gpus" },
+	[R_SYSCTLS]            = { "sysctls", "Sysctls only from the safe set", "", "remove --sysctl" },
+	[R_CGROUP_PARENT]      = { "cgroup_parent", "CgroupParent empty or allowed", "5.25", "remove --cgroup-parent" },
+	[R_RUNTIME]            = { "runtime", "Runtime empty or allowed", "", "remove --runtime" },
+	[R_GROUP_ADD]          = { "group_add", "GroupAdd only from the allowlist", "", "remove --group-add" },
+	[R_MASKED_PATHS]       = { "paths.masked", "no MaskedPaths override", "", "do not override MaskedPaths" },
+	[R_READONLY_PATHS]     = { "paths.readonly", "no ReadonlyPaths override", "", "do not override ReadonlyPaths" },
+	[R_LIMIT_MEMORY]       = { "limits.memory", "Memory > 0 and <= max", "5.11", "set --memory" },
+	[R_LIMIT_CPU]          = { "limits.cpu", "NanoCpus or CpuQuota/CpuPeriod set and <= max", "5.12", "set --cpus" },
+	[R_LIMIT_PIDS]         = { "limits.pids", "PidsLimit > 0 and <= max", "5.29", "set --pids-limit" },
+	[R_USER_ROOT]          = { "user.root", "the container does not run as root (User, else the image's user)", "4.1", "set --user to a non-root uid" },
+	[R_ROOTFS_READONLY]    = { "rootfs.readonly", "ReadonlyRootfs is true", "5.13", "add --read-only" },
+	[R_PORTS_HOST_IP]      = { "ports.host_ip", "every published port binds a specific allowed HostIp", "5.14", "publish as -p 127.0.0.1:HOST:CONTAINER" },
+	[R_PORTS_PUBLISH_ALL]  = { "ports.publish_all", "PublishAllPorts is false", "5.9", "remove -P/--publish-all" },
+	[R_PORTS_PRIVILEGED]   = { "ports.privileged", "host ports >= 1024", "5.8", "publish on a host port >= 1024" },
+	[R_NETWORK_DEFAULT_BRIDGE] = { "network.default_bridge", "not on the default bridge network", "5.30", "use --network <user-defined network>" },
+	[R_IMAGE_PINNED]       = { "image.pinned", "image has an explicit tag other than latest, or a digest", "5.28", "name the image as repo:tag or repo@sha256:..." },
+	[R_IMAGE_REGISTRY]     = { "image.registry", "image from an allowed registry/repository", "4.2", "use an image from an allowed registry" },
+	[R_EXEC_PRIVILEGED]    = { "exec.privileged", "docker exec is not privileged", "5.23", "remove --privileged from docker exec" },
+	[R_EXEC_USER]          = { "exec.user", "docker exec does not run as root", "5.24", "docker exec --user <non-root uid>" },
+	[R_BUILD_NETWORK]      = { "build.network", "docker build does not use the host network", "", "remove --network host from docker build" },
+	[R_BUILD_SESSION]      = { "build.session", "BuildKit sessions allowed by the profile", "", "build with DOCKER_BUILDKIT=0 (or ask for a profile with buildkit)" },
+	[R_START_HOSTCONFIG]   = { "start.hostconfig", "no HostConfig in POST /containers/{id}/start (old API)", "", "pass host options to docker create" },
+};
+
+int
+rule_lookup(const char *id)
+{
+	for (int i = 0; i < R__COUNT; i++)
+		if (strcmp(rules[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+void
+viol_add(struct violations *vs, enum rule_id r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vs->n == VIOL_MAX) {
+		vs->overflow++;
+		return;
+	}
+	struct violation *v = &vs->v[vs->n++];
+	memset(v, 0, sizeof *v);
+	v->rule = r;
+	v->exception = -1;
+	va_start(ap, fmt);
+	vsnprintf(v->text, sizeof v->text, fmt, ap);
+	va_end(ap);
+}
