@@ -85,6 +85,7 @@ find_header(const struct pol_request *req, const char *name, int *count)
 static int
 media_type(const struct pol_request *req, char *out, size_t len)
 {
+	int count;
 	const struct pol_header *h = find_header(req, "Content-Type", &count);
 	size_t i = 0, o = 0;
 
