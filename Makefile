@@ -20,7 +20,7 @@ WARN       := -Wall -Wextra -Werror
 CFLAGS     ?= -O2 -g
 ALL_CFLAGS  = -std=c11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -DSOCKWARD_VERSION='"$(VERSION)"' \
               -I. -I$(LLHTTP_INC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS        = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIBS        = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 DAEMON_SRC := $(sort $(wildcard daemon/*.c))

@@ -377,6 +377,19 @@ on_resp_headers_complete(llhttp_t *p)
 }
 
 static int
+on_resp_body(llhttp_t *p, const char *at, size_t len)
+{
+	struct http_resp *r = p->data;
+	if (r->capture == NULL || r->capture_overflow)
+		return 0;
+	if (evbuffer_get_length(r->capture) + len > r->capture_max) {
+		r->capture_overflow = 1;   /* the session falls back to plain relaying */
+		return 0;
+	}
+	return evbuffer_add(r->capture, at, len);
+}
+
+static int
 on_resp_complete(llhttp_t *p)
 {
 	((struct http_resp *)p->data)->paused_at = PAUSE_DONE;
@@ -402,6 +415,7 @@ static const llhttp_settings_t resp_settings = {
 	.on_header_value = on_resp_value,
 	.on_header_value_complete = on_resp_value_complete,
 	.on_headers_complete = on_resp_headers_complete,
+	.on_body = on_resp_body,
 	.on_message_complete = on_resp_complete,
 };
 

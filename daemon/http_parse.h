@@ -77,6 +77,9 @@ struct http_resp {
 	char field[16];
 	size_t field_len;
 	int paused_at;
+	struct evbuffer *capture;   /* when set, the de-chunked body is copied here */
+	size_t capture_max;
+	int capture_overflow;
 	char error[160];
 };
 

@@ -22,7 +22,11 @@
 #include <event2/listener.h>
 #include <openssl/ssl.h>
 
+#include "daemon/admin.h"
+#include "daemon/audit.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
+#include "daemon/sdnotify.h"
 #include "daemon/session.h"
 #include "daemon/tls.h"
 
@@ -198,6 +202,27 @@ open_listeners(struct server *srv, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- audit and admin -------------------------------------------------------------- */
+
+static struct audit_log *
+open_audit(const struct sw_config *c, char *err, size_t errlen)
+{
+	if (c->audit_file == NULL && !c->audit_syslog)
+		return NULL;
+	struct audit_config ac = { c->audit_file, c->audit_syslog,
+		(enum audit_failure)c->audit_on_failure };
+	return audit_open(&ac, err, errlen);
+}
+
+/* the admin endpoint asks for the upstream path through a plain function */
+static const struct server *the_server;
+
+static const char *
+admin_upstream(void)
+{
+	return the_server ? server_upstream(the_server) : "/var/run/docker.sock";
+}
+
 /* ---- reload ------------------------------------------------------------------ */
 
 static void
@@ -205,12 +230,15 @@ server_reload(struct server *srv)
 {
 	struct config_errors errs = { 0 };
 	log_info("reload: reading %s", srv->cfg->file);
+	sdnotify_reloading();
 	struct sw_config *n = config_load(srv->cfg->file, &errs);
 	if (n == NULL) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_error("reload: %s", errs.v[i].text);
 		log_error("reload failed; the previous configuration stays in force");
 		config_errors_free(&errs);
+		metrics_reload(0);
+		sdnotify_ready("reload failed; previous configuration in force");
 		return;
 	}
 	/* build every new TLS context before replacing anything */
@@ -233,8 +261,21 @@ server_reload(struct server *srv)
 			for (size_t k = 0; k < i; k++)
 				SSL_CTX_free(ctxs[k]);
 			config_unref(n);
+			metrics_reload(0);
+			sdnotify_ready("reload failed; previous configuration in force");
 			return;
 		}
+	}
+	char aerr[512] = "";
+	struct audit_log *naudit = open_audit(n, aerr, sizeof aerr);
+	if (naudit == NULL && aerr[0]) {
+		log_error("reload: audit: %s; the previous configuration stays in force", aerr);
+		for (size_t k = 0; k < nl; k++)
+			SSL_CTX_free(ctxs[k]);
+		config_unref(n);
+		metrics_reload(0);
+		sdnotify_ready("reload failed; previous configuration in force");
+		return;
 	}
 	char why[256];
 	if (config_restart_needed(srv->cfg, n, why, sizeof why))
@@ -248,8 +289,12 @@ server_reload(struct server *srv)
 	struct sw_config *old = srv->cfg;
 	srv->cfg = n;
 	config_unref(old);
+	audit_close(srv->audit);
+	srv->audit = naudit;
 	log_threshold = (enum log_level)n->log_level;
+	metrics_reload(1);
 	log_info("reload: done; new requests use the new configuration");
+	sdnotify_ready("running; configuration reloaded");
 }
 
 /* ---- stop --------------------------------------------------------------------- */
@@ -291,6 +336,7 @@ begin_shutdown(struct server *srv, const char *signame)
 		return;
 	}
 	srv->draining = 1;
+	sdnotify_stopping("stopping: finishing in-flight requests");
 	log_info("%s: no longer accepting; %zu connection(s) to finish (grace %ld ms)",
 	    signame, srv->nsessions, srv->cfg->shutdown_timeout_ms);
 	for (size_t i = 0; i < srv->nlisteners; i++) {
@@ -322,6 +368,16 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	case SIGTERM: begin_shutdown(srv, "SIGTERM"); break;
 	case SIGINT: begin_shutdown(srv, "SIGINT"); break;
 	case SIGHUP: server_reload(srv); break;
+	case SIGUSR1: {
+		char err[512] = "";
+		if (srv->audit == NULL)
+			log_info("SIGUSR1: no audit log configured");
+		else if (audit_reopen(srv->audit, err, sizeof err) != 0)
+			log_error("SIGUSR1: audit log reopen failed: %s", err);
+		else
+			log_info("SIGUSR1: audit log reopened");
+		break;
+	}
 	default: break;
 	}
 }
@@ -341,9 +397,25 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 		return -1;
 	}
 	char err[512] = "";
+	metrics_init();
+	the_server = srv;
+	srv->audit = open_audit(cfg, err, sizeof err);
+	if (srv->audit == NULL && err[0]) {
+		log_error("startup: audit: %s", err);
+		return -1;
+	}
 	if (open_listeners(srv, err, sizeof err) != 0) {
 		log_error("startup: %s", err);
 		return -1;
+	}
+	if (cfg->admin_address || cfg->admin_path) {
+		srv->admin = admin_start(srv->base, cfg->admin_address, cfg->admin_path,
+		    admin_upstream, err, sizeof err);
+		if (srv->admin == NULL) {
+			log_error("startup: admin endpoint: %s", err);
+			return -1;
+		}
+		log_info("admin endpoint on %s", cfg->admin_address ? cfg->admin_address : cfg->admin_path);
 	}
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	for (size_t i = 0; i < 4; i++) {
@@ -351,6 +423,7 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 		evsignal_add(srv->sig_events[i], NULL);
 	}
 	log_info("sockward %s ready; upstream %s", SOCKWARD_VERSION, server_upstream(srv));
+	sdnotify_ready("running");
 	return 0;
 }
 
@@ -378,6 +451,11 @@ server_free(struct server *srv)
 		SSL_CTX_free(srv->listeners[i].ssl_ctx);
 	}
 	free(srv->listeners);
+	if (srv->admin)
+		admin_stop(srv->admin);
+	audit_close(srv->audit);
+	srv->audit = NULL;
+	the_server = NULL;
 	for (size_t i = 0; i < 4; i++)
 		if (srv->sig_events[i])
 			event_free(srv->sig_events[i]);

@@ -37,6 +37,8 @@ struct server {
 	uint64_t next_conn_id;
 	uint64_t next_req_id;
 	int draining;              /* SIGTERM seen: no new connections or requests */
+	struct audit_log *audit;   /* NULL when no audit trail is configured */
+	struct admin *admin;       /* NULL when no admin endpoint is configured */
 	struct event *sig_events[4];
 	struct event *grace_timer;
 };

@@ -31,12 +31,17 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "daemon/audit.h"
 #include "daemon/config.h"
 #include "daemon/http_error.h"
+#include "daemon/metrics.h"
+#include "daemon/warnings.h"
 #include "daemon/log.h"
 #include "daemon/lookup.h"
 #include "daemon/server.h"
 #include "daemon/tls.h"
+
+#define HOLD_MAX (1u << 20)
 
 static void client_read_cb(struct bufferevent *bev, void *arg);
 static void client_write_cb(struct bufferevent *bev, void *arg);
@@ -205,8 +210,24 @@ clear_decision(struct session *s)
 	s->nlookups = 0;
 }
 
-/* One log line per request: time, conn, identity, method, path, status,
- * bytes each way, duration. */
+static const char *
+verdict_of(const struct session *s)
+{
+	if (!s->have_dec)
+		return s->resp.status >= 400 && s->resp.status < 500 ? "deny" : "allow";
+	if (s->dec.verdict == POL_DENY)
+		return "deny";
+	if (s->dec.rules && s->dec.rules[0] && s->dec.mode) {
+		if (strcmp(s->dec.mode, "warn") == 0)
+			return "warn";
+		if (strcmp(s->dec.mode, "audit") == 0)
+			return "audit";
+	}
+	return "allow";
+}
+
+/* One log line per request (time, conn, identity, method, path, status,
+ * bytes each way, duration), one audit line per decision, and metrics. */
 static void
 finish_request(struct session *s, const char *outcome)
 {
@@ -215,11 +236,48 @@ finish_request(struct session *s, const char *outcome)
 	struct timeval now, d;
 	gettimeofday(&now, NULL);
 	timersub(&now, &s->req_start, &d);
-	slog(s, LOG_LVL_INFO, "req=%llu \"%s %s\" status=%d in=%llu out=%llu dur=%.3fms %s%s%s",
+	double ms = d.tv_sec * 1e3 + d.tv_usec / 1e3;
+	const char *verdict = verdict_of(s);
+	const char *rules = s->have_dec ? s->dec.rules : NULL;
+	slog(s, LOG_LVL_INFO, "req=%llu \"%s %s\" status=%d in=%llu out=%llu dur=%.3fms %s %s%s%s",
 	    (unsigned long long)s->req_id, s->method, s->target, s->resp.status,
 	    (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out,
-	    d.tv_sec * 1e3 + d.tv_usec / 1e3, outcome,
-	    s->have_dec && s->dec.rules ? " rules=" : "", s->have_dec && s->dec.rules ? s->dec.rules : "");
+	    ms, outcome, verdict, rules ? " rules=" : "", rules ? rules : "");
+	if (s->have_dec && s->dec.exception)
+		slog(s, LOG_LVL_INFO, "req=%llu exception %s used: %s", (unsigned long long)s->req_id,
+		    s->dec.exception, s->dec.exception_reason ? s->dec.exception_reason : "");
+	const char *endpoint = s->have_dec && s->dec.endpoint ? s->dec.endpoint : "-";
+	if (s->srv->audit) {
+		struct audit_record rec = {
+			.time = s->req_start,
+			.request_id = s->req_id,
+			.conn_id = s->id,
+			.identity = s->ident.display,
+			.peer = s->peer,
+			.listener = s->lst ? s->lst->name : "-",
+			.method = s->method,
+			.path = s->target,
+			.endpoint = endpoint,
+			.image = s->have_dec ? s->dec.image : NULL,
+			.verdict = verdict,
+			.profile = s->have_dec ? s->dec.profile : NULL,
+			.mode = s->have_dec ? s->dec.mode : NULL,
+			.rules = rules,
+			.exception = s->have_dec ? s->dec.exception : NULL,
+			.exception_reason = s->have_dec ? s->dec.exception_reason : NULL,
+			.message = s->have_dec && s->dec.verdict == POL_DENY ? s->dec.message : NULL,
+			.status = s->resp.status,
+			.bytes_in = s->bytes_in,
+			.bytes_out = s->bytes_out,
+			.duration_ms = ms,
+		};
+		if (audit_write(s->srv->audit, &rec) != 0)
+			metrics_audit_write_failed();
+	}
+	metrics_request(endpoint, verdict, ms / 1e3);
+	if (strcmp(verdict, "deny") == 0)
+		metrics_denial(rules);
+	metrics_bytes(s->bytes_in, s->bytes_out);
 	s->in_request = 0;
 	clear_decision(s);
 }
@@ -356,6 +414,16 @@ send_request_head(struct session *s)
 	s->bytes_in += evbuffer_get_length(out) - before;
 	http_resp_init(&s->resp, strcmp(s->method, "HEAD") == 0);
 	s->resp_started = 0;
+	if (s->have_dec && s->dec.nwarnings > 0) {
+		/* warn mode: hold the (small) create answer to add our warnings */
+		if (s->hold == NULL) {
+			s->hold = evbuffer_new();
+			s->hold_body = evbuffer_new();
+		}
+		s->holding = s->hold && s->hold_body;
+		s->resp.capture = s->hold_body;
+		s->resp.capture_max = HOLD_MAX;
+	}
 	set_upstream_state(s, U_RESP_HEAD);
 	if (s->req_complete || s->req_inspect) {
 		set_client_state(s, C_REQ_SENT);
@@ -391,6 +459,7 @@ upstream_connect(struct session *s)
 		snprintf(msg, sizeof msg, "sockward: the Docker engine at %s is not reachable: %s",
 		    path, strerror(err));
 		slog(s, LOG_LVL_WARN, "upstream connect failed: %s", strerror(err));
+		metrics_upstream_error("connect");
 		reply_and_continue(s, 502, msg, "upstream-down");
 		return;
 	}
@@ -501,6 +570,17 @@ on_request_head(struct session *s)
 	snprintf(s->target, sizeof s->target, "%s", http_req_url(&s->req));
 	if (s->srv->draining) {
 		reply_and_close(s, 503, "sockward: shutting down, retry");
+		return;
+	}
+	if (s->srv->audit && audit_failed(s->srv->audit) &&
+	    s->cfg->audit_on_failure == AUDIT_FAIL_CLOSED) {
+		/* no decision may go unrecorded: refuse while the trail is broken */
+		char msg[300];
+		snprintf(msg, sizeof msg, "sockward: audit log unavailable, requests are refused: %s",
+		    audit_failed_message(s->srv->audit));
+		if (!http_req_has_body(&s->req))
+			finish_bodyless(s);
+		reply_and_continue(s, 503, msg, "audit-down");
 		return;
 	}
 	s->req_inspect = policy_wants_body(s->cfg->policy, s->method, http_req_url(&s->req));
@@ -654,6 +734,7 @@ enter_hijack(struct session *s)
 {
 	s->hijacked = 1;
 	s->srv->nhijacked++;
+	metrics_hijack_started();
 	evtimer_del(s->timer);
 	set_client_state(s, C_RAW);
 	set_upstream_state(s, U_RAW);
@@ -705,6 +786,22 @@ on_response_complete(struct session *s)
 	pump_client(s);
 }
 
+/* Stop holding the response: rewritten with our warnings when complete and
+ * readable, otherwise relayed exactly as the engine sent it. */
+static void
+release_hold(struct session *s, int complete)
+{
+	size_t before = evbuffer_get_length(client_out(s));
+	if (!complete || warnings_rewrite(s->hold, s->hold_body, s->dec.warnings,
+	    s->dec.nwarnings, client_out(s)) != 0)
+		evbuffer_add_buffer(client_out(s), s->hold);
+	s->bytes_out += evbuffer_get_length(client_out(s)) - before;
+	evbuffer_drain(s->hold, evbuffer_get_length(s->hold));
+	evbuffer_drain(s->hold_body, evbuffer_get_length(s->hold_body));
+	s->holding = 0;
+	s->resp.capture = NULL;
+}
+
 static void
 parse_upstream(struct session *s)
 {
@@ -728,10 +825,14 @@ parse_upstream(struct session *s)
 		size_t used = 0;
 		enum parse_result r = http_resp_feed(&s->resp, v.iov_base, v.iov_len, &used);
 		if (used > 0) {
-			evbuffer_remove_buffer(in, client_out(s), used);
-			s->bytes_out += used;
+			evbuffer_remove_buffer(in, s->holding ? s->hold : client_out(s), used);
 			s->resp_started = 1;
+			if (!s->holding)
+				s->bytes_out += used;
 		}
+		if (s->holding && (s->resp.capture_overflow || r == PARSE_HEADERS ||
+		    evbuffer_get_length(s->hold) > 2 * HOLD_MAX))
+			release_hold(s, 0);
 		if (s->resp.headers_done && s->ustate == U_RESP_HEAD)
 			set_upstream_state(s, U_RESP_BODY);
 		switch (r) {
@@ -741,9 +842,14 @@ parse_upstream(struct session *s)
 			enter_hijack(s);
 			break;
 		case PARSE_DONE:
+			if (s->holding)
+				release_hold(s, 1);
 			on_response_complete(s);
 			break;
 		case PARSE_ERROR:
+			if (s->holding)
+				release_hold(s, 0);
+			metrics_upstream_error("protocol");
 			slog(s, LOG_LVL_WARN, "malformed response from engine: %s", s->resp.error);
 			if (!s->resp_started) {
 				reply_and_close(s, 502, "sockward: malformed response from the Docker engine");
@@ -911,6 +1017,7 @@ on_upstream_gone(struct session *s, const char *why)
 		snprintf(msg, sizeof msg, "sockward: the Docker engine at %s is not reachable: %s",
 		    server_upstream(s->srv), why);
 		slog(s, LOG_LVL_WARN, "upstream connect failed: %s", why);
+		metrics_upstream_error("connect");
 		drop_upstream(s);
 		reply_and_continue(s, 502, msg, "upstream-down");
 		break;
@@ -931,6 +1038,9 @@ on_upstream_gone(struct session *s, const char *why)
 			on_response_complete(s);
 			break;
 		}
+		metrics_upstream_error("closed");
+		if (s->holding)
+			release_hold(s, 0);
 		if (!s->resp_started) {
 			reply_and_close(s, 502, "sockward: the Docker engine closed the connection");
 		} else {
@@ -1012,6 +1122,11 @@ reap_cb(evutil_socket_t fd, short what, void *arg)
 	http_req_free(&s->req);
 	if (s->body)
 		evbuffer_free(s->body);
+	if (s->hold)
+		evbuffer_free(s->hold);
+	if (s->hold_body)
+		evbuffer_free(s->hold_body);
+	metrics_connection_closed();
 	server_session_gone(s->srv, s);
 	config_unref(s->cfg);
 	free(s);
@@ -1031,8 +1146,10 @@ session_close(struct session *s, const char *reason)
 			s->pending[i] = NULL;
 		}
 	}
-	if (s->hijacked)
+	if (s->hijacked) {
 		s->srv->nhijacked--;
+		metrics_hijack_ended();
+	}
 	slog(s, LOG_LVL_INFO, "closed: %s", reason);
 	set_client_state(s, C_CLOSED);
 	set_upstream_state(s, U_CLOSED);
@@ -1098,6 +1215,7 @@ session_new(struct server *srv, struct listener *lst, evutil_socket_t fd,
 	s->reaper = event_new(srv->base, -1, 0, reap_cb, s);
 	TAILQ_INSERT_TAIL(&srv->sessions, s, link);
 	srv->nsessions++;
+	metrics_connection_opened();
 
 	if (sa && sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;

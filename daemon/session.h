@@ -74,6 +74,9 @@ struct session {
 	struct http_req req;
 	struct http_resp resp;
 	struct evbuffer *body;        /* inspected body */
+	struct evbuffer *hold;        /* warn mode: the response, held for rewriting */
+	struct evbuffer *hold_body;   /* ... and its de-chunked body */
+	int holding;
 
 	/* the current request */
 	uint64_t req_id;

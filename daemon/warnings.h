@@ -1,0 +1,17 @@
+/* warnings.h - warn mode: add policy violations to the engine's
+ * "Warnings" array of a create response, so the docker CLI itself prints
+ * "WARNING: ..." lines. */
+#ifndef SOCKWARD_WARNINGS_H
+#define SOCKWARD_WARNINGS_H
+
+#include <stddef.h>
+#include <event2/buffer.h>
+
+/* head_and_body: the raw response as received (head + framed body);
+ * body: its de-chunked body.  On success appends the rewritten response to
+ * out and returns 0; returns -1 when the response is not a JSON object
+ * answer (the caller then relays it unchanged). */
+int warnings_rewrite(struct evbuffer *head_and_body, struct evbuffer *body,
+    char *const *warnings, size_t n, struct evbuffer *out);
+
+#endif
