@@ -52,14 +52,14 @@ check_exec(struct check_ctx *c)
 		return;
 	}
 	if (l->status != 200 || !json_is_object(l->json)) {
-		fire(c, R_EXEC_USER, "cannot tell the user of container %s (engine lookup %s); "
+		fire(c, R_EXEC_USER, "cannot tell the user of container %s (engine lookup %s), "
 		    "use docker exec --user <non-root uid>", c->name,
 		    l->status == 0 ? "undecided" : "failed");
 		return;
 	}
 	const char *cu = jstr(json_object_get(l->json, "Config"), "User");
 	if (cu[0] == '\0' || user_is_root(cu))
-		fire(c, R_EXEC_USER, "container %s runs as root; use docker exec --user "
+		fire(c, R_EXEC_USER, "container %s runs as root, use docker exec --user "
 		    "<non-root uid>", c->name);
 }
 
@@ -70,7 +70,7 @@ check_start(struct check_ctx *c)
 	if (c->doc == NULL || json_is_null(c->doc) ||
 	    (json_is_object(c->doc) && json_object_size(c->doc) == 0))
 		return;
-	fire(c, R_START_HOSTCONFIG, "a HostConfig in the start request is not allowed; "
+	fire(c, R_START_HOSTCONFIG, "a HostConfig in the start request is not allowed, "
 	    "pass host options to docker create");
 }
 
@@ -92,7 +92,7 @@ check_build(struct check_ctx *c)
 	if (nm != NULL && (strcasecmp(nm, "host") == 0 || strncasecmp(nm, "container:", 10) == 0))
 		fire(c, R_BUILD_NETWORK, "docker build --network %s is not allowed", nm);
 	if (version != NULL && strcmp(version, "2") == 0 && !c->prof->buildkit)
-		fire(c, R_BUILD_SESSION, "BuildKit builds are not allowed; build with "
+		fire(c, R_BUILD_SESSION, "BuildKit builds are not allowed, build with "
 		    "DOCKER_BUILDKIT=0");
 	if (cp != NULL && cp[0] != '\0' && !strlist_match(&c->prof->cgroup_parents, cp))
 		fire(c, R_CGROUP_PARENT, "docker build --cgroup-parent %s is not allowed", cp);
@@ -105,7 +105,7 @@ void
 check_session(struct check_ctx *c)
 {
 	if (!c->prof->buildkit)
-		fire(c, R_BUILD_SESSION, "BuildKit sessions are not allowed; build with "
+		fire(c, R_BUILD_SESSION, "BuildKit sessions are not allowed, build with "
 		    "DOCKER_BUILDKIT=0");
 }
 

@@ -83,8 +83,8 @@ check_network(struct check_ctx *c, const json_t *hc)
 {
 	const char *nm = jstr(hc, "NetworkMode");
 	if (nm[0] == '\0' || strcmp(nm, "default") == 0 || strcmp(nm, "bridge") == 0)
-		fire(c, R_NETWORK_DEFAULT_BRIDGE, "the default bridge network is not allowed; "
-		    "use --network <user-defined network>");
+		fire(c, R_NETWORK_DEFAULT_BRIDGE, "the default bridge network is not allowed "
+		    "(use --network <user-defined network>)");
 }
 
 /* "net_admin", "CAP_NET_ADMIN", "Cap_Net_Admin" -> "NET_ADMIN" */
@@ -293,7 +293,7 @@ check_ports(struct check_ctx *c, const json_t *hc)
 			long lo;
 			if (ip[0] == '\0' || strcmp(ip, "0.0.0.0") == 0 || strcmp(ip, "::") == 0 ||
 			    !strlist_has(&c->prof->host_ips, ip))
-				fire(c, R_PORTS_HOST_IP, "port %s published on '%s'; publish as "
+				fire(c, R_PORTS_HOST_IP, "port %s published on '%s', publish as "
 				    "-p 127.0.0.1:%s:%s", port, ip, hp[0] ? hp : "HOSTPORT", port);
 			if (hp[0] != '\0') {
 				if (lowest_port(hp, &lo) < 0)

@@ -68,7 +68,7 @@ check_image_ref(struct check_ctx *c, const char *ref, const char *what)
 		return;    /* an image id names exactly one local image */
 	imgref_parse(ref, &r);
 	if (r.digest[0] == '\0' && (r.tag[0] == '\0' || strcmp(r.tag, "latest") == 0))
-		fire(c, R_IMAGE_PINNED, "%s %s is not pinned; use repo:tag (not latest) or "
+		fire(c, R_IMAGE_PINNED, "%s %s is not pinned, use repo:tag (not latest) or "
 		    "repo@sha256:...", what, ref[0] ? ref : "(none)");
 	if (c->prof->images.n > 0 && !strlist_match(&c->prof->images, r.name) &&
 	    !strlist_match(&c->prof->images, r.full))

@@ -123,8 +123,8 @@ check_host_path(struct check_ctx *c, const char *raw, int readonly, const char *
 		allowed |= all;
 	}
 	if (!allowed)
-		fire(c, R_MOUNT_BIND_PREFIX, "%s %s is outside the allowed host paths; use a "
-		    "named volume", how, raw);
+		fire(c, R_MOUNT_BIND_PREFIX, "%s %s is outside the allowed host paths "
+		    "(use a named volume)", how, raw);
 	if (c->prof->bind_readonly && !readonly)
 		fire(c, R_MOUNT_BIND_READONLY, "%s %s must be read-only (add :ro)", how, raw);
 }

@@ -47,7 +47,7 @@ check_user(struct check_ctx *c, const json_t *config)
 
 	if (user[0] != '\0') {
 		if (user_is_root(user))
-			fire(c, R_USER_ROOT, "--user %s is root; set --user to a non-root uid", user);
+			fire(c, R_USER_ROOT, "--user %s is root, set --user to a non-root uid", user);
 		return;
 	}
 	if (!c->prof->rule_on[R_USER_ROOT] || c->req == NULL)
@@ -64,13 +64,13 @@ check_user(struct check_ctx *c, const json_t *config)
 		return;
 	}
 	if (l->status != 200 || !json_is_object(l->json)) {
-		fire(c, R_USER_ROOT, "cannot tell the user of image %s (engine lookup %s); "
+		fire(c, R_USER_ROOT, "cannot tell the user of image %s (engine lookup %s), "
 		    "set --user to a non-root uid", image,
 		    l->status == 0 ? "undecided" : "failed");
 		return;
 	}
 	const char *iu = jstr(json_object_get(l->json, "Config"), "User");
 	if (iu[0] == '\0' || user_is_root(iu))
-		fire(c, R_USER_ROOT, "image %s runs as root%s; set --user to a non-root uid",
+		fire(c, R_USER_ROOT, "image %s runs as root%s, set --user to a non-root uid",
 		    image, iu[0] ? "" : " (no USER)");
 }
