@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "daemon/jsonpos.h"
 #include "policy/policy.h"
 
 enum key_type {
@@ -117,12 +118,8 @@ static const struct conf_key top_keys[] = {
 static const struct conf_table top_table = TABLE(top_keys);
 
 /* ---- key positions (file:line:col in messages) --------------------------- */
-/* TODO(jsonpos): replaced by daemon/jsonpos once it lands. */
-struct confpos;
-static struct confpos *confpos_scan(const char *t, size_t l) { (void)t; (void)l; return NULL; }
-static void confpos_lookup(const struct confpos *p, const char *path, int *line, int *col)
-{ (void)p; (void)path; *line = 0; *col = 0; }
-static void confpos_free(struct confpos *p) { (void)p; }
+/* jansson keeps no positions for values, so a separate scan of the text
+ * maps key paths to line:column for the messages. */
 
 /* ---- error collection ---------------------------------------------------- */
 
@@ -130,7 +127,7 @@ struct load_ctx {
 	const char *name;
 	const char *text;
 	size_t len;
-	struct confpos *pos;
+	struct jsonpos *pos;
 	struct config_errors *errs;
 };
 
@@ -148,7 +145,7 @@ conf_error(struct load_ctx *ctx, const char *path, const char *fmt, ...)
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
 	int line = 0, col = 0;
-	confpos_lookup(ctx->pos, path, &line, &col);
+	jsonpos_locate(ctx->pos, path, &line, &col);
 	if (line > 0)
 		snprintf(e->v[e->n].text, sizeof e->v[e->n].text, "%s:%d:%d: %s: %s",
 		    ctx->name, line, col, path[0] ? path : "(top)", what);
@@ -489,7 +486,7 @@ config_load_text(const char *name, const char *text, size_t len, struct config_e
 		}
 		return NULL;
 	}
-	ctx.pos = confpos_scan(text, len);
+	ctx.pos = jsonpos_scan(text, len);
 	struct sw_config *c = calloc(1, sizeof *c);
 	c->refcnt = 1;
 	c->file = strdup(name);
@@ -516,7 +513,7 @@ config_load_text(const char *name, const char *text, size_t len, struct config_e
 			conf_error(&ctx, "policy", "%s", err);
 	}
 	json_decref(root);
-	confpos_free(ctx.pos);
+	jsonpos_free(ctx.pos);
 	if (errs->n != before) {
 		config_unref(c);
 		return NULL;

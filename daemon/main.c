@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "daemon/config.h"
+#include "daemon/doctor.h"
+#include "daemon/eval.h"
 #include "daemon/log.h"
 #include "daemon/server.h"
 
@@ -17,8 +19,6 @@ struct subcommand {
 	const char *summary;
 };
 
-int cmd_eval(int argc, char **argv) __attribute__((weak));
-int cmd_doctor(int argc, char **argv) __attribute__((weak));
 
 static void
 usage(FILE *f)
@@ -56,10 +56,6 @@ main(int argc, char **argv)
 		for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
 			if (strcmp(argv[1], subs[i].name) != 0)
 				continue;
-			if (subs[i].run == NULL) {
-				fprintf(stderr, "sockward: %s is not built in this version\n", subs[i].name);
-				return 2;
-			}
 			return subs[i].run(argc - 1, argv + 1);
 		}
 	}
