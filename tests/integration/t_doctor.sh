@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# t_doctor.sh - "sockward doctor" against a real engine.
+#
+# Standalone: needs only the engine socket ($SOCKWARD_ENGINE_SOCK, or
+# $SW_ENGINE_SOCK when run by run.sh) and the binary ($SOCKWARD_BIN, default
+# ./sockward at the top of the tree).  Exits non-zero on failure.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+SOCK=${SOCKWARD_ENGINE_SOCK:-${SW_ENGINE_SOCK:-}}
+BIN=${SOCKWARD_BIN:-$ROOT/sockward}
+
+fail() { printf '  FAIL: t_doctor: %s\n' "$*" >&2; exit 1; }
+log()  { printf '  %s\n' "$*" >&2; }
+
+[ -n "$SOCK" ] || fail "set SOCKWARD_ENGINE_SOCK to the engine's unix socket"
+[ -S "$SOCK" ] || fail "$SOCK is not a socket"
+[ -x "$BIN" ] || fail "$BIN is not an executable (set SOCKWARD_BIN)"
+
+TMP=$(mktemp -d /tmp/sw-doctor-XXXXXX)
+SOCAT_PID=
+cleanup() {
+	[ -n "$SOCAT_PID" ] && kill "$SOCAT_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# run_doctor ARGS... : sets OUT and RC
+run_doctor() {
+	OUT=$(timeout -s KILL 60 "$BIN" doctor "$@" 2>&1)
+	RC=$?
+}
+
+contains() { case "$1" in *"$2"*) return 0;; esac; return 1; }
+
+# 1. the engine directly: every checklist item is reported, the exit status
+#    agrees with the number of findings
+run_doctor -u "$SOCK" -d "$TMP/none.json"
+log "doctor -u: exit $RC"
+printf '%s\n' "$OUT" | sed 's/^/    /' >&2
+[ "$RC" = 0 ] || [ "$RC" = 1 ] || fail "exit $RC with a reachable engine"
+for id in rootless userns-remap live-restore log-level engine-version tcp-tls; do
+	printf '%s\n' "$OUT" | grep -Eq "^(ok|info|FINDING) +$id " || fail "no $id item"
+done
+nfind=$(printf '%s\n' "$OUT" | grep -c '^FINDING' || true)
+contains "$OUT" "$nfind finding" || fail "summary does not say $nfind findings"
+if [ "$nfind" -gt 0 ]; then [ "$RC" = 1 ] || fail "findings but exit $RC"
+else [ "$RC" = 0 ] || fail "no findings but exit $RC"; fi
+# every finding names its fix
+[ "$(printf '%s\n' "$OUT" | grep -c 'fix in daemon.json:')" = "$nfind" ] || fail "a finding without a fix line"
+# what the API says must match what doctor says
+live=$(curl -s --unix-socket "$SOCK" http://docker/info | python3 -c 'import json,sys; print(json.load(sys.stdin)["LiveRestoreEnabled"])')
+if [ "$live" = False ]; then
+	printf '%s\n' "$OUT" | grep -q '^FINDING live-restore .*' || fail "live-restore off but not reported"
+	contains "$OUT" '"live-restore": true' || fail "live-restore fix missing"
+fi
+
+# 2. the socket from a configuration file, unix:// form
+printf '{"upstream": {"socket": "unix://%s"}}\n' "$SOCK" > "$TMP/sockward.json"
+run_doctor -c "$TMP/sockward.json" -d "$TMP/none.json"
+contains "$OUT" "engine $SOCK:" || fail "-c: upstream.socket not used: $OUT"
+
+# 3. unreachable engine: exit 2
+run_doctor -u "$TMP/no-such.sock"
+[ "$RC" = 2 ] || fail "unreachable engine: exit $RC, want 2"
+contains "$OUT" "unreachable" || fail "unreachable engine not explained: $OUT"
+run_doctor -c "$TMP/missing.json"
+[ "$RC" = 2 ] || fail "missing config: exit $RC, want 2"
+
+# 4. the engine exposed on plain TCP (what `-H tcp://` without TLS does)
+if command -v socat >/dev/null; then
+	PORT=$((20000 + RANDOM % 20000))
+	socat TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:"$SOCK" &
+	SOCAT_PID=$!
+	for _ in $(seq 50); do
+		curl -s -o /dev/null "http://127.0.0.1:$PORT/_ping" && break
+		sleep 0.1
+	done
+	run_doctor -u "$SOCK" -p 127.0.0.1:$PORT -d "$TMP/none.json"
+	[ "$RC" = 1 ] || fail "plain TCP engine: exit $RC, want 1"
+	printf '%s\n' "$OUT" | grep -q "^FINDING tcp-tls .*plain HTTP on 127.0.0.1:$PORT" ||
+		fail "plain TCP engine not reported: $OUT"
+else
+	fail "socat is required (make deps installs it)"
+fi
+
+# 5. daemon.json with a tcp:// host and no tlsverify
+printf '{"hosts": ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"], "log-level": "debug"}\n' > "$TMP/daemon.json"
+run_doctor -u "$SOCK" -d "$TMP/daemon.json"
+[ "$RC" = 1 ] || fail "daemon.json findings: exit $RC"
+printf '%s\n' "$OUT" | grep -q '^FINDING tcp-tls .*tcp://0.0.0.0:2375' || fail "daemon.json tcp host not reported"
+printf '%s\n' "$OUT" | grep -q '^FINDING log-level .*daemon.json' || fail "daemon.json debug level not reported"
+
+log "t_doctor: ok"
+exit 0
