@@ -15,6 +15,9 @@ CC         ?= cc
 PKGS       := libevent libevent_openssl jansson openssl
 LLHTTP_SRC ?= /usr/share/llhttp
 LLHTTP_INC ?= /usr/share/include/llhttp
+# llhttp's strict build: exact CRLF after chunks, no tolerated whitespace or
+# bare LF.  A proxy must be at least as strict as the server behind it.
+LLHTTP_DEFS := -DLLHTTP_STRICT_MODE=1
 
 WARN       := -Wall -Wextra -Werror
 CFLAGS     ?= -O2 -g
@@ -43,7 +46,7 @@ $(B)/rel/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 $(B)/rel/llhttp/%.o: $(LLHTTP_SRC)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 $(CFLAGS) -I$(LLHTTP_INC) -c $< -o $@
+	$(CC) -std=c11 $(CFLAGS) $(LLHTTP_DEFS) -I$(LLHTTP_INC) -c $< -o $@
 
 sockward: $(call obj,rel,$(DAEMON_SRC) $(POLICY_SRC)) $(call LLHTTP_OBJ,rel)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
@@ -57,7 +60,7 @@ $(B)/san/%.o: %.c
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 $(B)/san/llhttp/%.o: $(LLHTTP_SRC)/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 $(SAN_FLAGS) -I$(LLHTTP_INC) -c $< -o $@
+	$(CC) -std=c11 $(SAN_FLAGS) $(LLHTTP_DEFS) -I$(LLHTTP_INC) -c $< -o $@
 
 sockward-asan: $(call obj,san,$(DAEMON_SRC) $(POLICY_SRC)) $(call LLHTTP_OBJ,san)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LIBS)

@@ -456,7 +456,8 @@ load_listeners(struct load_ctx *ctx, struct sw_config *c, const json_t *v, const
 		if (!json_is_object(lv))
 			continue;
 		if (l->type < 0) {
-			conf_error(ctx, p, "missing \"type\" (tls, unix or tcp)");
+			if (json_object_get(lv, "type") == NULL)
+				conf_error(ctx, p, "missing \"type\" (tls, unix or tcp)");
 			continue;
 		}
 		if (l->name == NULL) {

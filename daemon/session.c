@@ -284,15 +284,17 @@ finish_request(struct session *s, const char *outcome)
 
 /* A request without a body ends with its head: drive the parser past the
  * end of the message now, so keep-alive and completion are known. */
-static void
+static enum parse_result
 finish_bodyless(struct session *s)
 {
 	size_t used;
 	http_req_resume(&s->req, NULL, 0);
-	if (http_req_feed(&s->req, "", 0, &used) == PARSE_DONE) {
+	enum parse_result r = http_req_feed(&s->req, "", 0, &used);
+	if (r == PARSE_DONE) {
 		s->req_complete = 1;
 		s->req_keepalive = http_req_keepalive(&s->req);
 	}
+	return r;
 }
 
 /* Can the connection go on after answering this request ourselves?  Only
@@ -600,8 +602,13 @@ on_request_head(struct session *s)
 		http_req_resume(&s->req, s->body, (size_t)s->cfg->max_body_bytes);
 		return;   /* pump_client goes on with the body */
 	}
-	if (!http_req_has_body(&s->req))
-		finish_bodyless(s);
+	if (!http_req_has_body(&s->req) && finish_bodyless(s) != PARSE_DONE) {
+		/* e.g. a transfer coding other than chunked: the length is unknowable */
+		char msg[256];
+		snprintf(msg, sizeof msg, "sockward: malformed request: %s", s->req.error);
+		reply_and_close(s, 400, msg);
+		return;
+	}
 	decide(s);
 }
 

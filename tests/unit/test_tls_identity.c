@@ -1,0 +1,148 @@
+/* test_tls_identity.c - identity from client certificates, and the error
+ * responses the docker CLI must be able to print. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include "daemon/http_error.h"
+#include "daemon/tls.h"
+#include "daemon/warnings.h"
+
+static X509 *
+make_cert(const char *cn, const char *san)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, key);
+	X509_NAME *name = X509_get_subject_name(x);
+	if (cn)
+		X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, name);
+	if (san) {
+		X509V3_CTX ctx;
+		X509V3_set_ctx_nodb(&ctx);
+		X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+		X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name, san);
+		ck_assert_ptr_nonnull(ext);
+		X509_add_ext(x, ext, -1);
+		X509_EXTENSION_free(ext);
+	}
+	X509_sign(x, key, EVP_sha256());
+	EVP_PKEY_free(key);
+	return x;
+}
+
+START_TEST(cn_and_sans_are_extracted)
+{
+	X509 *x = make_cert("ci-runner-7", "DNS:runner7.build.example,IP:10.1.2.3,email:ci@example.org,URI:spiffe://example/ci");
+	struct sw_identity id;
+	memset(&id, 0, sizeof id);
+	tls_identity_from_cert(x, &id);
+	ck_assert_int_eq(id.kind, SW_ID_CERT);
+	ck_assert_str_eq(id.cn, "ci-runner-7");
+	ck_assert_uint_eq(id.nsans, 4);
+	ck_assert_str_eq(id.sans[0], "DNS:runner7.build.example");
+	ck_assert_str_eq(id.sans[1], "IP:10.1.2.3");
+	ck_assert_str_eq(id.sans[2], "email:ci@example.org");
+	ck_assert_str_eq(id.sans[3], "URI:spiffe://example/ci");
+	ck_assert_str_eq(id.display, "cn=ci-runner-7");
+	X509_free(x);
+}
+END_TEST
+
+START_TEST(certificate_without_cn)
+{
+	X509 *x = make_cert(NULL, "DNS:only-san.example");
+	struct sw_identity id;
+	memset(&id, 0, sizeof id);
+	tls_identity_from_cert(x, &id);
+	ck_assert_str_eq(id.cn, "");
+	ck_assert_uint_eq(id.nsans, 1);
+	ck_assert_str_eq(id.display, "cn=(none)");
+	X509_free(x);
+}
+END_TEST
+
+START_TEST(error_response_is_docker_json)
+{
+	struct evbuffer *out = evbuffer_new();
+	http_error_write(out, 403, "sockward: denied \"quoted\"\nnewline", 0);
+	size_t len = evbuffer_get_length(out);
+	char *text = (char *)evbuffer_pullup(out, -1);
+	ck_assert(strncmp(text, "HTTP/1.1 403 Forbidden\r\n", 24) == 0);
+	ck_assert_ptr_nonnull(memmem(text, len, "Content-Type: application/json\r\n", 32));
+	ck_assert_ptr_null(memmem(text, len, "Connection: close", 17));
+	char *body = memmem(text, len, "\r\n\r\n", 4) + 4;
+	size_t blen = len - (size_t)(body - text);
+	char *cl = memmem(text, len, "Content-Length: ", 16);
+	ck_assert_int_eq(atoi(cl + 16), (int)blen);
+	json_error_t err;
+	json_t *j = json_loadb(body, blen, 0, &err);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "message")),
+	    "sockward: denied \"quoted\"\nnewline");
+	json_decref(j);
+	evbuffer_drain(out, len);
+	http_error_write(out, 502, "engine down", 1);
+	text = (char *)evbuffer_pullup(out, -1);
+	ck_assert(strncmp(text, "HTTP/1.1 502 Bad Gateway\r\n", 26) == 0);
+	ck_assert_ptr_nonnull(memmem(text, evbuffer_get_length(out), "Connection: close\r\n", 19));
+	evbuffer_free(out);
+}
+END_TEST
+
+START_TEST(warnings_are_appended_to_create_response)
+{
+	const char *body = "{\"Id\":\"abc\",\"Warnings\":[]}\n";
+	char raw[512];
+	snprintf(raw, sizeof raw, "HTTP/1.1 201 Created\r\nApi-Version: 1.41\r\nContent-Type: "
+	    "application/json\r\nContent-Length: %zu\r\n\r\n%s", strlen(body), body);
+	struct evbuffer *rb = evbuffer_new(), *bb = evbuffer_new(), *out = evbuffer_new();
+	evbuffer_add(rb, raw, strlen(raw));
+	evbuffer_add(bb, body, strlen(body));
+	char *w[] = { "sockward: [privileged] --privileged is not allowed" };
+	ck_assert_int_eq(warnings_rewrite(rb, bb, w, 1, out), 0);
+	size_t len = evbuffer_get_length(out);
+	char *text = (char *)evbuffer_pullup(out, -1);
+	ck_assert(strncmp(text, "HTTP/1.1 201 Created\r\n", 22) == 0);
+	ck_assert_ptr_nonnull(memmem(text, len, "Api-Version: 1.41\r\n", 19));
+	char *b = memmem(text, len, "\r\n\r\n", 4) + 4;
+	json_error_t err;
+	json_t *j = json_loadb(b, len - (size_t)(b - text), 0, &err);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "Warnings"), 0)), w[0]);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "Id")), "abc");
+	json_decref(j);
+	/* a non-JSON answer is left alone */
+	evbuffer_drain(bb, evbuffer_get_length(bb));
+	evbuffer_add(bb, "oops", 4);
+	ck_assert_int_eq(warnings_rewrite(rb, bb, w, 1, out), -1);
+	evbuffer_free(rb);
+	evbuffer_free(bb);
+	evbuffer_free(out);
+}
+END_TEST
+
+Suite *
+tls_identity_suite(void)
+{
+	Suite *s = suite_create("tls_identity");
+	TCase *tc = tcase_create("identity");
+	tcase_add_test(tc, cn_and_sans_are_extracted);
+	tcase_add_test(tc, certificate_without_cn);
+	suite_add_tcase(s, tc);
+	TCase *te = tcase_create("responses");
+	tcase_add_test(te, error_response_is_docker_json);
+	tcase_add_test(te, warnings_are_appended_to_create_response);
+	suite_add_tcase(s, te);
+	return s;
+}
