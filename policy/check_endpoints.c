@@ -37,7 +37,7 @@ check_exec(struct check_ctx *c)
 	if (jbool(c->doc, "Privileged"))
 		fire(c, R_EXEC_PRIVILEGED, "docker exec --privileged is not allowed");
 	if (user[0] != '\0') {
-		if (user_is_root(user))
+		if (user_is_root(user, json_string_length(json_object_get(c->doc, "User"))))
 			fire(c, R_EXEC_USER, "docker exec --user %s is root", user);
 		return;
 	}
@@ -58,7 +58,7 @@ check_exec(struct check_ctx *c)
 		return;
 	}
 	const char *cu = jstr(json_object_get(l->json, "Config"), "User");
-	if (cu[0] == '\0' || user_is_root(cu))
+	if (cu[0] == '\0' || user_is_root(cu, strlen(cu)))
 		fire(c, R_EXEC_USER, "container %s runs as root, use docker exec --user "
 		    "<non-root uid>", c->name);
 }

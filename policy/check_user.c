@@ -27,10 +27,10 @@ numeric_zero(const char *s, size_t n)
 }
 
 int
-user_is_root(const char *user)
+user_is_root(const char *user, size_t len)
 {
-	const char *colon = strchr(user, ':');
-	size_t n = colon ? (size_t)(colon - user) : strlen(user);
+	const char *colon = memchr(user, ':', len);
+	size_t n = colon ? (size_t)(colon - user) : len;
 
 	if (n == 0)
 		return 1;    /* ":gid" -> uid 0 */
@@ -43,10 +43,11 @@ void
 check_user(struct check_ctx *c, const json_t *config)
 {
 	const char *user = jstr(config, "User"), *image = jstr(config, "Image");
+	size_t ulen = json_string_length(json_object_get(config, "User"));
 	const struct pol_lookup *l;
 
 	if (user[0] != '\0') {
-		if (user_is_root(user))
+		if (user_is_root(user, ulen))
 			fire(c, R_USER_ROOT, "--user %s is root, set --user to a non-root uid", user);
 		return;
 	}
@@ -70,7 +71,7 @@ check_user(struct check_ctx *c, const json_t *config)
 		return;
 	}
 	const char *iu = jstr(json_object_get(l->json, "Config"), "User");
-	if (iu[0] == '\0' || user_is_root(iu))
+	if (iu[0] == '\0' || user_is_root(iu, strlen(iu)))
 		fire(c, R_USER_ROOT, "image %s runs as root%s, set --user to a non-root uid",
 		    image, iu[0] ? "" : " (no USER)");
 }

@@ -50,7 +50,7 @@ void check_mounts(struct check_ctx *c, const json_t *hc);
 void check_volume_driver_opts(struct check_ctx *c, const char *driver,
     const json_t *opts, const char *what);
 /* User: 1 when the user string means root. */
-int user_is_root(const char *user);
+int user_is_root(const char *user, size_t len);   /* by length: NUL is data */
 void check_user(struct check_ctx *c, const json_t *config);
 /* Image references */
 void check_image_ref(struct check_ctx *c, const char *ref, const char *what);

@@ -270,6 +270,7 @@ policy_decide(const struct policy *p, struct pol_request *req, struct pol_decisi
 	size_t nleft;
 
 	memset(dec, 0, sizeof *dec);
+	memset(&c, 0, sizeof c);
 	dec->endpoint = "unknown";
 	prof = profile_for(p, req->identity);
 	dec->profile = prof->name;
@@ -295,7 +296,6 @@ policy_decide(const struct policy *p, struct pol_request *req, struct pol_decisi
 	if (r != NULL)
 		dec->endpoint = r->endpoint;
 
-	memset(&c, 0, sizeof c);
 	c.pol = p;
 	c.prof = prof;
 	c.req = req;

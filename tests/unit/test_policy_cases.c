@@ -1,0 +1,259 @@
+/* test_policy_cases.c - table-driven policy tests from tests/policy/ (every .json file).
+ *
+ * Each file: { "config": <policy section, optional>, "cases": [ {
+ *   "name", "identity" ("cn=alice" ...), "method", "target",
+ *   "content_type" (default application/json when there is a body),
+ *   "body" (JSON) | "body_raw" (string) | "body_file" (path from tests/)
+ *   | "merge" (deep-merged into fixtures/policy/compliant-create.json),
+ *   "lookups": [ { "kind": "image"|"container", "name", "status", "json" } ],
+ *   "expect": { "verdict": "allow"|"deny", "status", "rules": [...] (exact,
+ *     in any order), "rules_include": [...], "message_contains",
+ *     "forwarded": <JSON the forwarded body must equal>, "exception",
+ *     "warnings": N } } ] } */
+#include <check.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "policy/identity_parse.h"
+#include "policy/policy.h"
+
+struct pcase {
+	char file[128];
+	size_t index;
+};
+
+static struct pcase *cases;
+static size_t ncases;
+
+static void
+collect(void)
+{
+	glob_t g;
+
+	if (cases != NULL || glob("policy/*.json", 0, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		json_t *f = json_load_file(g.gl_pathv[i], 0, NULL);
+		size_t n = json_array_size(json_object_get(f, "cases"));
+		struct pcase *nc = realloc(cases, (ncases + n) * sizeof *nc);
+		if (nc == NULL)
+			break;
+		cases = nc;
+		for (size_t k = 0; k < n; k++) {
+			snprintf(cases[ncases].file, sizeof cases[ncases].file, "%s", g.gl_pathv[i]);
+			cases[ncases++].index = k;
+		}
+		json_decref(f);
+	}
+	globfree(&g);
+}
+
+static char *
+build_body(const json_t *tc, size_t *len)
+{
+	const json_t *v;
+	char *s = NULL;
+
+	if ((v = json_object_get(tc, "body_raw")) != NULL) {
+		*len = json_string_length(v);
+		s = malloc(*len + 1);
+		memcpy(s, json_string_value(v), *len + 1);
+		return s;
+	}
+	if ((v = json_object_get(tc, "body_file")) != NULL) {
+		FILE *f = fopen(json_string_value(v), "rb");
+		ck_assert_msg(f != NULL, "cannot open %s", json_string_value(v));
+		s = malloc(1 << 20);
+		*len = fread(s, 1, (1 << 20) - 1, f);
+		s[*len] = '\0';
+		fclose(f);
+		return s;
+	}
+	if ((v = json_object_get(tc, "merge")) != NULL) {
+		json_t *base = json_load_file("fixtures/policy/compliant-create.json", 0, NULL);
+		ck_assert(base != NULL);
+		json_object_update_recursive(base, (json_t *)v);
+		s = json_dumps(base, JSON_COMPACT);
+		json_decref(base);
+	} else if ((v = json_object_get(tc, "body")) != NULL)
+		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	*len = s ? strlen(s) : 0;
+	return s;
+}
+
+static void
+answer_lookups(const json_t *tc, struct pol_request *req)
+{
+	const json_t *answers = json_object_get(tc, "lookups");
+
+	for (size_t i = 0; i < req->nlookups; i++) {
+		struct pol_lookup *l = &req->lookups[i];
+		size_t k;
+		json_t *a;
+		if (l->done)
+			continue;
+		l->done = 1;
+		l->status = 0;
+		json_array_foreach(answers, k, a) {
+			const char *kind = json_string_value(json_object_get(a, "kind"));
+			int want = kind && strcmp(kind, "container") == 0 ? POL_LOOKUP_CONTAINER
+			    : POL_LOOKUP_IMAGE;
+			if ((int)l->kind == want &&
+			    strcmp(json_string_value(json_object_get(a, "name")), l->name) == 0) {
+				l->status = (int)json_integer_value(json_object_get(a, "status"));
+				l->json = json_object_get(a, "json");
+			}
+		}
+	}
+}
+
+static int
+rule_listed(const char *rules, const char *id)
+{
+	size_t n = strlen(id);
+	for (const char *s = rules; s != NULL && *s;) {
+		const char *e = strchr(s, ',');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		if (len == n && strncmp(s, id, n) == 0)
+			return 1;
+		s = e ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+static size_t
+rule_count(const char *rules)
+{
+	size_t n = 0;
+	for (const char *s = rules; s != NULL && *s; s = strchr(s, ','), s = s ? s + 1 : NULL)
+		n++;
+	return n;
+}
+
+static void
+check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
+{
+	const char *verdict = json_string_value(json_object_get(exp, "verdict"));
+	const char *got = d->verdict == POL_ALLOW ? "allow" : d->verdict == POL_DENY ? "deny"
+	    : "need-lookup";
+	const json_t *v;
+	size_t i;
+	json_t *r;
+
+	ck_assert_msg(strcmp(verdict, got) == 0, "%s: verdict %s, want %s (%s)", name, got,
+	    verdict, d->message ? d->message : "");
+	if ((v = json_object_get(exp, "status")) != NULL)
+		ck_assert_msg(d->status == json_integer_value(v), "%s: status %d, want %d (%s)",
+		    name, d->status, (int)json_integer_value(v), d->message ? d->message : "");
+	if ((v = json_object_get(exp, "rules")) != NULL) {
+		json_array_foreach(v, i, r)
+			ck_assert_msg(rule_listed(d->rules, json_string_value(r)),
+			    "%s: rule %s did not fire (fired: %s)", name, json_string_value(r),
+			    d->rules ? d->rules : "none");
+		/* exactly these: same count once duplicates are allowed for */
+		for (const char *s = d->rules; s != NULL && *s;) {
+			const char *e = strchr(s, ',');
+			size_t len = e ? (size_t)(e - s) : strlen(s), k;
+			int found = 0;
+			json_array_foreach(v, k, r)
+				if (strlen(json_string_value(r)) == len &&
+				    strncmp(json_string_value(r), s, len) == 0)
+					found = 1;
+			ck_assert_msg(found, "%s: unexpected rule %.*s (fired: %s)", name, (int)len,
+			    s, d->rules);
+			s = e ? e + 1 : NULL;
+		}
+	}
+	if ((v = json_object_get(exp, "rules_include")) != NULL)
+		json_array_foreach(v, i, r)
+			ck_assert_msg(rule_listed(d->rules, json_string_value(r)),
+			    "%s: rule %s did not fire (fired: %s)", name, json_string_value(r),
+			    d->rules ? d->rules : "none");
+	if ((v = json_object_get(exp, "rule_count")) != NULL)
+		ck_assert_msg(rule_count(d->rules) == (size_t)json_integer_value(v),
+		    "%s: %zu violations, want %d (%s)", name, rule_count(d->rules),
+		    (int)json_integer_value(v), d->rules ? d->rules : "none");
+	if ((v = json_object_get(exp, "message_contains")) != NULL)
+		ck_assert_msg(d->message && strstr(d->message, json_string_value(v)),
+		    "%s: message '%s' lacks '%s'", name, d->message ? d->message : "",
+		    json_string_value(v));
+	if ((v = json_object_get(exp, "exception")) != NULL)
+		ck_assert_msg(d->exception_reason &&
+		    strcmp(d->exception_reason, json_string_value(v)) == 0,
+		    "%s: exception reason '%s'", name, d->exception_reason ? d->exception_reason : "");
+	if ((v = json_object_get(exp, "warnings")) != NULL)
+		ck_assert_msg(d->nwarnings == (size_t)json_integer_value(v),
+		    "%s: %zu warnings", name, d->nwarnings);
+	if ((v = json_object_get(exp, "forwarded")) != NULL) {
+		ck_assert_msg(d->body != NULL, "%s: nothing forwarded", name);
+		json_t *fw = json_loadb(d->body, d->body_len, JSON_DECODE_ANY, NULL);
+		ck_assert_msg(fw != NULL && json_equal(fw, v), "%s: forwarded %s", name, d->body);
+		json_decref(fw);
+	}
+}
+
+START_TEST(policy_case)
+{
+	const struct pcase *pc = &cases[_i];
+	json_t *file = json_load_file(pc->file, 0, NULL);
+	const json_t *tc = json_array_get(json_object_get(file, "cases"), pc->index);
+	char err[512], name[300];
+	struct sw_identity id;
+	struct policy *pol;
+
+	snprintf(name, sizeof name, "%s[%zu] %s", pc->file, pc->index,
+	    json_string_value(json_object_get(tc, "name")));
+	pol = policy_load(json_object_get(file, "config"), err, sizeof err);
+	ck_assert_msg(pol != NULL, "%s: config: %s", name, err);
+	const char *ident = json_string_value(json_object_get(tc, "identity"));
+	ck_assert_msg(sw_identity_parse(ident ? ident : "uid=1000,gid=1000,user=dev", &id, err,
+	    sizeof err) == 0, "%s: identity: %s", name, err);
+
+	size_t blen = 0;
+	char *body = build_body(tc, &blen);
+	const char *ct = json_string_value(json_object_get(tc, "content_type"));
+	static const char ctn[] = "Content-Type";
+	if (ct == NULL && body != NULL)
+		ct = "application/json";
+	struct pol_header hdr = { ctn, sizeof ctn - 1, ct, ct ? strlen(ct) : 0 };
+	struct pol_lookup lookups[POL_MAX_LOOKUPS];
+	memset(lookups, 0, sizeof lookups);
+	const char *method = json_string_value(json_object_get(tc, "method"));
+	struct pol_request req = {
+		.method = method ? method : "POST",
+		.target = json_string_value(json_object_get(tc, "target")),
+		.headers = ct ? &hdr : NULL, .nheaders = ct ? 1 : 0,
+		.has_body = body != NULL, .body = body, .body_len = blen,
+		.identity = &id, .lookups = lookups,
+	};
+	struct pol_decision d;
+	for (int round = 0; round <= POL_MAX_LOOKUPS; round++) {
+		policy_decide(pol, &req, &d);
+		if (d.verdict != POL_NEED_LOOKUP)
+			break;
+		policy_decision_free(&d);
+		answer_lookups(tc, &req);
+	}
+	check_expect(name, json_object_get(tc, "expect"), &d);
+	policy_decision_free(&d);
+	free(body);
+	policy_free(pol);
+	json_decref(file);
+}
+END_TEST
+
+Suite *
+policy_cases_suite(void)
+{
+	Suite *s = suite_create("policy_cases");
+	TCase *tc = tcase_create("cases");
+
+	collect();
+	tcase_add_loop_test(tc, policy_case, 0, (int)ncases);
+	suite_add_tcase(s, tc);
+	return s;
+}
