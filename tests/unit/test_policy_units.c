@@ -1,0 +1,144 @@
+/* test_policy_units.c - the policy's building blocks: Go key folding,
+ * request-target decoding, routing, root users and configuration errors. */
+#include <check.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "policy/checks.h"
+#include "policy/gofold.h"
+#include "policy/policy.h"
+#include "policy/reqtarget.h"
+#include "policy/routes.h"
+
+START_TEST(fold_matches_go)
+{
+	static const struct { const char *key, *field; int eq; } t[] = {
+		{ "hostconfig", "HostConfig", 1 }, { "HOSTCONFIG", "HostConfig", 1 },
+		{ "Ho\xc5\xbftconfig", "HostConfig", 1 },             /* U+017F */
+		{ "Networ\xe2\x84\xaaMode", "NetworkMode", 1 },       /* U+212A */
+		{ "HostConfi", "HostConfig", 0 }, { "HostConfigX", "HostConfig", 0 },
+		{ "Host\xc3\x9f", "HostS", 0 },                       /* U+00DF is not s */
+		{ "privileged", "Privileged", 1 }, { "", "", 1 },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		ck_assert_msg(gofold_equal(t[i].key, strlen(t[i].key), t[i].field) == t[i].eq,
+		    "%s vs %s", t[i].key, t[i].field);
+}
+END_TEST
+
+START_TEST(target_decoding)
+{
+	struct reqtarget rt;
+	char err[128];
+
+	ck_assert_int_eq(reqtarget_parse("/v1.41/images/a%20b/json?x=1&x=2&y=%41+B", &rt, err,
+	    sizeof err), 0);
+	ck_assert_str_eq(rt.path, "/images/a b/json");
+	ck_assert_int_eq(rt.major, 1);
+	ck_assert_int_eq(rt.minor, 41);
+	ck_assert_str_eq(reqtarget_get(&rt, "x"), "1");
+	ck_assert_str_eq(reqtarget_get(&rt, "y"), "A B");
+	ck_assert_int_eq(reqtarget_parse("/v1.41/a%2fb", &rt, err, sizeof err), -1);
+	ck_assert_int_eq(reqtarget_parse("/v1.41/a%2", &rt, err, sizeof err), -1);
+	ck_assert_int_eq(reqtarget_parse("/v1.41/a?x=%zz", &rt, err, sizeof err), -1);
+	ck_assert_int_eq(reqtarget_parse("/v1.41/a#frag", &rt, err, sizeof err), -1);
+	ck_assert_int_eq(reqtarget_parse("http://x/v1.41/a", &rt, err, sizeof err), -1);
+	ck_assert_int_eq(reqtarget_parse("/v1.x/info", &rt, err, sizeof err), 0);
+	ck_assert_int_eq(rt.has_version, 0);   /* not a version: a path */
+	ck_assert_int_eq(reqtarget_parse("/v1./info", &rt, err, sizeof err), -1);
+}
+END_TEST
+
+START_TEST(routing)
+{
+	char name[ROUTE_MAX_NAME];
+	const struct route *r;
+
+	r = route_find("GET", "/images/reg.example:5000/team/app:1/json", name, sizeof name);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->endpoint, "image.inspect");
+	ck_assert_str_eq(name, "reg.example:5000/team/app:1");
+	r = route_find("GET", "/images/json", name, sizeof name);
+	ck_assert_str_eq(r->endpoint, "image.list");
+	r = route_find("POST", "/containers/abc/exec", name, sizeof name);
+	ck_assert_str_eq(r->endpoint, "exec.create");
+	ck_assert_str_eq(name, "abc");
+	ck_assert_ptr_null(route_find("PATCH", "/containers/abc", name, sizeof name));
+	ck_assert_ptr_null(route_find("GET", "/containers/abc/json/x", name, sizeof name));
+	ck_assert_int_eq(policy_wants_body(NULL, "POST", "/v1.41/containers/create?name=x"), 1);
+	ck_assert_int_eq(policy_wants_body(NULL, "POST", "/v1.41/containers/x/start"), 1);
+	ck_assert_int_eq(policy_wants_body(NULL, "POST", "/v1.41/build"), 0);
+	ck_assert_int_eq(policy_wants_body(NULL, "GET", "/v1.41/containers/json"), 0);
+}
+END_TEST
+
+START_TEST(root_users)
+{
+	static const char *const root[] = { "root", "0", "00", "0:0", "root:root", "+0", "-0",
+	    ":1000", "0:1000" };
+	static const char *const not_root[] = { "1000", "1000:0", "nobody", "rooter", "10" };
+	for (size_t i = 0; i < sizeof root / sizeof root[0]; i++)
+		ck_assert_msg(user_is_root(root[i], strlen(root[i])), "%s", root[i]);
+	for (size_t i = 0; i < sizeof not_root / sizeof not_root[0]; i++)
+		ck_assert_msg(!user_is_root(not_root[i], strlen(not_root[i])), "%s", not_root[i]);
+}
+END_TEST
+
+static void
+config_error(const char *text, const char *want)
+{
+	char err[512] = "";
+	json_t *j = json_loads(text, 0, NULL);
+	ck_assert_msg(j != NULL, "bad test json %s", text);
+	struct policy *p = policy_load(j, err, sizeof err);
+	ck_assert_msg(p == NULL, "accepted %s", text);
+	ck_assert_msg(strstr(err, want) != NULL, "error '%s' lacks '%s'", err, want);
+	json_decref(j);
+}
+
+START_TEST(config_errors_name_the_key)
+{
+	config_error("{\"profile\":{}}", "policy.profile: unknown key");
+	config_error("{\"profiles\":{\"a\":{\"memory\":1}}}", "policy.profiles.a.memory: unknown key");
+	config_error("{\"profiles\":{\"a\":{\"memory_max\":\"4x\"}}}", "policy.profiles.a.memory_max");
+	config_error("{\"profiles\":{\"a\":{\"base\":\"nope\"}}}", "policy.profiles.a.base");
+	config_error("{\"profiles\":{\"a\":{\"rules\":{\"privileged\":1}}}}", "policy.profiles.a.rules.privileged");
+	config_error("{\"profiles\":{\"a\":{\"rules\":{\"nope\":true}}}}", "unknown rule id");
+	config_error("{\"default_profile\":\"x\"}", "policy.default_profile");
+	config_error("{\"bindings\":[{\"match\":{\"cn\":\"a\"},\"profile\":\"zz\"}]}", "policy.bindings[0].profile");
+	config_error("{\"bindings\":[{\"match\":{\"nick\":\"a\"},\"profile\":\"baseline\"}]}", "policy.bindings[0].match.nick");
+	config_error("{\"exceptions\":[{\"rule\":\"privileged\",\"identity\":\"*\"}]}", "policy.exceptions[0].reason");
+	config_error("{\"api\":{\"max_version\":\"1.99\"}}", "policy.api.max_version");
+}
+END_TEST
+
+START_TEST(defaults_load)
+{
+	char err[256];
+	struct policy *p = policy_load(NULL, err, sizeof err);
+	ck_assert_ptr_nonnull(p);
+	policy_free(p);
+	json_t *j = json_loads("{\"api\":{\"min_version\":\"1.30\"},\"default_profile\":\"baseline\","
+	    "\"profiles\":{\"x\":{\"base\":\"baseline\",\"mode\":\"warn\",\"cpus_max\":\"1.5\"}}}", 0, NULL);
+	p = policy_load(j, err, sizeof err);
+	ck_assert_msg(p != NULL, "%s", err);
+	policy_free(p);
+	json_decref(j);
+}
+END_TEST
+
+Suite *
+policy_units_suite(void)
+{
+	Suite *s = suite_create("policy_units");
+	TCase *tc = tcase_create("units");
+	tcase_add_test(tc, fold_matches_go);
+	tcase_add_test(tc, target_decoding);
+	tcase_add_test(tc, routing);
+	tcase_add_test(tc, root_users);
+	tcase_add_test(tc, config_errors_name_the_key);
+	tcase_add_test(tc, defaults_load);
+	suite_add_tcase(s, tc);
+	return s;
+}
