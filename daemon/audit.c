@@ -285,6 +285,10 @@ fail:
 
 /* ---- API ------------------------------------------------------------------- */
 
+/* openlog/closelog are process-wide; a reload opens the new audit log before
+ * closing the old one, so count users and close only after the last. */
+static int syslog_users;
+
 struct audit_log *
 audit_open(const struct audit_config *cfg, char *err, size_t errlen)
 {
@@ -309,7 +313,7 @@ audit_open(const struct audit_config *cfg, char *err, size_t errlen)
 			return NULL;
 		}
 	}
-	if (log->syslog)
+	if (log->syslog && syslog_users++ == 0)
 		openlog("sockward", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	return log;
 }
@@ -339,7 +343,7 @@ audit_close(struct audit_log *log)
 		return;
 	if (log->fd >= 0)
 		close(log->fd);
-	if (log->syslog)
+	if (log->syslog && --syslog_users == 0)
 		closelog();
 	free(log->file);
 	free(log);
