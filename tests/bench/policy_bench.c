@@ -1,6 +1,6 @@
 /* policy_bench.c - time policy_decide() on the kitchen-sink create body.
  *
- *   cc -std=c11 -O2 -D_GNU_SOURCE -I. policy/*.c tests/bench/policy_bench.c \
+ *   cc -std=c11 -O2 -D_GNU_SOURCE -I. policy/[a-z]*.c tests/bench/policy_bench.c \
  *      -o tests/bench/policy-bench -ljansson -lm
  *   (cd tests && ./bench/policy-bench [ITERATIONS])
  *
