@@ -89,7 +89,7 @@ static const struct conf_key log_keys[] = {
 };
 static const struct conf_key audit_keys[] = {
 	{ "description", K_DESC, 0, NULL, 1, 0, 0, NULL, NULL, "free text" },
-	{ "file", K_STR, OFF(audit_file), NULL, 1, 0, 0, NULL, NULL, "audit log file (JSON lines)" },
+	{ "file", K_STR, OFF(audit_file), "\"/var/log/sockward/audit.log\"", 1, 0, 0, NULL, NULL, "audit log file (JSON lines)" },
 	{ "syslog", K_BOOL, OFF(audit_syslog), "false", 1, 0, 0, NULL, NULL, "also send audit lines to syslog" },
 	{ "on_failure", K_ENUM, OFF(audit_on_failure), "\"fail-closed\"", 1, 0, 0, audit_failures, NULL,
 	  "fail-closed: deny new requests while the audit log cannot be written; continue: write to stderr" },

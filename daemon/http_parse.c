@@ -104,6 +104,16 @@ on_req_value(llhttp_t *p, const char *at, size_t len)
 	if (r->nhdr == 0)
 		return -1;
 	struct req_header *h = &r->hdr[r->nhdr - 1];
+	/* llhttp reports an obs-fold continuation line as a second value span.
+	 * A value legitimately comes in two spans only when the first ended at
+	 * the end of one read and the next starts the following read; anything
+	 * else is folding, refused rather than guessing how the engine would
+	 * join the lines (RFC 9112 5.2). */
+	if (r->in_value && !(r->span_at_end && at == r->feed_start)) {
+		r->folded = 1;
+		return -1;
+	}
+	r->span_at_end = at + len == r->feed_end;
 	if (!r->in_value) {
 		h->val_off = (uint32_t)r->len;
 		r->in_value = 1;
@@ -192,6 +202,7 @@ http_req_next(struct http_req *r)
 	r->body_max = 0;
 	r->body_overflow = 0;
 	r->head_overflow = 0;
+	r->folded = 0;
 	r->error[0] = 0;
 	r->len = 0;
 	r->nhdr = 0;
@@ -227,6 +238,8 @@ enum parse_result
 http_req_feed(struct http_req *r, const char *data, size_t len, size_t *used)
 {
 	r->paused_at = 0;
+	r->feed_start = data;
+	r->feed_end = data + len;
 	llhttp_errno_t err = llhttp_execute(&r->p, data, len);
 	enum parse_result res = classify(&r->p, err, data, len, used, r->error, sizeof r->error,
 	    r->paused_at == PAUSE_HEADERS);
@@ -238,6 +251,8 @@ http_req_feed(struct http_req *r, const char *data, size_t len, size_t *used)
 		else if (r->body_overflow)
 			snprintf(r->error, sizeof r->error, "request body exceeds %zu bytes",
 			    r->body_max);
+		else if (r->folded)
+			snprintf(r->error, sizeof r->error, "obsolete line folding in a header");
 	}
 	return res;
 }

@@ -41,6 +41,9 @@ struct http_req {
 	size_t body_max;
 	int body_overflow;
 	int head_overflow;
+	int folded;              /* obs-fold seen */
+	int span_at_end;         /* last value span ended at the end of its read */
+	const char *feed_start, *feed_end;
 	int paused_at;           /* PAUSE_* set by the callbacks */
 	char error[160];
 };

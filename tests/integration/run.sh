@@ -53,6 +53,8 @@ export SW_RESULTS=$TMP/results
 export DOCKER_CONFIG=$TMP/docker-config   # no user config, contexts or credential helpers
 mkdir -p "$DOCKER_CONFIG"
 unset DOCKER_CONTEXT DOCKER_TLS DOCKER_TLS_VERIFY DOCKER_CERT_PATH COMPOSE_FILE COMPOSE_PROJECT_NAME
+# python-requests (docker-compose) lets these override the client's own ca.pem.
+unset REQUESTS_CA_BUNDLE CURL_CA_BUNDLE
 : > "$SW_RESULTS"
 
 SW_PID=
@@ -147,7 +149,7 @@ $(cat "$TMP/sockward.json")"
 	fi
 	"$BIN" -c "$TMP/sockward.json" 2>"$SW_LOG" </dev/null &
 	SW_PID=$!
-	export SW_PID SW_LOG
+	export SW_PID SW_LOG SW_BIN=$BIN
 	up() {
 		[ -S "$SW_UNIX_SOCK" ] && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
 	}
