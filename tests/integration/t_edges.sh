@@ -16,6 +16,7 @@ start_sockward() {   # start_sockward NAME UPSTREAM EXTRA_JSON -> sets PID, SOCK
 	cat > "$SW_TMP/$name.json" <<JSON
 { "listeners": [ { "name": "local", "type": "unix", "path": "$SOCK", "mode": "0600" } ],
   "upstream": { "socket": "$upstream" },
+  "audit": { "file": "$SW_TMP/$name-audit.log" },
   "policy": { "default_profile": "unrestricted" }$extra }
 JSON
 	"$SW_BIN" -c "$SW_TMP/$name.json" 2>"$SW_TMP/$name.log" &
