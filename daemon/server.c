@@ -26,6 +26,7 @@
 #include "daemon/audit.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
+#include "daemon/sdlisten.h"
 #include "daemon/sdnotify.h"
 #include "daemon/session.h"
 #include "daemon/tls.h"
@@ -169,9 +170,48 @@ open_tcp(struct server *srv, struct listener *l, const struct listener_conf *lc,
 	return 0;
 }
 
+/* A socket systemd passed for this listener (sockward.socket): use it as
+ * is; systemd owns its path, mode and group. */
+static int
+adopt_passed(struct server *srv, struct listener *l, int fd, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	int want = l->type == LISTEN_UNIX ? AF_UNIX : -1;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+	    (want == AF_UNIX ? ss.ss_family != AF_UNIX :
+	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))) {
+		snprintf(err, errlen, "listener %s: the socket systemd passed is not of type %s",
+		    l->name, (const char *[]){ "tls", "unix", "tcp" }[l->type]);
+		return -1;
+	}
+	evutil_make_socket_nonblocking(fd);
+	l->evl = evconnlistener_new(srv->base, accept_cb, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (l->evl == NULL) {
+		snprintf(err, errlen, "listener %s: cannot use the passed socket", l->name);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 open_listeners(struct server *srv, char *err, size_t errlen)
 {
+	int npassed = sdlisten_init();
+	if (npassed > 0) {
+		const char *names[64];
+		int nn = 0;
+		for (size_t i = 0; i < srv->cfg->nlisteners && nn < 64; i++)
+			names[nn++] = srv->cfg->listeners[i].name;
+		char bad[64];
+		if (sdlisten_check(names, nn, bad, sizeof bad) != 0) {
+			sdlisten_close_unused();
+			snprintf(err, errlen, "systemd passed a socket named \"%s\", which matches no "
+			    "listener name", bad);
+			return -1;
+		}
+	}
 	const struct sw_config *c = srv->cfg;
 	srv->listeners = calloc(c->nlisteners, sizeof *srv->listeners);
 	if (srv->listeners == NULL)
@@ -189,16 +229,23 @@ open_listeners(struct server *srv, char *err, size_t errlen)
 			if (l->ssl_ctx == NULL)
 				return -1;
 		}
-		rc = l->type == LISTEN_UNIX ? open_unix(srv, l, lc, err, errlen)
-		    : open_tcp(srv, l, lc, err, errlen);
+		int passed = sdlisten_take(l->name);
+		if (passed >= 0)
+			rc = adopt_passed(srv, l, passed, err, errlen);
+		else
+			rc = l->type == LISTEN_UNIX ? open_unix(srv, l, lc, err, errlen)
+			    : open_tcp(srv, l, lc, err, errlen);
 		if (rc != 0)
 			return -1;
+		if (passed >= 0)
+			log_info("listener %s: using the socket passed by systemd", l->name);
 		evconnlistener_set_error_cb(l->evl, accept_error_cb);
 		log_info("listening: %s %s %s%s", l->name,
 		    (const char *[]){ "tls", "unix", "tcp" }[l->type],
 		    l->type == LISTEN_UNIX ? lc->path : lc->address,
 		    l->type == LISTEN_TCP ? " (INSECURE: no TLS, no client identity)" : "");
 	}
+	sdlisten_close_unused();   /* a second fd with a name already used */
 	return 0;
 }
 
