@@ -12,6 +12,7 @@
 #include "daemon/session.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -329,6 +330,19 @@ reply_and_continue(struct session *s, int status, const char *msg, const char *o
 	pump_client(s);
 }
 
+/* Bind sources are judged as the engine's host sees them: sockward talks to
+ * the engine over a unix socket, so it shares that host and its symlinks. */
+static int
+resolve_host_path(void *ctx, const char *path, char *out, size_t outlen)
+{
+	(void)ctx;
+	char buf[PATH_MAX];
+	if (realpath(path, buf) == NULL || strlen(buf) >= outlen)
+		return -1;
+	memcpy(out, buf, strlen(buf) + 1);
+	return 0;
+}
+
 static void
 fill_pol_request(struct session *s, struct pol_request *pr)
 {
@@ -352,6 +366,8 @@ fill_pol_request(struct session *s, struct pol_request *pr)
 			pr->body = "";
 	}
 	pr->identity = &s->ident;
+	pr->resolve_path = resolve_host_path;
+	pr->resolve_ctx = s;
 	pr->lookups = s->lookups;
 	pr->nlookups = s->nlookups;
 }
