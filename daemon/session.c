@@ -52,6 +52,7 @@ static void upstream_write_cb(struct bufferevent *bev, void *arg);
 static void upstream_event_cb(struct bufferevent *bev, short what, void *arg);
 static void pump_client(struct session *s);
 static void pump_upstream(struct session *s);
+static void half_close_upstream(struct session *s);
 static void decide(struct session *s);
 static void finish_request(struct session *s, const char *outcome);
 
@@ -445,6 +446,8 @@ send_request_head(struct session *s)
 	set_upstream_state(s, U_RESP_HEAD);
 	if (s->req_complete || s->req_inspect) {
 		set_client_state(s, C_REQ_SENT);
+		if (s->client_eof)
+			half_close_upstream(s);
 	} else {
 		set_client_state(s, C_BODY_STREAM);
 		http_req_resume(&s->req, NULL, 0);
@@ -736,11 +739,16 @@ relay_raw(struct session *s, struct bufferevent *from, struct bufferevent *to, i
 	}
 }
 
+/* The client will send nothing more: tell the engine the same way, once
+ * everything the client sent has been written.  For a hijacked stream that
+ * is the half-close docker exec -i relies on; for a streaming response
+ * (logs -f, events) the engine cancels the request, exactly as it would
+ * for a client connected to it directly. */
 static void
-shut_upstream_write(struct session *s)
+half_close_upstream(struct session *s)
 {
-	if (s->ubev == NULL)
-		return;
+	if (s->ubev == NULL || s->ustate == U_CONNECTING || s->ustate == U_NONE)
+		return;   /* send_request_head() does it once connected */
 	if (evbuffer_get_length(bufferevent_get_output(s->ubev)) > 0) {
 		s->shut_upstream_pending = 1;
 		bufferevent_setwatermark(s->ubev, EV_WRITE, 0, 0);
@@ -748,7 +756,8 @@ shut_upstream_write(struct session *s)
 	}
 	s->shut_upstream_pending = 0;
 	shutdown(bufferevent_getfd(s->ubev), SHUT_WR);
-	set_upstream_state(s, U_RAW_SHUT);
+	if (s->ustate == U_RAW)
+		set_upstream_state(s, U_RAW_SHUT);
 	slog(s, LOG_LVL_DEBUG, "client half-closed; engine write side shut");
 }
 
@@ -767,7 +776,7 @@ enter_hijack(struct session *s)
 	relay_raw(s, s->cbev, s->ubev, 0);
 	relay_raw(s, s->ubev, s->cbev, 1);
 	if (s->client_eof)
-		shut_upstream_write(s);
+		half_close_upstream(s);
 	else
 		pause_client(s, 0);
 }
@@ -942,7 +951,7 @@ on_client_eof(struct session *s, const char *why)
 		/* half-close: pass it on, keep relaying the engine's output */
 		relay_raw(s, s->cbev, s->ubev, 0);
 		set_client_state(s, C_RAW_SHUT);
-		shut_upstream_write(s);
+		half_close_upstream(s);
 		break;
 	case C_RAW_SHUT:
 		break;
@@ -957,9 +966,13 @@ on_client_eof(struct session *s, const char *why)
 		parse_client(s);
 		if (!s->closing && !s->req_complete)
 			session_close(s, "client closed mid-request");
+		else if (!s->closing)
+			half_close_upstream(s);
 		break;
 	default:
-		/* request sent: finish the response, then close */
+		/* request complete: the answer still goes out, then we close */
+		if (s->req_complete)
+			half_close_upstream(s);
 		break;
 	}
 }
@@ -1022,7 +1035,7 @@ upstream_write_cb(struct bufferevent *bev, void *arg)
 	if (s->closing)
 		return;
 	if (s->shut_upstream_pending) {
-		shut_upstream_write(s);
+		half_close_upstream(s);
 		return;
 	}
 	if (s->client_paused) {
