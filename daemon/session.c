@@ -172,6 +172,7 @@ drop_upstream(struct session *s)
 static void
 reply_and_close(struct session *s, int status, const char *msg)
 {
+	snprintf(s->reply_msg, sizeof s->reply_msg, "%s", msg);
 	s->bytes_out += http_error_write(client_out(s), status, msg, 1);
 	s->resp.status = status;
 	finish_request(s, "rejected");
@@ -215,8 +216,8 @@ clear_decision(struct session *s)
 static const char *
 verdict_of(const struct session *s)
 {
-	if (!s->have_dec)
-		return s->resp.status >= 400 && s->resp.status < 500 ? "deny" : "allow";
+	if (!s->have_dec)   /* answered by sockward itself before any judgement */
+		return s->reply_msg[0] ? "deny" : "allow";
 	if (s->dec.verdict == POL_DENY)
 		return "deny";
 	if (s->dec.rules && s->dec.rules[0] && s->dec.mode) {
@@ -267,7 +268,8 @@ finish_request(struct session *s, const char *outcome)
 			.rules = rules,
 			.exception = s->have_dec ? s->dec.exception : NULL,
 			.exception_reason = s->have_dec ? s->dec.exception_reason : NULL,
-			.message = s->have_dec && s->dec.verdict == POL_DENY ? s->dec.message : NULL,
+			.message = s->have_dec && s->dec.verdict == POL_DENY ? s->dec.message
+			    : s->reply_msg[0] ? s->reply_msg : NULL,
 			.status = s->resp.status,
 			.bytes_in = s->bytes_in,
 			.bytes_out = s->bytes_out,
@@ -281,6 +283,7 @@ finish_request(struct session *s, const char *outcome)
 		metrics_denial(rules);
 	metrics_bytes(s->bytes_in, s->bytes_out);
 	s->in_request = 0;
+	s->reply_msg[0] = 0;
 	clear_decision(s);
 }
 
@@ -316,6 +319,7 @@ reply_and_continue(struct session *s, int status, const char *msg, const char *o
 		reply_and_close(s, status, msg);
 		return;
 	}
+	snprintf(s->reply_msg, sizeof s->reply_msg, "%s", msg);
 	s->bytes_out += http_error_write(client_out(s), status, msg, !s->req_keepalive);
 	s->resp.status = status;
 	finish_request(s, outcome);

@@ -95,6 +95,7 @@ struct session {
 	struct lookup *pending[POL_MAX_LOOKUPS];
 	struct pol_decision dec;
 	int have_dec;
+	char reply_msg[512];          /* what sockward answered itself, for the audit line */
 
 	TAILQ_ENTRY(session) link;
 };
