@@ -18,6 +18,7 @@ command -v script >/dev/null || fail "script(1) missing (util-linux)"
 
 SOCK=$SW_TMP/r.sock
 PORT=$(ops_free_port)
+APORT=$(ops_free_port)
 TLS=$SW_TMP/tls
 mkdir -p "$TLS"
 cp "$SW_CERTS/server/server-cert.pem" "$TLS/cert.pem"
@@ -33,6 +34,7 @@ write_conf() {
     { "name": "tls", "type": "tls", "address": "127.0.0.1:$PORT",
       "cert": "$TLS/cert.pem", "key": "$TLS/key.pem", "ca": "$SW_CERTS/server/ca.pem" } ],
   "upstream": { "socket": "$SW_ENGINE_SOCK" },
+  "admin": { "address": "127.0.0.1:$APORT" },
   "log": { "level": "${3:-info}" },
   "limits": { "shutdown_timeout_ms": 2000 },
   "audit": { "file": "$SW_TMP/r-audit.log" },
@@ -164,6 +166,15 @@ wait "$EXEC" 2>/dev/null || true
 # the clients going away ends their streams (a logs -f writes every 0.2s)
 kill "$LOGS_UNIX" "$LOGS_TLS"
 wait "$LOGS_UNIX" "$LOGS_TLS" 2>/dev/null || true
-wait_for 3 ops_count_is r '"GET /v1.41/containers/[0-9a-f]+/logs\?follow=1.* (aborted|ok) ' 2 ||
-	{ grep 'logs?follow' "$SW_TMP/r.log" >&2; fail "sockward did not notice within 3s that the logs -f clients went away"; }
+# every client is gone: no connection may stay open (each logs -f stream
+# gets a line every 0.2s, so a dead peer is noticed on the next write)
+active() {
+	ACTIVE=$(curl -s "http://127.0.0.1:$APORT/metrics" | awk '$1 == "sockward_connections_active" {print $2}')
+	[ "$ACTIVE" = 0 ]
+}
+wait_for 3 active || {
+	grep -E 'logs\?follow|closed' "$SW_TMP/r.log" | tail -6 >&2
+	ss -tnp 2>/dev/null | grep ":$PORT " >&2 || true
+	fail "$ACTIVE connection(s) still open 3s after every client exited"
+}
 ops_stop "$PID" r
