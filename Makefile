@@ -115,7 +115,9 @@ install: sockward
 	install -m 0644 man/sockward.json.5 $(DESTDIR)$(MANDIR)/man5/sockward.json.5
 	install -m 0644 conf/*.json $(DESTDIR)$(DOCDIR)/examples/
 	install -m 0644 systemd/sockward.service $(DESTDIR)$(UNITDIR)/sockward.service
-	if [ -f systemd/sockward.socket ]; then install -m 0644 systemd/sockward.socket $(DESTDIR)$(UNITDIR)/; fi
+	install -m 0644 systemd/sockward.socket $(DESTDIR)$(UNITDIR)/sockward.socket
+	install -d $(DESTDIR)$(PREFIX)/lib/sysusers.d
+	install -m 0644 systemd/sockward.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/sockward.conf
 	if [ ! -e $(DESTDIR)$(SYSCONFDIR)/sockward/sockward.json ]; then \
 	    install -m 0640 conf/sockward.json $(DESTDIR)$(SYSCONFDIR)/sockward/sockward.json; fi
 

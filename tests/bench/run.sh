@@ -33,7 +33,7 @@ if DOCKER_HOST=unix://$ENGINE docker image inspect "$IMG" >/dev/null 2>&1; then
 			s=$(date +%s.%N)
 			DOCKER_HOST=$H docker save "$IMG" | DOCKER_HOST=$H docker load -q >/dev/null
 			e=$(date +%s.%N)
-			echo "$via $(echo "$e - $s" | bc)"
+			echo "$via $(awk -v a="$s" -v b="$e" 'BEGIN{print b-a}')"
 		done
 	done | awk '{t[$1]+=$2; n[$1]++} END {d=t["direct"]/n["direct"]; s=t["sockward"]/n["sockward"];
 		printf "  direct %.2fs  via sockward %.2fs  ratio %.2fx\n", d, s, s/d}'
