@@ -147,3 +147,19 @@ check_tag(struct check_ctx *c)
 	    tag && tag[0] ? tag : "latest");
 	check_image_ref(c, ref, "docker tag");
 }
+
+/* POST /commit?container=&repo=&tag=: a repo names the new image, tagged
+ * latest when the tag is empty (no repo: an untagged image, nothing to
+ * judge).  The same reference rules as docker tag. */
+void
+check_commit(struct check_ctx *c)
+{
+	const char *repo = reqtarget_get(c->rt, "repo");
+	const char *tag = reqtarget_get(c->rt, "tag");
+	char ref[1024];
+
+	if (repo == NULL || repo[0] == '\0')
+		return;
+	snprintf(ref, sizeof ref, "%s:%s", repo, tag && tag[0] ? tag : "latest");
+	check_image_ref(c, ref, "docker commit");
+}

@@ -246,10 +246,21 @@ check_cgroup_runtime_groups(struct check_ctx *c, const json_t *hc)
 	json_array_foreach(groups, i, g)
 		if (json_is_string(g) && !strlist_has(&c->prof->group_add, json_string_value(g)))
 			fire(c, R_GROUP_ADD, "--group-add %s is not allowed", json_string_value(g));
-	/* null keeps the defaults; any array, even [], replaces them */
-	if (json_is_array(json_object_get(hc, "MaskedPaths")))
+	/* null keeps the defaults; any array, even [], replaces them.  Both
+	 * empty is how the docker CLI sends --security-opt systempaths=unconfined
+	 * (dockerd itself refuses that option in SecurityOpt), so it is judged
+	 * under that rule: its message and its exceptions are the ones the user
+	 * knows. */
+	const json_t *mp = json_object_get(hc, "MaskedPaths");
+	const json_t *rp = json_object_get(hc, "ReadonlyPaths");
+	if (json_is_array(mp) && json_array_size(mp) == 0 &&
+	    json_is_array(rp) && json_array_size(rp) == 0) {
+		fire(c, R_SEC_SYSTEMPATHS, "--security-opt systempaths=unconfined is not allowed");
+		return;
+	}
+	if (json_is_array(mp))
 		fire(c, R_MASKED_PATHS, "overriding MaskedPaths is not allowed");
-	if (json_is_array(json_object_get(hc, "ReadonlyPaths")))
+	if (json_is_array(rp))
 		fire(c, R_READONLY_PATHS, "overriding ReadonlyPaths is not allowed");
 }
 

@@ -169,6 +169,15 @@ check_binds(struct check_ctx *c, const json_t *hc)
 	}
 }
 
+/* Filesystem types the local driver may mount that bring no host storage
+ * along: tmpfs is memory, the rest are network shares.  Anything else with a
+ * device is host storage in disguise: a block device (ext4 /dev/sda1), host
+ * directories (overlay lowerdir=/etc), or a kernel view of the host (proc,
+ * sysfs, devtmpfs).  mount(2) compares the type exactly, so do we. */
+static const char *const volume_safe_types[] = {
+	"tmpfs", "nfs", "nfs4", "cifs", "smb3", NULL,
+};
+
 void
 check_volume_driver_opts(struct check_ctx *c, const char *driver, const json_t *opts,
     const char *what)
@@ -176,10 +185,18 @@ check_volume_driver_opts(struct check_ctx *c, const char *driver, const json_t *
 	if (driver[0] != '\0' && strcmp(driver, "local") != 0)
 		return;
 	const char *type = jstr(opts, "type"), *o = jstr(opts, "o"), *dev = jstr(opts, "device");
+	int safe_type = 0;
+	for (size_t i = 0; volume_safe_types[i] != NULL; i++)
+		if (strcmp(type, volume_safe_types[i]) == 0)
+			safe_type = 1;
 	if (has_token(o, "bind") || has_token(o, "rbind") ||
 	    (dev[0] != '\0' && (type[0] == '\0' || strcasecmp(type, "none") == 0)))
 		fire(c, R_MOUNT_VOLUME_BIND, "%s: local volume with device=%s o=%s binds a "
 		    "host path", what, dev, o);
+	else if (dev[0] != '\0' && !safe_type)
+		fire(c, R_MOUNT_VOLUME_BIND, "%s: local volume of type %s (device=%s o=%s) mounts "
+		    "host storage; only tmpfs, nfs, nfs4, cifs and smb3 are allowed", what, type,
+		    dev, o);
 }
 
 static void

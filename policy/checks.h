@@ -64,6 +64,7 @@ void check_volume(struct check_ctx *c);
 void check_build(struct check_ctx *c);
 void check_pull(struct check_ctx *c);
 void check_tag(struct check_ctx *c);
+void check_commit(struct check_ctx *c);
 void check_session(struct check_ctx *c);
 
 #endif

@@ -174,6 +174,7 @@ run_check(const struct route *r, struct check_ctx *c)
 		[CHECK_NONE] = NULL, [CHECK_CREATE] = check_create, [CHECK_UPDATE] = check_update,
 		[CHECK_EXEC] = check_exec, [CHECK_START] = check_start, [CHECK_VOLUME] = check_volume,
 		[CHECK_BUILD] = check_build, [CHECK_PULL] = check_pull, [CHECK_TAG] = check_tag,
+		[CHECK_COMMIT] = check_commit,
 		[CHECK_SESSION] = check_session,
 	};
 	if (checks[r->check] != NULL)

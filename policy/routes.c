@@ -58,7 +58,7 @@ static const struct route routes[] = {
 	{ "POST",   "/images/**/push",              "image.push",         CHECK_NONE, NULL, 0 },
 	{ "POST",   "/images/**/tag",               "image.tag",          CHECK_TAG, NULL, 0 },
 	{ "DELETE", "/images/**",                   "image.delete",       CHECK_NONE, NULL, 0 },
-	{ "POST",   "/commit",                      "image.commit",       CHECK_NONE, NULL, 0 },
+	{ "POST",   "/commit",                      "image.commit",       CHECK_COMMIT, NULL, 0 },
 	{ "GET",    "/distribution/**/json",        "image.distribution", CHECK_NONE, NULL, 0 },
 	/* build */
 	{ "POST",   "/build",                       "build.build",        CHECK_BUILD, NULL, 0 },

@@ -19,6 +19,7 @@ enum route_check {
 	CHECK_BUILD,
 	CHECK_PULL,
 	CHECK_TAG,
+	CHECK_COMMIT,
 	CHECK_SESSION,
 };
 
