@@ -582,10 +582,30 @@ decide(struct session *s)
 	}
 }
 
+/* Each request is judged by the configuration in force when it starts: a
+ * keep-alive connection picks up a reload at its next request, while a
+ * running exchange keeps the configuration it started with. */
+static void
+adopt_current_config(struct session *s)
+{
+	if (s->cfg == s->srv->cfg)
+		return;
+	config_unref(s->cfg);
+	s->cfg = config_ref(s->srv->cfg);
+	s->req.max_head = (size_t)s->cfg->max_header_bytes;
+	bufferevent_setwatermark(s->cbev, EV_READ, 0, max_buffer(s));
+	bufferevent_setwatermark(s->cbev, EV_WRITE, max_buffer(s) / 2, 0);
+	if (s->ubev) {
+		bufferevent_setwatermark(s->ubev, EV_READ, 0, max_buffer(s));
+		bufferevent_setwatermark(s->ubev, EV_WRITE, max_buffer(s) / 2, 0);
+	}
+}
+
 static void
 on_request_head(struct session *s)
 {
 	evtimer_del(s->timer);
+	adopt_current_config(s);
 	s->in_request = 1;
 	s->req_id = ++s->srv->next_req_id;
 	gettimeofday(&s->req_start, NULL);
