@@ -5,11 +5,15 @@
 # $SW_ENGINE_SOCK when run by run.sh) and the binary ($SOCKWARD_BIN, default
 # ./sockward at the top of the tree).  Exits non-zero on failure.
 set -uo pipefail
+# Under run.sh: once per suite (the unix pass), with the binary under test.
+if [ -n "${SW_LISTENER:-}" ] && [ "$SW_LISTENER" != unix ]; then
+	echo "  skip: runs once, in the unix pass"; exit 77
+fi
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 SOCK=${SOCKWARD_ENGINE_SOCK:-${SW_ENGINE_SOCK:-}}
-BIN=${SOCKWARD_BIN:-$ROOT/sockward}
+BIN=${SW_BIN:-${SOCKWARD_BIN:-$ROOT/sockward}}
 
 fail() { printf '  FAIL: t_doctor: %s\n' "$*" >&2; exit 1; }
 log()  { printf '  %s\n' "$*" >&2; }

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# t_man.sh - the manual pages are clean under `mandoc -Tlint`.
+# t_man.sh - the manual pages are clean under `mandoc -Tlint`, sockward.8
+# documents the options, commands, signals and socket activation, and
+# sockward.json.5 documents every key of `sockward --print-keys` (default and
+# reload behaviour) and every policy rule (tests/fixtures/ops/rule-ids.txt).
 #
 # Every message mandoc prints fails the test, with one exception: the
 # style-level cross-reference check ("referenced manual not found",
@@ -7,9 +10,15 @@
 # the machine and whether makewhatis(8) was run, not on the pages, so those
 # lines are shown but tolerated.  Standalone; exits non-zero on failure.
 set -uo pipefail
+# Under run.sh: once per suite (the unix pass), with the binary under test.
+if [ -n "${SW_LISTENER:-}" ] && [ "$SW_LISTENER" != unix ]; then
+	echo "  skip: runs once, in the unix pass"; exit 77
+fi
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+BIN=${SW_BIN:-${SOCKWARD_BIN:-$ROOT/sockward}}
+RULES=$ROOT/tests/fixtures/ops/rule-ids.txt
 
 fail() { printf '  FAIL: t_man: %s\n' "$*" >&2; exit 1; }
 log()  { printf '  %s\n' "$*" >&2; }
@@ -40,5 +49,52 @@ done
 for s in SIGTERM SIGHUP SIGUSR1 'EXIT STATUS' 'SECURITY CONSIDERATIONS' FILES EXAMPLES; do
 	grep -q "$s" "$ROOT/man/sockward.8" || fail "sockward.8 lacks $s"
 done
+for s in 'Fl \\-print-keys' ' Fl u ' 'Cm eval' 'Cm doctor' LISTEN_FDS LISTEN_FDNAMES sockward.socket \
+	NOTIFY_SOCKET RELOADING=1 STOPPING=1; do
+	grep -q -- "$s" "$ROOT/man/sockward.8" || fail "sockward.8 lacks $s"
+done
+
+# sockward.json.5 documents every configuration key: its entry, and a row
+# "key type default reload|restart" in the summary that equals --print-keys
+[ -x "$BIN" ] || fail "$BIN is not an executable (set SW_BIN or SOCKWARD_BIN)"
+page=$(mandoc -Tascii -O width=250 "$ROOT/man/sockward.json.5" | col -b | tr -s ' \t' ' ')
+keys=$("$BIN" --print-keys) || fail "$BIN --print-keys failed"
+nkeys=0
+while read -r key type def live _; do
+	[ "$key" = KEY ] && continue
+	nkeys=$((nkeys + 1))
+	[ "$def" = - ] && def=--
+	printf '%s\n' "$page" | grep -qxF " $key $type $def $live" ||
+		fail "sockward.json.5: no summary row \"$key $type $def $live\" (as --print-keys says)"
+	[ "$key" = policy ] && continue
+	# and an entry of its own (listeners[].x is written listeners[].x)
+	printf '%s\n' "$page" | grep -v " $type $def $live\$" | grep -qF -- "$key" ||
+		fail "sockward.json.5 does not describe $key outside the summary"
+done <<<"$keys"
+[ "$nkeys" -ge 20 ] || fail "only $nkeys keys from --print-keys"
+
+# ... and every policy rule id, with its CIS number; the fixture list is
+# checked against the rule table in policy/rules.c
+[ -f "$RULES" ] || fail "$RULES missing"
+if [ -f "$ROOT/policy/rules.c" ]; then
+	from_src=$(grep -E '^\s*\[R_' "$ROOT/policy/rules.c" | sed -E 's/^[^"]*"([^"]+)".*/\1/' | sort)
+	from_fix=$(grep -v '^#' "$RULES" | awk '{print $1}' | sort)
+	[ "$from_src" = "$from_fix" ] || { diff <(echo "$from_fix") <(echo "$from_src") >&2; fail "$RULES differs from policy/rules.c"; }
+fi
+nrules=0
+while read -r id cis; do
+	case "$id" in '#'*|'') continue ;; esac
+	nrules=$((nrules + 1))
+	[ "$cis" = - ] && cis=--
+	printf '%s\n' "$page" | grep -qE "^ ${id//./\\.} ${cis//./\\.} .*; fix: " ||
+		fail "sockward.json.5: rule $id (CIS $cis, with its fix) not in the rule table"
+done < "$RULES"
+[ "$nrules" -ge 40 ] || fail "only $nrules rules in $RULES"
+for p in restricted baseline unrestricted enforce warn audit base mode bindings exceptions \
+	api.min_version api.max_version default_profile endpoints_deny unknown_endpoints; do
+	printf '%s\n' "$page" | grep -qw -- "$p" || fail "sockward.json.5 does not mention $p"
+done
+if printf '%s\n' "$page" | grep -q 'incomplete'; then fail "sockward.json.5 still has a placeholder"; fi
+log "t_man: $nkeys keys, $nrules rules documented"
 log "t_man: ok"
 exit 0

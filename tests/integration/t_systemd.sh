@@ -9,10 +9,14 @@
 # pages named in Documentation= are put on a temporary MANPATH so verify
 # checks them too.
 set -uo pipefail
+# Under run.sh: once per suite (the unix pass), with the binary under test.
+if [ -n "${SW_LISTENER:-}" ] && [ "$SW_LISTENER" != unix ]; then
+	echo "  skip: runs once, in the unix pass"; exit 77
+fi
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-BIN=${SOCKWARD_BIN:-$ROOT/sockward}
+BIN=${SW_BIN:-${SOCKWARD_BIN:-$ROOT/sockward}}
 case "$BIN" in /*) ;; *) BIN=$PWD/$BIN ;; esac
 
 fail() { printf '  FAIL: t_systemd: %s\n' "$*" >&2; exit 1; }
