@@ -57,18 +57,22 @@ done
 # sockward.json.5 documents every configuration key: its entry, and a row
 # "key type default reload|restart" in the summary that equals --print-keys
 [ -x "$BIN" ] || fail "$BIN is not an executable (set SW_BIN or SOCKWARD_BIN)"
-page=$(mandoc -Tascii -O width=250 "$ROOT/man/sockward.json.5" | col -b | tr -s ' \t' ' ')
+# (a file, not printf | grep -q: with pipefail, grep -q exiting early fails
+# the pipeline through SIGPIPE)
+PAGE=$(mktemp /tmp/sw-man-XXXXXX)
+trap 'rm -f "$PAGE"' EXIT
+mandoc -Tascii -O width=250 "$ROOT/man/sockward.json.5" | col -b | tr -s ' \t' ' ' > "$PAGE"
 keys=$("$BIN" --print-keys) || fail "$BIN --print-keys failed"
 nkeys=0
 while read -r key type def live _; do
 	[ "$key" = KEY ] && continue
 	nkeys=$((nkeys + 1))
 	[ "$def" = - ] && def=--
-	printf '%s\n' "$page" | grep -qxF " $key $type $def $live" ||
+	grep -qxF " $key $type $def $live" "$PAGE" ||
 		fail "sockward.json.5: no summary row \"$key $type $def $live\" (as --print-keys says)"
 	[ "$key" = policy ] && continue
 	# and an entry of its own (listeners[].x is written listeners[].x)
-	printf '%s\n' "$page" | grep -v " $type $def $live\$" | grep -qF -- "$key" ||
+	grep -v " $type $def $live\$" "$PAGE" | grep -F -- "$key" >/dev/null ||
 		fail "sockward.json.5 does not describe $key outside the summary"
 done <<<"$keys"
 [ "$nkeys" -ge 20 ] || fail "only $nkeys keys from --print-keys"
@@ -86,15 +90,15 @@ while read -r id cis; do
 	case "$id" in '#'*|'') continue ;; esac
 	nrules=$((nrules + 1))
 	[ "$cis" = - ] && cis=--
-	printf '%s\n' "$page" | grep -qE "^ ${id//./\\.} ${cis//./\\.} .*; fix: " ||
+	grep -qE "^ ${id//./\\.} ${cis//./\\.} .*; fix: " "$PAGE" ||
 		fail "sockward.json.5: rule $id (CIS $cis, with its fix) not in the rule table"
 done < "$RULES"
 [ "$nrules" -ge 40 ] || fail "only $nrules rules in $RULES"
 for p in restricted baseline unrestricted enforce warn audit base mode bindings exceptions \
 	api.min_version api.max_version default_profile endpoints_deny unknown_endpoints; do
-	printf '%s\n' "$page" | grep -qw -- "$p" || fail "sockward.json.5 does not mention $p"
+	grep -qw -- "$p" "$PAGE" || fail "sockward.json.5 does not mention $p"
 done
-if printf '%s\n' "$page" | grep -q 'incomplete'; then fail "sockward.json.5 still has a placeholder"; fi
+if grep -q 'incomplete' "$PAGE"; then fail "sockward.json.5 still has a placeholder"; fi
 log "t_man: $nkeys keys, $nrules rules documented"
 log "t_man: ok"
 exit 0
