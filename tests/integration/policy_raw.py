@@ -308,6 +308,14 @@ def check_inventory(engine):
     """Every container and volume on the engine: none may be non-compliant in
     the ways a bypass would leave behind."""
     problems = []
+    # On a cgroup v1 engine every container without --cgroupns private gets
+    # the host cgroup namespace (dockerd's default there), compliant ones too;
+    # only on v2 (default private) does CgroupnsMode=host mean someone asked.
+    nsfields = ["NetworkMode", "PidMode", "IpcMode", "UTSMode", "UsernsMode"]
+    if str(engine_get(engine, "/info").get("CgroupVersion", "1")) == "2":
+        nsfields.append("CgroupnsMode")
+    else:
+        print("  inventory: cgroup v1 engine: CgroupnsMode=host is the engine default, not judged")
     cs = engine_get(engine, "/containers/json?all=1")
     for c in cs:
         j = engine_get(engine, "/containers/%s/json" % c["Id"])
@@ -315,7 +323,7 @@ def check_inventory(engine):
         hc = j.get("HostConfig") or {}
         if hc.get("Privileged"):
             problems.append("%s: privileged" % name)
-        for f in ("NetworkMode", "PidMode", "IpcMode", "UTSMode", "UsernsMode", "CgroupnsMode"):
+        for f in nsfields:
             if (hc.get(f) or "").lower() == "host":
                 problems.append("%s: %s=host" % (name, f))
         for b in hc.get("Binds") or []:
