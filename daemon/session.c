@@ -85,6 +85,8 @@ slog(struct session *s, enum log_level lvl, const char *fmt, ...)
 
 /* ---- state changes: the only places the states are written ------------- */
 
+static void arm_drain_timer(struct session *s);
+
 static void
 set_client_state(struct session *s, enum client_state st)
 {
@@ -93,6 +95,8 @@ set_client_state(struct session *s, enum client_state st)
 	log_debug("conn=%llu client %s -> %s", (unsigned long long)s->id,
 	    client_state_names[s->cstate], client_state_names[st]);
 	s->cstate = st;
+	if (st == C_DRAIN)
+		arm_drain_timer(s);   /* a final answer must not wait forever */
 }
 
 static void
@@ -124,6 +128,18 @@ arm_head_timer(struct session *s)
 {
 	struct timeval tv = { s->cfg->header_timeout_ms / 1000,
 		(s->cfg->header_timeout_ms % 1000) * 1000 };
+	evtimer_add(s->timer, &tv);
+}
+
+/* The last bytes for a client go out within DRAIN_IDLE_SEC of progress;
+ * a client that stopped reading (or vanished without a word) is dropped. */
+#define DRAIN_IDLE_SEC 30
+
+static void
+arm_drain_timer(struct session *s)
+{
+	struct timeval tv = { DRAIN_IDLE_SEC, 0 };
+	s->drain_left = s->cbev ? evbuffer_get_length(bufferevent_get_output(s->cbev)) : 0;
 	evtimer_add(s->timer, &tv);
 }
 
@@ -1022,6 +1038,12 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_EOF) {
 		on_client_eof(s, "client closed");
+		/* OpenSSL's bufferevent stops writing when it sees the peer's
+		 * close; restart it so pending output is flushed (a half-closed
+		 * client still reads) or fails (a vanished one), either way the
+		 * exchange can end */
+		if (!s->closing && s->tls)
+			bufferevent_enable(s->cbev, EV_WRITE);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
@@ -1154,6 +1176,14 @@ head_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct session *s = arg;
 	(void)fd; (void)what;
+	if (s->cstate == C_DRAIN) {
+		size_t left = evbuffer_get_length(client_out(s));
+		if (left > 0 && left < s->drain_left)
+			arm_drain_timer(s);   /* slow but moving */
+		else
+			session_close(s, "client stopped reading");
+		return;
+	}
 	if (s->cstate == C_HANDSHAKE || s->cstate == C_IDLE || s->cstate == C_HEAD)
 		session_close(s, s->cstate == C_HEAD ? "request head timeout" :
 		    s->cstate == C_HANDSHAKE ? "TLS handshake timeout" : "idle timeout");

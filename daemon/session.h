@@ -70,6 +70,7 @@ struct session {
 	int upstream_paused;
 	int shut_upstream_pending;    /* half-close once the engine output drains */
 	int hijacked;
+	size_t drain_left;            /* output left when the drain timer was armed */
 
 	struct http_req req;
 	struct http_resp resp;
