@@ -12,6 +12,7 @@ on_exit_rm_volume()  { _swp_volumes+=("$1"); }
 
 _swp_exit() {
 	local rc=$? p n
+	set +eE; trap - ERR    # clean up everything, also after a failure
 	for p in "${_swp_pids[@]}"; do
 		kill -TERM "$p" 2>/dev/null || true
 	done

@@ -28,12 +28,27 @@ expect_denied() {
 	assert_contains "$3" "[$1]" "[$1] $2"
 	log "ok [$1] $2"
 }
-# cli RULE ARGS...: a docker command that must be refused with [RULE]
-cli() {
-	local rule=$1 out rc=0; shift
-	out=$(docker "$@" 2>&1 </dev/null) || rc=$?
-	expect_denied "$rule" "docker $*" "$out" "$rc"
+# refused RULE CMD...: a client command that must be refused with [RULE].
+# Every attempt must fail; sockward's message must reach the client within
+# five attempts.  KNOWN DAEMON BUG (reported): a request denied from its
+# head alone (build, endpoint, ...) is answered and the connection closed
+# without draining the request body, so the client's write sometimes fails
+# first and it prints "write: broken pipe" instead of the 403 (up to half
+# of the attempts in our runs).
+refused() {
+	local rule=$1 i out rc pipes=0; shift
+	for i in 1 2 3 4 5; do
+		out=$("$@" 2>&1 </dev/null) && rc=0 || rc=$?
+		[ $rc -ne 0 ] || fail "[$rule] $* was allowed: $out"
+		case "$out" in
+		*"$DENIED"*"[$rule]"*) break ;;
+		*"broken pipe"*) pipes=$((pipes + 1)) ;;
+		*) expect_denied "$rule" "$*" "$out" "$rc" ;;   # fails with the details
+		esac
+	done
+	expect_denied "$rule" "$* ($pipes broken-pipe attempts first)" "$out" "$rc"
 }
+cli() { local rule=$1; shift; refused "$rule" docker "$@"; }
 
 # ---- exec on a compliant running container (created through the proxy) ----------
 C=$(uniq_name ok); on_exit_rm_container "$C"
@@ -92,28 +107,8 @@ cli image.pinned commit "$C" "$REPO:latest"
 docker commit "$C" "$REPO:2" >/dev/null || fail "docker commit to a version refused"
 mkdir -p "$SW_TMP/ctx"
 printf 'FROM %s\nRUN true\n' "$IMG" > "$SW_TMP/ctx/Dockerfile"
-# build_denied RULE ARGS...: a classic build must be refused with [RULE].
-# Every attempt must fail; sockward's message must reach the CLI in at least
-# one of three.  KNOWN DAEMON BUG (reported): sockward answers a denied build
-# from its headers and closes without draining the streamed context, so the
-# CLI's write sometimes fails first and it prints "write: broken pipe"
-# instead of the 403 (about 1 in 4 runs, both CLIs).
-build_denied() {
-	local rule=$1 i out rc seen=0 pipes=0; shift
-	for i in 1 2 3; do
-		out=$(DOCKER_BUILDKIT=0 docker20 build "$@" "$SW_TMP/ctx" 2>&1) && rc=0 || rc=$?
-		[ $rc -ne 0 ] || fail "[$rule] docker build $* was allowed: $out"
-		case "$out" in
-		*"$DENIED"*"[$rule]"*) seen=1; break ;;
-		*"broken pipe"*) pipes=$((pipes + 1)) ;;
-		*) fail "[$rule] docker build $*: unexpected failure: $out" ;;
-		esac
-	done
-	[ $seen = 1 ] || fail "[$rule] docker build $*: sockward's message never reached the CLI: $out"
-	log "ok [$rule] docker build $* ($pipes broken-pipe attempts before the message)"
-}
-build_denied build.network --network host -t "$REPO:3"
-build_denied image.pinned -t "$REPO"
+DOCKER_BUILDKIT=0 refused build.network docker20 build --network host -t "$REPO:3" "$SW_TMP/ctx"
+DOCKER_BUILDKIT=0 refused image.pinned docker20 build -t "$REPO" "$SW_TMP/ctx"
 # BuildKit: the 20.10 CLI opens /session first and reports only the refused
 # upgrade ("unable to upgrade to h2c, received 403"); the audit trail has the rule.
 out=$(DOCKER_BUILDKIT=1 docker20 build -t "$REPO:4" "$SW_TMP/ctx" 2>&1) && rc=0 || rc=$?
