@@ -7,6 +7,7 @@
 #include "daemon/server.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <grp.h>
 #include <netdb.h>
 #include <signal.h>
@@ -270,6 +271,42 @@ admin_upstream(void)
 	return the_server ? server_upstream(the_server) : "/var/run/docker.sock";
 }
 
+/* ---- sockets the policy must protect -------------------------------------------- */
+
+static void
+add_host_socket(struct server *srv, const char *path)
+{
+	char abs[PATH_MAX];
+	const char *cands[2] = { path, realpath(path, abs) };
+	for (size_t c = 0; c < 2; c++) {
+		if (cands[c] == NULL || cands[c][0] != '/' || srv->nhost_sockets == 16 ||
+		    strlen(cands[c]) >= sizeof srv->host_socket_buf[0])
+			continue;
+		int dup = 0;
+		for (size_t i = 0; i < srv->nhost_sockets; i++)
+			dup |= strcmp(srv->host_sockets[i], cands[c]) == 0;
+		if (dup)
+			continue;
+		snprintf(srv->host_socket_buf[srv->nhost_sockets], sizeof srv->host_socket_buf[0],
+		    "%s", cands[c]);
+		srv->host_sockets[srv->nhost_sockets] = srv->host_socket_buf[srv->nhost_sockets];
+		srv->nhost_sockets++;
+	}
+}
+
+static void
+collect_host_sockets(struct server *srv)
+{
+	srv->nhost_sockets = 0;
+	add_host_socket(srv, server_upstream(srv));
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		if (srv->listeners[i].path[0])
+			add_host_socket(srv, srv->listeners[i].path);
+	for (size_t i = 0; i < srv->cfg->nlisteners; i++)
+		if (srv->cfg->listeners[i].path)
+			add_host_socket(srv, srv->cfg->listeners[i].path);
+}
+
 /* ---- reload ------------------------------------------------------------------ */
 
 static void
@@ -339,6 +376,7 @@ server_reload(struct server *srv)
 	audit_close(srv->audit);
 	srv->audit = naudit;
 	log_threshold = (enum log_level)n->log_level;
+	collect_host_sockets(srv);   /* upstream.socket may have changed */
 	metrics_reload(1);
 	log_info("reload: done; new requests use the new configuration");
 	sdnotify_ready("running; configuration reloaded");
@@ -455,6 +493,7 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 		log_error("startup: %s", err);
 		return -1;
 	}
+	collect_host_sockets(srv);
 	if (cfg->admin_address || cfg->admin_path) {
 		srv->admin = admin_start(srv->base, cfg->admin_address, cfg->admin_path,
 		    admin_upstream, err, sizeof err);

@@ -37,6 +37,12 @@ struct server {
 	uint64_t next_conn_id;
 	uint64_t next_req_id;
 	int draining;              /* SIGTERM seen: no new connections or requests */
+	/* sockets that control the engine, as the policy must recognise them in
+	 * bind mounts: the upstream and our unix listeners, as configured and
+	 * with symlinks resolved */
+	char host_socket_buf[16][128];
+	const char *host_sockets[16];
+	size_t nhost_sockets;
 	struct audit_log *audit;   /* NULL when no audit trail is configured */
 	struct admin *admin;       /* NULL when no admin endpoint is configured */
 	struct event *sig_events[4];

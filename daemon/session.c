@@ -389,6 +389,8 @@ fill_pol_request(struct session *s, struct pol_request *pr)
 	pr->identity = &s->ident;
 	pr->resolve_path = resolve_host_path;
 	pr->resolve_ctx = s;
+	pr->host_sockets = s->srv->host_sockets;
+	pr->nhost_sockets = s->srv->nhost_sockets;
 	pr->lookups = s->lookups;
 	pr->nlookups = s->nlookups;
 }

@@ -68,15 +68,24 @@ path_ancestor(const char *p, const char *q)
 }
 
 static int
-is_socket_path(const struct profile *prof, const char *p)
+is_or_holds(const char *p, const char *sock)
+{
+	return strcmp(p, sock) == 0 || path_ancestor(p, sock);
+}
+
+static int
+is_socket_path(const struct check_ctx *c, const char *p)
 {
 	const char *base = strrchr(p, '/');
 
 	if (base != NULL && strcmp(base + 1, "docker.sock") == 0)
 		return 1;
-	for (size_t i = 0; i < prof->socket_paths.n; i++)
-		if (strcmp(p, prof->socket_paths.v[i]) == 0 ||
-		    path_ancestor(p, prof->socket_paths.v[i]))
+	for (size_t i = 0; i < c->prof->socket_paths.n; i++)
+		if (is_or_holds(p, c->prof->socket_paths.v[i]))
+			return 1;
+	for (size_t i = 0; i < c->req->nhost_sockets; i++)
+		if (c->req->host_sockets[i] && c->req->host_sockets[i][0] == '/' &&
+		    is_or_holds(p, c->req->host_sockets[i]))
 			return 1;
 	return 0;
 }
@@ -108,7 +117,7 @@ check_host_path(struct check_ctx *c, const char *raw, int readonly, const char *
 	    strcmp(resolved, p) != 0)
 		cand[ncand++] = resolved;
 	for (size_t i = 0; i < ncand; i++) {
-		socket |= is_socket_path(c->prof, cand[i]);
+		socket |= is_socket_path(c, cand[i]);
 		sensitive |= is_sensitive(c->prof, cand[i]);
 	}
 	if (socket)

@@ -62,6 +62,12 @@ struct pol_request {
 	 * both as written and as resolved. */
 	int (*resolve_path)(void *ctx, const char *path, char *out, size_t outlen);
 	void *resolve_ctx;
+	/* Optional: sockets on the engine's host that give control of it besides
+	 * the profile's socket_paths: the engine socket this daemon talks to and
+	 * its own unix listeners.  Mounting one (or a parent directory) is
+	 * judged like mounting the docker socket. */
+	const char *const *host_sockets;
+	size_t nhost_sockets;
 };
 
 enum pol_verdict {
