@@ -58,7 +58,7 @@ static void finish_request(struct session *s, const char *outcome);
 
 static const char *const client_state_names[] = {
 	"handshake", "idle", "head", "body-buffer", "lookup", "wait-upstream",
-	"body-stream", "req-sent", "raw", "raw-shut", "drain", "closed",
+	"body-stream", "req-sent", "raw", "raw-shut", "linger", "drain", "closed",
 };
 static const char *const upstream_state_names[] = {
 	"none", "connecting", "idle", "resp-head", "resp-body", "raw", "raw-shut", "closed",
@@ -184,6 +184,51 @@ drop_upstream(struct session *s)
 	set_upstream_state(s, U_NONE);
 }
 
+/* After an early answer the client may still be sending its request (a
+ * build context, an oversize body).  Closing at once would reset the
+ * connection and the client would report "broken pipe" instead of our
+ * message, so read and discard for a while, bounded in bytes and time,
+ * the way httpd's lingering close does. */
+#define LINGER_IDLE_MS 1000
+#define LINGER_MAX_SEC 10
+#define LINGER_MAX_BYTES (64u << 20)
+
+static void
+arm_linger_timer(struct session *s)
+{
+	struct timeval tv = { LINGER_IDLE_MS / 1000, (LINGER_IDLE_MS % 1000) * 1000 };
+	evtimer_add(s->timer, &tv);
+}
+
+static void
+enter_linger(struct session *s)
+{
+	struct timeval now, max = { LINGER_MAX_SEC, 0 };
+	gettimeofday(&now, NULL);
+	timeradd(&now, &max, &s->linger_until);
+	s->linger_bytes = 0;
+	set_client_state(s, C_LINGER);
+	pause_client(s, 0);
+	bufferevent_enable(s->cbev, EV_READ);
+	arm_linger_timer(s);
+	pump_client(s);
+}
+
+static void
+linger_discard(struct session *s)
+{
+	struct evbuffer *in = bufferevent_get_input(s->cbev);
+	size_t n = evbuffer_get_length(in);
+	struct timeval now;
+	evbuffer_drain(in, n);
+	s->linger_bytes += n;
+	gettimeofday(&now, NULL);
+	if (s->linger_bytes > LINGER_MAX_BYTES || timercmp(&now, &s->linger_until, >))
+		session_close(s, "rejected request (client kept sending)");
+	else if (n > 0)
+		arm_linger_timer(s);
+}
+
 /* Write a final answer and close once it is flushed. */
 static void
 reply_and_close(struct session *s, int status, const char *msg)
@@ -193,6 +238,10 @@ reply_and_close(struct session *s, int status, const char *msg)
 	s->resp.status = status;
 	finish_request(s, "rejected");
 	drop_upstream(s);
+	if (!s->client_eof && !s->req_complete && s->cstate != C_HANDSHAKE) {
+		enter_linger(s);
+		return;
+	}
 	set_client_state(s, C_DRAIN);
 	bufferevent_disable(s->cbev, EV_READ);
 	bufferevent_setwatermark(s->cbev, EV_WRITE, 0, 0);
@@ -948,6 +997,10 @@ pump_client(struct session *s)
 			relay_raw(s, s->cbev, s->ubev, 0);
 		return;
 	}
+	if (s->cstate == C_LINGER) {
+		linger_discard(s);
+		return;
+	}
 	parse_client(s);
 }
 
@@ -1000,6 +1053,9 @@ on_client_eof(struct session *s, const char *why)
 	case C_HANDSHAKE:
 	case C_IDLE:
 		session_close(s, why);
+		break;
+	case C_LINGER:
+		session_close(s, "rejected request");
 		break;
 	case C_HEAD:
 	case C_BODY_BUFFER:
@@ -1178,6 +1234,10 @@ head_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct session *s = arg;
 	(void)fd; (void)what;
+	if (s->cstate == C_LINGER) {
+		session_close(s, "rejected request");
+		return;
+	}
 	if (s->cstate == C_DRAIN) {
 		size_t left = evbuffer_get_length(client_out(s));
 		if (left > 0 && left < s->drain_left)

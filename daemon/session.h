@@ -34,6 +34,7 @@ enum client_state {
 	C_REQ_SENT,      /* request forwarded; waiting for the response to end */
 	C_RAW,           /* hijacked: raw bytes to the engine */
 	C_RAW_SHUT,      /* hijacked, client shut its write side */
+	C_LINGER,        /* answered early; discarding the rest of the request */
 	C_DRAIN,         /* flushing a final answer, then close */
 	C_CLOSED,
 };
@@ -71,6 +72,8 @@ struct session {
 	int shut_upstream_pending;    /* half-close once the engine output drains */
 	int hijacked;
 	size_t drain_left;            /* output left when the drain timer was armed */
+	uint64_t linger_bytes;        /* request bytes discarded after an early answer */
+	struct timeval linger_until;
 
 	struct http_req req;
 	struct http_resp resp;
