@@ -56,49 +56,120 @@ utf8_seq(const unsigned char *s)
 	return 0;
 }
 
-/* A JSON string for s; NULL becomes null, invalid bytes become U+FFFD. */
-static json_t *
-jstr(const char *s)
-{
-	const unsigned char *p;
-	char *clean, *q;
-	json_t *j;
+/* The line is written by hand into one buffer: one allocation per
+ * decision instead of a jansson tree of two dozen nodes, since this runs
+ * for every request. */
+struct jw {
+	char *buf;
+	size_t len, cap;
+	int err;
+};
 
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	/* Each bad byte grows to at most 3 bytes. */
-	if ((clean = malloc(strlen(s) * 3 + 1)) == NULL)
-		return NULL;
-	for (p = (const unsigned char *)s, q = clean; *p != '\0';) {
-		size_t n = utf8_seq(p);
-		if (n == 0) {
-			memcpy(q, "\xef\xbf\xbd", 3);
-			q += 3;
-			p++;
-		} else {
-			memcpy(q, p, n);
-			q += n;
-			p += n;
+static void
+jw_put(struct jw *w, const char *p, size_t n)
+{
+	if (w->err)
+		return;
+	if (w->len + n + 2 > w->cap) {
+		size_t cap = w->cap ? w->cap : 512;
+		while (w->len + n + 2 > cap)
+			cap *= 2;
+		char *nb = realloc(w->buf, cap);
+		if (nb == NULL) {
+			w->err = 1;
+			return;
 		}
+		w->buf = nb;
+		w->cap = cap;
 	}
-	*q = '\0';
-	j = json_string(clean);
-	free(clean);
-	return j;
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
+}
+
+static void
+jw_lit(struct jw *w, const char *s)
+{
+	jw_put(w, s, strlen(s));
+}
+
+/* A JSON string for s; NULL becomes null, invalid bytes become U+FFFD. */
+static void
+jw_str(struct jw *w, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *end;
+	if (s == NULL) {
+		jw_lit(w, "null");
+		return;
+	}
+	end = p + len;
+	jw_put(w, "\"", 1);
+	while (p < end) {
+		const unsigned char *run = p;
+		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		jw_put(w, (const char *)run, (size_t)(p - run));
+		if (p == end)
+			break;
+		if (*p >= 0x80) {
+			size_t n = utf8_seq(p);
+			if (n == 0 || p + n > end) {
+				jw_put(w, "\xef\xbf\xbd", 3);
+				p++;
+			} else {
+				jw_put(w, (const char *)p, n);
+				p += n;
+			}
+			continue;
+		}
+		char esc[7] = { '\\', 0 };
+		switch (*p) {
+		case '"': esc[1] = '"'; jw_put(w, esc, 2); break;
+		case '\\': esc[1] = '\\'; jw_put(w, esc, 2); break;
+		case '\n': jw_lit(w, "\\n"); break;
+		case '\t': jw_lit(w, "\\t"); break;
+		case '\r': jw_lit(w, "\\r"); break;
+		case '\b': jw_lit(w, "\\b"); break;
+		case '\f': jw_lit(w, "\\f"); break;
+		default:
+			esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
+			esc[4] = hex[*p >> 4]; esc[5] = hex[*p & 15];
+			jw_put(w, esc, 6);
+			break;
+		}
+		p++;
+	}
+	jw_put(w, "\"", 1);
+}
+
+static void
+jw_key_str(struct jw *w, const char *key, const char *val)
+{
+	jw_put(w, ",\"", 2);
+	jw_lit(w, key);
+	jw_put(w, "\":", 2);
+	jw_str(w, val, val ? strlen(val) : 0);
+}
+
+static void
+jw_key_num(struct jw *w, const char *key, unsigned long long v, int negative)
+{
+	char num[32];
+	int n = snprintf(num, sizeof num, "%s%llu", negative ? "-" : "", v);
+	jw_put(w, ",\"", 2);
+	jw_lit(w, key);
+	jw_put(w, "\":", 2);
+	jw_put(w, num, (size_t)n);
 }
 
 /* "a,b , c" -> ["a","b","c"]; NULL or "" -> []. */
-static json_t *
-jrules(const char *rules)
+static void
+jw_rules(struct jw *w, const char *rules)
 {
-	json_t *arr = json_array();
 	const char *p = rules;
-
-	if (arr == NULL || rules == NULL)
-		return arr;
-	while (*p != '\0') {
+	int first = 1;
+	jw_lit(w, ",\"rules\":[");
+	while (p != NULL && *p != '\0') {
 		const char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		while (len > 0 && (*p == ' ' || *p == '\t'))
@@ -106,19 +177,16 @@ jrules(const char *rules)
 		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
 			len--;
 		if (len > 0) {
-			char *one = strndup(p, len);
-			if (one == NULL || json_array_append_new(arr, jstr(one)) != 0) {
-				free(one);
-				json_decref(arr);
-				return NULL;
-			}
-			free(one);
+			if (!first)
+				jw_put(w, ",", 1);
+			jw_str(w, p, len);
+			first = 0;
 		}
 		if (end == NULL)
 			break;
 		p = end + 1;
 	}
-	return arr;
+	jw_put(w, "]", 1);
 }
 
 static void
@@ -136,57 +204,49 @@ format_time(const struct timeval *tv, char *buf, size_t size)
 char *
 audit_format(const struct audit_record *rec)
 {
-	char when[64], *text, *line;
+	char when[64], num[48];
 	double ms = rec->duration_ms > 0 ? rec->duration_ms : 0;
-	json_t *o;
-	size_t len;
-	int bad = 0;
+	struct jw w = { 0 };
 
 	format_time(&rec->time, when, sizeof(when));
 	/* microsecond resolution is all the clock gives us; keep lines short */
 	ms = (double)(long long)(ms * 1000.0 + 0.5) / 1000.0;
 
-	if ((o = json_object()) == NULL)
-		return NULL;
-#define SET(k, v) bad |= json_object_set_new(o, k, v)
-	SET("time", json_string(when));
-	SET("request_id", json_integer((json_int_t)rec->request_id));
-	SET("conn_id", json_integer((json_int_t)rec->conn_id));
-	SET("identity", jstr(rec->identity));
-	SET("peer", jstr(rec->peer));
-	SET("listener", jstr(rec->listener));
-	SET("method", jstr(rec->method));
-	SET("path", jstr(rec->path));
-	SET("endpoint", jstr(rec->endpoint));
-	SET("image", jstr(rec->image));
-	SET("verdict", jstr(rec->verdict));
-	SET("profile", jstr(rec->profile));
-	SET("mode", jstr(rec->mode));
-	SET("rules", jrules(rec->rules));
-	SET("exception", jstr(rec->exception));
-	SET("exception_reason", jstr(rec->exception_reason));
-	SET("message", jstr(rec->message));
-	SET("status", json_integer(rec->status));
-	SET("bytes_in", json_integer((json_int_t)rec->bytes_in));
-	SET("bytes_out", json_integer((json_int_t)rec->bytes_out));
-	SET("duration_ms", json_real(ms));
-#undef SET
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(12));
-	json_decref(o);
-	if (text == NULL)
-		return NULL;
-	len = strlen(text);
-	if ((line = realloc(text, len + 2)) == NULL) {
-		free(text);
+	jw_lit(&w, "{\"time\":");
+	jw_str(&w, when, strlen(when));
+	jw_key_num(&w, "request_id", rec->request_id, 0);
+	jw_key_num(&w, "conn_id", rec->conn_id, 0);
+	jw_key_str(&w, "identity", rec->identity);
+	jw_key_str(&w, "peer", rec->peer);
+	jw_key_str(&w, "listener", rec->listener);
+	jw_key_str(&w, "method", rec->method);
+	jw_key_str(&w, "path", rec->path);
+	jw_key_str(&w, "endpoint", rec->endpoint);
+	jw_key_str(&w, "image", rec->image);
+	jw_key_str(&w, "verdict", rec->verdict);
+	jw_key_str(&w, "profile", rec->profile);
+	jw_key_str(&w, "mode", rec->mode);
+	jw_rules(&w, rec->rules);
+	jw_key_str(&w, "exception", rec->exception);
+	jw_key_str(&w, "exception_reason", rec->exception_reason);
+	jw_key_str(&w, "message", rec->message);
+	jw_key_num(&w, "status", (unsigned long long)(rec->status < 0 ? -(long long)rec->status
+	    : rec->status), rec->status < 0);
+	jw_key_num(&w, "bytes_in", rec->bytes_in, 0);
+	jw_key_num(&w, "bytes_out", rec->bytes_out, 0);
+	/* a JSON real keeps its ".0" when whole, as jansson writes it */
+	int n = snprintf(num, sizeof num, "%.12g", ms);
+	if (strpbrk(num, ".eE") == NULL)
+		n += snprintf(num + n, sizeof num - (size_t)n, ".0");
+	jw_lit(&w, ",\"duration_ms\":");
+	jw_put(&w, num, (size_t)n);
+	jw_put(&w, "}\n", 2);
+	if (w.err) {
+		free(w.buf);
 		return NULL;
 	}
-	line[len] = '\n';
-	line[len + 1] = '\0';
-	return line;
+	w.buf[w.len] = '\0';
+	return w.buf;
 }
 
 /* ---- sinks ----------------------------------------------------------------- */
