@@ -37,6 +37,14 @@ check_joined_container(struct check_ctx *c, const char *flag, const char *id)
 		fire(c, R_NS_CONTAINER, "%s container:%s is not allowed", flag, id);
 		return;
 	}
+	/* a joined container that joins another one passes that one's
+	 * namespace on (X --network container:Y, Y --network host): not
+	 * compliant, whatever Y is */
+	if (c->judging_joined) {
+		fire(c, R_NS_CONTAINER, "%s container:%s (a chain of joined containers) is "
+		    "not allowed", flag, id);
+		return;
+	}
 	if ((l = check_lookup(c, POL_LOOKUP_CONTAINER, id)) == NULL)
 		return;
 	if (l->status != 200 || !json_is_object(l->json)) {
@@ -46,14 +54,25 @@ check_joined_container(struct check_ctx *c, const char *flag, const char *id)
 	}
 	sub = *c;
 	sub.vs = &tmp;
-	sub.req = NULL;    /* judge the engine's own view only, no more lookups */
+	sub.judging_joined = 1;   /* the engine's own view only, no more lookups */
 	const json_t *hc = json_object_get(l->json, "HostConfig");
-	if (json_is_object(hc)) {
-		check_hostconfig(&sub, hc);
-		check_mounts(&sub, hc);
+	if (!json_is_object(hc)) {
+		fire(c, R_NS_CONTAINER, "%s container:%s: cannot verify that container "
+		    "(no HostConfig)", flag, id);
+		return;
 	}
+	check_hostconfig(&sub, hc);
+	check_mounts(&sub, hc);
+	/* the engine's view carries its defaults, which the request that made
+	 * that container may never have asked for: the default bridge,
+	 * CgroupnsMode "host" on a cgroup v1 host, the engine's default
+	 * Runtime (whatever runtime runs it, its namespaces are what is
+	 * joined), the default MaskedPaths/ReadonlyPaths (both empty, i.e.
+	 * systempaths=unconfined, still counts) */
 	for (size_t i = 0; i < tmp.n; i++)
-		if (tmp.v[i].rule != R_NS_CONTAINER && tmp.v[i].rule != R_NETWORK_DEFAULT_BRIDGE) {
+		if (tmp.v[i].rule != R_NETWORK_DEFAULT_BRIDGE && tmp.v[i].rule != R_NS_CGROUPNS &&
+		    tmp.v[i].rule != R_RUNTIME && tmp.v[i].rule != R_MASKED_PATHS &&
+		    tmp.v[i].rule != R_READONLY_PATHS) {
 			fire(c, R_NS_CONTAINER, "%s container:%s: that container is not compliant "
 			    "([%s])", flag, id, rules[tmp.v[i].rule].id);
 			return;
@@ -116,12 +135,15 @@ strslice_items(const json_t *v, const char **items, size_t max)
 	return n;
 }
 
-static void
-check_caps(struct check_ctx *c, const json_t *hc)
+/* CapAdd/CapDrop of a HostConfig, CapabilityAdd/CapabilityDrop of a
+ * service's ContainerSpec: docker run and docker service create share the
+ * --cap-add/--cap-drop flags. */
+void
+check_cap_lists(struct check_ctx *c, const json_t *add, const json_t *drop)
 {
 	const char *items[64];
 	char cap[64];
-	size_t n = strslice_items(json_object_get(hc, "CapAdd"), items, 64);
+	size_t n = strslice_items(add, items, 64);
 	int drop_all = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -130,7 +152,7 @@ check_caps(struct check_ctx *c, const json_t *hc)
 		if (c->prof->cap_add_allowlist ? !listed : listed)
 			fire(c, R_CAP_ADD, "--cap-add %s is not allowed", cap);
 	}
-	n = strslice_items(json_object_get(hc, "CapDrop"), items, 64);
+	n = strslice_items(drop, items, 64);
 	for (size_t i = 0; i < n; i++) {
 		cap_normalize(items[i], cap, sizeof cap);
 		if (strcmp(cap, "ALL") == 0)
@@ -264,13 +286,14 @@ check_cgroup_runtime_groups(struct check_ctx *c, const json_t *hc)
 		fire(c, R_READONLY_PATHS, "overriding ReadonlyPaths is not allowed");
 }
 
-static void
-check_sysctls(struct check_ctx *c, const json_t *hc)
+/* HostConfig.Sysctls or ContainerSpec.Sysctls (--sysctl for both CLIs) */
+void
+check_sysctl_map(struct check_ctx *c, const json_t *sysctls)
 {
 	const char *key;
 	json_t *v;
 
-	json_object_foreach((json_t *)json_object_get(hc, "Sysctls"), key, v)
+	json_object_foreach((json_t *)sysctls, key, v)
 		if (!strlist_match(&c->prof->sysctls, key))
 			fire(c, R_SYSCTLS, "--sysctl %s is not in the safe set", key);
 }
@@ -359,10 +382,10 @@ check_hostconfig(struct check_ctx *c, const json_t *hc)
 	if (jbool(hc, "Privileged"))
 		fire(c, R_PRIVILEGED, "--privileged is not allowed");
 	check_namespaces(c, hc);
-	check_caps(c, hc);
+	check_cap_lists(c, json_object_get(hc, "CapAdd"), json_object_get(hc, "CapDrop"));
 	check_secopts(c, hc);
 	check_devices(c, hc);
-	check_sysctls(c, hc);
+	check_sysctl_map(c, json_object_get(hc, "Sysctls"));
 	check_cgroup_runtime_groups(c, hc);
 	check_limits(c, hc, 0);
 	if (!jbool(hc, "ReadonlyRootfs"))

@@ -83,7 +83,7 @@ is_socket_path(const struct check_ctx *c, const char *p)
 	for (size_t i = 0; i < c->prof->socket_paths.n; i++)
 		if (is_or_holds(p, c->prof->socket_paths.v[i]))
 			return 1;
-	for (size_t i = 0; i < c->req->nhost_sockets; i++)
+	for (size_t i = 0; c->req != NULL && i < c->req->nhost_sockets; i++)
 		if (c->req->host_sockets[i] && c->req->host_sockets[i][0] == '/' &&
 		    is_or_holds(p, c->req->host_sockets[i]))
 			return 1;
@@ -102,7 +102,8 @@ is_sensitive(const struct profile *prof, const char *p)
 }
 
 static void
-check_host_path(struct check_ctx *c, const char *raw, int readonly, const char *how)
+check_host_path(struct check_ctx *c, const char *raw, int readonly, const char *how,
+    const char *ro_fix)
 {
 	char p[PATH_MAXLEN], resolved[PATH_MAXLEN];
 	const char *cand[2];
@@ -135,7 +136,7 @@ check_host_path(struct check_ctx *c, const char *raw, int readonly, const char *
 		fire(c, R_MOUNT_BIND_PREFIX, "%s %s is outside the allowed host paths "
 		    "(use a named volume)", how, raw);
 	if (c->prof->bind_readonly && !readonly)
-		fire(c, R_MOUNT_BIND_READONLY, "%s %s must be read-only (add :ro)", how, raw);
+		fire(c, R_MOUNT_BIND_READONLY, "%s %s must be read-only (%s)", how, raw, ro_fix);
 }
 
 static int
@@ -174,7 +175,7 @@ check_binds(struct check_ctx *c, const json_t *hc)
 		if (has_token(mode, "shared") || has_token(mode, "rshared"))
 			fire(c, R_MOUNT_PROPAGATION, "-v %s uses shared propagation", spec);
 		if (src[0] == '/')
-			check_host_path(c, src, has_token(mode, "ro"), "-v");
+			check_host_path(c, src, has_token(mode, "ro"), "-v", "add :ro");
 	}
 }
 
@@ -208,10 +209,15 @@ check_volume_driver_opts(struct check_ctx *c, const char *driver, const json_t *
 		    dev, o);
 }
 
-static void
-check_mount_list(struct check_ctx *c, const json_t *hc)
+/* A []mount.Mount: HostConfig.Mounts of docker run, ContainerSpec.Mounts of
+ * docker service create (both --mount; swarm upper-cases Type and
+ * Propagation before looking them up, dockerd compares them as sent, so
+ * both are compared without case).  ro_fix tells how to make a bind
+ * read-only with the client at hand. */
+void
+check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix)
 {
-	const json_t *mounts = json_object_get(hc, "Mounts"), *m;
+	const json_t *m;
 	size_t i;
 
 	json_array_foreach(mounts, i, m) {
@@ -221,7 +227,8 @@ check_mount_list(struct check_ctx *c, const json_t *hc)
 		if (strcasecmp(prop, "shared") == 0 || strcasecmp(prop, "rshared") == 0)
 			fire(c, R_MOUNT_PROPAGATION, "--mount bind-propagation=%s is not allowed", prop);
 		if (strcasecmp(type, "bind") == 0) {
-			check_host_path(c, jstr(m, "Source"), jbool(m, "ReadOnly"), "--mount source");
+			check_host_path(c, jstr(m, "Source"), jbool(m, "ReadOnly"), "--mount source",
+			    ro_fix);
 		} else if (strcasecmp(type, "volume") == 0) {
 			const json_t *dc = json_object_get(json_object_get(m, "VolumeOptions"),
 			    "DriverConfig");
@@ -239,5 +246,5 @@ check_mounts(struct check_ctx *c, const json_t *hc)
 	if (json_is_array(vf) && json_array_size(vf) > 0)
 		fire(c, R_MOUNT_VOLUMES_FROM, "--volumes-from is not allowed");
 	check_binds(c, hc);
-	check_mount_list(c, hc);
+	check_mount_array(c, json_object_get(hc, "Mounts"), "add :ro");
 }

@@ -44,34 +44,46 @@ check_user(struct check_ctx *c, const json_t *config)
 {
 	const char *user = jstr(config, "User"), *image = jstr(config, "Image");
 	size_t ulen = json_string_length(json_object_get(config, "User"));
-	const struct pol_lookup *l;
 
 	if (user[0] != '\0') {
 		if (user_is_root(user, ulen))
 			fire(c, R_USER_ROOT, "--user %s is root, set --user to a non-root uid", user);
 		return;
 	}
+	check_image_user(c, image, 1, "--user");
+}
+
+void
+check_image_user(struct check_ctx *c, const char *image, int missing_is_404, const char *flag)
+{
+	const struct pol_lookup *l;
+
 	if (!c->prof->rule_on[R_USER_ROOT] || c->req == NULL)
 		return;
 	if (image[0] == '\0') {
-		fire(c, R_USER_ROOT, "no --user and no image: would run as root");
+		fire(c, R_USER_ROOT, "no %s and no image: would run as root", flag);
 		return;
 	}
 	if ((l = check_lookup(c, POL_LOOKUP_IMAGE, image)) == NULL)
 		return;
-	if (l->status == 404) {
+	if (l->status == 404 && missing_is_404) {
 		c->not_found = 1;
 		snprintf(c->not_found_msg, sizeof c->not_found_msg, "No such image: %s", image);
 		return;
 	}
+	if (l->status == 404) {
+		fire(c, R_USER_ROOT, "image %s is not on this engine, so its user cannot be "
+		    "checked; set %s to a non-root uid", image, flag);
+		return;
+	}
 	if (l->status != 200 || !json_is_object(l->json)) {
 		fire(c, R_USER_ROOT, "cannot tell the user of image %s (engine lookup %s), "
-		    "set --user to a non-root uid", image,
-		    l->status == 0 ? "undecided" : "failed");
+		    "set %s to a non-root uid", image,
+		    l->status == 0 ? "undecided" : "failed", flag);
 		return;
 	}
 	const char *iu = jstr(json_object_get(l->json, "Config"), "User");
 	if (iu[0] == '\0' || user_is_root(iu, strlen(iu)))
-		fire(c, R_USER_ROOT, "image %s runs as root%s, set --user to a non-root uid",
-		    image, iu[0] ? "" : " (no USER)");
+		fire(c, R_USER_ROOT, "image %s runs as root%s, set %s to a non-root uid",
+		    image, iu[0] ? "" : " (no USER)", flag);
 }

@@ -20,6 +20,8 @@ struct check_ctx {
 	json_t *doc;                   /* canonical body, or NULL */
 	struct violations *vs;
 	int need_lookup;               /* a lookup is pending */
+	int judging_joined;            /* judging the settings of a joined container:
+	                                  no further lookups */
 	char image[512];               /* image the request names, "" if none */
 	int not_found;                 /* the engine says the object does not exist */
 	char not_found_msg[600];       /* answered as 404 like dockerd would */
@@ -47,11 +49,19 @@ void check_hostconfig(struct check_ctx *c, const json_t *hc);
 void check_limits(struct check_ctx *c, const json_t *res, int is_update);
 void check_resources_update(struct check_ctx *c, const json_t *res);
 void check_mounts(struct check_ctx *c, const json_t *hc);
+void check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix);
+void check_cap_lists(struct check_ctx *c, const json_t *add, const json_t *drop);
+void check_sysctl_map(struct check_ctx *c, const json_t *sysctls);
 void check_volume_driver_opts(struct check_ctx *c, const char *driver,
     const json_t *opts, const char *what);
 /* User: 1 when the user string means root. */
 int user_is_root(const char *user, size_t len);   /* by length: NUL is data */
 void check_user(struct check_ctx *c, const json_t *config);
+/* An empty user: judge the image's configured user (engine lookup).  For a
+ * service a missing image is not answered 404 (the CLI would not pull and
+ * retry); it fires user.root naming flag. */
+void check_image_user(struct check_ctx *c, const char *image, int missing_is_404,
+    const char *flag);
 /* Image references */
 void check_image_ref(struct check_ctx *c, const char *ref, const char *what);
 
@@ -66,5 +76,6 @@ void check_pull(struct check_ctx *c);
 void check_tag(struct check_ctx *c);
 void check_commit(struct check_ctx *c);
 void check_session(struct check_ctx *c);
+void check_service(struct check_ctx *c);
 
 #endif

@@ -41,6 +41,7 @@ static const struct gofield health_fields[] = {
 };
 static const struct gostruct health_st = { "Healthcheck", health_fields, NULL, NULL };
 static const struct gotype t_health = STRUCT(&health_st);
+const struct gotype go_health_config = STRUCT(&health_st);
 
 static const struct gofield config_fields[] = {
 	{ "Hostname", &t_str }, { "Domainname", &t_str }, { "User", &t_str },
@@ -88,6 +89,7 @@ static const struct gofield ulimit_fields[] = {
 static const struct gostruct ulimit_st = { "Ulimit", ulimit_fields, NULL, NULL };
 static const struct gotype t_ulimit = STRUCT(&ulimit_st);
 static const struct gotype t_ulimits = SLICE(&t_ulimit);
+const struct gotype go_ulimit_slice = SLICE(&t_ulimit);
 
 static const struct gofield resources_fields[] = {
 	{ "CpuShares", &t_i64 }, { "Memory", &t_i64 }, { "NanoCpus", &t_i64 },
@@ -143,6 +145,7 @@ static const struct gofield mount_fields[] = {
 static const struct gostruct mount_st = { "Mount", mount_fields, NULL, NULL };
 static const struct gotype t_mount = STRUCT(&mount_st);
 static const struct gotype t_mounts = SLICE(&t_mount);
+const struct gotype go_mount_slice = SLICE(&t_mount);
 
 /* ---- container.HostConfig ------------------------------------------------ */
 static const struct gofield logcfg_fields[] = {

@@ -76,6 +76,7 @@ go_kind_name(enum gokind k)
 	static const char *names[] = {
 		[GO_BOOL] = "bool", [GO_STRING] = "string", [GO_INT64] = "integer",
 		[GO_UINT16] = "uint16", [GO_UINT32] = "uint32", [GO_UINT64] = "uint64",
+		[GO_FLOAT] = "number",
 		[GO_STRSLICE] = "string or array of strings", [GO_SLICE] = "array",
 		[GO_ARRAY2] = "array", [GO_MAP] = "object", [GO_STRUCT] = "object",
 		[GO_EMPTY] = "object", [GO_OPAQUE] = "any",
@@ -221,6 +222,8 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, const json_t
 	case GO_UINT32:
 	case GO_UINT64:
 		return decode_int(d, p, t, in);
+	case GO_FLOAT:
+		return json_is_number(in) ? json_incref((json_t *)in) : wrong_type(d, p, t, in);
 	case GO_OPAQUE:
 		return json_deep_copy(in);
 	case GO_EMPTY:

@@ -19,6 +19,7 @@ enum gokind {
 	GO_UINT16,
 	GO_UINT32,
 	GO_UINT64,     /* values above INT64_MAX are refused (fail closed) */
+	GO_FLOAT,      /* float32, float64: any JSON number */
 	GO_STRSLICE,   /* strslice.StrSlice: a string or an array of strings */
 	GO_SLICE,      /* []elem */
 	GO_ARRAY2,     /* [2]elem, extra elements ignored like Go */
@@ -64,5 +65,12 @@ extern const struct gotype go_exec_config;      /* POST /containers/{id}/exec */
 extern const struct gotype go_volume_create;    /* POST /volumes/create */
 extern const struct gotype go_start_body;       /* POST /containers/{id}/start (old API) */
 extern const struct gotype go_any;              /* any JSON value (opaque) */
+/* shared with swarm_types.c */
+extern const struct gotype go_mount_slice;      /* []mount.Mount */
+extern const struct gotype go_ulimit_slice;     /* []*container.Ulimit */
+extern const struct gotype go_health_config;    /* container.HealthConfig */
+
+/* Types defined in swarm_types.c */
+extern const struct gotype go_service_spec;     /* POST /services/create, /services/{id}/update */
 
 #endif

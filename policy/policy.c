@@ -175,7 +175,7 @@ run_check(const struct route *r, struct check_ctx *c)
 		[CHECK_EXEC] = check_exec, [CHECK_START] = check_start, [CHECK_VOLUME] = check_volume,
 		[CHECK_BUILD] = check_build, [CHECK_PULL] = check_pull, [CHECK_TAG] = check_tag,
 		[CHECK_COMMIT] = check_commit,
-		[CHECK_SESSION] = check_session,
+		[CHECK_SESSION] = check_session, [CHECK_SERVICE] = check_service,
 	};
 	if (checks[r->check] != NULL)
 		checks[r->check](c);

@@ -21,6 +21,7 @@ enum route_check {
 	CHECK_TAG,
 	CHECK_COMMIT,
 	CHECK_SESSION,
+	CHECK_SERVICE,
 };
 
 struct route {
