@@ -37,8 +37,8 @@ engine() {
 }
 
 log()  { printf '  %s\n' "$*" >&2; }
-fail() { printf '  FAIL: %s\n' "$*" >&2; exit 1; }
-skip() { printf '  skip: %s\n' "$*" >&2; exit "$SW_SKIP"; }
+fail() { trap - ERR; printf '  FAIL: %s\n' "$*" >&2; exit 1; }
+skip() { trap - ERR; printf '  skip: %s\n' "$*" >&2; exit "$SW_SKIP"; }
 
 # assert_eq EXPECTED ACTUAL [WHAT]
 assert_eq() {
