@@ -19,3 +19,14 @@ record "save_load[$SW_LISTENER]: $((n / 1048576)) MiB, sockward VmHWM ${after:-n
 if [ -n "$after" ] && [ "${SW_SANITIZED:-0}" != 1 ]; then
 	[ "$after" -lt $((32 * 1024)) ] || fail "sockward peak RSS $after KiB >= 32 MiB"
 fi
+
+# A consumer that stalls: sockward must stop reading from the engine (bounded
+# buffers) rather than soak up the image.
+SW_CMD_TIMEOUT=240 docker save "$img" | (sleep 4; wc -c > slow.bytes)
+assert_eq "$n" "$(cat slow.bytes)" "bytes saved to a slow reader"
+after=$(sw_hwm_kib || true)
+log "after a stalled reader: sockward VmHWM ${after:-n/a} KiB"
+record "save_load[$SW_LISTENER] stalled reader: sockward VmHWM ${after:-n/a} KiB"
+if [ -n "$after" ] && [ "${SW_SANITIZED:-0}" != 1 ]; then
+	[ "$after" -lt $((32 * 1024)) ] || fail "sockward peak RSS $after KiB >= 32 MiB after a stalled reader"
+fi
