@@ -17,3 +17,10 @@ assert_not_contains "$out" "ApiVersion" "s_client with rogue cert"
 # the docker CLI with the rogue cert path
 rc=0; DOCKER_CERT_PATH=$r docker version --format '{{.Server.Version}}' >out 2>err || rc=$?
 [ "$rc" != 0 ] || fail "docker CLI with the rogue certificate succeeded: $(cat out)"
+
+# A certificate from the right CA but for the wrong purpose (the server's own
+# certificate: extendedKeyUsage=serverAuth only) is no client certificate.
+code=$(curl_t -sS -o body --cacert "$ca" --cert "$SW_CERTS/server/server-cert.pem" \
+	--key "$SW_CERTS/server/server-key.pem" -w '%{http_code}' "$url" 2>err) || true
+log "curl with a serverAuth-only cert: http_code=$code, $(head -c 200 err)"
+[ "$code" != 200 ] || fail "a serverAuth-only certificate was accepted as a client certificate"
