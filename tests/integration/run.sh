@@ -73,8 +73,9 @@ cleanup() {
 	[ -n "$ids" ] && "${e[@]}" rm -f $ids >/dev/null 2>&1
 	ids=$("${e[@]}" network ls -q --filter "name=swt$SW_RUN_ID" 2>/dev/null)
 	[ -n "$ids" ] && "${e[@]}" network rm $ids >/dev/null 2>&1
-	ids=$("${e[@]}" images -q --filter "reference=local/swt$SW_RUN_ID*" 2>/dev/null | sort -u)
-	[ -n "$ids" ] && "${e[@]}" rmi -f $ids >/dev/null 2>&1
+	# by name, never by ID: a test may have tagged a shared image (local/busybox)
+	ids=$("${e[@]}" images --format '{{.Repository}}:{{.Tag}}' --filter "reference=local/swt$SW_RUN_ID*" 2>/dev/null)
+	[ -n "$ids" ] && "${e[@]}" rmi $ids >/dev/null 2>&1
 	if [ "${SW_KEEP:-0}" = 1 ]; then say "kept $TMP"; else rm -rf "$TMP"; fi
 	exit $rc
 }
