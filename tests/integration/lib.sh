@@ -29,6 +29,9 @@ docker()   { timeout -s KILL "$SW_CMD_TIMEOUT" "$DOCKER_CLI" "$@"; }
 docker20() { timeout -s KILL "$SW_CMD_TIMEOUT" "$DOCKER_CLI20" "$@"; }
 compose()  { timeout -s KILL "$SW_CMD_TIMEOUT" docker-compose "$@"; }
 curl_t()   { timeout -s KILL "$SW_CMD_TIMEOUT" curl "$@"; }
+# ptyrun ROWS COLS CMD...: CMD on a pty of that size (for docker -t), see ptyrun.py.
+SW_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ptyrun()   { timeout -s KILL "$SW_CMD_TIMEOUT" python3 "$SW_LIB_DIR/ptyrun.py" "$@"; }
 
 # engine: talk to the private engine directly (fixtures and cleanup only).
 engine() {

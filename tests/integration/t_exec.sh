@@ -11,9 +11,9 @@ assert_eq err "$(cat "$SW_TMP/err")" "exec stderr"
 out=$(docker exec --user nobody "$c" id -un)
 assert_eq nobody "$out" "exec --user"
 
-# -t needs a terminal: script(1) gives the CLI a pty.
+# -t needs a terminal: ptyrun.py gives the CLI a pty of a known size.
 rc=0
-out=$(timeout -s KILL 60 script -qec "$DOCKER_CLI exec -it $c sh -c 'echo tty-ok; tty; exit 3'" /dev/null </dev/null) || rc=$?
+out=$(ptyrun 24 80 "$DOCKER_CLI" exec -it "$c" sh -c 'echo tty-ok; tty; exit 3') || rc=$?
 assert_eq 3 "$rc" "exit status of exec -it"
 assert_contains "$out" tty-ok "exec -it output"
 assert_contains "$out" /dev/pts/ "tty inside exec -it"
@@ -21,12 +21,5 @@ assert_contains "$out" /dev/pts/ "tty inside exec -it"
 # The CLI sends the terminal size (POST /exec/ID/resize); the shell inside sees it.
 # API 1.41 has no ConsoleSize in exec start, so the resize races the command: poll.
 poll='for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do s=$(stty size 2>/dev/null); [ "$s" = "31 101" ] && break; sleep 0.2; done; echo "size=$s"'
-# script(1) fed from /dev/null occasionally loses its pty on a loaded machine
-# before the first command runs ("stty: standard input"); that is the
-# harness, not the proxy, so such a run is retried (twice at most).
-for attempt in 1 2 3; do
-	out=$(timeout -s KILL 60 script -qec "stty rows 31 cols 101; $DOCKER_CLI exec -it $c sh -c '$poll'" /dev/null </dev/null | tr -d '\r')
-	case "$out" in *"size="*) break ;; esac
-	log "attempt $attempt: the pty harness failed before docker exec ran: [${out:0:80}]"
-done
+out=$(ptyrun 31 101 "$DOCKER_CLI" exec -it "$c" sh -c "$poll" | tr -d '\r')
 assert_contains "$out" "size=31 101" "terminal size inside exec -it"

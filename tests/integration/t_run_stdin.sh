@@ -5,5 +5,5 @@ out=$(printf 'one\ntwo\n' | docker run --rm -i "$SW_IMAGE" sh -c 'cat; echo done
 assert_eq "one
 two
 done" "$out" "run -i"
-out=$(timeout -s KILL 60 script -qec "$DOCKER_CLI run --rm -it $SW_IMAGE sh -c 'echo run-it-ok'" /dev/null </dev/null)
+out=$(ptyrun 24 80 "$DOCKER_CLI" run --rm -it "$SW_IMAGE" sh -c 'echo run-it-ok')
 assert_contains "$out" run-it-ok "run -it"
