@@ -4,7 +4,8 @@
 # Starts the private engine (tests/engine/engine.sh; a failure there is a
 # suite failure, never a skip), generates fresh certificates, starts sockward
 # with a TLS and a unix listener, and runs every tests/integration/t_*.sh once
-# through each listener.
+# through each listener (a test marked "# sw-pass: unix|tls" on its second
+# line runs in that pass only: it starts its own sockward, or needs TLS).
 #
 # Env:
 #   SOCKWARD_SANITIZED=1   the binary is an ASan/UBSan build: stop it with
@@ -188,6 +189,13 @@ for pass in "${passes[@]}"; do
 	esac
 	for t in "${tests[@]}"; do
 		name=$(basename "$t" .sh); name=${name#t_}
+		# "# sw-pass: unix" marks a test that is listener-agnostic (it starts
+		# sockward instances of its own) or tied to one listener: it runs in
+		# that pass only and is not counted in the others
+		only=$(sed -n '2,5s/^# sw-pass: *//p' "$t" | head -1)
+		if [ -n "$only" ] && [ "$only" != "$pass" ] && [ "$pass" != direct ]; then
+			continue
+		fi
 		tdir=$TMP/work/$pass-$name
 		mkdir -p "$tdir"
 		tlog=$TMP/log/$pass-$name.log

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # The audit trail of a sockward instance of its own: one JSON line per
 # decision, checked field by field with python3 (check_audit.py) for every
 # verdict -- allow, deny (enforce), warn and audit (profiles bound to uids

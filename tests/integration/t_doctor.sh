@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # t_doctor.sh - "sockward doctor" against a real engine.
 #
 # Standalone: needs only the engine socket ($SOCKWARD_ENGINE_SOCK, or

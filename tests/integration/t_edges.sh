@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # HTTP edge behaviour with raw sockets, against sockward instances of its own
 # (their configurations differ from the suite's): framing attacks -> 400 in
 # Docker's JSON form, the inspected-body cap -> 413, pipelining in order,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # Engine faults the real engine cannot produce on demand, from a fake engine
 # (tests/integration/fake_engine.py): a connection dropped mid-response, a
 # response trickling in byte by byte, bytes that are not HTTP, a connection

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # `make install DESTDIR=... PREFIX=/usr` puts the binary, both manual pages,
 # the example configurations, a default configuration and the systemd units
 # in place (sysusers.d entry too), the installed service names the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # t_man.sh - the manual pages are clean under `mandoc -Tlint`, sockward.8
 # documents the options, commands, signals and socket activation, and
 # sockward.json.5 documents every key of `sockward --print-keys` (default and

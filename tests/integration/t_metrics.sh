@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # The admin endpoint of sockward instances of their own: GET /metrics on
 # loopback TCP and on a unix socket passes `promtool check metrics` and has
 # the documented series with plausible values after allowed, denied and

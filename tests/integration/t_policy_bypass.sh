@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # Policy, issue 3: raw bypass forms of a privileged create, sent byte-exact
 # (policy_raw.py) to a sockward of this test's own (default profile
 # restricted): chunked body (CVE-2024-41110), a body over the 1 MiB cap,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # Policy, issue 3: every restricted rule a `docker create`/`docker run` can
 # break, broken once per row of the table below through a sockward of this
 # test's own (default profile restricted, no bindings: the unix peer uid 0 gets

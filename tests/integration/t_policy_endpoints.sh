@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # Policy, issue 3: the rules of endpoints other than create, through a
 # sockward of this test's own (default profile restricted, no bindings):
 # docker exec (privileged, root, empty user looked up), docker update (limits),

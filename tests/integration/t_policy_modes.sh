@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # Policy, issue 3: modes, exceptions and identity bindings over the unix
 # listener, each with a sockward of its own:
 #   warn      - a violating create is forwarded; the docker CLI prints

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # Policy, issue 3: joining another container's namespaces (--network/--pid/
 # --ipc container:X).  container_namespaces "deny" refuses it; "compliant"
 # lets it through when X (inspected through the engine) passes the

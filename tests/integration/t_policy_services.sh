@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # Policy, issue 3: swarm services under a profile that allows service.*.
 # The private engine is put in swarm mode for this test only (docker swarm
 # init directly on the engine) and always taken out of it again on exit,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: tls
 # Policy, issue 3: certificate-identity bindings over a TLS listener of this
 # test's own (the suite's certificates in $SW_CERTS, plus two client
 # certificates issued here by the same test CA):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: tls
 # TLS listener: a client without a certificate is refused (no HTTP 200 from the engine).
 . "$(dirname "$0")/lib.sh"; sw_test_init; tls_only
 ca=$SW_CERTS/client/ca.pem

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: tls
 # TLS listener: plain HTTP to the TLS port is refused.
 . "$(dirname "$0")/lib.sh"; sw_test_init; tls_only
 code=$(curl_t -sS -o body -w '%{http_code}' "http://$SW_TLS_ADDR/_ping" 2>err) || true

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: tls
 # TLS listener: a client certificate from an unrelated CA is refused.
 . "$(dirname "$0")/lib.sh"; sw_test_init; tls_only
 ca=$SW_CERTS/client/ca.pem

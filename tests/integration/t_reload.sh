@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # SIGHUP reload on a sockward instance of its own (unix and TLS listeners):
 #   - a `docker logs -f` (over unix and over TLS) and an `exec -it` session
 #     stay connected across five reloads and still work afterwards;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # sd_notify(3): with NOTIFY_SOCKET pointing at a datagram socket of ours
 # (notify_recorder.py plays systemd), sockward sends READY=1 with STATUS=
 # once it serves, RELOADING=1 + MONOTONIC_USEC= then READY=1 around a SIGHUP

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # Socket activation (systemd/sockward.socket): systemd-socket-activate plays
 # systemd's part, passing a listening unix socket named "local"; sockward
 # must serve on it instead of binding its own, and must refuse a passed

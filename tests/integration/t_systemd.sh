@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# sw-pass: unix
 # t_systemd.sh - the systemd units pass `systemd-analyze verify`, and report
 # the `systemd-analyze security` exposure score of sockward.service.
 #
