@@ -144,6 +144,53 @@ START_TEST(shipped_examples_are_valid)
 }
 END_TEST
 
+/* A table of bad files (fixtures/config/bad/NAME.json), each with the exact
+ * messages it must produce (NAME.expected, one per line, in order). */
+#include <dirent.h>
+
+#define BAD_DIR "fixtures/config/bad/"
+
+START_TEST(bad_files_give_their_exact_messages)
+{
+	DIR *d = opendir(BAD_DIR);
+	ck_assert_ptr_nonnull(d);
+	struct dirent *de;
+	int files = 0;
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json") != 0)
+			continue;
+		char path[512], exp_path[512];
+		snprintf(path, sizeof path, BAD_DIR "%s", de->d_name);
+		snprintf(exp_path, sizeof exp_path, BAD_DIR "%.*s.expected", (int)(n - 5), de->d_name);
+		struct config_errors e = { 0 };
+		struct sw_config *c = config_load(path, &e);
+		ck_assert_msg(c == NULL, "%s was accepted", de->d_name);
+		FILE *f = fopen(exp_path, "r");
+		ck_assert_msg(f != NULL, "no %s", exp_path);
+		char line[600];
+		size_t i = 0;
+		while (fgets(line, sizeof line, f)) {
+			line[strcspn(line, "\n")] = 0;
+			ck_assert_msg(i < e.n, "%s: missing message: %s", de->d_name, line);
+			/* messages name the file as given; the table names it bare */
+			const char *got = e.v[i].text;
+			if (strncmp(got, BAD_DIR, strlen(BAD_DIR)) == 0)
+				got += strlen(BAD_DIR);
+			ck_assert_str_eq(got, line);
+			i++;
+		}
+		fclose(f);
+		ck_assert_msg(i == e.n, "%s: %zu unexpected extra message(s), first: %s",
+		    de->d_name, e.n - i, i < e.n ? e.v[i].text : "");
+		config_errors_free(&e);
+		files++;
+	}
+	closedir(d);
+	ck_assert_int_ge(files, 10);
+}
+END_TEST
+
 Suite *
 config_suite(void)
 {
@@ -155,6 +202,7 @@ config_suite(void)
 	tcase_add_test(tc, listener_rules);
 	tcase_add_test(tc, restart_needed_is_detected);
 	tcase_add_test(tc, shipped_examples_are_valid);
+	tcase_add_test(tc, bad_files_give_their_exact_messages);
 	suite_add_tcase(s, tc);
 	return s;
 }
