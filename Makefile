@@ -37,7 +37,7 @@ B          := build
 obj         = $(patsubst %.c,$(B)/$(1)/%.o,$(2))
 LLHTTP_OBJ  = $(B)/$(1)/llhttp/api.o $(B)/$(1)/llhttp/http.o $(B)/$(1)/llhttp/llhttp.o
 
-.PHONY: all deps check unit integration asan-check install clean run engine engine-stop bench lint
+.PHONY: all deps check unit integration asan-check install clean run engine engine-stop engine-wipe bench
 all: sockward
 
 # ---- normal build ---------------------------------------------------------
@@ -98,6 +98,9 @@ engine:
 
 engine-stop:
 	tests/engine/engine.sh stop
+
+engine-wipe:
+	tests/engine/engine.sh wipe
 
 bench: sockward
 	tests/bench/run.sh ./sockward
