@@ -284,6 +284,40 @@ http_req_header(const struct http_req *r, const char *name, size_t *len)
 	return NULL;
 }
 
+const char *
+http_req_framing_problem(const struct http_req *r, int *status)
+{
+	/* dockerd's Go net/http takes exactly one Transfer-Encoding header
+	 * whose value is "chunked" (any case) and ignores the header on
+	 * HTTP/1.0.  llhttp is laxer ("gzip, chunked", several headers, 1.0
+	 * chunking); anything the two could frame differently is refused. */
+	size_t n = 0, len = 0;
+	const char *te = NULL;
+	for (size_t i = 0; i < r->nhdr; i++) {
+		const struct req_header *h = &r->hdr[i];
+		if (h->name_len == 17 && strncasecmp(r->buf + h->name_off, "transfer-encoding", 17) == 0) {
+			te = r->buf + h->val_off;
+			len = h->val_len;
+			n++;
+		}
+	}
+	if (n == 0)
+		return NULL;
+	if (r->p.http_major == 1 && r->p.http_minor == 0) {
+		*status = 400;
+		return "Transfer-Encoding in an HTTP/1.0 request";
+	}
+	if (n > 1) {
+		*status = 501;
+		return "too many transfer encodings";
+	}
+	if (len != 7 || strncasecmp(te, "chunked", 7) != 0) {
+		*status = 501;
+		return "unsupported transfer encoding";
+	}
+	return NULL;
+}
+
 int
 http_req_keepalive(const struct http_req *r)
 {

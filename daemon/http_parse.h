@@ -61,6 +61,9 @@ const char *http_req_method(const struct http_req *r);
 const char *http_req_url(const struct http_req *r);
 /* Header value by case-insensitive name; NULL if absent. */
 const char *http_req_header(const struct http_req *r, const char *name, size_t *len);
+/* A framing the engine would read differently from us, or NULL; status is
+ * the answer to give (400 or 501, as Go's net/http would). */
+const char *http_req_framing_problem(const struct http_req *r, int *status);
 int http_req_keepalive(const struct http_req *r);
 int http_req_upgrade(const struct http_req *r);
 int http_req_chunked(const struct http_req *r);

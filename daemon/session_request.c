@@ -335,6 +335,14 @@ on_request_head(struct session *s)
 		sess_reply_and_close(s, 503, "sockward: shutting down, retry");
 		return;
 	}
+	int fstatus;
+	const char *framing = http_req_framing_problem(&s->req, &fstatus);
+	if (framing) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "sockward: malformed request: %s", framing);
+		sess_reply_and_close(s, fstatus, msg);
+		return;
+	}
 	if (s->srv->audit && audit_failed(s->srv->audit) &&
 	    s->cfg->audit_on_failure == AUDIT_FAIL_CLOSED) {
 		/* no decision may go unrecorded: refuse while the trail is broken */

@@ -104,6 +104,19 @@ def check_framing(sock):
         expect(h.get("content-type") == "application/json", "%s -> JSON error" % name)
         docker_error(body)
         expect(closed(s), "%s -> connection closed" % name)
+    # framings llhttp accepts but Go's net/http (dockerd) reads differently
+    for name, raw, want in [
+        ("TE gzip, chunked", b"POST /v1.41/build HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501),
+        ("two TE headers", b"POST /v1.41/build HTTP/1.1\r\nHost: d\r\nTransfer-Encoding: chunked\r\n"
+         b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+        ("TE on HTTP/1.0", b"POST /v1.41/build HTTP/1.0\r\nHost: d\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    ]:
+        s = connect(sock)
+        s.sendall(raw)
+        st, h, body, _ = read_response(s)
+        expect(st == want, "%s -> %d (got %d)" % (name, want, st))
+        docker_error(body)
+        s.close()
     s = connect(sock)
     s.sendall(b"GET /_ping HTTP/1.1\r\nHost: d\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n")
     st, h, body, _ = read_response(s)

@@ -183,6 +183,36 @@ START_TEST(framing_attacks_are_errors)
 }
 END_TEST
 
+/* What llhttp accepts but Go's net/http (dockerd) would frame differently. */
+START_TEST(transfer_encodings_go_would_not_read_alike)
+{
+	static const struct { const char *req; int status; } cases[] = {
+		{ "POST /build HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501 },
+		{ "POST /build HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400 },
+		{ "POST /build HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+		  "Transfer-Encoding: chunked\r\n\r\n", 400 },   /* llhttp refuses it first */
+		{ "POST /build HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 400 },
+		{ "POST /build HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: CHUNKED\r\n\r\n", 0 },
+		{ "POST /build HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n", 0 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct http_req r;
+		size_t used;
+		http_req_init(&r, 65536);
+		enum parse_result res = http_req_feed(&r, cases[i].req, strlen(cases[i].req), &used);
+		int status = 0;
+		const char *why = NULL;
+		if (res == PARSE_HEADERS)
+			why = http_req_framing_problem(&r, &status);
+		else
+			status = 400;   /* llhttp itself refused it */
+		ck_assert_msg(status == cases[i].status, "case %zu: status %d (%s), want %d", i,
+		    status, why ? why : "-", cases[i].status);
+		http_req_free(&r);
+	}
+}
+END_TEST
+
 START_TEST(oversize_head_is_refused)
 {
 	char *big = malloc(100000);
@@ -362,6 +392,7 @@ http_parse_suite(void)
 	tcase_add_test(tc, chunked_upload_is_dechunked);
 	tcase_add_test(tc, framing_attacks_are_errors);
 	tcase_add_test(tc, oversize_head_is_refused);
+	tcase_add_test(tc, transfer_encodings_go_would_not_read_alike);
 	tcase_add_test(tc, pipelined_requests_stop_at_each_end);
 	tcase_add_test(tc, body_cap_is_enforced_while_capturing);
 	tcase_add_test(tc, headers_are_kept_for_the_rebuild);
