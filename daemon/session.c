@@ -49,7 +49,6 @@
 #define LINGER_MAX_SEC 10
 #define LINGER_MAX_BYTES (64u << 20)
 
-static void arm_head_timer(struct session *s);
 static void arm_drain_timer(struct session *s);
 static void arm_linger_timer(struct session *s);
 static void enter_linger(struct session *s);
@@ -124,8 +123,8 @@ sess_client_out(struct session *s)
 	return bufferevent_get_output(s->cbev);
 }
 
-static void
-arm_head_timer(struct session *s)
+void
+sess_arm_head_timer(struct session *s)
 {
 	struct timeval tv = { s->cfg->header_timeout_ms / 1000,
 		(s->cfg->header_timeout_ms % 1000) * 1000 };
@@ -164,8 +163,11 @@ sess_pause_upstream(struct session *s, int pause)
 		bufferevent_enable(s->ubev, EV_READ);
 }
 
-void
-sess_drop_upstream(struct session *s)
+/* Lookups run on connections of their own: only the end of the request
+ * they serve (an answer of ours, or the session's close) cancels them, never
+ * the loss of the client's engine connection. */
+static void
+cancel_lookups(struct session *s)
 {
 	for (size_t i = 0; i < POL_MAX_LOOKUPS; i++) {
 		if (s->pending[i]) {
@@ -173,6 +175,11 @@ sess_drop_upstream(struct session *s)
 			s->pending[i] = NULL;
 		}
 	}
+}
+
+void
+sess_drop_upstream(struct session *s)
+{
 	if (s->ubev) {
 		bufferevent_free(s->ubev);
 		s->ubev = NULL;
@@ -225,6 +232,7 @@ sess_reply_and_close(struct session *s, int status, const char *msg)
 	s->bytes_out += http_error_write(sess_client_out(s), status, msg, 1);
 	s->resp.status = status;
 	sess_finish_request(s, "rejected");
+	cancel_lookups(s);
 	sess_drop_upstream(s);
 	if (!s->client_eof && !s->req_complete && s->cstate != C_HANDSHAKE) {
 		enter_linger(s);
@@ -248,7 +256,7 @@ sess_start_idle(struct session *s)
 	if (s->body)
 		evbuffer_drain(s->body, evbuffer_get_length(s->body));
 	sess_set_client_state(s, C_IDLE);
-	arm_head_timer(s);
+	sess_arm_head_timer(s);
 }
 
 /* Can the connection go on after answering this request ourselves?  Only
@@ -268,11 +276,13 @@ sess_reply_and_continue(struct session *s, int status, const char *msg, const ch
 		sess_reply_and_close(s, status, msg);
 		return;
 	}
+	/* the last answer on this connection says so */
+	int last = !s->req_keepalive || s->client_eof || s->srv->draining;
 	snprintf(s->reply_msg, sizeof s->reply_msg, "%s", msg);
-	s->bytes_out += http_error_write(sess_client_out(s), status, msg, !s->req_keepalive);
+	s->bytes_out += http_error_write(sess_client_out(s), status, msg, last);
 	s->resp.status = status;
 	sess_finish_request(s, outcome);
-	if (!s->req_keepalive || s->srv->draining) {
+	if (last) {
 		sess_set_client_state(s, C_DRAIN);
 		bufferevent_disable(s->cbev, EV_READ);
 		bufferevent_setwatermark(s->cbev, EV_WRITE, 0, 0);
@@ -543,6 +553,12 @@ head_timeout_cb(evutil_socket_t fd, short what, void *arg)
 			session_close(s, "client stopped reading");
 		return;
 	}
+	if (s->cstate == C_BODY_BUFFER) {
+		/* an inspected body is buffered whole before anything moves:
+		 * it gets one more header_timeout_ms, not forever */
+		sess_reply_and_close(s, 408, "sockward: request body timeout");
+		return;
+	}
 	if (s->cstate == C_HANDSHAKE || s->cstate == C_IDLE || s->cstate == C_HEAD)
 		session_close(s, s->cstate == C_HEAD ? "request head timeout" :
 		    s->cstate == C_HANDSHAKE ? "TLS handshake timeout" : "idle timeout");
@@ -587,12 +603,7 @@ session_close(struct session *s, const char *reason)
 	s->closing = 1;
 	sess_finish_request(s, "aborted");
 	sess_clear_decision(s);
-	for (size_t i = 0; i < POL_MAX_LOOKUPS; i++) {
-		if (s->pending[i]) {
-			lookup_cancel(s->pending[i]);
-			s->pending[i] = NULL;
-		}
-	}
+	cancel_lookups(s);
 	if (s->hijacked) {
 		s->srv->nhijacked--;
 		metrics_hijack_ended();
@@ -722,5 +733,5 @@ session_new(struct server *srv, struct listener *lst, evutil_socket_t fd,
 	bufferevent_setwatermark(s->cbev, EV_WRITE, sess_max_buffer(s) / 2, 0);
 	bufferevent_enable(s->cbev, EV_READ | EV_WRITE);
 	sess_slog(s, LOG_LVL_DEBUG, "accepted from %s", s->peer);
-	arm_head_timer(s);
+	sess_arm_head_timer(s);
 }

@@ -29,6 +29,7 @@ void sess_pause_upstream(struct session *s, int pause);
 void sess_drop_upstream(struct session *s);
 void sess_reply_and_close(struct session *s, int status, const char *msg);
 void sess_start_idle(struct session *s);
+void sess_arm_head_timer(struct session *s);
 void sess_clear_decision(struct session *s);
 void sess_finish_request(struct session *s, const char *outcome);
 void sess_reply_and_continue(struct session *s, int status, const char *msg, const char *outcome);

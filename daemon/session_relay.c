@@ -48,8 +48,12 @@ sess_relay_raw(struct session *s, struct bufferevent *from, struct bufferevent *
 void
 sess_half_close_upstream(struct session *s)
 {
-	if (s->ubev == NULL || s->ustate == U_CONNECTING || s->ustate == U_NONE)
-		return;   /* sess_send_request_head() does it once connected */
+	/* no request outstanding (not yet connected, or a kept-alive idle
+	 * connection while the policy waits on lookups): shutting that one
+	 * would make the engine close it under us; sess_send_request_head()
+	 * passes the half-close on once the request is written */
+	if (s->ubev == NULL || s->ustate == U_CONNECTING || s->ustate == U_NONE || s->ustate == U_IDLE)
+		return;
 	if (evbuffer_get_length(bufferevent_get_output(s->ubev)) > 0) {
 		s->shut_upstream_pending = 1;
 		bufferevent_setwatermark(s->ubev, EV_WRITE, 0, 0);

@@ -368,6 +368,7 @@ on_request_head(struct session *s)
 		if (s->body == NULL)
 			s->body = evbuffer_new();
 		sess_set_client_state(s, C_BODY_BUFFER);
+		sess_arm_head_timer(s);   /* the body, too, must arrive in time */
 		http_req_resume(&s->req, s->body, (size_t)s->cfg->max_body_bytes);
 		return;   /* sess_pump_client goes on with the body */
 	}
@@ -387,6 +388,7 @@ on_request_complete(struct session *s)
 	s->req_complete = 1;
 	s->req_keepalive = http_req_keepalive(&s->req);
 	if (s->cstate == C_BODY_BUFFER) {
+		evtimer_del(s->timer);
 		decide(s);
 	} else if (s->cstate == C_BODY_STREAM) {
 		sess_set_client_state(s, C_REQ_SENT);

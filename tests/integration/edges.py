@@ -185,6 +185,37 @@ def check_header_timeout(sock):
     expect(0.5 < dt < 5, "dropped after the configured 1 s head timeout (%.1fs)" % dt)
 
 
+def check_body_timeout(sock):
+    # an inspected body is buffered whole: it must not trickle in forever
+    s = connect(sock)
+    s.sendall(b"POST /v1.41/containers/create HTTP/1.1\r\nHost: d\r\n"
+              b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+    t0 = time.time()
+    st, h, body, rest = read_response(s)
+    dt = time.time() - t0
+    expect(st == 408, "unfinished inspected body -> 408")
+    expect("body timeout" in docker_error(body), "408 message names the body timeout")
+    expect(0.5 < dt < 5, "answered after the configured 1 s timeout (%.1fs)" % dt)
+    expect(closed(s, 15), "connection closed after the 408")
+
+
+def check_halfclose_lookup(sock):
+    # a kept-alive engine connection, then a request the policy needs a
+    # lookup for, sent with a half-close: the request still gets its answer
+    s = connect(sock)
+    s.sendall(PING)
+    st, h, body, rest = read_response(s)
+    expect(st == 200, "first request on the connection")
+    doc = b'{"Image":"sockward-edges/no-such-image:1"}'
+    s.sendall(b"POST /v1.41/containers/create HTTP/1.1\r\nHost: d\r\n"
+              b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(doc), doc))
+    s.shutdown(socket.SHUT_WR)
+    s.settimeout(20)
+    st, h, body, rest = read_response(s, rest)
+    expect(st == 404, "create after a half-close answered (404 for the missing image), not stalled")
+    expect(closed(s, 10), "connection closed after the last answer")
+
+
 def check_engine_down_then_up(sock, engine_link, engine):
     import os
     import subprocess
@@ -216,6 +247,8 @@ def main():
         "pipelining": lambda: check_pipelining(sock),
         "ping_headers": lambda: check_ping_headers(sock, args[0]),
         "header_timeout": lambda: check_header_timeout(sock),
+        "body_timeout": lambda: check_body_timeout(sock),
+        "halfclose_lookup": lambda: check_halfclose_lookup(sock),
         "engine_down": lambda: check_engine_down_then_up(sock, args[0], args[1]),
     }[check]
     try:

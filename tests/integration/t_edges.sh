@@ -3,7 +3,8 @@
 # HTTP edge behaviour with raw sockets, against sockward instances of its own
 # (their configurations differ from the suite's): framing attacks -> 400 in
 # Docker's JSON form, the inspected-body cap -> 413, pipelining in order,
-# /_ping headers untouched, the head timeout, 502 while the engine is down
+# /_ping headers untouched, the head and inspected-body timeouts, a
+# half-close while the policy waits on a lookup, 502 while the engine is down
 # and recovery on the same connection, and a graceful SIGTERM that lets an
 # in-flight request finish.  Runs once (unix pass); it is listener-agnostic.
 . "$(dirname "$0")/lib.sh"; sw_test_init
@@ -27,7 +28,7 @@ JSON
 
 start_sockward main "$SW_ENGINE_SOCK" ', "limits": { "header_timeout_ms": 1000, "shutdown_timeout_ms": 8000 }'
 MAIN_PID=$PID MAIN_SOCK=$SOCK
-for check in framing body_cap pipelining header_timeout; do
+for check in framing body_cap pipelining header_timeout body_timeout halfclose_lookup; do
 	python3 "$EDGES" "$check" "$MAIN_SOCK"
 done
 python3 "$EDGES" ping_headers "$MAIN_SOCK" "$SW_ENGINE_SOCK"
