@@ -50,14 +50,45 @@ accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa, i
 	session_new(l->srv, l, fd, sa, salen);
 }
 
+/* Out of descriptors (or kernel memory) the pending connection stays in the
+ * backlog and the listening socket stays readable: listening on would spin
+ * the loop at full CPU and write one log line per turn.  Stop accepting on
+ * every listener for ACCEPT_PAUSE_MS instead, log once, and try again;
+ * sessions closing meanwhile give the descriptors back. */
+#define ACCEPT_PAUSE_MS 250
+
+static void
+accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	(void)fd; (void)what;
+	if (srv->draining)
+		return;
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		if (srv->listeners[i].evl)
+			evconnlistener_enable(srv->listeners[i].evl);
+}
+
 static void
 accept_error_cb(struct evconnlistener *evl, void *arg)
 {
 	struct listener *l = arg;
+	struct server *srv = l->srv;
 	int err = EVUTIL_SOCKET_ERROR();
 	(void)evl;
-	/* EMFILE and friends: log and keep listening; sessions will free fds */
-	log_error("listener %s: accept: %s", l->name, evutil_socket_error_to_string(err));
+	if (srv->accept_pause == NULL)
+		srv->accept_pause = evtimer_new(srv->base, accept_resume_cb, srv);
+	if (srv->accept_pause && evtimer_pending(srv->accept_pause, NULL))
+		return;   /* already paused by another listener */
+	log_error("listener %s: accept: %s; not accepting for %d ms (%zu connections open)",
+	    l->name, evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS, srv->nsessions);
+	if (srv->accept_pause == NULL)
+		return;
+	for (size_t i = 0; i < srv->nlisteners; i++)
+		if (srv->listeners[i].evl)
+			evconnlistener_disable(srv->listeners[i].evl);
+	struct timeval tv = { ACCEPT_PAUSE_MS / 1000, (ACCEPT_PAUSE_MS % 1000) * 1000 };
+	evtimer_add(srv->accept_pause, &tv);
 }
 
 /* Replace a stale socket file, but never a live one and never a non-socket. */
@@ -547,6 +578,8 @@ server_free(struct server *srv)
 			event_free(srv->sig_events[i]);
 	if (srv->grace_timer)
 		event_free(srv->grace_timer);
+	if (srv->accept_pause)
+		event_free(srv->accept_pause);
 	if (srv->base)
 		event_base_free(srv->base);
 	config_unref(srv->cfg);

@@ -47,6 +47,7 @@ struct server {
 	struct admin *admin;       /* NULL when no admin endpoint is configured */
 	struct event *sig_events[4];
 	struct event *grace_timer;
+	struct event *accept_pause; /* accept failed (EMFILE): listeners resume on it */
 };
 
 /* The upstream socket path in force (command-line override or config). */
