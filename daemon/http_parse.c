@@ -97,6 +97,21 @@ on_req_field(llhttp_t *p, const char *at, size_t len)
 	return 0;
 }
 
+/* llhttp 8.1 lets a line like ": value" through as a header with an empty
+ * name (one zero-length on_header_field span).  A field name is a token of
+ * at least one character (RFC 9110 5.1), and the engine would drop or refuse
+ * such a line, so neither forward nor judge it: refuse the request. */
+static int
+on_req_field_complete(llhttp_t *p)
+{
+	struct http_req *r = req_of(p);
+	if (r->nhdr == 0 || r->in_value || r->hdr[r->nhdr - 1].name_len == 0) {
+		r->empty_name = 1;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 on_req_value(llhttp_t *p, const char *at, size_t len)
 {
@@ -168,6 +183,7 @@ static const llhttp_settings_t req_settings = {
 	.on_url = on_req_url,
 	.on_url_complete = on_req_url_complete,
 	.on_header_field = on_req_field,
+	.on_header_field_complete = on_req_field_complete,
 	.on_header_value = on_req_value,
 	.on_header_value_complete = on_req_value_complete,
 	.on_headers_complete = on_req_headers_complete,
@@ -203,6 +219,7 @@ http_req_next(struct http_req *r)
 	r->body_overflow = 0;
 	r->head_overflow = 0;
 	r->folded = 0;
+	r->empty_name = 0;
 	r->error[0] = 0;
 	r->len = 0;
 	r->nhdr = 0;
@@ -253,6 +270,8 @@ http_req_feed(struct http_req *r, const char *data, size_t len, size_t *used)
 			    r->body_max);
 		else if (r->folded)
 			snprintf(r->error, sizeof r->error, "obsolete line folding in a header");
+		else if (r->empty_name)
+			snprintf(r->error, sizeof r->error, "empty header name");
 	}
 	return res;
 }

@@ -21,6 +21,12 @@ unescape(const char *src, size_t len, char *dst, size_t dstlen, int plus_is_spac
 {
 	size_t o = 0;
 
+	/* the query's storage can be used up exactly by the parameters before
+	 * this one: even an empty string needs room for its terminator */
+	if (dstlen == 0) {
+		snprintf(err, errlen, "request-target too long");
+		return -1;
+	}
 	for (size_t i = 0; i < len; i++) {
 		int c = (unsigned char)src[i];
 		if (c == '%') {

@@ -1,0 +1,303 @@
+/* fuzz_policy.c - policy_decide on arbitrary requests, with engine lookups
+ * answered from the input, exactly as decide()/lookup_done() in
+ * daemon/session_request.c drive it.
+ *
+ * Input:
+ *   byte 0  who asks (selects policy and identity; see callers[] below)
+ *   byte 1  bit 0: the request was chunked (has a body even when it is empty)
+ *           bit 1: the session's body buffer exists (from an earlier request)
+ *           bit 2: Content-Type sent twice
+ *           bit 3: no Content-Type header at all
+ *           bit 4: a host path resolver (symlinks) is given
+ *           bit 5: host sockets are given
+ *   then    METHOD \n TARGET \n CONTENT-TYPE \n BODY
+ *   then    zero or more lookup answers, each "\0\1L" + status selector byte + JSON;
+ *           the n-th lookup the policy asks for gets the n-th answer, later ones
+ *           find the engine unreachable.
+ *
+ * Invariants: the verdict is one of the three; a denial has a 4xx/5xx status
+ * and a message and forwards nothing; an allowed inspected request with a
+ * body forwards valid JSON, and that JSON judged again is allowed and
+ * forwarded unchanged (what the engine receives is what was judged); a
+ * lookup round always asks for something new (else the daemon would recurse
+ * forever); everything is freed (LeakSanitizer). */
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "policy/identity_parse.h"
+#include "policy/policy.h"
+
+static const char config_text[] =
+    "{\"default_profile\": \"restricted\","
+    " \"profiles\": {"
+    "  \"dev\": {\"base\": \"baseline\"},"
+    "  \"ci\": {\"base\": \"restricted\", \"mode\": \"warn\", \"memory_max\": \"8g\","
+    "          \"cpus_max\": 2, \"pids_max\": 512, \"bind_prefixes\": [\"/srv/ci\"],"
+    "          \"cap_add\": [\"net_bind_service\"], \"buildkit\": true,"
+    "          \"rules\": {\"network.default_bridge\": false}},"
+    "  \"aud\": {\"base\": \"restricted\", \"mode\": \"audit\"},"
+    "  \"ops\": {\"base\": \"unrestricted\"},"
+    "  \"svc\": {\"base\": \"restricted\", \"endpoints_allow\": [\"service.*\"]}"
+    " },"
+    " \"bindings\": ["
+    "  {\"match\": {\"cn\": \"dev-*\"}, \"profile\": \"dev\"},"
+    "  {\"match\": {\"cn\": \"ci\"}, \"profile\": \"ci\"},"
+    "  {\"match\": {\"cn\": \"aud\"}, \"profile\": \"aud\"},"
+    "  {\"match\": {\"uid\": 0}, \"profile\": \"ops\"},"
+    "  {\"match\": {\"user\": \"svc\"}, \"profile\": \"svc\"}"
+    " ],"
+    " \"exceptions\": [{\"rule\": \"mounts.bind_prefix\", \"identity\": {\"cn\": \"backup\"},"
+    "   \"images\": [\"local/backup:*\"], \"reason\": \"backup agent reads /tmp\"}]"
+    "}";
+
+static const struct {
+	int builtin;          /* policy_load(NULL) */
+	const char *identity;
+} callers[] = {
+	{ 1, "uid=1000,gid=1000,user=dev" },
+	{ 0, "cn=dev-alice" },
+	{ 0, "cn=ci" },
+	{ 0, "uid=0,gid=0,user=root" },
+	{ 0, "uid=1001,gid=1001,user=svc" },
+	{ 0, "cn=backup" },
+	{ 0, "uid=1000,gid=1000,user=dev" },
+	{ 0, "cn=aud" },
+};
+
+static struct policy *builtin_pol, *config_pol;
+static struct sw_identity idents[sizeof callers / sizeof callers[0]];
+
+static int
+fake_resolve(void *ctx, const char *path, char *out, size_t outlen)
+{
+	(void)ctx;
+	/* a pure stand-in for realpath on the engine host */
+	const char *to = NULL;
+	if (strncmp(path, "/link", 5) == 0)
+		to = "/var/run/docker.sock";
+	else if (strncmp(path, "/srv/ci/up", 10) == 0)
+		to = "/etc";
+	else if (strncmp(path, "/missing", 8) == 0)
+		return -1;
+	else
+		to = path;
+	if (strlen(to) >= outlen)
+		return -1;
+	memcpy(out, to, strlen(to) + 1);
+	return 0;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char err[512];
+	(void)argc;
+	(void)argv;
+	builtin_pol = policy_load(NULL, err, sizeof err);
+	json_t *cfg = json_loads(config_text, 0, NULL);
+	config_pol = cfg ? policy_load(cfg, err, sizeof err) : NULL;
+	if (builtin_pol == NULL || config_pol == NULL) {
+		fprintf(stderr, "fuzz_policy: policy_load: %s\n", err);
+		abort();
+	}
+	json_decref(cfg);
+	for (size_t i = 0; i < sizeof callers / sizeof callers[0]; i++)
+		if (sw_identity_parse(callers[i].identity, &idents[i], err, sizeof err) != 0) {
+			fprintf(stderr, "fuzz_policy: identity %s: %s\n", callers[i].identity, err);
+			abort();
+		}
+	return 0;
+}
+
+/* Take bytes up to '\n' as a NUL-terminated string. */
+static char *
+take_line(const uint8_t **p, const uint8_t *end)
+{
+	const uint8_t *nl = memchr(*p, '\n', (size_t)(end - *p));
+	size_t n = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
+	char *s = malloc(n + 1);
+	assert(s != NULL);
+	memcpy(s, *p, n);
+	s[n] = 0;
+	*p = nl ? nl + 1 : end;
+	return s;
+}
+
+struct answers {
+	const uint8_t *at[POL_MAX_LOOKUPS * 2];
+	size_t len[POL_MAX_LOOKUPS * 2];
+	size_t n, next;
+};
+
+static const char sep[] = { 0, 1, 'L' };
+
+static void
+answer(struct answers *a, struct pol_lookup *l)
+{
+	static const int statuses[] = { 200, 404, 0, 500, 200, 200, 409, 200 };
+	l->done = 1;
+	l->status = 0;
+	l->json = NULL;
+	if (a->next >= a->n)
+		return;   /* lookup_start failed: the engine is unreachable */
+	const uint8_t *p = a->at[a->next];
+	size_t n = a->len[a->next];
+	a->next++;
+	if (n == 0)
+		return;
+	l->status = statuses[p[0] & 7];
+	if (l->status != 200)
+		return;
+	/* as lookup.c parse_answer: jansson with no flags, unreadable = status 0 */
+	l->json = json_loadb((const char *)p + 1, n - 1, 0, NULL);
+	if (l->json == NULL)
+		l->status = 0;
+}
+
+static void
+check_decision(const struct pol_decision *d)
+{
+	assert(d->verdict == POL_ALLOW || d->verdict == POL_DENY || d->verdict == POL_NEED_LOOKUP);
+	assert(d->endpoint != NULL && d->profile != NULL && d->mode != NULL);
+	if (d->verdict == POL_DENY) {
+		assert(d->status >= 400 && d->status <= 599);
+		assert(d->message != NULL && d->message[0] != 0);
+		assert(d->body == NULL);
+	}
+	if (d->body != NULL)
+		assert(d->body_len == strlen(d->body));
+	for (size_t i = 0; i < d->nwarnings; i++)
+		assert(d->warnings[i] != NULL);
+}
+
+/* Judge req the way the daemon does: ask again until no lookup is pending. */
+static void
+judge(const struct policy *pol, struct pol_request *req, struct answers *a,
+    struct pol_decision *dec)
+{
+	for (int round = 0;; round++) {
+		assert(round <= POL_MAX_LOOKUPS + 1);
+		policy_decide(pol, req, dec);
+		check_decision(dec);
+		if (dec->verdict != POL_NEED_LOOKUP)
+			return;
+		assert(req->nlookups > 0 && req->nlookups <= POL_MAX_LOOKUPS);
+		size_t pending = 0;
+		for (size_t i = 0; i < req->nlookups; i++)
+			if (!req->lookups[i].done) {
+				pending++;
+				answer(a, &req->lookups[i]);
+			}
+		/* nothing new asked: the daemon's start_lookups -> decide would recurse */
+		assert(pending > 0);
+		policy_decision_free(dec);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 2)
+		return 0;
+	size_t who = data[0] % (sizeof callers / sizeof callers[0]);
+	uint8_t opts = data[1];
+	const struct policy *pol = callers[who].builtin ? builtin_pol : config_pol;
+	const uint8_t *p = data + 2, *end = data + size;
+	char *method = take_line(&p, end);
+	char *target = take_line(&p, end);
+	char *ctype = take_line(&p, end);
+
+	/* body, then lookup answers */
+	struct answers ans;
+	memset(&ans, 0, sizeof ans);
+	const uint8_t *s = memmem(p, (size_t)(end - p), sep, sizeof sep);
+	const uint8_t *body_end = s ? s : end;
+	while (s != NULL && ans.n < sizeof ans.at / sizeof ans.at[0]) {
+		const uint8_t *from = s + sizeof sep;
+		const uint8_t *nx = memmem(from, (size_t)(end - from), sep, sizeof sep);
+		ans.at[ans.n] = from;
+		ans.len[ans.n] = (size_t)((nx ? nx : end) - from);
+		ans.n++;
+		s = nx;
+	}
+	size_t blen = (size_t)(body_end - p);
+	char *body = malloc(blen + 1);
+	assert(body != NULL);
+	memcpy(body, p, blen);
+	body[blen] = 0;
+
+	static const char ctn[] = "Content-Type";
+	struct pol_header hdrs[3] = {
+		{ "Host", 4, "docker", 6 },
+		{ ctn, sizeof ctn - 1, ctype, strlen(ctype) },
+		{ "content-type", 12, ctype, strlen(ctype) },
+	};
+	size_t nh = (opts & 8) ? 1 : (opts & 4) ? 3 : 2;
+	static const char *const host_socks[] = { "/run/sockward/engine.sock", "/tmp/dock/docker.sock" };
+	struct pol_lookup lookups[POL_MAX_LOOKUPS];
+	memset(lookups, 0, sizeof lookups);
+
+	/* as fill_pol_request: the body is given only for inspected endpoints */
+	int inspect = policy_wants_body(pol, method, target);
+	struct pol_request req = {
+		.method = method, .target = target, .headers = hdrs, .nheaders = nh,
+		.has_body = blen > 0 || (opts & 1),
+		.identity = &idents[who], .lookups = lookups,
+		.resolve_path = (opts & 16) ? fake_resolve : NULL,
+		.host_sockets = (opts & 32) ? host_socks : NULL,
+		.nhost_sockets = (opts & 32) ? 2 : 0,
+	};
+	if (inspect && (blen > 0 || (opts & 2))) {
+		req.body = body;
+		req.body_len = blen;
+	}
+
+	struct pol_decision dec;
+	judge(pol, &req, &ans, &dec);
+	if (dec.verdict == POL_ALLOW && inspect && req.body != NULL && blen > 0 && dec.body == NULL) {
+		/* body_optional endpoints may ignore an empty body, never a real one */
+		fprintf(stderr, "allowed inspected body not forwarded as judged\n");
+		abort();
+	}
+	if (dec.verdict == POL_ALLOW && dec.body != NULL) {
+		json_t *fw = json_loadb(dec.body, dec.body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL |
+		    JSON_REJECT_DUPLICATES, NULL);
+		assert(fw != NULL);
+		json_decref(fw);
+		/* the forwarded document judged again: same verdict, same bytes */
+		struct pol_lookup again[POL_MAX_LOOKUPS];
+		memcpy(again, lookups, sizeof again);
+		struct pol_request req2 = req;
+		req2.body = dec.body;
+		req2.body_len = dec.body_len;
+		req2.has_body = 1;
+		req2.lookups = again;
+		struct answers none;
+		memset(&none, 0, sizeof none);
+		struct pol_decision dec2;
+		judge(pol, &req2, &none, &dec2);
+		if (dec2.verdict != POL_ALLOW || dec2.body == NULL || strcmp(dec2.body, dec.body) != 0) {
+			fprintf(stderr, "forwarded body is not a fixed point:\n first: %s\n again: %s (%s)\n",
+			    dec.body, dec2.body ? dec2.body : "(none)",
+			    dec2.message ? dec2.message : "");
+			abort();
+		}
+		/* lookups the second round added are its own */
+		for (size_t i = req.nlookups; i < req2.nlookups; i++)
+			json_decref(again[i].json);
+		policy_decision_free(&dec2);
+	}
+	policy_decision_free(&dec);
+	for (size_t i = 0; i < req.nlookups; i++)
+		json_decref(lookups[i].json);
+	free(method);
+	free(target);
+	free(ctype);
+	free(body);
+	return 0;
+}
