@@ -22,6 +22,7 @@ static const struct {
 	{ 502, "Bad Gateway" },
 	{ 503, "Service Unavailable" },
 	{ 504, "Gateway Timeout" },
+	{ 505, "HTTP Version Not Supported" },
 };
 
 const char *

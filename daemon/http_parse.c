@@ -52,6 +52,7 @@ on_req_begin(llhttp_t *p)
 	r->url_off = r->url_len = 0;
 	r->nhdr = 0;
 	r->in_value = 0;
+	r->head_done = 0;
 	return 0;
 }
 
@@ -79,6 +80,12 @@ static int
 on_req_field(llhttp_t *p, const char *at, size_t len)
 {
 	struct http_req *r = req_of(p);
+	/* a field after the head is a chunked trailer: Go ignores trailers,
+	 * so one must never become a header of the rebuilt request */
+	if (r->head_done) {
+		r->trailer = 1;
+		return -1;
+	}
 	if (r->nhdr == 0 || r->in_value) {
 		if (r->nhdr == REQ_MAX_HEADERS) {
 			r->head_overflow = 1;
@@ -154,6 +161,7 @@ on_req_value_complete(llhttp_t *p)
 static int
 on_req_headers_complete(llhttp_t *p)
 {
+	req_of(p)->head_done = 1;
 	req_of(p)->paused_at = PAUSE_HEADERS;
 	return HPE_PAUSED;
 }
@@ -220,6 +228,8 @@ http_req_next(struct http_req *r)
 	r->head_overflow = 0;
 	r->folded = 0;
 	r->empty_name = 0;
+	r->trailer = 0;
+	r->head_done = 0;
 	r->error[0] = 0;
 	r->len = 0;
 	r->nhdr = 0;
@@ -272,6 +282,8 @@ http_req_feed(struct http_req *r, const char *data, size_t len, size_t *used)
 			snprintf(r->error, sizeof r->error, "obsolete line folding in a header");
 		else if (r->empty_name)
 			snprintf(r->error, sizeof r->error, "empty header name");
+		else if (r->trailer)
+			snprintf(r->error, sizeof r->error, "trailer fields are not accepted");
 	}
 	return res;
 }
@@ -320,9 +332,13 @@ http_req_framing_problem(const struct http_req *r, int *status)
 			n++;
 		}
 	}
+	if (r->p.http_major != 1 || r->p.http_minor > 1) {
+		*status = 505;   /* Go answers 505 and closes: never forward those */
+		return "HTTP version not supported";
+	}
 	if (n == 0)
 		return NULL;
-	if (r->p.http_major == 1 && r->p.http_minor == 0) {
+	if (r->p.http_minor != 1) {
 		*status = 400;
 		return "Transfer-Encoding in an HTTP/1.0 request";
 	}

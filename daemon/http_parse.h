@@ -42,6 +42,8 @@ struct http_req {
 	int body_overflow;
 	int head_overflow;
 	int folded;              /* obs-fold seen */
+	int head_done;           /* header block complete: later fields are trailers */
+	int trailer;             /* a trailer field was seen */
 	int empty_name;          /* a header line with an empty field name */
 	int span_at_end;         /* last value span ended at the end of its read */
 	const char *feed_start, *feed_end;

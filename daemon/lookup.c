@@ -69,9 +69,14 @@ parse_answer(struct lookup *l)
 	struct evbuffer *in = bufferevent_get_input(l->bev);
 	size_t len = evbuffer_get_length(in);
 	char *all = (char *)evbuffer_pullup(in, -1);
+	char line[32];
 	int major, minor, status;
 	l->lk->status = 0;
-	if (all == NULL || len < 12 || sscanf(all, "HTTP/%d.%d %d", &major, &minor, &status) != 3)
+	if (all == NULL || len < 12)
+		return;
+	/* the pulled-up buffer is not NUL-terminated: scan a bounded copy */
+	snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line - 1 ? len : sizeof line - 1), all);
+	if (sscanf(line, "HTTP/%d.%d %d", &major, &minor, &status) != 3)
 		return;
 	char *body = memmem(all, len, "\r\n\r\n", 4);
 	l->lk->status = status;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -498,6 +499,27 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/* Each client costs up to two descriptors (client and engine); raise the
+ * soft limit as far as the hard limit allows and say so when
+ * limits.max_connections cannot be met. */
+static void
+raise_fd_limit(const struct sw_config *cfg)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	rlim_t need = (rlim_t)cfg->max_connections * 2 + 64;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+		log_warn("open file limit %llu is below what limits.max_connections=%ld needs "
+		    "(%llu); raise LimitNOFILE or lower max_connections",
+		    (unsigned long long)rl.rlim_cur, cfg->max_connections, (unsigned long long)need);
+}
+
 int
 server_init(struct server *srv, struct sw_config *cfg, const char *upstream_override)
 {
@@ -507,6 +529,7 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 	srv->upstream_override = upstream_override;
 	log_threshold = (enum log_level)cfg->log_level;
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit(cfg);
 	srv->base = event_base_new();
 	if (srv->base == NULL) {
 		log_error("cannot create the event loop");

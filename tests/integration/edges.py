@@ -226,10 +226,15 @@ def check_engine_down_then_up(sock, engine_link, engine):
     expect("not reachable" in docker_error(body), "502 message says the engine is not reachable")
     relay = subprocess.Popen(["socat", "UNIX-LISTEN:%s,fork" % engine_link, "UNIX-CONNECT:%s" % engine])
     try:
-        for _ in range(50):
-            if os.path.exists(engine_link):
+        # the relay is up once it accepts (its socket file exists a moment
+        # before it listens)
+        for _ in range(100):
+            try:
+                probe = connect(engine_link)
+                probe.close()
                 break
-            time.sleep(0.1)
+            except OSError:
+                time.sleep(0.05)
         s.sendall(PING)
         st, h, body, rest = read_response(s, rest)
         expect(st == 200 and body == b"OK", "next request on the same connection reaches the engine")

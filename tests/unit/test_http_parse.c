@@ -194,6 +194,8 @@ START_TEST(transfer_encodings_go_would_not_read_alike)
 		{ "POST /build HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 400 },
 		{ "POST /build HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: CHUNKED\r\n\r\n", 0 },
 		{ "POST /build HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n", 0 },
+		{ "GET /_ping HTTP/1.2\r\nHost: x\r\n\r\n", 400 },   /* llhttp refuses it */
+		{ "POST /build HTTP/2.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 505 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct http_req r;
@@ -210,6 +212,21 @@ START_TEST(transfer_encodings_go_would_not_read_alike)
 		    status, why ? why : "-", cases[i].status);
 		http_req_free(&r);
 	}
+}
+END_TEST
+
+/* Go ignores chunked trailers; they must not turn into headers of the
+ * rebuilt request (for inspected bodies the head is rebuilt afterwards). */
+START_TEST(trailers_are_refused)
+{
+	const char *req = "POST /v1.41/volumes/create HTTP/1.1\r\nHost: x\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nHost: evil\r\n\r\n";
+	struct parsed p;
+	parse_requests(req, strlen(req), strlen(req), 65536, &p);
+	ck_assert(p.error);
+	ck_assert_str_eq(p.errtext, "trailer fields are not accepted");
+	parse_requests(req, strlen(req), 1, 65536, &p);
+	ck_assert(p.error);
 }
 END_TEST
 
@@ -393,6 +410,7 @@ http_parse_suite(void)
 	tcase_add_test(tc, framing_attacks_are_errors);
 	tcase_add_test(tc, oversize_head_is_refused);
 	tcase_add_test(tc, transfer_encodings_go_would_not_read_alike);
+	tcase_add_test(tc, trailers_are_refused);
 	tcase_add_test(tc, pipelined_requests_stop_at_each_end);
 	tcase_add_test(tc, body_cap_is_enforced_while_capturing);
 	tcase_add_test(tc, headers_are_kept_for_the_rebuild);
