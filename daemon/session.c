@@ -51,7 +51,6 @@
 
 static void arm_drain_timer(struct session *s);
 static void arm_linger_timer(struct session *s);
-static void enter_linger(struct session *s);
 static void linger_discard(struct session *s);
 static int request_consumed(const struct session *s);
 static void pump_upstream(struct session *s);
@@ -195,8 +194,21 @@ arm_linger_timer(struct session *s)
 	evtimer_add(s->timer, &tv);
 }
 
+/* Lingering is over: what is left is to flush our answer, then close. */
 static void
-enter_linger(struct session *s)
+end_linger(struct session *s, const char *why)
+{
+	if (evbuffer_get_length(sess_client_out(s)) == 0) {
+		session_close(s, why);
+		return;
+	}
+	bufferevent_disable(s->cbev, EV_READ);
+	sess_set_client_state(s, C_DRAIN);
+	bufferevent_setwatermark(s->cbev, EV_WRITE, 0, 0);
+}
+
+void
+sess_enter_linger(struct session *s)
 {
 	struct timeval now, max = { LINGER_MAX_SEC, 0 };
 	gettimeofday(&now, NULL);
@@ -219,7 +231,7 @@ linger_discard(struct session *s)
 	s->linger_bytes += n;
 	gettimeofday(&now, NULL);
 	if (s->linger_bytes > LINGER_MAX_BYTES || timercmp(&now, &s->linger_until, >))
-		session_close(s, "rejected request (client kept sending)");
+		end_linger(s, "answered early (client kept sending)");
 	else if (n > 0)
 		arm_linger_timer(s);
 }
@@ -235,7 +247,7 @@ sess_reply_and_close(struct session *s, int status, const char *msg)
 	cancel_lookups(s);
 	sess_drop_upstream(s);
 	if (!s->client_eof && !s->req_complete && s->cstate != C_HANDSHAKE) {
-		enter_linger(s);
+		sess_enter_linger(s);
 		return;
 	}
 	sess_set_client_state(s, C_DRAIN);
@@ -362,7 +374,7 @@ on_client_eof(struct session *s, const char *why)
 		session_close(s, why);
 		break;
 	case C_LINGER:
-		session_close(s, "rejected request");
+		end_linger(s, "answered early");
 		break;
 	case C_HEAD:
 	case C_BODY_BUFFER:
@@ -542,7 +554,7 @@ head_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	struct session *s = arg;
 	(void)fd; (void)what;
 	if (s->cstate == C_LINGER) {
-		session_close(s, "rejected request");
+		end_linger(s, "answered early");
 		return;
 	}
 	if (s->cstate == C_DRAIN) {

@@ -28,6 +28,10 @@ void sess_pause_client(struct session *s, int pause);
 void sess_pause_upstream(struct session *s, int pause);
 void sess_drop_upstream(struct session *s);
 void sess_reply_and_close(struct session *s, int status, const char *msg);
+/* Answered before the request ended: read and discard the rest of it for a
+ * bounded while (a reset would hide our answer from the client), then flush
+ * and close. */
+void sess_enter_linger(struct session *s);
 void sess_start_idle(struct session *s);
 void sess_arm_head_timer(struct session *s);
 void sess_clear_decision(struct session *s);

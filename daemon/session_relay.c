@@ -99,6 +99,10 @@ sess_on_response_complete(struct session *s)
 		/* the engine answered before the request body ended; we cannot
 		 * resynchronise the stream, so this exchange ends here */
 		sess_drop_upstream(s);
+		if (!s->client_eof) {
+			sess_enter_linger(s);
+			return;
+		}
 		sess_set_client_state(s, C_DRAIN);
 		bufferevent_disable(s->cbev, EV_READ);
 		bufferevent_setwatermark(s->cbev, EV_WRITE, 0, 0);
