@@ -93,6 +93,13 @@ sess_on_response_complete(struct session *s)
 		enter_hijack(s);
 		return;
 	}
+	if (s->resp.status >= 100 && s->resp.status < 200) {
+		/* an interim answer (100 Continue, 103 Early Hints): relayed, and
+		 * the final one is still to come on the same exchange */
+		http_resp_init(&s->resp, strcmp(s->method, "HEAD") == 0);
+		sess_set_upstream_state(s, U_RESP_HEAD);
+		return;
+	}
 	int upstream_keep = http_resp_keepalive(&s->resp);
 	sess_finish_request(s, "ok");
 	if (!s->req_complete) {

@@ -5,6 +5,7 @@ cannot produce on demand.  Modes:
   slow      answer /_ping one byte every 20 ms
   garbage   answer with bytes that are not HTTP
   silent    accept and close without a word
+  interim   answer 103 Early Hints, then the real 200
 It serves connections until killed."""
 import os
 import socket
@@ -41,6 +42,11 @@ def serve(c, mode):
             time.sleep(0.2)
         elif mode == "silent":
             pass
+        elif mode == "interim":
+            c.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n")
+            time.sleep(0.05)
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nApi-Version: 1.41\r\n\r\nOK")
+            read_head(c)
     except OSError:
         pass
     finally:

@@ -3,7 +3,8 @@
 # Engine faults the real engine cannot produce on demand, from a fake engine
 # (tests/integration/fake_engine.py): a connection dropped mid-response, a
 # response trickling in byte by byte, bytes that are not HTTP, a connection
-# closed without an answer.  sockward must pass on what it can, answer in
+# closed without an answer, an interim 1xx before the final answer.  sockward
+# must pass on what it can, answer in
 # Docker's error form where nothing was sent yet, never hang, and survive.
 . "$(dirname "$0")/lib.sh"; sw_test_init
 [ "${SW_LISTENER:-}" = unix ] || skip "runs once, in the unix pass"
@@ -51,6 +52,11 @@ fake silent
 code=$(req http://d/_ping) || true
 assert_eq 502 "$code" "engine closed without answering"
 assert_contains "$(cat "$SW_TMP/body")" "closed the connection"
+
+fake interim
+code=$(req http://d/_ping)
+assert_eq 200 "$code" "final status after an interim 103"
+assert_eq OK "$(cat "$SW_TMP/body")" "body after an interim 103"
 
 kill -0 "$SW" || fail "sockward died"
 kill -TERM "$SW"; rc=0; wait "$SW" || rc=$?
