@@ -4,8 +4,8 @@
 # (tests/integration/fake_engine.py): a connection dropped mid-response, a
 # response trickling in byte by byte, bytes that are not HTTP, a connection
 # closed without an answer, an interim 1xx before the final answer.  sockward
-# must pass on what it can, answer in
-# Docker's error form where nothing was sent yet, never hang, and survive.
+# must pass on what it can, answer in Docker's error form where nothing was
+# sent yet, never hang, and survive.
 . "$(dirname "$0")/lib.sh"; sw_test_init
 [ "${SW_LISTENER:-}" = unix ] || skip "runs once, in the unix pass"
 : "${SW_BIN:?SW_BIN not set by run.sh}"
