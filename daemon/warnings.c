@@ -49,10 +49,15 @@ warnings_rewrite(struct evbuffer *raw, struct evbuffer *body, char *const *warni
 	size_t headlen = (size_t)end.pos + 2;   /* up to the CRLF of the last header */
 	const char *head = (const char *)evbuffer_pullup(raw, (ev_ssize_t)headlen);
 	size_t i = 0;
+	int skipping = 0;
 	while (i < headlen) {
 		const char *eol = memchr(head + i, '\n', headlen - i);
 		size_t ll = eol ? (size_t)(eol - (head + i)) + 1 : headlen - i;
-		if (!skip_header(head + i, ll))
+		/* an obs-fold continuation line (llhttp lets them through in
+		 * responses) belongs to the header above it: dropped with it */
+		if (i == 0 || (head[i] != ' ' && head[i] != '\t'))
+			skipping = skip_header(head + i, ll);
+		if (!skipping)
 			evbuffer_add(out, head + i, ll);
 		i += ll;
 	}

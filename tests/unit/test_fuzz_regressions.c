@@ -9,6 +9,7 @@
 #include <event2/buffer.h>
 
 #include "daemon/http_parse.h"
+#include "daemon/warnings.h"
 #include "policy/policy.h"
 #include "policy/reqtarget.h"
 
@@ -101,12 +102,38 @@ START_TEST(query_storage_filled_exactly)
 }
 END_TEST
 
+/* fuzz_http_resp: a dropped framing header's obs-fold continuation line
+ * was kept, so the rewritten answer had a stray continuation right after the
+ * status line (llhttp accepts folding in responses). */
+START_TEST(warnings_rewrite_drops_folded_framing)
+{
+	static const char resp[] = "HTTP/1.1 201 Created\r\n"
+	    "Transfer-Encoding: chunked\r\n\tx\r\n"
+	    "Api-Version: 1.41\r\n\r\n"
+	    "11\r\n{\"Id\":\"abc\"}\r\n\r\n0\r\n\r\n";
+	static char *const warnings[] = { "sockward: [x] y" };
+	struct evbuffer *raw = evbuffer_new(), *body = evbuffer_new(), *out = evbuffer_new();
+	evbuffer_add(raw, resp, sizeof resp - 1);
+	evbuffer_add(body, "{\"Id\":\"abc\"}", 12);
+	ck_assert_int_eq(warnings_rewrite(raw, body, warnings, 1, out), 0);
+	static const char want[] = "HTTP/1.1 201 Created\r\nApi-Version: 1.41\r\n"
+	    "Content-Length: 44\r\n\r\n{\"Id\":\"abc\",\"Warnings\":[\"sockward: [x] y\"]}\n";
+	size_t n = evbuffer_get_length(out);
+	ck_assert_uint_eq(n, sizeof want - 1);
+	ck_assert(memcmp(evbuffer_pullup(out, -1), want, n) == 0);
+	evbuffer_free(raw);
+	evbuffer_free(body);
+	evbuffer_free(out);
+}
+END_TEST
+
 Suite *
 fuzz_regressions_suite(void)
 {
 	Suite *s = suite_create("fuzz_regressions");
 	TCase *tc = tcase_create("http");
 	tcase_add_test(tc, empty_header_name_is_refused);
+	tcase_add_test(tc, warnings_rewrite_drops_folded_framing);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("policy");
 	tcase_add_test(tc, query_storage_filled_exactly);
