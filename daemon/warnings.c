@@ -48,6 +48,13 @@ warnings_rewrite(struct evbuffer *raw, struct evbuffer *body, char *const *warni
 	/* copy the status line and headers, minus the framing we replace */
 	size_t headlen = (size_t)end.pos + 2;   /* up to the CRLF of the last header */
 	const char *head = (const char *)evbuffer_pullup(raw, (ev_ssize_t)headlen);
+	/* the first CRLFCRLF ends the head only if every line before it ends in
+	 * CRLF: llhttp lets a bare LF through after a response's status line */
+	for (size_t k = 0; k < headlen; k++)
+		if (head[k] == '\n' && (k == 0 || head[k - 1] != '\r')) {
+			free(nb);
+			return -1;
+		}
 	size_t i = 0;
 	int skipping = 0;
 	while (i < headlen) {

@@ -127,6 +127,25 @@ START_TEST(warnings_rewrite_drops_folded_framing)
 }
 END_TEST
 
+/* fuzz_http_resp: a status line ended by a bare LF (accepted by llhttp in
+ * responses) made the first CRLFCRLF fall inside the body, and the rewrite
+ * put an empty line before our Content-Length.  Such an answer is now
+ * relayed unchanged. */
+START_TEST(warnings_rewrite_refuses_bare_lf_head)
+{
+	static const char resp[] = "HTTP/1.1 201 e01 e\n\r\n\r\n{\"Id\":[]}\n";
+	static char *const warnings[] = { "sockward: [x] y" };
+	struct evbuffer *raw = evbuffer_new(), *body = evbuffer_new(), *out = evbuffer_new();
+	evbuffer_add(raw, resp, sizeof resp - 1);
+	evbuffer_add(body, "\r\n{\"Id\":[]}\n", 12);
+	ck_assert_int_eq(warnings_rewrite(raw, body, warnings, 1, out), -1);
+	ck_assert_uint_eq(evbuffer_get_length(out), 0);
+	evbuffer_free(raw);
+	evbuffer_free(body);
+	evbuffer_free(out);
+}
+END_TEST
+
 Suite *
 fuzz_regressions_suite(void)
 {
@@ -134,6 +153,7 @@ fuzz_regressions_suite(void)
 	TCase *tc = tcase_create("http");
 	tcase_add_test(tc, empty_header_name_is_refused);
 	tcase_add_test(tc, warnings_rewrite_drops_folded_framing);
+	tcase_add_test(tc, warnings_rewrite_refuses_bare_lf_head);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("policy");
 	tcase_add_test(tc, query_storage_filled_exactly);
