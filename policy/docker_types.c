@@ -12,31 +12,31 @@
 
 #include <stddef.h>
 
-#define T(k)            { (k), NULL, NULL }
-#define SLICE(e)        { GO_SLICE, (e), NULL }
-#define MAP(e)          { GO_MAP, (e), NULL }
-#define STRUCT(s)       { GO_STRUCT, NULL, (s) }
-#define END             { NULL, NULL }
+#define T(k)            GT_SCALAR(k)
+#define SLICE(e)        GT_SLICE(e)
+#define MAP(e)          GT_MAP(e)
+#define STRUCT(s)       GT_STRUCT(s)
+#define END             GT_END
 
-static const struct gotype t_bool = T(GO_BOOL);
-static const struct gotype t_str = T(GO_STRING);
-static const struct gotype t_i64 = T(GO_INT64);
 static const struct gotype t_u16 = T(GO_UINT16);
-static const struct gotype t_u32 = T(GO_UINT32);
-static const struct gotype t_u64 = T(GO_UINT64);
 static const struct gotype t_strslice = T(GO_STRSLICE);
-static const struct gotype t_empty = T(GO_EMPTY);
 const struct gotype go_any = T(GO_OPAQUE);
-static const struct gotype t_strs = SLICE(&t_str);
-static const struct gotype t_strss = SLICE(&t_strs);
-static const struct gotype t_map_str = MAP(&t_str);
-static const struct gotype t_map_empty = MAP(&t_empty);
-static const struct gotype t_uint2 = { GO_ARRAY2, &t_u64, NULL };
+const struct gotype go_bool = T(GO_BOOL);
+const struct gotype go_str = T(GO_STRING);
+const struct gotype go_i64 = T(GO_INT64);
+const struct gotype go_u32 = T(GO_UINT32);
+const struct gotype go_u64 = T(GO_UINT64);
+const struct gotype go_empty = T(GO_EMPTY);
+const struct gotype go_strs = SLICE(&go_str);
+const struct gotype go_map_str = MAP(&go_str);
+static const struct gotype t_strss = SLICE(&go_strs);
+static const struct gotype t_map_empty = MAP(&go_empty);
+static const struct gotype t_uint2 = { GO_ARRAY2, &go_u64, NULL };
 
 /* ---- container.Config ---------------------------------------------------- */
 static const struct gofield health_fields[] = {
-	{ "Test", &t_strs }, { "Interval", &t_i64 }, { "Timeout", &t_i64 },
-	{ "StartPeriod", &t_i64 }, { "StartInterval", &t_i64 }, { "Retries", &t_i64 },
+	{ "Test", &go_strs }, { "Interval", &go_i64 }, { "Timeout", &go_i64 },
+	{ "StartPeriod", &go_i64 }, { "StartInterval", &go_i64 }, { "Retries", &go_i64 },
 	END
 };
 static const struct gostruct health_st = { "Healthcheck", health_fields, NULL, NULL };
@@ -44,47 +44,47 @@ static const struct gotype t_health = STRUCT(&health_st);
 const struct gotype go_health_config = STRUCT(&health_st);
 
 static const struct gofield config_fields[] = {
-	{ "Hostname", &t_str }, { "Domainname", &t_str }, { "User", &t_str },
-	{ "AttachStdin", &t_bool }, { "AttachStdout", &t_bool }, { "AttachStderr", &t_bool },
-	{ "ExposedPorts", &t_map_empty }, { "Tty", &t_bool }, { "OpenStdin", &t_bool },
-	{ "StdinOnce", &t_bool }, { "Env", &t_strs }, { "Cmd", &t_strslice },
-	{ "Healthcheck", &t_health }, { "ArgsEscaped", &t_bool }, { "Image", &t_str },
-	{ "Volumes", &t_map_empty }, { "WorkingDir", &t_str }, { "Entrypoint", &t_strslice },
-	{ "NetworkDisabled", &t_bool }, { "MacAddress", &t_str }, { "OnBuild", &t_strs },
-	{ "Labels", &t_map_str }, { "StopSignal", &t_str }, { "StopTimeout", &t_i64 },
+	{ "Hostname", &go_str }, { "Domainname", &go_str }, { "User", &go_str },
+	{ "AttachStdin", &go_bool }, { "AttachStdout", &go_bool }, { "AttachStderr", &go_bool },
+	{ "ExposedPorts", &t_map_empty }, { "Tty", &go_bool }, { "OpenStdin", &go_bool },
+	{ "StdinOnce", &go_bool }, { "Env", &go_strs }, { "Cmd", &t_strslice },
+	{ "Healthcheck", &t_health }, { "ArgsEscaped", &go_bool }, { "Image", &go_str },
+	{ "Volumes", &t_map_empty }, { "WorkingDir", &go_str }, { "Entrypoint", &t_strslice },
+	{ "NetworkDisabled", &go_bool }, { "MacAddress", &go_str }, { "OnBuild", &go_strs },
+	{ "Labels", &go_map_str }, { "StopSignal", &go_str }, { "StopTimeout", &go_i64 },
 	{ "Shell", &t_strslice },
 	END
 };
 
 /* ---- container.Resources (embedded in HostConfig and UpdateConfig) ------- */
 static const struct gofield weightdev_fields[] = {
-	{ "Path", &t_str }, { "Weight", &t_u16 }, END
+	{ "Path", &go_str }, { "Weight", &t_u16 }, END
 };
 static const struct gostruct weightdev_st = { "WeightDevice", weightdev_fields, NULL, NULL };
 static const struct gotype t_weightdev = STRUCT(&weightdev_st);
 static const struct gotype t_weightdevs = SLICE(&t_weightdev);
 static const struct gofield throttledev_fields[] = {
-	{ "Path", &t_str }, { "Rate", &t_u64 }, END
+	{ "Path", &go_str }, { "Rate", &go_u64 }, END
 };
 static const struct gostruct throttledev_st = { "ThrottleDevice", throttledev_fields, NULL, NULL };
 static const struct gotype t_throttledev = STRUCT(&throttledev_st);
 static const struct gotype t_throttledevs = SLICE(&t_throttledev);
 static const struct gofield devmap_fields[] = {
-	{ "PathOnHost", &t_str }, { "PathInContainer", &t_str }, { "CgroupPermissions", &t_str },
+	{ "PathOnHost", &go_str }, { "PathInContainer", &go_str }, { "CgroupPermissions", &go_str },
 	END
 };
 static const struct gostruct devmap_st = { "DeviceMapping", devmap_fields, NULL, NULL };
 static const struct gotype t_devmap = STRUCT(&devmap_st);
 static const struct gotype t_devmaps = SLICE(&t_devmap);
 static const struct gofield devreq_fields[] = {
-	{ "Driver", &t_str }, { "Count", &t_i64 }, { "DeviceIDs", &t_strs },
-	{ "Capabilities", &t_strss }, { "Options", &t_map_str }, END
+	{ "Driver", &go_str }, { "Count", &go_i64 }, { "DeviceIDs", &go_strs },
+	{ "Capabilities", &t_strss }, { "Options", &go_map_str }, END
 };
 static const struct gostruct devreq_st = { "DeviceRequest", devreq_fields, NULL, NULL };
 static const struct gotype t_devreq = STRUCT(&devreq_st);
 static const struct gotype t_devreqs = SLICE(&t_devreq);
 static const struct gofield ulimit_fields[] = {
-	{ "Name", &t_str }, { "Hard", &t_i64 }, { "Soft", &t_i64 }, END
+	{ "Name", &go_str }, { "Hard", &go_i64 }, { "Soft", &go_i64 }, END
 };
 static const struct gostruct ulimit_st = { "Ulimit", ulimit_fields, NULL, NULL };
 static const struct gotype t_ulimit = STRUCT(&ulimit_st);
@@ -92,52 +92,52 @@ static const struct gotype t_ulimits = SLICE(&t_ulimit);
 const struct gotype go_ulimit_slice = SLICE(&t_ulimit);
 
 static const struct gofield resources_fields[] = {
-	{ "CpuShares", &t_i64 }, { "Memory", &t_i64 }, { "NanoCpus", &t_i64 },
-	{ "CgroupParent", &t_str }, { "BlkioWeight", &t_u16 },
+	{ "CpuShares", &go_i64 }, { "Memory", &go_i64 }, { "NanoCpus", &go_i64 },
+	{ "CgroupParent", &go_str }, { "BlkioWeight", &t_u16 },
 	{ "BlkioWeightDevice", &t_weightdevs }, { "BlkioDeviceReadBps", &t_throttledevs },
 	{ "BlkioDeviceWriteBps", &t_throttledevs }, { "BlkioDeviceReadIOps", &t_throttledevs },
-	{ "BlkioDeviceWriteIOps", &t_throttledevs }, { "CpuPeriod", &t_i64 },
-	{ "CpuQuota", &t_i64 }, { "CpuRealtimePeriod", &t_i64 },
-	{ "CpuRealtimeRuntime", &t_i64 }, { "CpusetCpus", &t_str }, { "CpusetMems", &t_str },
-	{ "Devices", &t_devmaps }, { "DeviceCgroupRules", &t_strs },
-	{ "DeviceRequests", &t_devreqs }, { "KernelMemory", &t_i64 },
-	{ "KernelMemoryTCP", &t_i64 }, { "MemoryReservation", &t_i64 },
-	{ "MemorySwap", &t_i64 }, { "MemorySwappiness", &t_i64 },
-	{ "OomKillDisable", &t_bool }, { "PidsLimit", &t_i64 }, { "Ulimits", &t_ulimits },
-	{ "CpuCount", &t_i64 }, { "CpuPercent", &t_i64 }, { "IOMaximumIOps", &t_u64 },
-	{ "IOMaximumBandwidth", &t_u64 },
+	{ "BlkioDeviceWriteIOps", &t_throttledevs }, { "CpuPeriod", &go_i64 },
+	{ "CpuQuota", &go_i64 }, { "CpuRealtimePeriod", &go_i64 },
+	{ "CpuRealtimeRuntime", &go_i64 }, { "CpusetCpus", &go_str }, { "CpusetMems", &go_str },
+	{ "Devices", &t_devmaps }, { "DeviceCgroupRules", &go_strs },
+	{ "DeviceRequests", &t_devreqs }, { "KernelMemory", &go_i64 },
+	{ "KernelMemoryTCP", &go_i64 }, { "MemoryReservation", &go_i64 },
+	{ "MemorySwap", &go_i64 }, { "MemorySwappiness", &go_i64 },
+	{ "OomKillDisable", &go_bool }, { "PidsLimit", &go_i64 }, { "Ulimits", &t_ulimits },
+	{ "CpuCount", &go_i64 }, { "CpuPercent", &go_i64 }, { "IOMaximumIOps", &go_u64 },
+	{ "IOMaximumBandwidth", &go_u64 },
 	END
 };
 
 /* ---- mount.Mount ----------------------------------------------------------- */
 static const struct gofield bindopt_fields[] = {
-	{ "Propagation", &t_str }, { "NonRecursive", &t_bool }, { "CreateMountpoint", &t_bool },
-	{ "ReadOnlyNonRecursive", &t_bool }, { "ReadOnlyForceRecursive", &t_bool }, END
+	{ "Propagation", &go_str }, { "NonRecursive", &go_bool }, { "CreateMountpoint", &go_bool },
+	{ "ReadOnlyNonRecursive", &go_bool }, { "ReadOnlyForceRecursive", &go_bool }, END
 };
 static const struct gostruct bindopt_st = { "BindOptions", bindopt_fields, NULL, NULL };
 static const struct gotype t_bindopt = STRUCT(&bindopt_st);
 static const struct gofield driver_fields[] = {
-	{ "Name", &t_str }, { "Options", &t_map_str }, END
+	{ "Name", &go_str }, { "Options", &go_map_str }, END
 };
 static const struct gostruct driver_st = { "Driver", driver_fields, NULL, NULL };
 static const struct gotype t_driver = STRUCT(&driver_st);
 static const struct gofield volopt_fields[] = {
-	{ "NoCopy", &t_bool }, { "Labels", &t_map_str }, { "Subpath", &t_str },
+	{ "NoCopy", &go_bool }, { "Labels", &go_map_str }, { "Subpath", &go_str },
 	{ "DriverConfig", &t_driver }, END
 };
 static const struct gostruct volopt_st = { "VolumeOptions", volopt_fields, NULL, NULL };
 static const struct gotype t_volopt = STRUCT(&volopt_st);
-static const struct gofield imgopt_fields[] = { { "Subpath", &t_str }, END };
+static const struct gofield imgopt_fields[] = { { "Subpath", &go_str }, END };
 static const struct gostruct imgopt_st = { "ImageOptions", imgopt_fields, NULL, NULL };
 static const struct gotype t_imgopt = STRUCT(&imgopt_st);
 static const struct gofield tmpfsopt_fields[] = {
-	{ "SizeBytes", &t_i64 }, { "Mode", &t_u32 }, { "Options", &t_strss }, END
+	{ "SizeBytes", &go_i64 }, { "Mode", &go_u32 }, { "Options", &t_strss }, END
 };
 static const struct gostruct tmpfsopt_st = { "TmpfsOptions", tmpfsopt_fields, NULL, NULL };
 static const struct gotype t_tmpfsopt = STRUCT(&tmpfsopt_st);
 static const struct gofield mount_fields[] = {
-	{ "Type", &t_str }, { "Source", &t_str }, { "Target", &t_str }, { "ReadOnly", &t_bool },
-	{ "Consistency", &t_str }, { "BindOptions", &t_bindopt }, { "VolumeOptions", &t_volopt },
+	{ "Type", &go_str }, { "Source", &go_str }, { "Target", &go_str }, { "ReadOnly", &go_bool },
+	{ "Consistency", &go_str }, { "BindOptions", &t_bindopt }, { "VolumeOptions", &t_volopt },
 	{ "ImageOptions", &t_imgopt }, { "TmpfsOptions", &t_tmpfsopt },
 	{ "ClusterOptions", &go_any },
 	END
@@ -149,17 +149,17 @@ const struct gotype go_mount_slice = SLICE(&t_mount);
 
 /* ---- container.HostConfig ------------------------------------------------ */
 static const struct gofield logcfg_fields[] = {
-	{ "Type", &t_str }, { "Config", &t_map_str }, END
+	{ "Type", &go_str }, { "Config", &go_map_str }, END
 };
 static const struct gostruct logcfg_st = { "LogConfig", logcfg_fields, NULL, NULL };
 static const struct gotype t_logcfg = STRUCT(&logcfg_st);
 static const struct gofield restart_fields[] = {
-	{ "Name", &t_str }, { "MaximumRetryCount", &t_i64 }, END
+	{ "Name", &go_str }, { "MaximumRetryCount", &go_i64 }, END
 };
 static const struct gostruct restart_st = { "RestartPolicy", restart_fields, NULL, NULL };
 static const struct gotype t_restart = STRUCT(&restart_st);
 static const struct gofield portbinding_fields[] = {
-	{ "HostIp", &t_str }, { "HostPort", &t_str }, END
+	{ "HostIp", &go_str }, { "HostPort", &go_str }, END
 };
 static const struct gostruct portbinding_st = { "PortBinding", portbinding_fields, NULL, NULL };
 static const struct gotype t_portbinding = STRUCT(&portbinding_st);
@@ -167,20 +167,20 @@ static const struct gotype t_portbindings = SLICE(&t_portbinding);
 static const struct gotype t_portmap = MAP(&t_portbindings);
 
 static const struct gofield hostconfig_fields[] = {
-	{ "Binds", &t_strs }, { "ContainerIDFile", &t_str }, { "LogConfig", &t_logcfg },
-	{ "NetworkMode", &t_str }, { "PortBindings", &t_portmap },
-	{ "RestartPolicy", &t_restart }, { "AutoRemove", &t_bool }, { "VolumeDriver", &t_str },
-	{ "VolumesFrom", &t_strs }, { "ConsoleSize", &t_uint2 }, { "Annotations", &t_map_str },
-	{ "CapAdd", &t_strslice }, { "CapDrop", &t_strslice }, { "CgroupnsMode", &t_str },
-	{ "Dns", &t_strs }, { "DnsOptions", &t_strs }, { "DnsSearch", &t_strs },
-	{ "ExtraHosts", &t_strs }, { "GroupAdd", &t_strs }, { "IpcMode", &t_str },
-	{ "Cgroup", &t_str }, { "Links", &t_strs }, { "OomScoreAdj", &t_i64 },
-	{ "PidMode", &t_str }, { "Privileged", &t_bool }, { "PublishAllPorts", &t_bool },
-	{ "ReadonlyRootfs", &t_bool }, { "SecurityOpt", &t_strs },
-	{ "StorageOpt", &t_map_str }, { "Tmpfs", &t_map_str }, { "UTSMode", &t_str },
-	{ "UsernsMode", &t_str }, { "ShmSize", &t_i64 }, { "Sysctls", &t_map_str },
-	{ "Runtime", &t_str }, { "Isolation", &t_str }, { "Mounts", &t_mounts },
-	{ "MaskedPaths", &t_strs }, { "ReadonlyPaths", &t_strs }, { "Init", &t_bool },
+	{ "Binds", &go_strs }, { "ContainerIDFile", &go_str }, { "LogConfig", &t_logcfg },
+	{ "NetworkMode", &go_str }, { "PortBindings", &t_portmap },
+	{ "RestartPolicy", &t_restart }, { "AutoRemove", &go_bool }, { "VolumeDriver", &go_str },
+	{ "VolumesFrom", &go_strs }, { "ConsoleSize", &t_uint2 }, { "Annotations", &go_map_str },
+	{ "CapAdd", &t_strslice }, { "CapDrop", &t_strslice }, { "CgroupnsMode", &go_str },
+	{ "Dns", &go_strs }, { "DnsOptions", &go_strs }, { "DnsSearch", &go_strs },
+	{ "ExtraHosts", &go_strs }, { "GroupAdd", &go_strs }, { "IpcMode", &go_str },
+	{ "Cgroup", &go_str }, { "Links", &go_strs }, { "OomScoreAdj", &go_i64 },
+	{ "PidMode", &go_str }, { "Privileged", &go_bool }, { "PublishAllPorts", &go_bool },
+	{ "ReadonlyRootfs", &go_bool }, { "SecurityOpt", &go_strs },
+	{ "StorageOpt", &go_map_str }, { "Tmpfs", &go_map_str }, { "UTSMode", &go_str },
+	{ "UsernsMode", &go_str }, { "ShmSize", &go_i64 }, { "Sysctls", &go_map_str },
+	{ "Runtime", &go_str }, { "Isolation", &go_str }, { "Mounts", &t_mounts },
+	{ "MaskedPaths", &go_strs }, { "ReadonlyPaths", &go_strs }, { "Init", &go_bool },
 	END
 };
 static const struct gostruct hostconfig_st = {
@@ -190,16 +190,16 @@ static const struct gotype t_hostconfig = STRUCT(&hostconfig_st);
 
 /* ---- network.NetworkingConfig --------------------------------------------- */
 static const struct gofield ipam_fields[] = {
-	{ "IPv4Address", &t_str }, { "IPv6Address", &t_str }, { "LinkLocalIPs", &t_strs }, END
+	{ "IPv4Address", &go_str }, { "IPv6Address", &go_str }, { "LinkLocalIPs", &go_strs }, END
 };
 static const struct gostruct ipam_st = { "IPAMConfig", ipam_fields, NULL, NULL };
 static const struct gotype t_ipam = STRUCT(&ipam_st);
 static const struct gofield endpoint_fields[] = {
-	{ "IPAMConfig", &t_ipam }, { "Links", &t_strs }, { "Aliases", &t_strs },
-	{ "DriverOpts", &t_map_str }, { "GwPriority", &t_i64 }, { "NetworkID", &t_str },
-	{ "EndpointID", &t_str }, { "Gateway", &t_str }, { "IPAddress", &t_str },
-	{ "IPPrefixLen", &t_i64 }, { "IPv6Gateway", &t_str }, { "GlobalIPv6Address", &t_str },
-	{ "GlobalIPv6PrefixLen", &t_i64 }, { "MacAddress", &t_str }, { "DNSNames", &t_strs },
+	{ "IPAMConfig", &t_ipam }, { "Links", &go_strs }, { "Aliases", &go_strs },
+	{ "DriverOpts", &go_map_str }, { "GwPriority", &go_i64 }, { "NetworkID", &go_str },
+	{ "EndpointID", &go_str }, { "Gateway", &go_str }, { "IPAddress", &go_str },
+	{ "IPPrefixLen", &go_i64 }, { "IPv6Gateway", &go_str }, { "GlobalIPv6Address", &go_str },
+	{ "GlobalIPv6PrefixLen", &go_i64 }, { "MacAddress", &go_str }, { "DNSNames", &go_strs },
 	END
 };
 static const struct gostruct endpoint_st = { "EndpointSettings", endpoint_fields, NULL, NULL };
@@ -217,7 +217,7 @@ static const struct gofield create_fields[] = {
 	{ "HostConfig", &t_hostconfig }, { "NetworkingConfig", &t_netcfg }, END
 };
 static const struct gofield create_refused_fields[] = {
-	{ "Cpuset", &t_str }, END
+	{ "Cpuset", &go_str }, END
 };
 static const struct gostruct create_refused_st = {
 	"HostConfig", hostconfig_fields, resources_fields, NULL
@@ -237,10 +237,10 @@ const struct gotype go_update_config = STRUCT(&update_st);
 
 /* ---- POST /containers/{id}/exec --------------------------------------------- */
 static const struct gofield exec_fields[] = {
-	{ "User", &t_str }, { "Privileged", &t_bool }, { "Tty", &t_bool },
-	{ "ConsoleSize", &t_uint2 }, { "AttachStdin", &t_bool }, { "AttachStderr", &t_bool },
-	{ "AttachStdout", &t_bool }, { "Detach", &t_bool }, { "DetachKeys", &t_str },
-	{ "Env", &t_strs }, { "WorkingDir", &t_str }, { "Cmd", &t_strslice },
+	{ "User", &go_str }, { "Privileged", &go_bool }, { "Tty", &go_bool },
+	{ "ConsoleSize", &t_uint2 }, { "AttachStdin", &go_bool }, { "AttachStderr", &go_bool },
+	{ "AttachStdout", &go_bool }, { "Detach", &go_bool }, { "DetachKeys", &go_str },
+	{ "Env", &go_strs }, { "WorkingDir", &go_str }, { "Cmd", &t_strslice },
 	END
 };
 static const struct gostruct exec_st = { "ExecConfig", exec_fields, NULL, NULL };
@@ -248,8 +248,8 @@ const struct gotype go_exec_config = STRUCT(&exec_st);
 
 /* ---- POST /volumes/create ------------------------------------------------------ */
 static const struct gofield volcreate_fields[] = {
-	{ "Name", &t_str }, { "Driver", &t_str }, { "DriverOpts", &t_map_str },
-	{ "Labels", &t_map_str }, { "ClusterVolumeSpec", &go_any },
+	{ "Name", &go_str }, { "Driver", &go_str }, { "DriverOpts", &go_map_str },
+	{ "Labels", &go_map_str }, { "ClusterVolumeSpec", &go_any },
 	END
 };
 static const struct gostruct volcreate_st = { "VolumeCreateOptions", volcreate_fields, NULL, NULL };

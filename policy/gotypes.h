@@ -65,6 +65,19 @@ extern const struct gotype go_exec_config;      /* POST /containers/{id}/exec */
 extern const struct gotype go_volume_create;    /* POST /volumes/create */
 extern const struct gotype go_start_body;       /* POST /containers/{id}/start (old API) */
 extern const struct gotype go_any;              /* any JSON value (opaque) */
+
+/* Scalars and small compounds shared by the type tables (docker_types.c,
+ * swarm_types.c). */
+extern const struct gotype go_bool, go_str, go_i64, go_u32, go_u64, go_empty;
+extern const struct gotype go_strs;     /* []string */
+extern const struct gotype go_map_str;  /* map[string]string */
+
+/* How the tables spell Go types. */
+#define GT_SCALAR(k)    { (k), NULL, NULL }
+#define GT_SLICE(e)     { GO_SLICE, (e), NULL }
+#define GT_MAP(e)       { GO_MAP, (e), NULL }
+#define GT_STRUCT(s)    { GO_STRUCT, NULL, (s) }
+#define GT_END          { NULL, NULL }
 /* shared with swarm_types.c */
 extern const struct gotype go_mount_slice;      /* []mount.Mount */
 extern const struct gotype go_ulimit_slice;     /* []*container.Ulimit */

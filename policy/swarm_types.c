@@ -12,46 +12,38 @@
 
 #include <stddef.h>
 
-#define T(k)            { (k), NULL, NULL }
-#define SLICE(e)        { GO_SLICE, (e), NULL }
-#define MAP(e)          { GO_MAP, (e), NULL }
-#define STRUCT(s)       { GO_STRUCT, NULL, (s) }
-#define END             { NULL, NULL }
+#define T(k)            GT_SCALAR(k)
+#define SLICE(e)        GT_SLICE(e)
+#define MAP(e)          GT_MAP(e)
+#define STRUCT(s)       GT_STRUCT(s)
+#define END             GT_END
 
-static const struct gotype t_bool = T(GO_BOOL);
-static const struct gotype t_str = T(GO_STRING);
-static const struct gotype t_i64 = T(GO_INT64);
-static const struct gotype t_u32 = T(GO_UINT32);
-static const struct gotype t_u64 = T(GO_UINT64);
 static const struct gotype t_float = T(GO_FLOAT);
-static const struct gotype t_empty = T(GO_EMPTY);
-static const struct gotype t_strs = SLICE(&t_str);
-static const struct gotype t_map_str = MAP(&t_str);
 
 /* ---- ContainerSpec.Privileges --------------------------------------------- */
 static const struct gofield credspec_fields[] = {
-	{ "Config", &t_str }, { "File", &t_str }, { "Registry", &t_str }, END
+	{ "Config", &go_str }, { "File", &go_str }, { "Registry", &go_str }, END
 };
 static const struct gostruct credspec_st = { "CredentialSpec", credspec_fields, NULL, NULL };
 static const struct gotype t_credspec = STRUCT(&credspec_st);
 static const struct gofield selinux_fields[] = {
-	{ "Disable", &t_bool }, { "User", &t_str }, { "Role", &t_str }, { "Type", &t_str },
-	{ "Level", &t_str }, END
+	{ "Disable", &go_bool }, { "User", &go_str }, { "Role", &go_str }, { "Type", &go_str },
+	{ "Level", &go_str }, END
 };
 static const struct gostruct selinux_st = { "SELinuxContext", selinux_fields, NULL, NULL };
 static const struct gotype t_selinux = STRUCT(&selinux_st);
 /* Profile is a []byte: base64 in JSON; dockerd checks the encoding */
 static const struct gofield seccomp_fields[] = {
-	{ "Mode", &t_str }, { "Profile", &t_str }, END
+	{ "Mode", &go_str }, { "Profile", &go_str }, END
 };
 static const struct gostruct seccomp_st = { "SeccompOpts", seccomp_fields, NULL, NULL };
 static const struct gotype t_seccomp = STRUCT(&seccomp_st);
-static const struct gofield apparmor_fields[] = { { "Mode", &t_str }, END };
+static const struct gofield apparmor_fields[] = { { "Mode", &go_str }, END };
 static const struct gostruct apparmor_st = { "AppArmorOpts", apparmor_fields, NULL, NULL };
 static const struct gotype t_apparmor = STRUCT(&apparmor_st);
 static const struct gofield privileges_fields[] = {
 	{ "CredentialSpec", &t_credspec }, { "SELinuxContext", &t_selinux },
-	{ "Seccomp", &t_seccomp }, { "AppArmor", &t_apparmor }, { "NoNewPrivileges", &t_bool },
+	{ "Seccomp", &t_seccomp }, { "AppArmor", &t_apparmor }, { "NoNewPrivileges", &go_bool },
 	END
 };
 static const struct gostruct privileges_st = { "Privileges", privileges_fields, NULL, NULL };
@@ -59,61 +51,61 @@ static const struct gotype t_privileges = STRUCT(&privileges_st);
 
 /* ---- ContainerSpec ------------------------------------------------------------ */
 static const struct gofield dns_fields[] = {
-	{ "Nameservers", &t_strs }, { "Search", &t_strs }, { "Options", &t_strs }, END
+	{ "Nameservers", &go_strs }, { "Search", &go_strs }, { "Options", &go_strs }, END
 };
 static const struct gostruct dns_st = { "DNSConfig", dns_fields, NULL, NULL };
 static const struct gotype t_dns = STRUCT(&dns_st);
 static const struct gofield filetarget_fields[] = {
-	{ "Name", &t_str }, { "UID", &t_str }, { "GID", &t_str }, { "Mode", &t_u32 }, END
+	{ "Name", &go_str }, { "UID", &go_str }, { "GID", &go_str }, { "Mode", &go_u32 }, END
 };
 static const struct gostruct filetarget_st = { "FileTarget", filetarget_fields, NULL, NULL };
 static const struct gotype t_filetarget = STRUCT(&filetarget_st);
 static const struct gofield secretref_fields[] = {
-	{ "File", &t_filetarget }, { "SecretID", &t_str }, { "SecretName", &t_str }, END
+	{ "File", &t_filetarget }, { "SecretID", &go_str }, { "SecretName", &go_str }, END
 };
 static const struct gostruct secretref_st = { "SecretReference", secretref_fields, NULL, NULL };
 static const struct gotype t_secretref = STRUCT(&secretref_st);
 static const struct gotype t_secretrefs = SLICE(&t_secretref);
 static const struct gofield configref_fields[] = {
-	{ "File", &t_filetarget }, { "Runtime", &t_empty }, { "ConfigID", &t_str },
-	{ "ConfigName", &t_str }, END
+	{ "File", &t_filetarget }, { "Runtime", &go_empty }, { "ConfigID", &go_str },
+	{ "ConfigName", &go_str }, END
 };
 static const struct gostruct configref_st = { "ConfigReference", configref_fields, NULL, NULL };
 static const struct gotype t_configref = STRUCT(&configref_st);
 static const struct gotype t_configrefs = SLICE(&t_configref);
 
 static const struct gofield cspec_fields[] = {
-	{ "Image", &t_str }, { "Labels", &t_map_str }, { "Command", &t_strs },
-	{ "Args", &t_strs }, { "Hostname", &t_str }, { "Env", &t_strs }, { "Dir", &t_str },
-	{ "User", &t_str }, { "Groups", &t_strs }, { "Privileges", &t_privileges },
-	{ "Init", &t_bool }, { "StopSignal", &t_str }, { "TTY", &t_bool },
-	{ "OpenStdin", &t_bool }, { "ReadOnly", &t_bool }, { "Mounts", &go_mount_slice },
-	{ "StopGracePeriod", &t_i64 }, { "Healthcheck", &go_health_config },
-	{ "Hosts", &t_strs }, { "DNSConfig", &t_dns }, { "Secrets", &t_secretrefs },
-	{ "Configs", &t_configrefs }, { "Isolation", &t_str }, { "Sysctls", &t_map_str },
-	{ "CapabilityAdd", &t_strs }, { "CapabilityDrop", &t_strs },
-	{ "Ulimits", &go_ulimit_slice }, { "OomScoreAdj", &t_i64 },
+	{ "Image", &go_str }, { "Labels", &go_map_str }, { "Command", &go_strs },
+	{ "Args", &go_strs }, { "Hostname", &go_str }, { "Env", &go_strs }, { "Dir", &go_str },
+	{ "User", &go_str }, { "Groups", &go_strs }, { "Privileges", &t_privileges },
+	{ "Init", &go_bool }, { "StopSignal", &go_str }, { "TTY", &go_bool },
+	{ "OpenStdin", &go_bool }, { "ReadOnly", &go_bool }, { "Mounts", &go_mount_slice },
+	{ "StopGracePeriod", &go_i64 }, { "Healthcheck", &go_health_config },
+	{ "Hosts", &go_strs }, { "DNSConfig", &t_dns }, { "Secrets", &t_secretrefs },
+	{ "Configs", &t_configrefs }, { "Isolation", &go_str }, { "Sysctls", &go_map_str },
+	{ "CapabilityAdd", &go_strs }, { "CapabilityDrop", &go_strs },
+	{ "Ulimits", &go_ulimit_slice }, { "OomScoreAdj", &go_i64 },
 	END
 };
 static const struct gostruct cspec_st = { "ContainerSpec", cspec_fields, NULL, NULL };
 static const struct gotype t_cspec = STRUCT(&cspec_st);
 
 /* ---- TaskSpec ------------------------------------------------------------------- */
-static const struct gofield nas_fields[] = { { "ContainerID", &t_str }, END };
+static const struct gofield nas_fields[] = { { "ContainerID", &go_str }, END };
 static const struct gostruct nas_st = { "NetworkAttachmentSpec", nas_fields, NULL, NULL };
 static const struct gotype t_nas = STRUCT(&nas_st);
 static const struct gofield limit_fields[] = {
-	{ "NanoCPUs", &t_i64 }, { "MemoryBytes", &t_i64 }, { "Pids", &t_i64 }, END
+	{ "NanoCPUs", &go_i64 }, { "MemoryBytes", &go_i64 }, { "Pids", &go_i64 }, END
 };
 static const struct gostruct limit_st = { "Limit", limit_fields, NULL, NULL };
 static const struct gotype t_limit = STRUCT(&limit_st);
 static const struct gofield named_res_fields[] = {
-	{ "Kind", &t_str }, { "Value", &t_str }, END
+	{ "Kind", &go_str }, { "Value", &go_str }, END
 };
 static const struct gostruct named_res_st = { "NamedGenericResource", named_res_fields, NULL, NULL };
 static const struct gotype t_named_res = STRUCT(&named_res_st);
 static const struct gofield discrete_res_fields[] = {
-	{ "Kind", &t_str }, { "Value", &t_i64 }, END
+	{ "Kind", &go_str }, { "Value", &go_i64 }, END
 };
 static const struct gostruct discrete_res_st = {
 	"DiscreteGenericResource", discrete_res_fields, NULL, NULL
@@ -126,24 +118,24 @@ static const struct gostruct genres_st = { "GenericResource", genres_fields, NUL
 static const struct gotype t_genres = STRUCT(&genres_st);
 static const struct gotype t_genress = SLICE(&t_genres);
 static const struct gofield reservation_fields[] = {
-	{ "NanoCPUs", &t_i64 }, { "MemoryBytes", &t_i64 }, { "GenericResources", &t_genress },
+	{ "NanoCPUs", &go_i64 }, { "MemoryBytes", &go_i64 }, { "GenericResources", &t_genress },
 	END
 };
 static const struct gostruct reservation_st = { "Resources", reservation_fields, NULL, NULL };
 static const struct gotype t_reservation = STRUCT(&reservation_st);
 static const struct gofield resreq_fields[] = {
-	{ "Limits", &t_limit }, { "Reservations", &t_reservation }, { "SwapBytes", &t_i64 },
-	{ "MemorySwappiness", &t_i64 }, END
+	{ "Limits", &t_limit }, { "Reservations", &t_reservation }, { "SwapBytes", &go_i64 },
+	{ "MemorySwappiness", &go_i64 }, END
 };
 static const struct gostruct resreq_st = { "ResourceRequirements", resreq_fields, NULL, NULL };
 static const struct gotype t_resreq = STRUCT(&resreq_st);
 static const struct gofield restart_fields[] = {
-	{ "Condition", &t_str }, { "Delay", &t_i64 }, { "MaxAttempts", &t_u64 },
-	{ "Window", &t_i64 }, END
+	{ "Condition", &go_str }, { "Delay", &go_i64 }, { "MaxAttempts", &go_u64 },
+	{ "Window", &go_i64 }, END
 };
 static const struct gostruct restart_st = { "RestartPolicy", restart_fields, NULL, NULL };
 static const struct gotype t_restart = STRUCT(&restart_st);
-static const struct gofield spread_fields[] = { { "SpreadDescriptor", &t_str }, END };
+static const struct gofield spread_fields[] = { { "SpreadDescriptor", &go_str }, END };
 static const struct gostruct spread_st = { "SpreadOver", spread_fields, NULL, NULL };
 static const struct gotype t_spread = STRUCT(&spread_st);
 static const struct gofield pref_fields[] = { { "Spread", &t_spread }, END };
@@ -151,25 +143,25 @@ static const struct gostruct pref_st = { "PlacementPreference", pref_fields, NUL
 static const struct gotype t_pref = STRUCT(&pref_st);
 static const struct gotype t_prefs = SLICE(&t_pref);
 static const struct gofield platform_fields[] = {
-	{ "Architecture", &t_str }, { "OS", &t_str }, END
+	{ "Architecture", &go_str }, { "OS", &go_str }, END
 };
 static const struct gostruct platform_st = { "Platform", platform_fields, NULL, NULL };
 static const struct gotype t_platform = STRUCT(&platform_st);
 static const struct gotype t_platforms = SLICE(&t_platform);
 static const struct gofield placement_fields[] = {
-	{ "Constraints", &t_strs }, { "Preferences", &t_prefs }, { "MaxReplicas", &t_u64 },
+	{ "Constraints", &go_strs }, { "Preferences", &t_prefs }, { "MaxReplicas", &go_u64 },
 	{ "Platforms", &t_platforms }, END
 };
 static const struct gostruct placement_st = { "Placement", placement_fields, NULL, NULL };
 static const struct gotype t_placement = STRUCT(&placement_st);
 static const struct gofield netatt_fields[] = {
-	{ "Target", &t_str }, { "Aliases", &t_strs }, { "DriverOpts", &t_map_str }, END
+	{ "Target", &go_str }, { "Aliases", &go_strs }, { "DriverOpts", &go_map_str }, END
 };
 static const struct gostruct netatt_st = { "NetworkAttachmentConfig", netatt_fields, NULL, NULL };
 static const struct gotype t_netatt = STRUCT(&netatt_st);
 static const struct gotype t_netatts = SLICE(&t_netatt);
 static const struct gofield driver_fields[] = {
-	{ "Name", &t_str }, { "Options", &t_map_str }, END
+	{ "Name", &go_str }, { "Options", &go_map_str }, END
 };
 static const struct gostruct driver_st = { "Driver", driver_fields, NULL, NULL };
 static const struct gotype t_driver = STRUCT(&driver_st);
@@ -178,50 +170,50 @@ static const struct gofield task_fields[] = {
 	{ "ContainerSpec", &t_cspec }, { "PluginSpec", &go_any },
 	{ "NetworkAttachmentSpec", &t_nas }, { "Resources", &t_resreq },
 	{ "RestartPolicy", &t_restart }, { "Placement", &t_placement },
-	{ "Networks", &t_netatts }, { "LogDriver", &t_driver }, { "ForceUpdate", &t_u64 },
-	{ "Runtime", &t_str },
+	{ "Networks", &t_netatts }, { "LogDriver", &t_driver }, { "ForceUpdate", &go_u64 },
+	{ "Runtime", &go_str },
 	END
 };
 static const struct gostruct task_st = { "TaskSpec", task_fields, NULL, NULL };
 static const struct gotype t_task = STRUCT(&task_st);
 
 /* ---- ServiceSpec ------------------------------------------------------------------ */
-static const struct gofield replicated_fields[] = { { "Replicas", &t_u64 }, END };
+static const struct gofield replicated_fields[] = { { "Replicas", &go_u64 }, END };
 static const struct gostruct replicated_st = { "ReplicatedService", replicated_fields, NULL, NULL };
 static const struct gotype t_replicated = STRUCT(&replicated_st);
 static const struct gofield repjob_fields[] = {
-	{ "MaxConcurrent", &t_u64 }, { "TotalCompletions", &t_u64 }, END
+	{ "MaxConcurrent", &go_u64 }, { "TotalCompletions", &go_u64 }, END
 };
 static const struct gostruct repjob_st = { "ReplicatedJob", repjob_fields, NULL, NULL };
 static const struct gotype t_repjob = STRUCT(&repjob_st);
 static const struct gofield mode_fields[] = {
-	{ "Replicated", &t_replicated }, { "Global", &t_empty },
-	{ "ReplicatedJob", &t_repjob }, { "GlobalJob", &t_empty }, END
+	{ "Replicated", &t_replicated }, { "Global", &go_empty },
+	{ "ReplicatedJob", &t_repjob }, { "GlobalJob", &go_empty }, END
 };
 static const struct gostruct mode_st = { "ServiceMode", mode_fields, NULL, NULL };
 static const struct gotype t_mode = STRUCT(&mode_st);
 static const struct gofield updcfg_fields[] = {
-	{ "Parallelism", &t_u64 }, { "Delay", &t_i64 }, { "FailureAction", &t_str },
-	{ "Monitor", &t_i64 }, { "MaxFailureRatio", &t_float }, { "Order", &t_str }, END
+	{ "Parallelism", &go_u64 }, { "Delay", &go_i64 }, { "FailureAction", &go_str },
+	{ "Monitor", &go_i64 }, { "MaxFailureRatio", &t_float }, { "Order", &go_str }, END
 };
 static const struct gostruct updcfg_st = { "UpdateConfig", updcfg_fields, NULL, NULL };
 static const struct gotype t_updcfg = STRUCT(&updcfg_st);
 static const struct gofield portcfg_fields[] = {
-	{ "Name", &t_str }, { "Protocol", &t_str }, { "TargetPort", &t_u32 },
-	{ "PublishedPort", &t_u32 }, { "PublishMode", &t_str }, END
+	{ "Name", &go_str }, { "Protocol", &go_str }, { "TargetPort", &go_u32 },
+	{ "PublishedPort", &go_u32 }, { "PublishMode", &go_str }, END
 };
 static const struct gostruct portcfg_st = { "PortConfig", portcfg_fields, NULL, NULL };
 static const struct gotype t_portcfg = STRUCT(&portcfg_st);
 static const struct gotype t_portcfgs = SLICE(&t_portcfg);
 static const struct gofield endpointspec_fields[] = {
-	{ "Mode", &t_str }, { "Ports", &t_portcfgs }, END
+	{ "Mode", &go_str }, { "Ports", &t_portcfgs }, END
 };
 static const struct gostruct endpointspec_st = { "EndpointSpec", endpointspec_fields, NULL, NULL };
 static const struct gotype t_endpointspec = STRUCT(&endpointspec_st);
 
 /* Annotations is embedded: Name and Labels are promoted */
 static const struct gofield annotations_fields[] = {
-	{ "Name", &t_str }, { "Labels", &t_map_str }, END
+	{ "Name", &go_str }, { "Labels", &go_map_str }, END
 };
 static const struct gofield service_fields[] = {
 	{ "TaskTemplate", &t_task }, { "Mode", &t_mode }, { "UpdateConfig", &t_updcfg },
