@@ -23,6 +23,7 @@ void sess_slog(struct session *s, enum log_level lvl, const char *fmt, ...) __at
 void sess_set_client_state(struct session *s, enum client_state st);
 void sess_set_upstream_state(struct session *s, enum upstream_state st);
 size_t sess_max_buffer(const struct session *s);
+void sess_size_buffers(struct session *s, struct bufferevent *bev);
 struct evbuffer *sess_client_out(struct session *s);
 void sess_pause_client(struct session *s, int pause);
 void sess_pause_upstream(struct session *s, int pause);

@@ -193,8 +193,7 @@ upstream_connect(struct session *s)
 		return;
 	}
 	bufferevent_setcb(s->ubev, sess_upstream_read_cb, sess_upstream_write_cb, sess_upstream_event_cb, s);
-	bufferevent_setwatermark(s->ubev, EV_READ, 0, sess_max_buffer(s));
-	bufferevent_setwatermark(s->ubev, EV_WRITE, sess_max_buffer(s) / 2, 0);
+	sess_size_buffers(s, s->ubev);
 	sess_set_upstream_state(s, U_CONNECTING);
 	if (bufferevent_socket_connect(s->ubev, (struct sockaddr *)&sun, sizeof sun) != 0) {
 		/* the event callback has not run; report here */
@@ -311,12 +310,9 @@ adopt_current_config(struct session *s)
 	config_unref(s->cfg);
 	s->cfg = config_ref(s->srv->cfg);
 	s->req.max_head = (size_t)s->cfg->max_header_bytes;
-	bufferevent_setwatermark(s->cbev, EV_READ, 0, sess_max_buffer(s));
-	bufferevent_setwatermark(s->cbev, EV_WRITE, sess_max_buffer(s) / 2, 0);
-	if (s->ubev) {
-		bufferevent_setwatermark(s->ubev, EV_READ, 0, sess_max_buffer(s));
-		bufferevent_setwatermark(s->ubev, EV_WRITE, sess_max_buffer(s) / 2, 0);
-	}
+	sess_size_buffers(s, s->cbev);
+	if (s->ubev)
+		sess_size_buffers(s, s->ubev);
 }
 
 static void
