@@ -289,7 +289,7 @@ store_value(struct load_ctx *ctx, void *target, const struct conf_key *k,
 		load_listeners(ctx, c, v, path);
 		break;
 	case K_POLICY: {
-		char err[512] = "";
+		char err[4096] = "";
 		if (!json_is_object(v)) {
 			conf_error(ctx, path, "must be an object, not %s", type_name(v));
 			break;
@@ -297,15 +297,23 @@ store_value(struct load_ctx *ctx, void *target, const struct conf_key *k,
 		policy_free(c->policy);
 		c->policy = policy_load(v, err, sizeof err);
 		if (c->policy == NULL) {
-			/* policy_load names the failing key; point at it when we can */
-			char p[256];
-			const char *colon = strstr(err, ": ");
-			if (colon && (size_t)(colon - err) < sizeof p && strncmp(err, "policy", 6) == 0) {
-				memcpy(p, err, (size_t)(colon - err));
-				p[colon - err] = 0;
-				conf_error(ctx, p, "%s", colon + 2);
-			} else {
-				conf_error(ctx, path, "%s", err[0] ? err : "invalid policy");
+			/* policy_load reports one error per line, each naming its key
+			 * path; point at each key when we can */
+			if (err[0] == 0)
+				conf_error(ctx, path, "invalid policy");
+			for (char *line = err, *next; line && *line; line = next) {
+				next = strchr(line, '\n');
+				if (next)
+					*next++ = 0;
+				char p[256];
+				const char *colon = strstr(line, ": ");
+				if (colon && (size_t)(colon - line) < sizeof p && strncmp(line, "policy", 6) == 0) {
+					memcpy(p, line, (size_t)(colon - line));
+					p[colon - line] = 0;
+					conf_error(ctx, p, "%s", colon + 2);
+				} else {
+					conf_error(ctx, path, "%s", line);
+				}
 			}
 		}
 		break;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
 #include <strings.h>
 
 struct cerr {
@@ -18,7 +19,22 @@ struct cerr {
 	size_t len;
 };
 
-#define FAIL(e, ...) do { snprintf((e)->buf, (e)->len, __VA_ARGS__); return -1; } while (0)
+/* Errors accumulate, one per line, so --check-config can show them all. */
+static void __attribute__((format(printf, 2, 3)))
+cerr_add(struct cerr *e, const char *fmt, ...)
+{
+	size_t used = strnlen(e->buf, e->len);
+	if (used + 2 >= e->len)
+		return;
+	if (used > 0)
+		e->buf[used++] = '\n';
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->buf + used, e->len - used, fmt, ap);
+	va_end(ap);
+}
+
+#define FAIL(e, ...) do { cerr_add((e), __VA_ARGS__); return -1; } while (0)
 
 enum opt_type {
 	OPT_BOOL, OPT_STRLIST, OPT_MODE, OPT_NSJOIN, OPT_INT, OPT_BYTES, OPT_CPUS,
@@ -250,6 +266,7 @@ parse_profile(struct policy *pol, const char *name, const json_t *obj, struct ce
 	const char *key, *base = "restricted";
 	const json_t *v;
 	struct profile *p;
+	int bad = 0;
 
 	snprintf(path, sizeof path, "policy.profiles.%s", name);
 	if (!json_is_object(obj))
@@ -271,13 +288,16 @@ parse_profile(struct policy *pol, const char *name, const json_t *obj, struct ce
 			if (strcmp(profile_opts[i].key, key) == 0)
 				break;
 		if (i == sizeof profile_opts / sizeof profile_opts[0]) {
-			profile_free(p);
-			FAIL(e, "%s: unknown key", sub);
+			cerr_add(e, "%s: unknown key", sub);
+			bad = 1;
+			continue;
 		}
-		if (apply_opt(p, &profile_opts[i], v, sub, e) < 0) {
-			profile_free(p);
-			return -1;
-		}
+		if (apply_opt(p, &profile_opts[i], v, sub, e) < 0)
+			bad = 1;   /* go on: report every bad key of the profile */
+	}
+	if (bad) {
+		profile_free(p);
+		return -1;
 	}
 	if (add_profile(pol, p) < 0) {
 		profile_free(p);
@@ -480,23 +500,30 @@ load(struct policy *pol, const json_t *section, struct cerr *e)
 	if (section != NULL) {
 		if (!json_is_object(section))
 			FAIL(e, "policy: want an object");
+		int bad = 0;
 		json_object_foreach((json_t *)section, key, v) {
 			size_t i;
 			for (i = 0; known[i] && strcmp(known[i], key); i++)
 				;
-			if (known[i] == NULL)
-				FAIL(e, "policy.%s: unknown key", key);
+			if (known[i] == NULL) {
+				cerr_add(e, "policy.%s: unknown key", key);
+				bad = 1;
+			}
 		}
 		if ((v = json_object_get(section, "api")) != NULL && parse_api(pol, v, e) < 0)
-			return -1;
+			bad = 1;
 		if ((v = json_object_get(section, "profiles")) != NULL) {
 			if (!json_is_object(v))
 				FAIL(e, "policy.profiles: want an object");
 			json_t *pv;
 			json_object_foreach(v, key, pv)
 				if (parse_profile(pol, key, pv, e) < 0)
-					return -1;
+					bad = 1;   /* every profile's errors, then stop */
 		}
+		/* bindings and exceptions name profiles: judging them against a
+		 * half-loaded set would only add follow-on errors */
+		if (bad)
+			return -1;
 		if ((v = json_object_get(section, "default_profile")) != NULL &&
 		    (dp = json_string_value(v)) == NULL)
 			FAIL(e, "policy.default_profile: want a profile name");
