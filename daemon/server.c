@@ -7,6 +7,7 @@
 #include "daemon/server.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <grp.h>
 #include <netdb.h>
@@ -36,7 +37,7 @@
 const char *
 server_upstream(const struct server *srv)
 {
-	return srv->upstream_override ? srv->upstream_override : srv->cfg->upstream_socket;
+	return gateway_upstream(&srv->gw);
 }
 
 static void
@@ -44,11 +45,11 @@ accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa, i
 {
 	struct listener *l = arg;
 	(void)evl;
-	if (l->srv->draining) {
+	if (l->srv->gw.draining) {
 		evutil_closesocket(fd);
 		return;
 	}
-	session_new(l->srv, l, fd, sa, salen);
+	session_new(&l->srv->gw, l, fd, sa, salen);
 }
 
 /* Out of descriptors (or kernel memory) the pending connection stays in the
@@ -63,7 +64,7 @@ accept_resume_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *srv = arg;
 	(void)fd; (void)what;
-	if (srv->draining)
+	if (srv->gw.draining)
 		return;
 	for (size_t i = 0; i < srv->nlisteners; i++)
 		if (srv->listeners[i].evl)
@@ -78,11 +79,11 @@ accept_error_cb(struct evconnlistener *evl, void *arg)
 	int err = EVUTIL_SOCKET_ERROR();
 	(void)evl;
 	if (srv->accept_pause == NULL)
-		srv->accept_pause = evtimer_new(srv->base, accept_resume_cb, srv);
+		srv->accept_pause = evtimer_new(srv->gw.base, accept_resume_cb, srv);
 	if (srv->accept_pause && evtimer_pending(srv->accept_pause, NULL))
 		return;   /* already paused by another listener */
 	log_error("listener %s: accept: %s; not accepting for %d ms (%zu connections open)",
-	    l->name, evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS, srv->nsessions);
+	    l->name, evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS, srv->gw.nsessions);
 	if (srv->accept_pause == NULL)
 		return;
 	for (size_t i = 0; i < srv->nlisteners; i++)
@@ -160,7 +161,7 @@ open_unix(struct server *srv, struct listener *l, const struct listener_conf *lc
 		close(fd);
 		return -1;
 	}
-	l->evl = evconnlistener_new(srv->base, accept_cb, l,
+	l->evl = evconnlistener_new(srv->gw.base, accept_cb, l,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128, fd);
 	if (l->evl == NULL) {
 		snprintf(err, errlen, "listen %s failed", lc->path);
@@ -191,7 +192,7 @@ open_tcp(struct server *srv, struct listener *l, const struct listener_conf *lc,
 		snprintf(err, errlen, "%s: %s", lc->address, gai_strerror(rc));
 		return -1;
 	}
-	l->evl = evconnlistener_new_bind(srv->base, accept_cb, l,
+	l->evl = evconnlistener_new_bind(srv->gw.base, accept_cb, l,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE, 128,
 	    ai->ai_addr, (int)ai->ai_addrlen);
 	int e = errno;
@@ -219,7 +220,7 @@ adopt_passed(struct server *srv, struct listener *l, int fd, char *err, size_t e
 		return -1;
 	}
 	evutil_make_socket_nonblocking(fd);
-	l->evl = evconnlistener_new(srv->base, accept_cb, l,
+	l->evl = evconnlistener_new(srv->gw.base, accept_cb, l,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (l->evl == NULL) {
 		snprintf(err, errlen, "listener %s: cannot use the passed socket", l->name);
@@ -235,8 +236,8 @@ open_listeners(struct server *srv, char *err, size_t errlen)
 	if (npassed > 0) {
 		const char *names[64];
 		int nn = 0;
-		for (size_t i = 0; i < srv->cfg->nlisteners && nn < 64; i++)
-			names[nn++] = srv->cfg->listeners[i].name;
+		for (size_t i = 0; i < srv->gw.cfg->nlisteners && nn < 64; i++)
+			names[nn++] = srv->gw.cfg->listeners[i].name;
 		char bad[64];
 		if (sdlisten_check(names, nn, bad, sizeof bad) != 0) {
 			sdlisten_close_unused();
@@ -245,7 +246,7 @@ open_listeners(struct server *srv, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	const struct sw_config *c = srv->cfg;
+	const struct sw_config *c = srv->gw.cfg;
 	srv->listeners = calloc(c->nlisteners, sizeof *srv->listeners);
 	if (srv->listeners == NULL)
 		return -1;
@@ -311,32 +312,32 @@ add_host_socket(struct server *srv, const char *path)
 	char abs[PATH_MAX];
 	const char *cands[2] = { path, realpath(path, abs) };
 	for (size_t c = 0; c < 2; c++) {
-		if (cands[c] == NULL || cands[c][0] != '/' || srv->nhost_sockets == 16 ||
-		    strlen(cands[c]) >= sizeof srv->host_socket_buf[0])
+		if (cands[c] == NULL || cands[c][0] != '/' || srv->gw.nhost_sockets == 16 ||
+		    strlen(cands[c]) >= sizeof srv->gw.host_socket_buf[0])
 			continue;
 		int dup = 0;
-		for (size_t i = 0; i < srv->nhost_sockets; i++)
-			dup |= strcmp(srv->host_sockets[i], cands[c]) == 0;
+		for (size_t i = 0; i < srv->gw.nhost_sockets; i++)
+			dup |= strcmp(srv->gw.host_sockets[i], cands[c]) == 0;
 		if (dup)
 			continue;
-		snprintf(srv->host_socket_buf[srv->nhost_sockets], sizeof srv->host_socket_buf[0],
+		snprintf(srv->gw.host_socket_buf[srv->gw.nhost_sockets], sizeof srv->gw.host_socket_buf[0],
 		    "%s", cands[c]);
-		srv->host_sockets[srv->nhost_sockets] = srv->host_socket_buf[srv->nhost_sockets];
-		srv->nhost_sockets++;
+		srv->gw.host_sockets[srv->gw.nhost_sockets] = srv->gw.host_socket_buf[srv->gw.nhost_sockets];
+		srv->gw.nhost_sockets++;
 	}
 }
 
 static void
 collect_host_sockets(struct server *srv)
 {
-	srv->nhost_sockets = 0;
+	srv->gw.nhost_sockets = 0;
 	add_host_socket(srv, server_upstream(srv));
 	for (size_t i = 0; i < srv->nlisteners; i++)
 		if (srv->listeners[i].path[0])
 			add_host_socket(srv, srv->listeners[i].path);
-	for (size_t i = 0; i < srv->cfg->nlisteners; i++)
-		if (srv->cfg->listeners[i].path)
-			add_host_socket(srv, srv->cfg->listeners[i].path);
+	for (size_t i = 0; i < srv->gw.cfg->nlisteners; i++)
+		if (srv->gw.cfg->listeners[i].path)
+			add_host_socket(srv, srv->gw.cfg->listeners[i].path);
 }
 
 /* ---- reload ------------------------------------------------------------------ */
@@ -345,9 +346,9 @@ static void
 server_reload(struct server *srv)
 {
 	struct config_errors errs = { 0 };
-	log_info("reload: reading %s", srv->cfg->file);
+	log_info("reload: reading %s", srv->gw.cfg->file);
 	sdnotify_reloading();
-	struct sw_config *n = config_load(srv->cfg->file, &errs);
+	struct sw_config *n = config_load(srv->gw.cfg->file, &errs);
 	if (n == NULL) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_error("reload: %s", errs.v[i].text);
@@ -394,7 +395,7 @@ server_reload(struct server *srv)
 		return;
 	}
 	char why[256];
-	if (config_restart_needed(srv->cfg, n, why, sizeof why))
+	if (config_restart_needed(srv->gw.cfg, n, why, sizeof why))
 		log_warn("reload: %s; that part takes effect only after a restart", why);
 	for (size_t i = 0; i < nl; i++) {
 		if (ctxs[i] == NULL)
@@ -402,11 +403,11 @@ server_reload(struct server *srv)
 		SSL_CTX_free(srv->listeners[i].ssl_ctx);   /* live SSLs keep their own ref */
 		srv->listeners[i].ssl_ctx = ctxs[i];
 	}
-	struct sw_config *old = srv->cfg;
-	srv->cfg = n;
+	struct sw_config *old = srv->gw.cfg;
+	srv->gw.cfg = n;
 	config_unref(old);
-	audit_close(srv->audit);
-	srv->audit = naudit;
+	audit_close(srv->gw.audit);
+	srv->gw.audit = naudit;
 	log_threshold = (enum log_level)n->log_level;
 	collect_host_sockets(srv);   /* upstream.socket may have changed */
 	metrics_reload(1);
@@ -419,16 +420,15 @@ server_reload(struct server *srv)
 static void
 check_drained(struct server *srv)
 {
-	if (srv->draining && srv->nsessions == 0)
-		event_base_loopexit(srv->base, NULL);
+	if (srv->gw.draining && srv->gw.nsessions == 0)
+		event_base_loopexit(srv->gw.base, NULL);
 }
 
-void
-server_session_gone(struct server *srv, struct session *s)
+/* A session left the gateway's list: a graceful stop may be complete. */
+static void
+session_gone(struct gateway *gw)
 {
-	TAILQ_REMOVE(&srv->sessions, s, link);
-	srv->nsessions--;
-	check_drained(srv);
+	check_drained((struct server *)((char *)gw - offsetof(struct server, gw)));
 }
 
 static void
@@ -436,9 +436,9 @@ grace_expired_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *srv = arg;
 	(void)fd; (void)what;
-	log_warn("shutdown: grace period over, closing %zu connection(s)", srv->nsessions);
+	log_warn("shutdown: grace period over, closing %zu connection(s)", srv->gw.nsessions);
 	struct session *s, *next;
-	for (s = TAILQ_FIRST(&srv->sessions); s; s = next) {
+	for (s = TAILQ_FIRST(&srv->gw.sessions); s; s = next) {
 		next = TAILQ_NEXT(s, link);
 		session_close(s, "shutdown: grace period over");
 	}
@@ -448,14 +448,14 @@ grace_expired_cb(evutil_socket_t fd, short what, void *arg)
 static void
 begin_shutdown(struct server *srv, const char *signame)
 {
-	if (srv->draining) {
+	if (srv->gw.draining) {
 		log_info("%s again: already stopping", signame);
 		return;
 	}
-	srv->draining = 1;
+	srv->gw.draining = 1;
 	sdnotify_stopping("stopping: finishing in-flight requests");
 	log_info("%s: no longer accepting; %zu connection(s) to finish (grace %ld ms)",
-	    signame, srv->nsessions, srv->cfg->shutdown_timeout_ms);
+	    signame, srv->gw.nsessions, srv->gw.cfg->shutdown_timeout_ms);
 	for (size_t i = 0; i < srv->nlisteners; i++) {
 		if (srv->listeners[i].evl) {
 			evconnlistener_free(srv->listeners[i].evl);
@@ -465,13 +465,13 @@ begin_shutdown(struct server *srv, const char *signame)
 			unlink(srv->listeners[i].path);
 	}
 	struct session *s, *next;
-	for (s = TAILQ_FIRST(&srv->sessions); s; s = next) {
+	for (s = TAILQ_FIRST(&srv->gw.sessions); s; s = next) {
 		next = TAILQ_NEXT(s, link);
 		session_drain(s);
 	}
-	struct timeval tv = { srv->cfg->shutdown_timeout_ms / 1000,
-		(srv->cfg->shutdown_timeout_ms % 1000) * 1000 };
-	srv->grace_timer = evtimer_new(srv->base, grace_expired_cb, srv);
+	struct timeval tv = { srv->gw.cfg->shutdown_timeout_ms / 1000,
+		(srv->gw.cfg->shutdown_timeout_ms % 1000) * 1000 };
+	srv->grace_timer = evtimer_new(srv->gw.base, grace_expired_cb, srv);
 	evtimer_add(srv->grace_timer, &tv);
 	check_drained(srv);
 }
@@ -487,9 +487,9 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	case SIGHUP: server_reload(srv); break;
 	case SIGUSR1: {
 		char err[512] = "";
-		if (srv->audit == NULL)
+		if (srv->gw.audit == NULL)
 			log_info("SIGUSR1: no audit log configured");
-		else if (audit_reopen(srv->audit, err, sizeof err) != 0)
+		else if (audit_reopen(srv->gw.audit, err, sizeof err) != 0)
 			log_error("SIGUSR1: audit log reopen failed: %s", err);
 		else
 			log_info("SIGUSR1: audit log reopened");
@@ -524,22 +524,23 @@ int
 server_init(struct server *srv, struct sw_config *cfg, const char *upstream_override)
 {
 	memset(srv, 0, sizeof *srv);
-	TAILQ_INIT(&srv->sessions);
-	srv->cfg = cfg;
-	srv->upstream_override = upstream_override;
+	TAILQ_INIT(&srv->gw.sessions);
+	srv->gw.session_gone = session_gone;
+	srv->gw.cfg = cfg;
+	srv->gw.upstream_override = upstream_override;
 	log_threshold = (enum log_level)cfg->log_level;
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit(cfg);
-	srv->base = event_base_new();
-	if (srv->base == NULL) {
+	srv->gw.base = event_base_new();
+	if (srv->gw.base == NULL) {
 		log_error("cannot create the event loop");
 		return -1;
 	}
 	char err[512] = "";
 	metrics_init();
 	the_server = srv;
-	srv->audit = open_audit(cfg, err, sizeof err);
-	if (srv->audit == NULL && err[0]) {
+	srv->gw.audit = open_audit(cfg, err, sizeof err);
+	if (srv->gw.audit == NULL && err[0]) {
 		log_error("startup: audit: %s", err);
 		return -1;
 	}
@@ -549,7 +550,7 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 	}
 	collect_host_sockets(srv);
 	if (cfg->admin_address || cfg->admin_path) {
-		srv->admin = admin_start(srv->base, cfg->admin_address, cfg->admin_path,
+		srv->admin = admin_start(srv->gw.base, cfg->admin_address, cfg->admin_path,
 		    admin_upstream, err, sizeof err);
 		if (srv->admin == NULL) {
 			log_error("startup: admin endpoint: %s", err);
@@ -559,7 +560,7 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 	}
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	for (size_t i = 0; i < 4; i++) {
-		srv->sig_events[i] = evsignal_new(srv->base, sigs[i], signal_cb, srv);
+		srv->sig_events[i] = evsignal_new(srv->gw.base, sigs[i], signal_cb, srv);
 		evsignal_add(srv->sig_events[i], NULL);
 	}
 	log_info("sockward %s ready; upstream %s", SOCKWARD_VERSION, server_upstream(srv));
@@ -570,7 +571,7 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 int
 server_run(struct server *srv)
 {
-	int rc = event_base_dispatch(srv->base);
+	int rc = event_base_dispatch(srv->gw.base);
 	log_info("stopped");
 	return rc < 0 ? 1 : 0;
 }
@@ -579,22 +580,22 @@ void
 server_free(struct server *srv)
 {
 	struct session *s;
-	while ((s = TAILQ_FIRST(&srv->sessions)) != NULL) {
+	while ((s = TAILQ_FIRST(&srv->gw.sessions)) != NULL) {
 		session_close(s, "exit");
-		event_base_loop(srv->base, EVLOOP_NONBLOCK);
+		event_base_loop(srv->gw.base, EVLOOP_NONBLOCK);
 	}
 	for (size_t i = 0; i < srv->nlisteners; i++) {
 		if (srv->listeners[i].evl)
 			evconnlistener_free(srv->listeners[i].evl);
-		if (srv->listeners[i].path[0] && !srv->draining)
+		if (srv->listeners[i].path[0] && !srv->gw.draining)
 			unlink(srv->listeners[i].path);
 		SSL_CTX_free(srv->listeners[i].ssl_ctx);
 	}
 	free(srv->listeners);
 	if (srv->admin)
 		admin_stop(srv->admin);
-	audit_close(srv->audit);
-	srv->audit = NULL;
+	audit_close(srv->gw.audit);
+	srv->gw.audit = NULL;
 	the_server = NULL;
 	for (size_t i = 0; i < 4; i++)
 		if (srv->sig_events[i])
@@ -603,8 +604,8 @@ server_free(struct server *srv)
 		event_free(srv->grace_timer);
 	if (srv->accept_pause)
 		event_free(srv->accept_pause);
-	if (srv->base)
-		event_base_free(srv->base);
-	config_unref(srv->cfg);
-	srv->cfg = NULL;
+	if (srv->gw.base)
+		event_base_free(srv->gw.base);
+	config_unref(srv->gw.cfg);
+	srv->gw.cfg = NULL;
 }

@@ -5,45 +5,18 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/queue.h>
-#include <openssl/ssl.h>
 
 #include "daemon/config.h"
+#include "daemon/gateway.h"
+#include "daemon/listener.h"
 
-struct session;
-struct event_base;
 struct evconnlistener;
-
-struct listener {
-	struct server *srv;
-	char name[64];
-	enum listener_type type;
-	struct evconnlistener *evl;
-	SSL_CTX *ssl_ctx;          /* TLS only; replaced on reload */
-	char path[108];            /* unix only: unlinked at exit */
-};
-
-TAILQ_HEAD(session_list, session);
+struct admin;
 
 struct server {
-	struct event_base *base;
-	struct sw_config *cfg;     /* current; sessions hold their own reference */
-	const char *upstream_override;
+	struct gateway gw;         /* what the sessions share (loop, config, counters) */
 	struct listener *listeners;
 	size_t nlisteners;
-	struct session_list sessions;
-	size_t nsessions;
-	size_t nhijacked;
-	uint64_t next_conn_id;
-	uint64_t next_req_id;
-	int draining;              /* SIGTERM seen: no new connections or requests */
-	/* sockets that control the engine, as the policy must recognise them in
-	 * bind mounts: the upstream and our unix listeners, as configured and
-	 * with symlinks resolved */
-	char host_socket_buf[16][128];
-	const char *host_sockets[16];
-	size_t nhost_sockets;
-	struct audit_log *audit;   /* NULL when no audit trail is configured */
 	struct admin *admin;       /* NULL when no admin endpoint is configured */
 	struct event *sig_events[4];
 	struct event *grace_timer;
@@ -56,8 +29,5 @@ const char *server_upstream(const struct server *srv);
 int server_init(struct server *srv, struct sw_config *cfg, const char *upstream_override);
 int server_run(struct server *srv);
 void server_free(struct server *srv);
-
-/* Called by the session teardown path. */
-void server_session_gone(struct server *srv, struct session *s);
 
 #endif

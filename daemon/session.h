@@ -1,10 +1,12 @@
 /* session.h - one proxied client connection: a client half and an upstream
  * half, each with its own explicit state, changed only through
- * set_client_state()/set_upstream_state() in session.c.
+ * set_client_state()/set_upstream_state() in session.c, and at most one
+ * exchange (the request in progress).
  *
  * Lifecycle: session_new() at accept; exactly one teardown path,
  * session_close(), which logs the reason once and defers the free to the
- * event loop so no object is freed under its own callback. */
+ * event loop so no object is freed under its own callback.  Closing after
+ * a final answer goes through drain_then_close(), which flushes first. */
 #ifndef SOCKWARD_SESSION_H
 #define SOCKWARD_SESSION_H
 
@@ -13,15 +15,13 @@
 #include <sys/time.h>
 #include <event2/util.h>
 
-#include "daemon/http_parse.h"
-#include "policy/policy.h"
+#include "daemon/conn_log.h"
+#include "daemon/half.h"
 
-struct server;
+struct gateway;
 struct listener;
-struct bufferevent;
-struct event;
 struct sw_config;
-struct lookup;
+struct exchange;
 
 enum client_state {
 	C_HANDSHAKE,     /* TLS handshake running */
@@ -50,61 +50,35 @@ enum upstream_state {
 	U_CLOSED,
 };
 
-struct session {
-	uint64_t id;
-	struct server *srv;
-	struct sw_config *cfg;
-	struct listener *lst;
-	struct sw_identity ident;
-	char peer[64];
-
-	enum client_state cstate;
-	enum upstream_state ustate;
-	struct bufferevent *cbev;
-	struct bufferevent *ubev;
-	struct event *timer;          /* head timeout */
-	struct event *reaper;         /* deferred free */
-	int tls;
-	int closing;
-	int client_eof;
-	int client_paused;            /* reading stopped for backpressure */
-	int upstream_paused;
-	int shut_upstream_pending;    /* half-close once the engine output drains */
-	int hijacked;
-	size_t drain_left;            /* output left when the drain timer was armed */
-	uint64_t linger_bytes;        /* request bytes discarded after an early answer */
+struct client_half {
+	struct half h;
+	enum client_state state;
+	/* C_LINGER: request bytes discarded after an early answer, and until when */
+	uint64_t linger_bytes;
 	struct timeval linger_until;
+	/* C_DRAIN: output left when the drain timer was last armed */
+	size_t drain_left;
+	const char *drain_reason;      /* the close reason once flushed */
+};
 
-	struct http_req req;
-	struct http_resp resp;
-	struct evbuffer *body;        /* inspected body */
-	struct evbuffer *hold;        /* warn mode: the response, held for rewriting */
-	struct evbuffer *hold_body;   /* ... and its de-chunked body */
-	int holding;
+struct upstream_half {
+	struct half h;
+	enum upstream_state state;
+};
 
-	/* the current request */
-	uint64_t req_id;
-	struct timeval req_start;
-	int in_request;
-	int req_inspect;
-	int req_complete;             /* parser reached the end of the request */
-	int req_keepalive;
-	int resp_started;
-	uint64_t bytes_in, bytes_out;
-	char method[16];
-	char target[256];             /* for logs, truncated */
-	struct pol_header pol_hdrs[REQ_MAX_HEADERS];
-	struct pol_lookup lookups[POL_MAX_LOOKUPS];
-	size_t nlookups;
-	struct lookup *pending[POL_MAX_LOOKUPS];
-	struct pol_decision dec;
-	int have_dec;
-	char reply_msg[512];          /* what sockward answered itself, for the audit line */
-
+struct session {
+	struct conn_facts facts;       /* id, listener, identity, peer: for every log line */
+	struct gateway *gw;
+	struct sw_config *cfg;         /* the configuration this connection runs under */
+	const struct listener *lst;
+	struct client_half client;
+	struct upstream_half upstream;
+	struct exchange *x;            /* the request in progress, or NULL */
+	uint64_t stream_in, stream_out; /* bytes of a hijacked stream, after its upgrade */
 	TAILQ_ENTRY(session) link;
 };
 
-void session_new(struct server *srv, struct listener *lst, evutil_socket_t fd,
+void session_new(struct gateway *gw, const struct listener *lst, evutil_socket_t fd,
     const struct sockaddr *sa, int salen);
 void session_close(struct session *s, const char *reason);
 /* SIGTERM: close if idle, else finish the current exchange and close. */
@@ -112,5 +86,25 @@ void session_drain(struct session *s);
 
 const char *client_state_name(enum client_state st);
 const char *upstream_state_name(enum upstream_state st);
+
+/* ---- for the session's own files (session_flow.c, session_accept.c) ---- */
+
+void set_client_state(struct session *s, enum client_state st);
+void set_upstream_state(struct session *s, enum upstream_state st);
+int session_closing(const struct session *s);
+size_t session_max_buffer(const struct session *s);
+void session_arm_head_timer(struct session *s);
+void session_drop_upstream(struct session *s);
+/* Record the request in progress and free it. */
+void session_end_exchange(struct session *s, const char *outcome);
+/* Stop reading, flush what the client is owed, then session_close(reason). */
+void drain_then_close(struct session *s, const char *reason);
+/* The client's output is empty (its write callback). */
+void session_flushed(struct session *s);
+void session_enter_linger(struct session *s);
+void session_linger_discard(struct session *s);
+/* An answer of sockward's own ({"message": ...}) for the current request. */
+void session_write_reply(struct session *s, int status, const char *msg, int last);
+void session_reply_and_close(struct session *s, int status, const char *msg);
 
 #endif

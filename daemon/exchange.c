@@ -1,0 +1,318 @@
+/* exchange.c - one request: its judgement, the head the engine gets, and
+ * the record it leaves behind. */
+#include "daemon/exchange.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+
+#include "daemon/audit.h"
+#include "daemon/lookup.h"
+#include "daemon/metrics.h"
+#include "daemon/response_stage.h"
+#include "daemon/warnings.h"
+
+struct exchange *
+exchange_new(uint64_t id, size_t max_head)
+{
+	struct exchange *x = calloc(1, sizeof *x);
+	if (x == NULL)
+		return NULL;
+	x->id = id;
+	gettimeofday(&x->start, NULL);
+	http_req_init(&x->req, max_head);
+	snprintf(x->method, sizeof x->method, "-");
+	snprintf(x->target, sizeof x->target, "-");
+	return x;
+}
+
+static void
+clear_decision(struct exchange *x)
+{
+	if (x->judged)
+		policy_decision_free(&x->dec);
+	x->judged = 0;
+	for (size_t i = 0; i < x->nlookups; i++) {
+		json_decref(x->lookups[i].json);
+		x->lookups[i].json = NULL;
+	}
+	x->nlookups = 0;
+}
+
+void
+exchange_free(struct exchange *x)
+{
+	if (x == NULL)
+		return;
+	exchange_cancel_lookups(x);
+	clear_decision(x);
+	http_req_free(&x->req);
+	if (x->body)
+		evbuffer_free(x->body);
+	response_stage_free(x->stage);
+	free(x);
+}
+
+/* ---- judgement ---------------------------------------------------------------- */
+
+/* Bind sources are judged as the engine's host sees them: sockward talks to
+ * the engine over a unix socket, so it shares that host and its symlinks. */
+static int
+resolve_host_path(void *ctx, const char *path, char *out, size_t outlen)
+{
+	(void)ctx;
+	char buf[PATH_MAX];
+	if (realpath(path, buf) == NULL || strlen(buf) >= outlen)
+		return -1;
+	memcpy(out, buf, strlen(buf) + 1);
+	return 0;
+}
+
+/* The policy hand-off: the single place every request is judged, with the
+ * complete de-chunked body for the endpoints the policy inspects, before a
+ * byte of it goes upstream. */
+void
+exchange_judge(struct exchange *x, const struct judge_env *env)
+{
+	const struct http_req *r = &x->req;
+	struct pol_header hdrs[REQ_MAX_HEADERS];   /* spans into the parsed head */
+	struct pol_request pr;
+
+	for (size_t i = 0; i < r->nhdr; i++) {
+		hdrs[i].name = r->buf + r->hdr[i].name_off;
+		hdrs[i].name_len = r->hdr[i].name_len;
+		hdrs[i].value = r->buf + r->hdr[i].val_off;
+		hdrs[i].value_len = r->hdr[i].val_len;
+	}
+	memset(&pr, 0, sizeof pr);
+	pr.method = x->method;
+	pr.target = http_req_url(r);
+	pr.headers = hdrs;
+	pr.nheaders = r->nhdr;
+	pr.has_body = http_req_has_body(r);
+	if (x->inspect && x->body) {
+		pr.body = (const char *)evbuffer_pullup(x->body, -1);
+		pr.body_len = evbuffer_get_length(x->body);
+		if (pr.body == NULL)
+			pr.body = "";
+	}
+	pr.identity = env->identity;
+	pr.resolve_path = resolve_host_path;
+	pr.host_sockets = env->host_sockets;
+	pr.nhost_sockets = env->nhost_sockets;
+	pr.lookups = x->lookups;
+	pr.nlookups = x->nlookups;
+	if (x->judged)
+		policy_decision_free(&x->dec);
+	policy_decide(env->policy, &pr, &x->dec);
+	x->judged = 1;
+	x->nlookups = pr.nlookups;
+}
+
+/* ---- lookups ------------------------------------------------------------------ */
+
+static void
+lookup_answered(struct pol_lookup *lk, void *arg)
+{
+	struct exchange *x = arg;
+	for (size_t i = 0; i < POL_MAX_LOOKUPS; i++)
+		if (&x->lookups[i] == lk)
+			x->pending[i] = NULL;
+	for (size_t i = 0; i < x->nlookups; i++)
+		if (x->pending[i])
+			return;
+	x->lookups_done(x->lookups_arg);
+}
+
+size_t
+exchange_start_lookups(struct exchange *x, struct event_base *base, const char *upstream,
+    void (*done)(void *arg), void *arg)
+{
+	size_t started = 0;
+	x->lookups_done = done;
+	x->lookups_arg = arg;
+	for (size_t i = 0; i < x->nlookups; i++) {
+		if (x->lookups[i].done || x->pending[i])
+			continue;
+		x->pending[i] = lookup_start(base, upstream, &x->lookups[i], lookup_answered, x);
+		if (x->pending[i] == NULL) {
+			x->lookups[i].done = 1;
+			x->lookups[i].status = 0;   /* unanswered: the policy denies on it */
+		} else {
+			started++;
+		}
+	}
+	return started;
+}
+
+/* Lookups run on connections of their own: only the end of the request
+ * they serve cancels them, never the loss of the client's engine connection. */
+void
+exchange_cancel_lookups(struct exchange *x)
+{
+	for (size_t i = 0; i < POL_MAX_LOOKUPS; i++) {
+		if (x->pending[i]) {
+			lookup_cancel(x->pending[i]);
+			x->pending[i] = NULL;
+		}
+	}
+}
+
+/* ---- the request the engine gets ---------------------------------------------- */
+
+/* Headers the proxy sets itself, or that only make sense hop by hop. */
+static int
+header_is_framing(const char *name, size_t len)
+{
+	static const char *const names[] = { "content-length", "transfer-encoding", "expect" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i]) == len && strncasecmp(name, names[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+void
+exchange_write_request(struct exchange *x, struct evbuffer *out)
+{
+	const struct http_req *r = &x->req;
+	size_t before = evbuffer_get_length(out);
+	evbuffer_add_printf(out, "%s %s HTTP/%d.%d\r\n", x->method, http_req_url(r),
+	    r->p.http_major, r->p.http_minor);
+	for (size_t i = 0; i < r->nhdr; i++) {
+		const struct req_header *h = &r->hdr[i];
+		if (header_is_framing(r->buf + h->name_off, h->name_len))
+			continue;
+		evbuffer_add(out, r->buf + h->name_off, h->name_len);
+		evbuffer_add(out, ": ", 2);
+		evbuffer_add(out, r->buf + h->val_off, h->val_len);
+		evbuffer_add(out, "\r\n", 2);
+	}
+	if (x->inspect) {
+		if (x->judged && x->dec.body) {
+			/* exactly the document that was judged */
+			evbuffer_add_printf(out, "Content-Length: %zu\r\n\r\n", x->dec.body_len);
+			evbuffer_add(out, x->dec.body, x->dec.body_len);
+		} else {
+			size_t n = x->body ? evbuffer_get_length(x->body) : 0;
+			if (n > 0 || http_req_has_body(r))
+				evbuffer_add_printf(out, "Content-Length: %zu\r\n", n);
+			evbuffer_add(out, "\r\n", 2);
+			if (x->body)
+				evbuffer_add_buffer(out, x->body);
+		}
+	} else if (http_req_chunked(r)) {
+		evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n\r\n");
+	} else if (r->p.flags & F_CONTENT_LENGTH) {
+		evbuffer_add_printf(out, "Content-Length: %llu\r\n\r\n",
+		    (unsigned long long)http_req_content_length(r));
+	} else {
+		evbuffer_add(out, "\r\n", 2);
+	}
+	x->bytes_in += evbuffer_get_length(out) - before;
+}
+
+/* ---- the answer's stage ---------------------------------------------------------- */
+
+int
+exchange_wants_stage(const struct exchange *x)
+{
+	return x->judged && x->dec.nwarnings > 0;
+}
+
+static int
+add_warnings(const struct http_resp *resp, struct evbuffer *raw, struct evbuffer *body,
+    struct evbuffer *out, void *arg)
+{
+	const struct exchange *x = arg;
+	(void)resp;
+	return warnings_rewrite(raw, body, x->dec.warnings, x->dec.nwarnings, out);
+}
+
+int
+exchange_attach_warnings_stage(struct exchange *x)
+{
+	if (x->stage == NULL)
+		x->stage = response_stage_new(add_warnings, x, HOLD_MAX);
+	return x->stage ? 0 : -1;
+}
+
+/* ---- the record ---------------------------------------------------------------- */
+
+void
+exchange_set_reply(struct exchange *x, int status, const char *msg)
+{
+	snprintf(x->reply, sizeof x->reply, "%s", msg);
+	x->resp.status = status;
+}
+
+static const char *
+verdict_of(const struct exchange *x)
+{
+	if (!x->judged)   /* answered by sockward itself before any judgement */
+		return x->reply[0] ? "deny" : "allow";
+	if (x->dec.verdict == POL_DENY)
+		return "deny";
+	if (x->dec.rules && x->dec.rules[0] && x->dec.mode) {
+		if (strcmp(x->dec.mode, "warn") == 0)
+			return "warn";
+		if (strcmp(x->dec.mode, "audit") == 0)
+			return "audit";
+	}
+	return "allow";
+}
+
+void
+exchange_record(struct exchange *x, const struct conn_facts *cf, struct audit_log *audit,
+    const char *outcome)
+{
+	struct timeval now, d;
+	gettimeofday(&now, NULL);
+	timersub(&now, &x->start, &d);
+	double ms = d.tv_sec * 1e3 + d.tv_usec / 1e3;
+	const char *verdict = verdict_of(x);
+	const char *rules = x->judged ? x->dec.rules : NULL;
+	conn_log(cf, LOG_LVL_INFO, "req=%llu \"%s %s\" status=%d in=%llu out=%llu dur=%.3fms %s %s%s%s",
+	    (unsigned long long)x->id, x->method, x->target, x->resp.status,
+	    (unsigned long long)x->bytes_in, (unsigned long long)x->bytes_out,
+	    ms, outcome, verdict, rules ? " rules=" : "", rules ? rules : "");
+	if (x->judged && x->dec.exception)
+		conn_log(cf, LOG_LVL_INFO, "req=%llu exception %s used: %s", (unsigned long long)x->id,
+		    x->dec.exception, x->dec.exception_reason ? x->dec.exception_reason : "");
+	const char *endpoint = x->judged && x->dec.endpoint ? x->dec.endpoint : "-";
+	if (audit) {
+		struct audit_record rec = {
+			.time = x->start,
+			.request_id = x->id,
+			.conn_id = cf->id,
+			.identity = cf->ident ? cf->ident->display : "",
+			.peer = cf->peer,
+			.listener = cf->listener,
+			.method = x->method,
+			.path = x->target,
+			.endpoint = endpoint,
+			.image = x->judged ? x->dec.image : NULL,
+			.verdict = verdict,
+			.profile = x->judged ? x->dec.profile : NULL,
+			.mode = x->judged ? x->dec.mode : NULL,
+			.rules = rules,
+			.exception = x->judged ? x->dec.exception : NULL,
+			.exception_reason = x->judged ? x->dec.exception_reason : NULL,
+			.message = x->judged && x->dec.verdict == POL_DENY ? x->dec.message
+			    : x->reply[0] ? x->reply : NULL,
+			.status = x->resp.status,
+			.bytes_in = x->bytes_in,
+			.bytes_out = x->bytes_out,
+			.duration_ms = ms,
+		};
+		if (audit_write(audit, &rec) != 0)
+			metrics_audit_write_failed();
+	}
+	metrics_request(endpoint, verdict, ms / 1e3);
+	if (strcmp(verdict, "deny") == 0)
+		metrics_denial(rules);
+	metrics_bytes(x->bytes_in, x->bytes_out);
+}

@@ -1,0 +1,98 @@
+/* exchange.h - one request and its answer.
+ *
+ * An exchange is allocated when the first byte of a request arrives and
+ * freed as soon as it is recorded (one log line, one audit line, metrics):
+ * an idle keep-alive connection, and a hijacked stream once its upgrade was
+ * answered, carry no per-request memory.  It holds everything that belongs
+ * to the request and nothing that belongs to the connection: the parsers,
+ * the inspected body, the policy's scratch and decision, pending engine
+ * lookups, the answer's stage, counters and timings. */
+#ifndef SOCKWARD_EXCHANGE_H
+#define SOCKWARD_EXCHANGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#include "daemon/conn_log.h"
+#include "daemon/http_parse.h"
+#include "policy/policy.h"
+
+struct audit_log;
+struct event_base;
+struct evbuffer;
+struct lookup;
+struct response_stage;
+
+/* warn mode holds the create answer to add warnings; bigger ones pass as is */
+#define HOLD_MAX (1u << 20)
+
+struct exchange {
+	uint64_t id;
+	struct timeval start;
+	char method[16];
+	char target[256];              /* for logs, truncated */
+	uint64_t bytes_in, bytes_out;  /* client -> engine, engine -> client */
+	unsigned head_seen : 1;        /* the request head is complete */
+	unsigned inspect : 1;          /* the body is read whole and judged */
+	unsigned complete : 1;         /* the parser reached the end of the request */
+	unsigned keepalive : 1;        /* the client wants the connection kept */
+	unsigned answer_started : 1;   /* the engine's answer began to reach the client */
+	unsigned judged : 1;           /* a decision exists (dec) */
+
+	struct http_req req;
+	struct http_resp resp;
+	struct evbuffer *body;         /* inspected body, de-chunked */
+
+	/* the policy's scratch for this request */
+	struct pol_lookup lookups[POL_MAX_LOOKUPS];
+	size_t nlookups;
+	struct lookup *pending[POL_MAX_LOOKUPS];
+	void (*lookups_done)(void *arg);
+	void *lookups_arg;
+	struct pol_decision dec;
+
+	struct response_stage *stage;  /* NULL: the answer is relayed as it comes */
+	char reply[512];               /* what sockward answered itself, for the audit line */
+};
+
+/* What a judgement needs to know about the connection and the host. */
+struct judge_env {
+	const struct policy *policy;
+	const struct sw_identity *identity;
+	const char *const *host_sockets;
+	size_t nhost_sockets;
+};
+
+struct exchange *exchange_new(uint64_t id, size_t max_head);
+/* Cancels pending lookups; never records. */
+void exchange_free(struct exchange *x);
+
+/* Judge the request (policy_decide); x->dec holds the outcome. */
+void exchange_judge(struct exchange *x, const struct judge_env *env);
+/* Fetch the lookups the last judgement asked for on their own engine
+ * connections; done(arg) runs once when all have answered.  Returns the
+ * number started (0: judge again now). */
+size_t exchange_start_lookups(struct exchange *x, struct event_base *base, const char *upstream,
+    void (*done)(void *arg), void *arg);
+void exchange_cancel_lookups(struct exchange *x);
+
+/* The request head for the engine, with the body framing sockward chose:
+ * inspected bodies go as the judged document with a Content-Length,
+ * streamed ones keep the client's (validated) framing.  The inspected body
+ * follows the head. */
+void exchange_write_request(struct exchange *x, struct evbuffer *out);
+
+/* Warn mode: hold the answer to add the policy's findings to it. */
+int exchange_wants_stage(const struct exchange *x);
+int exchange_attach_warnings_stage(struct exchange *x);
+
+/* What sockward answered itself (a denial, a 502...). */
+void exchange_set_reply(struct exchange *x, int status, const char *msg);
+
+/* One log line, one audit line (when there is a trail) and the metrics.
+ * outcome: "ok", "rejected", "denied", "aborted", "truncated", ... */
+void exchange_record(struct exchange *x, const struct conn_facts *cf, struct audit_log *audit,
+    const char *outcome);
+
+#endif

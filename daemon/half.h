@@ -1,0 +1,63 @@
+/* half.h - one side of a proxied connection: the client's or the engine's.
+ *
+ * A half is the mechanics both sides share: a bufferevent, whether reading
+ * is paused for backpressure, whether the peer has sent its last byte, a
+ * write side to shut once output is flushed, and a timer of its own.  What
+ * a half is doing (its state) is the session's business: the session keeps
+ * a typed state beside each half (struct client_half, struct upstream_half
+ * in session.h) and changes it through one function per half. */
+#ifndef SOCKWARD_HALF_H
+#define SOCKWARD_HALF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <event2/event.h>
+
+struct bufferevent;
+struct evbuffer;
+struct event;
+struct event_base;
+
+struct half {
+	struct bufferevent *bev;   /* NULL when this side has no connection */
+	struct event *timer;       /* created on first use */
+	unsigned paused : 1;       /* reading stopped: the other side's output is full */
+	unsigned eof : 1;          /* the peer will send nothing more */
+	unsigned shut_pending : 1; /* shut our write side once output has drained */
+};
+
+struct evbuffer *half_in(const struct half *h);
+struct evbuffer *half_out(const struct half *h);
+size_t half_out_len(const struct half *h);
+
+/* Backpressure and I/O sizes: stop reading at max, resume below half of it,
+ * move up to half of it per read or write (libevent's default of 16 KiB
+ * costs many syscalls on a 2 GiB image load).  The one place watermarks
+ * are set, but for flushing (half_notify_when_flushed). */
+void half_size_buffers(struct half *h, size_t max);
+/* Stop or resume reading for backpressure; never resumes after EOF. */
+void half_pause(struct half *h, int pause);
+/* Stop reading for good (the session has no use for more input). */
+void half_stop_reading(struct half *h);
+/* Have the write callback run when the output is completely flushed. */
+void half_notify_when_flushed(struct half *h);
+
+/* Move everything read on from to the output of to; counts the bytes.
+ * Returns 1 when to's output has reached max (the caller pauses from). */
+int half_move_all(struct half *from, struct half *to, size_t max, uint64_t *count);
+
+/* Shut our write side (the peer reads EOF) once the output has drained.
+ * Returns 1 when it was shut now, 0 when it waits for the output (the
+ * write callback calls it again: see shut_pending). */
+int half_shut_write(struct half *h);
+
+/* -1 when the timer cannot be created (out of memory) */
+int half_arm_timer(struct half *h, struct event_base *base, event_callback_fn cb,
+    void *arg, long ms);
+void half_disarm_timer(struct half *h);
+
+/* Free the connection (and the timer when all is set). */
+void half_drop_connection(struct half *h);
+void half_free(struct half *h);
+
+#endif

@@ -1,0 +1,74 @@
+/* response_stage.c - hold an answer, then relay it rewritten or unchanged. */
+#include "daemon/response_stage.h"
+
+#include <stdlib.h>
+
+#include <event2/buffer.h>
+
+#include "daemon/http_parse.h"
+
+struct response_stage *
+response_stage_new(stage_rewrite_fn fn, void *arg, size_t max_body)
+{
+	struct response_stage *st = calloc(1, sizeof *st);
+	if (st == NULL)
+		return NULL;
+	st->raw = evbuffer_new();
+	st->body = evbuffer_new();
+	if (st->raw == NULL || st->body == NULL) {
+		response_stage_free(st);
+		return NULL;
+	}
+	st->rewrite = fn;
+	st->arg = arg;
+	st->max_body = max_body;
+	return st;
+}
+
+void
+response_stage_free(struct response_stage *st)
+{
+	if (st == NULL)
+		return;
+	if (st->raw)
+		evbuffer_free(st->raw);
+	if (st->body)
+		evbuffer_free(st->body);
+	free(st);
+}
+
+void
+response_stage_begin(struct response_stage *st, struct http_resp *resp)
+{
+	st->holding = 1;
+	resp->capture = st->body;
+	resp->capture_max = st->max_body;
+}
+
+struct evbuffer *
+response_stage_sink(struct response_stage *st, struct evbuffer *client_out)
+{
+	return st && st->holding ? st->raw : client_out;
+}
+
+int
+response_stage_overflowing(const struct response_stage *st, const struct http_resp *resp)
+{
+	/* the raw answer may be chunked, so it can be somewhat bigger than
+	 * the body it carries; twice the body bound is plenty */
+	return resp->capture_overflow || evbuffer_get_length(st->raw) > 2 * st->max_body;
+}
+
+size_t
+response_stage_release(struct response_stage *st, struct http_resp *resp, int complete,
+    struct evbuffer *out)
+{
+	size_t before = evbuffer_get_length(out);
+	if (!complete || st->rewrite(resp, st->raw, st->body, out, st->arg) != 0)
+		evbuffer_add_buffer(out, st->raw);
+	evbuffer_drain(st->raw, evbuffer_get_length(st->raw));
+	evbuffer_drain(st->body, evbuffer_get_length(st->body));
+	st->holding = 0;
+	resp->capture = NULL;
+	return evbuffer_get_length(out) - before;
+}

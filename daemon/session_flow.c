@@ -1,0 +1,851 @@
+/* session_flow.c - requests in, answers out: the proxied exchange.
+ *
+ * The client half: request heads are parsed (llhttp, strict) and rebuilt;
+ * bodies are scanned for framing and moved, not copied, with
+ * evbuffer_remove_buffer.  Inspected bodies are the exception: collected
+ * de-chunked, judged by the policy (judge() is the single hand-off), and the
+ * judged document is what goes upstream.
+ *
+ * The upstream half: answers are scanned for framing and moved to the
+ * client untouched (unless the exchange has a response stage).  A 101
+ * (attach, exec, BuildKit's /session) or a raw-stream answer turns the
+ * connection into a raw two-way relay; a half-close is passed on as
+ * shutdown(SHUT_WR).
+ *
+ * Backpressure: a half stops reading when the other half's output holds
+ * limits.max_buffer_bytes, and resumes from the write callback once it has
+ * drained below half of that (watermarks set in half_size_buffers()). */
+#include "daemon/session_flow.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "daemon/audit.h"
+#include "daemon/config.h"
+#include "daemon/exchange.h"
+#include "daemon/gateway.h"
+#include "daemon/identity_pool.h"
+#include "daemon/listener.h"
+#include "daemon/metrics.h"
+#include "daemon/response_stage.h"
+#include "daemon/session.h"
+#include "daemon/tls.h"
+
+static void pump_client(struct session *s);
+static void pump_upstream(struct session *s);
+static void judge(struct session *s);
+static void send_request(struct session *s);
+static void half_close_upstream(struct session *s);
+static void upstream_read_cb(struct bufferevent *bev, void *arg);
+static void upstream_write_cb(struct bufferevent *bev, void *arg);
+static void upstream_event_cb(struct bufferevent *bev, short what, void *arg);
+
+/* ---- shared steps -------------------------------------------------------------- */
+
+/* Raw relay of a hijacked stream, one direction. */
+static void
+relay_raw(struct session *s, int to_client)
+{
+	struct half *from = to_client ? &s->upstream.h : &s->client.h;
+	struct half *to = to_client ? &s->client.h : &s->upstream.h;
+	uint64_t *count = to_client ? &s->stream_out : &s->stream_in;
+	if (from->bev == NULL || to->bev == NULL)
+		return;
+	if (half_move_all(from, to, session_max_buffer(s), count))
+		half_pause(from, 1);
+}
+
+static void
+start_idle(struct session *s)
+{
+	set_client_state(s, C_IDLE);
+	session_arm_head_timer(s);
+}
+
+/* Each request is judged by the configuration in force when it starts: a
+ * keep-alive connection picks up a reload at its next request, while a
+ * running exchange keeps the configuration it started with. */
+static void
+adopt_current_config(struct session *s)
+{
+	if (s->cfg == s->gw->cfg)
+		return;
+	config_unref(s->cfg);
+	s->cfg = config_ref(s->gw->cfg);
+	half_size_buffers(&s->client.h, session_max_buffer(s));
+	if (s->upstream.h.bev)
+		half_size_buffers(&s->upstream.h, session_max_buffer(s));
+}
+
+/* A request begins with its first byte. */
+static int
+begin_exchange(struct session *s)
+{
+	adopt_current_config(s);
+	s->x = exchange_new(++s->gw->next_req_id, (size_t)s->cfg->max_header_bytes);
+	if (s->x == NULL) {
+		session_close(s, "out of memory (request)");
+		return -1;
+	}
+	set_client_state(s, C_HEAD);
+	return 0;
+}
+
+/* Answer the current request ourselves (deny, 502) and go on with the next
+ * one, or close when the rest of the request cannot be skipped. */
+static void
+reply_and_continue(struct session *s, int status, const char *msg, const char *outcome)
+{
+	if (s->x == NULL || !s->x->complete) {
+		session_reply_and_close(s, status, msg);
+		return;
+	}
+	/* the last answer on this connection says so */
+	int last = !s->x->keepalive || s->client.h.eof || s->gw->draining;
+	session_write_reply(s, status, msg, last);
+	session_end_exchange(s, outcome);
+	if (last) {
+		drain_then_close(s, s->gw->draining ? "shutdown" : "answered; not kept alive");
+		return;
+	}
+	start_idle(s);
+	pump_client(s);
+}
+
+/* ---- the request ------------------------------------------------------------------ */
+
+/* A request without a body ends with its head: drive the parser past the
+ * end of the message now, so keep-alive and completion are known. */
+static enum parse_result
+finish_bodyless(struct exchange *x)
+{
+	size_t used;
+	http_req_resume(&x->req, NULL, 0);
+	enum parse_result r = http_req_feed(&x->req, "", 0, &used);
+	if (r == PARSE_DONE) {
+		x->complete = 1;
+		x->keepalive = http_req_keepalive(&x->req);
+	}
+	return r;
+}
+
+static void
+lookups_answered(void *arg)
+{
+	struct session *s = arg;
+	if (s->client.state == C_LOOKUP)
+		judge(s);
+}
+
+static void
+upstream_connect(struct session *s)
+{
+	const char *path = gateway_upstream(s->gw);
+	struct sockaddr_un sun;
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+	s->upstream.h.bev = bufferevent_socket_new(s->gw->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (s->upstream.h.bev == NULL) {
+		session_reply_and_close(s, 502, "sockward: cannot allocate an engine connection");
+		return;
+	}
+	bufferevent_setcb(s->upstream.h.bev, upstream_read_cb, upstream_write_cb, upstream_event_cb, s);
+	half_size_buffers(&s->upstream.h, session_max_buffer(s));
+	set_upstream_state(s, U_CONNECTING);
+	if (bufferevent_socket_connect(s->upstream.h.bev, (struct sockaddr *)&sun, sizeof sun) != 0) {
+		/* the event callback has not run; report here */
+		int err = EVUTIL_SOCKET_ERROR();
+		session_drop_upstream(s);
+		char msg[300];
+		snprintf(msg, sizeof msg, "sockward: the Docker engine at %s is not reachable: %s",
+		    path, strerror(err));
+		conn_log(&s->facts, LOG_LVL_WARN, "upstream connect failed: %s", strerror(err));
+		metrics_upstream_error("connect");
+		reply_and_continue(s, 502, msg, "upstream-down");
+		return;
+	}
+	bufferevent_enable(s->upstream.h.bev, EV_READ | EV_WRITE);
+}
+
+static void
+forward(struct session *s)
+{
+	if (s->gw->draining && s->upstream.state == U_NONE) {
+		/* no new engine work once we are stopping */
+		session_reply_and_close(s, 503, "sockward: shutting down");
+		return;
+	}
+	switch (s->upstream.state) {
+	case U_NONE:
+		set_client_state(s, C_WAIT_UPSTREAM);
+		upstream_connect(s);
+		break;
+	case U_IDLE:
+		send_request(s);
+		break;
+	default:
+		/* cannot happen: one request at a time */
+		session_close(s, "internal: upstream busy");
+		break;
+	}
+}
+
+/* The policy hand-off: every request is judged here, with the complete
+ * de-chunked body for the endpoints the policy inspects, before a byte of
+ * it goes upstream; again after each round of engine lookups. */
+static void
+judge(struct session *s)
+{
+	struct exchange *x = s->x;
+	const struct judge_env env = {
+		.policy = s->cfg->policy,
+		.identity = s->facts.ident,
+		.host_sockets = s->gw->host_sockets,
+		.nhost_sockets = s->gw->nhost_sockets,
+	};
+	exchange_judge(x, &env);
+	switch (x->dec.verdict) {
+	case POL_NEED_LOOKUP:
+		if (x->nlookups == 0 || x->nlookups > POL_MAX_LOOKUPS) {
+			session_reply_and_close(s, 500, "sockward: policy asked for an impossible lookup");
+			return;
+		}
+		set_client_state(s, C_LOOKUP);
+		if (exchange_start_lookups(x, s->gw->base, gateway_upstream(s->gw),
+		    lookups_answered, s) == 0)
+			judge(s);   /* none could start: judged as unanswered */
+		return;
+	case POL_DENY:
+		reply_and_continue(s, x->dec.status ? x->dec.status : 403,
+		    x->dec.message ? x->dec.message : "sockward: denied by policy", "denied");
+		return;
+	case POL_ALLOW:
+		forward(s);
+		return;
+	}
+}
+
+static void
+on_request_head(struct session *s)
+{
+	struct exchange *x = s->x;
+	half_disarm_timer(&s->client.h);
+	x->head_seen = 1;
+	snprintf(x->method, sizeof x->method, "%s", http_req_method(&x->req));
+	snprintf(x->target, sizeof x->target, "%s", http_req_url(&x->req));
+	if (s->gw->draining) {
+		session_reply_and_close(s, 503, "sockward: shutting down, retry");
+		return;
+	}
+	int fstatus;
+	const char *framing = http_req_framing_problem(&x->req, &fstatus);
+	if (framing) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "sockward: malformed request: %s", framing);
+		session_reply_and_close(s, fstatus, msg);
+		return;
+	}
+	if (s->gw->audit && audit_failed(s->gw->audit) &&
+	    s->cfg->audit_on_failure == AUDIT_FAIL_CLOSED) {
+		/* no decision may go unrecorded: refuse while the trail is broken */
+		char msg[300];
+		snprintf(msg, sizeof msg, "sockward: audit log unavailable, requests are refused: %s",
+		    audit_failed_message(s->gw->audit));
+		if (!http_req_has_body(&x->req))
+			finish_bodyless(x);
+		reply_and_continue(s, 503, msg, "audit-down");
+		return;
+	}
+	x->inspect = policy_wants_body(s->cfg->policy, x->method, http_req_url(&x->req));
+	if (x->inspect && http_req_has_body(&x->req)) {
+		uint64_t cl = http_req_content_length(&x->req);
+		if (cl > (uint64_t)s->cfg->max_body_bytes) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "sockward: request body of %llu bytes exceeds the "
+			    "%ld byte limit for inspected requests", (unsigned long long)cl,
+			    s->cfg->max_body_bytes);
+			session_reply_and_close(s, 413, msg);
+			return;
+		}
+		if (x->body == NULL && (x->body = evbuffer_new()) == NULL) {
+			session_reply_and_close(s, 500, "sockward: out of memory");
+			return;
+		}
+		set_client_state(s, C_BODY_BUFFER);
+		session_arm_head_timer(s);   /* the body, too, must arrive in time */
+		http_req_resume(&x->req, x->body, (size_t)s->cfg->max_body_bytes);
+		return;   /* pump_client goes on with the body */
+	}
+	if (!http_req_has_body(&x->req) && finish_bodyless(x) != PARSE_DONE) {
+		/* e.g. a transfer coding other than chunked: the length is unknowable */
+		char msg[256];
+		snprintf(msg, sizeof msg, "sockward: malformed request: %s", x->req.error);
+		session_reply_and_close(s, 400, msg);
+		return;
+	}
+	judge(s);
+}
+
+static void
+on_request_complete(struct session *s)
+{
+	s->x->complete = 1;
+	s->x->keepalive = http_req_keepalive(&s->x->req);
+	if (s->client.state == C_BODY_BUFFER) {
+		half_disarm_timer(&s->client.h);
+		judge(s);
+	} else if (s->client.state == C_BODY_STREAM) {
+		set_client_state(s, C_REQ_SENT);
+	}
+}
+
+static void
+on_request_error(struct session *s)
+{
+	struct exchange *x = s->x;
+	char msg[256];
+	snprintf(msg, sizeof msg, "sockward: malformed request: %s", x->req.error);
+	int status = x->req.body_overflow ? 413 : 400;
+	if (s->upstream.h.bev && s->upstream.state != U_IDLE)
+		session_drop_upstream(s);   /* the engine got a partial body: abort it */
+	session_reply_and_close(s, status, msg);
+}
+
+/* Parse what the client sent, one contiguous chunk at a time. */
+static void
+parse_client(struct session *s)
+{
+	struct evbuffer *in = half_in(&s->client.h);
+	while (!session_closing(s) && evbuffer_get_length(in) > 0) {
+		enum client_state st = s->client.state;
+		if (st != C_IDLE && st != C_HEAD && st != C_BODY_BUFFER && st != C_BODY_STREAM)
+			return;
+		struct evbuffer *uout = s->upstream.h.bev ? half_out(&s->upstream.h) : NULL;
+		if (st == C_BODY_STREAM && uout && evbuffer_get_length(uout) >= session_max_buffer(s)) {
+			half_pause(&s->client.h, 1);
+			return;
+		}
+		if (st == C_IDLE && begin_exchange(s) != 0)
+			return;
+		struct exchange *x = s->x;
+		struct evbuffer_iovec v;
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			return;
+		size_t len = v.iov_len;
+		if (s->client.state == C_HEAD) {
+			/* never let one execute run past the head limit */
+			size_t room = x->req.max_head - x->req.head_bytes + 1;
+			if (len > room)
+				len = room;
+		}
+		size_t used = 0;
+		enum parse_result r = http_req_feed(&x->req, v.iov_base, len, &used);
+		if (s->client.state == C_BODY_STREAM) {
+			evbuffer_remove_buffer(in, uout, used);
+			x->bytes_in += used;
+		} else {
+			evbuffer_drain(in, used);
+		}
+		if (s->client.state == C_HEAD) {
+			x->req.head_bytes += used;
+			if (r == PARSE_MORE && x->req.head_bytes > x->req.max_head) {
+				char msg[128];
+				snprintf(msg, sizeof msg, "sockward: request header block exceeds %zu bytes",
+				    x->req.max_head);
+				session_reply_and_close(s, 400, msg);
+				return;
+			}
+		}
+		switch (r) {
+		case PARSE_MORE:
+			break;
+		case PARSE_HEADERS:
+			on_request_head(s);
+			break;
+		case PARSE_DONE:
+			on_request_complete(s);
+			break;
+		case PARSE_ERROR:
+			on_request_error(s);
+			return;
+		}
+	}
+}
+
+/* Rebuild the request for the engine and send it; the answer's parser and,
+ * when something wants to see the answer, its stage are set up here. */
+static void
+send_request(struct session *s)
+{
+	struct exchange *x = s->x;
+	exchange_write_request(x, half_out(&s->upstream.h));
+	http_resp_init(&x->resp, strcmp(x->method, "HEAD") == 0);
+	if (exchange_wants_stage(x) && exchange_attach_warnings_stage(x) == 0)
+		response_stage_begin(x->stage, &x->resp);
+	set_upstream_state(s, U_RESP_HEAD);
+	if (x->complete || x->inspect) {
+		set_client_state(s, C_REQ_SENT);
+		if (s->client.h.eof)
+			half_close_upstream(s);
+	} else {
+		set_client_state(s, C_BODY_STREAM);
+		http_req_resume(&x->req, NULL, 0);
+		pump_client(s);
+	}
+}
+
+/* The client will send nothing more: tell the engine the same way, once
+ * everything the client sent has been written.  For a hijacked stream that
+ * is the half-close docker exec -i relies on; for a streaming response
+ * (logs -f, events) the engine cancels the request, exactly as it would
+ * for a client connected to it directly. */
+static void
+half_close_upstream(struct session *s)
+{
+	/* no request outstanding (not yet connected, or a kept-alive idle
+	 * connection while the policy waits on lookups): shutting that one
+	 * would make the engine close it under us; send_request() passes the
+	 * half-close on once the request is written */
+	enum upstream_state st = s->upstream.state;
+	if (s->upstream.h.bev == NULL || st == U_CONNECTING || st == U_NONE || st == U_IDLE)
+		return;
+	if (!half_shut_write(&s->upstream.h))
+		return;   /* once the output has drained (upstream_write_cb) */
+	if (st == U_RAW)
+		set_upstream_state(s, U_RAW_SHUT);
+	conn_log(&s->facts, LOG_LVL_DEBUG, "client half-closed; engine write side shut");
+}
+
+/* ---- the answer -------------------------------------------------------------------- */
+
+static void
+enter_hijack(struct session *s)
+{
+	half_disarm_timer(&s->client.h);
+	set_client_state(s, C_RAW);
+	set_upstream_state(s, U_RAW);
+	conn_log(&s->facts, LOG_LVL_DEBUG, "req=%llu hijacked (status %d)",
+	    (unsigned long long)s->x->id, s->x->resp.status);
+	/* the upgrade is answered: the request is recorded now, and the stream
+	 * that follows carries no per-request memory */
+	session_end_exchange(s, "ok");
+	/* bytes the client sent after its upgrade request belong to the stream */
+	relay_raw(s, 0);
+	relay_raw(s, 1);
+	if (s->client.h.eof)
+		half_close_upstream(s);
+	else
+		half_pause(&s->client.h, 0);
+}
+
+static void
+on_response_complete(struct session *s)
+{
+	struct exchange *x = s->x;
+	if (x->resp.hijack) {
+		enter_hijack(s);
+		return;
+	}
+	if (x->resp.status >= 100 && x->resp.status < 200) {
+		/* an interim answer (100 Continue, 103 Early Hints): relayed, and
+		 * the final one is still to come on the same exchange */
+		http_resp_init(&x->resp, strcmp(x->method, "HEAD") == 0);
+		set_upstream_state(s, U_RESP_HEAD);
+		return;
+	}
+	int upstream_keep = http_resp_keepalive(&x->resp);
+	int request_done = x->complete, keepalive = x->keepalive;
+	session_end_exchange(s, "ok");
+	if (!request_done) {
+		/* the engine answered before the request body ended; we cannot
+		 * resynchronise the stream, so this exchange ends here */
+		session_drop_upstream(s);
+		if (!s->client.h.eof) {
+			session_enter_linger(s);
+			return;
+		}
+		drain_then_close(s, "engine answered before the request ended");
+		return;
+	}
+	if (upstream_keep)
+		set_upstream_state(s, U_IDLE);
+	else
+		session_drop_upstream(s);
+	if (!keepalive || !upstream_keep || s->client.h.eof || s->gw->draining) {
+		drain_then_close(s, s->gw->draining ? "shutdown" :
+		    !keepalive ? "answered; client did not keep the connection" :
+		    !upstream_keep ? "answered; engine closed its connection" : "answered; client closed");
+		return;
+	}
+	start_idle(s);
+	pump_client(s);
+}
+
+/* Stop holding the answer: rewritten when complete and the stage accepts
+ * it, otherwise relayed exactly as the engine sent it. */
+static void
+release_stage(struct session *s, int complete)
+{
+	struct exchange *x = s->x;
+	x->bytes_out += response_stage_release(x->stage, &x->resp, complete, half_out(&s->client.h));
+}
+
+static int
+holding(const struct exchange *x)
+{
+	return x->stage && x->stage->holding;
+}
+
+static void
+parse_upstream(struct session *s)
+{
+	struct evbuffer *in = half_in(&s->upstream.h);
+	while (!session_closing(s) && s->upstream.h.bev && evbuffer_get_length(in) > 0) {
+		if (s->upstream.state == U_RAW || s->upstream.state == U_RAW_SHUT) {
+			relay_raw(s, 1);
+			return;
+		}
+		if (s->upstream.state != U_RESP_HEAD && s->upstream.state != U_RESP_BODY) {
+			session_close(s, "engine sent bytes nobody asked for");
+			return;
+		}
+		struct exchange *x = s->x;
+		struct evbuffer *cout = half_out(&s->client.h);
+		if (evbuffer_get_length(cout) >= session_max_buffer(s)) {
+			half_pause(&s->upstream.h, 1);
+			return;
+		}
+		struct evbuffer_iovec v;
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			return;
+		size_t used = 0;
+		enum parse_result r = http_resp_feed(&x->resp, v.iov_base, v.iov_len, &used);
+		if (used > 0) {
+			int held = holding(x);
+			evbuffer_remove_buffer(in, response_stage_sink(x->stage, cout), used);
+			x->answer_started = 1;
+			if (!held)
+				x->bytes_out += used;
+		}
+		if (holding(x) && (r == PARSE_HEADERS || response_stage_overflowing(x->stage, &x->resp)))
+			release_stage(s, 0);
+		if (x->resp.headers_done && s->upstream.state == U_RESP_HEAD)
+			set_upstream_state(s, U_RESP_BODY);
+		switch (r) {
+		case PARSE_MORE:
+			break;
+		case PARSE_HEADERS:   /* raw stream without 101 */
+			enter_hijack(s);
+			break;
+		case PARSE_DONE:
+			if (holding(x))
+				release_stage(s, 1);
+			on_response_complete(s);
+			break;
+		case PARSE_ERROR:
+			if (holding(x))
+				release_stage(s, 0);
+			metrics_upstream_error("protocol");
+			conn_log(&s->facts, LOG_LVL_WARN, "malformed response from engine: %s", x->resp.error);
+			if (!x->answer_started) {
+				session_reply_and_close(s, 502, "sockward: malformed response from the Docker engine");
+			} else {
+				session_end_exchange(s, "bad-response");
+				session_close(s, "malformed response from engine");
+			}
+			return;
+		}
+	}
+}
+
+/* ---- pumps and callbacks ----------------------------------------------------------- */
+
+static void
+pump_client(struct session *s)
+{
+	if (session_closing(s))
+		return;
+	switch (s->client.state) {
+	case C_RAW:
+		relay_raw(s, 0);
+		break;
+	case C_LINGER:
+		session_linger_discard(s);
+		break;
+	default:
+		parse_client(s);
+		break;
+	}
+}
+
+static void
+pump_upstream(struct session *s)
+{
+	if (!session_closing(s) && s->upstream.h.bev)
+		parse_upstream(s);
+}
+
+static void
+client_read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	pump_client(arg);
+}
+
+static void
+client_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct session *s = arg;
+	(void)bev;
+	if (session_closing(s))
+		return;
+	if (s->client.state == C_DRAIN) {
+		if (half_out_len(&s->client.h) == 0)
+			session_flushed(s);
+		return;
+	}
+	/* client output drained below the low watermark: resume the engine */
+	if (s->upstream.h.paused) {
+		half_pause(&s->upstream.h, 0);
+		pump_upstream(s);
+	}
+}
+
+static void
+on_client_eof(struct session *s, const char *why)
+{
+	s->client.h.eof = 1;
+	switch (s->client.state) {
+	case C_RAW:
+		/* half-close: pass it on, keep relaying the engine's output */
+		relay_raw(s, 0);
+		set_client_state(s, C_RAW_SHUT);
+		half_close_upstream(s);
+		break;
+	case C_RAW_SHUT:
+		break;
+	case C_HANDSHAKE:
+	case C_IDLE:
+		session_close(s, why);
+		break;
+	case C_LINGER:
+		drain_then_close(s, "answered early");
+		break;
+	case C_HEAD:
+	case C_BODY_BUFFER:
+	case C_BODY_STREAM:
+		/* parse whatever arrived before the EOF first */
+		parse_client(s);
+		if (session_closing(s))
+			break;
+		switch (s->client.state) {
+		case C_HEAD:
+		case C_BODY_BUFFER:
+		case C_BODY_STREAM:
+			session_close(s, "client closed mid-request");
+			break;
+		case C_IDLE:
+			session_close(s, why);   /* between requests */
+			break;
+		case C_LINGER:
+		case C_DRAIN:
+			break;   /* our answer is on its way out */
+		default:
+			half_close_upstream(s);   /* complete: the answer still goes out */
+			break;
+		}
+		break;
+	default:
+		/* request complete: the answer still goes out, then we close */
+		if (s->x && s->x->complete)
+			half_close_upstream(s);
+		break;
+	}
+}
+
+/* TLS handshake done: the verified certificate is the identity. */
+static void
+on_handshake_done(struct session *s)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(s->client.h.bev);
+	struct sw_identity *id = calloc(1, sizeof *id);   /* 5 KB: not on the stack */
+	if (ssl == NULL || id == NULL || tls_identity(ssl, id) != 0) {
+		free(id);
+		session_close(s, "client certificate missing or not verified");
+		return;
+	}
+	s->facts.ident = identity_intern(id);
+	free(id);
+	if (s->facts.ident == NULL) {
+		session_close(s, "out of memory (identity)");
+		return;
+	}
+	conn_log(&s->facts, LOG_LVL_DEBUG, "TLS %s %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+	session_flow_start(s);
+}
+
+static void
+client_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session *s = arg;
+	(void)bev;
+	if (session_closing(s))
+		return;
+	if (what & BEV_EVENT_CONNECTED) {
+		on_handshake_done(s);
+		return;
+	}
+	int tls = s->lst && s->lst->type == LISTEN_TLS;
+	if (what & BEV_EVENT_EOF) {
+		on_client_eof(s, "client closed");
+		/* OpenSSL's bufferevent stops writing when it sees the peer's
+		 * close; restart it so pending output is flushed (a half-closed
+		 * client still reads) or fails (a vanished one), either way the
+		 * exchange can end */
+		if (!session_closing(s) && tls)
+			bufferevent_enable(s->client.h.bev, EV_WRITE);
+		return;
+	}
+	if (what & BEV_EVENT_ERROR) {
+		char why[256];
+		unsigned long e = tls ? bufferevent_get_openssl_error(s->client.h.bev) : 0;
+		if (e) {
+			char buf[200];
+			ERR_error_string_n(e, buf, sizeof buf);
+			snprintf(why, sizeof why, "client TLS error: %s", buf);
+		} else {
+			snprintf(why, sizeof why, "client error: %s",
+			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		}
+		if (s->client.state == C_RAW && !s->client.h.eof) {
+			/* a reset on a hijacked stream is still the end of input */
+			on_client_eof(s, why);
+			return;
+		}
+		session_close(s, why);
+	}
+}
+
+static void
+upstream_read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	pump_upstream(arg);
+}
+
+static void
+upstream_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct session *s = arg;
+	(void)bev;
+	if (session_closing(s))
+		return;
+	if (s->upstream.h.shut_pending) {
+		half_close_upstream(s);
+		return;
+	}
+	if (s->client.h.paused) {
+		half_pause(&s->client.h, 0);
+		pump_client(s);
+	}
+}
+
+static void
+on_upstream_gone(struct session *s, const char *why)
+{
+	struct exchange *x = s->x;
+	switch (s->upstream.state) {
+	case U_CONNECTING: {
+		char msg[300];
+		snprintf(msg, sizeof msg, "sockward: the Docker engine at %s is not reachable: %s",
+		    gateway_upstream(s->gw), why);
+		conn_log(&s->facts, LOG_LVL_WARN, "upstream connect failed: %s", why);
+		metrics_upstream_error("connect");
+		session_drop_upstream(s);
+		reply_and_continue(s, 502, msg, "upstream-down");
+		break;
+	}
+	case U_IDLE:
+		session_drop_upstream(s);   /* the engine closed an idle keep-alive connection */
+		break;
+	case U_RESP_HEAD:
+	case U_RESP_BODY:
+		pump_upstream(s);   /* whatever is still buffered */
+		if (session_closing(s) || s->upstream.state == U_NONE || s->upstream.state == U_IDLE ||
+		    s->upstream.state == U_RAW || s->x != x)
+			break;
+		if (x->answer_started && http_resp_finish(&x->resp) && x->resp.paused_at == PAUSE_DONE) {
+			/* EOF-delimited body: the client needs the EOF too */
+			s->client.h.eof = 1;
+			x->keepalive = 0;
+			session_drop_upstream(s);
+			on_response_complete(s);
+			break;
+		}
+		metrics_upstream_error("closed");
+		if (holding(x))
+			release_stage(s, 0);
+		if (!x->answer_started) {
+			session_reply_and_close(s, 502, "sockward: the Docker engine closed the connection");
+		} else {
+			session_end_exchange(s, "truncated");
+			session_drop_upstream(s);
+			drain_then_close(s, "engine closed mid-response");
+		}
+		break;
+	case U_RAW:
+	case U_RAW_SHUT:
+		relay_raw(s, 1);
+		session_drop_upstream(s);
+		drain_then_close(s, "stream ended");
+		break;
+	default:
+		session_drop_upstream(s);
+		break;
+	}
+}
+
+static void
+upstream_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session *s = arg;
+	(void)bev;
+	if (session_closing(s))
+		return;
+	if (what & BEV_EVENT_CONNECTED) {
+		set_upstream_state(s, U_IDLE);
+		if (s->client.state == C_WAIT_UPSTREAM)
+			send_request(s);
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		const char *why = (what & BEV_EVENT_EOF) ? "closed by engine"
+		    : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
+		on_upstream_gone(s, why);
+	}
+}
+
+/* ---- entry points for session_accept.c ------------------------------------------------ */
+
+void
+session_flow_attach_client(struct session *s)
+{
+	bufferevent_setcb(s->client.h.bev, client_read_cb, client_write_cb, client_event_cb, s);
+}
+
+void
+session_flow_start(struct session *s)
+{
+	start_idle(s);
+	pump_client(s);
+}
