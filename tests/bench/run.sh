@@ -1,29 +1,47 @@
 #!/usr/bin/env bash
 # run.sh SOCKWARD_BIN - benchmarks, each reported against a baseline measured
 # in the same run (these machines are shared and noisy): proxied vs direct
-# /_ping latency, save|load through sockward vs direct, and the policy
-# decision micro-benchmark.  Figures, not pass/fail tests.
+# /_ping latency, save|load through sockward vs direct, the policy
+# decision micro-benchmark, and the memory of idle keep-alive connections.
+# Figures, not pass/fail tests.
+#
+# BENCH_ONLY=latency,saveload,policy,idle (comma-separated) runs only those
+# parts, e.g. `make bench BENCH_ONLY=idle`.  IDLE_PLAIN / IDLE_TLS set the
+# number of idle plain / mutual-TLS connections (default 10000 each).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${1:-$ROOT/sockward}
 case "$BIN" in /*) ;; *) BIN=$PWD/$BIN ;; esac
+BENCH_ONLY=${BENCH_ONLY:-}
+want() { [ -z "$BENCH_ONLY" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
+for part in ${BENCH_ONLY//,/ }; do
+	case $part in latency|saveload|policy|idle) ;;
+	*) echo "run.sh: BENCH_ONLY: unknown part '$part' (latency, saveload, policy, idle)" >&2; exit 2 ;;
+	esac
+done
 "$ROOT/tests/engine/engine.sh" start >/dev/null
 ENGINE=${SOCKWARD_ENGINE_DIR:-/tmp/swdock}/docker.sock
 TMP=$(mktemp -d /tmp/swbench.XXXXXX)
-trap 'kill $PID 2>/dev/null || true; rm -rf "$TMP"' EXIT
+PID=
+trap '[ -z "$PID" ] || kill $PID 2>/dev/null || true; rm -rf "$TMP"' EXIT
 cat > "$TMP/bench.json" <<JSON
 { "listeners": [ { "name": "local", "type": "unix", "path": "$TMP/sw.sock", "mode": "0600" } ],
   "upstream": { "socket": "$ENGINE" }, "log": { "level": "warn" },
   "audit": { "file": "$TMP/audit.log" },
   "policy": { "default_profile": "unrestricted" } }
 JSON
-"$BIN" -c "$TMP/bench.json" 2>"$TMP/sw.log" &
-PID=$!
-for _ in $(seq 50); do [ -S "$TMP/sw.sock" ] && break; sleep 0.1; done
+if want latency || want saveload; then
+	"$BIN" -c "$TMP/bench.json" 2>"$TMP/sw.log" &
+	PID=$!
+	for _ in $(seq 50); do [ -S "$TMP/sw.sock" ] && break; sleep 0.1; done
+fi
 
+if want latency; then
 echo "== proxy latency"
 python3 "$ROOT/tests/bench/ping_bench.py" "$ENGINE" "$TMP/sw.sock" 4000 "$PID"
+fi
 
+if want saveload; then
 echo "== save | load of a 210 MiB image (wall time, 3 runs each, interleaved)"
 IMG=local/swbig:210m
 if DOCKER_HOST=unix://$ENGINE docker image inspect "$IMG" >/dev/null 2>&1; then
@@ -41,8 +59,21 @@ if DOCKER_HOST=unix://$ENGINE docker image inspect "$IMG" >/dev/null 2>&1; then
 else
 	echo "  ($IMG not present: run the integration suite once to create it)"
 fi
+fi
 
+if want policy; then
 echo "== policy decision (kitchen-sink create body)"
 cc -std=c11 -O2 -g -D_GNU_SOURCE -I"$ROOT" "$ROOT"/policy/*.c "$ROOT/tests/bench/policy_bench.c" \
 	-o "$TMP/policy-bench" -ljansson -lm
 (cd "$ROOT/tests" && "$TMP/policy-bench" 20000)
+fi
+
+if want idle; then
+# a fresh sockward per phase (started by the script, unix + mTLS listeners,
+# limits.max_connections 11000); VmRSS before/after, per idle connection,
+# and after every connection has closed again
+echo "== idle keep-alive connections (sockward VmRSS)"
+"$ROOT/tests/engine/gen-certs.sh" "$TMP/certs" >/dev/null
+python3 "$ROOT/tests/bench/idle_conns.py" "$BIN" "$ENGINE" "$TMP/certs" "$TMP" \
+	--plain "${IDLE_PLAIN:-10000}" --tls "${IDLE_TLS:-10000}"
+fi
