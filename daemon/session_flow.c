@@ -17,6 +17,7 @@
  * drained below half of that (watermarks set in half_size_buffers()). */
 #include "daemon/session_flow.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -45,11 +46,31 @@ static void pump_upstream(struct session *s);
 static void judge(struct session *s);
 static void send_request(struct session *s);
 static void half_close_upstream(struct session *s);
+static void relay_raw(struct session *s, int to_client);
 static void upstream_read_cb(struct bufferevent *bev, void *arg);
 static void upstream_write_cb(struct bufferevent *bev, void *arg);
 static void upstream_event_cb(struct bufferevent *bev, short what, void *arg);
 
 /* ---- shared steps -------------------------------------------------------------- */
+
+/* After the client's EOF: has it closed altogether, or only shut its
+ * write side?  A unix socket tells (the peer's close hangs up both
+ * directions: POLLHUP; a shutdown(SHUT_WR) only ends our input); a TCP FIN
+ * does not, so TCP and TLS clients count as still reading. */
+static int
+client_gone(const struct session *s)
+{
+	if (s->lst == NULL || s->lst->type != LISTEN_UNIX || s->client.h.bev == NULL)
+		return 0;
+	struct pollfd p = { .fd = bufferevent_getfd(s->client.h.bev), .events = POLLOUT };
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)) != 0;
+}
+
+static int
+client_is_tls(const struct session *s)
+{
+	return s->lst && s->lst->type == LISTEN_TLS;
+}
 
 /* Raw relay of a hijacked stream, one direction. */
 static void
@@ -424,6 +445,46 @@ half_close_upstream(struct session *s)
 	if (st == U_RAW)
 		set_upstream_state(s, U_RAW_SHUT);
 	conn_log(&s->facts, LOG_LVL_DEBUG, "client half-closed; engine write side shut");
+	if (s->upstream.h.eof && (st == U_RAW || st == U_RAW_SHUT)) {
+		/* the engine had already ended its side: both directions are done */
+		session_drop_upstream(s);
+		drain_then_close(s, "stream ended");
+	}
+}
+
+/* The engine ended its side of a hijacked stream (the container's output
+ * is over) while the client may still be sending (its stdin).  Pass the
+ * half-close on and keep relaying client -> engine until the client ends
+ * too.  A TLS client gets the end of the whole stream instead: a TCP
+ * half-close under TLS has no close_notify, which clients report as an
+ * error. */
+static void
+engine_ended_stream(struct session *s)
+{
+	relay_raw(s, 1);
+	if (s->upstream.state == U_RAW_SHUT || s->client.h.eof || client_is_tls(s)) {
+		session_drop_upstream(s);
+		drain_then_close(s, "stream ended");
+		return;
+	}
+	s->upstream.h.eof = 1;
+	half_shut_write(&s->client.h);   /* now, or once flushed (client_write_cb) */
+	conn_log(&s->facts, LOG_LVL_DEBUG, "engine half-closed; client write side shut");
+}
+
+/* The engine's connection failed or closed: what it sent before is still
+ * in the socket (a unix socket keeps it after the peer's close, and a
+ * failed write of ours does not discard it).  Read it, bounded, so an
+ * answer the engine gave before closing reaches the client. */
+static void
+read_what_engine_sent(struct session *s)
+{
+	evutil_socket_t fd = bufferevent_getfd(s->upstream.h.bev);
+	struct evbuffer *in = half_in(&s->upstream.h);
+	size_t cap = session_max_buffer(s);
+	while (fd >= 0 && evbuffer_get_length(in) < cap &&
+	    evbuffer_read(in, fd, (int)(cap - evbuffer_get_length(in))) > 0)
+		;
 }
 
 /* ---- the answer -------------------------------------------------------------------- */
@@ -614,6 +675,10 @@ client_write_cb(struct bufferevent *bev, void *arg)
 			session_flushed(s);
 		return;
 	}
+	if (s->client.h.shut_pending) {
+		half_shut_write(&s->client.h);   /* the engine's half-close, passed on */
+		return;
+	}
 	/* client output drained below the low watermark: resume the engine */
 	if (s->upstream.h.paused) {
 		half_pause(&s->upstream.h, 0);
@@ -664,6 +729,15 @@ on_client_eof(struct session *s, const char *why)
 			half_close_upstream(s);   /* complete: the answer still goes out */
 			break;
 		}
+		break;
+	case C_LOOKUP:
+		/* the policy is still asking the engine and nothing of the
+		 * request has reached it.  A client that only shut its side
+		 * still reads its answer; one that is gone cancels the request
+		 * (as dockerd treats a client's close), so no decision is taken
+		 * and nothing forwarded for nobody. */
+		if (client_gone(s))
+			session_close(s, "client gone while the policy waited on the engine");
 		break;
 	default:
 		/* request complete: the answer still goes out, then we close */
@@ -760,8 +834,9 @@ upstream_write_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* ended: the engine closed its side cleanly (EOF), rather than an error */
 static void
-on_upstream_gone(struct session *s, const char *why)
+on_upstream_gone(struct session *s, const char *why, int ended)
 {
 	struct exchange *x = s->x;
 	switch (s->upstream.state) {
@@ -780,7 +855,8 @@ on_upstream_gone(struct session *s, const char *why)
 		break;
 	case U_RESP_HEAD:
 	case U_RESP_BODY:
-		pump_upstream(s);   /* whatever is still buffered */
+		read_what_engine_sent(s);
+		pump_upstream(s);   /* whatever it sent, before we give up on it */
 		if (session_closing(s) || s->upstream.state == U_NONE || s->upstream.state == U_IDLE ||
 		    s->upstream.state == U_RAW || s->x != x)
 			break;
@@ -805,6 +881,10 @@ on_upstream_gone(struct session *s, const char *why)
 		break;
 	case U_RAW:
 	case U_RAW_SHUT:
+		if (ended && !s->upstream.h.eof) {
+			engine_ended_stream(s);
+			break;
+		}
 		relay_raw(s, 1);
 		session_drop_upstream(s);
 		drain_then_close(s, "stream ended");
@@ -831,7 +911,7 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
 		const char *why = (what & BEV_EVENT_EOF) ? "closed by engine"
 		    : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
-		on_upstream_gone(s, why);
+		on_upstream_gone(s, why, (what & BEV_EVENT_EOF) != 0);
 	}
 }
 

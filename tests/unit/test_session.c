@@ -7,8 +7,8 @@
  * ended (srv.gw.nsessions) or stayed, and the close reason in the log where
  * the daemon logs one.
  *
- * Assertions marked "BUG:" state the correct behaviour but are disabled
- * because the current daemon gets them wrong; see the comment at each. */
+ * Assertions marked "Regression (was a bug)" failed on the daemon this
+ * suite was first written against; the comment at each says what was wrong. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,18 +186,17 @@ START_TEST(hijack_engine_half_close)
 	/* ... and can still send: the engine reads what comes after its EOF */
 	h_sendf(c, "stdin-after-engine-eof");
 	H_RUN_UNTIL(&H, after_head_has(e, "stdin-after-engine-eof") || H.srv.gw.nsessions == 0);
-	/* BUG: ENGINE_HALF_CLOSE_ENDS_STREAM.  The daemon treats the engine's
+	/* Regression (was a bug): ENGINE_HALF_CLOSE_ENDS_STREAM.  The daemon treats the engine's
 	 * FIN on a hijacked stream as the end of the whole stream
 	 * (on_upstream_gone, U_RAW: drop the engine connection, drain, close),
 	 * so it never passes the half-close on as shutdown(SHUT_WR) towards
 	 * the client, and stdin sent after that is lost.
 	 * Correct: the session stays and relays client -> engine until the
-	 * client shuts its side too.
+	 * client shuts its side too. */
 	ck_assert_msg(after_head_is(e, "stdin-1stdin-after-engine-eof"),
 	    "stdin sent after the engine's half-close did not reach the engine");
 	ck_assert_int_eq(c->werr, 0);
 	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
-	*/
 
 	/* the client ends too: the engine sees EOF, the session ends */
 	if (c->werr == 0)
@@ -207,9 +206,8 @@ START_TEST(hijack_engine_half_close)
 	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
 	ck_assert_uint_eq(H.srv.gw.nhijacked, 0);
 	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
-	/* BUG: DRAIN_REASON_LOST (see upstream_gone_mid_answer)
+	/* Regression (was a bug): DRAIN_REASON_LOST (see upstream_gone_mid_answer) */
 	ck_assert(h_log_has(&H, CLOSED_STREAM_ENDED));
-	*/
 }
 END_TEST
 
@@ -290,14 +288,13 @@ START_TEST(early_answer_then_engine_closes)
 	size_t blen;
 	ck_assert_int_ne(answer_at(c, 0, &body, &blen), 0);   /* one whole answer */
 	ck_assert_uint_eq(strlen(body), blen);
-	/* BUG: ENGINE_ANSWER_LOST.  The engine's answer is in the daemon's
+	/* Regression (was a bug): ENGINE_ANSWER_LOST.  The engine's answer is in the daemon's
 	 * receive queue when the next body write fails with EPIPE (the engine
 	 * closed); on_upstream_gone() only parses what was already read into
 	 * the bufferevent, finds no answer and replies 502 "the Docker engine
 	 * closed the connection" instead of relaying the engine's 400.
-	 * Correct: read what the engine sent before giving up on it.
+	 * Correct: read what the engine sent before giving up on it. */
 	ck_assert_str_eq(h_text(c), EARLY_ANSWER);
-	*/
 	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
 	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
 }
@@ -360,25 +357,23 @@ START_TEST(client_gone_during_lookup)
 	int64_t until = h_now_ms() + 500;
 	while (H.srv.gw.nsessions != 0 && h_now_ms() < until)
 		h_step(&H);
-	/* BUG: CLIENT_GONE_IN_LOOKUP.  A client that goes away while the policy waits on a lookup
+	/* Regression (was a bug): CLIENT_GONE_IN_LOOKUP.  A client that goes away while the policy waits on a lookup
 	 * leaves its session in C_LOOKUP: on_client_eof's default branch
 	 * only half-closes the (absent) engine connection, and nothing ends
 	 * the session until the lookup answers or times out (10 s).  Then
 	 * the decision is taken for a client that is gone and an allowed
-	 * request is forwarded to the engine (below).
+	 * request is forwarded to the engine (below). */
 	ck_assert_uint_eq(H.srv.gw.nsessions, 0);
 	H_RUN_UNTIL(&H, lk->eof || lk->rerr);   // the lookup is abandoned too
-	*/
 
 	/* the engine answers the lookup late: the request must not go on */
 	h_sendf(lk, "%s", IMAGE_ANSWER);
 	h_close_after(lk);
 	h_settle(&H, 200);
 	struct h_peer *fwd = engine_request(&H, "POST /containers/create");
-	/* BUG: CLIENT_GONE_IN_LOOKUP (above): the create of a client that is gone reaches the
-	 * engine.
+	/* Regression (was a bug): CLIENT_GONE_IN_LOOKUP (above): the create of a client that is gone reaches the
+	 * engine. */
 	ck_assert_msg(fwd == NULL, "create forwarded after the client left");
-	*/
 	if (fwd != NULL)   /* let the session end the way it does today */
 		h_sendf(fwd, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
 		    "Content-Length: 27\r\n\r\n{\"Id\":\"abc\",\"Warnings\":[]}\n");
@@ -407,13 +402,12 @@ START_TEST(upstream_gone_mid_answer)
 	ck_assert_str_eq(h_text(c), TRUNC_HEAD "0123456789");
 	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
 	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
-	/* BUG: DRAIN_REASON_LOST.  When the answer to flush is not yet written
+	/* Regression (was a bug): DRAIN_REASON_LOST.  When the answer to flush is not yet written
 	 * (the usual case), "drain, then close" forgets the reason it was
 	 * given: client_write_cb closes with "done", so the log says
 	 * "closed: done" for a truncated answer, a 502, or an engine that
-	 * ended a hijacked stream.
+	 * ended a hijacked stream. */
 	ck_assert(h_log_has(&H, CLOSED_MID_RESPONSE));
-	*/
 }
 END_TEST
 
@@ -439,9 +433,8 @@ START_TEST(upstream_gone_before_answer)
 	ck_assert_int_eq(c->rerr, 0);
 	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
 	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
-	/* BUG: DRAIN_REASON_LOST (see upstream_gone_mid_answer)
+	/* Regression (was a bug): DRAIN_REASON_LOST (see upstream_gone_mid_answer) */
 	ck_assert(h_log_has(&H, CLOSED_REJECTED));
-	*/
 }
 END_TEST
 
