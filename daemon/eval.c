@@ -110,13 +110,9 @@ print_decision(const struct pol_decision *d, const struct pol_request *req,
 	json_object_set_new(o, "identity", json_string(id->display));
 	json_object_set_new(o, "endpoint", json_string(d->endpoint ? d->endpoint : "unknown"));
 	json_object_set_new(o, "profile", json_string(d->profile ? d->profile : ""));
-	json_object_set_new(o, "mode", json_string(d->mode ? d->mode : ""));
-	for (const char *s = d->rules; s != NULL && *s;) {
-		const char *e = strchr(s, ',');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		json_array_append_new(rules, json_stringn(s, n));
-		s = e ? e + 1 : NULL;
-	}
+	json_object_set_new(o, "mode", json_string(pol_mode_name(d->mode)));
+	for (size_t i = 0; i < d->nrules; i++)
+		json_array_append_new(rules, json_string(pol_rule_name(d->rules[i])));
 	json_object_set_new(o, "rules", rules);
 	if (d->image)
 		json_object_set_new(o, "image", json_string(d->image));

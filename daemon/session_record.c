@@ -32,10 +32,10 @@ verdict_of(const struct session *s)
 		return s->reply_msg[0] ? "deny" : "allow";
 	if (s->dec.verdict == POL_DENY)
 		return "deny";
-	if (s->dec.rules && s->dec.rules[0] && s->dec.mode) {
-		if (strcmp(s->dec.mode, "warn") == 0)
+	if (s->dec.nrules > 0) {
+		if (s->dec.mode == POL_MODE_WARN)
 			return "warn";
-		if (strcmp(s->dec.mode, "audit") == 0)
+		if (s->dec.mode == POL_MODE_AUDIT)
 			return "audit";
 	}
 	return "allow";
@@ -53,11 +53,17 @@ sess_finish_request(struct session *s, const char *outcome)
 	timersub(&now, &s->req_start, &d);
 	double ms = d.tv_sec * 1e3 + d.tv_usec / 1e3;
 	const char *verdict = verdict_of(s);
-	const char *rules = s->have_dec ? s->dec.rules : NULL;
+	const char *rules[POL_MAX_RULES];
+	char rules_text[POL_RULES_TEXT_MAX] = "";
+	size_t nrules = s->have_dec ? s->dec.nrules : 0;
+	for (size_t i = 0; i < nrules; i++)
+		rules[i] = pol_rule_name(s->dec.rules[i]);
+	if (nrules > 0)
+		pol_rules_join(&s->dec, rules_text, sizeof rules_text);
 	sess_slog(s, LOG_LVL_INFO, "req=%llu \"%s %s\" status=%d in=%llu out=%llu dur=%.3fms %s %s%s%s",
 	    (unsigned long long)s->req_id, s->method, s->target, s->resp.status,
 	    (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out,
-	    ms, outcome, verdict, rules ? " rules=" : "", rules ? rules : "");
+	    ms, outcome, verdict, nrules ? " rules=" : "", rules_text);
 	if (s->have_dec && s->dec.exception)
 		sess_slog(s, LOG_LVL_INFO, "req=%llu exception %s used: %s", (unsigned long long)s->req_id,
 		    s->dec.exception, s->dec.exception_reason ? s->dec.exception_reason : "");
@@ -76,8 +82,9 @@ sess_finish_request(struct session *s, const char *outcome)
 			.image = s->have_dec ? s->dec.image : NULL,
 			.verdict = verdict,
 			.profile = s->have_dec ? s->dec.profile : NULL,
-			.mode = s->have_dec ? s->dec.mode : NULL,
+			.mode = s->have_dec ? pol_mode_name(s->dec.mode) : NULL,
 			.rules = rules,
+			.nrules = nrules,
 			.exception = s->have_dec ? s->dec.exception : NULL,
 			.exception_reason = s->have_dec ? s->dec.exception_reason : NULL,
 			.message = s->have_dec && s->dec.verdict == POL_DENY ? s->dec.message
@@ -92,7 +99,7 @@ sess_finish_request(struct session *s, const char *outcome)
 	}
 	metrics_request(endpoint, verdict, ms / 1e3);
 	if (strcmp(verdict, "deny") == 0)
-		metrics_denial(rules);
+		metrics_denial(rules, nrules);
 	metrics_bytes(s->bytes_in, s->bytes_out);
 	s->in_request = 0;
 	s->reply_msg[0] = 0;

@@ -209,21 +209,22 @@ apply_exceptions(const struct policy *p, const struct pol_request *req,
 	}
 }
 
-/* "[id] text; [id] text" and "id,id" over the violations not excepted */
+/* Every violation has a slot in the decision's rule list. */
+_Static_assert(VIOL_MAX <= POL_MAX_RULES, "pol_decision.rules must hold every violation");
+_Static_assert(R__COUNT <= UINT16_MAX, "rule ids must fit pol_decision.rules");
+
+/* "[id] text; [id] text" and the rule list over the violations not excepted */
 static void
 explain(struct check_ctx *c, struct pol_decision *dec, const struct pol_request *req,
     const struct profile *prof, size_t *nleft)
 {
-	size_t cap = 256 + c->vs->n * (VIOL_TEXT_MAX + 40), off, roff = 0;
-	char *msg = malloc(cap), *ids = malloc(c->vs->n * 40 + 1);
+	size_t cap = 256 + c->vs->n * (VIOL_TEXT_MAX + 40), off;
+	char *msg = malloc(cap);
 
 	*nleft = 0;
-	if (msg == NULL || ids == NULL) {
-		free(msg);
-		free(ids);
+	dec->nrules = 0;
+	if (msg == NULL)
 		return;
-	}
-	ids[0] = '\0';
 	off = (size_t)snprintf(msg, cap, "sockward: denied by policy '%s' for %s: ",
 	    prof->name, identity_name(req));
 	for (size_t i = 0; i < c->vs->n; i++) {
@@ -232,15 +233,12 @@ explain(struct check_ctx *c, struct pol_decision *dec, const struct pol_request 
 			continue;
 		off += (size_t)snprintf(msg + off, cap - off, "%s[%s] %s", *nleft ? "; " : "",
 		    rules[v->rule].id, v->text);
-		roff += (size_t)snprintf(ids + roff, 40, "%s%s", *nleft ? "," : "", rules[v->rule].id);
+		dec->rules[dec->nrules++] = (uint16_t)v->rule;
 		(*nleft)++;
 	}
 	if (c->vs->overflow)
 		snprintf(msg + off, cap - off, "; and %d more", c->vs->overflow);
 	dec->message = msg;
-	dec->rules = *nleft ? ids : NULL;
-	if (!*nleft)
-		free(ids);
 }
 
 static void
@@ -275,7 +273,7 @@ policy_decide(const struct policy *p, struct pol_request *req, struct pol_decisi
 	dec->endpoint = "unknown";
 	prof = profile_for(p, req->identity);
 	dec->profile = prof->name;
-	dec->mode = mode_name(prof->mode);
+	dec->mode = prof->mode;
 	if ((rt = malloc(sizeof *rt)) == NULL || (vs = calloc(1, sizeof *vs)) == NULL) {
 		deny(dec, 500, "sockward: %s%s", "out of memory", "");
 		goto out;
@@ -324,7 +322,7 @@ policy_decide(const struct policy *p, struct pol_request *req, struct pol_decisi
 	}
 	if (c.image[0] != '\0')
 		dec->image = strdup(c.image);
-	if (c.not_found && prof->mode == MODE_ENFORCE) {
+	if (c.not_found && prof->mode == POL_MODE_ENFORCE) {
 		deny(dec, 404, "%s%s", c.not_found_msg, "");
 		goto out;
 	}
@@ -334,11 +332,11 @@ policy_decide(const struct policy *p, struct pol_request *req, struct pol_decisi
 		free(dec->message);
 		dec->message = NULL;
 		dec->verdict = POL_ALLOW;
-	} else if (prof->mode == MODE_ENFORCE) {
+	} else if (prof->mode == POL_MODE_ENFORCE) {
 		dec->verdict = POL_DENY;
 		dec->status = 403;
 	} else {
-		if (prof->mode == MODE_WARN)
+		if (prof->mode == POL_MODE_WARN)
 			warnings_from(&c, dec);
 		free(dec->message);
 		dec->message = NULL;
@@ -360,7 +358,6 @@ policy_decision_free(struct pol_decision *dec)
 {
 	free(dec->message);
 	free(dec->body);
-	free(dec->rules);
 	free(dec->image);
 	free(dec->exception);
 	free(dec->exception_reason);
@@ -368,4 +365,28 @@ policy_decision_free(struct pol_decision *dec)
 		free(dec->warnings[i]);
 	free(dec->warnings);
 	memset(dec, 0, sizeof *dec);
+}
+
+const char *
+pol_rule_name(unsigned rule)
+{
+	return rule < R__COUNT ? rules[rule].id : "unknown";
+}
+
+size_t
+pol_rules_join(const struct pol_decision *dec, char *out, size_t outlen)
+{
+	size_t off = 0;
+
+	if (outlen == 0)
+		return 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < dec->nrules; i++) {
+		int n = snprintf(out + off, outlen - off, "%s%s", i ? "," : "",
+		    pol_rule_name(dec->rules[i]));
+		if (n < 0 || (size_t)n >= outlen - off)
+			return strlen(out);   /* truncated: the log line still shows the first */
+		off += (size_t)n;
+	}
+	return off;
 }

@@ -19,6 +19,7 @@
 #define SOCKWARD_POLICY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 #include "policy/identity.h"
@@ -70,6 +71,24 @@ struct pol_request {
 	size_t nhost_sockets;
 };
 
+/* How a profile acts on the rules that fire. */
+enum pol_mode {
+	POL_MODE_ENFORCE,   /* deny */
+	POL_MODE_WARN,      /* forward; the client is told (Warnings) */
+	POL_MODE_AUDIT,     /* forward; only the audit trail knows */
+};
+
+/* "enforce", "warn", "audit": the spelling of the configuration, the audit
+ * trail and the metrics. */
+const char *pol_mode_name(enum pol_mode m);
+
+/* A decision names at most this many rules (one per violation recorded). */
+#define POL_MAX_RULES 48
+
+/* The stable id of a rule ("privileged", "mounts.sensitive"), as in
+ * denials, audit lines, metrics labels and the configuration. */
+const char *pol_rule_name(unsigned rule);
+
 enum pol_verdict {
 	POL_ALLOW,          /* forward (enforce mode with no violation, warn, audit) */
 	POL_DENY,           /* answer status/message, forward nothing */
@@ -84,8 +103,10 @@ struct pol_decision {
 	size_t body_len;
 	const char *endpoint;   /* stable endpoint id, e.g. "container.create" */
 	const char *profile;    /* profile that decided */
-	const char *mode;       /* "enforce", "warn", "audit" */
-	char *rules;            /* comma-separated rule ids that fired, or NULL */
+	enum pol_mode mode;     /* the deciding profile's mode */
+	uint16_t rules[POL_MAX_RULES];   /* rules that fired and were not excepted, in
+	                                    order, repeats kept; see pol_rule_name() */
+	size_t nrules;
 	char *image;            /* image the request names, or NULL */
 	char *exception;        /* exception used, or NULL */
 	char *exception_reason;
@@ -105,5 +126,10 @@ int policy_wants_body(const struct policy *p, const char *method, const char *ta
 /* Judge a request.  Always fills *dec; release it with policy_decision_free. */
 void policy_decide(const struct policy *p, struct pol_request *req, struct pol_decision *dec);
 void policy_decision_free(struct pol_decision *dec);
+
+/* dec's rules as one "id,id" text for a log line (never parsed back); "" when
+ * none fired.  Returns the length written (what fits of it). */
+#define POL_RULES_TEXT_MAX (POL_MAX_RULES * 32)
+size_t pol_rules_join(const struct pol_decision *dec, char *out, size_t outlen);
 
 #endif

@@ -163,7 +163,9 @@ static void
 check_decision(const struct pol_decision *d)
 {
 	assert(d->verdict == POL_ALLOW || d->verdict == POL_DENY || d->verdict == POL_NEED_LOOKUP);
-	assert(d->endpoint != NULL && d->profile != NULL && d->mode != NULL);
+	assert(d->endpoint != NULL && d->profile != NULL);
+	assert(d->mode == POL_MODE_ENFORCE || d->mode == POL_MODE_WARN || d->mode == POL_MODE_AUDIT);
+	assert(d->nrules <= POL_MAX_RULES);
 	if (d->verdict == POL_DENY) {
 		assert(d->status >= 400 && d->status <= 599);
 		assert(d->message != NULL && d->message[0] != 0);

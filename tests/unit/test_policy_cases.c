@@ -112,26 +112,12 @@ answer_lookups(const json_t *tc, struct pol_request *req)
 }
 
 static int
-rule_listed(const char *rules, const char *id)
+rule_listed(const struct pol_decision *d, const char *id)
 {
-	size_t n = strlen(id);
-	for (const char *s = rules; s != NULL && *s;) {
-		const char *e = strchr(s, ',');
-		size_t len = e ? (size_t)(e - s) : strlen(s);
-		if (len == n && strncmp(s, id, n) == 0)
+	for (size_t i = 0; i < d->nrules; i++)
+		if (strcmp(pol_rule_name(d->rules[i]), id) == 0)
 			return 1;
-		s = e ? e + 1 : NULL;
-	}
 	return 0;
-}
-
-static size_t
-rule_count(const char *rules)
-{
-	size_t n = 0;
-	for (const char *s = rules; s != NULL && *s; s = strchr(s, ','), s = s ? s + 1 : NULL)
-		n++;
-	return n;
 }
 
 static void
@@ -143,6 +129,10 @@ check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 	const json_t *v;
 	size_t i;
 	json_t *r;
+	char fired[POL_RULES_TEXT_MAX];
+
+	if (pol_rules_join(d, fired, sizeof fired) == 0)
+		snprintf(fired, sizeof fired, "none");
 
 	ck_assert_msg(strcmp(verdict, got) == 0, "%s: verdict %s, want %s (%s)", name, got,
 	    verdict, d->message ? d->message : "");
@@ -151,32 +141,27 @@ check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 		    name, d->status, (int)json_integer_value(v), d->message ? d->message : "");
 	if ((v = json_object_get(exp, "rules")) != NULL) {
 		json_array_foreach(v, i, r)
-			ck_assert_msg(rule_listed(d->rules, json_string_value(r)),
-			    "%s: rule %s did not fire (fired: %s)", name, json_string_value(r),
-			    d->rules ? d->rules : "none");
+			ck_assert_msg(rule_listed(d, json_string_value(r)),
+			    "%s: rule %s did not fire (fired: %s)", name, json_string_value(r), fired);
 		/* exactly these: same count once duplicates are allowed for */
-		for (const char *s = d->rules; s != NULL && *s;) {
-			const char *e = strchr(s, ',');
-			size_t len = e ? (size_t)(e - s) : strlen(s), k;
+		for (size_t n = 0; n < d->nrules; n++) {
+			const char *id = pol_rule_name(d->rules[n]);
+			size_t k;
 			int found = 0;
 			json_array_foreach(v, k, r)
-				if (strlen(json_string_value(r)) == len &&
-				    strncmp(json_string_value(r), s, len) == 0)
+				if (strcmp(json_string_value(r), id) == 0)
 					found = 1;
-			ck_assert_msg(found, "%s: unexpected rule %.*s (fired: %s)", name, (int)len,
-			    s, d->rules);
-			s = e ? e + 1 : NULL;
+			ck_assert_msg(found, "%s: unexpected rule %s (fired: %s)", name, id, fired);
 		}
 	}
 	if ((v = json_object_get(exp, "rules_include")) != NULL)
 		json_array_foreach(v, i, r)
-			ck_assert_msg(rule_listed(d->rules, json_string_value(r)),
-			    "%s: rule %s did not fire (fired: %s)", name, json_string_value(r),
-			    d->rules ? d->rules : "none");
+			ck_assert_msg(rule_listed(d, json_string_value(r)),
+			    "%s: rule %s did not fire (fired: %s)", name, json_string_value(r), fired);
 	if ((v = json_object_get(exp, "rule_count")) != NULL)
-		ck_assert_msg(rule_count(d->rules) == (size_t)json_integer_value(v),
-		    "%s: %zu violations, want %d (%s)", name, rule_count(d->rules),
-		    (int)json_integer_value(v), d->rules ? d->rules : "none");
+		ck_assert_msg(d->nrules == (size_t)json_integer_value(v),
+		    "%s: %zu violations, want %d (%s)", name, d->nrules,
+		    (int)json_integer_value(v), fired);
 	if ((v = json_object_get(exp, "message_contains")) != NULL)
 		ck_assert_msg(d->message && strstr(d->message, json_string_value(v)),
 		    "%s: message '%s' lacks '%s'", name, d->message ? d->message : "",
