@@ -192,10 +192,16 @@ cmd_eval(int argc, char **argv)
 		json_decref(root);
 		return 2;
 	}
-	struct policy *pol = policy_load(section, err, sizeof err);
+	struct pol_load_errors perr = { 0 };
+	struct policy *pol = policy_load(section, &perr);
 	json_decref(root);
 	if (pol == NULL) {
-		fprintf(stderr, "sockward eval: %s\n", err);
+		fputs("sockward eval: ", stderr);
+		for (size_t i = 0; i < perr.n; i++)
+			fprintf(stderr, "%s: %s\n", perr.v[i].path, perr.v[i].message);
+		if (perr.n == 0)
+			fputs("invalid policy\n", stderr);
+		pol_load_errors_free(&perr);
 		return 2;
 	}
 

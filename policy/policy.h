@@ -114,10 +114,22 @@ struct pol_decision {
 	size_t nwarnings;
 };
 
+/* One configuration error: the key path it is about and what is wrong. */
+struct pol_load_error {
+	char path[400];      /* "policy.profiles.ci.memory_max", "policy.bindings[0].match" */
+	char message[400];   /* "want a positive size like \"4g\" or a number of bytes" */
+};
+
+struct pol_load_errors {
+	struct pol_load_error *v;   /* in the order found; free with pol_load_errors_free */
+	size_t n;
+};
+
 /* Build a policy from the "policy" object of the configuration (NULL means
- * built-in defaults).  On error returns NULL and writes a message naming the
- * key path into err. */
-struct policy *policy_load(const json_t *section, char *err, size_t errlen);
+ * built-in defaults).  On error returns NULL and appends every error found
+ * to *errs (which may be NULL; start it zeroed). */
+struct policy *policy_load(const json_t *section, struct pol_load_errors *errs);
+void pol_load_errors_free(struct pol_load_errors *errs);
 void policy_free(struct policy *p);
 
 /* Does this request's body have to be read whole and judged? */

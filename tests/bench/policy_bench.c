@@ -98,17 +98,17 @@ int
 main(int argc, char **argv)
 {
 	long iters = argc > 1 ? atol(argv[1]) : 100000;
-	char err[256];
+	struct pol_load_errors perr = { 0 };
 	size_t len, len2;
 	char *body = slurp("fixtures/policy/kitchen-sink-create.json", &len);
 	char *body2 = without_user(body, len, &len2);
-	struct policy *pol = policy_load(NULL, err, sizeof err);
+	struct policy *pol = policy_load(NULL, &perr);
 	struct sw_identity id = { .kind = SW_ID_CERT, .cn = "bench" };
 	json_t *image = json_pack("{s{ss}}", "Config", "User", "1000");
 	double ns;
 
 	if (pol == NULL || iters <= 0) {
-		fprintf(stderr, "policy_bench: %s\n", pol ? "bad iteration count" : err);
+		fprintf(stderr, "policy_bench: %s\n", pol ? "bad iteration count" : "policy_load failed");
 		return 2;
 	}
 	sw_identity_format(&id);

@@ -96,13 +96,15 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char err[512];
+	struct pol_load_errors perr = { 0 };
 	(void)argc;
 	(void)argv;
-	builtin_pol = policy_load(NULL, err, sizeof err);
+	builtin_pol = policy_load(NULL, &perr);
 	json_t *cfg = json_loads(config_text, 0, NULL);
-	config_pol = cfg ? policy_load(cfg, err, sizeof err) : NULL;
+	config_pol = cfg ? policy_load(cfg, &perr) : NULL;
 	if (builtin_pol == NULL || config_pol == NULL) {
-		fprintf(stderr, "fuzz_policy: policy_load: %s\n", err);
+		fprintf(stderr, "fuzz_policy: policy_load: %s: %s\n", perr.n ? perr.v[0].path : "",
+		    perr.n ? perr.v[0].message : "");
 		abort();
 	}
 	json_decref(cfg);

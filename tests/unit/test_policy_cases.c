@@ -192,8 +192,10 @@ START_TEST(policy_case)
 
 	snprintf(name, sizeof name, "%s[%zu] %s", pc->file, pc->index,
 	    json_string_value(json_object_get(tc, "name")));
-	pol = policy_load(json_object_get(file, "config"), err, sizeof err);
-	ck_assert_msg(pol != NULL, "%s: config: %s", name, err);
+	struct pol_load_errors perr = { 0 };
+	pol = policy_load(json_object_get(file, "config"), &perr);
+	ck_assert_msg(pol != NULL, "%s: config: %s: %s", name, perr.n ? perr.v[0].path : "",
+	    perr.n ? perr.v[0].message : "");
 	const char *ident = json_string_value(json_object_get(tc, "identity"));
 	ck_assert_msg(sw_identity_parse(ident ? ident : "uid=1000,gid=1000,user=dev", &id, err,
 	    sizeof err) == 0, "%s: identity: %s", name, err);

@@ -88,12 +88,18 @@ END_TEST
 static void
 config_error(const char *text, const char *want)
 {
-	char err[512] = "";
+	struct pol_load_errors errs = { 0 };
+	char err[1024] = "";
 	json_t *j = json_loads(text, 0, NULL);
 	ck_assert_msg(j != NULL, "bad test json %s", text);
-	struct policy *p = policy_load(j, err, sizeof err);
+	struct policy *p = policy_load(j, &errs);
 	ck_assert_msg(p == NULL, "accepted %s", text);
+	ck_assert_uint_gt(errs.n, 0);
+	for (size_t i = 0; i < errs.n; i++)   /* "path: message" per line, as --check-config */
+		snprintf(err + strlen(err), sizeof err - strlen(err), "%s%s: %s", i ? "\n" : "",
+		    errs.v[i].path, errs.v[i].message);
 	ck_assert_msg(strstr(err, want) != NULL, "error '%s' lacks '%s'", err, want);
+	pol_load_errors_free(&errs);
 	json_decref(j);
 }
 
@@ -115,14 +121,15 @@ END_TEST
 
 START_TEST(defaults_load)
 {
-	char err[256];
-	struct policy *p = policy_load(NULL, err, sizeof err);
+	struct pol_load_errors errs = { 0 };
+	struct policy *p = policy_load(NULL, &errs);
 	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(errs.n, 0);
 	policy_free(p);
 	json_t *j = json_loads("{\"api\":{\"min_version\":\"1.30\"},\"default_profile\":\"baseline\","
 	    "\"profiles\":{\"x\":{\"base\":\"baseline\",\"mode\":\"warn\",\"cpus_max\":\"1.5\"}}}", 0, NULL);
-	p = policy_load(j, err, sizeof err);
-	ck_assert_msg(p != NULL, "%s", err);
+	p = policy_load(j, &errs);
+	ck_assert_msg(p != NULL, "%s: %s", errs.n ? errs.v[0].path : "", errs.n ? errs.v[0].message : "");
 	policy_free(p);
 	json_decref(j);
 }
