@@ -94,9 +94,8 @@ struct session {
 	char method[16];
 	char target[256];             /* for logs, truncated */
 	struct pol_header pol_hdrs[REQ_MAX_HEADERS];
-	struct pol_lookup lookups[POL_MAX_LOOKUPS];
-	size_t nlookups;
-	struct lookup *pending[POL_MAX_LOOKUPS];
+	struct pol_prepared *pp;      /* policy scratch: target, route, body, lookups */
+	struct lookup *pending[POL_MAX_LOOKUPS];   /* in flight, by policy_lookups() index */
 	struct pol_decision dec;
 	int have_dec;
 	char reply_msg[512];          /* what sockward answered itself, for the audit line */

@@ -18,11 +18,9 @@ sess_clear_decision(struct session *s)
 	if (s->have_dec)
 		policy_decision_free(&s->dec);
 	s->have_dec = 0;
-	for (size_t i = 0; i < s->nlookups; i++) {
-		json_decref(s->lookups[i].json);
-		s->lookups[i].json = NULL;
-	}
-	s->nlookups = 0;
+	/* the lookups' answers and the forwarded body (dec.body) go with it */
+	policy_prepared_free(s->pp);
+	s->pp = NULL;
 }
 
 static const char *

@@ -77,8 +77,6 @@ fill_pol_request(struct session *s, struct pol_request *pr)
 		s->pol_hdrs[i].value_len = r->hdr[i].val_len;
 	}
 	memset(pr, 0, sizeof *pr);
-	pr->method = s->method;
-	pr->target = http_req_url(r);
 	pr->headers = s->pol_hdrs;
 	pr->nheaders = r->nhdr;
 	pr->has_body = http_req_has_body(r);
@@ -93,8 +91,6 @@ fill_pol_request(struct session *s, struct pol_request *pr)
 	pr->resolve_ctx = s;
 	pr->host_sockets = s->srv->host_sockets;
 	pr->nhost_sockets = s->srv->nhost_sockets;
-	pr->lookups = s->lookups;
-	pr->nlookups = s->nlookups;
 }
 
 /* Headers the proxy sets itself, or that only make sense hop by hop. */
@@ -236,15 +232,17 @@ forward(struct session *s)
 static void
 start_lookups(struct session *s)
 {
+	struct pol_lookup *lookups;
+	size_t n = policy_lookups(s->pp, &lookups);
 	int started = 0;
-	for (size_t i = 0; i < s->nlookups; i++) {
-		if (s->lookups[i].done || s->pending[i])
+	for (size_t i = 0; i < n; i++) {
+		if (lookups[i].done || s->pending[i])
 			continue;
-		s->pending[i] = lookup_start(s->srv->base, server_upstream(s->srv), &s->lookups[i],
+		s->pending[i] = lookup_start(s->srv->base, server_upstream(s->srv), &lookups[i],
 		    lookup_done, s);
 		if (s->pending[i] == NULL) {
-			s->lookups[i].done = 1;
-			s->lookups[i].status = 0;
+			lookups[i].done = 1;
+			lookups[i].status = 0;
 		} else {
 			started++;
 		}
@@ -258,10 +256,12 @@ static void
 lookup_done(struct pol_lookup *lk, void *arg)
 {
 	struct session *s = arg;
-	for (size_t i = 0; i < POL_MAX_LOOKUPS; i++)
-		if (&s->lookups[i] == lk)
+	struct pol_lookup *lookups;
+	size_t n = policy_lookups(s->pp, &lookups);
+	for (size_t i = 0; i < n; i++)
+		if (&lookups[i] == lk)
 			s->pending[i] = NULL;
-	for (size_t i = 0; i < s->nlookups; i++)
+	for (size_t i = 0; i < n; i++)
 		if (s->pending[i])
 			return;
 	if (s->cstate == C_LOOKUP)
@@ -270,20 +270,22 @@ lookup_done(struct pol_lookup *lk, void *arg)
 
 /* The policy hand-off: the single place every request is judged, with the
  * complete de-chunked body for the endpoints the policy inspects, before a
- * byte of it goes upstream. */
+ * byte of it goes upstream.  Each round after lookups reuses what
+ * policy_prepare() and the first round worked out (s->pp). */
 static void
 decide(struct session *s)
 {
 	struct pol_request pr;
+	struct pol_lookup *lookups;
 	fill_pol_request(s, &pr);
 	if (s->have_dec)
 		policy_decision_free(&s->dec);
-	policy_decide(s->cfg->policy, &pr, &s->dec);
+	policy_judge(s->cfg->policy, s->pp, &pr, &s->dec);
 	s->have_dec = 1;
-	s->nlookups = pr.nlookups;
+	size_t nlookups = s->pp ? policy_lookups(s->pp, &lookups) : 0;
 	switch (s->dec.verdict) {
 	case POL_NEED_LOOKUP:
-		if (pr.nlookups == 0 || pr.nlookups > POL_MAX_LOOKUPS) {
+		if (nlookups == 0 || nlookups > POL_MAX_LOOKUPS) {
 			sess_reply_and_close(s, 500, "sockward: policy asked for an impossible lookup");
 			return;
 		}
@@ -350,7 +352,13 @@ on_request_head(struct session *s)
 		sess_reply_and_continue(s, 503, msg, "audit-down");
 		return;
 	}
-	s->req_inspect = policy_wants_body(s->cfg->policy, s->method, http_req_url(&s->req));
+	policy_prepared_free(s->pp);   /* never another request's */
+	s->pp = policy_prepare(s->cfg->policy, s->method, http_req_url(&s->req));
+	if (s->pp == NULL) {
+		sess_reply_and_close(s, 500, "sockward: out of memory");
+		return;
+	}
+	s->req_inspect = policy_prepared_wants_body(s->pp);
 	if (s->req_inspect && http_req_has_body(&s->req)) {
 		uint64_t cl = http_req_content_length(&s->req);
 		if (cl > (uint64_t)s->cfg->max_body_bytes) {

@@ -1,4 +1,5 @@
-/* policy_bench.c - time policy decisions on the kitchen-sink create body.
+/* policy_bench.c - time policy decisions (policy_prepare, policy_judge per
+ * round) on the kitchen-sink create body.
  *
  *   cc -std=c11 -O2 -D_GNU_SOURCE -I. policy/[a-z]*.c tests/bench/policy_bench.c \
  *      -o tests/bench/policy-bench -ljansson -lm
@@ -63,7 +64,6 @@ run(const struct policy *pol, const struct sw_identity *id, const char *body, si
 {
 	static const char ctn[] = "Content-Type", ctv[] = "application/json";
 	struct pol_header h = { ctn, sizeof ctn - 1, ctv, sizeof ctv - 1 };
-	struct pol_lookup lookups[POL_MAX_LOOKUPS];
 	struct pol_decision d;
 	struct timespec t0, t1;
 	long denied = 0;
@@ -71,23 +71,27 @@ run(const struct policy *pol, const struct sw_identity *id, const char *body, si
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long i = 0; i < iters; i++) {
 		struct pol_request req = {
-			.method = "POST", .target = "/v1.41/containers/create?name=capt-ks",
 			.headers = &h, .nheaders = 1, .has_body = 1, .body = body, .body_len = len,
-			.identity = id, .lookups = lookups, .nlookups = 0,
+			.identity = id,
 		};
+		struct pol_prepared *pp = policy_prepare(pol, "POST",
+		    "/v1.41/containers/create?name=capt-ks");
 		for (;;) {
-			policy_decide(pol, &req, &d);
+			policy_judge(pol, pp, &req, &d);
 			if (d.verdict != POL_NEED_LOOKUP)
 				break;
 			policy_decision_free(&d);
-			for (size_t k = 0; k < req.nlookups; k++) {
+			struct pol_lookup *lookups;
+			size_t n = policy_lookups(pp, &lookups);
+			for (size_t k = 0; k < n; k++) {
 				lookups[k].done = 1;
 				lookups[k].status = 200;
-				lookups[k].json = (json_t *)image_user;   /* borrowed */
+				lookups[k].json = json_incref((json_t *)image_user);
 			}
 		}
 		denied += d.verdict == POL_DENY;
 		policy_decision_free(&d);
+		policy_prepared_free(pp);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	*ns = elapsed_ns(&t0, &t1) / (double)iters;

@@ -86,12 +86,14 @@ build_body(const json_t *tc, size_t *len)
 }
 
 static void
-answer_lookups(const json_t *tc, struct pol_request *req)
+answer_lookups(const json_t *tc, struct pol_prepared *pp)
 {
 	const json_t *answers = json_object_get(tc, "lookups");
+	struct pol_lookup *lookups;
+	size_t n = policy_lookups(pp, &lookups);
 
-	for (size_t i = 0; i < req->nlookups; i++) {
-		struct pol_lookup *l = &req->lookups[i];
+	for (size_t i = 0; i < n; i++) {
+		struct pol_lookup *l = &lookups[i];
 		size_t k;
 		json_t *a;
 		if (l->done)
@@ -105,7 +107,8 @@ answer_lookups(const json_t *tc, struct pol_request *req)
 			if ((int)l->kind == want &&
 			    strcmp(json_string_value(json_object_get(a, "name")), l->name) == 0) {
 				l->status = (int)json_integer_value(json_object_get(a, "status"));
-				l->json = json_object_get(a, "json");
+				json_decref(l->json);   /* pp owns the answers */
+				l->json = json_incref(json_object_get(a, "json"));
 			}
 		}
 	}
@@ -207,26 +210,32 @@ START_TEST(policy_case)
 	if (ct == NULL && body != NULL)
 		ct = "application/json";
 	struct pol_header hdr = { ctn, sizeof ctn - 1, ct, ct ? strlen(ct) : 0 };
-	struct pol_lookup lookups[POL_MAX_LOOKUPS];
-	memset(lookups, 0, sizeof lookups);
 	const char *method = json_string_value(json_object_get(tc, "method"));
+	struct pol_prepared *pp = policy_prepare(pol, method ? method : "POST",
+	    json_string_value(json_object_get(tc, "target")));
+	ck_assert_ptr_nonnull(pp);
 	struct pol_request req = {
-		.method = method ? method : "POST",
-		.target = json_string_value(json_object_get(tc, "target")),
 		.headers = ct ? &hdr : NULL, .nheaders = ct ? 1 : 0,
 		.has_body = body != NULL, .body = body, .body_len = blen,
-		.identity = &id, .lookups = lookups,
+		.identity = &id,
 	};
 	struct pol_decision d;
 	for (int round = 0; round <= POL_MAX_LOOKUPS; round++) {
-		policy_decide(pol, &req, &d);
+		policy_judge(pol, pp, &req, &d);
 		if (d.verdict != POL_NEED_LOOKUP)
 			break;
 		policy_decision_free(&d);
-		answer_lookups(tc, &req);
+		answer_lookups(tc, pp);
+		/* later rounds judge the document decoded by the first: the raw
+		 * body is not needed again (the daemon may drop it) */
+		req.body = NULL;
+		req.body_len = 0;
 	}
 	check_expect(name, json_object_get(tc, "expect"), &d);
+	ck_assert_msg(policy_prepared_decodes(pp) <= 1, "%s: body decoded %u times", name,
+	    policy_prepared_decodes(pp));
 	policy_decision_free(&d);
+	policy_prepared_free(pp);
 	free(body);
 	policy_free(pol);
 	json_decref(file);

@@ -50,6 +50,17 @@ START_TEST(target_decoding)
 }
 END_TEST
 
+/* policy_prepared_wants_body of a freshly prepared request */
+static int
+wants_body(const char *method, const char *target)
+{
+	struct pol_prepared *pp = policy_prepare(NULL, method, target);
+	ck_assert_ptr_nonnull(pp);
+	int w = policy_prepared_wants_body(pp);
+	policy_prepared_free(pp);
+	return w;
+}
+
 START_TEST(routing)
 {
 	char name[ROUTE_MAX_NAME];
@@ -66,10 +77,10 @@ START_TEST(routing)
 	ck_assert_str_eq(name, "abc");
 	ck_assert_ptr_null(route_find("PATCH", "/containers/abc", name, sizeof name));
 	ck_assert_ptr_null(route_find("GET", "/containers/abc/json/x", name, sizeof name));
-	ck_assert_int_eq(policy_wants_body(NULL, "POST", "/v1.41/containers/create?name=x"), 1);
-	ck_assert_int_eq(policy_wants_body(NULL, "POST", "/v1.41/containers/x/start"), 1);
-	ck_assert_int_eq(policy_wants_body(NULL, "POST", "/v1.41/build"), 0);
-	ck_assert_int_eq(policy_wants_body(NULL, "GET", "/v1.41/containers/json"), 0);
+	ck_assert_int_eq(wants_body("POST", "/v1.41/containers/create?name=x"), 1);
+	ck_assert_int_eq(wants_body("POST", "/v1.41/containers/x/start"), 1);
+	ck_assert_int_eq(wants_body("POST", "/v1.41/build"), 0);
+	ck_assert_int_eq(wants_body("GET", "/v1.41/containers/json"), 0);
 }
 END_TEST
 
