@@ -162,29 +162,19 @@ jw_key_num(struct jw *w, const char *key, unsigned long long v, int negative)
 	jw_put(w, num, (size_t)n);
 }
 
-/* "a,b , c" -> ["a","b","c"]; NULL or "" -> []. */
+/* {"a","b"} -> ["a","b"]; none -> [].  NULL or "" names are skipped. */
 static void
-jw_rules(struct jw *w, const char *rules)
+jw_rules(struct jw *w, const char *const *rules, size_t nrules)
 {
-	const char *p = rules;
 	int first = 1;
 	jw_lit(w, ",\"rules\":[");
-	while (p != NULL && *p != '\0') {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		while (len > 0 && (*p == ' ' || *p == '\t'))
-			p++, len--;
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
-		if (len > 0) {
-			if (!first)
-				jw_put(w, ",", 1);
-			jw_str(w, p, len);
-			first = 0;
-		}
-		if (end == NULL)
-			break;
-		p = end + 1;
+	for (size_t i = 0; i < nrules; i++) {
+		if (rules[i] == NULL || rules[i][0] == '\0')
+			continue;
+		if (!first)
+			jw_put(w, ",", 1);
+		jw_str(w, rules[i], strlen(rules[i]));
+		first = 0;
 	}
 	jw_put(w, "]", 1);
 }
@@ -226,7 +216,7 @@ audit_format(const struct audit_record *rec)
 	jw_key_str(&w, "verdict", rec->verdict);
 	jw_key_str(&w, "profile", rec->profile);
 	jw_key_str(&w, "mode", rec->mode);
-	jw_rules(&w, rec->rules);
+	jw_rules(&w, rec->rules, rec->nrules);
 	jw_key_str(&w, "exception", rec->exception);
 	jw_key_str(&w, "exception_reason", rec->exception_reason);
 	jw_key_str(&w, "message", rec->message);

@@ -56,7 +56,8 @@ struct audit_record {
 	const char *image;
 	const char *verdict;              /* "allow", "deny", "warn", "audit" */
 	const char *profile, *mode;
-	const char *rules;                /* comma-separated rule ids, or NULL */
+	const char *const *rules;         /* names of the rules that fired (pol_rule_name) */
+	size_t nrules;
 	const char *exception, *exception_reason;
 	const char *message;              /* denial message, or NULL */
 	int status;                       /* HTTP status sent to the client (the

@@ -289,33 +289,19 @@ store_value(struct load_ctx *ctx, void *target, const struct conf_key *k,
 		load_listeners(ctx, c, v, path);
 		break;
 	case K_POLICY: {
-		char err[4096] = "";
+		struct pol_load_errors perr = { 0 };
 		if (!json_is_object(v)) {
 			conf_error(ctx, path, "must be an object, not %s", type_name(v));
 			break;
 		}
 		policy_free(c->policy);
-		c->policy = policy_load(v, err, sizeof err);
-		if (c->policy == NULL) {
-			/* policy_load reports one error per line, each naming its key
-			 * path; point at each key when we can */
-			if (err[0] == 0)
-				conf_error(ctx, path, "invalid policy");
-			for (char *line = err, *next; line && *line; line = next) {
-				next = strchr(line, '\n');
-				if (next)
-					*next++ = 0;
-				char p[256];
-				const char *colon = strstr(line, ": ");
-				if (colon && (size_t)(colon - line) < sizeof p && strncmp(line, "policy", 6) == 0) {
-					memcpy(p, line, (size_t)(colon - line));
-					p[colon - line] = 0;
-					conf_error(ctx, p, "%s", colon + 2);
-				} else {
-					conf_error(ctx, path, "%s", line);
-				}
-			}
-		}
+		c->policy = policy_load(v, &perr);
+		if (c->policy == NULL && perr.n == 0)
+			conf_error(ctx, path, "invalid policy");
+		/* each error names its key path: point at that key */
+		for (size_t i = 0; i < perr.n; i++)
+			conf_error(ctx, perr.v[i].path, "%s", perr.v[i].message);
+		pol_load_errors_free(&perr);
 		break;
 	}
 	}
@@ -516,10 +502,11 @@ config_load_text(const char *name, const char *text, size_t len, struct config_e
 			conf_error(&ctx, "admin.address", "the admin endpoint must bind loopback");
 	}
 	if (c->policy == NULL && json_object_get(root, "policy") == NULL) {
-		char err[512] = "";
-		c->policy = policy_load(NULL, err, sizeof err);
-		if (c->policy == NULL)
-			conf_error(&ctx, "policy", "%s", err);
+		struct pol_load_errors perr = { 0 };
+		c->policy = policy_load(NULL, &perr);
+		for (size_t i = 0; c->policy == NULL && i < perr.n; i++)
+			conf_error(&ctx, "policy", "%s: %s", perr.v[i].path, perr.v[i].message);
+		pol_load_errors_free(&perr);
 	}
 	json_decref(root);
 	jsonpos_free(ctx.pos);

@@ -1,6 +1,6 @@
 /* eval.c - `sockward eval [-c FILE] [--identity ID] METHOD PATH [BODY-FILE|-]`.
  *
- * Runs the same policy_decide() as the daemon, without an engine: every
+ * Runs the same policy_prepare()/policy_judge() as the daemon, without an engine: every
  * lookup the policy asks for is answered "undecided" (status 0), which the
  * policy treats as a denial with that reason.  CI pipelines use it to check
  * a create body offline. */
@@ -96,9 +96,11 @@ verdict_name(enum pol_verdict v)
 }
 
 static void
-print_decision(const struct pol_decision *d, const struct pol_request *req,
+print_decision(const struct pol_decision *d, struct pol_prepared *pp,
     const struct sw_identity *id)
 {
+	struct pol_lookup *lookups;
+	size_t nlookups = policy_lookups(pp, &lookups);
 	json_t *o = json_object(), *rules = json_array(), *warn = json_array(),
 	    *lk = json_array();
 
@@ -110,13 +112,9 @@ print_decision(const struct pol_decision *d, const struct pol_request *req,
 	json_object_set_new(o, "identity", json_string(id->display));
 	json_object_set_new(o, "endpoint", json_string(d->endpoint ? d->endpoint : "unknown"));
 	json_object_set_new(o, "profile", json_string(d->profile ? d->profile : ""));
-	json_object_set_new(o, "mode", json_string(d->mode ? d->mode : ""));
-	for (const char *s = d->rules; s != NULL && *s;) {
-		const char *e = strchr(s, ',');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		json_array_append_new(rules, json_stringn(s, n));
-		s = e ? e + 1 : NULL;
-	}
+	json_object_set_new(o, "mode", json_string(pol_mode_name(d->mode)));
+	for (size_t i = 0; i < d->nrules; i++)
+		json_array_append_new(rules, json_string(pol_rule_name(d->rules[i])));
 	json_object_set_new(o, "rules", rules);
 	if (d->image)
 		json_object_set_new(o, "image", json_string(d->image));
@@ -128,11 +126,11 @@ print_decision(const struct pol_decision *d, const struct pol_request *req,
 	for (size_t i = 0; i < d->nwarnings; i++)
 		json_array_append_new(warn, json_string(d->warnings[i]));
 	json_object_set_new(o, "warnings", warn);
-	for (size_t i = 0; i < req->nlookups; i++) {
+	for (size_t i = 0; i < nlookups; i++) {
 		json_t *l = json_object();
 		json_object_set_new(l, "kind", json_string(
-		    req->lookups[i].kind == POL_LOOKUP_IMAGE ? "image" : "container"));
-		json_object_set_new(l, "name", json_string(req->lookups[i].name));
+		    lookups[i].kind == POL_LOOKUP_IMAGE ? "image" : "container"));
+		json_object_set_new(l, "name", json_string(lookups[i].name));
 		json_object_set_new(l, "result", json_string("undecided (no engine)"));
 		json_array_append_new(lk, l);
 	}
@@ -196,10 +194,16 @@ cmd_eval(int argc, char **argv)
 		json_decref(root);
 		return 2;
 	}
-	struct policy *pol = policy_load(section, err, sizeof err);
+	struct pol_load_errors perr = { 0 };
+	struct policy *pol = policy_load(section, &perr);
 	json_decref(root);
 	if (pol == NULL) {
-		fprintf(stderr, "sockward eval: %s\n", err);
+		fputs("sockward eval: ", stderr);
+		for (size_t i = 0; i < perr.n; i++)
+			fprintf(stderr, "%s: %s\n", perr.v[i].path, perr.v[i].message);
+		if (perr.n == 0)
+			fputs("invalid policy\n", stderr);
+		pol_load_errors_free(&perr);
 		return 2;
 	}
 
@@ -222,30 +226,37 @@ cmd_eval(int argc, char **argv)
 
 	static const char ct_name[] = "Content-Type", ct_value[] = "application/json";
 	struct pol_header hdr = { ct_name, sizeof ct_name - 1, ct_value, sizeof ct_value - 1 };
-	struct pol_lookup lookups[POL_MAX_LOOKUPS];
 	struct pol_request req = {
-		.method = pos[0], .target = pos[1],
 		.headers = body ? &hdr : NULL, .nheaders = body ? 1 : 0,
 		.has_body = body_len > 0, .body = body, .body_len = body_len,
-		.identity = &id, .lookups = lookups, .nlookups = 0,
+		.identity = &id,
 	};
+	struct pol_prepared *pp = policy_prepare(pol, pos[0], pos[1]);
 	struct pol_decision dec;
 
-	memset(lookups, 0, sizeof lookups);
+	if (pp == NULL) {
+		fprintf(stderr, "sockward eval: out of memory\n");
+		free(body);
+		policy_free(pol);
+		return 2;
+	}
 	for (int round = 0;; round++) {
-		policy_decide(pol, &req, &dec);
+		policy_judge(pol, pp, &req, &dec);
 		if (dec.verdict != POL_NEED_LOOKUP || round == EVAL_MAX_ROUNDS)
 			break;
 		policy_decision_free(&dec);
-		for (size_t i = 0; i < req.nlookups; i++)
+		struct pol_lookup *lookups;
+		size_t n = policy_lookups(pp, &lookups);
+		for (size_t i = 0; i < n; i++)
 			if (!lookups[i].done) {
 				lookups[i].done = 1;
 				lookups[i].status = 0;   /* no engine: undecided */
 			}
 	}
-	print_decision(&dec, &req, &id);
+	print_decision(&dec, pp, &id);   /* dec.body points into pp */
 	rc = dec.verdict == POL_ALLOW ? 0 : 1;
 	policy_decision_free(&dec);
+	policy_prepared_free(pp);
 	free(body);
 	policy_free(pol);
 	return rc;

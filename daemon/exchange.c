@@ -30,26 +30,15 @@ exchange_new(uint64_t id, size_t max_head)
 	return x;
 }
 
-static void
-clear_decision(struct exchange *x)
-{
-	if (x->judged)
-		policy_decision_free(&x->dec);
-	x->judged = 0;
-	for (size_t i = 0; i < x->nlookups; i++) {
-		json_decref(x->lookups[i].json);
-		x->lookups[i].json = NULL;
-	}
-	x->nlookups = 0;
-}
-
 void
 exchange_free(struct exchange *x)
 {
 	if (x == NULL)
 		return;
-	exchange_cancel_lookups(x);
-	clear_decision(x);
+	exchange_cancel_lookups(x);   /* before pp: they write into its lookups */
+	if (x->judged)
+		policy_decision_free(&x->dec);
+	policy_prepared_free(x->pp);  /* the lookups' answers and dec.body go with it */
 	http_req_free(&x->req);
 	if (x->body)
 		evbuffer_free(x->body);
@@ -72,6 +61,23 @@ resolve_host_path(void *ctx, const char *path, char *out, size_t outlen)
 	return 0;
 }
 
+int
+exchange_prepare(struct exchange *x, const struct policy *policy)
+{
+	x->pp = policy_prepare(policy, x->method, http_req_url(&x->req));
+	if (x->pp == NULL)
+		return -1;
+	x->inspect = policy_prepared_wants_body(x->pp) != 0;
+	return 0;
+}
+
+size_t
+exchange_lookups(struct exchange *x)
+{
+	struct pol_lookup *lookups;
+	return x->pp ? policy_lookups(x->pp, &lookups) : 0;
+}
+
 /* The policy hand-off: the single place every request is judged, with the
  * complete de-chunked body for the endpoints the policy inspects, before a
  * byte of it goes upstream. */
@@ -89,8 +95,6 @@ exchange_judge(struct exchange *x, const struct judge_env *env)
 		hdrs[i].value_len = r->hdr[i].val_len;
 	}
 	memset(&pr, 0, sizeof pr);
-	pr.method = x->method;
-	pr.target = http_req_url(r);
 	pr.headers = hdrs;
 	pr.nheaders = r->nhdr;
 	pr.has_body = http_req_has_body(r);
@@ -104,13 +108,15 @@ exchange_judge(struct exchange *x, const struct judge_env *env)
 	pr.resolve_path = resolve_host_path;
 	pr.host_sockets = env->host_sockets;
 	pr.nhost_sockets = env->nhost_sockets;
-	pr.lookups = x->lookups;
-	pr.nlookups = x->nlookups;
 	if (x->judged)
 		policy_decision_free(&x->dec);
-	policy_decide(env->policy, &pr, &x->dec);
+	policy_judge(env->policy, x->pp, &pr, &x->dec);
 	x->judged = 1;
-	x->nlookups = pr.nlookups;
+	if (x->body) {
+		/* decoded: the canonical document in pp is what goes on */
+		evbuffer_free(x->body);
+		x->body = NULL;
+	}
 }
 
 /* ---- lookups ------------------------------------------------------------------ */
@@ -119,10 +125,12 @@ static void
 lookup_answered(struct pol_lookup *lk, void *arg)
 {
 	struct exchange *x = arg;
-	for (size_t i = 0; i < POL_MAX_LOOKUPS; i++)
-		if (&x->lookups[i] == lk)
+	struct pol_lookup *lookups;
+	size_t n = policy_lookups(x->pp, &lookups);
+	for (size_t i = 0; i < n; i++)
+		if (&lookups[i] == lk)
 			x->pending[i] = NULL;
-	for (size_t i = 0; i < x->nlookups; i++)
+	for (size_t i = 0; i < n; i++)
 		if (x->pending[i])
 			return;
 	x->lookups_done(x->lookups_arg);
@@ -132,16 +140,17 @@ size_t
 exchange_start_lookups(struct exchange *x, struct event_base *base, const char *upstream,
     void (*done)(void *arg), void *arg)
 {
-	size_t started = 0;
+	struct pol_lookup *lookups;
+	size_t n = policy_lookups(x->pp, &lookups), started = 0;
 	x->lookups_done = done;
 	x->lookups_arg = arg;
-	for (size_t i = 0; i < x->nlookups; i++) {
-		if (x->lookups[i].done || x->pending[i])
+	for (size_t i = 0; i < n && i < POL_MAX_LOOKUPS; i++) {
+		if (lookups[i].done || x->pending[i])
 			continue;
-		x->pending[i] = lookup_start(base, upstream, &x->lookups[i], lookup_answered, x);
+		x->pending[i] = lookup_start(base, upstream, &lookups[i], lookup_answered, x);
 		if (x->pending[i] == NULL) {
-			x->lookups[i].done = 1;
-			x->lookups[i].status = 0;   /* unanswered: the policy denies on it */
+			lookups[i].done = 1;
+			lookups[i].status = 0;   /* unanswered: the policy denies on it */
 		} else {
 			started++;
 		}
@@ -256,10 +265,10 @@ verdict_of(const struct exchange *x)
 		return x->reply[0] ? "deny" : "allow";
 	if (x->dec.verdict == POL_DENY)
 		return "deny";
-	if (x->dec.rules && x->dec.rules[0] && x->dec.mode) {
-		if (strcmp(x->dec.mode, "warn") == 0)
+	if (x->dec.nrules > 0) {
+		if (x->dec.mode == POL_MODE_WARN)
 			return "warn";
-		if (strcmp(x->dec.mode, "audit") == 0)
+		if (x->dec.mode == POL_MODE_AUDIT)
 			return "audit";
 	}
 	return "allow";
@@ -274,11 +283,17 @@ exchange_record(struct exchange *x, const struct conn_facts *cf, struct audit_lo
 	timersub(&now, &x->start, &d);
 	double ms = d.tv_sec * 1e3 + d.tv_usec / 1e3;
 	const char *verdict = verdict_of(x);
-	const char *rules = x->judged ? x->dec.rules : NULL;
+	const char *rules[POL_MAX_RULES];
+	char rules_text[POL_RULES_TEXT_MAX] = "";
+	size_t nrules = x->judged ? x->dec.nrules : 0;
+	for (size_t i = 0; i < nrules; i++)
+		rules[i] = pol_rule_name(x->dec.rules[i]);
+	if (nrules > 0)
+		pol_rules_join(&x->dec, rules_text, sizeof rules_text);
 	conn_log(cf, LOG_LVL_INFO, "req=%llu \"%s %s\" status=%d in=%llu out=%llu dur=%.3fms %s %s%s%s",
 	    (unsigned long long)x->id, x->method, x->target, x->resp.status,
 	    (unsigned long long)x->bytes_in, (unsigned long long)x->bytes_out,
-	    ms, outcome, verdict, rules ? " rules=" : "", rules ? rules : "");
+	    ms, outcome, verdict, nrules ? " rules=" : "", rules_text);
 	if (x->judged && x->dec.exception)
 		conn_log(cf, LOG_LVL_INFO, "req=%llu exception %s used: %s", (unsigned long long)x->id,
 		    x->dec.exception, x->dec.exception_reason ? x->dec.exception_reason : "");
@@ -297,8 +312,9 @@ exchange_record(struct exchange *x, const struct conn_facts *cf, struct audit_lo
 			.image = x->judged ? x->dec.image : NULL,
 			.verdict = verdict,
 			.profile = x->judged ? x->dec.profile : NULL,
-			.mode = x->judged ? x->dec.mode : NULL,
+			.mode = x->judged ? pol_mode_name(x->dec.mode) : NULL,
 			.rules = rules,
+			.nrules = nrules,
 			.exception = x->judged ? x->dec.exception : NULL,
 			.exception_reason = x->judged ? x->dec.exception_reason : NULL,
 			.message = x->judged && x->dec.verdict == POL_DENY ? x->dec.message
@@ -313,6 +329,6 @@ exchange_record(struct exchange *x, const struct conn_facts *cf, struct audit_lo
 	}
 	metrics_request(endpoint, verdict, ms / 1e3);
 	if (strcmp(verdict, "deny") == 0)
-		metrics_denial(rules);
+		metrics_denial(rules, nrules);
 	metrics_bytes(x->bytes_in, x->bytes_out);
 }

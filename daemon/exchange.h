@@ -44,10 +44,10 @@ struct exchange {
 	struct http_resp resp;
 	struct evbuffer *body;         /* inspected body, de-chunked */
 
-	/* the policy's scratch for this request */
-	struct pol_lookup lookups[POL_MAX_LOOKUPS];
-	size_t nlookups;
-	struct lookup *pending[POL_MAX_LOOKUPS];
+	/* the policy's scratch for this request: parsed target, route, the
+	 * canonical body (decoded once) and the lookups' answers */
+	struct pol_prepared *pp;
+	struct lookup *pending[POL_MAX_LOOKUPS];   /* indexed like policy_lookups() */
 	void (*lookups_done)(void *arg);
 	void *lookups_arg;
 	struct pol_decision dec;
@@ -68,8 +68,16 @@ struct exchange *exchange_new(uint64_t id, size_t max_head);
 /* Cancels pending lookups; never records. */
 void exchange_free(struct exchange *x);
 
-/* Judge the request (policy_decide); x->dec holds the outcome. */
+/* At the request head: parse the target and match the route, once.
+ * -1 when out of memory.  Sets x->inspect. */
+int exchange_prepare(struct exchange *x, const struct policy *policy);
+/* Judge the request; x->dec holds the outcome.  The first judgement
+ * decodes the inspected body (and the raw copy is dropped: what is
+ * forwarded is the canonical document); rounds after lookups only run the
+ * checks again. */
 void exchange_judge(struct exchange *x, const struct judge_env *env);
+/* Lookups the last judgement asked for. */
+size_t exchange_lookups(struct exchange *x);
 /* Fetch the lookups the last judgement asked for on their own engine
  * connections; done(arg) runs once when all have answered.  Returns the
  * number started (0: judge again now). */

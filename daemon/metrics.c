@@ -165,29 +165,17 @@ metrics_request(const char *endpoint, const char *verdict, double seconds)
 }
 
 void
-metrics_denial(const char *rules)
+metrics_denial(const char *const *rules, size_t nrules)
 {
-	char one[METRICS_MAX_LABEL_LEN + 2];
-	const char *p = rules;
 	int counted = 0;
 
 	ensure_ready();
-	while (p != NULL && *p != '\0') {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		while (len > 0 && *p == ' ')
-			p++, len--;
-		while (len > 0 && p[len - 1] == ' ')
-			len--;
-		if (len > 0) {
-			if (len > METRICS_MAX_LABEL_LEN)
-				len = METRICS_MAX_LABEL_LEN + 1;   /* -> "other" */
-			memcpy(one, p, len);
-			one[len] = '\0';
-			m.denials[labels_index(&m.rules, one)]++;
-			counted = 1;
-		}
-		p = end ? end + 1 : NULL;
+	for (size_t i = 0; i < nrules; i++) {
+		if (rules[i] == NULL || rules[i][0] == '\0')
+			continue;
+		/* an overlong name goes to "other" (labels_index) */
+		m.denials[labels_index(&m.rules, rules[i])]++;
+		counted = 1;
 	}
 	if (!counted)
 		m.denials[labels_index(&m.rules, "none")]++;

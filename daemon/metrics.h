@@ -25,6 +25,7 @@
 #ifndef SOCKWARD_METRICS_H
 #define SOCKWARD_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct evbuffer;
@@ -41,10 +42,11 @@ void metrics_init(void);
  * negative value to not observe it (hijacked/streamed answers). */
 void metrics_request(const char *endpoint, const char *verdict, double seconds);
 
-/* A denial: rules is the comma-separated list of rule ids that fired
- * (pol_decision.rules); each counts once.  NULL/"" counts as rule="none"
- * (denials that are not a rule's: body too big, audit failed, ...). */
-void metrics_denial(const char *rules);
+/* A denial: rules names the nrules rule ids that fired (pol_decision.rules,
+ * named with pol_rule_name); each entry counts once.  None (nrules 0, or
+ * only NULL/"" names) counts as rule="none" (denials that are not a rule's:
+ * body too big, audit failed, ...). */
+void metrics_denial(const char *const *rules, size_t nrules);
 
 void metrics_connection_opened(void);
 void metrics_connection_closed(void);

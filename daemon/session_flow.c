@@ -237,7 +237,7 @@ judge(struct session *s)
 	exchange_judge(x, &env);
 	switch (x->dec.verdict) {
 	case POL_NEED_LOOKUP:
-		if (x->nlookups == 0 || x->nlookups > POL_MAX_LOOKUPS) {
+		if (exchange_lookups(x) == 0 || exchange_lookups(x) > POL_MAX_LOOKUPS) {
 			session_reply_and_close(s, 500, "sockward: policy asked for an impossible lookup");
 			return;
 		}
@@ -287,7 +287,10 @@ on_request_head(struct session *s)
 		reply_and_continue(s, 503, msg, "audit-down");
 		return;
 	}
-	x->inspect = policy_wants_body(s->cfg->policy, x->method, http_req_url(&x->req));
+	if (exchange_prepare(x, s->cfg->policy) != 0) {
+		session_reply_and_close(s, 500, "sockward: out of memory");
+		return;
+	}
 	if (x->inspect && http_req_has_body(&x->req)) {
 		uint64_t cl = http_req_content_length(&x->req);
 		if (cl > (uint64_t)s->cfg->max_body_bytes) {

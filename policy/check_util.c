@@ -24,12 +24,12 @@ const struct pol_lookup *
 check_lookup(struct check_ctx *c, enum pol_lookup_kind kind, const char *name)
 {
 	static const struct pol_lookup failed = { .done = 1, .status = 0 };
-	struct pol_request *req = c->req;
+	struct pol_prepared *pp = c->pp;
 
-	if (req->lookups == NULL || strlen(name) >= sizeof req->lookups[0].name)
+	if (pp == NULL || strlen(name) >= sizeof pp->lookups[0].name)
 		return &failed;
-	for (size_t i = 0; i < req->nlookups; i++) {
-		struct pol_lookup *l = &req->lookups[i];
+	for (size_t i = 0; i < pp->nlookups; i++) {
+		struct pol_lookup *l = &pp->lookups[i];
 		if (l->kind == kind && strcmp(l->name, name) == 0) {
 			if (l->done)
 				return l;
@@ -37,9 +37,9 @@ check_lookup(struct check_ctx *c, enum pol_lookup_kind kind, const char *name)
 			return NULL;
 		}
 	}
-	if (req->nlookups == POL_MAX_LOOKUPS)
+	if (pp->nlookups == POL_MAX_LOOKUPS)
 		return &failed;
-	struct pol_lookup *l = &req->lookups[req->nlookups++];
+	struct pol_lookup *l = &pp->lookups[pp->nlookups++];
 	memset(l, 0, sizeof *l);
 	l->kind = kind;
 	snprintf(l->name, sizeof l->name, "%s", name);

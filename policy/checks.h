@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "policy/policy.h"
+#include "policy/prepared.h"
 #include "policy/profile.h"
 #include "policy/reqtarget.h"
 #include "policy/rules.h"
@@ -14,10 +15,12 @@
 struct check_ctx {
 	const struct policy *pol;
 	const struct profile *prof;
-	struct pol_request *req;
+	const struct pol_request *req;
+	struct pol_prepared *pp;       /* lookups are recorded here */
 	const struct reqtarget *rt;
 	const char *name;              /* wildcard of the route: container id, image */
-	json_t *doc;                   /* canonical body, or NULL */
+	const json_t *doc;             /* canonical body, or NULL; read-only: it is
+	                                  reused by later rounds and forwarded */
 	struct violations *vs;
 	int need_lookup;               /* a lookup is pending */
 	int judging_joined;            /* judging the settings of a joined container:

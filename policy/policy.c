@@ -1,6 +1,7 @@
-/* policy.c - policy_decide: decode the request as dockerd would, pick the
- * profile for the identity, run the endpoint's checks, apply exceptions and
- * the profile's mode, and explain the outcome. */
+/* policy.c - policy_prepare/policy_judge: read the request as dockerd would
+ * (target and route once, the body once), pick the profile for the
+ * identity, run the endpoint's checks, apply exceptions and the profile's
+ * mode, and explain the outcome. */
 #include "policy/policy.h"
 
 #include <fnmatch.h>
@@ -11,26 +12,62 @@
 
 #include "policy/checks.h"
 #include "policy/gotypes.h"
+#include "policy/prepared.h"
 #include "policy/profile.h"
 #include "policy/reqtarget.h"
 #include "policy/routes.h"
 
 #define JSON_FLAGS (JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY)
 
-int
-policy_wants_body(const struct policy *p, const char *method, const char *target)
+struct pol_prepared *
+policy_prepare(const struct policy *p, const char *method, const char *target)
 {
-	struct reqtarget *rt = malloc(sizeof *rt);
-	char err[128], name[ROUTE_MAX_NAME];
-	const struct route *r = NULL;
+	struct pol_prepared *pp = calloc(1, sizeof *pp);
 
-	(void)p;
-	if (rt == NULL)
-		return 1;   /* fail closed: read it, the decision will tell */
-	if (reqtarget_parse(target, rt, err, sizeof err) == 0)
-		r = route_find(method, rt->path, name, sizeof name);
-	free(rt);
-	return r != NULL && r->body != NULL;
+	(void)p;   /* the route table is the API's, not the configuration's */
+	if (pp == NULL || (pp->method = strdup(method)) == NULL) {
+		free(pp);
+		return NULL;
+	}
+	pp->target_ok = reqtarget_parse(target, &pp->rt, pp->target_err,
+	    sizeof pp->target_err) == 0;
+	if (pp->target_ok)
+		pp->route = route_find(method, pp->rt.path, pp->name, sizeof pp->name);
+	return pp;
+}
+
+int
+policy_prepared_wants_body(const struct pol_prepared *pp)
+{
+	if (pp == NULL)
+		return 1;   /* fail closed: read it, the judgement will tell */
+	return pp->route != NULL && pp->route->body != NULL;
+}
+
+size_t
+policy_lookups(struct pol_prepared *pp, struct pol_lookup **out)
+{
+	*out = pp->lookups;
+	return pp->nlookups;
+}
+
+unsigned
+policy_prepared_decodes(const struct pol_prepared *pp)
+{
+	return pp->decodes;
+}
+
+void
+policy_prepared_free(struct pol_prepared *pp)
+{
+	if (pp == NULL)
+		return;
+	for (size_t i = 0; i < pp->nlookups; i++)
+		json_decref(pp->lookups[i].json);
+	json_decref(pp->doc);
+	free(pp->body);
+	free(pp->method);
+	free(pp);
 }
 
 static const struct profile *
@@ -117,52 +154,80 @@ endpoint_allowed(const struct profile *prof, const struct route *r)
 	return !strlist_match(&prof->endpoints_deny, r->endpoint);
 }
 
-/* Decode the body as the endpoint's Go type; on success c->doc is the
- * canonical document and dec->body its serialization. */
-static int
-decode_body(const struct route *r, struct pol_request *req, struct check_ctx *c,
-    struct pol_decision *dec)
+/* The body cannot be judged: remember the answer, every round gives it. */
+static void
+refuse(struct pol_prepared *pp, int status, const char *fmt, const char *a, const char *b)
+{
+	pp->body_state = BODY_REFUSED;
+	pp->refused_status = status;
+	snprintf(pp->refused_message, sizeof pp->refused_message, fmt, a, b);
+}
+
+/* Decode the body as the endpoint's Go type; on success pp->doc is the
+ * canonical document and pp->body its serialization, made before any check
+ * has seen the document. */
+static void
+decode_body(const struct route *r, const struct pol_request *req, struct pol_prepared *pp)
 {
 	char mt[128], err[GODEC_ERRLEN + 64];
 	json_error_t je;
 	json_t *raw;
 	int present = req->has_body || (req->body != NULL && req->body_len > 0);
 
+	pp->body_state = BODY_READY;
 	if (media_type(req, mt, sizeof mt) < 0) {
-		deny(dec, 400, "sockward: bad request: %s%s", "ambiguous Content-Type", "");
-		return -1;
+		refuse(pp, 400, "sockward: bad request: %s%s", "ambiguous Content-Type", "");
+		return;
 	}
 	if (!present || (req->body != NULL && req->body_len == 0)) {
-		if (r->body_optional)
-			return 0;
-		deny(dec, 400, "sockward: bad request: %s requires a JSON body%s", r->endpoint, "");
-		return -1;
+		if (!r->body_optional)
+			refuse(pp, 400, "sockward: bad request: %s requires a JSON body%s",
+			    r->endpoint, "");
+		return;
 	}
 	if (req->body == NULL) {
-		deny(dec, 400, "sockward: bad request: the body of %s was not read%s", r->endpoint, "");
-		return -1;
+		refuse(pp, 400, "sockward: bad request: the body of %s was not read%s", r->endpoint,
+		    "");
+		return;
 	}
 	if (mt[0] != '\0' && strcmp(mt, "application/json") != 0) {
-		deny(dec, 400, "sockward: bad request: Content-Type %s is not accepted for %s; "
+		refuse(pp, 400, "sockward: bad request: Content-Type %s is not accepted for %s; "
 		    "use application/json", mt, r->endpoint);
-		return -1;
+		return;
 	}
+	pp->decodes++;
 	if ((raw = json_loadb(req->body, req->body_len, JSON_FLAGS, &je)) == NULL) {
 		snprintf(err, sizeof err, "invalid JSON at byte %d: %s", je.position, je.text);
-		deny(dec, 400, "sockward: bad request: %s%s", err, "");
-		return -1;
+		refuse(pp, 400, "sockward: bad request: %s%s", err, "");
+		return;
 	}
-	c->doc = godecode(r->body, raw, err, GODEC_ERRLEN);
+	pp->doc = godecode(r->body, raw, err, GODEC_ERRLEN);
 	json_decref(raw);
-	if (c->doc == NULL) {
-		deny(dec, 400, "sockward: bad request: %s%s", err, "");
+	if (pp->doc == NULL) {
+		refuse(pp, 400, "sockward: bad request: %s%s", err, "");
+		return;
+	}
+	if ((pp->body = json_dumps(pp->doc, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) {
+		refuse(pp, 500, "sockward: %s%s", "out of memory", "");
+		return;
+	}
+	pp->body_len = strlen(pp->body);
+}
+
+/* The canonical document for the checks: decoded by the first round that
+ * gets here, reused by the rounds after lookups.  -1 with *dec a denial
+ * when the body cannot be judged. */
+static int
+body_for_checks(const struct route *r, const struct pol_request *req, struct pol_prepared *pp,
+    struct check_ctx *c, struct pol_decision *dec)
+{
+	if (pp->body_state == BODY_PENDING)
+		decode_body(r, req, pp);
+	if (pp->body_state == BODY_REFUSED) {
+		deny(dec, pp->refused_status, "%s%s", pp->refused_message, "");
 		return -1;
 	}
-	if ((dec->body = json_dumps(c->doc, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) {
-		deny(dec, 500, "sockward: %s%s", "out of memory", "");
-		return -1;
-	}
-	dec->body_len = strlen(dec->body);
+	c->doc = pp->doc;
 	return 0;
 }
 
@@ -209,21 +274,22 @@ apply_exceptions(const struct policy *p, const struct pol_request *req,
 	}
 }
 
-/* "[id] text; [id] text" and "id,id" over the violations not excepted */
+/* Every violation has a slot in the decision's rule list. */
+_Static_assert(VIOL_MAX <= POL_MAX_RULES, "pol_decision.rules must hold every violation");
+_Static_assert(R__COUNT <= UINT16_MAX, "rule ids must fit pol_decision.rules");
+
+/* "[id] text; [id] text" and the rule list over the violations not excepted */
 static void
 explain(struct check_ctx *c, struct pol_decision *dec, const struct pol_request *req,
     const struct profile *prof, size_t *nleft)
 {
-	size_t cap = 256 + c->vs->n * (VIOL_TEXT_MAX + 40), off, roff = 0;
-	char *msg = malloc(cap), *ids = malloc(c->vs->n * 40 + 1);
+	size_t cap = 256 + c->vs->n * (VIOL_TEXT_MAX + 40), off;
+	char *msg = malloc(cap);
 
 	*nleft = 0;
-	if (msg == NULL || ids == NULL) {
-		free(msg);
-		free(ids);
+	dec->nrules = 0;
+	if (msg == NULL)
 		return;
-	}
-	ids[0] = '\0';
 	off = (size_t)snprintf(msg, cap, "sockward: denied by policy '%s' for %s: ",
 	    prof->name, identity_name(req));
 	for (size_t i = 0; i < c->vs->n; i++) {
@@ -232,15 +298,12 @@ explain(struct check_ctx *c, struct pol_decision *dec, const struct pol_request 
 			continue;
 		off += (size_t)snprintf(msg + off, cap - off, "%s[%s] %s", *nleft ? "; " : "",
 		    rules[v->rule].id, v->text);
-		roff += (size_t)snprintf(ids + roff, 40, "%s%s", *nleft ? "," : "", rules[v->rule].id);
+		dec->rules[dec->nrules++] = (uint16_t)v->rule;
 		(*nleft)++;
 	}
 	if (c->vs->overflow)
 		snprintf(msg + off, cap - off, "; and %d more", c->vs->overflow);
 	dec->message = msg;
-	dec->rules = *nleft ? ids : NULL;
-	if (!*nleft)
-		free(ids);
 }
 
 static void
@@ -260,12 +323,11 @@ warnings_from(struct check_ctx *c, struct pol_decision *dec)
 }
 
 void
-policy_decide(const struct policy *p, struct pol_request *req, struct pol_decision *dec)
+policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_request *req,
+    struct pol_decision *dec)
 {
-	struct reqtarget *rt = NULL;
 	struct violations *vs = NULL;
-	char err[160], name[ROUTE_MAX_NAME];
-	const struct route *r;
+	const struct route *r = NULL;
 	const struct profile *prof;
 	struct check_ctx c;
 	size_t nleft;
@@ -275,13 +337,13 @@ policy_decide(const struct policy *p, struct pol_request *req, struct pol_decisi
 	dec->endpoint = "unknown";
 	prof = profile_for(p, req->identity);
 	dec->profile = prof->name;
-	dec->mode = mode_name(prof->mode);
-	if ((rt = malloc(sizeof *rt)) == NULL || (vs = calloc(1, sizeof *vs)) == NULL) {
+	dec->mode = prof->mode;
+	if (pp == NULL || (vs = calloc(1, sizeof *vs)) == NULL) {
 		deny(dec, 500, "sockward: %s%s", "out of memory", "");
 		goto out;
 	}
-	if (reqtarget_parse(req->target, rt, err, sizeof err) < 0) {
-		deny(dec, 400, "sockward: bad request: %s%s", err, "");
+	if (!pp->target_ok) {
+		deny(dec, 400, "sockward: bad request: %s%s", pp->target_err, "");
 		goto out;
 	}
 	/* Go's ParseForm reads a urlencoded POST body into r.Form, where it
@@ -293,28 +355,29 @@ policy_decide(const struct policy *p, struct pol_request *req, struct pol_decisi
 		    "application/x-www-form-urlencoded bodies are not accepted", "");
 		goto out;
 	}
-	r = route_find(req->method, rt->path, name, sizeof name);
+	r = pp->route;
 	if (r != NULL)
 		dec->endpoint = r->endpoint;
 
 	c.pol = p;
 	c.prof = prof;
 	c.req = req;
-	c.rt = rt;
-	c.name = name;
+	c.pp = pp;
+	c.rt = &pp->rt;
+	c.name = pp->name;
 	c.vs = vs;
 
-	if (rt->has_version) {
-		int v = API_VERSION(rt->major, rt->minor);
+	if (pp->rt.has_version) {
+		int v = API_VERSION(pp->rt.major, pp->rt.minor);
 		if (v < p->api_min || v > p->api_max)
 			fire(&c, R_API_VERSION, "API version %d.%d is outside %d.%d-%d.%d",
-			    rt->major, rt->minor, p->api_min / 1000, p->api_min % 1000,
+			    pp->rt.major, pp->rt.minor, p->api_min / 1000, p->api_min % 1000,
 			    p->api_max / 1000, p->api_max % 1000);
 	}
 	if (!endpoint_allowed(prof, r))
-		fire(&c, R_ENDPOINT, "%s %s (%s) is not allowed", req->method, rt->path,
+		fire(&c, R_ENDPOINT, "%s %s (%s) is not allowed", pp->method, pp->rt.path,
 		    r ? r->endpoint : "unknown endpoint");
-	if (r != NULL && r->body != NULL && decode_body(r, req, &c, dec) < 0)
+	if (r != NULL && r->body != NULL && body_for_checks(r, req, pp, &c, dec) < 0)
 		goto out;
 	if (r != NULL)
 		run_check(r, &c);
@@ -324,7 +387,7 @@ policy_decide(const struct policy *p, struct pol_request *req, struct pol_decisi
 	}
 	if (c.image[0] != '\0')
 		dec->image = strdup(c.image);
-	if (c.not_found && prof->mode == MODE_ENFORCE) {
+	if (c.not_found && prof->mode == POL_MODE_ENFORCE) {
 		deny(dec, 404, "%s%s", c.not_found_msg, "");
 		goto out;
 	}
@@ -334,24 +397,22 @@ policy_decide(const struct policy *p, struct pol_request *req, struct pol_decisi
 		free(dec->message);
 		dec->message = NULL;
 		dec->verdict = POL_ALLOW;
-	} else if (prof->mode == MODE_ENFORCE) {
+	} else if (prof->mode == POL_MODE_ENFORCE) {
 		dec->verdict = POL_DENY;
 		dec->status = 403;
 	} else {
-		if (prof->mode == MODE_WARN)
+		if (prof->mode == POL_MODE_WARN)
 			warnings_from(&c, dec);
 		free(dec->message);
 		dec->message = NULL;
 		dec->verdict = POL_ALLOW;
 	}
 out:
-	json_decref(c.doc);
-	if (dec->verdict != POL_ALLOW) {
-		free(dec->body);
-		dec->body = NULL;
-		dec->body_len = 0;
+	/* only an allowed request forwards anything: the document judged */
+	if (dec->verdict == POL_ALLOW && r != NULL && r->body != NULL && pp->body != NULL) {
+		dec->body = pp->body;
+		dec->body_len = pp->body_len;
 	}
-	free(rt);
 	free(vs);
 }
 
@@ -359,8 +420,6 @@ void
 policy_decision_free(struct pol_decision *dec)
 {
 	free(dec->message);
-	free(dec->body);
-	free(dec->rules);
 	free(dec->image);
 	free(dec->exception);
 	free(dec->exception_reason);
@@ -368,4 +427,28 @@ policy_decision_free(struct pol_decision *dec)
 		free(dec->warnings[i]);
 	free(dec->warnings);
 	memset(dec, 0, sizeof *dec);
+}
+
+const char *
+pol_rule_name(unsigned rule)
+{
+	return rule < R__COUNT ? rules[rule].id : "unknown";
+}
+
+size_t
+pol_rules_join(const struct pol_decision *dec, char *out, size_t outlen)
+{
+	size_t off = 0;
+
+	if (outlen == 0)
+		return 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < dec->nrules; i++) {
+		int n = snprintf(out + off, outlen - off, "%s%s", i ? "," : "",
+		    pol_rule_name(dec->rules[i]));
+		if (n < 0 || (size_t)n >= outlen - off)
+			return strlen(out);   /* truncated: the log line still shows the first */
+		off += (size_t)n;
+	}
+	return off;
 }

@@ -3,22 +3,28 @@
  * policy/ is pure: a decoded request and an identity go in, a decision comes
  * out.  It never does I/O.  When a rule needs facts only the engine knows
  * (an image's configured user, another container's settings) the decision is
- * POL_NEED_LOOKUP: the policy appends what it needs to req->lookups, the
- * daemon fetches them from the engine and calls policy_decide() again with
- * the results filled in.  policy_decide() must be deterministic, so the
- * second call reaches the same point and goes further.
+ * POL_NEED_LOOKUP: the policy records what it needs in the request's
+ * pol_prepared, the daemon fetches those from the engine and judges again
+ * with the answers filled in.  Judging is deterministic, so the next round
+ * reaches the same point and goes further.
  *
  * Flow in the daemon, per request:
- *   1. headers complete -> policy_wants_body(); if so, the de-chunked body is
- *      buffered (up to limits.max_body_bytes, 413 above, never forwarded).
- *   2. policy_decide() -> allow: forward (dec->body replaces the body when
- *      set, sent with Content-Length); deny/bad request: answer dec->status
- *      with {"message": dec->message} and forward nothing.
+ *   1. headers complete -> policy_prepare() parses the target and matches
+ *      the route, once; policy_prepared_wants_body() says whether the
+ *      de-chunked body is buffered (up to limits.max_body_bytes, 413 above,
+ *      never forwarded).
+ *   2. policy_judge() -> the first call decodes the body and keeps the
+ *      canonical document; need lookup: fetch policy_lookups(), judge again
+ *      (only the checks run again); allow: forward (dec->body replaces the
+ *      body when set, sent with Content-Length); deny/bad request: answer
+ *      dec->status with {"message": dec->message} and forward nothing.
+ *   3. policy_prepared_free() when the request is done.
  */
 #ifndef SOCKWARD_POLICY_H
 #define SOCKWARD_POLICY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 #include "policy/identity.h"
@@ -42,20 +48,20 @@ struct pol_lookup {
 	char name[512];   /* image reference or container id/name, unescaped */
 	int done;         /* daemon sets 1 once status/json are filled in */
 	int status;       /* engine's HTTP status; 0 = engine unreachable */
-	json_t *json;     /* parsed body when status == 200 (owned by caller) */
+	json_t *json;     /* parsed body when status == 200; owned by the
+	                     pol_prepared it lives in (freed with it) */
 };
 
+/* What the daemon knows of a request besides its method and target (those
+ * went to policy_prepare).  The same for every round of one request. */
 struct pol_request {
-	const char *method;                 /* NUL-terminated, e.g. "POST" */
-	const char *target;                 /* raw request-target as received */
 	const struct pol_header *headers;
 	size_t nheaders;
 	int has_body;                       /* Content-Length > 0 or chunked */
-	const char *body;                   /* complete de-chunked body, or NULL */
+	const char *body;                   /* complete de-chunked body, or NULL; read by
+	                                       the first policy_judge() only */
 	size_t body_len;
 	const struct sw_identity *identity;
-	struct pol_lookup *lookups;         /* caller-owned, POL_MAX_LOOKUPS slots */
-	size_t nlookups;
 	/* Optional (may be NULL): resolve symlinks of a host path the way the
 	 * engine's host sees them (realpath on the engine host).  Returns 0 and
 	 * the resolved path in out, -1 when it cannot.  Bind sources are judged
@@ -70,22 +76,44 @@ struct pol_request {
 	size_t nhost_sockets;
 };
 
+/* How a profile acts on the rules that fire. */
+enum pol_mode {
+	POL_MODE_ENFORCE,   /* deny */
+	POL_MODE_WARN,      /* forward; the client is told (Warnings) */
+	POL_MODE_AUDIT,     /* forward; only the audit trail knows */
+};
+
+/* "enforce", "warn", "audit": the spelling of the configuration, the audit
+ * trail and the metrics. */
+const char *pol_mode_name(enum pol_mode m);
+
+/* A decision names at most this many rules (one per violation recorded). */
+#define POL_MAX_RULES 48
+
+/* The stable id of a rule ("privileged", "mounts.sensitive"), as in
+ * denials, audit lines, metrics labels and the configuration. */
+const char *pol_rule_name(unsigned rule);
+
 enum pol_verdict {
 	POL_ALLOW,          /* forward (enforce mode with no violation, warn, audit) */
 	POL_DENY,           /* answer status/message, forward nothing */
-	POL_NEED_LOOKUP,    /* fetch req->lookups[i] with done == 0, then ask again */
+	POL_NEED_LOOKUP,    /* fetch policy_lookups() with done == 0, then judge again */
 };
 
 struct pol_decision {
 	enum pol_verdict verdict;
 	int status;          /* for POL_DENY: 400, 403, 404, 413, ... */
 	char *message;       /* for POL_DENY: text of {"message": ...} */
-	char *body;          /* when non-NULL: forward this body instead */
+	const char *body;    /* allow, inspected body: forward this (the canonical
+	                        document that was judged) instead; points into the
+	                        pol_prepared, valid until policy_prepared_free() */
 	size_t body_len;
 	const char *endpoint;   /* stable endpoint id, e.g. "container.create" */
 	const char *profile;    /* profile that decided */
-	const char *mode;       /* "enforce", "warn", "audit" */
-	char *rules;            /* comma-separated rule ids that fired, or NULL */
+	enum pol_mode mode;     /* the deciding profile's mode */
+	uint16_t rules[POL_MAX_RULES];   /* rules that fired and were not excepted, in
+	                                    order, repeats kept; see pol_rule_name() */
+	size_t nrules;
 	char *image;            /* image the request names, or NULL */
 	char *exception;        /* exception used, or NULL */
 	char *exception_reason;
@@ -93,17 +121,62 @@ struct pol_decision {
 	size_t nwarnings;
 };
 
+/* One configuration error: the key path it is about and what is wrong. */
+struct pol_load_error {
+	char path[400];      /* "policy.profiles.ci.memory_max", "policy.bindings[0].match" */
+	char message[400];   /* "want a positive size like \"4g\" or a number of bytes" */
+};
+
+struct pol_load_errors {
+	struct pol_load_error *v;   /* in the order found; free with pol_load_errors_free */
+	size_t n;
+};
+
 /* Build a policy from the "policy" object of the configuration (NULL means
- * built-in defaults).  On error returns NULL and writes a message naming the
- * key path into err. */
-struct policy *policy_load(const json_t *section, char *err, size_t errlen);
+ * built-in defaults).  On error returns NULL and appends every error found
+ * to *errs (which may be NULL; start it zeroed). */
+struct policy *policy_load(const json_t *section, struct pol_load_errors *errs);
+void pol_load_errors_free(struct pol_load_errors *errs);
 void policy_free(struct policy *p);
 
-/* Does this request's body have to be read whole and judged? */
-int policy_wants_body(const struct policy *p, const char *method, const char *target);
+/* One request as the policy sees it across its rounds: the parsed target,
+ * the matched route, the decoded canonical body, the lookups and their
+ * answers.  Owned by the daemon's per-request state. */
+struct pol_prepared;
 
-/* Judge a request.  Always fills *dec; release it with policy_decision_free. */
-void policy_decide(const struct policy *p, struct pol_request *req, struct pol_decision *dec);
+/* At the request head: parse the target and match the route, once.  NULL
+ * only when out of memory.  p may be NULL (routes do not depend on it). */
+struct pol_prepared *policy_prepare(const struct policy *p, const char *method,
+    const char *target);
+
+/* Must the body be read whole and judged?  (1 for a NULL pp: read it, the
+ * judgement will tell.) */
+int policy_prepared_wants_body(const struct pol_prepared *pp);
+
+/* Judge the request.  Always fills *dec; release it with
+ * policy_decision_free.  The first call decodes and canonicalises the body
+ * (req->body); later rounds, after lookups, reuse that document and only run
+ * the checks again, so the caller may discard its raw body after the first
+ * call. */
+void policy_judge(const struct policy *p, struct pol_prepared *pp,
+    const struct pol_request *req, struct pol_decision *dec);
+
+/* The lookups the judgements asked for (verdict POL_NEED_LOOKUP): fetch each
+ * with done == 0, fill in done/status/json, judge again.  The array stays
+ * where it is until policy_prepared_free (lookups in flight may point at it). */
+size_t policy_lookups(struct pol_prepared *pp, struct pol_lookup **out);
+
+/* Frees the canonical body (dec->body points into it) and the lookups' json. */
+void policy_prepared_free(struct pol_prepared *pp);
+
+/* For tests: how many times the body was decoded (at most 1 per request). */
+unsigned policy_prepared_decodes(const struct pol_prepared *pp);
+
 void policy_decision_free(struct pol_decision *dec);
+
+/* dec's rules as one "id,id" text for a log line (never parsed back); "" when
+ * none fired.  Returns the length written (what fits of it). */
+#define POL_RULES_TEXT_MAX (POL_MAX_RULES * 32)
+size_t pol_rules_join(const struct pol_decision *dec, char *out, size_t outlen);
 
 #endif

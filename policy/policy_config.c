@@ -1,6 +1,7 @@
 /* policy_config.c - build a policy from the "policy" section of the
  * configuration.  Unknown keys, wrong types and bad values are errors that
- * name the key path ("policy.profiles.ci.memory_max: ..."). */
+ * name the key path ("policy.profiles.ci.memory_max") and say what is wrong
+ * with it. */
 #include "policy/policy.h"
 #include "policy/profile.h"
 
@@ -14,27 +15,47 @@
 #include <stdarg.h>
 #include <strings.h>
 
-struct cerr {
-	char *buf;
-	size_t len;
-};
+typedef struct pol_load_errors cerr;
 
-/* Errors accumulate, one per line, so --check-config can show them all. */
-static void __attribute__((format(printf, 2, 3)))
-cerr_add(struct cerr *e, const char *fmt, ...)
+/* Errors accumulate so --check-config can show them all; each names its
+ * key path apart from its message, so no caller has to split text. */
+static void
+cerr_vadd(cerr *e, const char *path, const char *key, const char *fmt, va_list ap)
 {
-	size_t used = strnlen(e->buf, e->len);
-	if (used + 2 >= e->len)
+	struct pol_load_error *nv;
+
+	if (e == NULL || (nv = realloc(e->v, (e->n + 1) * sizeof *nv)) == NULL)
 		return;
-	if (used > 0)
-		e->buf[used++] = '\n';
+	e->v = nv;
+	if (key != NULL)
+		snprintf(nv[e->n].path, sizeof nv[e->n].path, "%s.%s", path, key);
+	else
+		snprintf(nv[e->n].path, sizeof nv[e->n].path, "%s", path);
+	vsnprintf(nv[e->n].message, sizeof nv[e->n].message, fmt, ap);
+	e->n++;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+cerr_add(cerr *e, const char *path, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->buf + used, e->len - used, fmt, ap);
+	cerr_vadd(e, path, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* The same for path.key */
+static void __attribute__((format(printf, 4, 5)))
+cerr_addk(cerr *e, const char *path, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cerr_vadd(e, path, key, fmt, ap);
 	va_end(ap);
 }
 
 #define FAIL(e, ...) do { cerr_add((e), __VA_ARGS__); return -1; } while (0)
+#define FAILK(e, ...) do { cerr_addk((e), __VA_ARGS__); return -1; } while (0)
 
 enum opt_type {
 	OPT_BOOL, OPT_STRLIST, OPT_MODE, OPT_NSJOIN, OPT_INT, OPT_BYTES, OPT_CPUS,
@@ -76,23 +97,25 @@ static const struct opt profile_opts[] = {
 };
 
 static int
-parse_strlist(const json_t *v, struct strlist *out, const char *path, struct cerr *e)
+parse_strlist(const json_t *v, struct strlist *out, const char *path, cerr *e)
 {
 	struct strlist tmp = { 0 };
 	size_t i;
 	json_t *s;
 
 	if (!json_is_array(v))
-		FAIL(e, "%s: want an array of strings", path);
+		FAIL(e, path, "want an array of strings");
 	json_array_foreach(v, i, s) {
 		if (!json_is_string(s) || json_string_length(s) == 0 ||
 		    strlen(json_string_value(s)) != json_string_length(s)) {
 			strlist_free(&tmp);
-			FAIL(e, "%s[%zu]: want a non-empty string", path, i);
+			char at[420];
+			snprintf(at, sizeof at, "%s[%zu]", path, i);
+			FAIL(e, at, "want a non-empty string");
 		}
 		if (strlist_add(&tmp, json_string_value(s)) < 0) {
 			strlist_free(&tmp);
-			FAIL(e, "%s: out of memory", path);
+			FAIL(e, path, "out of memory");
 		}
 	}
 	strlist_free(out);
@@ -102,7 +125,7 @@ parse_strlist(const json_t *v, struct strlist *out, const char *path, struct cer
 
 /* "512m", "4g", "1073741824" or a JSON integer */
 static int
-parse_bytes(const json_t *v, int64_t *out, const char *path, struct cerr *e)
+parse_bytes(const json_t *v, int64_t *out, const char *path, cerr *e)
 {
 	if (json_is_integer(v) && json_integer_value(v) > 0) {
 		*out = json_integer_value(v);
@@ -128,11 +151,11 @@ parse_bytes(const json_t *v, int64_t *out, const char *path, struct cerr *e)
 			return 0;
 		}
 	}
-	FAIL(e, "%s: want a positive size like \"4g\" or a number of bytes", path);
+	FAIL(e, path, "want a positive size like \"4g\" or a number of bytes");
 }
 
 static int
-parse_cpus(const json_t *v, int64_t *out, const char *path, struct cerr *e)
+parse_cpus(const json_t *v, int64_t *out, const char *path, cerr *e)
 {
 	double d = -1;
 	if (json_is_number(v))
@@ -144,32 +167,32 @@ parse_cpus(const json_t *v, int64_t *out, const char *path, struct cerr *e)
 			d = -1;
 	}
 	if (!(d > 0) || d > 1e6)
-		FAIL(e, "%s: want a positive number of CPUs", path);
+		FAIL(e, path, "want a positive number of CPUs");
 	*out = (int64_t)llround(d * 1e9);
 	return 0;
 }
 
 static int
-parse_rules(const json_t *v, unsigned char *on, const char *path, struct cerr *e)
+parse_rules(const json_t *v, unsigned char *on, const char *path, cerr *e)
 {
 	const char *key;
 	json_t *b;
 
 	if (!json_is_object(v))
-		FAIL(e, "%s: want an object of rule id -> true/false", path);
+		FAIL(e, path, "want an object of rule id -> true/false");
 	json_object_foreach((json_t *)v, key, b) {
 		int r = rule_lookup(key);
 		if (r < 0)
-			FAIL(e, "%s.%s: unknown rule id", path, key);
+			FAILK(e, path, key, "unknown rule id");
 		if (!json_is_boolean(b))
-			FAIL(e, "%s.%s: want true or false", path, key);
+			FAILK(e, path, key, "want true or false");
 		on[r] = json_is_true(b);
 	}
 	return 0;
 }
 
 static int
-parse_enum(const json_t *v, const char *const *names, int *out, const char *path, struct cerr *e)
+parse_enum(const json_t *v, const char *const *names, int *out, const char *path, cerr *e)
 {
 	const char *s = json_string_value(v);
 	for (int i = 0; s != NULL && names[i] != NULL; i++)
@@ -177,13 +200,13 @@ parse_enum(const json_t *v, const char *const *names, int *out, const char *path
 			*out = i;
 			return 0;
 		}
-	FAIL(e, "%s: want one of %s%s%s", path, names[0], names[1] ? ", " : "",
+	FAIL(e, path, "want one of %s%s%s", names[0], names[1] ? ", " : "",
 	    names[1] ? names[1] : "");
 }
 
 static int
 apply_opt(struct profile *p, const struct opt *o, const json_t *v, const char *path,
-    struct cerr *e)
+    cerr *e)
 {
 	static const char *const modes[] = { "enforce", "warn", "audit", NULL };
 	static const char *const nsjoin[] = { "deny", "compliant", NULL };
@@ -194,12 +217,12 @@ apply_opt(struct profile *p, const struct opt *o, const json_t *v, const char *p
 	switch (o->type) {
 	case OPT_BOOL:
 		if (!json_is_boolean(v))
-			FAIL(e, "%s: want true or false", path);
+			FAIL(e, path, "want true or false");
 		*(int *)field = json_is_true(v);
 		return 0;
 	case OPT_INT:
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
-			FAIL(e, "%s: want a non-negative integer", path);
+			FAIL(e, path, "want a non-negative integer");
 		*(int64_t *)field = json_integer_value(v);
 		return 0;
 	case OPT_STRLIST:
@@ -239,7 +262,7 @@ apply_opt(struct profile *p, const struct opt *o, const json_t *v, const char *p
 	case OPT_RULES:
 		return parse_rules(v, (unsigned char *)field, path, e);
 	}
-	FAIL(e, "%s: internal error", path);
+	FAIL(e, path, "internal error");
 }
 
 static int
@@ -260,7 +283,7 @@ add_profile(struct policy *pol, struct profile *p)
 }
 
 static int
-parse_profile(struct policy *pol, const char *name, const json_t *obj, struct cerr *e)
+parse_profile(struct policy *pol, const char *name, const json_t *obj, cerr *e)
 {
 	char path[300], sub[400];
 	const char *key, *base = "restricted";
@@ -270,15 +293,15 @@ parse_profile(struct policy *pol, const char *name, const json_t *obj, struct ce
 
 	snprintf(path, sizeof path, "policy.profiles.%s", name);
 	if (!json_is_object(obj))
-		FAIL(e, "%s: want an object", path);
+		FAIL(e, path, "want an object");
 	if ((v = json_object_get(obj, "base")) != NULL && (base = json_string_value(v)) == NULL)
-		FAIL(e, "%s.base: want a profile name", path);
+		FAILK(e, path, "base", "want a profile name");
 	const struct profile *bp = policy_find_profile(pol, base);
 	if (bp == NULL)
-		FAIL(e, "%s.base: unknown profile '%s' (a base must be built in or defined "
-		    "earlier)", path, base);
+		FAILK(e, path, "base", "unknown profile '%s' (a base must be built in or defined "
+		    "earlier)", base);
 	if ((p = profile_clone(bp, name)) == NULL)
-		FAIL(e, "%s: out of memory", path);
+		FAIL(e, path, "out of memory");
 	json_object_foreach((json_t *)obj, key, v) {
 		size_t i;
 		if (strcmp(key, "base") == 0 || strcmp(key, "description") == 0)
@@ -288,7 +311,7 @@ parse_profile(struct policy *pol, const char *name, const json_t *obj, struct ce
 			if (strcmp(profile_opts[i].key, key) == 0)
 				break;
 		if (i == sizeof profile_opts / sizeof profile_opts[0]) {
-			cerr_add(e, "%s: unknown key", sub);
+			cerr_add(e, sub, "unknown key");
 			bad = 1;
 			continue;
 		}
@@ -301,23 +324,23 @@ parse_profile(struct policy *pol, const char *name, const json_t *obj, struct ce
 	}
 	if (add_profile(pol, p) < 0) {
 		profile_free(p);
-		FAIL(e, "%s: out of memory", path);
+		FAIL(e, path, "out of memory");
 	}
 	return 0;
 }
 
 static int
-dup_glob(const json_t *v, char **out, const char *path, struct cerr *e)
+dup_glob(const json_t *v, char **out, const char *path, cerr *e)
 {
 	if (!json_is_string(v) || json_string_length(v) == 0)
-		FAIL(e, "%s: want a non-empty string", path);
+		FAIL(e, path, "want a non-empty string");
 	if ((*out = strdup(json_string_value(v))) == NULL)
-		FAIL(e, "%s: out of memory", path);
+		FAIL(e, path, "out of memory");
 	return 0;
 }
 
 static int
-parse_id_match(const json_t *v, struct id_match *m, const char *path, struct cerr *e)
+parse_id_match(const json_t *v, struct id_match *m, const char *path, cerr *e)
 {
 	const char *key;
 	json_t *x;
@@ -330,8 +353,8 @@ parse_id_match(const json_t *v, struct id_match *m, const char *path, struct cer
 		return 0;
 	}
 	if (!json_is_object(v) || json_object_size(v) == 0)
-		FAIL(e, "%s: want \"*\" or an object with cn, san, uid, gid, user, group or "
-		    "insecure", path);
+		FAIL(e, path, "want \"*\" or an object with cn, san, uid, gid, user, group or "
+		    "insecure");
 	json_object_foreach((json_t *)v, key, x) {
 		snprintf(sub, sizeof sub, "%s.%s", path, key);
 		if (strcmp(key, "cn") == 0) {
@@ -344,42 +367,42 @@ parse_id_match(const json_t *v, struct id_match *m, const char *path, struct cer
 			if (dup_glob(x, &m->group, sub, e) < 0) return -1;
 		} else if (strcmp(key, "uid") == 0 || strcmp(key, "gid") == 0) {
 			if (!json_is_integer(x) || json_integer_value(x) < 0)
-				FAIL(e, "%s: want a non-negative integer", sub);
+				FAIL(e, sub, "want a non-negative integer");
 			*(key[0] == 'u' ? &m->uid : &m->gid) = (long)json_integer_value(x);
 		} else if (strcmp(key, "insecure") == 0) {
 			if (!json_is_true(x))
-				FAIL(e, "%s: want true", sub);
+				FAIL(e, sub, "want true");
 			m->insecure = 1;
 		} else
-			FAIL(e, "%s: unknown key", sub);
+			FAIL(e, sub, "unknown key");
 	}
 	return 0;
 }
 
 static int
-parse_bindings(struct policy *pol, const json_t *arr, struct cerr *e)
+parse_bindings(struct policy *pol, const json_t *arr, cerr *e)
 {
 	size_t i;
 	json_t *b;
 	char path[300];
 
 	if (!json_is_array(arr))
-		FAIL(e, "policy.bindings: want an array");
+		FAIL(e, "policy.bindings", "want an array");
 	if ((pol->bindings = calloc(json_array_size(arr) + 1, sizeof *pol->bindings)) == NULL)
-		FAIL(e, "policy.bindings: out of memory");
+		FAIL(e, "policy.bindings", "out of memory");
 	json_array_foreach(arr, i, b) {
 		struct binding *bd = &pol->bindings[pol->nbindings];
 		const char *key;
 		json_t *v;
 		snprintf(path, sizeof path, "policy.bindings[%zu]", i);
 		if (!json_is_object(b))
-			FAIL(e, "%s: want an object", path);
+			FAIL(e, path, "want an object");
 		json_object_foreach(b, key, v)
 			if (strcmp(key, "match") && strcmp(key, "profile") && strcmp(key, "description"))
-				FAIL(e, "%s.%s: unknown key", path, key);
+				FAILK(e, path, key, "unknown key");
 		const char *pn = json_string_value(json_object_get(b, "profile"));
 		if (pn == NULL || (bd->profile = policy_find_profile(pol, pn)) == NULL)
-			FAIL(e, "%s.profile: want the name of a profile", path);
+			FAILK(e, path, "profile", "want the name of a profile");
 		strncat(path, ".match", sizeof path - strlen(path) - 1);
 		pol->nbindings++;
 		if (parse_id_match(json_object_get(b, "match"), &bd->match, path, e) < 0)
@@ -389,23 +412,23 @@ parse_bindings(struct policy *pol, const json_t *arr, struct cerr *e)
 }
 
 static int
-parse_exceptions(struct policy *pol, const json_t *arr, struct cerr *e)
+parse_exceptions(struct policy *pol, const json_t *arr, cerr *e)
 {
 	size_t i;
 	json_t *x;
 	char path[300], sub[400];
 
 	if (!json_is_array(arr))
-		FAIL(e, "policy.exceptions: want an array");
+		FAIL(e, "policy.exceptions", "want an array");
 	if ((pol->exceptions = calloc(json_array_size(arr) + 1, sizeof *pol->exceptions)) == NULL)
-		FAIL(e, "policy.exceptions: out of memory");
+		FAIL(e, "policy.exceptions", "out of memory");
 	json_array_foreach(arr, i, x) {
 		struct exception *ex = &pol->exceptions[pol->nexceptions];
 		const char *key;
 		json_t *v;
 		snprintf(path, sizeof path, "policy.exceptions[%zu]", i);
 		if (!json_is_object(x))
-			FAIL(e, "%s: want an object", path);
+			FAIL(e, path, "want an object");
 		ex->rule = -1;
 		ex->match.uid = ex->match.gid = -1;
 		pol->nexceptions++;
@@ -413,7 +436,7 @@ parse_exceptions(struct policy *pol, const json_t *arr, struct cerr *e)
 			snprintf(sub, sizeof sub, "%s.%s", path, key);
 			if (strcmp(key, "rule") == 0) {
 				if (!json_is_string(v) || (ex->rule = rule_lookup(json_string_value(v))) < 0)
-					FAIL(e, "%s: want a rule id", sub);
+					FAIL(e, sub, "want a rule id");
 			} else if (strcmp(key, "identity") == 0) {
 				if (parse_id_match(v, &ex->match, sub, e) < 0)
 					return -1;
@@ -424,42 +447,42 @@ parse_exceptions(struct policy *pol, const json_t *arr, struct cerr *e)
 				if (dup_glob(v, &ex->reason, sub, e) < 0)
 					return -1;
 			} else if (strcmp(key, "description") != 0)
-				FAIL(e, "%s: unknown key", sub);
+				FAIL(e, sub, "unknown key");
 		}
 		if (ex->rule < 0)
-			FAIL(e, "%s.rule: missing", path);
+			FAILK(e, path, "rule", "missing");
 		if (json_object_get(x, "identity") == NULL)
-			FAIL(e, "%s.identity: missing", path);
+			FAILK(e, path, "identity", "missing");
 		if (ex->reason == NULL)
-			FAIL(e, "%s.reason: missing (every exception must say why)", path);
+			FAILK(e, path, "reason", "missing (every exception must say why)");
 		char name[300];
 		snprintf(name, sizeof name, "exceptions[%zu] (%s)", i, rules[ex->rule].id);
 		if ((ex->name = strdup(name)) == NULL)
-			FAIL(e, "%s: out of memory", path);
+			FAIL(e, path, "out of memory");
 	}
 	return 0;
 }
 
 static int
-parse_version(const json_t *v, int *out, const char *path, struct cerr *e)
+parse_version(const json_t *v, int *out, const char *path, cerr *e)
 {
 	const char *s = json_string_value(v);
 	int maj, min, n = 0;
 	if (s == NULL || sscanf(s, "%d.%d%n", &maj, &min, &n) != 2 || s[n] != '\0' ||
 	    maj < 1 || min < 0 || min > 999)
-		FAIL(e, "%s: want a version like \"1.41\"", path);
+		FAIL(e, path, "want a version like \"1.41\"");
 	*out = API_VERSION(maj, min);
 	return 0;
 }
 
 static int
-parse_api(struct policy *pol, const json_t *obj, struct cerr *e)
+parse_api(struct policy *pol, const json_t *obj, cerr *e)
 {
 	const char *key;
 	json_t *v;
 
 	if (!json_is_object(obj))
-		FAIL(e, "policy.api: want an object");
+		FAIL(e, "policy.api", "want an object");
 	json_object_foreach((json_t *)obj, key, v) {
 		if (strcmp(key, "min_version") == 0) {
 			if (parse_version(v, &pol->api_min, "policy.api.min_version", e) < 0)
@@ -468,18 +491,18 @@ parse_api(struct policy *pol, const json_t *obj, struct cerr *e)
 			if (parse_version(v, &pol->api_max, "policy.api.max_version", e) < 0)
 				return -1;
 		} else if (strcmp(key, "description") != 0)
-			FAIL(e, "policy.api.%s: unknown key", key);
+			FAILK(e, "policy.api", key, "unknown key");
 	}
 	if (pol->api_max > API_MAX_KNOWN)
-		FAIL(e, "policy.api.max_version: this build knows API versions up to %d.%d",
+		FAIL(e, "policy.api.max_version", "this build knows API versions up to %d.%d",
 		    API_MAX_KNOWN / 1000, API_MAX_KNOWN % 1000);
 	if (pol->api_min > pol->api_max || pol->api_min < API_VERSION(1, 12))
-		FAIL(e, "policy.api.min_version: must be between 1.12 and max_version");
+		FAIL(e, "policy.api.min_version", "must be between 1.12 and max_version");
 	return 0;
 }
 
 static int
-load(struct policy *pol, const json_t *section, struct cerr *e)
+load(struct policy *pol, const json_t *section, cerr *e)
 {
 	static const char *const builtins[] = { "restricted", "baseline", "unrestricted" };
 	static const char *const known[] = {
@@ -494,19 +517,19 @@ load(struct policy *pol, const json_t *section, struct cerr *e)
 		struct profile *p = profile_builtin(builtins[i]);
 		if (p == NULL || add_profile(pol, p) < 0) {
 			profile_free(p);
-			FAIL(e, "policy: out of memory");
+			FAIL(e, "policy", "out of memory");
 		}
 	}
 	if (section != NULL) {
 		if (!json_is_object(section))
-			FAIL(e, "policy: want an object");
+			FAIL(e, "policy", "want an object");
 		int bad = 0;
 		json_object_foreach((json_t *)section, key, v) {
 			size_t i;
 			for (i = 0; known[i] && strcmp(known[i], key); i++)
 				;
 			if (known[i] == NULL) {
-				cerr_add(e, "policy.%s: unknown key", key);
+				cerr_addk(e, "policy", key, "unknown key");
 				bad = 1;
 			}
 		}
@@ -514,7 +537,7 @@ load(struct policy *pol, const json_t *section, struct cerr *e)
 			bad = 1;
 		if ((v = json_object_get(section, "profiles")) != NULL) {
 			if (!json_is_object(v))
-				FAIL(e, "policy.profiles: want an object");
+				FAIL(e, "policy.profiles", "want an object");
 			json_t *pv;
 			json_object_foreach(v, key, pv)
 				if (parse_profile(pol, key, pv, e) < 0)
@@ -526,7 +549,7 @@ load(struct policy *pol, const json_t *section, struct cerr *e)
 			return -1;
 		if ((v = json_object_get(section, "default_profile")) != NULL &&
 		    (dp = json_string_value(v)) == NULL)
-			FAIL(e, "policy.default_profile: want a profile name");
+			FAIL(e, "policy.default_profile", "want a profile name");
 		if ((v = json_object_get(section, "bindings")) != NULL &&
 		    parse_bindings(pol, v, e) < 0)
 			return -1;
@@ -535,25 +558,34 @@ load(struct policy *pol, const json_t *section, struct cerr *e)
 			return -1;
 	}
 	if ((pol->default_profile = policy_find_profile(pol, dp)) == NULL)
-		FAIL(e, "policy.default_profile: unknown profile '%s'", dp);
+		FAIL(e, "policy.default_profile", "unknown profile '%s'", dp);
 	return 0;
 }
 
 struct policy *
-policy_load(const json_t *section, char *err, size_t errlen)
+policy_load(const json_t *section, struct pol_load_errors *errs)
 {
-	struct cerr e = { err, errlen };
 	struct policy *pol = calloc(1, sizeof *pol);
 
 	if (pol == NULL) {
-		snprintf(err, errlen, "policy: out of memory");
+		cerr_add(errs, "policy", "out of memory");
 		return NULL;
 	}
-	if (load(pol, section, &e) < 0) {
+	if (load(pol, section, errs) < 0) {
 		policy_free(pol);
 		return NULL;
 	}
 	return pol;
+}
+
+void
+pol_load_errors_free(struct pol_load_errors *errs)
+{
+	if (errs == NULL)
+		return;
+	free(errs->v);
+	errs->v = NULL;
+	errs->n = 0;
 }
 
 void

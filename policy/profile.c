@@ -61,7 +61,7 @@ restricted(const char *name)
 
 	if (p == NULL || (p->name = strdup(name)) == NULL)
 		goto fail;
-	p->mode = MODE_ENFORCE;
+	p->mode = POL_MODE_ENFORCE;
 	memset(p->rule_on, 1, sizeof p->rule_on);
 	p->memory_max = 4LL << 30;
 	p->nano_cpus_max = 4LL * 1000000000LL;
@@ -112,7 +112,7 @@ profile_builtin(const char *name)
 	if (strcmp(name, "unrestricted") == 0) {
 		if ((p = restricted(name)) == NULL)
 			return NULL;
-		p->mode = MODE_AUDIT;
+		p->mode = POL_MODE_AUDIT;
 		p->buildkit = 1;
 		p->unknown_endpoints = 1;
 		strlist_free(&p->endpoints_deny);
@@ -231,8 +231,8 @@ id_match_free(struct id_match *m)
 }
 
 const char *
-mode_name(enum pol_mode m)
+pol_mode_name(enum pol_mode m)
 {
 	static const char *const names[] = { "enforce", "warn", "audit" };
-	return names[m];
+	return (unsigned)m < sizeof names / sizeof names[0] ? names[m] : "unknown";
 }

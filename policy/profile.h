@@ -6,10 +6,10 @@
 #include <stdint.h>
 
 #include "policy/identity.h"
+#include "policy/policy.h"
 #include "policy/rules.h"
 #include "policy/strlist.h"
 
-enum pol_mode { MODE_ENFORCE, MODE_WARN, MODE_AUDIT };
 enum ns_join { NS_JOIN_DENY, NS_JOIN_COMPLIANT };
 
 struct profile {
@@ -86,7 +86,5 @@ const struct profile *policy_find_profile(const struct policy *p, const char *na
 
 int id_match(const struct id_match *m, const struct sw_identity *id);
 void id_match_free(struct id_match *m);
-
-const char *mode_name(enum pol_mode m);
 
 #endif

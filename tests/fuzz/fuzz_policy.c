@@ -1,6 +1,6 @@
-/* fuzz_policy.c - policy_decide on arbitrary requests, with engine lookups
- * answered from the input, exactly as decide()/lookup_done() in
- * daemon/session_request.c drive it.
+/* fuzz_policy.c - policy_prepare/policy_judge on arbitrary requests, with
+ * engine lookups answered from the input, exactly as decide()/lookup_done()
+ * in daemon/session_request.c drive it.
  *
  * Input:
  *   byte 0  who asks (selects policy and identity; see callers[] below)
@@ -20,7 +20,8 @@
  * body forwards valid JSON, and that JSON judged again is allowed and
  * forwarded unchanged (what the engine receives is what was judged); a
  * lookup round always asks for something new (else the daemon would recurse
- * forever); everything is freed (LeakSanitizer). */
+ * forever); the body is decoded at most once per request, and rounds after
+ * the first do without the raw body; everything is freed (LeakSanitizer). */
 #include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -96,13 +97,15 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char err[512];
+	struct pol_load_errors perr = { 0 };
 	(void)argc;
 	(void)argv;
-	builtin_pol = policy_load(NULL, err, sizeof err);
+	builtin_pol = policy_load(NULL, &perr);
 	json_t *cfg = json_loads(config_text, 0, NULL);
-	config_pol = cfg ? policy_load(cfg, err, sizeof err) : NULL;
+	config_pol = cfg ? policy_load(cfg, &perr) : NULL;
 	if (builtin_pol == NULL || config_pol == NULL) {
-		fprintf(stderr, "fuzz_policy: policy_load: %s\n", err);
+		fprintf(stderr, "fuzz_policy: policy_load: %s: %s\n", perr.n ? perr.v[0].path : "",
+		    perr.n ? perr.v[0].message : "");
 		abort();
 	}
 	json_decref(cfg);
@@ -163,7 +166,9 @@ static void
 check_decision(const struct pol_decision *d)
 {
 	assert(d->verdict == POL_ALLOW || d->verdict == POL_DENY || d->verdict == POL_NEED_LOOKUP);
-	assert(d->endpoint != NULL && d->profile != NULL && d->mode != NULL);
+	assert(d->endpoint != NULL && d->profile != NULL);
+	assert(d->mode == POL_MODE_ENFORCE || d->mode == POL_MODE_WARN || d->mode == POL_MODE_AUDIT);
+	assert(d->nrules <= POL_MAX_RULES);
 	if (d->verdict == POL_DENY) {
 		assert(d->status >= 400 && d->status <= 599);
 		assert(d->message != NULL && d->message[0] != 0);
@@ -175,27 +180,58 @@ check_decision(const struct pol_decision *d)
 		assert(d->warnings[i] != NULL);
 }
 
-/* Judge req the way the daemon does: ask again until no lookup is pending. */
+/* The second judgement of a forwarded body: the engine answers as it did
+ * the first time (same kind and name), anything new finds it unreachable. */
 static void
-judge(const struct policy *pol, struct pol_request *req, struct answers *a,
-    struct pol_decision *dec)
+answer_again(struct pol_prepared *first, struct pol_lookup *l)
 {
+	struct pol_lookup *had;
+	size_t n = policy_lookups(first, &had);
+
+	l->done = 1;
+	l->status = 0;
+	l->json = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (had[i].done && had[i].kind == l->kind && strcmp(had[i].name, l->name) == 0) {
+			l->status = had[i].status;
+			l->json = json_incref(had[i].json);
+			return;
+		}
+}
+
+/* Judge req the way the daemon does: ask again until no lookup is pending.
+ * Answers come from a, or (a NULL) as first answered them. */
+static void
+judge(const struct policy *pol, struct pol_prepared *pp, const struct pol_request *req,
+    struct answers *a, struct pol_prepared *first, struct pol_decision *dec)
+{
+	struct pol_request r = *req;
+
 	for (int round = 0;; round++) {
 		assert(round <= POL_MAX_LOOKUPS + 1);
-		policy_decide(pol, req, dec);
+		policy_judge(pol, pp, &r, dec);
 		check_decision(dec);
+		assert(policy_prepared_decodes(pp) <= 1);
 		if (dec->verdict != POL_NEED_LOOKUP)
 			return;
-		assert(req->nlookups > 0 && req->nlookups <= POL_MAX_LOOKUPS);
+		struct pol_lookup *lookups;
+		size_t n = policy_lookups(pp, &lookups);
+		assert(n > 0 && n <= POL_MAX_LOOKUPS);
 		size_t pending = 0;
-		for (size_t i = 0; i < req->nlookups; i++)
-			if (!req->lookups[i].done) {
+		for (size_t i = 0; i < n; i++)
+			if (!lookups[i].done) {
 				pending++;
-				answer(a, &req->lookups[i]);
+				if (a != NULL)
+					answer(a, &lookups[i]);
+				else
+					answer_again(first, &lookups[i]);
 			}
 		/* nothing new asked: the daemon's start_lookups -> decide would recurse */
 		assert(pending > 0);
 		policy_decision_free(dec);
+		/* the first round decoded the body: later ones must not need it */
+		r.body = NULL;
+		r.body_len = 0;
 	}
 }
 
@@ -239,15 +275,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	size_t nh = (opts & 8) ? 1 : (opts & 4) ? 3 : 2;
 	static const char *const host_socks[] = { "/run/sockward/engine.sock", "/tmp/dock/docker.sock" };
-	struct pol_lookup lookups[POL_MAX_LOOKUPS];
-	memset(lookups, 0, sizeof lookups);
+	struct pol_prepared *pp = policy_prepare(pol, method, target);
+	assert(pp != NULL);
 
 	/* as fill_pol_request: the body is given only for inspected endpoints */
-	int inspect = policy_wants_body(pol, method, target);
+	int inspect = policy_prepared_wants_body(pp);
 	struct pol_request req = {
-		.method = method, .target = target, .headers = hdrs, .nheaders = nh,
+		.headers = hdrs, .nheaders = nh,
 		.has_body = blen > 0 || (opts & 1),
-		.identity = &idents[who], .lookups = lookups,
+		.identity = &idents[who],
 		.resolve_path = (opts & 16) ? fake_resolve : NULL,
 		.host_sockets = (opts & 32) ? host_socks : NULL,
 		.nhost_sockets = (opts & 32) ? 2 : 0,
@@ -258,7 +294,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	struct pol_decision dec;
-	judge(pol, &req, &ans, &dec);
+	judge(pol, pp, &req, &ans, NULL, &dec);
 	if (dec.verdict == POL_ALLOW && inspect && req.body != NULL && blen > 0 && dec.body == NULL) {
 		/* body_optional endpoints may ignore an empty body, never a real one */
 		fprintf(stderr, "allowed inspected body not forwarded as judged\n");
@@ -269,32 +305,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    JSON_REJECT_DUPLICATES, NULL);
 		assert(fw != NULL);
 		json_decref(fw);
-		/* the forwarded document judged again: same verdict, same bytes */
-		struct pol_lookup again[POL_MAX_LOOKUPS];
-		memcpy(again, lookups, sizeof again);
+		/* the forwarded document judged again, as a request of its own
+		 * with the engine answering the same: same verdict, same bytes */
+		struct pol_prepared *pp2 = policy_prepare(pol, method, target);
+		assert(pp2 != NULL);
 		struct pol_request req2 = req;
 		req2.body = dec.body;
 		req2.body_len = dec.body_len;
 		req2.has_body = 1;
-		req2.lookups = again;
-		struct answers none;
-		memset(&none, 0, sizeof none);
 		struct pol_decision dec2;
-		judge(pol, &req2, &none, &dec2);
+		judge(pol, pp2, &req2, NULL, pp, &dec2);
 		if (dec2.verdict != POL_ALLOW || dec2.body == NULL || strcmp(dec2.body, dec.body) != 0) {
 			fprintf(stderr, "forwarded body is not a fixed point:\n first: %s\n again: %s (%s)\n",
 			    dec.body, dec2.body ? dec2.body : "(none)",
 			    dec2.message ? dec2.message : "");
 			abort();
 		}
-		/* lookups the second round added are its own */
-		for (size_t i = req.nlookups; i < req2.nlookups; i++)
-			json_decref(again[i].json);
 		policy_decision_free(&dec2);
+		policy_prepared_free(pp2);
 	}
 	policy_decision_free(&dec);
-	for (size_t i = 0; i < req.nlookups; i++)
-		json_decref(lookups[i].json);
+	policy_prepared_free(pp);
 	free(method);
 	free(target);
 	free(ctype);

@@ -58,7 +58,7 @@ END_TEST
 /* fuzz_policy: query parameters that use up the decoded-query storage to
  * its last byte, then an empty key and value ("&="): the empty value's
  * terminator was written one byte past struct reqtarget (heap overflow in
- * policy_wants_body / policy_decide).  Now it is "too long", a 400. */
+ * policy_prepare / policy_judge).  Now it is "too long", a 400. */
 START_TEST(query_storage_filled_exactly)
 {
 	static char target[8192];
@@ -86,18 +86,18 @@ START_TEST(query_storage_filled_exactly)
 
 	/* and through the policy: a bad request, not a crash */
 	target[strlen(target)] = 'c';
-	char buf[160];
-	struct policy *pol = policy_load(NULL, buf, sizeof buf);
+	struct policy *pol = policy_load(NULL, NULL);
 	ck_assert_ptr_nonnull(pol);
-	struct pol_lookup lookups[POL_MAX_LOOKUPS];
-	memset(lookups, 0, sizeof lookups);
-	struct pol_request req = { .method = "GET", .target = target, .lookups = lookups };
+	struct pol_request req = { .headers = NULL };
 	struct pol_decision d;
-	ck_assert_int_eq(policy_wants_body(pol, "GET", target), 0);
-	policy_decide(pol, &req, &d);
+	struct pol_prepared *pp = policy_prepare(pol, "GET", target);
+	ck_assert_ptr_nonnull(pp);
+	ck_assert_int_eq(policy_prepared_wants_body(pp), 0);
+	policy_judge(pol, pp, &req, &d);
 	ck_assert_int_eq(d.verdict, POL_DENY);
 	ck_assert_int_eq(d.status, 400);
 	policy_decision_free(&d);
+	policy_prepared_free(pp);
 	policy_free(pol);
 }
 END_TEST

@@ -56,9 +56,10 @@ populate(void)
 	metrics_request("image.pull", "warn", 12.0);
 	metrics_request("system.ping", "audit", 400.0);   /* above the last bucket */
 	metrics_request(NULL, "bogus", -1);                 /* not observed */
-	metrics_denial("container.privileged,container.mount.host");
-	metrics_denial("container.privileged");
-	metrics_denial(NULL);
+	static const char *const two[] = { "container.privileged", "container.mount.host" };
+	metrics_denial(two, 2);
+	metrics_denial(two, 1);
+	metrics_denial(NULL, 0);
 	metrics_connection_opened();
 	metrics_connection_opened();
 	metrics_connection_closed();
@@ -153,8 +154,9 @@ START_TEST(labels_are_bounded)
 		char longname[METRICS_MAX_LABEL_LEN + 10];
 		memset(longname, 'r', sizeof(longname) - 1);
 		longname[sizeof(longname) - 1] = '\0';
-		metrics_denial(longname);
-		metrics_denial("other");
+		const char *one[] = { longname }, *other[] = { "other" };
+		metrics_denial(one, 1);
+		metrics_denial(other, 1);
 	}
 	t = render();
 	ASSERT_LINE(t, "sockward_denials_total{rule=\"other\"} 2");

@@ -86,12 +86,14 @@ build_body(const json_t *tc, size_t *len)
 }
 
 static void
-answer_lookups(const json_t *tc, struct pol_request *req)
+answer_lookups(const json_t *tc, struct pol_prepared *pp)
 {
 	const json_t *answers = json_object_get(tc, "lookups");
+	struct pol_lookup *lookups;
+	size_t n = policy_lookups(pp, &lookups);
 
-	for (size_t i = 0; i < req->nlookups; i++) {
-		struct pol_lookup *l = &req->lookups[i];
+	for (size_t i = 0; i < n; i++) {
+		struct pol_lookup *l = &lookups[i];
 		size_t k;
 		json_t *a;
 		if (l->done)
@@ -105,33 +107,20 @@ answer_lookups(const json_t *tc, struct pol_request *req)
 			if ((int)l->kind == want &&
 			    strcmp(json_string_value(json_object_get(a, "name")), l->name) == 0) {
 				l->status = (int)json_integer_value(json_object_get(a, "status"));
-				l->json = json_object_get(a, "json");
+				json_decref(l->json);   /* pp owns the answers */
+				l->json = json_incref(json_object_get(a, "json"));
 			}
 		}
 	}
 }
 
 static int
-rule_listed(const char *rules, const char *id)
+rule_listed(const struct pol_decision *d, const char *id)
 {
-	size_t n = strlen(id);
-	for (const char *s = rules; s != NULL && *s;) {
-		const char *e = strchr(s, ',');
-		size_t len = e ? (size_t)(e - s) : strlen(s);
-		if (len == n && strncmp(s, id, n) == 0)
+	for (size_t i = 0; i < d->nrules; i++)
+		if (strcmp(pol_rule_name(d->rules[i]), id) == 0)
 			return 1;
-		s = e ? e + 1 : NULL;
-	}
 	return 0;
-}
-
-static size_t
-rule_count(const char *rules)
-{
-	size_t n = 0;
-	for (const char *s = rules; s != NULL && *s; s = strchr(s, ','), s = s ? s + 1 : NULL)
-		n++;
-	return n;
 }
 
 static void
@@ -143,6 +132,10 @@ check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 	const json_t *v;
 	size_t i;
 	json_t *r;
+	char fired[POL_RULES_TEXT_MAX];
+
+	if (pol_rules_join(d, fired, sizeof fired) == 0)
+		snprintf(fired, sizeof fired, "none");
 
 	ck_assert_msg(strcmp(verdict, got) == 0, "%s: verdict %s, want %s (%s)", name, got,
 	    verdict, d->message ? d->message : "");
@@ -151,32 +144,27 @@ check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 		    name, d->status, (int)json_integer_value(v), d->message ? d->message : "");
 	if ((v = json_object_get(exp, "rules")) != NULL) {
 		json_array_foreach(v, i, r)
-			ck_assert_msg(rule_listed(d->rules, json_string_value(r)),
-			    "%s: rule %s did not fire (fired: %s)", name, json_string_value(r),
-			    d->rules ? d->rules : "none");
+			ck_assert_msg(rule_listed(d, json_string_value(r)),
+			    "%s: rule %s did not fire (fired: %s)", name, json_string_value(r), fired);
 		/* exactly these: same count once duplicates are allowed for */
-		for (const char *s = d->rules; s != NULL && *s;) {
-			const char *e = strchr(s, ',');
-			size_t len = e ? (size_t)(e - s) : strlen(s), k;
+		for (size_t n = 0; n < d->nrules; n++) {
+			const char *id = pol_rule_name(d->rules[n]);
+			size_t k;
 			int found = 0;
 			json_array_foreach(v, k, r)
-				if (strlen(json_string_value(r)) == len &&
-				    strncmp(json_string_value(r), s, len) == 0)
+				if (strcmp(json_string_value(r), id) == 0)
 					found = 1;
-			ck_assert_msg(found, "%s: unexpected rule %.*s (fired: %s)", name, (int)len,
-			    s, d->rules);
-			s = e ? e + 1 : NULL;
+			ck_assert_msg(found, "%s: unexpected rule %s (fired: %s)", name, id, fired);
 		}
 	}
 	if ((v = json_object_get(exp, "rules_include")) != NULL)
 		json_array_foreach(v, i, r)
-			ck_assert_msg(rule_listed(d->rules, json_string_value(r)),
-			    "%s: rule %s did not fire (fired: %s)", name, json_string_value(r),
-			    d->rules ? d->rules : "none");
+			ck_assert_msg(rule_listed(d, json_string_value(r)),
+			    "%s: rule %s did not fire (fired: %s)", name, json_string_value(r), fired);
 	if ((v = json_object_get(exp, "rule_count")) != NULL)
-		ck_assert_msg(rule_count(d->rules) == (size_t)json_integer_value(v),
-		    "%s: %zu violations, want %d (%s)", name, rule_count(d->rules),
-		    (int)json_integer_value(v), d->rules ? d->rules : "none");
+		ck_assert_msg(d->nrules == (size_t)json_integer_value(v),
+		    "%s: %zu violations, want %d (%s)", name, d->nrules,
+		    (int)json_integer_value(v), fired);
 	if ((v = json_object_get(exp, "message_contains")) != NULL)
 		ck_assert_msg(d->message && strstr(d->message, json_string_value(v)),
 		    "%s: message '%s' lacks '%s'", name, d->message ? d->message : "",
@@ -207,8 +195,10 @@ START_TEST(policy_case)
 
 	snprintf(name, sizeof name, "%s[%zu] %s", pc->file, pc->index,
 	    json_string_value(json_object_get(tc, "name")));
-	pol = policy_load(json_object_get(file, "config"), err, sizeof err);
-	ck_assert_msg(pol != NULL, "%s: config: %s", name, err);
+	struct pol_load_errors perr = { 0 };
+	pol = policy_load(json_object_get(file, "config"), &perr);
+	ck_assert_msg(pol != NULL, "%s: config: %s: %s", name, perr.n ? perr.v[0].path : "",
+	    perr.n ? perr.v[0].message : "");
 	const char *ident = json_string_value(json_object_get(tc, "identity"));
 	ck_assert_msg(sw_identity_parse(ident ? ident : "uid=1000,gid=1000,user=dev", &id, err,
 	    sizeof err) == 0, "%s: identity: %s", name, err);
@@ -220,26 +210,32 @@ START_TEST(policy_case)
 	if (ct == NULL && body != NULL)
 		ct = "application/json";
 	struct pol_header hdr = { ctn, sizeof ctn - 1, ct, ct ? strlen(ct) : 0 };
-	struct pol_lookup lookups[POL_MAX_LOOKUPS];
-	memset(lookups, 0, sizeof lookups);
 	const char *method = json_string_value(json_object_get(tc, "method"));
+	struct pol_prepared *pp = policy_prepare(pol, method ? method : "POST",
+	    json_string_value(json_object_get(tc, "target")));
+	ck_assert_ptr_nonnull(pp);
 	struct pol_request req = {
-		.method = method ? method : "POST",
-		.target = json_string_value(json_object_get(tc, "target")),
 		.headers = ct ? &hdr : NULL, .nheaders = ct ? 1 : 0,
 		.has_body = body != NULL, .body = body, .body_len = blen,
-		.identity = &id, .lookups = lookups,
+		.identity = &id,
 	};
 	struct pol_decision d;
 	for (int round = 0; round <= POL_MAX_LOOKUPS; round++) {
-		policy_decide(pol, &req, &d);
+		policy_judge(pol, pp, &req, &d);
 		if (d.verdict != POL_NEED_LOOKUP)
 			break;
 		policy_decision_free(&d);
-		answer_lookups(tc, &req);
+		answer_lookups(tc, pp);
+		/* later rounds judge the document decoded by the first: the raw
+		 * body is not needed again (the daemon may drop it) */
+		req.body = NULL;
+		req.body_len = 0;
 	}
 	check_expect(name, json_object_get(tc, "expect"), &d);
+	ck_assert_msg(policy_prepared_decodes(pp) <= 1, "%s: body decoded %u times", name,
+	    policy_prepared_decodes(pp));
 	policy_decision_free(&d);
+	policy_prepared_free(pp);
 	free(body);
 	policy_free(pol);
 	json_decref(file);

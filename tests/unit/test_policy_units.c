@@ -50,6 +50,17 @@ START_TEST(target_decoding)
 }
 END_TEST
 
+/* policy_prepared_wants_body of a freshly prepared request */
+static int
+wants_body(const char *method, const char *target)
+{
+	struct pol_prepared *pp = policy_prepare(NULL, method, target);
+	ck_assert_ptr_nonnull(pp);
+	int w = policy_prepared_wants_body(pp);
+	policy_prepared_free(pp);
+	return w;
+}
+
 START_TEST(routing)
 {
 	char name[ROUTE_MAX_NAME];
@@ -66,10 +77,10 @@ START_TEST(routing)
 	ck_assert_str_eq(name, "abc");
 	ck_assert_ptr_null(route_find("PATCH", "/containers/abc", name, sizeof name));
 	ck_assert_ptr_null(route_find("GET", "/containers/abc/json/x", name, sizeof name));
-	ck_assert_int_eq(policy_wants_body(NULL, "POST", "/v1.41/containers/create?name=x"), 1);
-	ck_assert_int_eq(policy_wants_body(NULL, "POST", "/v1.41/containers/x/start"), 1);
-	ck_assert_int_eq(policy_wants_body(NULL, "POST", "/v1.41/build"), 0);
-	ck_assert_int_eq(policy_wants_body(NULL, "GET", "/v1.41/containers/json"), 0);
+	ck_assert_int_eq(wants_body("POST", "/v1.41/containers/create?name=x"), 1);
+	ck_assert_int_eq(wants_body("POST", "/v1.41/containers/x/start"), 1);
+	ck_assert_int_eq(wants_body("POST", "/v1.41/build"), 0);
+	ck_assert_int_eq(wants_body("GET", "/v1.41/containers/json"), 0);
 }
 END_TEST
 
@@ -88,12 +99,18 @@ END_TEST
 static void
 config_error(const char *text, const char *want)
 {
-	char err[512] = "";
+	struct pol_load_errors errs = { 0 };
+	char err[1024] = "";
 	json_t *j = json_loads(text, 0, NULL);
 	ck_assert_msg(j != NULL, "bad test json %s", text);
-	struct policy *p = policy_load(j, err, sizeof err);
+	struct policy *p = policy_load(j, &errs);
 	ck_assert_msg(p == NULL, "accepted %s", text);
+	ck_assert_uint_gt(errs.n, 0);
+	for (size_t i = 0; i < errs.n; i++)   /* "path: message" per line, as --check-config */
+		snprintf(err + strlen(err), sizeof err - strlen(err), "%s%s: %s", i ? "\n" : "",
+		    errs.v[i].path, errs.v[i].message);
 	ck_assert_msg(strstr(err, want) != NULL, "error '%s' lacks '%s'", err, want);
+	pol_load_errors_free(&errs);
 	json_decref(j);
 }
 
@@ -115,14 +132,15 @@ END_TEST
 
 START_TEST(defaults_load)
 {
-	char err[256];
-	struct policy *p = policy_load(NULL, err, sizeof err);
+	struct pol_load_errors errs = { 0 };
+	struct policy *p = policy_load(NULL, &errs);
 	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(errs.n, 0);
 	policy_free(p);
 	json_t *j = json_loads("{\"api\":{\"min_version\":\"1.30\"},\"default_profile\":\"baseline\","
 	    "\"profiles\":{\"x\":{\"base\":\"baseline\",\"mode\":\"warn\",\"cpus_max\":\"1.5\"}}}", 0, NULL);
-	p = policy_load(j, err, sizeof err);
-	ck_assert_msg(p != NULL, "%s", err);
+	p = policy_load(j, &errs);
+	ck_assert_msg(p != NULL, "%s: %s", errs.n ? errs.v[0].path : "", errs.n ? errs.v[0].message : "");
 	policy_free(p);
 	json_decref(j);
 }

@@ -1,0 +1,42 @@
+/* prepared.h - struct pol_prepared: what policy_prepare() works out once per
+ * request and every round of policy_judge() reuses.  Private to policy/. */
+#ifndef SOCKWARD_PREPARED_H
+#define SOCKWARD_PREPARED_H
+
+#include <jansson.h>
+
+#include "policy/policy.h"
+#include "policy/reqtarget.h"
+#include "policy/routes.h"
+
+enum body_state {
+	BODY_PENDING,    /* not decoded yet: the first judgement does it */
+	BODY_READY,      /* doc/body hold the canonical document (NULL: no body) */
+	BODY_REFUSED,    /* cannot be judged: every round repeats the denial */
+};
+
+struct pol_prepared {
+	char *method;
+	int target_ok;                      /* 0: target_err says why */
+	char target_err[160];
+	const struct route *route;          /* NULL: unknown endpoint */
+	char name[ROUTE_MAX_NAME];          /* the route's wildcard: container id, image */
+
+	/* Decoded once, by the first judgement that gets that far.  The checks
+	 * only read doc (const in struct check_ctx), so every round judges the
+	 * very document that is forwarded. */
+	enum body_state body_state;
+	json_t *doc;                        /* canonical document */
+	char *body;                         /* its serialisation: what is forwarded */
+	size_t body_len;
+	int refused_status;
+	char refused_message[1024];
+	unsigned decodes;
+
+	struct pol_lookup lookups[POL_MAX_LOOKUPS];
+	size_t nlookups;
+
+	struct reqtarget rt;                /* parsed target; last, it is the big one */
+};
+
+#endif

@@ -1,0 +1,299 @@
+/* test_policy_prepared.c - one request, one decode.  A plain `docker run`
+ * (no --user) under restricted needs the image's user from the engine, and
+ * joining another container's network needs that container's settings: the
+ * policy asks, the daemon fetches, the policy judges again.  The rounds after
+ * the first reuse the canonical document of the first: the body is decoded
+ * once per request, the raw body is not read again, and what is forwarded is
+ * byte for byte what a single round would have forwarded. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "policy/identity_parse.h"
+#include "policy/policy.h"
+
+/* restricted, but a joined container may be judged instead of refused */
+static const char config[] =
+    "{\"default_profile\": \"nsjoin\", \"profiles\": {\"nsjoin\": {\"base\": \"restricted\","
+    " \"container_namespaces\": \"compliant\"}}}";
+
+/* A compliant create (tests/fixtures/policy/compliant-create.json) with an
+ * empty User (image lookup) and --network container:web (container lookup). */
+static const char create_body[] =
+    "{\"Hostname\":\"\",\"User\":\"\",\"AttachStdout\":true,\"Cmd\":[\"true\"],"
+    "\"Image\":\"local/busybox:1.36\",\"HostConfig\":{\"NetworkMode\":\"container:web\","
+    "\"CapDrop\":[\"ALL\"],\"SecurityOpt\":[\"no-new-privileges\"],\"ReadonlyRootfs\":true,"
+    "\"Memory\":67108864,\"NanoCpus\":500000000,\"PidsLimit\":64}}";
+
+/* The engine's view of the joined container: compliant on its own network. */
+static const char web_json[] =
+    "{\"Id\":\"web\",\"HostConfig\":{\"NetworkMode\":\"appnet\",\"CapDrop\":[\"ALL\"],"
+    "\"SecurityOpt\":[\"no-new-privileges\"],\"ReadonlyRootfs\":true,\"Memory\":67108864,"
+    "\"NanoCpus\":500000000,\"PidsLimit\":64}}";
+
+static struct policy *pol;
+static struct sw_identity id;
+
+static void
+setup(void)
+{
+	json_t *sec = json_loads(config, 0, NULL);
+	char err[256];
+
+	ck_assert_ptr_nonnull(sec);
+	pol = policy_load(sec, NULL);
+	json_decref(sec);
+	ck_assert_ptr_nonnull(pol);
+	ck_assert_int_eq(sw_identity_parse("uid=1000,gid=1000,user=dev", &id, err, sizeof err), 0);
+}
+
+static void
+teardown(void)
+{
+	policy_free(pol);
+	pol = NULL;
+}
+
+/* A copy of the body the caller owns, as the daemon's de-chunked buffer. */
+static char *
+raw_body(size_t *len)
+{
+	*len = strlen(create_body);
+	char *s = malloc(*len + 1);
+	ck_assert_ptr_nonnull(s);
+	memcpy(s, create_body, *len + 1);
+	return s;
+}
+
+static struct pol_request
+request(const char *body, size_t len)
+{
+	static const struct pol_header ct = { "Content-Type", 12, "application/json", 16 };
+	struct pol_request req = {
+		.headers = &ct, .nheaders = 1, .has_body = 1, .body = body, .body_len = len,
+		.identity = &id,
+	};
+	return req;
+}
+
+/* The engine's answer to one lookup; image_user "" means the image has no
+ * USER (root). */
+static void
+answer(struct pol_lookup *l, const char *image_user)
+{
+	ck_assert(!l->done);
+	l->done = 1;
+	l->status = 200;
+	if (l->kind == POL_LOOKUP_IMAGE) {
+		ck_assert_str_eq(l->name, "local/busybox:1.36");
+		l->json = json_pack("{s{ss}}", "Config", "User", image_user);
+	} else {
+		ck_assert_str_eq(l->name, "web");
+		l->json = json_loads(web_json, 0, NULL);
+	}
+	ck_assert_ptr_nonnull(l->json);
+}
+
+/* Answer the first pending lookup only (per_round 1) or all of them. */
+static size_t
+answer_pending(struct pol_prepared *pp, size_t per_round, const char *image_user)
+{
+	struct pol_lookup *lookups;
+	size_t n = policy_lookups(pp, &lookups), answered = 0;
+
+	for (size_t i = 0; i < n && answered < per_round; i++)
+		if (!lookups[i].done) {
+			answer(&lookups[i], image_user);
+			answered++;
+		}
+	return answered;
+}
+
+/* Judge until decided, answering per_round lookups a round; the raw body is
+ * given to the first round only, and scribbled over and freed right after
+ * it, as a daemon that drops its buffer would.  Returns the rounds. */
+static int
+judge_all(struct pol_prepared *pp, size_t per_round, const char *image_user,
+    struct pol_decision *d)
+{
+	size_t len;
+	char *body = raw_body(&len);
+	struct pol_request req = request(body, len);
+	int rounds = 0;
+
+	for (;;) {
+		policy_judge(pol, pp, &req, d);
+		rounds++;
+		ck_assert_uint_eq(policy_prepared_decodes(pp), 1);
+		if (rounds == 1) {
+			memset(body, 'x', len);
+			free(body);
+			req.body = NULL;
+			req.body_len = 0;
+		}
+		if (d->verdict != POL_NEED_LOOKUP)
+			return rounds;
+		ck_assert_int_le(rounds, POL_MAX_LOOKUPS);
+		policy_decision_free(d);
+		ck_assert_uint_gt(answer_pending(pp, per_round, image_user), 0);
+	}
+}
+
+START_TEST(first_round_asks_for_both_lookups)
+{
+	size_t len;
+	char *body = raw_body(&len);
+	struct pol_request req = request(body, len);
+	struct pol_prepared *pp = policy_prepare(pol, "POST", "/v1.41/containers/create?name=a");
+	struct pol_decision d;
+	struct pol_lookup *lookups;
+
+	ck_assert_ptr_nonnull(pp);
+	ck_assert_int_eq(policy_prepared_wants_body(pp), 1);
+	ck_assert_uint_eq(policy_prepared_decodes(pp), 0);
+	policy_judge(pol, pp, &req, &d);
+	ck_assert_int_eq(d.verdict, POL_NEED_LOOKUP);
+	ck_assert_ptr_null(d.body);   /* nothing is forwarded before the verdict */
+	ck_assert_uint_eq(policy_prepared_decodes(pp), 1);
+	ck_assert_uint_eq(policy_lookups(pp, &lookups), 2);
+	ck_assert_int_eq(lookups[0].kind, POL_LOOKUP_CONTAINER);
+	ck_assert_int_eq(lookups[1].kind, POL_LOOKUP_IMAGE);
+	policy_decision_free(&d);
+	policy_prepared_free(pp);
+	free(body);
+}
+END_TEST
+
+/* The image lookup and the container lookup answered in two separate rounds
+ * (three judgements): still one decode, and the same forwarded bytes as
+ * when both answers come in one round. */
+START_TEST(decoded_once_over_two_lookup_rounds)
+{
+	struct pol_prepared *one = policy_prepare(pol, "POST", "/v1.41/containers/create?name=a");
+	struct pol_prepared *two = policy_prepare(pol, "POST", "/v1.41/containers/create?name=a");
+	struct pol_decision d1, d2;
+
+	ck_assert_ptr_nonnull(one);
+	ck_assert_ptr_nonnull(two);
+	ck_assert_int_eq(judge_all(one, POL_MAX_LOOKUPS, "1000", &d1), 2);
+	ck_assert_int_eq(judge_all(two, 1, "1000", &d2), 3);
+	ck_assert_msg(d2.verdict == POL_ALLOW, "%s", d2.message ? d2.message : "");
+	ck_assert_int_eq(d1.verdict, POL_ALLOW);
+	ck_assert_uint_eq(d2.nrules, 0);
+	ck_assert_uint_eq(policy_prepared_decodes(one), 1);
+	ck_assert_uint_eq(policy_prepared_decodes(two), 1);
+
+	/* the canonical document, decoded by the first round, is forwarded */
+	ck_assert_ptr_nonnull(d2.body);
+	ck_assert_uint_eq(d2.body_len, strlen(d2.body));
+	ck_assert_uint_eq(d1.body_len, d2.body_len);
+	ck_assert_mem_eq(d1.body, d2.body, d1.body_len);
+	json_t *fw = json_loadb(d2.body, d2.body_len, 0, NULL);
+	ck_assert_ptr_nonnull(fw);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(fw, "HostConfig"),
+	    "NetworkMode")), "container:web");
+	ck_assert_str_eq(json_string_value(json_object_get(fw, "User")), "");
+	json_decref(fw);
+
+	policy_decision_free(&d1);
+	policy_decision_free(&d2);
+	policy_prepared_free(one);
+	policy_prepared_free(two);
+}
+END_TEST
+
+/* The answers decide: an image without USER is root, denied after the
+ * lookups, with the body still decoded once and nothing forwarded. */
+START_TEST(decoded_once_when_the_lookups_deny)
+{
+	struct pol_prepared *pp = policy_prepare(pol, "POST", "/v1.41/containers/create");
+	struct pol_decision d;
+
+	ck_assert_ptr_nonnull(pp);
+	ck_assert_int_eq(judge_all(pp, 1, "", &d), 3);
+	ck_assert_int_eq(d.verdict, POL_DENY);
+	ck_assert_int_eq(d.status, 403);
+	ck_assert_uint_eq(d.nrules, 1);
+	ck_assert_str_eq(pol_rule_name(d.rules[0]), "user.root");
+	ck_assert_ptr_null(d.body);
+	ck_assert_uint_eq(policy_prepared_decodes(pp), 1);
+	policy_decision_free(&d);
+	policy_prepared_free(pp);
+}
+END_TEST
+
+/* A body that cannot be judged is refused on every round alike, without
+ * being decoded again. */
+START_TEST(refused_body_is_not_decoded_again)
+{
+	static const char bad[] = "{\"Image\": \"a\",";
+	struct pol_request req = request(bad, sizeof bad - 1);
+	struct pol_prepared *pp = policy_prepare(pol, "POST", "/v1.41/containers/create");
+	struct pol_decision d1, d2;
+
+	ck_assert_ptr_nonnull(pp);
+	policy_judge(pol, pp, &req, &d1);
+	req.body = NULL;
+	req.body_len = 0;
+	policy_judge(pol, pp, &req, &d2);
+	ck_assert_int_eq(d1.verdict, POL_DENY);
+	ck_assert_int_eq(d1.status, 400);
+	ck_assert_int_eq(d2.verdict, POL_DENY);
+	ck_assert_int_eq(d2.status, 400);
+	ck_assert_str_eq(d1.message, d2.message);
+	ck_assert_uint_eq(policy_prepared_decodes(pp), 1);
+	policy_decision_free(&d1);
+	policy_decision_free(&d2);
+	policy_prepared_free(pp);
+}
+END_TEST
+
+/* The head alone says whether the body is read; a bad target reads none
+ * and is a 400. */
+START_TEST(prepare_routes_once)
+{
+	struct pol_prepared *pp = policy_prepare(pol, "GET", "/v1.41/_ping");
+	struct pol_request req = request(NULL, 0);
+	struct pol_decision d;
+
+	req.has_body = 0;
+	ck_assert_ptr_nonnull(pp);
+	ck_assert_int_eq(policy_prepared_wants_body(pp), 0);
+	policy_judge(pol, pp, &req, &d);
+	ck_assert_int_eq(d.verdict, POL_ALLOW);
+	ck_assert_str_eq(d.endpoint, "system.ping");
+	ck_assert_int_eq(d.mode, POL_MODE_ENFORCE);
+	ck_assert_str_eq(pol_mode_name(d.mode), "enforce");
+	ck_assert_uint_eq(policy_prepared_decodes(pp), 0);
+	policy_decision_free(&d);
+	policy_prepared_free(pp);
+
+	pp = policy_prepare(pol, "POST", "/v1.41/containers/%2e%2e/create");
+	ck_assert_ptr_nonnull(pp);
+	ck_assert_int_eq(policy_prepared_wants_body(pp), 0);
+	policy_judge(pol, pp, &req, &d);
+	ck_assert_int_eq(d.verdict, POL_DENY);
+	ck_assert_int_eq(d.status, 400);
+	policy_decision_free(&d);
+	policy_prepared_free(pp);
+	ck_assert_int_eq(policy_prepared_wants_body(NULL), 1);   /* fail closed */
+}
+END_TEST
+
+Suite *
+policy_prepared_suite(void)
+{
+	Suite *s = suite_create("policy_prepared");
+	TCase *tc = tcase_create("rounds");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, first_round_asks_for_both_lookups);
+	tcase_add_test(tc, decoded_once_over_two_lookup_rounds);
+	tcase_add_test(tc, decoded_once_when_the_lookups_deny);
+	tcase_add_test(tc, refused_body_is_not_decoded_again);
+	tcase_add_test(tc, prepare_routes_once);
+	suite_add_tcase(s, tc);
+	return s;
+}
