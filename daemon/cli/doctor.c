@@ -1,5 +1,5 @@
 /* doctor.c - see doctor.h.  A one-shot command: blocking I/O is fine here. */
-#include "daemon/doctor.h"
+#include "daemon/cli/doctor.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
