@@ -429,6 +429,8 @@ recording(llhttp_t *p)
 static int
 head_append(struct resp_head *h, const char *at, size_t len)
 {
+	if (len == 0)
+		return 0;   /* llhttp reports empty spans; buf may still be NULL */
 	if (h->len + len > h->max) {
 		h->faithful = 0;
 		return -1;

@@ -76,6 +76,9 @@ START_TEST(unfaithful_heads_are_flagged)
 		"HTTP/1.1 201 Created\r\nApi-Version: 1.41\r\n\n",   /* bare LF, last line */
 		"HTTP/1.1 201\n\r\n",
 		"HTTP/1.1 201 Created\r\n: v\r\n\r\n",               /* empty field name */
+		/* fuzz_http_resp: an empty first span was copied into a head
+		 * buffer not yet allocated (memcpy to NULL, UBSan) */
+		"HTTP/1.1 959\n:19 GMT\r\n\r\n",
 	};
 	static const size_t steps[] = { 1, 4096 };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
