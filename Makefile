@@ -1,6 +1,6 @@
 # sockward - policy-enforcing gateway for the Docker Engine API.
 # Plain make + pkg-config. Sources are discovered by directory so that a new
-# file needs no Makefile edit: daemon/*.c, policy/*.c, tests/unit/*.c.
+# file needs no Makefile edit: daemon/*.c, daemon/cli/*.c, policy/*.c, tests/unit/*.c.
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -26,7 +26,9 @@ ALL_CFLAGS  = -std=c11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -DSOCKWARD_VERSION='"$(VE
 LIBS        = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 SAN_FLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-DAEMON_SRC := $(sort $(wildcard daemon/*.c))
+# daemon/cli/: the subcommands (eval, doctor), tools that run before or instead
+# of the event loop, never inside it.
+DAEMON_SRC := $(sort $(wildcard daemon/*.c daemon/cli/*.c))
 POLICY_SRC := $(sort $(wildcard policy/*.c))
 LLHTTP_C   := $(LLHTTP_SRC)/api.c $(LLHTTP_SRC)/http.c $(LLHTTP_SRC)/llhttp.c
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))

@@ -1,6 +1,7 @@
 /* admin.c - see admin.h.  evhttp serves the admin listener; the health probe
- * is a tiny hand-written HTTP/1.1 client on a bufferevent, because evhttp's
- * client side in libevent 2.1 cannot connect to a unix socket. */
+ * is an engine_client GET /_ping (evhttp's client side in libevent 2.1
+ * cannot connect to a unix socket).  Everything here runs inside the event
+ * loop, so nothing may block: not even the check for a live admin socket. */
 #include "daemon/admin.h"
 
 #include <arpa/inet.h>
@@ -18,17 +19,17 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
 #include <jansson.h>
 
+#include "daemon/engine_client.h"
 #include "daemon/metrics.h"
 
 #define MAX_PROBES        16     /* concurrent /healthz probes */
-#define MAX_STATUS_LINE   1024   /* bytes read looking for the status line */
+#define MAX_PING_ANSWER   65536  /* /_ping answers "OK" and a few headers */
 
 struct probe;
 
@@ -47,7 +48,7 @@ struct probe {
 	TAILQ_ENTRY(probe) next;
 	struct admin *adm;
 	struct evhttp_request *req;
-	struct bufferevent *bev;
+	struct engine_req *ping;
 	char upstream[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -87,8 +88,7 @@ probe_free(struct probe *p)
 {
 	TAILQ_REMOVE(&p->adm->probes, p, next);
 	p->adm->nprobes--;
-	if (p->bev != NULL)
-		bufferevent_free(p->bev);
+	engine_cancel(p->ping);
 	free(p);
 }
 
@@ -112,65 +112,28 @@ probe_finish(struct probe *p, int healthy, const char *why)
 }
 
 static void
-probe_read(struct bufferevent *bev, void *arg)
+probe_answered(const struct engine_answer *a, void *arg)
 {
 	struct probe *p = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	size_t eol_len;
-	struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
-	char line[MAX_STATUS_LINE + 1], why[64];
-	int minor, status;
+	char why[64];
 
-	if (eol.pos < 0) {
-		if (evbuffer_get_length(in) > MAX_STATUS_LINE)
-			probe_finish(p, 0, "status line too long");
-		return;   /* wait for more */
-	}
-	if ((size_t)eol.pos > MAX_STATUS_LINE) {
-		probe_finish(p, 0, "status line too long");
-		return;
-	}
-	evbuffer_copyout(in, line, (size_t)eol.pos);
-	line[eol.pos] = '\0';
-	if (sscanf(line, "HTTP/1.%d %3d", &minor, &status) != 2) {
-		probe_finish(p, 0, "not an HTTP answer");
-		return;
-	}
-	if (status == 200) {
+	p->ping = NULL;   /* the request ends with this callback */
+	if (a->status == 200) {
 		probe_finish(p, 1, NULL);
 		return;
 	}
-	snprintf(why, sizeof(why), "status %d", status);
-	probe_finish(p, 0, why);
-}
-
-static void
-probe_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct probe *p = arg;
-	char why[128];
-
-	(void)bev;
-	if (what & BEV_EVENT_CONNECTED)
-		return;
-	if (what & BEV_EVENT_TIMEOUT)
-		snprintf(why, sizeof(why), "no answer within %u ms", p->adm->ping_timeout_ms);
-	else if (what & BEV_EVENT_EOF)
-		snprintf(why, sizeof(why), "connection closed before an answer");
-	else
-		snprintf(why, sizeof(why), "%s",
-		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-	probe_finish(p, 0, why);
+	if (a->status != 0)
+		snprintf(why, sizeof(why), "status %d", a->status);
+	probe_finish(p, 0, a->status != 0 ? why : a->error);
 }
 
 static void
 start_probe(struct admin *adm, struct evhttp_request *req)
 {
 	const char *path = adm->upstream_path ? adm->upstream_path() : NULL;
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv;
+	struct engine_opts opts = { .max_bytes = MAX_PING_ANSWER,
+	    .timeout_ms = adm->ping_timeout_ms, .user_agent = "sockward-healthz" };
 	struct probe *p;
-	char why[160];
 
 	if (adm->nprobes >= MAX_PROBES) {
 		reply_json(req, 503, "Service Unavailable", "too many concurrent health checks");
@@ -178,7 +141,7 @@ start_probe(struct admin *adm, struct evhttp_request *req)
 	}
 	if (path != NULL && strncmp(path, "unix://", 7) == 0)
 		path += 7;
-	if (path == NULL || path[0] == '\0' || strlen(path) >= sizeof(sun.sun_path)) {
+	if (path == NULL || path[0] == '\0' || strlen(path) >= sizeof(p->upstream)) {
 		reply_json(req, 503, "Service Unavailable", "no usable upstream.socket configured");
 		return;
 	}
@@ -189,27 +152,11 @@ start_probe(struct admin *adm, struct evhttp_request *req)
 	p->adm = adm;
 	p->req = req;
 	strcpy(p->upstream, path);
-	strcpy(sun.sun_path, path);
 	TAILQ_INSERT_TAIL(&adm->probes, p, next);
 	adm->nprobes++;
-
-	p->bev = bufferevent_socket_new(adm->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (p->bev == NULL) {
-		probe_finish(p, 0, "cannot create a socket");
-		return;
-	}
-	bufferevent_setcb(p->bev, probe_read, NULL, probe_event, p);
-	tv.tv_sec = adm->ping_timeout_ms / 1000;
-	tv.tv_usec = (adm->ping_timeout_ms % 1000) * 1000;
-	bufferevent_set_timeouts(p->bev, &tv, &tv);
-	evbuffer_add_printf(bufferevent_get_output(p->bev),
-	    "GET /_ping HTTP/1.1\r\nHost: docker\r\nUser-Agent: sockward-healthz\r\n"
-	    "Connection: close\r\n\r\n");
-	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
-	if (bufferevent_socket_connect(p->bev, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		snprintf(why, sizeof(why), "%s", strerror(errno));
-		probe_finish(p, 0, why);
-	}
+	/* a failed connect is reported through probe_answered too */
+	if ((p->ping = engine_get(adm->base, path, "/_ping", &opts, probe_answered, p)) == NULL)
+		probe_finish(p, 0, "cannot start a request");
 }
 
 /* ---- routes ---------------------------------------------------------------- */
@@ -354,8 +301,11 @@ listen_unix(const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "admin.path %s: exists and is not a socket", path);
 			return -1;
 		}
-		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		/* non-blocking: a listener whose backlog is full would hold a
+		 * blocking connect (EAGAIN here means someone is listening) */
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+		    errno == EAGAIN)) {
 			close(probe);
 			snprintf(err, errlen, "admin.path %s: another process is listening there", path);
 			return -1;

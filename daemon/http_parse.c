@@ -383,12 +383,154 @@ http_req_has_body(const struct http_req *r)
 	return http_req_chunked(r) || http_req_content_length(r) > 0;
 }
 
+/* ---- response head records ------------------------------------------------- */
+
+void
+resp_head_init(struct resp_head *h, size_t max_bytes)
+{
+	memset(h, 0, sizeof *h);
+	h->max = max_bytes;
+	h->faithful = 1;
+	h->line_start = 1;
+}
+
+void
+resp_head_free(struct resp_head *h)
+{
+	free(h->buf);
+	h->buf = NULL;
+	h->len = h->cap = 0;
+}
+
+const char *
+resp_head_get(const struct resp_head *h, const char *name, size_t *len)
+{
+	size_t nl = strlen(name);
+	for (size_t i = 0; i < h->nfield; i++) {
+		const struct resp_field *f = &h->field[i];
+		if (f->name_len == nl && strncasecmp(h->buf + f->name_off, name, nl) == 0) {
+			if (len)
+				*len = f->val_len;
+			return h->buf + f->val_off;
+		}
+	}
+	return NULL;
+}
+
+/* The head being recorded, or NULL: not asked for, or already complete
+ * (fields after it are trailers). */
+static struct resp_head *
+recording(llhttp_t *p)
+{
+	struct resp_head *h = ((struct http_resp *)p->data)->head;
+	return h != NULL && !h->done ? h : NULL;
+}
+
+static int
+head_append(struct resp_head *h, const char *at, size_t len)
+{
+	if (len == 0)
+		return 0;   /* llhttp reports empty spans; buf may still be NULL */
+	if (h->len + len > h->max) {
+		h->faithful = 0;
+		return -1;
+	}
+	if (h->len + len > h->cap) {
+		size_t ncap = h->cap ? h->cap : 512;
+		while (ncap < h->len + len)
+			ncap *= 2;
+		char *nb = realloc(h->buf, ncap);
+		if (nb == NULL) {
+			h->faithful = 0;
+			return -1;
+		}
+		h->buf = nb;
+		h->cap = ncap;
+	}
+	memcpy(h->buf + h->len, at, len);
+	h->len += len;
+	return 0;
+}
+
+static void
+record_status(struct resp_head *h, const char *at, size_t len)
+{
+	if (h->reason_len == 0)
+		h->reason_off = (uint32_t)h->len;
+	if (head_append(h, at, len) == 0)
+		h->reason_len += (uint32_t)len;
+}
+
+static void
+record_field(struct resp_head *h, const char *at, size_t len)
+{
+	if (h->nfield == 0 || h->in_value) {
+		if (h->nfield == RESP_HEAD_MAX_HEADERS) {
+			h->faithful = 0;
+			return;
+		}
+		struct resp_field *f = &h->field[h->nfield++];
+		memset(f, 0, sizeof *f);
+		f->name_off = (uint32_t)h->len;
+		h->in_value = 0;
+	}
+	if (head_append(h, at, len) == 0)
+		h->field[h->nfield - 1].name_len += (uint32_t)len;
+}
+
+static void
+record_value(struct resp_head *h, const char *at, size_t len)
+{
+	if (h->nfield == 0 || h->nfield > RESP_HEAD_MAX_HEADERS)
+		return;
+	struct resp_field *f = &h->field[h->nfield - 1];
+	/* The head is fed one line at a time, so a value goes on in a second
+	 * span only across a read boundary (mid-line) or on an obs-fold line,
+	 * which starts a piece right after an LF.  The folded part is not kept:
+	 * a folded field can only be dropped, never rebuilt. */
+	if (f->folded)
+		return;
+	if (h->in_value && (at != h->feed_start || h->line_start)) {
+		f->folded = 1;
+		return;
+	}
+	if (!h->in_value) {
+		f->val_off = (uint32_t)h->len;
+		h->in_value = 1;
+	}
+	if (head_append(h, at, len) == 0)
+		f->val_len += (uint32_t)len;
+}
+
 /* ---- responses ------------------------------------------------------------- */
+
+static int
+on_resp_status(llhttp_t *p, const char *at, size_t len)
+{
+	struct resp_head *h = recording(p);
+	if (h != NULL)
+		record_status(h, at, len);
+	return 0;
+}
+
+static int
+on_resp_field_complete(llhttp_t *p)
+{
+	struct resp_head *h = recording(p);
+	/* llhttp lets ": value" through in responses; a header without a name
+	 * cannot be rebuilt as the engine meant it (if it meant anything) */
+	if (h != NULL && (h->nfield == 0 || h->field[h->nfield - 1].name_len == 0))
+		h->faithful = 0;
+	return 0;
+}
 
 static int
 on_resp_field(llhttp_t *p, const char *at, size_t len)
 {
 	struct http_resp *r = p->data;
+	struct resp_head *h = recording(p);
+	if (h != NULL)
+		record_field(h, at, len);
 	if (r->last_was_value) {
 		r->field_len = 0;
 		r->last_was_value = 0;
@@ -405,6 +547,9 @@ static int
 on_resp_value(llhttp_t *p, const char *at, size_t len)
 {
 	struct http_resp *r = p->data;
+	struct resp_head *h = recording(p);
+	if (h != NULL)
+		record_value(h, at, len);
 	if (!r->last_was_value) {
 		r->last_was_value = 1;
 		r->in_ctype = r->field_len == 12 && memcmp(r->field, "content-type", 12) == 0;
@@ -425,6 +570,12 @@ static int
 on_resp_value_complete(llhttp_t *p)
 {
 	struct http_resp *r = p->data;
+	struct resp_head *h = recording(p);
+	/* an empty value may come without a value span */
+	if (h != NULL && !h->in_value && h->nfield > 0 && h->nfield <= RESP_HEAD_MAX_HEADERS) {
+		h->field[h->nfield - 1].val_off = (uint32_t)h->len;
+		h->in_value = 1;
+	}
 	r->last_was_value = 1;
 	return 0;
 }
@@ -440,6 +591,13 @@ static int
 on_resp_headers_complete(llhttp_t *p)
 {
 	struct http_resp *r = p->data;
+	struct resp_head *h = recording(p);
+	if (h != NULL) {
+		h->http_major = p->http_major;
+		h->http_minor = p->http_minor;
+		h->status = p->status_code;
+		h->done = 1;
+	}
 	r->status = p->status_code;
 	r->headers_done = 1;
 	if (r->status == 101) {
@@ -484,6 +642,8 @@ static int
 on_resp_begin(llhttp_t *p)
 {
 	struct http_resp *r = p->data;
+	if (r->head != NULL)
+		r->head->messages++;
 	/* 1xx interim responses precede the real one; start over for it */
 	r->ctype_len = 0;
 	r->ctype[0] = 0;
@@ -495,7 +655,9 @@ on_resp_begin(llhttp_t *p)
 
 static const llhttp_settings_t resp_settings = {
 	.on_message_begin = on_resp_begin,
+	.on_status = on_resp_status,
 	.on_header_field = on_resp_field,
+	.on_header_field_complete = on_resp_field_complete,
 	.on_header_value = on_resp_value,
 	.on_header_value_complete = on_resp_value_complete,
 	.on_headers_complete = on_resp_headers_complete,
@@ -512,13 +674,67 @@ http_resp_init(struct http_resp *r, int head_request)
 	r->p.data = r;
 }
 
-enum parse_result
-http_resp_feed(struct http_resp *r, const char *data, size_t len, size_t *used)
+void
+http_resp_record(struct http_resp *r, struct resp_head *h)
+{
+	resp_head_free(h);
+	resp_head_init(h, h->max);
+	r->head = h;
+}
+
+static enum parse_result
+resp_execute(struct http_resp *r, const char *data, size_t len, size_t *used)
 {
 	r->paused_at = 0;
 	llhttp_errno_t err = llhttp_execute(&r->p, data, len);
 	return classify(&r->p, err, data, len, used, r->error, sizeof r->error,
 	    r->paused_at == PAUSE_HEADERS);
+}
+
+/* While recording, llhttp gets the head one line at a time.  A piece then
+ * ends at an LF, so the records learn whether every line ended in CRLF
+ * (llhttp lets a bare LF end the status line and the header block of a
+ * response), and a value span that starts a piece after an LF is an
+ * obs-fold.  The head ends at an LF too, so the body is parsed as usual. */
+static enum parse_result
+resp_execute_recording(struct http_resp *r, const char *data, size_t len, size_t *used)
+{
+	struct resp_head *h = r->head;
+	enum parse_result res = PARSE_MORE;
+	size_t off = 0, u;
+
+	while (off < len && !h->done) {
+		const char *lf = memchr(data + off, '\n', len - off);
+		size_t n = lf ? (size_t)(lf - (data + off)) + 1 : len - off;
+		h->feed_start = data + off;
+		u = 0;
+		res = resp_execute(r, data + off, n, &u);
+		if (u > 0) {
+			const char *last = data + off + u - 1;
+			if (*last == '\n' && !(u >= 2 ? last[-1] == '\r' : h->prev_cr))
+				h->faithful = 0;
+			h->prev_cr = *last == '\r';
+			h->line_start = *last == '\n';
+		}
+		off += u;
+		if (res != PARSE_MORE)
+			break;
+	}
+	if (res == PARSE_MORE && off < len) {
+		u = 0;
+		res = resp_execute(r, data + off, len - off, &u);
+		off += u;
+	}
+	*used = off;
+	return res;
+}
+
+enum parse_result
+http_resp_feed(struct http_resp *r, const char *data, size_t len, size_t *used)
+{
+	if (r->head != NULL && !r->head->done)
+		return resp_execute_recording(r, data, len, used);
+	return resp_execute(r, data, len, used);
 }
 
 int

@@ -73,8 +73,42 @@ int http_req_chunked(const struct http_req *r);
 uint64_t http_req_content_length(const struct http_req *r);   /* 0 if none */
 int http_req_has_body(const struct http_req *r);
 
+/* A response head as llhttp parsed it, recorded only for a caller that asks
+ * (http_resp_record), so that an answer head can be rebuilt from what the
+ * parser read instead of scanning the raw bytes a second time.  Trailers
+ * are not recorded.  `faithful` says whether the records say everything the
+ * raw head said: no bare LF line ends, no obs-fold (except in fields marked
+ * folded), no empty field name, nothing beyond the bounds. */
+#define RESP_HEAD_MAX_HEADERS 64
+
+struct resp_field {
+	uint32_t name_off, name_len, val_off, val_len;
+	int folded;              /* value continued on an obs-fold line */
+};
+
+struct resp_head {
+	char *buf;               /* reason phrase, field names and values */
+	size_t len, cap, max;
+	int http_major, http_minor, status;
+	uint32_t reason_off, reason_len;
+	struct resp_field field[RESP_HEAD_MAX_HEADERS];
+	size_t nfield;
+	int messages;            /* heads begun: an interim 1xx answer makes two */
+	int done;                /* the header block ended */
+	int faithful;
+	/* parse position, for the checks above */
+	int in_value, prev_cr, line_start;
+	const char *feed_start;
+};
+
+void resp_head_init(struct resp_head *h, size_t max_bytes);
+void resp_head_free(struct resp_head *h);
+/* Header value by case-insensitive name (the first one); NULL if absent. */
+const char *resp_head_get(const struct resp_head *h, const char *name, size_t *len);
+
 struct http_resp {
 	llhttp_t p;
+	struct resp_head *head;  /* NULL unless http_resp_record(): records the head */
 	int head_request;        /* response to HEAD: no body */
 	int status;
 	int hijack;              /* 101, or a raw-stream body without framing */
@@ -93,6 +127,10 @@ struct http_resp {
 };
 
 void http_resp_init(struct http_resp *r, int head_request);
+/* Record the head of the answer about to be fed into h (set up once with
+ * resp_head_init; its records are reset here); call before the first byte.  While recording, the head is given to llhttp one
+ * line at a time; the body is parsed as usual. */
+void http_resp_record(struct http_resp *r, struct resp_head *h);
 enum parse_result http_resp_feed(struct http_resp *r, const char *data, size_t len, size_t *used);
 /* The engine closed the connection: does that complete the message? */
 int http_resp_finish(struct http_resp *r);

@@ -1,28 +1,23 @@
-/* lookup.c - one short-lived HTTP/1.0 request per lookup on its own engine
- * connection, read to EOF (bounded), so it never disturbs the client's
- * exchange.  Anything but a clean answer leaves status 0 or the engine's
+/* lookup.c - the engine lookups the policy asks for, one engine_client GET
+ * each (its own short-lived connection, so it never disturbs the client's
+ * exchange).  Anything but a clean answer leaves status 0 or the engine's
  * status, and the policy denies on that. */
 #include "daemon/lookup.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
+#include "daemon/engine_client.h"
 
 #define LOOKUP_MAX_BYTES (4u << 20)
-#define LOOKUP_TIMEOUT_SEC 10
+#define LOOKUP_TIMEOUT_MS 10000u
 
 struct lookup {
-	struct bufferevent *bev;
+	struct engine_req *req;
 	struct pol_lookup *lk;
 	lookup_cb cb;
 	void *arg;
-	struct event *later;   /* deferred completion: never call back inside start */
 };
 
 int
@@ -53,80 +48,32 @@ lookup_path(const struct pol_lookup *lk, char *out, size_t outlen)
 }
 
 static void
-complete(struct lookup *l)
+answered(const struct engine_answer *a, void *arg)
 {
+	struct lookup *l = arg;
 	struct pol_lookup *lk = l->lk;
 	lookup_cb cb = l->cb;
-	void *arg = l->arg;
-	lk->done = 1;
-	lookup_cancel(l);
-	cb(lk, arg);
-}
+	void *cbarg = l->arg;
 
-static void
-parse_answer(struct lookup *l)
-{
-	struct evbuffer *in = bufferevent_get_input(l->bev);
-	size_t len = evbuffer_get_length(in);
-	char *all = (char *)evbuffer_pullup(in, -1);
-	char line[32];
-	int major, minor, status;
-	l->lk->status = 0;
-	if (all == NULL || len < 12)
-		return;
-	/* the pulled-up buffer is not NUL-terminated: scan a bounded copy */
-	snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line - 1 ? len : sizeof line - 1), all);
-	if (sscanf(line, "HTTP/%d.%d %d", &major, &minor, &status) != 3)
-		return;
-	char *body = memmem(all, len, "\r\n\r\n", 4);
-	l->lk->status = status;
-	if (status != 200 || body == NULL)
-		return;
-	body += 4;
-	json_error_t err;
-	l->lk->json = json_loadb(body, len - (size_t)(body - all), 0, &err);
-	if (l->lk->json == NULL)
-		l->lk->status = 0;   /* unreadable answer: treat as unanswered */
-}
-
-static void
-read_cb(struct bufferevent *bev, void *arg)
-{
-	struct lookup *l = arg;
-	if (evbuffer_get_length(bufferevent_get_input(bev)) > LOOKUP_MAX_BYTES) {
-		l->lk->status = 0;
-		complete(l);
+	lk->status = a->status;
+	if (a->status == 200) {
+		lk->json = a->json ? json_incref(a->json) : NULL;
+		if (lk->json == NULL)
+			lk->status = 0;   /* unreadable answer: treat as unanswered */
 	}
-}
-
-static void
-event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct lookup *l = arg;
-	(void)bev;
-	if (what & BEV_EVENT_CONNECTED)
-		return;
-	if (what & BEV_EVENT_EOF)
-		parse_answer(l);
-	else
-		l->lk->status = 0;   /* error or timeout */
-	complete(l);
-}
-
-static void
-fail_later_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd; (void)what;
-	struct lookup *l = arg;
-	l->lk->status = 0;
-	complete(l);
+	lk->done = 1;
+	free(l);   /* the request frees itself after this callback */
+	cb(lk, cbarg);
 }
 
 struct lookup *
 lookup_start(struct event_base *base, const char *sock_path, struct pol_lookup *lk,
     lookup_cb cb, void *arg)
 {
+	struct engine_opts opts = { .max_bytes = LOOKUP_MAX_BYTES,
+	    .timeout_ms = LOOKUP_TIMEOUT_MS, .want_json = 1 };
 	char path[1700];
+
 	if (lookup_path(lk, path, sizeof path) != 0)
 		return NULL;
 	struct lookup *l = calloc(1, sizeof *l);
@@ -137,27 +84,11 @@ lookup_start(struct event_base *base, const char *sock_path, struct pol_lookup *
 	l->arg = arg;
 	lk->json = NULL;
 	lk->status = 0;
-	struct sockaddr_un sun;
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", sock_path);
-	l->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (l->bev == NULL) {
+	l->req = engine_get(base, sock_path, path, &opts, answered, l);
+	if (l->req == NULL) {
 		free(l);
 		return NULL;
 	}
-	bufferevent_setcb(l->bev, read_cb, NULL, event_cb, l);
-	struct timeval tv = { LOOKUP_TIMEOUT_SEC, 0 };
-	bufferevent_set_timeouts(l->bev, &tv, &tv);
-	evbuffer_add_printf(bufferevent_get_output(l->bev),
-	    "GET %s HTTP/1.0\r\nHost: docker\r\nUser-Agent: sockward\r\n\r\n", path);
-	if (bufferevent_socket_connect(l->bev, (struct sockaddr *)&sun, sizeof sun) != 0) {
-		/* report asynchronously so the caller's bookkeeping is in place */
-		l->later = event_new(base, -1, 0, fail_later_cb, l);
-		event_active(l->later, EV_TIMEOUT, 0);
-		return l;
-	}
-	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
 	return l;
 }
 
@@ -166,9 +97,6 @@ lookup_cancel(struct lookup *l)
 {
 	if (l == NULL)
 		return;
-	if (l->bev)
-		bufferevent_free(l->bev);
-	if (l->later)
-		event_free(l->later);
+	engine_cancel(l->req);
 	free(l);
 }

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "daemon/config.h"
-#include "daemon/doctor.h"
-#include "daemon/eval.h"
+#include "daemon/cli/doctor.h"
+#include "daemon/cli/eval.h"
 #include "daemon/log.h"
 #include "daemon/server.h"
 

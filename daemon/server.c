@@ -104,10 +104,12 @@ unix_path_prepare(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s exists and is not a socket; refusing to replace it", path);
 		return -1;
 	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* non-blocking: a listener whose backlog is full would hold a blocking
+	 * connect (EAGAIN here means someone is listening) */
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
-	int live = fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+	int live = fd >= 0 && (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 || errno == EAGAIN);
 	if (fd >= 0)
 		close(fd);
 	if (live) {

@@ -1,4 +1,11 @@
-/* warnings.c - rewrite a held create response with extra Warnings. */
+/* warnings.c - rewrite a held create response with extra Warnings.
+ *
+ * The rewritten head is built from what llhttp parsed (http_resp records
+ * of the status line and fields), never from a second reading of the raw
+ * bytes by hand: our framing headers replace the engine's, every other
+ * field is copied.  A head the records cannot say faithfully (bare LF line
+ * ends, obs-fold in a field we keep, empty field names, an interim answer
+ * in front, oversize) is not rewritten: the caller relays it unchanged. */
 #include "daemon/warnings.h"
 
 #include <jansson.h>
@@ -6,32 +13,61 @@
 #include <string.h>
 #include <strings.h>
 
+#include "daemon/http_parse.h"
+
+/* bigger than any create answer head; a bigger head is relayed unchanged */
+#define WARN_HEAD_MAX 16384
+
 static int
-skip_header(const char *line, size_t len)
+is_framing(const struct resp_head *h, const struct resp_field *f)
 {
-	static const char *const drop[] = { "content-length:", "transfer-encoding:" };
-	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++) {
-		size_t dl = strlen(drop[i]);
-		if (len >= dl && strncasecmp(line, drop[i], dl) == 0)
+	static const char *const drop[] = { "content-length", "transfer-encoding" };
+	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
+		if (f->name_len == strlen(drop[i]) &&
+		    strncasecmp(h->buf + f->name_off, drop[i], f->name_len) == 0)
 			return 1;
-	}
 	return 0;
 }
 
-int
-warnings_rewrite(struct evbuffer *raw, struct evbuffer *body, char *const *warnings,
-    size_t n, struct evbuffer *out)
+/* Parse the held answer's head with the strict parser, recording it.
+ * 0 when the head is complete, final (not 1xx) and faithfully recorded. */
+static int
+parse_head(struct evbuffer *raw, struct resp_head *h)
 {
-	struct evbuffer_ptr end = evbuffer_search(raw, "\r\n\r\n", 4, NULL);
-	if (end.pos < 0)
+	struct http_resp r;
+	struct evbuffer_ptr pos;
+	struct evbuffer_iovec v;
+
+	http_resp_init(&r, 0);
+	http_resp_record(&r, h);
+	evbuffer_ptr_set(raw, &pos, 0, EVBUFFER_PTR_SET);
+	while (!h->done && evbuffer_peek(raw, -1, &pos, &v, 1) >= 1 && v.iov_len > 0) {
+		size_t used = 0;
+		enum parse_result res = http_resp_feed(&r, v.iov_base, v.iov_len, &used);
+		if (res == PARSE_ERROR || (res == PARSE_MORE && used != v.iov_len))
+			return -1;
+		if (res != PARSE_MORE)
+			break;
+		evbuffer_ptr_set(raw, &pos, used, EVBUFFER_PTR_ADD);
+	}
+	if (!h->done || !h->faithful || h->messages != 1 || h->status < 200)
 		return -1;
+	for (size_t i = 0; i < h->nfield; i++)
+		if (h->field[i].folded && !is_framing(h, &h->field[i]))
+			return -1;
+	return 0;
+}
+
+static char *
+add_warnings(struct evbuffer *body, char *const *warnings, size_t n)
+{
 	size_t blen = evbuffer_get_length(body);
 	const char *btext = (const char *)evbuffer_pullup(body, -1);
 	json_error_t jerr;
 	json_t *doc = btext ? json_loadb(btext, blen, 0, &jerr) : NULL;
 	if (!json_is_object(doc)) {
 		json_decref(doc);
-		return -1;
+		return NULL;
 	}
 	json_t *w = json_object_get(doc, "Warnings");
 	if (!json_is_array(w)) {
@@ -42,36 +78,39 @@ warnings_rewrite(struct evbuffer *raw, struct evbuffer *body, char *const *warni
 		json_array_append_new(w, json_string(warnings[i]));
 	char *nb = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
-	if (nb == NULL)
-		return -1;
+	return nb;
+}
 
-	/* copy the status line and headers, minus the framing we replace */
-	size_t headlen = (size_t)end.pos + 2;   /* up to the CRLF of the last header */
-	const char *head = (const char *)evbuffer_pullup(raw, (ev_ssize_t)headlen);
-	/* the first CRLFCRLF ends the head only if every line before it ends in
-	 * CRLF: llhttp lets a bare LF through after a response's status line */
-	for (size_t k = 0; k < headlen; k++)
-		if (head[k] == '\n' && (k == 0 || head[k - 1] != '\r')) {
-			free(nb);
-			return -1;
-		}
-	size_t i = 0;
-	int skipping = 0;
-	while (i < headlen) {
-		const char *eol = memchr(head + i, '\n', headlen - i);
-		size_t ll = eol ? (size_t)(eol - (head + i)) + 1 : headlen - i;
-		/* an obs-fold continuation line (llhttp lets them through in
-		 * responses) belongs to the header above it: dropped with it */
-		if (i == 0 || (head[i] != ' ' && head[i] != '\t'))
-			skipping = skip_header(head + i, ll);
-		if (!skipping)
-			evbuffer_add(out, head + i, ll);
-		i += ll;
+int
+warnings_rewrite(struct evbuffer *raw, struct evbuffer *body, char *const *warnings,
+    size_t n, struct evbuffer *out)
+{
+	struct resp_head h;
+	char *nb = NULL;
+	int rc = -1;
+
+	resp_head_init(&h, WARN_HEAD_MAX);
+	if (parse_head(raw, &h) != 0 || (nb = add_warnings(body, warnings, n)) == NULL)
+		goto done;
+	/* RFC 9112 4: the SP before an empty reason phrase is not optional */
+	evbuffer_add_printf(out, "HTTP/%d.%d %03d %.*s\r\n", h.http_major, h.http_minor,
+	    h.status, (int)h.reason_len, h.reason_len ? h.buf + h.reason_off : "");
+	for (size_t i = 0; i < h.nfield; i++) {
+		const struct resp_field *f = &h.field[i];
+		if (is_framing(&h, f))
+			continue;
+		evbuffer_add(out, h.buf + f->name_off, f->name_len);
+		evbuffer_add(out, ": ", 2);
+		evbuffer_add(out, h.buf + f->val_off, f->val_len);
+		evbuffer_add(out, "\r\n", 2);
 	}
 	size_t nl = strlen(nb);
 	evbuffer_add_printf(out, "Content-Length: %zu\r\n\r\n", nl + 1);
 	evbuffer_add(out, nb, nl);
 	evbuffer_add(out, "\n", 1);
+	rc = 0;
+done:
 	free(nb);
-	return 0;
+	resp_head_free(&h);
+	return rc;
 }

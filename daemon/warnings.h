@@ -8,9 +8,11 @@
 #include <event2/buffer.h>
 
 /* head_and_body: the raw response as received (head + framed body);
- * body: its de-chunked body.  On success appends the rewritten response to
- * out and returns 0; returns -1 when the response is not a JSON object
- * answer (the caller then relays it unchanged). */
+ * body: its de-chunked body.  The head is read by the strict parser with
+ * its records on (http_resp_record) and rebuilt from them.  On success
+ * appends the rewritten response to out and returns 0; returns -1 when the
+ * response is not a JSON object answer or its head cannot be rebuilt
+ * faithfully (the caller then relays it unchanged). */
 int warnings_rewrite(struct evbuffer *head_and_body, struct evbuffer *body,
     char *const *warnings, size_t n, struct evbuffer *out);
 

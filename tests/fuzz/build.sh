@@ -32,7 +32,7 @@ done
 # Every daemon/ and policy/ object except main(): config.c pulls in most of
 # the daemon's helpers, and linking them all keeps this script free of a
 # dependency list that would rot.
-for src in $(ls daemon/*.c policy/*.c | grep -v '^daemon/main\.c$'); do
+for src in $(ls daemon/*.c daemon/cli/*.c policy/*.c | grep -v '^daemon/main\.c$'); do
 	compile "$src" "$OUT/obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')"
 done
 for t in http_req http_resp policy config; do

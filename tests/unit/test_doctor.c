@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 
-#include "daemon/doctor.h"
+#include "daemon/cli/doctor.h"
 
 static json_t *
 fixture(const char *name)

@@ -4,7 +4,7 @@
  * lookup the policy asks for is answered "undecided" (status 0), which the
  * policy treats as a denial with that reason.  CI pipelines use it to check
  * a create body offline. */
-#include "daemon/eval.h"
+#include "daemon/cli/eval.h"
 
 #include <errno.h>
 #include <stdio.h>

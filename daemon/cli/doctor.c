@@ -1,5 +1,7 @@
-/* doctor.c - see doctor.h.  A one-shot command: blocking I/O is fine here. */
-#include "daemon/doctor.h"
+/* doctor.c - see doctor.h.  A one-shot command, run instead of the event
+ * loop: it asks the engine through engine_client on a private event_base,
+ * and probes TCP ports with plain blocking I/O. */
+#include "daemon/cli/doctor.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,6 +18,10 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <event2/event.h>
+
+#include "daemon/engine_client.h"
 
 #define DEFAULT_CONFIG      "/etc/sockward/sockward.json"
 #define DEFAULT_UPSTREAM    "/var/run/docker.sock"
@@ -224,7 +230,52 @@ doctor_check_tcp(const char *address, const char *response, struct doctor_item *
 		    "no Docker API answers plain HTTP on %s", address);
 }
 
-/* ---- engine client ---------------------------------------------------------- */
+/* ---- the engine ------------------------------------------------------------ */
+
+struct fetch {
+	const char *path;
+	json_t *json;          /* the 200 answer, or NULL with err set */
+	char err[512];
+};
+
+static void
+fetched(const struct engine_answer *a, void *arg)
+{
+	struct fetch *f = arg;
+
+	if (a->status == 0)
+		snprintf(f->err, sizeof(f->err), "GET %s: %s", f->path, a->error);
+	else if (a->status != 200)
+		snprintf(f->err, sizeof(f->err), "GET %s: status %d", f->path, a->status);
+	else if (a->json == NULL)
+		snprintf(f->err, sizeof(f->err), "GET %s: the answer is not JSON", f->path);
+	else
+		f->json = json_incref(a->json);
+}
+
+/* Ask the engine for every f[i].path at once, on an event loop of our own
+ * that runs until each has answered (or failed, or timed out). */
+static void
+engine_fetch(const char *sock, struct fetch *f, size_t n)
+{
+	struct engine_opts o = { .max_bytes = MAX_ANSWER, .timeout_ms = IO_TIMEOUT_S * 1000,
+	    .want_json = 1, .user_agent = "sockward-doctor" };
+	struct event_base *base = event_base_new();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		f[i].json = NULL;
+		snprintf(f[i].err, sizeof(f[i].err), "GET %s: cannot form the request", f[i].path);
+		if (base != NULL && engine_get(base, sock, f[i].path, &o, fetched, &f[i]) != NULL)
+			f[i].err[0] = '\0';
+	}
+	if (base != NULL) {
+		event_base_dispatch(base);   /* returns when no request is left */
+		event_base_free(base);
+	}
+}
+
+/* ---- TCP probe ----------------------------------------------------------------- */
 
 static void
 set_timeouts(int fd)
@@ -234,43 +285,28 @@ set_timeouts(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-/* Send an HTTP/1.0 request (the engine then answers without chunking and
- * closes) and read the whole answer.  Returns a malloc'd string or NULL. */
+/* Send a plain HTTP/1.0 /_ping and read until the other side closes
+ * (bounded).  Whatever answers there (an engine, a TLS endpoint, another
+ * server) is judged on its raw bytes by doctor_check_tcp(), so this is not
+ * an engine client.  Returns a malloc'd string or NULL. */
 static char *
-exchange(int fd, const char *path, char *err, size_t errlen)
+raw_ping(int fd)
 {
-	char req[256], *buf;
+	static const char req[] = "GET /_ping HTTP/1.0\r\nHost: docker\r\n"
+	    "User-Agent: sockward-doctor\r\n\r\n";
 	size_t used = 0, cap = 65536;
+	char *buf;
 	ssize_t n;
 
-	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: docker\r\nUser-Agent: sockward-doctor\r\n\r\n",
-	    path);
-	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
-		snprintf(err, errlen, "write: %s", strerror(errno));
+	if (write(fd, req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1)
 		return NULL;
-	}
 	if ((buf = malloc(cap + 1)) == NULL)
 		return NULL;
-	for (;;) {
-		if (used == cap) {
-			char *nb;
-			if (cap >= MAX_ANSWER || (nb = realloc(buf, cap * 2 + 1)) == NULL) {
-				snprintf(err, errlen, "answer too large");
-				free(buf);
-				return NULL;
-			}
-			buf = nb;
-			cap *= 2;
-		}
+	while (used < cap) {
 		n = read(fd, buf + used, cap - used);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "read: %s", strerror(errno));
-			free(buf);
-			return NULL;
-		}
-		if (n == 0)
+		if (n <= 0)
 			break;
 		used += (size_t)n;
 	}
@@ -278,56 +314,12 @@ exchange(int fd, const char *path, char *err, size_t errlen)
 	return buf;
 }
 
-static json_t *
-engine_get(const char *sock, const char *path, char *err, size_t errlen)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char *answer, *body;
-	json_error_t je;
-	json_t *j;
-	int fd, status;
-
-	if (strlen(sock) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "%s: path too long", sock);
-		return NULL;
-	}
-	strcpy(sun.sun_path, sock);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		snprintf(err, errlen, "cannot connect to %s: %s", sock, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	set_timeouts(fd);
-	answer = exchange(fd, path, err, errlen);
-	close(fd);
-	if (answer == NULL)
-		return NULL;
-	if (sscanf(answer, "HTTP/1.%*d %d", &status) != 1 ||
-	    (body = strstr(answer, "\r\n\r\n")) == NULL) {
-		snprintf(err, errlen, "GET %s: not an HTTP answer", path);
-		free(answer);
-		return NULL;
-	}
-	if (status != 200) {
-		snprintf(err, errlen, "GET %s: status %d", path, status);
-		free(answer);
-		return NULL;
-	}
-	j = json_loads(body + 4, 0, &je);
-	if (j == NULL)
-		snprintf(err, errlen, "GET %s: bad JSON: %s", path, je.text);
-	free(answer);
-	return j;
-}
-
 /* Plain-HTTP ping of a TCP address; returns the answer or NULL. */
 static char *
 tcp_ping(const char *address)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
-	char host[256], port[16], err[128], *answer = NULL;
+	char host[256], port[16], *answer = NULL;
 	const char *colon = strrchr(address, ':');
 	struct pollfd pfd;
 	int fd, soerr = 0;
@@ -358,7 +350,7 @@ tcp_ping(const char *address)
 		goto out;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	set_timeouts(fd);
-	answer = exchange(fd, "/_ping", err, sizeof(err));
+	answer = raw_ping(fd);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -424,7 +416,8 @@ cmd_doctor(int argc, char **argv)
 	const char *probes[8];
 	size_t nprobes = 0, n, i, findings = 0;
 	struct doctor_item items[DOCTOR_MAX_ITEMS];
-	char cfgsock[4096], err[512];
+	char cfgsock[4096];
+	struct fetch f[2] = { { .path = "/info" }, { .path = "/version" } };
 	json_t *info, *version, *dj;
 	json_error_t je;
 	int c;
@@ -470,13 +463,14 @@ cmd_doctor(int argc, char **argv)
 	if (nprobes == 0)
 		probes[nprobes++] = "127.0.0.1:2375";
 
-	if ((info = engine_get(sock, "/info", err, sizeof(err))) == NULL) {
-		fprintf(stderr, "sockward doctor: engine unreachable: %s\n", err);
-		return 2;
-	}
-	if ((version = engine_get(sock, "/version", err, sizeof(err))) == NULL) {
-		fprintf(stderr, "sockward doctor: engine unreachable: %s\n", err);
+	engine_fetch(sock, f, 2);
+	info = f[0].json;
+	version = f[1].json;
+	if (info == NULL || version == NULL) {
+		fprintf(stderr, "sockward doctor: engine unreachable at %s: %s\n", sock,
+		    info == NULL ? f[0].err : f[1].err);
 		json_decref(info);
+		json_decref(version);
 		return 2;
 	}
 	printf("engine %s: Docker %s (API %s), %s\n", sock,

@@ -1,0 +1,248 @@
+/* engine_client.c - see engine_client.h.
+ *
+ * The engine's answer goes through http_resp, the strict parser that frames
+ * answers for clients, with its capture buffer collecting the de-chunked
+ * body: the status line, framing and chunking are read exactly as the proxy
+ * reads them, and no second, laxer reading of the engine exists. */
+#include "daemon/engine_client.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "daemon/http_parse.h"
+
+struct engine_req {
+	struct bufferevent *bev;
+	/* the deadline; a start that failed is also reported through it, one
+	 * loop turn later, so the caller's bookkeeping is in place first */
+	struct event *timer;
+	struct http_resp resp;
+	struct evbuffer *body;
+	size_t max_bytes, nread;
+	unsigned timeout_ms;
+	int want_json;
+	engine_cb cb;
+	void *arg;
+	int connected;
+	int in_callback;
+	char error[192];
+};
+
+static void
+req_free(struct engine_req *r)
+{
+	if (r->bev != NULL)
+		bufferevent_free(r->bev);
+	if (r->timer != NULL)
+		event_free(r->timer);
+	if (r->body != NULL)
+		evbuffer_free(r->body);
+	free(r);
+}
+
+/* The one way out: hand the answer over, then forget the request. */
+static void
+complete(struct engine_req *r, int status)
+{
+	struct engine_answer a = { .status = status, .body = r->body,
+	    .error = status ? "" : r->error };
+
+	/* the connection is done with either way: close it before the callback,
+	 * which may take a while or start the next request */
+	if (r->bev != NULL) {
+		bufferevent_free(r->bev);
+		r->bev = NULL;
+	}
+	evtimer_del(r->timer);
+	if (status != 0 && r->want_json && evbuffer_get_length(r->body) > 0) {
+		json_error_t je;
+		a.json = json_loadb((const char *)evbuffer_pullup(r->body, -1),
+		    evbuffer_get_length(r->body), 0, &je);
+	}
+	r->in_callback = 1;
+	r->cb(&a, r->arg);
+	json_decref(a.json);
+	req_free(r);
+}
+
+static void fail(struct engine_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+fail(struct engine_req *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+	complete(r, 0);
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	struct engine_req *r = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_iovec v;
+
+	while (evbuffer_peek(in, -1, NULL, &v, 1) >= 1 && v.iov_len > 0) {
+		size_t n = v.iov_len, used = 0, room = r->max_bytes - r->nread;
+		enum parse_result res;
+
+		/* feed no more than the bound allows: an answer that ends inside
+		 * it is fine, one that needs a byte more is too large */
+		if (room == 0) {
+			fail(r, "answer larger than %zu bytes", r->max_bytes);
+			return;
+		}
+		if (n > room)
+			n = room;
+		res = http_resp_feed(&r->resp, v.iov_base, n, &used);
+		r->nread += used;
+		evbuffer_drain(in, used);
+		if (r->resp.capture_overflow) {
+			fail(r, "answer larger than %zu bytes", r->max_bytes);
+			return;
+		}
+		switch (res) {
+		case PARSE_MORE:
+			break;
+		case PARSE_DONE:
+			if (r->resp.hijack) {
+				fail(r, "the engine switched protocols (status %d)", r->resp.status);
+				return;
+			}
+			if (r->resp.status >= 100 && r->resp.status < 200) {
+				/* interim answer: the real one follows */
+				http_resp_init(&r->resp, 0);
+				r->resp.capture = r->body;
+				r->resp.capture_max = r->max_bytes;
+				break;
+			}
+			complete(r, r->resp.status);
+			return;
+		case PARSE_HEADERS:   /* a raw stream: nothing a GET here expects */
+			fail(r, "the engine answered with a raw stream");
+			return;
+		case PARSE_ERROR:
+			fail(r, "malformed answer: %s", r->resp.error);
+			return;
+		}
+	}
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct engine_req *r = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		r->connected = 1;
+		return;
+	}
+	if (what & BEV_EVENT_EOF) {
+		/* only an answer whose body runs to EOF is complete here */
+		if (r->nread > 0 && http_resp_finish(&r->resp) && r->resp.paused_at == PAUSE_DONE &&
+		    !r->resp.hijack && r->resp.status >= 200)
+			complete(r, r->resp.status);
+		else
+			fail(r, "connection closed before a complete answer");
+		return;
+	}
+	/* libevent reports a refused unix connect without setting errno */
+	int e = EVUTIL_SOCKET_ERROR();
+	fail(r, "%s%s", r->connected ? "" : "connect: ",
+	    e != 0 ? evutil_socket_error_to_string(e) : "connection refused");
+}
+
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine_req *r = arg;
+
+	(void)fd; (void)what;
+	if (r->error[0] != '\0')
+		complete(r, 0);   /* the failed start, reported */
+	else
+		fail(r, "no answer within %u ms", r->timeout_ms);
+}
+
+/* Anything that could end the request line early or smuggle a header. */
+static int
+path_ok(const char *path)
+{
+	if (path[0] != '/')
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+struct engine_req *
+engine_get(struct event_base *base, const char *sock_path, const char *path,
+    const struct engine_opts *opts, engine_cb cb, void *arg)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct engine_req *r;
+	struct timeval tv;
+
+	if (strncmp(sock_path, "unix://", 7) == 0)
+		sock_path += 7;
+	if (strlen(sock_path) >= sizeof(sun.sun_path) || !path_ok(path) || cb == NULL)
+		return NULL;
+	strcpy(sun.sun_path, sock_path);
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->cb = cb;
+	r->arg = arg;
+	r->max_bytes = opts && opts->max_bytes ? opts->max_bytes : ENGINE_DEFAULT_MAX_BYTES;
+	r->timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms : ENGINE_DEFAULT_TIMEOUT_MS;
+	r->want_json = opts ? opts->want_json : 0;
+	http_resp_init(&r->resp, 0);
+	r->body = evbuffer_new();
+	r->timer = evtimer_new(base, on_timer, r);
+	r->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (r->body == NULL || r->timer == NULL || r->bev == NULL) {
+		req_free(r);
+		return NULL;
+	}
+	r->resp.capture = r->body;
+	r->resp.capture_max = r->max_bytes;
+	bufferevent_setcb(r->bev, on_read, NULL, on_event, r);
+	/* Connection: close - one request per connection, and an engine that
+	 * answered has nothing more to say on it */
+	evbuffer_add_printf(bufferevent_get_output(r->bev),
+	    "GET %s HTTP/1.1\r\nHost: docker\r\nUser-Agent: %s\r\nConnection: close\r\n\r\n",
+	    path, opts && opts->user_agent ? opts->user_agent : "sockward");
+	if (bufferevent_socket_connect(r->bev, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		snprintf(r->error, sizeof(r->error), "connect: %s", strerror(errno));
+		bufferevent_free(r->bev);
+		r->bev = NULL;
+		tv.tv_sec = 0;
+		tv.tv_usec = 0;
+	} else {
+		bufferevent_enable(r->bev, EV_READ | EV_WRITE);
+		tv.tv_sec = r->timeout_ms / 1000;
+		tv.tv_usec = (r->timeout_ms % 1000) * 1000;
+	}
+	evtimer_add(r->timer, &tv);
+	return r;
+}
+
+void
+engine_cancel(struct engine_req *r)
+{
+	if (r == NULL || r->in_callback)
+		return;   /* a running callback: complete() frees it afterwards */
+	req_free(r);
+}

@@ -1,0 +1,62 @@
+/* engine_client.h - one GET to the engine on its unix socket, answered
+ * through the same strict llhttp response parser the proxy uses.
+ *
+ * The lookups the policy asks for, the admin endpoint's /healthz probe and
+ * `sockward doctor` all talk to the engine this way.  Each request has its
+ * own short-lived connection (HTTP/1.1, "Connection: close"), so it never
+ * disturbs a client's exchange.  The answer is complete when the parser says
+ * the message ended, not when the engine closes; it is bounded in bytes and
+ * in time.
+ *
+ * The callback runs exactly once, from the event loop (never inside
+ * engine_get), unless the request is cancelled first.  After it returns the
+ * request is gone: the caller must forget its handle in the callback. */
+#ifndef SOCKWARD_ENGINE_CLIENT_H
+#define SOCKWARD_ENGINE_CLIENT_H
+
+#include <stddef.h>
+
+#include <event2/buffer.h>
+#include <jansson.h>
+
+struct event_base;
+struct engine_req;
+
+struct engine_answer {
+	/* the engine's status code; 0 when no complete, well-formed answer
+	 * arrived in time (error says why) */
+	int status;
+	/* the de-chunked body; the client's, valid during the callback */
+	struct evbuffer *body;
+	/* with want_json: the body parsed as JSON, or NULL; borrowed (take a
+	 * reference with json_incref to keep it) */
+	json_t *json;
+	/* why status is 0, for logs and messages; "" otherwise */
+	const char *error;
+};
+
+typedef void (*engine_cb)(const struct engine_answer *a, void *arg);
+
+struct engine_opts {
+	size_t max_bytes;      /* bytes read in all (head, framing, body); 0: 4 MiB */
+	unsigned timeout_ms;   /* from start to the end of the answer; 0: 10 s */
+	int want_json;         /* parse the body as JSON */
+	const char *user_agent;   /* NULL: "sockward" */
+};
+
+#define ENGINE_DEFAULT_MAX_BYTES  (4u << 20)
+#define ENGINE_DEFAULT_TIMEOUT_MS 10000u
+
+/* GET path (already escaped; no spaces or control characters) from the
+ * engine at sock_path ("/run/docker.sock" or "unix:///run/docker.sock").
+ * opts may be NULL.  NULL when the request cannot even be formed (bad path,
+ * out of memory): then cb never runs.  A refused or failed connection is
+ * reported through cb like any other failure. */
+struct engine_req *engine_get(struct event_base *base, const char *sock_path,
+    const char *path, const struct engine_opts *opts, engine_cb cb, void *arg);
+
+/* Abandon a request: its callback will not run.  NULL is accepted; so is a
+ * request whose callback is running (it is freed when the callback returns). */
+void engine_cancel(struct engine_req *r);
+
+#endif
