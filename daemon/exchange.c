@@ -237,8 +237,8 @@ add_warnings(const struct http_resp *resp, struct evbuffer *raw, struct evbuffer
     struct evbuffer *out, void *arg)
 {
 	const struct exchange *x = arg;
-	(void)resp;
-	return warnings_rewrite(raw, body, x->dec.warnings, x->dec.nwarnings, out);
+	(void)raw;
+	return warnings_rewrite_parsed(resp->head, body, x->dec.warnings, x->dec.nwarnings, out);
 }
 
 int

@@ -5,7 +5,10 @@
 
 #include <event2/buffer.h>
 
-#include "daemon/http_parse.h"
+
+/* bigger than any head an answer worth rewriting has; bigger ones are
+ * relayed unchanged (the records say they are not faithful) */
+#define STAGE_HEAD_MAX 16384
 
 struct response_stage *
 response_stage_new(stage_rewrite_fn fn, void *arg, size_t max_body)
@@ -19,6 +22,7 @@ response_stage_new(stage_rewrite_fn fn, void *arg, size_t max_body)
 		response_stage_free(st);
 		return NULL;
 	}
+	resp_head_init(&st->head, STAGE_HEAD_MAX);
 	st->rewrite = fn;
 	st->arg = arg;
 	st->max_body = max_body;
@@ -34,6 +38,7 @@ response_stage_free(struct response_stage *st)
 		evbuffer_free(st->raw);
 	if (st->body)
 		evbuffer_free(st->body);
+	resp_head_free(&st->head);
 	free(st);
 }
 
@@ -41,6 +46,7 @@ void
 response_stage_begin(struct response_stage *st, struct http_resp *resp)
 {
 	st->holding = 1;
+	http_resp_record(resp, &st->head);
 	resp->capture = st->body;
 	resp->capture_max = st->max_body;
 }
@@ -70,5 +76,6 @@ response_stage_release(struct response_stage *st, struct http_resp *resp, int co
 	evbuffer_drain(st->body, evbuffer_get_length(st->body));
 	st->holding = 0;
 	resp->capture = NULL;
+	resp->head = NULL;   /* the rest of the exchange is relayed as it comes */
 	return evbuffer_get_length(out) - before;
 }

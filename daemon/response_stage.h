@@ -13,18 +13,21 @@
 
 #include <stddef.h>
 
+#include "daemon/http_parse.h"
+
 struct evbuffer;
-struct http_resp;
 
 /* Append the replacement answer (head and body) to out and return 0, or
  * return -1 to have the answer relayed unchanged.  raw is the answer as
- * received; body its de-chunked body; resp the parsed head. */
+ * received; body its de-chunked body; resp->head the head as the parser
+ * recorded it (status line and fields). */
 typedef int (*stage_rewrite_fn)(const struct http_resp *resp, struct evbuffer *raw,
     struct evbuffer *body, struct evbuffer *out, void *arg);
 
 struct response_stage {
 	struct evbuffer *raw;        /* the answer as received, while held */
 	struct evbuffer *body;       /* its de-chunked body (the parser copies it) */
+	struct resp_head head;       /* the head, recorded by the parser */
 	size_t max_body;
 	int holding;                 /* 0 once released */
 	stage_rewrite_fn rewrite;

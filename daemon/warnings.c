@@ -50,12 +50,19 @@ parse_head(struct evbuffer *raw, struct resp_head *h)
 			break;
 		evbuffer_ptr_set(raw, &pos, used, EVBUFFER_PTR_ADD);
 	}
+	return 0;
+}
+
+/* Can the records say everything the head said? */
+static int
+rebuildable(const struct resp_head *h)
+{
 	if (!h->done || !h->faithful || h->messages != 1 || h->status < 200)
-		return -1;
+		return 0;
 	for (size_t i = 0; i < h->nfield; i++)
 		if (h->field[i].folded && !is_framing(h, &h->field[i]))
-			return -1;
-	return 0;
+			return 0;
+	return 1;
 }
 
 static char *
@@ -82,35 +89,39 @@ add_warnings(struct evbuffer *body, char *const *warnings, size_t n)
 }
 
 int
-warnings_rewrite(struct evbuffer *raw, struct evbuffer *body, char *const *warnings,
-    size_t n, struct evbuffer *out)
+warnings_rewrite_parsed(const struct resp_head *h, struct evbuffer *body,
+    char *const *warnings, size_t n, struct evbuffer *out)
 {
-	struct resp_head h;
-	char *nb = NULL;
-	int rc = -1;
-
-	resp_head_init(&h, WARN_HEAD_MAX);
-	if (parse_head(raw, &h) != 0 || (nb = add_warnings(body, warnings, n)) == NULL)
-		goto done;
+	char *nb;
+	if (h == NULL || !rebuildable(h) || (nb = add_warnings(body, warnings, n)) == NULL)
+		return -1;
 	/* RFC 9112 4: the SP before an empty reason phrase is not optional */
-	evbuffer_add_printf(out, "HTTP/%d.%d %03d %.*s\r\n", h.http_major, h.http_minor,
-	    h.status, (int)h.reason_len, h.reason_len ? h.buf + h.reason_off : "");
-	for (size_t i = 0; i < h.nfield; i++) {
-		const struct resp_field *f = &h.field[i];
-		if (is_framing(&h, f))
+	evbuffer_add_printf(out, "HTTP/%d.%d %03d %.*s\r\n", h->http_major, h->http_minor,
+	    h->status, (int)h->reason_len, h->reason_len ? h->buf + h->reason_off : "");
+	for (size_t i = 0; i < h->nfield; i++) {
+		const struct resp_field *f = &h->field[i];
+		if (is_framing(h, f))
 			continue;
-		evbuffer_add(out, h.buf + f->name_off, f->name_len);
+		evbuffer_add(out, h->buf + f->name_off, f->name_len);
 		evbuffer_add(out, ": ", 2);
-		evbuffer_add(out, h.buf + f->val_off, f->val_len);
+		evbuffer_add(out, h->buf + f->val_off, f->val_len);
 		evbuffer_add(out, "\r\n", 2);
 	}
 	size_t nl = strlen(nb);
 	evbuffer_add_printf(out, "Content-Length: %zu\r\n\r\n", nl + 1);
 	evbuffer_add(out, nb, nl);
 	evbuffer_add(out, "\n", 1);
-	rc = 0;
-done:
 	free(nb);
+	return 0;
+}
+
+int
+warnings_rewrite(struct evbuffer *raw, struct evbuffer *body, char *const *warnings,
+    size_t n, struct evbuffer *out)
+{
+	struct resp_head h;
+	resp_head_init(&h, WARN_HEAD_MAX);
+	int rc = parse_head(raw, &h) == 0 ? warnings_rewrite_parsed(&h, body, warnings, n, out) : -1;
 	resp_head_free(&h);
 	return rc;
 }

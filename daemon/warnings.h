@@ -7,7 +7,16 @@
 #include <stddef.h>
 #include <event2/buffer.h>
 
-/* head_and_body: the raw response as received (head + framed body);
+struct resp_head;
+
+/* The usual way: head is the answer head as the exchange's own parser
+ * recorded it (http_resp_record), body its de-chunked body.  Returns -1
+ * when the records cannot say the head faithfully or the body is not a
+ * JSON object (the caller relays the answer unchanged). */
+int warnings_rewrite_parsed(const struct resp_head *head, struct evbuffer *body,
+    char *const *warnings, size_t n, struct evbuffer *out);
+
+/* The same from the raw answer (tests, fuzzing): head_and_body: the raw response as received (head + framed body);
  * body: its de-chunked body.  The head is read by the strict parser with
  * its records on (http_resp_record) and rebuilt from them.  On success
  * appends the rewritten response to out and returns 0; returns -1 when the

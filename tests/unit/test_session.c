@@ -309,7 +309,7 @@ END_TEST
 	"\"SecurityOpt\":[\"no-new-privileges\"],\"ReadonlyRootfs\":true,\"Memory\":67108864," \
 	"\"NanoCpus\":500000000,\"PidsLimit\":64}," \
 	"\"NetworkingConfig\":{\"EndpointsConfig\":{\"appnet\":{}}}}"
-#define IMAGE_LOOKUP "GET /images/local/busybox:1.36/json HTTP/1.0\r\n"
+#define IMAGE_LOOKUP "GET /images/local/busybox:1.36/json HTTP/1.1\r\n"
 #define IMAGE_ANSWER "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" \
 	"{\"Id\":\"sha256:1\",\"Config\":{\"User\":\"1000\"}}"
 
