@@ -37,6 +37,14 @@ http_reason(int status)
 size_t
 http_error_write(struct evbuffer *out, int status, const char *msg, int close)
 {
+	return http_error_write_for(out, "GET", status, msg, close);
+}
+
+size_t
+http_error_write_for(struct evbuffer *out, const char *method, int status, const char *msg,
+    int close)
+{
+	int head_only = method != NULL && strcmp(method, "HEAD") == 0;
 	/* jansson does the escaping; the message may carry user input */
 	json_t *o = json_pack("{s:s}", "message", msg ? msg : "");
 	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -49,8 +57,9 @@ http_error_write(struct evbuffer *out, int status, const char *msg, int close)
 	    "Content-Type: application/json\r\n"
 	    "Content-Length: %zu\r\n"
 	    "%s"
-	    "\r\n%s\n",
-	    status, http_reason(status), blen, close ? "Connection: close\r\n" : "", b);
+	    "\r\n%s%s",
+	    status, http_reason(status), blen, close ? "Connection: close\r\n" : "",
+	    head_only ? "" : b, head_only ? "" : "\n");
 	free(body);
 	return evbuffer_get_length(out) - before;
 }

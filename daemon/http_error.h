@@ -10,5 +10,10 @@ const char *http_reason(int status);
 /* Append a complete HTTP/1.1 response with a JSON {"message": msg} body.
  * close != 0 adds "Connection: close". Returns bytes appended. */
 size_t http_error_write(struct evbuffer *out, int status, const char *msg, int close);
+/* The same as the answer to a request of this method: a HEAD request gets
+ * the head alone (its Content-Length says what a GET would have got), or a
+ * kept-alive client would read the body as the start of the next answer. */
+size_t http_error_write_for(struct evbuffer *out, const char *method, int status,
+    const char *msg, int close);
 
 #endif

@@ -119,6 +119,20 @@ on_req_field_complete(llhttp_t *p)
 	return 0;
 }
 
+/* Does a value span start on a new line (after LF and white space)?  The
+ * bytes before it may be in an earlier read: fed_lf_ws says whether the
+ * last one ended so. */
+static int
+after_line_break(const struct http_req *r, const char *at)
+{
+	const char *q = at;
+	while (q > r->feed_start && (q[-1] == ' ' || q[-1] == '\t'))
+		q--;
+	if (q == r->feed_start)
+		return r->fed_lf_ws;
+	return q[-1] == '\n';
+}
+
 static int
 on_req_value(llhttp_t *p, const char *at, size_t len)
 {
@@ -136,6 +150,12 @@ on_req_value(llhttp_t *p, const char *at, size_t len)
 		return -1;
 	}
 	r->span_at_end = at + len == r->feed_end;
+	if (!r->in_value && len > 0 && after_line_break(r, at)) {
+		/* "Name:\r\n value": the first span of an empty value's
+		 * continuation line is folding too */
+		r->folded = 1;
+		return -1;
+	}
 	if (!r->in_value) {
 		h->val_off = (uint32_t)r->len;
 		r->in_value = 1;
@@ -227,6 +247,7 @@ http_req_next(struct http_req *r)
 	r->body_overflow = 0;
 	r->head_overflow = 0;
 	r->folded = 0;
+	r->fed_lf_ws = 0;
 	r->empty_name = 0;
 	r->trailer = 0;
 	r->head_done = 0;
@@ -270,6 +291,13 @@ http_req_feed(struct http_req *r, const char *data, size_t len, size_t *used)
 	llhttp_errno_t err = llhttp_execute(&r->p, data, len);
 	enum parse_result res = classify(&r->p, err, data, len, used, r->error, sizeof r->error,
 	    r->paused_at == PAUSE_HEADERS);
+	/* remember whether what was read ends in LF and white space, for a
+	 * value span that starts the next read (after_line_break) */
+	const char *q = data + *used;
+	while (q > data && (q[-1] == ' ' || q[-1] == '\t'))
+		q--;
+	if (q > data)
+		r->fed_lf_ws = q[-1] == '\n';
 	if (res == PARSE_ERROR) {
 		if (r->head_overflow)
 			snprintf(r->error, sizeof r->error,

@@ -42,6 +42,7 @@ struct http_req {
 	int body_overflow;
 	int head_overflow;
 	int folded;              /* obs-fold seen */
+	int fed_lf_ws;           /* the last read ended in LF and white space */
 	int head_done;           /* header block complete: later fields are trailers */
 	int trailer;             /* a trailer field was seen */
 	int empty_name;          /* a header line with an empty field name */

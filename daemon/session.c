@@ -264,7 +264,8 @@ session_enter_linger(struct session *s)
 void
 session_write_reply(struct session *s, int status, const char *msg, int last)
 {
-	size_t n = http_error_write(half_out(&s->client.h), status, msg, last);
+	size_t n = http_error_write_for(half_out(&s->client.h), s->x ? s->x->method : NULL,
+	    status, msg, last);
 	if (s->x) {
 		exchange_set_reply(s->x, status, msg);
 		s->x->bytes_out += n;

@@ -339,7 +339,7 @@ on_request_error(struct session *s)
 	struct exchange *x = s->x;
 	char msg[256];
 	snprintf(msg, sizeof msg, "sockward: malformed request: %s", x->req.error);
-	int status = x->req.body_overflow ? 413 : 400;
+	int status = x->req.body_overflow ? 413 : x->req.head_overflow ? 431 : 400;
 	if (s->upstream.h.bev && s->upstream.state != U_IDLE)
 		session_drop_upstream(s);   /* the engine got a partial body: abort it */
 	session_reply_and_close(s, status, msg);
@@ -386,7 +386,7 @@ parse_client(struct session *s)
 				char msg[128];
 				snprintf(msg, sizeof msg, "sockward: request header block exceeds %zu bytes",
 				    x->req.max_head);
-				session_reply_and_close(s, 400, msg);
+				session_reply_and_close(s, 431, msg);
 				return;
 			}
 		}

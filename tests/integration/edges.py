@@ -120,7 +120,7 @@ def check_framing(sock):
     s = connect(sock)
     s.sendall(b"GET /_ping HTTP/1.1\r\nHost: d\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n")
     st, h, body, _ = read_response(s)
-    expect(st == 400 and "header" in docker_error(body), "oversize head -> 400 naming the header block")
+    expect(st == 431 and "header" in docker_error(body), "oversize head -> 431 naming the header block")
     expect(closed(s), "oversize head -> connection closed")
 
 
@@ -224,6 +224,21 @@ def check_engine_down_then_up(sock, engine_link, engine):
     st, h, body, rest = read_response(s)
     expect(st == 502, "engine down -> 502")
     expect("not reachable" in docker_error(body), "502 message says the engine is not reachable")
+    # the docker CLI's HEAD /_ping: the answer to a HEAD has no body, or a
+    # kept-alive client reads it as the start of the next answer
+    s.sendall(b"HEAD /_ping HTTP/1.1\r\nHost: d\r\n\r\n" + PING)
+    buf = rest
+    while buf.count(b"\r\n\r\n") < 2 or not buf.endswith(b"}\n"):
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+    head1, after = buf.split(b"\r\n\r\n", 1)
+    expect(head1.startswith(b"HTTP/1.1 502 "), "engine down: HEAD -> 502")
+    expect(b"content-length:" in head1.lower(), "HEAD answer says the length a GET would get")
+    expect(after.startswith(b"HTTP/1.1 502 "), "HEAD answer has no body: the next answer follows it at once")
+    st, h, body, rest = read_response(s, after)
+    expect(st == 502 and "not reachable" in docker_error(body), "GET after HEAD on the same connection -> 502")
     relay = subprocess.Popen(["socat", "UNIX-LISTEN:%s,fork" % engine_link, "UNIX-CONNECT:%s" % engine])
     try:
         # the relay is up once it accepts (its socket file exists a moment

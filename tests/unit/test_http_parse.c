@@ -179,6 +179,10 @@ START_TEST(framing_attacks_are_errors)
 	expect_error("GET /_ping HTTP/1.1\nHost: x\n\n", "bare LF line endings");
 	expect_error("GARBAGE\r\n\r\n", "not HTTP");
 	expect_error("GET /_ping HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", "obsolete line folding");
+	/* folding after an empty value: the continuation is still folding */
+	expect_error("POST /build HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n",
+	    "obsolete line folding");
+	expect_error("GET /_ping HTTP/1.1\r\nHost: x\r\nX-Empty:\r\n\tvalue\r\n\r\n", "obsolete line folding");
 	expect_error("POST /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n", "negative length");
 }
 END_TEST
