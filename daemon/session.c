@@ -60,6 +60,14 @@ session_closing(const struct session *s)
 	return s->client.state == C_CLOSED;
 }
 
+/* The engine this session's requests go to: the command line's, or its
+ * configuration's (a reload reaches a connection at its next request). */
+const char *
+session_upstream(const struct session *s)
+{
+	return s->gw->upstream_override ? s->gw->upstream_override : s->cfg->upstream_socket;
+}
+
 size_t
 session_max_buffer(const struct session *s)
 {

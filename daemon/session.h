@@ -93,6 +93,7 @@ void set_client_state(struct session *s, enum client_state st);
 void set_upstream_state(struct session *s, enum upstream_state st);
 int session_closing(const struct session *s);
 size_t session_max_buffer(const struct session *s);
+const char *session_upstream(const struct session *s);
 void session_arm_head_timer(struct session *s);
 void session_drop_upstream(struct session *s);
 /* Record the request in progress and free it. */

@@ -100,8 +100,16 @@ adopt_current_config(struct session *s)
 {
 	if (s->cfg == s->gw->cfg)
 		return;
-	config_unref(s->cfg);
+	const char *old_upstream = session_upstream(s);
+	struct sw_config *old = s->cfg;
 	s->cfg = config_ref(s->gw->cfg);
+	if (strcmp(old_upstream, session_upstream(s)) != 0 && s->upstream.state == U_IDLE) {
+		/* the engine moved: a kept-alive connection to the old one must
+		 * not carry the next request */
+		conn_log(&s->facts, LOG_LVL_INFO, "upstream changed by reload: idle engine connection dropped");
+		session_drop_upstream(s);
+	}
+	config_unref(old);
 	half_size_buffers(&s->client.h, session_max_buffer(s));
 	if (s->upstream.h.bev)
 		half_size_buffers(&s->upstream.h, session_max_buffer(s));
@@ -170,7 +178,7 @@ lookups_answered(void *arg)
 static void
 upstream_connect(struct session *s)
 {
-	const char *path = gateway_upstream(s->gw);
+	const char *path = session_upstream(s);
 	struct sockaddr_un sun;
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
@@ -242,7 +250,7 @@ judge(struct session *s)
 			return;
 		}
 		set_client_state(s, C_LOOKUP);
-		if (exchange_start_lookups(x, s->gw->base, gateway_upstream(s->gw),
+		if (exchange_start_lookups(x, s->gw->base, session_upstream(s),
 		    lookups_answered, s) == 0)
 			judge(s);   /* none could start: judged as unanswered */
 		return;
@@ -846,7 +854,7 @@ on_upstream_gone(struct session *s, const char *why, int ended)
 	case U_CONNECTING: {
 		char msg[300];
 		snprintf(msg, sizeof msg, "sockward: the Docker engine at %s is not reachable: %s",
-		    gateway_upstream(s->gw), why);
+		    session_upstream(s), why);
 		conn_log(&s->facts, LOG_LVL_WARN, "upstream connect failed: %s", why);
 		metrics_upstream_error("connect");
 		session_drop_upstream(s);

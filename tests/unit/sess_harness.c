@@ -422,6 +422,17 @@ h_setup(struct harness *h, const char *policy_json, const char *limits_json)
 }
 
 void
+h_engine_move(struct harness *h)
+{
+	snprintf(h->engine_path, sizeof h->engine_path, "%s/engine2.sock", h->dir);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", h->engine_path);
+	h->engine2_l = evconnlistener_new_bind(h->srv.gw.base, engine_accept, h,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, (struct sockaddr *)&sun, sizeof sun);
+	ck_assert_ptr_nonnull(h->engine2_l);
+}
+
+void
 h_reload(struct harness *h, const char *policy_json, const char *limits_json)
 {
 	struct sw_config *before = h->srv.gw.cfg;
@@ -452,6 +463,8 @@ h_teardown(struct harness *h)
 	h->nclient = h->nengine = 0;
 	if (h->engine_l)
 		evconnlistener_free(h->engine_l);
+	if (h->engine2_l)
+		evconnlistener_free(h->engine2_l);
 	if (h->tick)
 		event_free(h->tick);
 	if (h->srv_up)
@@ -463,6 +476,11 @@ h_teardown(struct harness *h)
 	close(h->saved_stderr);
 	unlink(h->conf_path);
 	unlink(h->engine_path);
+	if (h->engine2_l) {   /* the first engine's socket too */
+		char first[128];
+		snprintf(first, sizeof first, "%s/engine.sock", h->dir);
+		unlink(first);
+	}
 	unlink(h->listen_path);
 	unlink(h->audit_path);
 	unlink(h->log_path);

@@ -58,6 +58,7 @@ struct harness {
 	struct server srv;
 	int srv_up;
 	struct evconnlistener *engine_l;
+	struct evconnlistener *engine2_l;   /* h_engine_move() */
 	struct event *tick;
 	struct h_peer *engine[H_MAX_PEERS];
 	size_t nengine;
@@ -76,6 +77,9 @@ void h_teardown(struct harness *h);
 /* Rewrite the config file with a new policy and reload through SIGHUP;
  * returns when srv.gw.cfg has been replaced. */
 void h_reload(struct harness *h, const char *policy_json, const char *limits_json);
+/* A second fake engine at another path; the next config written (h_reload)
+ * names it as upstream.socket. */
+void h_engine_move(struct harness *h);
 
 /* A new client connection: session_new() on the server's unix listener. */
 struct h_peer *h_client(struct harness *h);

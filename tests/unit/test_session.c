@@ -544,6 +544,34 @@ START_TEST(keepalive_two_requests)
 }
 END_TEST
 
+/* A reload that moves the engine reaches a kept-alive connection at its next
+ * request: its idle connection to the old engine is not reused. */
+START_TEST(keepalive_reload_moves_upstream)
+{
+	struct h_peer *c, *e = NULL, *e2 = NULL;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	h_sendf(e, PS_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "[]\n"));
+
+	h_engine_move(&H);
+	h_reload(&H, POLICY_RESTRICTED, NULL);
+	h_sendf(c, "GET /images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	/* the old engine connection is given up, the request goes to the new engine */
+	H_RUN_UNTIL(&H, e->eof || e->rerr);
+	ck_assert(!h_has(e, "GET /images/json"));
+	H_RUN_UNTIL(&H, H.nengine == 2 && (e2 = H.engine[1]) != NULL &&
+	    h_has(e2, "GET /images/json HTTP/1.1\r\n"));
+	h_sendf(e2, IMG_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "[{\"Id\":\"1\"}]"));
+	ck_assert_str_eq(h_text(c), PS_ANSWER IMG_ANSWER);
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
 START_TEST(keepalive_pipelined)
 {
 	struct h_peer *c, *e = NULL;
@@ -586,6 +614,7 @@ session_suite(void)
 	tcase_add_test(tc, reload_mid_exchange);
 	tcase_add_test(tc, keepalive_two_requests);
 	tcase_add_test(tc, keepalive_pipelined);
+	tcase_add_test(tc, keepalive_reload_moves_upstream);
 	suite_add_tcase(s, tc);
 	return s;
 }
