@@ -54,7 +54,7 @@ struct audit_record {
 	const char *method, *path;        /* path: request-target as received */
 	const char *endpoint;             /* policy endpoint id */
 	const char *image;
-	const char *verdict;              /* "allow", "deny", "warn", "audit" */
+	const char *verdict;              /* "allow", "deny", "warn", "audit", "not-judged" */
 	const char *profile, *mode;
 	const char *const *rules;         /* names of the rules that fired (pol_rule_name) */
 	size_t nrules;

@@ -261,8 +261,8 @@ exchange_set_reply(struct exchange *x, int status, const char *msg)
 static const char *
 verdict_of(const struct exchange *x)
 {
-	if (!x->judged)   /* answered by sockward itself before any judgement */
-		return x->reply[0] ? "deny" : "allow";
+	if (!x->judged)   /* refused by sockward itself, or never got that far */
+		return x->reply[0] ? "deny" : "not-judged";
 	if (x->dec.verdict == POL_DENY)
 		return "deny";
 	if (x->dec.nrules > 0) {
@@ -276,7 +276,7 @@ verdict_of(const struct exchange *x)
 
 void
 exchange_record(struct exchange *x, const struct conn_facts *cf, struct audit_log *audit,
-    const char *outcome)
+    const char *outcome, const char *why)
 {
 	struct timeval now, d;
 	gettimeofday(&now, NULL);
@@ -318,7 +318,7 @@ exchange_record(struct exchange *x, const struct conn_facts *cf, struct audit_lo
 			.exception = x->judged ? x->dec.exception : NULL,
 			.exception_reason = x->judged ? x->dec.exception_reason : NULL,
 			.message = x->judged && x->dec.verdict == POL_DENY ? x->dec.message
-			    : x->reply[0] ? x->reply : NULL,
+			    : x->reply[0] ? x->reply : !x->judged ? why : NULL,
 			.status = x->resp.status,
 			.bytes_in = x->bytes_in,
 			.bytes_out = x->bytes_out,

@@ -99,8 +99,10 @@ int exchange_attach_warnings_stage(struct exchange *x);
 void exchange_set_reply(struct exchange *x, int status, const char *msg);
 
 /* One log line, one audit line (when there is a trail) and the metrics.
- * outcome: "ok", "rejected", "denied", "aborted", "truncated", ... */
+ * outcome: "ok", "rejected", "denied", "aborted", "truncated", ...; why:
+ * what ended it, the audit line's message for a request that was never
+ * judged (verdict "not-judged"). */
 void exchange_record(struct exchange *x, const struct conn_facts *cf, struct audit_log *audit,
-    const char *outcome);
+    const char *outcome, const char *why);
 
 #endif

@@ -65,7 +65,7 @@ labels_index(struct labels *t, const char *s)
 
 /* ---- state ----------------------------------------------------------------- */
 
-static const char *const verdicts[] = { "other", "allow", "deny", "warn", "audit" };
+static const char *const verdicts[] = { "other", "allow", "deny", "warn", "audit", "not-judged" };
 #define NVERDICTS (sizeof(verdicts) / sizeof(verdicts[0]))
 
 /* Upper bounds in seconds; requests through a local socket are usually

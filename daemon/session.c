@@ -190,17 +190,25 @@ session_drop_upstream(struct session *s)
 
 /* ---- the exchange's end ------------------------------------------------------------ */
 
+static void end_exchange(struct session *s, const char *outcome, const char *why);
+
 /* Record the request in progress (when there was one to speak of: a head,
  * or an answer of ours) and free everything it held. */
 void
 session_end_exchange(struct session *s, const char *outcome)
+{
+	end_exchange(s, outcome, outcome);
+}
+
+static void
+end_exchange(struct session *s, const char *outcome, const char *why)
 {
 	struct exchange *x = s->x;
 	if (x == NULL)
 		return;
 	s->x = NULL;
 	if (x->head_seen || x->reply[0])
-		exchange_record(x, &s->facts, s->gw->audit, outcome);
+		exchange_record(x, &s->facts, s->gw->audit, outcome, why);
 	exchange_free(x);
 }
 
@@ -325,7 +333,7 @@ session_close(struct session *s, const char *reason)
 {
 	if (session_closing(s))
 		return;
-	session_end_exchange(s, "aborted");
+	end_exchange(s, "aborted", reason);
 	if (s->stream_in || s->stream_out) {
 		metrics_bytes(s->stream_in, s->stream_out);
 		conn_log(&s->facts, LOG_LVL_INFO, "closed: %s (stream in=%llu out=%llu)", reason,

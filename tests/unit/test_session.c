@@ -572,6 +572,38 @@ START_TEST(keepalive_reload_moves_upstream)
 }
 END_TEST
 
+/* A request that ended before it was judged is recorded as exactly that,
+ * never as "allow". */
+static char *
+read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	static char buf[65536];
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	return buf;
+}
+
+START_TEST(unjudged_request_is_audited_as_not_judged)
+{
+	struct h_peer *c;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "POST /containers/create HTTP/1.1\r\nHost: docker\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"Image\":");
+	h_settle(&H, 20);
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	const char *audit = read_file(H.audit_path);
+	ck_assert_msg(strstr(audit, "\"verdict\":\"not-judged\"") != NULL, "audit: %s", audit);
+	ck_assert_msg(strstr(audit, "client closed mid-request") != NULL, "audit: %s", audit);
+	ck_assert_msg(strstr(audit, "\"verdict\":\"allow\"") == NULL, "audit: %s", audit);
+	ck_assert_uint_eq(H.nengine, 0);   /* nothing reached the engine */
+}
+END_TEST
+
 START_TEST(keepalive_pipelined)
 {
 	struct h_peer *c, *e = NULL;
@@ -615,6 +647,7 @@ session_suite(void)
 	tcase_add_test(tc, keepalive_two_requests);
 	tcase_add_test(tc, keepalive_pipelined);
 	tcase_add_test(tc, keepalive_reload_moves_upstream);
+	tcase_add_test(tc, unjudged_request_is_audited_as_not_judged);
 	suite_add_tcase(s, tc);
 	return s;
 }
