@@ -42,6 +42,8 @@ exchange_free(struct exchange *x)
 	http_req_free(&x->req);
 	if (x->body)
 		evbuffer_free(x->body);
+	if (x->head_hold)
+		evbuffer_free(x->head_hold);
 	response_stage_free(x->stage);
 	free(x);
 }

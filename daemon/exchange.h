@@ -52,6 +52,7 @@ struct exchange {
 	void *lookups_arg;
 	struct pol_decision dec;
 
+	struct evbuffer *head_hold;    /* the answer head, until it is complete */
 	struct response_stage *stage;  /* NULL: the answer is relayed as it comes */
 	char reply[512];               /* what sockward answered itself, for the audit line */
 };

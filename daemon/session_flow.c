@@ -578,6 +578,45 @@ holding(const struct exchange *x)
 	return x->stage && x->stage->holding;
 }
 
+/* An answer head reaches the client only once it is complete and parsed:
+ * a malformed one (Content-Length with Transfer-Encoding, say) is then
+ * still answered with a 502 instead of half a head.  Heads beyond
+ * ANSWER_HEAD_MAX are malformed too. */
+#define ANSWER_HEAD_MAX (256u << 10)
+
+static int
+pass_answer(struct session *s, struct evbuffer *in, size_t used)
+{
+	struct exchange *x = s->x;
+	struct evbuffer *cout = half_out(&s->client.h);
+	if (!x->resp.headers_done) {
+		if (x->head_hold == NULL && (x->head_hold = evbuffer_new()) == NULL) {
+			session_reply_and_close(s, 500, "sockward: out of memory");
+			return -1;
+		}
+		evbuffer_remove_buffer(in, x->head_hold, used);
+		if (evbuffer_get_length(x->head_hold) > ANSWER_HEAD_MAX) {
+			metrics_upstream_error("protocol");
+			conn_log(&s->facts, LOG_LVL_WARN, "malformed response from engine: head over %u bytes",
+			    ANSWER_HEAD_MAX);
+			session_reply_and_close(s, 502, "sockward: malformed response from the Docker engine");
+			return -1;
+		}
+		return 0;
+	}
+	struct evbuffer *sink = response_stage_sink(x->stage, cout);
+	size_t n = used;
+	if (x->head_hold && evbuffer_get_length(x->head_hold) > 0) {
+		n += evbuffer_get_length(x->head_hold);
+		evbuffer_add_buffer(sink, x->head_hold);
+	}
+	evbuffer_remove_buffer(in, sink, used);
+	x->answer_started = 1;
+	if (sink == cout)
+		x->bytes_out += n;
+	return 0;
+}
+
 static void
 parse_upstream(struct session *s)
 {
@@ -602,13 +641,8 @@ parse_upstream(struct session *s)
 			return;
 		size_t used = 0;
 		enum parse_result r = http_resp_feed(&x->resp, v.iov_base, v.iov_len, &used);
-		if (used > 0) {
-			int held = holding(x);
-			evbuffer_remove_buffer(in, response_stage_sink(x->stage, cout), used);
-			x->answer_started = 1;
-			if (!held)
-				x->bytes_out += used;
-		}
+		if (used > 0 && r != PARSE_ERROR && pass_answer(s, in, used) != 0)
+			return;
 		if (holding(x) && (r == PARSE_HEADERS || response_stage_overflowing(x->stage, &x->resp)))
 			release_stage(s, 0);
 		if (x->resp.headers_done && s->upstream.state == U_RESP_HEAD)

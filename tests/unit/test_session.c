@@ -604,6 +604,28 @@ START_TEST(unjudged_request_is_audited_as_not_judged)
 }
 END_TEST
 
+/* A malformed answer found after part of its head was read still gets the
+ * client a 502 in Docker's form: no half head has reached it. */
+START_TEST(malformed_answer_head_gets_502)
+{
+	struct h_peer *c, *e = NULL;
+	const char *body;
+	size_t blen;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	h_sendf(e, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n");
+	h_settle(&H, 30);
+	ck_assert_uint_eq(c->nread, 0);   /* nothing of an incomplete head */
+	h_sendf(e, "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+	H_RUN_UNTIL(&H, answer_at(c, 0, &body, &blen) != 0 || c->eof || c->rerr);
+	ck_assert_int_eq(answer_at(c, 0, &body, &blen), 502);
+	assert_docker_error(body, blen, "malformed");
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
 START_TEST(keepalive_pipelined)
 {
 	struct h_peer *c, *e = NULL;
@@ -648,6 +670,7 @@ session_suite(void)
 	tcase_add_test(tc, keepalive_pipelined);
 	tcase_add_test(tc, keepalive_reload_moves_upstream);
 	tcase_add_test(tc, unjudged_request_is_audited_as_not_judged);
+	tcase_add_test(tc, malformed_answer_head_gets_502);
 	suite_add_tcase(s, tc);
 	return s;
 }
