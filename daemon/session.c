@@ -136,6 +136,12 @@ client_timer_cb(evutil_socket_t fd, short what, void *arg)
 	case C_DRAIN:
 		drain_timer_fired(s);
 		break;
+	case C_REQ_SENT:
+		/* armed only when the client ended its side before any answer:
+		 * the engine neither answered nor cancelled in time */
+		if (s->client.h.eof)
+			session_close(s, "client gone; request abandoned (engine did not answer)");
+		break;
 	default:
 		break;   /* the other states have no deadline of their own */
 	}

@@ -611,6 +611,8 @@ pass_answer(struct session *s, struct evbuffer *in, size_t used)
 		evbuffer_add_buffer(sink, x->head_hold);
 	}
 	evbuffer_remove_buffer(in, sink, used);
+	if (!x->answer_started && s->client.h.eof)
+		half_disarm_timer(&s->client.h);   /* answered: no longer abandoned */
 	x->answer_started = 1;
 	if (sink == cout)
 		x->bytes_out += n;
@@ -786,8 +788,21 @@ on_client_eof(struct session *s, const char *why)
 		break;
 	default:
 		/* request complete: the answer still goes out, then we close */
-		if (s->x && s->x->complete)
-			half_close_upstream(s);
+		if (s->x == NULL || !s->x->complete)
+			break;
+		if (s->client.state == C_REQ_SENT && !s->x->answer_started) {
+			if (client_gone(s)) {
+				/* nobody is left to read the answer: end the engine's
+				 * connection, which dockerd takes as cancellation */
+				session_close(s, "client gone; request abandoned");
+				return;
+			}
+			/* half-closed, or gone without telling (TCP): the engine
+			 * cancels on the half-close; if it still does not answer,
+			 * the wait is bounded (client_timer: C_REQ_SENT) */
+			session_arm_head_timer(s);
+		}
+		half_close_upstream(s);
 		break;
 	}
 }

@@ -626,6 +626,41 @@ START_TEST(malformed_answer_head_gets_502)
 }
 END_TEST
 
+/* A client that leaves after a complete request while the engine stalls
+ * does not hold its session (and a connection slot) forever. */
+START_TEST(abandoned_request_is_cancelled)
+{
+	struct h_peer *c, *e = NULL;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "POST /containers/abc/stop HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "POST /containers/abc/stop HTTP/1.1\r\n")) != NULL);
+	h_settle(&H, 20);   /* the engine stalls */
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	H_RUN_UNTIL(&H, e->eof || e->rerr);   /* the engine sees the request go away */
+	ck_assert(h_log_has(&H, "closed: client gone; request abandoned"));
+}
+END_TEST
+
+/* Half-closed only (it may still read): the engine gets the half-close,
+ * and its answer still reaches the client. */
+START_TEST(half_closed_client_still_gets_its_answer)
+{
+	struct h_peer *c, *e = NULL;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	h_shut_wr(c);
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, e->eof);   /* the half-close, passed on */
+	h_sendf(e, PS_ANSWER);
+	H_RUN_UNTIL(&H, c->eof || c->rerr);
+	ck_assert_str_eq(h_text(c), PS_ANSWER);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
 START_TEST(keepalive_pipelined)
 {
 	struct h_peer *c, *e = NULL;
@@ -671,6 +706,8 @@ session_suite(void)
 	tcase_add_test(tc, keepalive_reload_moves_upstream);
 	tcase_add_test(tc, unjudged_request_is_audited_as_not_judged);
 	tcase_add_test(tc, malformed_answer_head_gets_502);
+	tcase_add_test(tc, abandoned_request_is_cancelled);
+	tcase_add_test(tc, half_closed_client_still_gets_its_answer);
 	suite_add_tcase(s, tc);
 	return s;
 }
