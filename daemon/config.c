@@ -81,7 +81,9 @@ static const struct conf_key limits_keys[] = {
 	{ "header_timeout_ms", K_INT, OFF(header_timeout_ms), "30000", 1, 100, 3600000, NULL, NULL, "time allowed to send a request's headers" },
 	{ "max_buffer_bytes", K_INT, OFF(max_buffer_bytes), "262144", 1, 16384, 67108864, NULL, NULL, "bytes buffered per direction per connection" },
 	{ "shutdown_timeout_ms", K_INT, OFF(shutdown_timeout_ms), "10000", 1, 0, 3600000, NULL, NULL, "grace period for in-flight requests on SIGTERM" },
-	{ "max_connections", K_INT, OFF(max_connections), "4096", 1, 1, 1000000, NULL, NULL, "client connections at once" },
+	{ "max_connections", K_INT, OFF(max_connections), "4096", 1, 1, 1000000, NULL, NULL, "client connections at once (TLS ones once their handshake is done)" },
+	{ "max_handshakes", K_INT, OFF(max_handshakes), "256", 1, 1, 1000000, NULL, NULL, "TLS handshakes at once (connections without an identity yet)" },
+	{ "handshake_timeout_ms", K_INT, OFF(handshake_timeout_ms), "10000", 1, 100, 3600000, NULL, NULL, "time allowed for a TLS handshake" },
 };
 static const struct conf_key log_keys[] = {
 	{ "description", K_DESC, 0, NULL, 1, 0, 0, NULL, NULL, "free text" },

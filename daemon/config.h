@@ -39,6 +39,8 @@ struct sw_config {
 	long max_buffer_bytes;
 	long shutdown_timeout_ms;
 	long max_connections;
+	long max_handshakes;
+	long handshake_timeout_ms;
 	long log_level;          /* enum log_level */
 	char *audit_file;        /* NULL: no file */
 	int audit_syslog;

@@ -13,6 +13,7 @@
 #include <sys/queue.h>
 
 #include "daemon/config.h"
+#include "daemon/log.h"
 
 struct event_base;
 struct audit_log;
@@ -30,7 +31,9 @@ struct gateway {
 	int draining;              /* SIGTERM seen: no new connections or requests */
 	struct session_list sessions;
 	size_t nsessions;
+	size_t nhandshakes;        /* TLS connections whose handshake is running */
 	size_t nhijacked;
+	struct log_limit refusals; /* refused connections are logged at most once a second */
 	uint64_t next_conn_id;
 	uint64_t next_req_id;
 	/* sockets that control the engine, as the policy must recognise them in

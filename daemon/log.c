@@ -48,6 +48,21 @@ log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 	(void)w;
 }
 
+int
+log_limit_pass(struct log_limit *l, unsigned long *suppressed)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((long long)now.tv_sec == l->last_sec) {
+		l->suppressed++;
+		return 0;
+	}
+	l->last_sec = (long long)now.tv_sec;
+	*suppressed = l->suppressed;
+	l->suppressed = 0;
+	return 1;
+}
+
 void
 log_msg(enum log_level lvl, const char *fmt, ...)
 {

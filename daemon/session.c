@@ -44,7 +44,7 @@
 static void client_timer_cb(evutil_socket_t fd, short what, void *arg);
 
 static const char *const client_state_names[] = {
-	"handshake", "idle", "head", "body-buffer", "lookup", "wait-upstream",
+	"new", "handshake", "idle", "head", "body-buffer", "lookup", "wait-upstream",
 	"body-stream", "req-sent", "raw", "raw-shut", "linger", "drain", "closed",
 };
 static const char *const upstream_state_names[] = {
@@ -83,12 +83,13 @@ arm_client_timer(struct session *s, long ms)
 		session_close(s, "out of memory (timer)");
 }
 
-/* Waiting for a request head, a TLS handshake or an inspected body: each
- * gets limits.header_timeout_ms. */
+/* Waiting for a request head or an inspected body: each gets
+ * limits.header_timeout_ms; a TLS handshake limits.handshake_timeout_ms. */
 void
 session_arm_head_timer(struct session *s)
 {
-	arm_client_timer(s, s->cfg->header_timeout_ms);
+	arm_client_timer(s, s->client.state == C_HANDSHAKE ? s->cfg->handshake_timeout_ms
+	    : s->cfg->header_timeout_ms);
 }
 
 static void
@@ -156,6 +157,12 @@ set_client_state(struct session *s, enum client_state st)
 		return;
 	log_debug("conn=%llu client %s -> %s", (unsigned long long)s->facts.id,
 	    client_state_names[s->client.state], client_state_names[st]);
+	/* connections without an identity yet are bounded on their own
+	 * (limits.max_handshakes), apart from authenticated ones */
+	if (s->client.state == C_HANDSHAKE)
+		s->gw->nhandshakes--;
+	else if (st == C_HANDSHAKE)
+		s->gw->nhandshakes++;
 	s->client.state = st;
 	if (st == C_DRAIN)
 		arm_drain_timer(s);   /* a final answer must not wait forever */
@@ -334,13 +341,25 @@ reap_cb(evutil_socket_t fd, short what, void *arg)
 		gw->session_gone(gw);
 }
 
-void
-session_close(struct session *s, const char *reason)
+static void
+close_session(struct session *s, const char *reason, int storm)
 {
 	if (session_closing(s))
 		return;
 	end_exchange(s, "aborted", reason);
-	if (s->stream_in || s->stream_out) {
+	unsigned long held;
+	if (storm) {
+		/* refusals come in storms (a client retrying in a loop): one
+		 * line a second, with the count of those not written */
+		if (log_limit_pass(&s->gw->refusals, &held))
+			{
+			if (held)
+				conn_log(&s->facts, LOG_LVL_WARN, "closed: %s (and %lu more refused since the last such line)",
+				    reason, held);
+			else
+				conn_log(&s->facts, LOG_LVL_WARN, "closed: %s", reason);
+		}
+	} else if (s->stream_in || s->stream_out) {
 		metrics_bytes(s->stream_in, s->stream_out);
 		conn_log(&s->facts, LOG_LVL_INFO, "closed: %s (stream in=%llu out=%llu)", reason,
 		    (unsigned long long)s->stream_in, (unsigned long long)s->stream_out);
@@ -358,6 +377,18 @@ session_close(struct session *s, const char *reason)
 	/* freed from the loop, never under a callback of its own */
 	if (event_base_once(s->gw->base, -1, EV_TIMEOUT, reap_cb, s, NULL) != 0)
 		log_error("conn=%llu cannot schedule its release: leaked", (unsigned long long)s->facts.id);
+}
+
+void
+session_close(struct session *s, const char *reason)
+{
+	close_session(s, reason, 0);
+}
+
+void
+session_refuse(struct session *s, const char *reason)
+{
+	close_session(s, reason, 1);
 }
 
 void

@@ -24,6 +24,7 @@ struct sw_config;
 struct exchange;
 
 enum client_state {
+	C_NEW,           /* accepted, not yet set up */
 	C_HANDSHAKE,     /* TLS handshake running */
 	C_IDLE,          /* waiting for the first byte of a request */
 	C_HEAD,          /* reading a request head */
@@ -81,6 +82,9 @@ struct session {
 void session_new(struct gateway *gw, const struct listener *lst, evutil_socket_t fd,
     const struct sockaddr *sa, int salen);
 void session_close(struct session *s, const char *reason);
+/* The same, for a connection refused at a limit: logged at most once a
+ * second (with a count of the others). */
+void session_refuse(struct session *s, const char *reason);
 /* SIGTERM: close if idle, else finish the current exchange and close. */
 void session_drain(struct session *s);
 

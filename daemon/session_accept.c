@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
@@ -19,6 +20,7 @@
 
 #include "daemon/config.h"
 #include "daemon/gateway.h"
+#include "daemon/http_error.h"
 #include "daemon/identity_pool.h"
 #include "daemon/listener.h"
 #include "daemon/metrics.h"
@@ -85,6 +87,30 @@ accept_identity(const struct listener *lst, evutil_socket_t fd, const char *peer
 	return shared;
 }
 
+/* 503 without a request read: sent with one non-blocking write, then our
+ * side is shut and what the client already sent is read away, so the
+ * close does not reset the answer out of its receive queue. */
+static void
+answer_refusal(evutil_socket_t fd, long max)
+{
+	char msg[160];
+	snprintf(msg, sizeof msg, "sockward: too many connections (limits.max_connections %ld); "
+	    "retry later", max);
+	struct evbuffer *b = evbuffer_new();
+	if (b == NULL)
+		return;
+	http_error_write(b, 503, msg, 1);
+	size_t len = evbuffer_get_length(b);
+	const void *p = evbuffer_pullup(b, -1);
+	if (p != NULL && send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL) > 0) {
+		char sink[4096];
+		shutdown(fd, SHUT_WR);
+		for (int i = 0; i < 16 && recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
+			;
+	}
+	evbuffer_free(b);
+}
+
 static struct bufferevent *
 tls_client(struct session *s, evutil_socket_t fd)
 {
@@ -98,6 +124,34 @@ tls_client(struct session *s, evutil_socket_t fd)
 	/* a TCP FIN without close_notify is still an end of stream */
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	return bev;
+}
+
+/* Connections past a limit are refused at once, bounded in every way: a
+ * plain client gets a 503 in Docker's form (the CLI prints it), written
+ * without waiting; a TLS client, which cannot be answered before a
+ * handshake, gets its connection closed.  Connections still in their TLS
+ * handshake (no identity yet) are bounded apart from authenticated ones,
+ * so bare sockets on the TLS port cannot lock real clients out. */
+static int
+refused_at_limit(struct session *s, evutil_socket_t fd)
+{
+	struct gateway *gw = s->gw;
+	size_t others = gw->nsessions - 1;                  /* this one is counted */
+	size_t authenticated = others - gw->nhandshakes;
+	char why[160];
+	if (s->lst->type == LISTEN_TLS && gw->nhandshakes >= (size_t)s->cfg->max_handshakes)
+		snprintf(why, sizeof why, "refused: %zu TLS handshakes running (limits.max_handshakes)",
+		    gw->nhandshakes);
+	else if (authenticated >= (size_t)s->cfg->max_connections)
+		snprintf(why, sizeof why, "refused: %zu connections (limits.max_connections)",
+		    authenticated);
+	else
+		return 0;
+	if (s->lst->type != LISTEN_TLS)
+		answer_refusal(fd, s->cfg->max_connections);
+	evutil_closesocket(fd);
+	session_refuse(s, why);
+	return 1;
 }
 
 void
@@ -121,23 +175,17 @@ session_new(struct gateway *gw, const struct listener *lst, evutil_socket_t fd,
 	gw->nsessions++;
 	metrics_connection_opened();
 
-	if (gw->nsessions > (size_t)s->cfg->max_connections) {
-		evutil_closesocket(fd);
-		char why[96];
-		snprintf(why, sizeof why, "refused: %zu connections (limits.max_connections)",
-		    gw->nsessions - 1);
-		session_close(s, why);
-		return;
-	}
 	evutil_make_socket_nonblocking(fd);
+	if (refused_at_limit(s, fd))
+		return;
 	if (lst->type == LISTEN_TLS) {
 		s->client.h.bev = tls_client(s, fd);
-		s->client.state = C_HANDSHAKE;
+		set_client_state(s, C_HANDSHAKE);
 	} else {
 		s->facts.ident = accept_identity(lst, fd, s->facts.peer);
 		if (s->facts.ident != NULL)
 			s->client.h.bev = bufferevent_socket_new(gw->base, fd, BEV_OPT_CLOSE_ON_FREE);
-		s->client.state = C_IDLE;
+		set_client_state(s, C_IDLE);
 	}
 	if (s->client.h.bev == NULL) {
 		evutil_closesocket(fd);

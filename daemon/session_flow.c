@@ -34,6 +34,7 @@
 #include "daemon/config.h"
 #include "daemon/exchange.h"
 #include "daemon/gateway.h"
+#include "daemon/http_error.h"
 #include "daemon/identity_pool.h"
 #include "daemon/listener.h"
 #include "daemon/metrics.h"
@@ -825,6 +826,17 @@ on_handshake_done(struct session *s)
 		return;
 	}
 	conn_log(&s->facts, LOG_LVL_DEBUG, "TLS %s %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+	size_t authenticated = s->gw->nsessions - s->gw->nhandshakes;   /* not this one */
+	if (authenticated >= (size_t)s->cfg->max_connections) {
+		/* past the limit for authenticated connections: now it can be told */
+		char msg[160];
+		snprintf(msg, sizeof msg, "sockward: too many connections (limits.max_connections %ld); "
+		    "retry later", s->cfg->max_connections);
+		set_client_state(s, C_IDLE);
+		http_error_write(half_out(&s->client.h), 503, msg, 1);
+		drain_then_close(s, "refused after the handshake: limits.max_connections");
+		return;
+	}
 	session_flow_start(s);
 }
 

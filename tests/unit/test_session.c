@@ -661,6 +661,32 @@ START_TEST(half_closed_client_still_gets_its_answer)
 }
 END_TEST
 
+/* At max_connections a client is told why (503 in Docker's form), and a
+ * retry storm does not write a log line per refusal. */
+START_TEST(refusal_at_the_limit_is_explained_and_rate_limited)
+{
+	struct h_peer *c1, *c2;
+	const char *body;
+	size_t blen;
+	h_setup(&H, POLICY_RESTRICTED, "\"max_connections\": 1");
+	c1 = h_client(&H);
+	h_settle(&H, 10);
+	c2 = h_client(&H);
+	H_RUN_UNTIL(&H, c2->eof || c2->rerr);
+	ck_assert_int_eq(answer_at(c2, 0, &body, &blen), 503);
+	assert_docker_error(body, blen, "max_connections");
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+	for (int i = 0; i < 12; i++)
+		h_client(&H);
+	h_settle(&H, 50);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);   /* c1 only */
+	ck_assert_uint_le(h_log_count(&H, "refused: "), 2);
+	ck_assert_int_eq(c1->eof, 0);
+	h_close(c1);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
 START_TEST(keepalive_pipelined)
 {
 	struct h_peer *c, *e = NULL;
@@ -708,6 +734,7 @@ session_suite(void)
 	tcase_add_test(tc, malformed_answer_head_gets_502);
 	tcase_add_test(tc, abandoned_request_is_cancelled);
 	tcase_add_test(tc, half_closed_client_still_gets_its_answer);
+	tcase_add_test(tc, refusal_at_the_limit_is_explained_and_rate_limited);
 	suite_add_tcase(s, tc);
 	return s;
 }
