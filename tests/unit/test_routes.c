@@ -5,11 +5,15 @@
  * sends it (request-target with and without /v<version>, through
  * reqtarget_parse) and must land on that route with that name. */
 #include <check.h>
+#include <ctype.h>
+#include <fnmatch.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "policy/profile.h"
 #include "policy/reqtarget.h"
 #include "policy/routes.h"
 
@@ -215,6 +219,196 @@ START_TEST(names_bounded)
 }
 END_TEST
 
+/* ---- the documentation agrees with the table and the built-in profiles ---- */
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	char *s = malloc(1 << 20);
+	size_t n = fread(s, 1, (1 << 20) - 1, f);
+	s[n] = '\0';
+	fclose(f);
+	return s;
+}
+
+/* The part of text between two markers. */
+static char *
+section(char *text, const char *from, const char *to)
+{
+	char *a = strstr(text, from), *b;
+	ck_assert_msg(a != NULL, "no \"%s\"", from);
+	b = strstr(a, to);
+	ck_assert_msg(b != NULL, "no \"%s\" after \"%s\"", to, from);
+	*b = '\0';
+	return a;
+}
+
+/* Distinct endpoint ids of the table; refused routes have none. */
+static size_t
+endpoint_ids(const char **ids, size_t max)
+{
+	size_t n, k = 0;
+	const struct route *t = route_table(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+		if (t[i].endpoint == NULL)
+			continue;
+		for (j = 0; j < k && strcmp(ids[j], t[i].endpoint) != 0; j++)
+			;
+		if (j == k && k < max)
+			ids[k++] = t[i].endpoint;
+	}
+	return k;
+}
+
+static int
+is_judged(const char *id)
+{
+	size_t n;
+	const struct route *t = route_table(&n);
+	for (size_t i = 0; i < n; i++)
+		if (t[i].endpoint != NULL && strcmp(t[i].endpoint, id) == 0 && t[i].check != CHECK_NONE)
+			return 1;
+	return 0;
+}
+
+/* Tokens like container.create or secret.* in s: each call gives the next. */
+static const char *
+next_id(const char **s, char *out, size_t outlen)
+{
+	const char *p = *s;
+	while (*p != '\0') {
+		const char *b = p;
+		while (*p == '.' || *p == '*' || (*p >= 'a' && *p <= 'z'))
+			p++;
+		size_t len = (size_t)(p - b);
+		const char *dot = memchr(b, '.', len);
+		if (len > 2 && dot != NULL && dot > b && dot < b + len - 1 && b[len - 1] != '.' &&
+		    (b == *s || !isalnum((unsigned char)b[-1])) && len < outlen &&
+		    memchr(dot + 1, '.', (size_t)(b + len - dot - 1)) == NULL) {
+			memcpy(out, b, len);
+			out[len] = '\0';
+			*s = p;
+			return out;
+		}
+		if (p == b)
+			p++;
+	}
+	*s = p;
+	return NULL;
+}
+
+/* README's endpoint table: every id of the table in exactly one row (ids or
+ * group globs), no id the table lacks, and each row's words for restricted,
+ * baseline and unrestricted are what the built-in profiles do:
+ * "refused" = endpoints_deny matches; "allowed"/"judged" = it does not, and
+ * the route has no check / has one; "logged" = audit mode. */
+START_TEST(readme_endpoint_table)
+{
+	char *readme = slurp("../README.md");
+	char *tab = section(readme, "### Endpoints", "## Operating sockward");
+	const char *ids[128];
+	size_t nids = endpoint_ids(ids, 128);
+	int rows[128] = { 0 };
+	struct profile *prof[3] = { profile_builtin("restricted"), profile_builtin("baseline"),
+	    profile_builtin("unrestricted") };
+	char *save = NULL;
+
+	ck_assert(nids > 80 && nids < 128);
+	for (char *line = strtok_r(tab, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		char *col[6] = { 0 }, *c = line;
+		int nc = 0;
+		if (strncmp(line, "| `", 3) != 0)
+			continue;
+		while (nc < 6 && (c = strchr(c, '|')) != NULL) {
+			*c++ = '\0';
+			col[nc++] = c;
+		}
+		ck_assert_msg(nc == 5, "README endpoint row with %d columns", nc);
+		const char *p = col[0];
+		char id[64];
+		while (next_id(&p, id, sizeof id) != NULL) {
+			int matched = 0;
+			for (size_t i = 0; i < nids; i++) {
+				if (fnmatch(id, ids[i], 0) != 0)
+					continue;
+				matched = 1;
+				rows[i]++;
+				for (int k = 0; k < 3; k++) {
+					const char *w = col[k + 1] + strspn(col[k + 1], " ");
+					int denied = !strlist_match(&prof[k]->endpoints_allow, ids[i]) &&
+					    strlist_match(&prof[k]->endpoints_deny, ids[i]);
+					if (prof[k]->mode == MODE_AUDIT) {
+						ck_assert_msg(strncmp(w, "logged", 6) == 0, "README: %s under %s: %s",
+						    ids[i], prof[k]->name, w);
+						continue;
+					}
+					if (strncmp(w, "refused", 7) == 0)
+						ck_assert_msg(denied, "README says %s refuses %s; it does not",
+						    prof[k]->name, ids[i]);
+					else if (strncmp(w, "judged", 6) == 0)
+						ck_assert_msg(!denied && is_judged(ids[i]), "README: %s judged by %s? "
+						    "denied %d, checked %d", ids[i], prof[k]->name, denied,
+						    is_judged(ids[i]));
+					else if (strncmp(w, "allowed", 7) == 0)
+						ck_assert_msg(!denied && !is_judged(ids[i]), "README: %s allowed "
+						    "unchecked by %s? denied %d, checked %d", ids[i], prof[k]->name,
+						    denied, is_judged(ids[i]));
+					else
+						ck_abort_msg("README: %s: unknown word '%s'", ids[i], w);
+				}
+			}
+			ck_assert_msg(matched, "README lists %s, which no route has", id);
+		}
+	}
+	for (size_t i = 0; i < nids; i++)
+		ck_assert_msg(rows[i] == 1, "README lists %s %d times", ids[i], rows[i]);
+	for (int k = 0; k < 3; k++)
+		profile_free(prof[k]);
+	free(readme);
+}
+END_TEST
+
+/* sockward.json(5), "Endpoints": every id of the table on exactly one .It
+ * line, and nothing else there. */
+START_TEST(man_endpoint_list)
+{
+	char *man = slurp("../man/sockward.json.5");
+	char *sec = section(man, ".Ss Endpoints", ".Ss Built-in profiles");
+	const char *ids[128];
+	size_t nids = endpoint_ids(ids, 128);
+	int rows[128] = { 0 };
+	char *save = NULL;
+
+	/* the routes refused without an id are named */
+	ck_assert_ptr_nonnull(strstr(sec, "/containers/{name}/checkpoints"));
+	ck_assert_ptr_nonnull(strstr(sec, "POST /containers/{name}/copy"));
+	ck_assert_ptr_nonnull(strstr(sec, "OPTIONS"));
+	ck_assert_ptr_nonnull(strstr(sec, "/debug"));
+	for (char *line = strtok_r(sec, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, ".It Cm ", 7) != 0)
+			continue;
+		const char *p = line + 7;
+		char id[64];
+		while (next_id(&p, id, sizeof id) != NULL) {
+			int matched = 0;
+			for (size_t i = 0; i < nids; i++)
+				if (fnmatch(id, ids[i], 0) == 0) {
+					matched = 1;
+					rows[i]++;
+				}
+			ck_assert_msg(matched, "sockward.json.5 lists %s, which no route has", id);
+		}
+	}
+	for (size_t i = 0; i < nids; i++)
+		ck_assert_msg(rows[i] == 1, "sockward.json.5 lists %s %d times", ids[i], rows[i]);
+	free(man);
+}
+END_TEST
+
 Suite *
 routes_suite(void)
 {
@@ -224,6 +418,8 @@ routes_suite(void)
 	tcase_add_test(tc, every_route_walked);
 	tcase_add_test(tc, order_and_greed);
 	tcase_add_test(tc, names_bounded);
+	tcase_add_test(tc, readme_endpoint_table);
+	tcase_add_test(tc, man_endpoint_list);
 	suite_add_tcase(s, tc);
 	return s;
 }
