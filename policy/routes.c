@@ -189,6 +189,20 @@ match_from(const char *pat, const char *s, struct cap *first, int nvar)
 	min = kind == VAR_ANY ? 0 : 1;
 	while (s[max] != '\0' && s[max] != '\n' && (kind != VAR_SEGMENT || s[max] != '/'))
 		max++;
+	if (strchr(close + 1, '{') == NULL) {
+		/* only a literal follows: it must end the path, so the variable's
+		 * extent is fixed (what the longest-first loop would find) */
+		size_t rest = strlen(close + 1), len = strlen(s), n;
+		if (len < rest || (n = len - rest) < min || n > max ||
+		    memcmp(s + n, close + 1, rest) != 0)
+			return 0;
+		if (nvar == 0) {
+			first->from = s;
+			first->len = n;
+			first->set = 1;
+		}
+		return 1;
+	}
 	for (size_t n = max + 1; n-- > min;) {
 		if (match_from(close + 1, s + n, first, nvar + 1)) {
 			if (nvar == 0) {
