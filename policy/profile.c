@@ -30,11 +30,23 @@ static const char *const dangerous_caps[] = {
 	"MAC_OVERRIDE", "SYSLOG", "LINUX_IMMUTABLE", "SYS_RESOURCE", NULL
 };
 static const char *const default_host_ips[] = { "127.0.0.1", "::1", NULL };
+/* restricted: the whole swarm surface and plugins.  A service's tasks
+ * can mount any secret or config of the swarm, which restricted keeps from
+ * its users, so services are refused rather than judged. */
 static const char *const swarm_endpoints[] = {
 	"swarm.*", "service.*", "node.*", "task.*", "secret.*", "config.*", "plugin.*", NULL
 };
+/* baseline: changes to the whole engine belong to operators.  The swarm
+ * itself (init, join, leave, update, unlock; inspect and unlockkey hand out
+ * the join tokens and the unlock key, with which a machine joins as a
+ * manager and runs anything anywhere), node changes, and installing or
+ * configuring plugins (they run privileged, for every container).  Services
+ * are judged like containers (check_service.c); tasks, secrets, configs,
+ * node and plugin reads are allowed. */
 static const char *const baseline_endpoints[] = {
-	"plugin.*", "service.create", "service.update", NULL
+	"swarm.*", "node.update", "node.delete",
+	"plugin.pull", "plugin.create", "plugin.enable", "plugin.disable", "plugin.upgrade",
+	"plugin.set", "plugin.push", "plugin.delete", NULL
 };
 
 static const enum rule_id baseline_rules[] = {

@@ -5,209 +5,255 @@
 
 #define J(t) (&(t))
 
+#define R_CHECKPOINT "the experimental checkpoint API (CRIU, dockerd --experimental) is not supported"
+#define R_COPY       "removed in API 1.12 (dockerd answers an error): use GET/PUT /containers/{id}/archive"
+#define R_OPTIONS    "CORS preflight: dockerd answers every OPTIONS with an empty 200, no API client needs it"
+#define R_DEBUG      "dockerd's debug handlers (expvar, pprof) are daemon internals, not part of the API"
+#define R_SLASH      "a trailing slash is an empty path segment, refused with 400 before routing: GET /networks is the same list"
+
+/* dockerd 20.10: cmd/dockerd/daemon.go initRouter registers the routers in
+ * this order (checkpoint first: "or the DELETE gets masked"), then the
+ * /debug routes.  Patterns as in api/server/router/<group>/<group>.go. */
 static const struct route routes[] = {
+	/* checkpoint (experimental) */
+	{ "GET",    "/containers/{name:.*}/checkpoints", NULL, CHECK_NONE, NULL, 0, R_CHECKPOINT },
+	{ "POST",   "/containers/{name:.*}/checkpoints", NULL, CHECK_NONE, NULL, 0, R_CHECKPOINT },
+	{ "DELETE", "/containers/{name}/checkpoints/{checkpoint}", NULL, CHECK_NONE, NULL, 0, R_CHECKPOINT },
+	/* container */
+	{ "HEAD",   "/containers/{name:.*}/archive",   "container.archive",  CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/containers/json",                "container.list",     CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/containers/{name:.*}/export",    "container.export",   CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/containers/{name:.*}/changes",   "container.changes",  CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/containers/{name:.*}/json",      "container.inspect",  CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/containers/{name:.*}/top",       "container.top",      CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/containers/{name:.*}/logs",      "container.logs",     CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/containers/{name:.*}/stats",     "container.stats",    CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/containers/{name:.*}/attach/ws", "container.attach",   CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/exec/{id:.*}/json",              "exec.inspect",       CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/containers/{name:.*}/archive",   "container.archive",  CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/containers/create",              "container.create",   CHECK_CREATE, J(go_create_request), 0, NULL },
+	{ "POST",   "/containers/{name:.*}/kill",      "container.kill",     CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/containers/{name:.*}/pause",     "container.pause",    CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/containers/{name:.*}/unpause",   "container.unpause",  CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/containers/{name:.*}/restart",   "container.restart",  CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/containers/{name:.*}/start",     "container.start",    CHECK_START, J(go_start_body), 1, NULL },
+	{ "POST",   "/containers/{name:.*}/stop",      "container.stop",     CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/containers/{name:.*}/wait",      "container.wait",     CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/containers/{name:.*}/resize",    "container.resize",   CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/containers/{name:.*}/attach",    "container.attach",   CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/containers/{name:.*}/copy",      NULL,                 CHECK_NONE, NULL, 0, R_COPY },
+	{ "POST",   "/containers/{name:.*}/exec",      "exec.create",        CHECK_EXEC, J(go_exec_config), 0, NULL },
+	{ "POST",   "/exec/{name:.*}/start",           "exec.start",         CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/exec/{name:.*}/resize",          "exec.resize",        CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/containers/{name:.*}/rename",    "container.rename",   CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/containers/{name:.*}/update",    "container.update",   CHECK_UPDATE, J(go_update_config), 0, NULL },
+	{ "POST",   "/containers/prune",               "container.prune",    CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/commit",                         "image.commit",       CHECK_COMMIT, NULL, 0, NULL },
+	{ "PUT",    "/containers/{name:.*}/archive",   "container.archive",  CHECK_NONE, NULL, 0, NULL },
+	{ "DELETE", "/containers/{name:.*}",           "container.delete",   CHECK_NONE, NULL, 0, NULL },
+	/* image */
+	{ "GET",    "/images/json",                    "image.list",         CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/images/search",                  "image.search",       CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/images/get",                     "image.save",         CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/images/{name:.*}/get",           "image.save",         CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/images/{name:.*}/history",       "image.history",      CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/images/{name:.*}/json",          "image.inspect",      CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/images/load",                    "image.load",         CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/images/create",                  "image.create",       CHECK_PULL, NULL, 0, NULL },
+	{ "POST",   "/images/{name:.*}/push",          "image.push",         CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/images/{name:.*}/tag",           "image.tag",          CHECK_TAG, NULL, 0, NULL },
+	{ "POST",   "/images/prune",                   "image.prune",        CHECK_NONE, NULL, 0, NULL },
+	{ "DELETE", "/images/{name:.*}",               "image.delete",       CHECK_NONE, NULL, 0, NULL },
 	/* system */
-	{ "GET",    "/_ping",                       "system.ping",        CHECK_NONE, NULL, 0 },
-	{ "HEAD",   "/_ping",                       "system.ping",        CHECK_NONE, NULL, 0 },
-	{ "GET",    "/version",                     "system.version",     CHECK_NONE, NULL, 0 },
-	{ "GET",    "/info",                        "system.info",        CHECK_NONE, NULL, 0 },
-	{ "GET",    "/events",                      "system.events",      CHECK_NONE, NULL, 0 },
-	{ "GET",    "/system/df",                   "system.df",          CHECK_NONE, NULL, 0 },
-	{ "POST",   "/auth",                        "system.auth",        CHECK_NONE, NULL, 0 },
-	/* containers */
-	{ "GET",    "/containers/json",             "container.list",     CHECK_NONE, NULL, 0 },
-	{ "POST",   "/containers/create",           "container.create",   CHECK_CREATE, J(go_create_request), 0 },
-	{ "POST",   "/containers/prune",            "container.prune",    CHECK_NONE, NULL, 0 },
-	{ "GET",    "/containers/*/json",           "container.inspect",  CHECK_NONE, NULL, 0 },
-	{ "GET",    "/containers/*/top",            "container.top",      CHECK_NONE, NULL, 0 },
-	{ "GET",    "/containers/*/logs",           "container.logs",     CHECK_NONE, NULL, 0 },
-	{ "GET",    "/containers/*/changes",        "container.changes",  CHECK_NONE, NULL, 0 },
-	{ "GET",    "/containers/*/export",         "container.export",   CHECK_NONE, NULL, 0 },
-	{ "GET",    "/containers/*/stats",          "container.stats",    CHECK_NONE, NULL, 0 },
-	{ "GET",    "/containers/*/attach/ws",      "container.attach",   CHECK_NONE, NULL, 0 },
-	{ "GET",    "/containers/*/archive",        "container.archive",  CHECK_NONE, NULL, 0 },
-	{ "HEAD",   "/containers/*/archive",        "container.archive",  CHECK_NONE, NULL, 0 },
-	{ "PUT",    "/containers/*/archive",        "container.archive",  CHECK_NONE, NULL, 0 },
-	{ "POST",   "/containers/*/start",          "container.start",    CHECK_START, J(go_start_body), 1 },
-	{ "POST",   "/containers/*/stop",           "container.stop",     CHECK_NONE, NULL, 0 },
-	{ "POST",   "/containers/*/restart",        "container.restart",  CHECK_NONE, NULL, 0 },
-	{ "POST",   "/containers/*/kill",           "container.kill",     CHECK_NONE, NULL, 0 },
-	{ "POST",   "/containers/*/pause",          "container.pause",    CHECK_NONE, NULL, 0 },
-	{ "POST",   "/containers/*/unpause",        "container.unpause",  CHECK_NONE, NULL, 0 },
-	{ "POST",   "/containers/*/wait",           "container.wait",     CHECK_NONE, NULL, 0 },
-	{ "POST",   "/containers/*/resize",         "container.resize",   CHECK_NONE, NULL, 0 },
-	{ "POST",   "/containers/*/attach",         "container.attach",   CHECK_NONE, NULL, 0 },
-	{ "POST",   "/containers/*/rename",         "container.rename",   CHECK_NONE, NULL, 0 },
-	{ "POST",   "/containers/*/update",         "container.update",   CHECK_UPDATE, J(go_update_config), 0 },
-	{ "POST",   "/containers/*/exec",           "exec.create",        CHECK_EXEC, J(go_exec_config), 0 },
-	{ "DELETE", "/containers/*",                "container.delete",   CHECK_NONE, NULL, 0 },
-	/* exec */
-	{ "POST",   "/exec/*/start",                "exec.start",         CHECK_NONE, NULL, 0 },
-	{ "POST",   "/exec/*/resize",               "exec.resize",        CHECK_NONE, NULL, 0 },
-	{ "GET",    "/exec/*/json",                 "exec.inspect",       CHECK_NONE, NULL, 0 },
-	/* images */
-	{ "GET",    "/images/json",                 "image.list",         CHECK_NONE, NULL, 0 },
-	{ "GET",    "/images/search",               "image.search",       CHECK_NONE, NULL, 0 },
-	{ "GET",    "/images/get",                  "image.save",         CHECK_NONE, NULL, 0 },
-	{ "POST",   "/images/load",                 "image.load",         CHECK_NONE, NULL, 0 },
-	{ "POST",   "/images/create",               "image.create",       CHECK_PULL, NULL, 0 },
-	{ "POST",   "/images/prune",                "image.prune",        CHECK_NONE, NULL, 0 },
-	{ "GET",    "/images/**/json",              "image.inspect",      CHECK_NONE, NULL, 0 },
-	{ "GET",    "/images/**/history",           "image.history",      CHECK_NONE, NULL, 0 },
-	{ "GET",    "/images/**/get",               "image.save",         CHECK_NONE, NULL, 0 },
-	{ "POST",   "/images/**/push",              "image.push",         CHECK_NONE, NULL, 0 },
-	{ "POST",   "/images/**/tag",               "image.tag",          CHECK_TAG, NULL, 0 },
-	{ "DELETE", "/images/**",                   "image.delete",       CHECK_NONE, NULL, 0 },
-	{ "POST",   "/commit",                      "image.commit",       CHECK_COMMIT, NULL, 0 },
-	{ "GET",    "/distribution/**/json",        "image.distribution", CHECK_NONE, NULL, 0 },
-	/* build */
-	{ "POST",   "/build",                       "build.build",        CHECK_BUILD, NULL, 0 },
-	{ "POST",   "/build/prune",                 "build.prune",        CHECK_NONE, NULL, 0 },
-	{ "POST",   "/build/cancel",                "build.cancel",       CHECK_NONE, NULL, 0 },
-	{ "POST",   "/session",                     "build.session",      CHECK_SESSION, NULL, 0 },
-	{ "POST",   "/grpc",                        "build.session",      CHECK_SESSION, NULL, 0 },
-	/* networks */
-	{ "GET",    "/networks",                    "network.list",       CHECK_NONE, NULL, 0 },
-	{ "POST",   "/networks/create",             "network.create",     CHECK_NONE, NULL, 0 },
-	{ "POST",   "/networks/prune",              "network.prune",      CHECK_NONE, NULL, 0 },
-	{ "GET",    "/networks/*",                  "network.inspect",    CHECK_NONE, NULL, 0 },
-	{ "POST",   "/networks/*/connect",          "network.connect",    CHECK_NONE, NULL, 0 },
-	{ "POST",   "/networks/*/disconnect",       "network.disconnect", CHECK_NONE, NULL, 0 },
-	{ "DELETE", "/networks/*",                  "network.delete",     CHECK_NONE, NULL, 0 },
-	/* volumes */
-	{ "GET",    "/volumes",                     "volume.list",        CHECK_NONE, NULL, 0 },
-	{ "POST",   "/volumes/create",              "volume.create",      CHECK_VOLUME, J(go_volume_create), 0 },
-	{ "POST",   "/volumes/prune",               "volume.prune",       CHECK_NONE, NULL, 0 },
-	{ "GET",    "/volumes/**",                  "volume.inspect",     CHECK_NONE, NULL, 0 },
-	{ "PUT",    "/volumes/**",                  "volume.update",      CHECK_NONE, NULL, 0 },
-	{ "DELETE", "/volumes/**",                  "volume.delete",      CHECK_NONE, NULL, 0 },
-	/* swarm and everything that runs on it */
-	{ "GET",    "/swarm",                       "swarm.inspect",      CHECK_NONE, NULL, 0 },
-	{ "GET",    "/swarm/unlockkey",             "swarm.unlockkey",    CHECK_NONE, NULL, 0 },
-	{ "POST",   "/swarm/init",                  "swarm.init",         CHECK_NONE, NULL, 0 },
-	{ "POST",   "/swarm/join",                  "swarm.join",         CHECK_NONE, NULL, 0 },
-	{ "POST",   "/swarm/leave",                 "swarm.leave",        CHECK_NONE, NULL, 0 },
-	{ "POST",   "/swarm/update",                "swarm.update",       CHECK_NONE, NULL, 0 },
-	{ "POST",   "/swarm/unlock",                "swarm.unlock",       CHECK_NONE, NULL, 0 },
-	{ "GET",    "/services",                    "service.list",       CHECK_NONE, NULL, 0 },
-	{ "POST",   "/services/create",             "service.create",     CHECK_SERVICE, J(go_service_spec), 0 },
-	{ "GET",    "/services/*",                  "service.inspect",    CHECK_NONE, NULL, 0 },
-	{ "POST",   "/services/*/update",           "service.update",     CHECK_SERVICE, J(go_service_spec), 0 },
-	{ "GET",    "/services/*/logs",             "service.logs",       CHECK_NONE, NULL, 0 },
-	{ "DELETE", "/services/*",                  "service.delete",     CHECK_NONE, NULL, 0 },
-	{ "GET",    "/nodes",                       "node.list",          CHECK_NONE, NULL, 0 },
-	{ "GET",    "/nodes/*",                     "node.inspect",       CHECK_NONE, NULL, 0 },
-	{ "POST",   "/nodes/*/update",              "node.update",        CHECK_NONE, NULL, 0 },
-	{ "DELETE", "/nodes/*",                     "node.delete",        CHECK_NONE, NULL, 0 },
-	{ "GET",    "/tasks",                       "task.list",          CHECK_NONE, NULL, 0 },
-	{ "GET",    "/tasks/*",                     "task.inspect",       CHECK_NONE, NULL, 0 },
-	{ "GET",    "/tasks/*/logs",                "task.logs",          CHECK_NONE, NULL, 0 },
-	{ "GET",    "/secrets",                     "secret.list",        CHECK_NONE, NULL, 0 },
-	{ "POST",   "/secrets/create",              "secret.create",      CHECK_NONE, NULL, 0 },
-	{ "GET",    "/secrets/*",                   "secret.inspect",     CHECK_NONE, NULL, 0 },
-	{ "POST",   "/secrets/*/update",            "secret.update",      CHECK_NONE, NULL, 0 },
-	{ "DELETE", "/secrets/*",                   "secret.delete",      CHECK_NONE, NULL, 0 },
-	{ "GET",    "/configs",                     "config.list",        CHECK_NONE, NULL, 0 },
-	{ "POST",   "/configs/create",              "config.create",      CHECK_NONE, NULL, 0 },
-	{ "GET",    "/configs/*",                   "config.inspect",     CHECK_NONE, NULL, 0 },
-	{ "POST",   "/configs/*/update",            "config.update",      CHECK_NONE, NULL, 0 },
-	{ "DELETE", "/configs/*",                   "config.delete",      CHECK_NONE, NULL, 0 },
-	/* plugins */
-	{ "GET",    "/plugins",                     "plugin.list",        CHECK_NONE, NULL, 0 },
-	{ "GET",    "/plugins/privileges",          "plugin.privileges",  CHECK_NONE, NULL, 0 },
-	{ "POST",   "/plugins/pull",                "plugin.pull",        CHECK_NONE, NULL, 0 },
-	{ "POST",   "/plugins/create",              "plugin.create",      CHECK_NONE, NULL, 0 },
-	{ "GET",    "/plugins/**/json",             "plugin.inspect",     CHECK_NONE, NULL, 0 },
-	{ "POST",   "/plugins/**/enable",           "plugin.enable",      CHECK_NONE, NULL, 0 },
-	{ "POST",   "/plugins/**/disable",          "plugin.disable",     CHECK_NONE, NULL, 0 },
-	{ "POST",   "/plugins/**/push",             "plugin.push",        CHECK_NONE, NULL, 0 },
-	{ "POST",   "/plugins/**/upgrade",          "plugin.upgrade",     CHECK_NONE, NULL, 0 },
-	{ "POST",   "/plugins/**/set",              "plugin.set",         CHECK_NONE, NULL, 0 },
-	{ "DELETE", "/plugins/**",                  "plugin.delete",      CHECK_NONE, NULL, 0 },
+	{ "OPTIONS", "/{anyroute:.*}",                 NULL,                 CHECK_NONE, NULL, 0, R_OPTIONS },
+	{ "GET",    "/_ping",                          "system.ping",        CHECK_NONE, NULL, 0, NULL },
+	{ "HEAD",   "/_ping",                          "system.ping",        CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/events",                         "system.events",      CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/info",                           "system.info",        CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/version",                        "system.version",     CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/system/df",                      "system.df",          CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/auth",                           "system.auth",        CHECK_NONE, NULL, 0, NULL },
+	/* volume */
+	{ "GET",    "/volumes",                        "volume.list",        CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/volumes/{name:.*}",              "volume.inspect",     CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/volumes/create",                 "volume.create",      CHECK_VOLUME, J(go_volume_create), 0, NULL },
+	{ "POST",   "/volumes/prune",                  "volume.prune",       CHECK_NONE, NULL, 0, NULL },
+	{ "PUT",    "/volumes/{name:.*}",              "volume.update",      CHECK_NONE, NULL, 0, NULL },  /* API 1.42 */
+	{ "DELETE", "/volumes/{name:.*}",              "volume.delete",      CHECK_NONE, NULL, 0, NULL },
+	/* build, session */
+	{ "POST",   "/build",                          "build.build",        CHECK_BUILD, NULL, 0, NULL },
+	{ "POST",   "/build/prune",                    "build.prune",        CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/build/cancel",                   "build.cancel",       CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/session",                        "build.session",      CHECK_SESSION, NULL, 0, NULL },
+	/* swarm (api/server/router/swarm/cluster.go) */
+	{ "POST",   "/swarm/init",                     "swarm.init",         CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/swarm/join",                     "swarm.join",         CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/swarm/leave",                    "swarm.leave",        CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/swarm",                          "swarm.inspect",      CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/swarm/unlockkey",                "swarm.unlockkey",    CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/swarm/update",                   "swarm.update",       CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/swarm/unlock",                   "swarm.unlock",       CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/services",                       "service.list",       CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/services/{id}",                  "service.inspect",    CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/services/create",                "service.create",     CHECK_SERVICE, J(go_service_spec), 0, NULL },
+	{ "POST",   "/services/{id}/update",           "service.update",     CHECK_SERVICE, J(go_service_spec), 0, NULL },
+	{ "DELETE", "/services/{id}",                  "service.delete",     CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/services/{id}/logs",             "service.logs",       CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/nodes",                          "node.list",          CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/nodes/{id}",                     "node.inspect",       CHECK_NONE, NULL, 0, NULL },
+	{ "DELETE", "/nodes/{id}",                     "node.delete",        CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/nodes/{id}/update",              "node.update",        CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/tasks",                          "task.list",          CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/tasks/{id}",                     "task.inspect",       CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/tasks/{id}/logs",                "task.logs",          CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/secrets",                        "secret.list",        CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/secrets/create",                 "secret.create",      CHECK_NONE, NULL, 0, NULL },
+	{ "DELETE", "/secrets/{id}",                   "secret.delete",      CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/secrets/{id}",                   "secret.inspect",     CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/secrets/{id}/update",            "secret.update",      CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/configs",                        "config.list",        CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/configs/create",                 "config.create",      CHECK_NONE, NULL, 0, NULL },
+	{ "DELETE", "/configs/{id}",                   "config.delete",      CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/configs/{id}",                   "config.inspect",     CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/configs/{id}/update",            "config.update",      CHECK_NONE, NULL, 0, NULL },
+	/* plugin */
+	{ "GET",    "/plugins",                        "plugin.list",        CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/plugins/{name:.*}/json",         "plugin.inspect",     CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/plugins/privileges",             "plugin.privileges",  CHECK_NONE, NULL, 0, NULL },
+	{ "DELETE", "/plugins/{name:.*}",              "plugin.delete",      CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/plugins/{name:.*}/enable",       "plugin.enable",      CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/plugins/{name:.*}/disable",      "plugin.disable",     CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/plugins/pull",                   "plugin.pull",        CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/plugins/{name:.*}/push",         "plugin.push",        CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/plugins/{name:.*}/upgrade",      "plugin.upgrade",     CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/plugins/{name:.*}/set",          "plugin.set",         CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/plugins/create",                 "plugin.create",      CHECK_NONE, NULL, 0, NULL },
+	/* distribution, grpc */
+	{ "GET",    "/distribution/{name:.*}/json",    "image.distribution", CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/grpc",                           "build.session",      CHECK_SESSION, NULL, 0, NULL },
+	/* network */
+	{ "GET",    "/networks",                       "network.list",       CHECK_NONE, NULL, 0, NULL },
+	{ "GET",    "/networks/",                      NULL,                 CHECK_NONE, NULL, 0, R_SLASH },
+	{ "GET",    "/networks/{id:.+}",               "network.inspect",    CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/networks/create",                "network.create",     CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/networks/{id:.*}/connect",       "network.connect",    CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/networks/{id:.*}/disconnect",    "network.disconnect", CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/networks/prune",                 "network.prune",      CHECK_NONE, NULL, 0, NULL },
+	{ "DELETE", "/networks/{id:.*}",               "network.delete",     CHECK_NONE, NULL, 0, NULL },
+	/* debug (api/server/router/debug, any method, never versioned) */
+	{ "*",      "/debug/vars",                     NULL,                 CHECK_NONE, NULL, 0, R_DEBUG },
+	{ "*",      "/debug/pprof/",                   NULL,                 CHECK_NONE, NULL, 0, R_DEBUG },
+	{ "*",      "/debug/pprof/cmdline",            NULL,                 CHECK_NONE, NULL, 0, R_DEBUG },
+	{ "*",      "/debug/pprof/profile",            NULL,                 CHECK_NONE, NULL, 0, R_DEBUG },
+	{ "*",      "/debug/pprof/symbol",             NULL,                 CHECK_NONE, NULL, 0, R_DEBUG },
+	{ "*",      "/debug/pprof/trace",              NULL,                 CHECK_NONE, NULL, 0, R_DEBUG },
+	{ "*",      "/debug/pprof/{name}",             NULL,                 CHECK_NONE, NULL, 0, R_DEBUG },
 };
 
-/* Split "/a/b/c" into segment pointers/lengths. */
-static size_t
-split(const char *path, const char **seg, size_t *len, size_t max)
-{
-	size_t n = 0;
+enum var_kind { VAR_SEGMENT, VAR_ANY, VAR_SOME };
 
-	if (strcmp(path, "/") == 0)
-		return 0;
-	while (*path == '/' && n < max) {
-		const char *s = path + 1, *e = strchr(s, '/');
-		seg[n] = s;
-		len[n] = e ? (size_t)(e - s) : strlen(s);
-		n++;
-		if (e == NULL)
-			return n;
-		path = e;
-	}
-	return *path == '\0' ? n : max + 1;
-}
+struct cap {
+	const char *from;
+	size_t len;
+	int set;
+};
 
-static void
-capture(char *name, size_t namelen, const char *from, const char *to)
-{
-	size_t n = (size_t)(to - from);
-	if (namelen == 0)
-		return;
-	if (n >= namelen)
-		n = namelen - 1;
-	memcpy(name, from, n);
-	name[n] = '\0';
-}
-
-#define MAX_SEGS 64
-
+/* gorilla/mux compiles a pattern to an anchored Go regexp: literals, and
+ * variables [^/]+ ({x}), .* ({x:.*}) or .+ ({x:.+}).  Go's submatches are
+ * leftmost-first with greedy repetition, which is what trying the longest
+ * extent first and backtracking gives.  '.' never matches '\n'. */
 static int
-match(const char *pattern, const char *path, char *name, size_t namelen)
+match_from(const char *pat, const char *s, struct cap *first, int nvar)
 {
-	const char *ps[MAX_SEGS], *rs[MAX_SEGS];
-	size_t pl[MAX_SEGS], rl[MAX_SEGS];
-	size_t np = split(pattern, ps, pl, MAX_SEGS);
-	size_t nr = split(path, rs, rl, MAX_SEGS);
-	size_t i;
+	while (*pat != '\0' && *pat != '{') {
+		if (*pat != *s)
+			return 0;
+		pat++;
+		s++;
+	}
+	if (*pat == '\0')
+		return *s == '\0';
 
-	if (nr > MAX_SEGS)
-		return 0;
-	for (i = 0; i < np; i++) {
-		if (pl[i] == 2 && ps[i][0] == '*' && ps[i][1] == '*') {
-			/* one or more segments, then the fixed tail of the pattern */
-			size_t tail = np - i - 1;
-			if (nr < i + 1 + tail)
-				return 0;
-			size_t last = nr - tail;   /* first segment of the tail */
-			for (size_t k = 0; k < tail; k++)
-				if (pl[i + 1 + k] != rl[last + k] ||
-				    memcmp(ps[i + 1 + k], rs[last + k], rl[last + k]) != 0)
-					return 0;
-			capture(name, namelen, rs[i], rs[last - 1] + rl[last - 1]);
+	const char *close = strchr(pat, '}'), *colon = memchr(pat, ':', (size_t)(close - pat));
+	enum var_kind kind;
+	size_t max = 0, min;
+
+	if (colon == NULL)
+		kind = VAR_SEGMENT;
+	else if (close - colon == 3 && colon[1] == '.' && colon[2] == '*')
+		kind = VAR_ANY;
+	else if (close - colon == 3 && colon[1] == '.' && colon[2] == '+')
+		kind = VAR_SOME;
+	else
+		return 0;   /* no other expression is used by dockerd's routes */
+	min = kind == VAR_ANY ? 0 : 1;
+	while (s[max] != '\0' && s[max] != '\n' && (kind != VAR_SEGMENT || s[max] != '/'))
+		max++;
+	if (strchr(close + 1, '{') == NULL) {
+		/* only a literal follows: it must end the path, so the variable's
+		 * extent is fixed (what the longest-first loop would find) */
+		size_t rest = strlen(close + 1), len = strlen(s), n;
+		if (len < rest || (n = len - rest) < min || n > max ||
+		    memcmp(s + n, close + 1, rest) != 0)
+			return 0;
+		if (nvar == 0) {
+			first->from = s;
+			first->len = n;
+			first->set = 1;
+		}
+		return 1;
+	}
+	for (size_t n = max + 1; n-- > min;) {
+		if (match_from(close + 1, s + n, first, nvar + 1)) {
+			if (nvar == 0) {
+				first->from = s;
+				first->len = n;
+				first->set = 1;
+			}
 			return 1;
 		}
-		if (i >= nr)
-			return 0;
-		if (pl[i] == 1 && ps[i][0] == '*') {
-			capture(name, namelen, rs[i], rs[i] + rl[i]);
-			continue;
-		}
-		if (pl[i] != rl[i] || memcmp(ps[i], rs[i], rl[i]) != 0)
-			return 0;
 	}
-	return i == nr;
+	return 0;
+}
+
+const struct route *
+route_match(const char *method, const char *path, char *name, size_t namelen)
+{
+	if (namelen > 0)
+		name[0] = '\0';
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		const struct route *r = &routes[i];
+		struct cap first = { NULL, 0, 0 };
+		if (strcmp(r->method, "*") != 0 && strcmp(r->method, method) != 0)
+			continue;
+		if (!match_from(r->pattern, path, &first, 0))
+			continue;
+		if (first.set && namelen > 0) {
+			size_t n = first.len < namelen ? first.len : namelen - 1;
+			memcpy(name, first.from, n);
+			name[n] = '\0';
+		}
+		return r;
+	}
+	return NULL;
 }
 
 const struct route *
 route_find(const char *method, const char *path, char *name, size_t namelen)
 {
-	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+	const struct route *r = route_match(method, path, name, namelen);
+
+	if (r != NULL && r->endpoint == NULL) {
 		if (namelen > 0)
 			name[0] = '\0';
-		if (strcmp(routes[i].method, method) == 0 &&
-		    match(routes[i].pattern, path, name, namelen))
-			return &routes[i];
+		return NULL;
 	}
-	if (namelen > 0)
-		name[0] = '\0';
-	return NULL;
+	return r;
+}
+
+const struct route *
+route_table(size_t *n)
+{
+	*n = sizeof routes / sizeof routes[0];
+	return routes;
 }

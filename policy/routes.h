@@ -1,7 +1,19 @@
 /* routes.h - the table of Docker Engine API endpoints: method + path
  * pattern -> stable endpoint id, and how its request body is judged.
- * Patterns use "*" for one path segment and "**" for one or more (image and
- * plugin names contain '/'), mirroring moby's api/server/router. */
+ *
+ * The table is dockerd 20.10's router (API 1.41), route for route and in
+ * its order: patterns are written as in moby's api/server/router/ and
+ * matched with gorilla/mux's semantics, the first route whose method and
+ * whole path match wins:
+ *   {id}        one or more characters other than '/'
+ *   {name:.*}   any characters, '/' included (greedy: "/containers/a/b/json"
+ *               is container "a/b"); {id:.+} the same, never empty
+ * Paths are already decoded and version-stripped (reqtarget.h; dockerd
+ * registers every route with and without /v{version}).
+ *
+ * Routes dockerd has that sockward refuses whatever the profile carry no
+ * endpoint id but the reason (route_match); route_find treats them as
+ * unknown, so they fall under the "endpoint" rule. */
 #ifndef SOCKWARD_ROUTES_H
 #define SOCKWARD_ROUTES_H
 
@@ -25,18 +37,26 @@ enum route_check {
 };
 
 struct route {
-	const char *method;
+	const char *method;            /* "*": any method (dockerd's /debug routes) */
 	const char *pattern;
-	const char *endpoint;          /* stable id: "container.create" */
+	const char *endpoint;          /* stable id: "container.create"; NULL: refused */
 	enum route_check check;
 	const struct gotype *body;     /* JSON body decoded as this type, or NULL */
 	int body_optional;             /* an empty body is fine (start) */
+	const char *refused;           /* endpoint NULL: why sockward never forwards it */
 };
 
 #define ROUTE_MAX_NAME 512
 
 /* Find the route for an already decoded, version-stripped path.  The first
- * wildcard's value (container id, image name, ...) goes to name. */
+ * variable's value (container id, image name, ...) goes to name.  NULL when
+ * dockerd has no such route or sockward refuses it (route->refused). */
 const struct route *route_find(const char *method, const char *path, char *name, size_t namelen);
+
+/* The route dockerd would pick, refused ones included; NULL when none. */
+const struct route *route_match(const char *method, const char *path, char *name, size_t namelen);
+
+/* The whole table, in matching order (for tests and documentation). */
+const struct route *route_table(size_t *n);
 
 #endif

@@ -11,6 +11,7 @@ PKGS=(
 	docker.io busybox-static docker-compose socat curl openssl
 	mandoc prometheus systemd procps
 	iproute2 util-linux python3 ca-certificates
+	python3-docker
 )
 
 SUDO=

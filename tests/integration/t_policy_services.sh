@@ -8,6 +8,8 @@
 #   - a service binding the docker socket is refused with sockward's message
 #   - a service without limits is refused, naming --limit-memory
 #   - restricted (no allowance) refuses service create by the endpoint rule
+#   - baseline judges services (a service with limits passes, the socket is
+#     refused) and refuses swarm, node and plugin changes by the endpoint rule
 # docker service create has no flag for no-new-privileges, so the profile
 # switches that rule off (documented in policy-rules.md).
 # Runs once (unix pass).
@@ -93,3 +95,33 @@ fi
 assert_contains "$out" "$DENIED" "restricted: sockward's message"
 assert_contains "$out" "[endpoint]" "restricted: endpoint rule"
 log "ok: restricted refuses services"
+
+# ---- baseline (issue 12): services judged like containers, swarm changes refused ----------
+s=$(uniq_name base)
+sw_policy_start base '{ "default_profile": "baseline" }'
+out=$(DOCKER_HOST=unix://$PSOCK docker service create --name "$s" --detach --no-resolve-image \
+	--limit-memory 64m --limit-cpu 0.5 "$IMG" sleep 300 2>&1) ||
+	fail "baseline refused a docker service create with limits: $out"
+engine service inspect "$s" >/dev/null || fail "baseline: the service is not on the engine"
+out=$(DOCKER_HOST=unix://$PSOCK docker service rm "$s" 2>&1) || fail "baseline: docker service rm: $out"
+log "ok: baseline lets docker service create through"
+s=$(uniq_name basesock)
+if out=$(DOCKER_HOST=unix://$PSOCK docker service create --name "$s" --detach --no-resolve-image \
+	--mount type=bind,src=/var/run/docker.sock,dst=/s "$IMG" sleep 300 2>&1); then
+	engine service rm "$s" >/dev/null 2>&1 || true
+	fail "baseline let a service binding the docker socket through"
+fi
+assert_contains "$out" "sockward: denied by policy 'baseline'" "baseline socket bind: sockward's message"
+assert_contains "$out" "[mounts.docker_socket]" "baseline socket bind: rule id"
+for args in "swarm update --task-history-limit 3" "swarm join-token worker" "swarm leave" \
+	"node update --availability drain self" "plugin enable vieux/sshfs" "plugin rm vieux/sshfs"; do
+	node=$(engine info -f '{{.Swarm.NodeID}}')
+	read -r -a argv <<<"${args/self/$node}"
+	if out=$(DOCKER_HOST=unix://$PSOCK docker "${argv[@]}" 2>&1 </dev/null); then
+		fail "baseline let docker $args through: $out"
+	fi
+	assert_contains "$out" "sockward: denied by policy 'baseline'" "baseline: docker $args"
+	assert_contains "$out" "[endpoint]" "baseline: docker $args"
+done
+[ "$(engine info -f '{{.Swarm.LocalNodeState}}')" = active ] || fail "the engine left the swarm"
+log "ok: baseline refuses swarm, node and plugin changes"
