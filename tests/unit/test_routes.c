@@ -341,7 +341,7 @@ START_TEST(readme_endpoint_table)
 					const char *w = col[k + 1] + strspn(col[k + 1], " ");
 					int denied = !strlist_match(&prof[k]->endpoints_allow, ids[i]) &&
 					    strlist_match(&prof[k]->endpoints_deny, ids[i]);
-					if (prof[k]->mode == MODE_AUDIT) {
+					if (prof[k]->mode == POL_MODE_AUDIT) {
 						ck_assert_msg(strncmp(w, "logged", 6) == 0, "README: %s under %s: %s",
 						    ids[i], prof[k]->name, w);
 						continue;
