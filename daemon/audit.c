@@ -300,6 +300,27 @@ mark_recovered(struct audit_log *log)
 	log->why[0] = '\0';
 }
 
+/* Can the file take another line?  Reserves one page past its end without
+ * changing its size (fallocate KEEP_SIZE): a full disk, a file size limit,
+ * a read-only or failed file system answer here, before a request that
+ * would need the line goes to the engine.  1 yes, 0 no (errno set), -1
+ * cannot tell (not a regular file, or no fallocate there): only a write
+ * tells then. */
+static int
+probe_file(int fd)
+{
+	struct stat st;
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) != 0)
+		return 0;
+	if (!S_ISREG(st.st_mode))
+		return -1;
+	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, st.st_size, 4096) == 0)
+		return 1;
+	return errno == EOPNOTSUPP || errno == ENOSYS ? -1 : 0;
+}
+
 /* One write(2) of the whole line; anything less is a failure. */
 static int
 write_file(struct audit_log *log, const char *line, size_t len)
@@ -382,8 +403,36 @@ audit_reopen(struct audit_log *log, char *err, size_t errlen)
 		return -1;
 	}
 	log->torn = 0;   /* a fresh file */
-	mark_recovered(log);
+	/* an open is not a write: a broken log recovers when the new file can
+	 * take a line (or, where that cannot be told, when one is written) */
+	if (!log->broken || probe_file(log->fd) == 1)
+		mark_recovered(log);
 	return 0;
+}
+
+int
+audit_ready(struct audit_log *log)
+{
+	char what[600], err[600];
+	if (log == NULL || log->file == NULL || log->on_failure != AUDIT_FAIL_CLOSED)
+		return 1;
+	if (log->broken) {
+		/* re-checked on every request, not only on SIGUSR1 */
+		if (log->fd < 0 && open_file(log, err, sizeof err) != 0)
+			return 0;
+		if (probe_file(log->fd) == 1) {
+			log->torn = 0;
+			mark_recovered(log);
+		}
+		return !log->broken;
+	}
+	if (probe_file(log->fd) == 0) {
+		snprintf(what, sizeof what, "audit log %s cannot be written: %s", log->file,
+		    strerror(errno));
+		mark_broken(log, what);
+		return 0;
+	}
+	return 1;
 }
 
 void

@@ -88,6 +88,12 @@ void audit_close(struct audit_log *log);
  * caller should deny the request if it has not been forwarded yet. */
 int audit_write(struct audit_log *log, const struct audit_record *rec);
 
+/* Before a request is forwarded: with fail-closed, can its line be written?
+ * Checks the file (a full disk or a size limit shows before the write that
+ * would fail) and, while broken, tries to recover (reopening by name):
+ * 0 means refuse the request. */
+int audit_ready(struct audit_log *log);
+
 /* Fail-closed and the file cannot be written: deny new requests. */
 int audit_failed(const struct audit_log *log);
 

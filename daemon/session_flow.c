@@ -285,8 +285,8 @@ on_request_head(struct session *s)
 		session_reply_and_close(s, fstatus, msg);
 		return;
 	}
-	if (s->gw->audit && audit_failed(s->gw->audit) &&
-	    s->cfg->audit_on_failure == AUDIT_FAIL_CLOSED) {
+	if (s->gw->audit && s->cfg->audit_on_failure == AUDIT_FAIL_CLOSED &&
+	    !audit_ready(s->gw->audit)) {
 		/* no decision may go unrecorded: refuse while the trail is broken */
 		char msg[300];
 		snprintf(msg, sizeof msg, "sockward: audit log unavailable, requests are refused: %s",

@@ -1,6 +1,9 @@
 /* test_audit.c - audit lines field by field, logrotate reopen, failures. */
 #include <check.h>
 #include <errno.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -369,6 +372,56 @@ START_TEST(full_device_fail_closed)
 }
 END_TEST
 
+/* fail-closed refuses from the first request after the file can no longer
+ * take a line, not from the one after a failed write; a reopen of a still
+ * full file lets nothing through; recovery is checked on every request.
+ * A real full file system: a 64 KiB tmpfs (make check runs as root). */
+START_TEST(fail_closed_before_the_failing_write)
+{
+	char dir[] = "/tmp/sw-audit-fs-XXXXXX", path[96], fill[96], err[256];
+	struct audit_config cfg = { .file = path, .on_failure = AUDIT_FAIL_CLOSED };
+	struct audit_record r = sample("allow");
+	struct audit_log *log;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_msg(mount("tmpfs", dir, "tmpfs", 0, "size=64k") == 0,
+	    "mounting a small tmpfs needs root (make check runs as root): %s", strerror(errno));
+	snprintf(path, sizeof path, "%s/audit.log", dir);
+	snprintf(fill, sizeof fill, "%s/fill", dir);
+	mkdir_tmp();
+	capture_stderr();
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	ck_assert_int_eq(audit_ready(log), 1);
+	/* someone else fills the file system */
+	FILE *f = fopen(fill, "w");
+	ck_assert_ptr_nonnull(f);
+	char block[4096] = { 0 };
+	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
+		;
+	fclose(f);
+	/* every request the check lets through gets its line written (the check
+	 * reserves the room), and the check says no before a write would fail */
+	int through = 0;
+	while (audit_ready(log) == 1) {
+		ck_assert_int_eq(audit_write(log, &r), 0);
+		ck_assert_int_lt(++through, 64);
+	}
+	ck_assert(audit_failed(log));
+	ck_assert_int_eq(audit_reopen(log, err, sizeof(err)), 0);
+	ck_assert_int_eq(audit_ready(log), 0);          /* a reopen lets nothing through */
+	/* room again: the next request finds out by itself, no signal needed */
+	ck_assert_int_eq(unlink(fill), 0);
+	ck_assert_int_eq(audit_ready(log), 1);
+	ck_assert(!audit_failed(log));
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	audit_close(log);
+	ck_assert_int_eq(umount(dir), 0);
+	rmdir(dir);
+	rm_tmp();
+}
+END_TEST
+
 START_TEST(full_device_continue)
 {
 	struct audit_config cfg = { .file = "/dev/full", .on_failure = AUDIT_CONTINUE };
@@ -524,6 +577,7 @@ audit_suite(void)
 	tc = tcase_create("file");
 	tcase_add_test(tc, reopen_after_logrotate_rename);
 	tcase_add_test(tc, full_device_fail_closed);
+	tcase_add_test(tc, fail_closed_before_the_failing_write);
 	tcase_add_test(tc, full_device_continue);
 	tcase_add_test(tc, directory_removed_then_restored);
 	tcase_add_test(tc, short_write_then_recovery);
