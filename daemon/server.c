@@ -7,6 +7,7 @@
 #include "daemon/server.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <limits.h>
 #include <grp.h>
@@ -426,11 +427,32 @@ check_drained(struct server *srv)
 		event_base_loopexit(srv->gw.base, NULL);
 }
 
+/* After a burst of connections, give the memory back to the system: the
+ * allocator keeps freed pages for reuse, so RSS would stay at the peak of
+ * the busiest minute forever.  Trim once as many sessions have gone since
+ * the last trim as are still live (and at least TRIM_MIN_GONE): a cost
+ * spread over many closes, never paid per close. */
+#define TRIM_MIN_GONE 128
+
+static void
+return_memory_after_burst(struct server *srv)
+{
+	srv->gone_since_trim++;
+	if (srv->gone_since_trim >= TRIM_MIN_GONE && srv->gone_since_trim >= srv->gw.nsessions) {
+		int released = malloc_trim(0);
+		log_debug("%zu sessions closed, %zu live: memory trimmed (%s)", srv->gone_since_trim,
+		    srv->gw.nsessions, released ? "some given back" : "nothing to give back");
+		srv->gone_since_trim = 0;
+	}
+}
+
 /* A session left the gateway's list: a graceful stop may be complete. */
 static void
 session_gone(struct gateway *gw)
 {
-	check_drained((struct server *)((char *)gw - offsetof(struct server, gw)));
+	struct server *srv = (struct server *)((char *)gw - offsetof(struct server, gw));
+	return_memory_after_burst(srv);
+	check_drained(srv);
 }
 
 static void

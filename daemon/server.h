@@ -21,6 +21,7 @@ struct server {
 	struct event *sig_events[4];
 	struct event *grace_timer;
 	struct event *accept_pause; /* accept failed (EMFILE): listeners resume on it */
+	size_t gone_since_trim;    /* sessions closed since memory was last given back */
 };
 
 /* The upstream socket path in force (command-line override or config). */
