@@ -49,7 +49,7 @@ static const struct route routes[] = {
 	{ "GET",    "/images/json",                 "image.list",         CHECK_NONE, NULL, 0 },
 	{ "GET",    "/images/search",               "image.search",       CHECK_NONE, NULL, 0 },
 	{ "GET",    "/images/get",                  "image.save",         CHECK_NONE, NULL, 0 },
-	{ "POST",   "/images/load",                 "image.load",         CHECK_NONE, NULL, 0 },
+	{ "POST",   "/images/load",                 "image.load",         CHECK_LOAD, NULL, 0 },
 	{ "POST",   "/images/create",               "image.create",       CHECK_PULL, NULL, 0 },
 	{ "POST",   "/images/prune",                "image.prune",        CHECK_NONE, NULL, 0 },
 	{ "GET",    "/images/**/json",              "image.inspect",      CHECK_NONE, NULL, 0 },
@@ -58,7 +58,7 @@ static const struct route routes[] = {
 	{ "POST",   "/images/**/push",              "image.push",         CHECK_NONE, NULL, 0 },
 	{ "POST",   "/images/**/tag",               "image.tag",          CHECK_TAG, NULL, 0 },
 	{ "DELETE", "/images/**",                   "image.delete",       CHECK_NONE, NULL, 0 },
-	{ "POST",   "/commit",                      "image.commit",       CHECK_COMMIT, NULL, 0 },
+	{ "POST",   "/commit",                      "image.commit",       CHECK_COMMIT, J(go_create_request), 1 },
 	{ "GET",    "/distribution/**/json",        "image.distribution", CHECK_NONE, NULL, 0 },
 	/* build */
 	{ "POST",   "/build",                       "build.build",        CHECK_BUILD, NULL, 0 },
