@@ -163,8 +163,8 @@ found_by_id(const char *ref, const char *hex, const json_t *img)
 		id += 7;
 	if (strncmp(id, hex, strlen(hex)) != 0)
 		return 0;
-	if (strlen(hex) == 64 && hex != ref)
-		return 1;   /* sha256:<64 hex> is a digest reference, never a name */
+	if (strlen(hex) == 64)
+		return 1;   /* 64 hex digits, with or without sha256:, are an ID, never a name */
 	/* a name: "abc" is abc:latest, "sha256:abc" is the repository sha256
 	 * with the tag abc */
 	snprintf(name, sizeof name, "%s%s", ref, hex == ref ? ":latest" : "");
