@@ -119,6 +119,7 @@ install: sockward
 	install -m 0644 man/sockward.8 $(DESTDIR)$(MANDIR)/man8/sockward.8
 	install -m 0644 man/sockward.json.5 $(DESTDIR)$(MANDIR)/man5/sockward.json.5
 	install -m 0644 conf/*.json $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 systemd/docker.socket-sockward.conf $(DESTDIR)$(DOCDIR)/examples/docker.socket-sockward.conf
 	sed 's|/usr/local/sbin/sockward|$(SBINDIR)/sockward|g' systemd/sockward.service > $(DESTDIR)$(UNITDIR)/sockward.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/sockward.service
 	install -m 0644 systemd/sockward.socket $(DESTDIR)$(UNITDIR)/sockward.socket

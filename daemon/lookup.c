@@ -24,12 +24,15 @@ int
 lookup_path(const struct pol_lookup *lk, char *out, size_t outlen)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	const char *prefix = lk->kind == POL_LOOKUP_IMAGE ? "/images/" : "/containers/";
+	const char *prefix = lk->kind == POL_LOOKUP_IMAGE ? "/images/" :
+	    lk->kind == POL_LOOKUP_VOLUME ? "/volumes/" : "/containers/";
+	const char *suffix = lk->kind == POL_LOOKUP_VOLUME ? "" : "/json";
+	size_t slen = strlen(suffix);
 	size_t n = (size_t)snprintf(out, outlen, "%s", prefix);
 	for (const unsigned char *p = (const unsigned char *)lk->name; *p; p++) {
 		int plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		    (*p >= '0' && *p <= '9') || strchr("-._~:@/", *p);
-		if (lk->kind == POL_LOOKUP_CONTAINER && *p == '/')
+		if (lk->kind != POL_LOOKUP_IMAGE && *p == '/')
 			plain = 0;
 		if (n + 4 >= outlen)
 			return -1;
@@ -41,9 +44,9 @@ lookup_path(const struct pol_lookup *lk, char *out, size_t outlen)
 			out[n++] = hex[*p & 15];
 		}
 	}
-	if (n + 6 >= outlen)
+	if (n + slen + 1 >= outlen)
 		return -1;
-	memcpy(out + n, "/json", 6);
+	memcpy(out + n, suffix, slen + 1);
 	return 0;
 }
 

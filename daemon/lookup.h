@@ -1,5 +1,5 @@
 /* lookup.h - asynchronous engine lookups the policy asks for
- * (GET /images/{name}/json, GET /containers/{id}/json). */
+ * (GET /images/{name}/json, GET /containers/{id}/json, GET /volumes/{name}). */
 #ifndef SOCKWARD_LOOKUP_H
 #define SOCKWARD_LOOKUP_H
 
@@ -17,7 +17,7 @@ struct lookup *lookup_start(struct event_base *base, const char *sock_path,
 /* Abandon a lookup; its callback will not run. */
 void lookup_cancel(struct lookup *l);
 
-/* Build the request path for lk ("/images/<escaped>/json"). */
+/* Build the request path for lk ("/images/<escaped>/json", "/volumes/<escaped>"). */
 int lookup_path(const struct pol_lookup *lk, char *out, size_t outlen);
 
 #endif

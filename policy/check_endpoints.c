@@ -15,7 +15,7 @@ check_create(struct check_ctx *c)
 	 * like an empty HostConfig (no limits, default bridge, ...). */
 	if (!json_is_object(hc))
 		hc = empty = json_object();
-	check_image_ref(c, jstr(c->doc, "Image"), "image");
+	check_image_use(c, jstr(c->doc, "Image"), "image");
 	check_hostconfig(c, hc);
 	check_mounts(c, hc);
 	check_user(c, c->doc);
@@ -26,6 +26,7 @@ void
 check_update(struct check_ctx *c)
 {
 	check_resources_update(c, c->doc);
+	check_update_merged(c);
 }
 
 void
@@ -126,13 +127,18 @@ check_pull(struct check_ctx *c)
 		else
 			snprintf(ref, sizeof ref, "%s", from);
 		check_image_ref(c, ref, "docker pull");
-	} else if (src != NULL && repo != NULL && repo[0] != '\0') {
+		return;
+	}
+	/* no fromImage: dockerd imports (fromSrc "-" is the body, else a URL) */
+	(void)src;
+	if (repo != NULL && repo[0] != '\0') {
 		if (tag != NULL && tag[0] != '\0')
 			snprintf(ref, sizeof ref, "%s:%s", repo, tag);
 		else
 			snprintf(ref, sizeof ref, "%s", repo);
 		check_image_ref(c, ref, "docker import");
 	}
+	check_changes_user(c, "docker import", NULL);
 }
 
 /* POST /images/{name}/tag?repo=&tag= (an empty tag means latest) */
@@ -148,9 +154,12 @@ check_tag(struct check_ctx *c)
 	check_image_ref(c, ref, "docker tag");
 }
 
-/* POST /commit?container=&repo=&tag=: a repo names the new image, tagged
- * latest when the tag is empty (no repo: an untagged image, nothing to
- * judge).  The same reference rules as docker tag. */
+/* POST /commit?container=&repo=&tag=&changes=: a repo names the new image,
+ * tagged latest when the tag is empty (no repo: an untagged image, no name
+ * to judge), by the same reference rules as docker tag.  The image's user
+ * is the last USER of the changes, else the body's Config.User, else the
+ * container's (judged when it was created, and again by the image user
+ * lookup of whoever runs the new image). */
 void
 check_commit(struct check_ctx *c)
 {
@@ -158,6 +167,7 @@ check_commit(struct check_ctx *c)
 	const char *tag = reqtarget_get(c->rt, "tag");
 	char ref[1024];
 
+	check_changes_user(c, "docker commit", json_is_object(c->doc) ? c->doc : NULL);
 	if (repo == NULL || repo[0] == '\0')
 		return;
 	snprintf(ref, sizeof ref, "%s:%s", repo, tag && tag[0] ? tag : "latest");

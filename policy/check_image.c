@@ -57,6 +57,20 @@ imgref_parse(const char *ref, struct imgref *r)
 		snprintf(r->full, sizeof r->full, "docker.io/library/%s", r->name);
 }
 
+/* The familiar form of a normalised name, as the docker CLI shows it:
+ * docker.io/library/busybox -> busybox, docker.io/local/x -> local/x (newer
+ * CLIs send the normalised form, e.g. docker commit's repo). */
+static const char *
+familiar(const char *full)
+{
+	if (strncmp(full, "docker.io/", 10) != 0)
+		return full;
+	full += 10;
+	if (strncmp(full, "library/", 8) == 0 && strchr(full + 8, '/') == NULL)
+		full += 8;
+	return full;
+}
+
 void
 check_image_ref(struct check_ctx *c, const char *ref, const char *what)
 {
@@ -71,7 +85,8 @@ check_image_ref(struct check_ctx *c, const char *ref, const char *what)
 		fire(c, R_IMAGE_PINNED, "%s %s is not pinned, use repo:tag (not latest) or "
 		    "repo@sha256:...", what, ref[0] ? ref : "(none)");
 	if (c->prof->images.n > 0 && !strlist_match(&c->prof->images, r.name) &&
-	    !strlist_match(&c->prof->images, r.full))
+	    !strlist_match(&c->prof->images, r.full) &&
+	    !strlist_match(&c->prof->images, familiar(r.full)))
 		fire(c, R_IMAGE_REGISTRY, "%s %s is not from an allowed registry/repository",
 		    what, r.full);
 }

@@ -176,6 +176,8 @@ check_binds(struct check_ctx *c, const json_t *hc)
 			fire(c, R_MOUNT_PROPAGATION, "-v %s uses shared propagation", spec);
 		if (src[0] == '/')
 			check_host_path(c, src, has_token(mode, "ro"), "-v", "add :ro");
+		else
+			check_existing_volume(c, src, "-v");
 	}
 }
 
@@ -234,6 +236,8 @@ check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix)
 			    "DriverConfig");
 			check_volume_driver_opts(c, jstr(dc, "Name"), json_object_get(dc, "Options"),
 			    "--mount");
+			/* an existing volume is used as it is, whatever the options say */
+			check_existing_volume(c, jstr(m, "Source"), "--mount source");
 		}
 	}
 }

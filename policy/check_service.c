@@ -174,7 +174,7 @@ check_container_spec(struct check_ctx *c, const json_t *cs)
 	json_t *empty = json_object();
 	size_t i;
 
-	check_image_ref(c, jstr(cs, "Image"), "service image");
+	check_image_use(c, jstr(cs, "Image"), "service image");
 	if (user[0] != '\0') {
 		if (user_is_root(user, json_string_length(json_object_get(cs, "User"))))
 			fire(c, R_USER_ROOT, "--user %s is root, set --user to a non-root uid", user);

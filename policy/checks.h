@@ -68,6 +68,17 @@ void check_image_user(struct check_ctx *c, const char *image, int missing_is_404
 /* Image references */
 void check_image_ref(struct check_ctx *c, const char *ref, const char *what);
 
+/* State stored in the engine, judged when used (check_state.c) */
+/* A named volume the request mounts: if it exists, its driver and options
+ * are judged like a volume create's. */
+void check_existing_volume(struct check_ctx *c, const char *name, const char *what);
+/* An image the request runs: an ID (prefix) is resolved to its names. */
+void check_image_use(struct check_ctx *c, const char *ref, const char *what);
+/* update: the CPU limit merged with the container's current settings */
+void check_update_merged(struct check_ctx *c);
+/* commit/import: the USER the changes (else config's User) leave */
+void check_changes_user(struct check_ctx *c, const char *what, const json_t *config);
+
 /* Endpoint checks */
 void check_create(struct check_ctx *c);
 void check_update(struct check_ctx *c);
@@ -78,6 +89,7 @@ void check_build(struct check_ctx *c);
 void check_pull(struct check_ctx *c);
 void check_tag(struct check_ctx *c);
 void check_commit(struct check_ctx *c);
+void check_load(struct check_ctx *c);
 void check_session(struct check_ctx *c);
 void check_service(struct check_ctx *c);
 

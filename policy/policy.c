@@ -44,6 +44,17 @@ policy_prepared_wants_body(const struct pol_prepared *pp)
 	return pp->route != NULL && pp->route->body != NULL;
 }
 
+const char *
+pol_lookup_kind_name(enum pol_lookup_kind kind)
+{
+	switch (kind) {
+	case POL_LOOKUP_IMAGE:     return "image";
+	case POL_LOOKUP_CONTAINER: return "container";
+	case POL_LOOKUP_VOLUME:    return "volume";
+	}
+	return "unknown";
+}
+
 size_t
 policy_lookups(struct pol_prepared *pp, struct pol_lookup **out)
 {
@@ -241,6 +252,7 @@ run_check(const struct route *r, struct check_ctx *c)
 		[CHECK_BUILD] = check_build, [CHECK_PULL] = check_pull, [CHECK_TAG] = check_tag,
 		[CHECK_COMMIT] = check_commit,
 		[CHECK_SESSION] = check_session, [CHECK_SERVICE] = check_service,
+		[CHECK_LOAD] = check_load,
 	};
 	if (checks[r->check] != NULL)
 		checks[r->check](c);

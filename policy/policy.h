@@ -39,13 +39,18 @@ struct pol_header {
 enum pol_lookup_kind {
 	POL_LOOKUP_IMAGE,      /* GET /images/{name}/json */
 	POL_LOOKUP_CONTAINER,  /* GET /containers/{name}/json */
+	POL_LOOKUP_VOLUME,     /* GET /volumes/{name} */
 };
 
-#define POL_MAX_LOOKUPS 8
+/* "image", "container", "volume": for logs, eval and the table tests */
+const char *pol_lookup_kind_name(enum pol_lookup_kind kind);
+
+#define POL_MAX_LOOKUPS 16
 
 struct pol_lookup {
 	enum pol_lookup_kind kind;
-	char name[512];   /* image reference or container id/name, unescaped */
+	char name[512];   /* image reference, container id/name or volume name,
+	                     unescaped */
 	int done;         /* daemon sets 1 once status/json are filled in */
 	int status;       /* engine's HTTP status; 0 = engine unreachable */
 	json_t *json;     /* parsed body when status == 200; owned by the

@@ -48,7 +48,7 @@ static const struct route routes[] = {
 	{ "POST",   "/containers/{name:.*}/rename",    "container.rename",   CHECK_NONE, NULL, 0, NULL },
 	{ "POST",   "/containers/{name:.*}/update",    "container.update",   CHECK_UPDATE, J(go_update_config), 0, NULL },
 	{ "POST",   "/containers/prune",               "container.prune",    CHECK_NONE, NULL, 0, NULL },
-	{ "POST",   "/commit",                         "image.commit",       CHECK_COMMIT, NULL, 0, NULL },
+	{ "POST",   "/commit",                         "image.commit",       CHECK_COMMIT, J(go_create_request), 1, NULL },
 	{ "PUT",    "/containers/{name:.*}/archive",   "container.archive",  CHECK_NONE, NULL, 0, NULL },
 	{ "DELETE", "/containers/{name:.*}",           "container.delete",   CHECK_NONE, NULL, 0, NULL },
 	/* image */
@@ -58,7 +58,7 @@ static const struct route routes[] = {
 	{ "GET",    "/images/{name:.*}/get",           "image.save",         CHECK_NONE, NULL, 0, NULL },
 	{ "GET",    "/images/{name:.*}/history",       "image.history",      CHECK_NONE, NULL, 0, NULL },
 	{ "GET",    "/images/{name:.*}/json",          "image.inspect",      CHECK_NONE, NULL, 0, NULL },
-	{ "POST",   "/images/load",                    "image.load",         CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/images/load",                    "image.load",         CHECK_LOAD, NULL, 0, NULL },
 	{ "POST",   "/images/create",                  "image.create",       CHECK_PULL, NULL, 0, NULL },
 	{ "POST",   "/images/{name:.*}/push",          "image.push",         CHECK_NONE, NULL, 0, NULL },
 	{ "POST",   "/images/{name:.*}/tag",           "image.tag",          CHECK_TAG, NULL, 0, NULL },

@@ -34,6 +34,7 @@ enum route_check {
 	CHECK_COMMIT,
 	CHECK_SESSION,
 	CHECK_SERVICE,
+	CHECK_LOAD,
 };
 
 struct route {

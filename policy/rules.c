@@ -56,6 +56,7 @@ const struct rule rules[R__COUNT] = {
 	[R_BUILD_NETWORK]      = { "build.network", "docker build does not use the host network", "", "remove --network host from docker build" },
 	[R_BUILD_SESSION]      = { "build.session", "BuildKit sessions allowed by the profile", "", "build with DOCKER_BUILDKIT=0 (or ask for a profile with buildkit)" },
 	[R_START_HOSTCONFIG]   = { "start.hostconfig", "no HostConfig in POST /containers/{id}/start (old API)", "", "pass host options to docker create" },
+	[R_IMAGE_LOAD]         = { "image.load", "no docker load: the names of the images are inside the tar stream, which cannot be judged before dockerd reads it", "4.2", "pull the image from an allowed registry (or use a profile that switches image.load off)" },
 };
 
 int

@@ -363,7 +363,8 @@ out:
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: sockward doctor [-c FILE] [-u SOCKET] [-p HOST:PORT]... [-d DAEMON_JSON]\n");
+	fprintf(stderr, "usage: sockward doctor [-c FILE] [-u SOCKET] [-p HOST:PORT]... "
+	    "[-d DAEMON_JSON] [-s SERVICE_USER] [-P PROC_DIR]\n");
 }
 
 /* upstream.socket from a configuration file: 1 found (in buf), 0 not set,
@@ -413,6 +414,7 @@ int
 cmd_doctor(int argc, char **argv)
 {
 	const char *config = NULL, *sock = NULL, *daemon_json = DEFAULT_DAEMON_JSON;
+	const char *service_user = "sockward", *proc_root = "/proc";
 	const char *probes[8];
 	size_t nprobes = 0, n, i, findings = 0;
 	struct doctor_item items[DOCTOR_MAX_ITEMS];
@@ -423,8 +425,10 @@ cmd_doctor(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "c:u:p:d:h")) != -1) {
+	while ((c = getopt(argc, argv, "c:u:p:d:s:P:h")) != -1) {
 		switch (c) {
+		case 's': service_user = optarg; break;
+		case 'P': proc_root = optarg; break;
 		case 'c': config = optarg; break;
 		case 'u': sock = optarg; break;
 		case 'd': daemon_json = optarg; break;
@@ -478,6 +482,15 @@ cmd_doctor(int argc, char **argv)
 	    str_or(info, "Name", "?"));
 
 	n = doctor_check(info, version, time(NULL), items, DOCTOR_MAX_ITEMS);
+	for (i = 0; i < n; i++)
+		print_item(&items[i], &findings);
+
+	/* Nobody but root and sockward may reach the engine: the socket's
+	 * owner, group, ACL and mode, and dockerd's own TCP listeners. */
+	n = doctor_check_socket_access(sock, service_user, items, DOCTOR_MAX_ITEMS);
+	for (i = 0; i < n; i++)
+		print_item(&items[i], &findings);
+	n = doctor_check_engine_tcp(proc_root, items, DOCTOR_MAX_ITEMS);
 	for (i = 0; i < n; i++)
 		print_item(&items[i], &findings);
 

@@ -128,8 +128,7 @@ print_decision(const struct pol_decision *d, struct pol_prepared *pp,
 	json_object_set_new(o, "warnings", warn);
 	for (size_t i = 0; i < nlookups; i++) {
 		json_t *l = json_object();
-		json_object_set_new(l, "kind", json_string(
-		    lookups[i].kind == POL_LOOKUP_IMAGE ? "image" : "container"));
+		json_object_set_new(l, "kind", json_string(pol_lookup_kind_name(lookups[i].kind)));
 		json_object_set_new(l, "name", json_string(lookups[i].name));
 		json_object_set_new(l, "result", json_string("undecided (no engine)"));
 		json_array_append_new(lk, l);

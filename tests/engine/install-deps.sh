@@ -10,7 +10,7 @@ PKGS=(
 	build-essential pkg-config libevent-dev libjansson-dev libssl-dev check node-llhttp
 	docker.io busybox-static docker-compose socat curl openssl
 	mandoc prometheus systemd procps
-	iproute2 util-linux python3 ca-certificates
+	iproute2 util-linux python3 ca-certificates acl
 	python3-docker
 )
 

@@ -97,5 +97,67 @@ run_doctor -u "$SOCK" -d "$TMP/daemon.json"
 printf '%s\n' "$OUT" | grep -q '^FINDING tcp-tls .*tcp://0.0.0.0:2375' || fail "daemon.json tcp host not reported"
 printf '%s\n' "$OUT" | grep -q '^FINDING log-level .*daemon.json' || fail "daemon.json debug level not reported"
 
+# 6. who can open the engine socket: a socket that reaches the engine (a
+#    socat proxy of it, so the shared engine's own socket is left alone),
+#    given to a throw-away group with a throw-away non-root member
+command -v useradd >/dev/null && command -v groupadd >/dev/null || fail "useradd/groupadd missing"
+[ "$(id -u)" = 0 ] || fail "must run as root (it adds a throw-away user and group)"
+TG=swdoc$$g TU=swdoc$$u
+cleanup_ids() {
+	userdel "$TU" >/dev/null 2>&1
+	groupdel "$TG" >/dev/null 2>&1
+}
+trap 'cleanup_ids; cleanup' EXIT
+groupadd "$TG" || fail "groupadd $TG"
+useradd -M -N -g users -G "$TG" -s /usr/sbin/nologin "$TU" || fail "useradd $TU"
+PSOCK=$TMP/engine-proxy.sock
+socat UNIX-LISTEN:"$PSOCK",fork,mode=0600 UNIX-CONNECT:"$SOCK" &
+SOCAT_PID2=$!
+trap 'kill $SOCAT_PID2 2>/dev/null; cleanup_ids; cleanup' EXIT
+for _ in $(seq 50); do [ -S "$PSOCK" ] && break; sleep 0.1; done
+chown root:root "$PSOCK"; chmod 0600 "$PSOCK"
+run_doctor -u "$PSOCK" -d "$TMP/none.json" -P "$TMP/no-proc"
+printf '%s\n' "$OUT" | grep -q '^ok  *socket-access .*only root and sockward can open' ||
+	fail "root-only socket not reported ok: $OUT"
+chgrp "$TG" "$PSOCK"; chmod 0660 "$PSOCK"
+run_doctor -u "$PSOCK" -d "$TMP/none.json" -P "$TMP/no-proc"
+log "doctor on a socket of group $TG (member $TU): exit $RC"
+printf '%s\n' "$OUT" | grep socket-access | sed 's/^/    /' >&2
+[ "$RC" = 1 ] || fail "group member: exit $RC, want 1"
+printf '%s\n' "$OUT" | grep -q "^FINDING socket-access .*group $TG (mode 0660) and $TU in that group can open it" ||
+	fail "group member $TU not reported: $OUT"
+contains "$OUT" "gpasswd -d USER $TG" || fail "no fix for the group member: $OUT"
+contains "$OUT" '"group": "sockward-engine"' || fail "no fix naming sockward-engine: $OUT"
+# the service user itself may be in the group
+run_doctor -u "$PSOCK" -s "$TU" -d "$TMP/none.json" -P "$TMP/no-proc"
+printf '%s\n' "$OUT" | grep -q '^ok  *socket-access ' || fail "the service user's own group reported: $OUT"
+# world-writable
+chgrp root "$PSOCK"; chmod 0666 "$PSOCK"
+run_doctor -u "$PSOCK" -d "$TMP/none.json" -P "$TMP/no-proc"
+[ "$RC" = 1 ] || fail "mode 0666: exit $RC"
+printf '%s\n' "$OUT" | grep -q "^FINDING socket-access .*mode 0666: every user on this host" || fail "mode 0666 not reported: $OUT"
+# an ACL entry for a non-root user
+chmod 0600 "$PSOCK"
+if command -v setfacl >/dev/null && setfacl -m "u:$TU:rw" "$PSOCK" 2>/dev/null; then
+	run_doctor -u "$PSOCK" -d "$TMP/none.json" -P "$TMP/no-proc"
+	[ "$RC" = 1 ] || fail "ACL user: exit $RC"
+	printf '%s\n' "$OUT" | grep -q "^FINDING socket-access .*ACL entry for user $TU" || fail "ACL user not reported: $OUT"
+else
+	log "setfacl unavailable or not supported here: ACL case not run"
+fi
+
+# 7. a dockerd process listening on TCP (a socat renamed dockerd)
+cp "$(command -v socat)" "$TMP/dockerd"
+TPORT=$((20000 + RANDOM % 20000))
+"$TMP/dockerd" TCP-LISTEN:$TPORT,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:"$SOCK" &
+FAKE_PID=$!
+trap 'kill $FAKE_PID $SOCAT_PID2 2>/dev/null; cleanup_ids; cleanup' EXIT
+for _ in $(seq 50); do grep -q ":$(printf '%04X' $TPORT) .* 0A " /proc/net/tcp && break; sleep 0.1; done
+run_doctor -u "$SOCK" -d "$TMP/none.json"
+[ "$RC" = 1 ] || fail "dockerd on TCP: exit $RC"
+printf '%s\n' "$OUT" | grep -q "^FINDING engine-tcp .*dockerd (pid $FAKE_PID) listens on TCP port $TPORT" ||
+	fail "dockerd on TCP not reported: $OUT"
+kill $FAKE_PID 2>/dev/null
+
 log "t_doctor: ok"
 exit 0

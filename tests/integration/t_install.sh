@@ -29,6 +29,14 @@ for f in "$ROOT"/conf/*.json; do
 		fail "example $(basename "$f") not installed under /usr/share/doc/sockward/examples"
 done
 cmp -s "$ROOT/man/sockward.8" "$R/usr/share/man/man8/sockward.8" || fail "sockward.8 differs"
+# issue 8: the engine's side of the deployment ships as an example drop-in
+cmp -s "$ROOT/systemd/docker.socket-sockward.conf" "$R/usr/share/doc/sockward/examples/docker.socket-sockward.conf" ||
+	fail "docker.socket-sockward.conf not installed under /usr/share/doc/sockward/examples"
+grep -qxF 'SupplementaryGroups=sockward-engine' "$R/usr/lib/systemd/system/sockward.service" ||
+	fail "installed sockward.service does not reach the engine through sockward-engine"
+grep -qxF 'SocketGroup=sockward-users' "$R/usr/lib/systemd/system/sockward.socket" ||
+	fail "installed sockward.socket is not for group sockward-users"
+assert_contains "$(cat "$R/etc/sockward/sockward.json")" '"group": "sockward-users"' "installed configuration's listener group"
 
 v=$("$R/usr/sbin/sockward" --version) || fail "the installed binary does not run"
 assert_contains "$v" "$(cat "$ROOT/VERSION")" "installed sockward --version"

@@ -38,7 +38,7 @@ cp "$ROOT/man/sockward.json.5" "$TMP/man/man5/" || fail "man/sockward.json.5 mis
 
 # What the issue requires of the service, checked on the file itself.
 svc=$ROOT/systemd/sockward.service
-for want in 'Type=notify' 'User=sockward' 'SupplementaryGroups=docker' \
+for want in 'Type=notify' 'User=sockward' 'SupplementaryGroups=sockward-engine' \
 	'ExecReload=/bin/kill -HUP $MAINPID' 'NoNewPrivileges=yes' 'ProtectSystem=strict' \
 	'ProtectHome=yes' 'PrivateTmp=yes' 'PrivateDevices=yes' 'ProtectKernelTunables=yes' \
 	'ProtectKernelModules=yes' 'ProtectKernelLogs=yes' 'ProtectControlGroups=yes' \
@@ -50,6 +50,21 @@ done
 grep -q '^ExecStartPre=.*sockward --check-config' "$svc" || fail "no ExecStartPre config check"
 grep -q '^ExecReload=.*sockward --check-config' "$svc" || fail "no ExecReload config check"
 [ "$(grep -c '^ReadWritePaths=' "$svc")" = 1 ] || fail "more than one ReadWritePaths="
+# Issue 8: no shipped file hands out the engine.  Clients get sockward-users
+# (sockward.socket, conf/sockward.json); only sockward is in sockward-engine,
+# the group the engine's socket gets (sysusers, the docker.socket drop-in).
+grep -qxF 'SocketGroup=sockward-users' "$ROOT/systemd/sockward.socket" || fail "sockward.socket: SocketGroup is not sockward-users"
+for f in systemd/sockward.service systemd/sockward.socket systemd/sockward.sysusers conf/sockward.json; do
+	if grep -vE '^[[:space:]]*#' "$ROOT/$f" | grep -qE '(Groups?=|"group": *"|^m sockward )docker\b'; then
+		fail "$f gives someone the docker group"
+	fi
+done
+grep -qxF 'm sockward sockward-engine' "$ROOT/systemd/sockward.sysusers" || fail "sysusers: sockward is not in sockward-engine"
+[ "$(grep -c '^m ' "$ROOT/systemd/sockward.sysusers")" = 1 ] || fail "sysusers: more members than sockward in sockward-engine"
+grep -qxF 'g sockward-users -' "$ROOT/systemd/sockward.sysusers" || fail "sysusers: no group sockward-users"
+grep -qxF 'SocketGroup=sockward-engine' "$ROOT/systemd/docker.socket-sockward.conf" || fail "docker.socket drop-in: SocketGroup is not sockward-engine"
+python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["listeners"]; sys.exit(0 if all(x.get("group") == "sockward-users" for x in l if x["type"] == "unix") else 1)' \
+	"$ROOT/conf/sockward.json" || fail "conf/sockward.json: a unix listener's group is not sockward-users"
 
 out=$(cd "$TMP" && MANPATH="$TMP/man" systemd-analyze verify "$TMP/units/sockward.service" \
 	"$TMP/units/sockward.socket" 2>&1)

@@ -5,7 +5,8 @@
  *   "content_type" (default application/json when there is a body),
  *   "body" (JSON) | "body_raw" (string) | "body_file" (path from tests/)
  *   | "merge" (deep-merged into fixtures/policy/compliant-create.json),
- *   "lookups": [ { "kind": "image"|"container", "name", "status", "json" } ],
+ *   "lookups": [ { "kind": "image"|"container"|"volume", "name", "status", "json" } ]
+ *     (a volume not listed is answered 404, any other lookup not listed 0),
  *   "expect": { "verdict": "allow"|"deny", "status", "rules": [...] (exact,
  *     in any order), "rules_include": [...], "message_contains",
  *     "forwarded": <JSON the forwarded body must equal>, "exception",
@@ -99,10 +100,14 @@ answer_lookups(const json_t *tc, struct pol_prepared *pp)
 		if (l->done)
 			continue;
 		l->done = 1;
-		l->status = 0;
+		/* a volume no case lists is not on the engine (dockerd would
+		 * create it from the request); anything else unlisted is an
+		 * engine that cannot be asked */
+		l->status = l->kind == POL_LOOKUP_VOLUME ? 404 : 0;
 		json_array_foreach(answers, k, a) {
 			const char *kind = json_string_value(json_object_get(a, "kind"));
 			int want = kind && strcmp(kind, "container") == 0 ? POL_LOOKUP_CONTAINER
+			    : kind && strcmp(kind, "volume") == 0 ? POL_LOOKUP_VOLUME
 			    : POL_LOOKUP_IMAGE;
 			if ((int)l->kind == want &&
 			    strcmp(json_string_value(json_object_get(a, "name")), l->name) == 0) {

@@ -309,7 +309,7 @@ next_id(const char **s, char *out, size_t outlen)
 START_TEST(readme_endpoint_table)
 {
 	char *readme = slurp("../README.md");
-	char *tab = section(readme, "### Endpoints", "## Operating sockward");
+	char *tab = section(readme, "### Endpoints", "## Deploying sockward");
 	const char *ids[128];
 	size_t nids = endpoint_ids(ids, 128);
 	int rows[128] = { 0 };

@@ -21,6 +21,9 @@
 
 /* the default policy: built-in restricted profile for everybody */
 #define POLICY_RESTRICTED "{ \"default_profile\": \"restricted\" }"
+/* restricted refuses docker load (rule image.load) unless a profile allows it */
+#define POLICY_LOAD_OK "{ \"default_profile\": \"p\", \"profiles\": { \"p\": " \
+	"{ \"base\": \"restricted\", \"endpoints_allow\": [\"image.load\"] } } }"
 
 /* close reasons as the daemon logs them ("closed: <reason>"); every case
  * also checks that exactly one "closed: " line was logged */
@@ -244,7 +247,7 @@ start_load(struct harness *h, struct h_peer **ep)
 START_TEST(early_answer_while_client_sends)
 {
 	struct h_peer *c, *e;
-	h_setup(&H, POLICY_RESTRICTED, NULL);
+	h_setup(&H, POLICY_LOAD_OK, NULL);
 	c = start_load(&H, &e);
 
 	h_sendf(e, "%s", EARLY_ANSWER);   /* and keep the connection */
@@ -272,7 +275,7 @@ END_TEST
 START_TEST(early_answer_then_engine_closes)
 {
 	struct h_peer *c, *e;
-	h_setup(&H, POLICY_RESTRICTED, NULL);
+	h_setup(&H, POLICY_LOAD_OK, NULL);
 	c = start_load(&H, &e);
 
 	h_pause_read(e, 1);

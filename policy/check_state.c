@@ -1,0 +1,388 @@
+/* check_state.c - state stored in the engine, looked up and judged at the
+ * moment a request uses it (issue 8, class 2):
+ *
+ *  - a named volume a create body or a service spec mounts: the volume that
+ *    exists is used as it is (dockerd ignores the driver options of the
+ *    request then), so its driver and options get the rules a volume create
+ *    gets; one that does not exist yet is made by dockerd from the request,
+ *    which is judged already;
+ *  - POST /containers/{id}/update: the CPU limit is the container's current
+ *    settings merged with the update the way dockerd merges them
+ *    (container.UpdateContainer, moby v20.10), judged like a create's;
+ *  - an image named by its ID or an ID prefix: resolved by the image lookup
+ *    and judged by the names it carries (RepoTags, RepoDigests);
+ *  - images entering by docker commit / docker import: the USER their
+ *    `changes` (and the commit's Config) leave; docker load: refused unless
+ *    the profile allows it, the names are inside the tar stream.
+ *
+ * Nothing here does I/O: facts come from check_lookup(). */
+#include "policy/checks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- named volumes ----------------------------------------------------------- */
+
+void
+check_existing_volume(struct check_ctx *c, const char *name, const char *what)
+{
+	const struct pol_lookup *l;
+	char label[600];
+
+	/* the settings of a joined container are judged without lookups; its
+	 * volumes are not what is joined anyway */
+	if (name[0] == '\0' || c->req == NULL || c->judging_joined ||
+	    !c->prof->rule_on[R_MOUNT_VOLUME_BIND])
+		return;
+	if ((l = check_lookup(c, POL_LOOKUP_VOLUME, name)) == NULL)
+		return;
+	if (l->status == 404)
+		return;   /* dockerd creates it from the request, judged as sent */
+	if (l->status != 200 || !json_is_object(l->json)) {
+		fire(c, R_MOUNT_VOLUME_BIND, "%s %s: cannot read that volume's driver and "
+		    "options (engine answered %d)", what, name, l->status);
+		return;
+	}
+	snprintf(label, sizeof label, "%s %s (existing volume)", what, name);
+	check_volume_driver_opts(c, jstr(l->json, "Driver"), json_object_get(l->json, "Options"),
+	    label);
+}
+
+/* ---- POST /containers/{id}/update ---------------------------------------------- */
+
+/* The CFS quota and period runc gets for a Resources (daemon_unix.go
+ * getCPUResources): NanoCpus gives a 100ms period, CpuPeriod and CpuQuota
+ * override it.  quota <= 0: no limit. */
+static void
+cfs_of(int64_t nano, int64_t period, int64_t quota, int64_t *q, int64_t *p)
+{
+	*p = 100000;
+	*q = -1;
+	if (nano > 0)
+		*q = nano * 100000 / 1000000000LL;
+	if (period != 0)
+		*p = period;
+	if (quota != 0)
+		*q = quota;
+}
+
+void
+check_update_merged(struct check_ctx *c)
+{
+	const struct pol_lookup *l;
+	int64_t nano = jint(c->doc, "NanoCpus", NULL);
+	int64_t period = jint(c->doc, "CpuPeriod", NULL);
+	int64_t quota = jint(c->doc, "CpuQuota", NULL);
+	char now[32], max[32];
+
+	if (!c->prof->rule_on[R_LIMIT_CPU] || c->req == NULL)
+		return;
+	/* zero leaves the current value (UpdateContainer copies non-zero
+	 * fields only); a negative one is judged by the body alone, and a
+	 * negative period is refused by dockerd */
+	if ((nano == 0 && period == 0 && quota == 0) || nano < 0 || period < 0 || quota < 0)
+		return;
+	if ((l = check_lookup(c, POL_LOOKUP_CONTAINER, c->name)) == NULL)
+		return;
+	if (l->status == 404) {
+		c->not_found = 1;
+		snprintf(c->not_found_msg, sizeof c->not_found_msg, "No such container: %s", c->name);
+		return;
+	}
+	const json_t *hc = json_object_get(l->json, "HostConfig");
+	if (l->status != 200 || !json_is_object(hc)) {
+		fire(c, R_LIMIT_CPU, "cannot read the current CPU limit of container %s (engine "
+		    "answered %d), so the update cannot be judged", c->name, l->status);
+		return;
+	}
+	int64_t cn = jint(hc, "NanoCpus", NULL), cp = jint(hc, "CpuPeriod", NULL);
+	int64_t cq = jint(hc, "CpuQuota", NULL);
+	/* dockerd refuses these combinations itself ("Conflicting options") */
+	if ((nano > 0 && (cp > 0 || cq > 0)) || ((period > 0 || quota > 0) && cn > 0))
+		return;
+	int64_t mn = nano ? nano : cn, mp = period ? period : cp, mq = quota ? quota : cq;
+	int64_t q, p;
+	cfs_of(mn, mp, mq, &q, &p);
+	human_cpus(c->prof->nano_cpus_max, max, sizeof max);
+	if (q <= 0 || p <= 0) {
+		fire(c, R_LIMIT_CPU, "after this update container %s would have no CPU limit "
+		    "(CpuQuota %lld, CpuPeriod %lld), set --cpus (max %s)", c->name,
+		    (long long)mq, (long long)mp, max);
+		return;
+	}
+	double eff = (double)q * 1e9 / (double)p;
+	if (eff > (double)c->prof->nano_cpus_max) {
+		snprintf(now, sizeof now, "%.3g", eff / 1e9);
+		fire(c, R_LIMIT_CPU, "after this update container %s could use %s CPUs "
+		    "(CpuQuota %lld / CpuPeriod %lld with its current settings), max %s; "
+		    "set --cpus instead", c->name, now, (long long)q, (long long)p, max);
+	}
+}
+
+/* ---- images named by ID ------------------------------------------------------------ */
+
+/* What dockerd may resolve as an image ID or a prefix of one
+ * (daemon/images GetImage: the name first, then the image store's
+ * digest-set search, which takes any hex prefix, with or without
+ * "sha256:"). */
+static const char *
+id_hex(const char *ref)
+{
+	const char *h = strncmp(ref, "sha256:", 7) == 0 ? ref + 7 : ref;
+	size_t n = 0;
+
+	for (; h[n] != '\0'; n++)
+		if (!((h[n] >= '0' && h[n] <= '9') || (h[n] >= 'a' && h[n] <= 'f')))
+			return NULL;
+	return n > 0 && n <= 64 ? h : NULL;
+}
+
+static int
+strarray_has(const json_t *arr, const char *s)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(arr, i, e)
+		if (json_is_string(e) && strcmp(json_string_value(e), s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Did the engine find ref by its ID (not by a name that happens to be hex)? */
+static int
+found_by_id(const char *ref, const char *hex, const json_t *img)
+{
+	const char *id = jstr(img, "Id");
+	const json_t *tags = json_object_get(img, "RepoTags");
+	char name[600];
+
+	if (strncmp(id, "sha256:", 7) == 0)
+		id += 7;
+	if (strncmp(id, hex, strlen(hex)) != 0)
+		return 0;
+	if (strlen(hex) == 64)
+		return 1;   /* 64 hex digits, with or without sha256:, are an ID, never a name */
+	/* a name: "abc" is abc:latest, "sha256:abc" is the repository sha256
+	 * with the tag abc */
+	snprintf(name, sizeof name, "%s%s", ref, hex == ref ? ":latest" : "");
+	return !strarray_has(tags, name);
+}
+
+/* Does the name pass image.registry?  Judged by check_image_ref itself, on
+ * the side, so the rule has one definition. */
+static int
+name_allowed(struct check_ctx *c, const char *name)
+{
+	struct violations tmp = { .n = 0 };
+	struct check_ctx sub = *c;
+
+	sub.vs = &tmp;
+	snprintf(sub.image, sizeof sub.image, "%s", c->image[0] ? c->image : name);
+	check_image_ref(&sub, name, "image");
+	for (size_t i = 0; i < tmp.n; i++)
+		if (tmp.v[i].rule == R_IMAGE_REGISTRY)
+			return 0;
+	return 1;
+}
+
+void
+check_image_use(struct check_ctx *c, const char *ref, const char *what)
+{
+	const char *hex = id_hex(ref);
+	const struct pol_lookup *l;
+	int registry = c->prof->rule_on[R_IMAGE_REGISTRY] && c->prof->images.n > 0;
+
+	if (hex == NULL || c->req == NULL || c->judging_joined ||
+	    (!registry && !c->prof->rule_on[R_IMAGE_PINNED])) {
+		check_image_ref(c, ref, what);
+		return;
+	}
+	if ((l = check_lookup(c, POL_LOOKUP_IMAGE, ref)) == NULL)
+		return;
+	if (l->status == 404 || (l->status == 200 && json_is_object(l->json) &&
+	    !found_by_id(ref, hex, l->json))) {
+		check_image_ref(c, ref, what);   /* a name (or nothing dockerd can run) */
+		return;
+	}
+	if (c->image[0] == '\0')
+		snprintf(c->image, sizeof c->image, "%s", ref);
+	if (l->status != 200 || !json_is_object(l->json)) {
+		fire(c, registry ? R_IMAGE_REGISTRY : R_IMAGE_PINNED, "%s %s: cannot tell which "
+		    "image that ID names (engine answered %d)", what, ref, l->status);
+		return;
+	}
+	/* an image ID is pinned; its registry is the one of the names it has */
+	if (!registry)
+		return;
+	const char *keys[] = { "RepoTags", "RepoDigests" }, *first = NULL;
+	for (size_t k = 0; k < 2; k++) {
+		const json_t *arr = json_object_get(l->json, keys[k]), *e;
+		size_t i;
+		json_array_foreach(arr, i, e) {
+			const char *n = json_string_value(e);
+			if (n == NULL || strncmp(n, "<none>", 6) == 0)
+				continue;
+			if (name_allowed(c, n))
+				return;
+			if (first == NULL)
+				first = n;
+		}
+	}
+	if (first == NULL)
+		fire(c, R_IMAGE_REGISTRY, "%s %s has no repository name, so its registry cannot "
+		    "be checked; use repo:tag of an allowed registry", what, ref);
+	else
+		fire(c, R_IMAGE_REGISTRY, "%s %s is %s, not from an allowed registry/repository",
+		    what, ref, first);
+}
+
+/* ---- docker commit / docker import: changes ------------------------------------------ */
+
+/* The last USER of the Dockerfile text dockerd builds from the changes
+ * (dockerfile.BuildFromConfig joins them with "\n" and parses them as a
+ * Dockerfile: directives at the top, comments, line continuations with the
+ * escape character, case-insensitive instructions).  Returns 0 with no
+ * USER, 1 with the value in out, -1 when it is not a plain word (quotes,
+ * escapes, variables: the shell lexer would change it). */
+static int
+last_user(const char *text, char *out, size_t outlen)
+{
+	char esc = '\\', *buf = strdup(text), *line, *save = NULL;
+	char logical[4096];
+	size_t ll = 0;
+	int directives = 1, cont = 0, found = 0, bad = 0;
+
+	if (buf == NULL)
+		return -1;
+	logical[0] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		size_t n = strlen(line);
+		while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+			line[--n] = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++, n--;
+		if (directives && line[0] == '#') {
+			const char *p = line + 1;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (strncasecmp(p, "escape", 6) == 0) {
+				p += 6;
+				while (*p == ' ' || *p == '\t')
+					p++;
+				if (*p == '=') {
+					p++;
+					while (*p == ' ' || *p == '\t')
+						p++;
+					esc = *p == '`' ? '`' : '\\';
+				}
+			}
+			continue;
+		}
+		directives = 0;
+		if (line[0] == '#' || n == 0)
+			continue;       /* comments and empty lines, also inside a continuation */
+		int more = line[n - 1] == esc;
+		if (more)
+			line[--n] = '\0';
+		if (ll + n + 2 >= sizeof logical) {
+			bad = 1;
+			break;
+		}
+		memcpy(logical + ll, line, n);
+		ll += n;
+		logical[ll] = '\0';
+		cont = more;
+		if (cont)
+			continue;
+		/* a complete instruction */
+		if (strncasecmp(logical, "user", 4) == 0 &&
+		    (logical[4] == ' ' || logical[4] == '\t')) {
+			const char *v = logical + 5;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			found = 1;
+			bad = 0;
+			snprintf(out, outlen, "%s", v);
+			for (const char *p = v; *p; p++)
+				if (strchr("$\"'`\\ \t", *p) != NULL || *p == esc)
+					bad = 1;
+		}
+		ll = 0;
+		logical[0] = '\0';
+	}
+	free(buf);
+	if (bad)
+		return -1;
+	return found;
+}
+
+/* Every "changes" value of the query, joined with "\n" as dockerd does. */
+static char *
+joined_changes(const struct check_ctx *c)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < c->rt->nparams; i++)
+		if (strcmp(c->rt->params[i].key, "changes") == 0)
+			len += strlen(c->rt->params[i].value) + 1;
+	if ((s = calloc(1, len)) == NULL)
+		return NULL;
+	for (size_t i = 0, first = 1; i < c->rt->nparams; i++)
+		if (strcmp(c->rt->params[i].key, "changes") == 0) {
+			if (!first)
+				strcat(s, "\n");
+			strcat(s, c->rt->params[i].value);
+			first = 0;
+		}
+	return s;
+}
+
+/* The user the new image runs as, from its changes, else from base_user
+ * (the commit's Config.User; NULL for import); "" is left to the image
+ * user lookup of whoever runs it. */
+void
+check_changes_user(struct check_ctx *c, const char *what, const json_t *config)
+{
+	char user[4096] = "";
+	char *text = joined_changes(c);
+	int r;
+
+	if (text == NULL) {
+		fire(c, R_USER_ROOT, "%s: out of memory reading --change", what);
+		return;
+	}
+	r = last_user(text, user, sizeof user);
+	free(text);
+	if (r < 0) {
+		fire(c, R_USER_ROOT, "%s --change USER: cannot tell the user (quotes, escapes "
+		    "or variables), write USER <non-root uid>", what);
+		return;
+	}
+	if (r > 0) {
+		if (user[0] == '\0' || user_is_root(user, strlen(user)))
+			fire(c, R_USER_ROOT, "%s --change 'USER %s' makes the image run as root, "
+			    "use USER <non-root uid>", what, user);
+		return;
+	}
+	const json_t *u = json_object_get(config, "User");
+	if (json_is_string(u) && json_string_length(u) > 0 &&
+	    user_is_root(json_string_value(u), json_string_length(u)))
+		fire(c, R_USER_ROOT, "%s: Config.User %s makes the image run as root, use a "
+		    "non-root uid", what, json_string_value(u));
+}
+
+/* POST /images/load: the image names are inside the tar stream, read by
+ * dockerd as it arrives; nothing can judge them before they are stored. */
+void
+check_load(struct check_ctx *c)
+{
+	if (strlist_has(&c->prof->endpoints_allow, "image.load"))
+		return;   /* allowed explicitly, by its exact id */
+	fire(c, R_IMAGE_LOAD, "docker load is not allowed: the image names are inside the tar "
+	    "stream, which cannot be judged before dockerd stores them; pull the image from "
+	    "an allowed registry instead");
+}
