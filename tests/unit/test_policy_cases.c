@@ -8,7 +8,9 @@
  *   "lookups": [ { "kind": "image"|"container", "name", "status", "json" } ],
  *   "expect": { "verdict": "allow"|"deny", "status", "rules": [...] (exact,
  *     in any order), "rules_include": [...], "message_contains",
- *     "forwarded": <JSON the forwarded body must equal>, "exception",
+ *     "forwarded": <JSON the forwarded body must equal>,
+ *     "forwarded_has": { "A.B": <value at that dotted path of the forwarded body> },
+ *     "forwarded_lacks": [ "A.B" (a dotted path absent from it) ], "exception",
  *     "warnings": N } } ] } */
 #include <check.h>
 #include <glob.h>
@@ -123,6 +125,42 @@ rule_listed(const struct pol_decision *d, const char *id)
 	return 0;
 }
 
+/* the value at a dotted path ("HostConfig.Memory"), or NULL */
+static const json_t *
+at_path(const json_t *doc, const char *path)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *seg = strtok_r(buf, ".", &save); seg && doc; seg = strtok_r(NULL, ".", &save))
+		doc = json_object_get(doc, seg);
+	return doc;
+}
+
+static void
+check_forwarded_paths(const char *name, const json_t *exp, const struct pol_decision *d)
+{
+	const json_t *has = json_object_get(exp, "forwarded_has");
+	const json_t *lacks = json_object_get(exp, "forwarded_lacks"), *v;
+	const char *key;
+	size_t i;
+
+	if (has == NULL && lacks == NULL)
+		return;
+	ck_assert_msg(d->body != NULL, "%s: nothing forwarded", name);
+	json_t *fw = json_loadb(d->body, d->body_len, JSON_DECODE_ANY, NULL);
+	ck_assert_msg(fw != NULL, "%s: forwarded body is not JSON", name);
+	json_object_foreach((json_t *)has, key, v) {
+		const json_t *got = at_path(fw, key);
+		ck_assert_msg(got != NULL && json_equal(got, v), "%s: forwarded %s lacks %s",
+		    name, d->body, key);
+	}
+	json_array_foreach(lacks, i, v)
+		ck_assert_msg(at_path(fw, json_string_value(v)) == NULL,
+		    "%s: forwarded %s has %s", name, d->body, json_string_value(v));
+	json_decref(fw);
+}
+
 static void
 check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 {
@@ -176,6 +214,7 @@ check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 	if ((v = json_object_get(exp, "warnings")) != NULL)
 		ck_assert_msg(d->nwarnings == (size_t)json_integer_value(v),
 		    "%s: %zu warnings", name, d->nwarnings);
+	check_forwarded_paths(name, exp, d);
 	if ((v = json_object_get(exp, "forwarded")) != NULL) {
 		ck_assert_msg(d->body != NULL, "%s: nothing forwarded", name);
 		json_t *fw = json_loadb(d->body, d->body_len, JSON_DECODE_ANY, NULL);
