@@ -241,6 +241,8 @@ run_check(const struct route *r, struct check_ctx *c)
 		[CHECK_BUILD] = check_build, [CHECK_PULL] = check_pull, [CHECK_TAG] = check_tag,
 		[CHECK_COMMIT] = check_commit,
 		[CHECK_SESSION] = check_session, [CHECK_SERVICE] = check_service,
+		[CHECK_NETWORK_CREATE] = check_network_create,
+		[CHECK_NETWORK_CONNECT] = check_network_connect,
 	};
 	if (checks[r->check] != NULL)
 		checks[r->check](c);

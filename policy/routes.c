@@ -68,10 +68,10 @@ static const struct route routes[] = {
 	{ "POST",   "/grpc",                        "build.session",      CHECK_SESSION, NULL, 0 },
 	/* networks */
 	{ "GET",    "/networks",                    "network.list",       CHECK_NONE, NULL, 0 },
-	{ "POST",   "/networks/create",             "network.create",     CHECK_NONE, NULL, 0 },
+	{ "POST",   "/networks/create",             "network.create",     CHECK_NETWORK_CREATE, J(go_network_create), 0 },
 	{ "POST",   "/networks/prune",              "network.prune",      CHECK_NONE, NULL, 0 },
 	{ "GET",    "/networks/*",                  "network.inspect",    CHECK_NONE, NULL, 0 },
-	{ "POST",   "/networks/*/connect",          "network.connect",    CHECK_NONE, NULL, 0 },
+	{ "POST",   "/networks/*/connect",          "network.connect",    CHECK_NETWORK_CONNECT, NULL, 0 },
 	{ "POST",   "/networks/*/disconnect",       "network.disconnect", CHECK_NONE, NULL, 0 },
 	{ "DELETE", "/networks/*",                  "network.delete",     CHECK_NONE, NULL, 0 },
 	/* volumes */

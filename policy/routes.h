@@ -22,6 +22,8 @@ enum route_check {
 	CHECK_COMMIT,
 	CHECK_SESSION,
 	CHECK_SERVICE,
+	CHECK_NETWORK_CREATE,
+	CHECK_NETWORK_CONNECT,
 };
 
 struct route {
