@@ -3,6 +3,7 @@
  * Each file: { "config": <policy section, optional>, "cases": [ {
  *   "name", "identity" ("cn=alice" ...), "method", "target",
  *   "content_type" (default application/json when there is a body),
+ *   "content_types": [ ... ] (that many Content-Type headers instead),
  *   "body" (JSON) | "body_raw" (string) | "body_file" (path from tests/)
  *   | "merge" (deep-merged into fixtures/policy/compliant-create.json),
  *   "lookups": [ { "kind": "image"|"container", "name", "status", "json" } ],
@@ -39,7 +40,7 @@ collect(void)
 	if (cases != NULL || glob("policy/*.json", 0, NULL, &g) != 0)
 		return;
 	for (size_t i = 0; i < g.gl_pathc; i++) {
-		json_t *f = json_load_file(g.gl_pathv[i], 0, NULL);
+		json_t *f = json_load_file(g.gl_pathv[i], JSON_ALLOW_NUL, NULL);
 		size_t n = json_array_size(json_object_get(f, "cases"));
 		struct pcase *nc = realloc(cases, (ncases + n) * sizeof *nc);
 		if (nc == NULL)
@@ -226,7 +227,7 @@ check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 START_TEST(policy_case)
 {
 	const struct pcase *pc = &cases[_i];
-	json_t *file = json_load_file(pc->file, 0, NULL);
+	json_t *file = json_load_file(pc->file, JSON_ALLOW_NUL, NULL);
 	const json_t *tc = json_array_get(json_object_get(file, "cases"), pc->index);
 	char err[512], name[300];
 	struct sw_identity id;
@@ -248,13 +249,25 @@ START_TEST(policy_case)
 	static const char ctn[] = "Content-Type";
 	if (ct == NULL && body != NULL)
 		ct = "application/json";
-	struct pol_header hdr = { ctn, sizeof ctn - 1, ct, ct ? strlen(ct) : 0 };
+	struct pol_header hdrs[4] = { { ctn, sizeof ctn - 1, ct, ct ? strlen(ct) : 0 } };
+	size_t nhdrs = ct ? 1 : 0;
+	const json_t *cts = json_object_get(tc, "content_types"), *cv;
+	size_t ci;
+	if (cts != NULL) {
+		nhdrs = 0;
+		json_array_foreach(cts, ci, cv)
+			if (nhdrs < 4) {
+				hdrs[nhdrs] = (struct pol_header){ ctn, sizeof ctn - 1,
+				    json_string_value(cv), json_string_length(cv) };
+				nhdrs++;
+			}
+	}
 	const char *method = json_string_value(json_object_get(tc, "method"));
 	struct pol_prepared *pp = policy_prepare(pol, method ? method : "POST",
 	    json_string_value(json_object_get(tc, "target")));
 	ck_assert_ptr_nonnull(pp);
 	struct pol_request req = {
-		.headers = ct ? &hdr : NULL, .nheaders = ct ? 1 : 0,
+		.headers = nhdrs ? hdrs : NULL, .nheaders = nhdrs,
 		.has_body = body != NULL, .body = body, .body_len = blen,
 		.identity = &id,
 	};
