@@ -463,7 +463,7 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 		goto out;
 	}
 	if (is_form_type(mt) && (req->has_body || (req->body != NULL && req->body_len > 0))) {
-		deny(dec, 400, "sockward: bad request: a %s body is not accepted: dockerd would read "
+		deny(dec, 400, "sockward: bad request: the %s body is not accepted: dockerd would read "
 		    "its fields as request parameters; send parameters in the query", mt, "");
 		goto out;
 	}
