@@ -18,6 +18,8 @@ check_create(struct check_ctx *c)
 	check_image_use(c, jstr(c->doc, "Image"), "image");
 	check_hostconfig(c, hc);
 	check_mounts(c, hc);
+	check_endpoints_config(c, json_object_get(c->doc, "NetworkingConfig"),
+	    jstr(hc, "NetworkMode"));
 	check_user(c, c->doc);
 	json_decref(empty);
 }
@@ -38,8 +40,10 @@ check_exec(struct check_ctx *c)
 	if (jbool(c->doc, "Privileged"))
 		fire(c, R_EXEC_PRIVILEGED, "docker exec --privileged is not allowed");
 	if (user[0] != '\0') {
-		if (user_is_root(user, json_string_length(json_object_get(c->doc, "User"))))
-			fire(c, R_EXEC_USER, "docker exec --user %s is root", user);
+		const char *why = user_problem(user_classify(user,
+		    json_string_length(json_object_get(c->doc, "User"))));
+		if (why != NULL)
+			fire(c, R_EXEC_USER, "docker exec --user %s %s", user, why);
 		return;
 	}
 	if (!c->prof->rule_on[R_EXEC_USER])
@@ -59,9 +63,10 @@ check_exec(struct check_ctx *c)
 		return;
 	}
 	const char *cu = jstr(json_object_get(l->json, "Config"), "User");
-	if (cu[0] == '\0' || user_is_root(cu, strlen(cu)))
-		fire(c, R_EXEC_USER, "container %s runs as root, use docker exec --user "
-		    "<non-root uid>", c->name);
+	const char *why = cu[0] ? user_problem(user_classify(cu, strlen(cu))) : "is root";
+	if (why != NULL)
+		fire(c, R_EXEC_USER, "container %s runs as %s, which %s; use docker exec --user "
+		    "<non-root uid:gid>", c->name, cu[0] ? cu : "root", why);
 }
 
 /* API >= 1.24 refuses a start body; older ones took a HostConfig in it. */
@@ -78,6 +83,7 @@ check_start(struct check_ctx *c)
 void
 check_volume(struct check_ctx *c)
 {
+	check_volume_driver(c, jstr(c->doc, "Driver"), "docker volume create");
 	check_volume_driver_opts(c, jstr(c->doc, "Driver"), json_object_get(c->doc, "DriverOpts"),
 	    "docker volume create");
 }

@@ -104,6 +104,13 @@ check_network(struct check_ctx *c, const json_t *hc)
 	if (nm[0] == '\0' || strcmp(nm, "default") == 0 || strcmp(nm, "bridge") == 0)
 		fire(c, R_NETWORK_DEFAULT_BRIDGE, "the default bridge network is not allowed "
 		    "(use --network <user-defined network>)");
+	else if (maybe_network_id(nm))
+		fire(c, R_NS_NETWORK, "--network %s may be a network ID (the host network's or the "
+		    "default bridge's cannot be told apart), name the network instead", nm);
+	/* HostConfig.Cgroup: the cgroup of another container */
+	const char *cg = jstr(hc, "Cgroup");
+	if (cg[0] != '\0')
+		fire(c, R_NS_CONTAINER, "HostConfig.Cgroup %s is not allowed", cg);
 }
 
 /* "net_admin", "CAP_NET_ADMIN", "Cap_Net_Admin" -> "NET_ADMIN" */
@@ -160,77 +167,6 @@ check_cap_lists(struct check_ctx *c, const json_t *add, const json_t *drop)
 	}
 	if (c->prof->cap_drop_all && !drop_all)
 		fire(c, R_CAP_DROP, "add --cap-drop ALL");
-}
-
-/* Go's strconv.ParseBool */
-static int
-parse_bool(const char *s, int *out)
-{
-	static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True", NULL };
-	static const char *const f[] = { "0", "f", "F", "FALSE", "false", "False", NULL };
-	for (size_t i = 0; t[i]; i++)
-		if (strcmp(s, t[i]) == 0) { *out = 1; return 0; }
-	for (size_t i = 0; f[i]; i++)
-		if (strcmp(s, f[i]) == 0) { *out = 0; return 0; }
-	return -1;
-}
-
-struct secopt_rule {
-	const char *key;
-	const char *bad;          /* value that disables the protection */
-	enum rule_id rule;
-};
-
-static const struct secopt_rule secopt_rules[] = {
-	{ "seccomp",     "unconfined", R_SEC_SECCOMP },
-	{ "apparmor",    "unconfined", R_SEC_APPARMOR },
-	{ "label",       "disable",    R_SEC_LABEL },
-	{ "systempaths", "unconfined", R_SEC_SYSTEMPATHS },
-};
-
-/* Mirrors dockerd's parseSecurityOpt: "no-new-privileges" alone, "disable"
- * alone (label), then key=value or the deprecated key:value; the last
- * no-new-privileges wins. */
-static void
-check_secopts(struct check_ctx *c, const json_t *hc)
-{
-	const json_t *arr = json_object_get(hc, "SecurityOpt"), *e;
-	size_t i;
-	int nnp = 0;
-
-	json_array_foreach(arr, i, e) {
-		const char *opt = json_string_value(e), *sep;
-		char key[32];
-		if (opt == NULL)
-			continue;
-		if (strcmp(opt, "no-new-privileges") == 0) {
-			nnp = 1;
-			continue;
-		}
-		if (strcmp(opt, "disable") == 0) {
-			fire(c, R_SEC_LABEL, "--security-opt label=disable is not allowed");
-			continue;
-		}
-		if ((sep = strchr(opt, '=')) == NULL)
-			sep = strchr(opt, ':');
-		if (sep == NULL || (size_t)(sep - opt) >= sizeof key)
-			continue;    /* dockerd rejects it: "invalid --security-opt" */
-		memcpy(key, opt, (size_t)(sep - opt));
-		key[sep - opt] = '\0';
-		if (strcmp(key, "no-new-privileges") == 0) {
-			int b;
-			if (parse_bool(sep + 1, &b) == 0)
-				nnp = b;
-			continue;
-		}
-		for (size_t k = 0; k < sizeof secopt_rules / sizeof secopt_rules[0]; k++) {
-			const struct secopt_rule *r = &secopt_rules[k];
-			if (strcasecmp(key, r->key) == 0 && strcasecmp(sep + 1, r->bad) == 0)
-				fire(c, r->rule, "--security-opt %s=%s is not allowed", r->key, r->bad);
-		}
-	}
-	if (!nnp)
-		fire(c, R_SEC_NNP, "add --security-opt no-new-privileges");
 }
 
 static int
@@ -351,11 +287,20 @@ check_limits(struct check_ctx *c, const json_t *res, int is_update)
 	int64_t quota = jint(res, "CpuQuota", &has_quota);
 	int64_t period = jint(res, "CpuPeriod", NULL);
 	int64_t pids = jint(res, "PidsLimit", &has_pids);
+	int has_swap;
+	int64_t swap = jint(res, "MemorySwap", &has_swap);
 
 	human_bytes(p->memory_max, max, sizeof max);
 	if (is_update ? (has_mem && (mem < 0 || mem > p->memory_max))
 	    : (mem <= 0 || mem > p->memory_max))
 		fire(c, R_LIMIT_MEMORY, "set --memory (max %s)", max);
+	/* memory + swap; -1 is unlimited swap.  dockerd's default (0) is twice
+	 * the memory limit, so that is the bound. */
+	if (has_swap && (swap < 0 || swap / 2 > p->memory_max)) {
+		human_bytes(p->memory_max * 2, max, sizeof max);
+		fire(c, R_LIMIT_MEMORY, "--memory-swap %lld is not allowed (unlimited or above "
+		    "%s), set --memory-swap within the limit", (long long)swap, max);
+	}
 
 	/* effective CPU limit in nano-CPUs: NanoCpus, else CpuQuota/CpuPeriod */
 	int64_t eff = 0;
@@ -392,6 +337,9 @@ check_hostconfig(struct check_ctx *c, const json_t *hc)
 		fire(c, R_ROOTFS_READONLY, "add --read-only");
 	check_ports(c, hc);
 	check_network(c, hc);
+	check_volume_driver(c, jstr(hc, "VolumeDriver"), "--volume-driver");
+	check_ulimits(c, json_object_get(hc, "Ulimits"), "--ulimit");
+	check_oom(c, hc, "OomScoreAdj");
 }
 
 /* POST /containers/{id}/update: Resources + RestartPolicy.  A limit may be
@@ -405,4 +353,6 @@ check_resources_update(struct check_ctx *c, const json_t *res)
 	if (cp[0] != '\0' && !strlist_match(&c->prof->cgroup_parents, cp))
 		fire(c, R_CGROUP_PARENT, "--cgroup-parent %s is not allowed", cp);
 	check_limits(c, res, 1);
+	check_ulimits(c, json_object_get(res, "Ulimits"), "--ulimit");
+	check_oom(c, res, "OomScoreAdj");   /* not in an update: only OomKillDisable */
 }

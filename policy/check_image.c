@@ -16,6 +16,10 @@ struct imgref {
 	char digest[160];
 };
 
+/* Only a full ID names one image for sure: "sha256:<64 hex>" or 64 hex
+ * (the reference library's own rule).  A shorter hex string is a name to
+ * the reference rules (dockerd also tries it as an ID prefix): judged as
+ * docker.io/library/<hex>, it is not pinned. */
 static int
 is_image_id(const char *s)
 {
@@ -25,7 +29,7 @@ is_image_id(const char *s)
 	for (; s[n] != '\0'; n++)
 		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
 			return 0;
-	return n >= 12 && n <= 64;
+	return n == 64;
 }
 
 static void
@@ -78,8 +82,14 @@ check_image_ref(struct check_ctx *c, const char *ref, const char *what)
 
 	if (c->image[0] == '\0')
 		snprintf(c->image, sizeof c->image, "%s", ref);
-	if (is_image_id(ref))
-		return;    /* an image id names exactly one local image */
+	if (is_image_id(ref)) {
+		/* one local image, immutable (pinned); but its repository names are
+		 * not in the request, so the registry rule cannot judge it */
+		if (c->prof->images.n > 0 && !c->prof->image_ids)
+			fire(c, R_IMAGE_REGISTRY, "%s %s is an image ID, whose registry cannot be "
+			    "checked; name it as repo:tag (or allow IDs with image_ids)", what, ref);
+		return;
+	}
 	imgref_parse(ref, &r);
 	if (r.digest[0] == '\0' && (r.tag[0] == '\0' || strcmp(r.tag, "latest") == 0))
 		fire(c, R_IMAGE_PINNED, "%s %s is not pinned, use repo:tag (not latest) or "

@@ -234,6 +234,7 @@ check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix)
 		} else if (strcasecmp(type, "volume") == 0) {
 			const json_t *dc = json_object_get(json_object_get(m, "VolumeOptions"),
 			    "DriverConfig");
+			check_volume_driver(c, jstr(dc, "Name"), "--mount volume-driver");
 			check_volume_driver_opts(c, jstr(dc, "Name"), json_object_get(dc, "Options"),
 			    "--mount");
 			/* an existing volume is used as it is, whatever the options say */

@@ -6,7 +6,8 @@
  *
  * Not applicable (no such field in a service): privileged, the host
  * namespaces other than the network, devices, cgroup parent, runtime,
- * masked/readonly paths, systempaths, volumes-from, publish-all.
+ * masked/readonly paths, systempaths, volumes-from, publish-all.  Security
+ * options (Privileges) are judged in check_secopt.c.
  * network.default_bridge only fires for an explicit attachment to the
  * predefined "bridge" network: a service without networks is not on the
  * default bridge (it gets the ingress overlay, or no network).
@@ -64,20 +65,6 @@ check_rollback(struct check_ctx *c)
 		}
 }
 
-/* Only lower-case hex can be a network ID or a prefix of one (dockerd
- * resolves full ID, then name, then ID prefix): such a target could be the
- * host network under another name. */
-static int
-maybe_network_id(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-			return 0;
-	return 1;
-}
-
 static void
 check_network_list(struct check_ctx *c, const json_t *nets)
 {
@@ -95,32 +82,6 @@ check_network_list(struct check_ctx *c, const json_t *nets)
 			fire(c, R_NETWORK_DEFAULT_BRIDGE, "--network bridge (the default bridge) is "
 			    "not allowed, use an overlay network");
 	}
-}
-
-static void
-check_privileges(struct check_ctx *c, const json_t *priv)
-{
-	json_t *e1 = json_object(), *e2 = json_object(), *e3 = json_object();
-	const json_t *se = obj(priv, "SELinuxContext", e1);
-	const char *seccomp = jstr(obj(priv, "Seccomp", e2), "Mode");
-	const char *apparmor = jstr(obj(priv, "AppArmor", e3), "Mode");
-
-	if (jbool(se, "Disable"))
-		fire(c, R_SEC_LABEL, "Privileges.SELinuxContext.Disable is not allowed "
-		    "(remove it from the service spec)");
-	/* the executor compares exactly; any spelling is refused here */
-	if (strcasecmp(seccomp, "unconfined") == 0)
-		fire(c, R_SEC_SECCOMP, "Privileges.Seccomp.Mode unconfined is not allowed "
-		    "(remove it from the service spec)");
-	if (strcasecmp(apparmor, "disabled") == 0)
-		fire(c, R_SEC_APPARMOR, "Privileges.AppArmor.Mode disabled is not allowed "
-		    "(remove it from the service spec)");
-	if (!jbool(priv, "NoNewPrivileges"))
-		fire(c, R_SEC_NNP, "set Privileges.NoNewPrivileges to true in the service spec "
-		    "(docker service create has no flag for it)");
-	json_decref(e1);
-	json_decref(e2);
-	json_decref(e3);
 }
 
 /* Resources.Limits: every task gets them as its container's limits. */
@@ -176,8 +137,11 @@ check_container_spec(struct check_ctx *c, const json_t *cs)
 
 	check_image_use(c, jstr(cs, "Image"), "service image");
 	if (user[0] != '\0') {
-		if (user_is_root(user, json_string_length(json_object_get(cs, "User"))))
-			fire(c, R_USER_ROOT, "--user %s is root, set --user to a non-root uid", user);
+		const char *why = user_problem(user_classify(user,
+		    json_string_length(json_object_get(cs, "User"))));
+		if (why != NULL)
+			fire(c, R_USER_ROOT, "--user %s %s, set --user to a non-root uid (numeric uid:gid)",
+			    user, why);
 	} else
 		check_image_user(c, jstr(cs, "Image"), 0, "--user");
 	json_array_foreach(groups, i, g)
@@ -186,7 +150,9 @@ check_container_spec(struct check_ctx *c, const json_t *cs)
 	check_mount_array(c, json_object_get(cs, "Mounts"), "add readonly to --mount");
 	check_cap_lists(c, json_object_get(cs, "CapabilityAdd"),
 	    json_object_get(cs, "CapabilityDrop"));
-	check_privileges(c, obj(cs, "Privileges", empty));
+	check_service_privileges(c, obj(cs, "Privileges", empty));
+	check_ulimits(c, json_object_get(cs, "Ulimits"), "--ulimit");
+	check_oom(c, cs, "OomScoreAdj");
 	check_sysctl_map(c, json_object_get(cs, "Sysctls"));
 	if (!jbool(cs, "ReadOnly"))
 		fire(c, R_ROOTFS_READONLY, "add --read-only");
@@ -204,6 +170,13 @@ check_service(struct check_ctx *c)
 	check_runtime(c, task);
 	check_container_spec(c, obj(task, "ContainerSpec", e2));
 	check_service_limits(c, obj(obj(task, "Resources", e3), "Limits", e4));
+	{
+		int has;
+		int64_t swap = jint(obj(task, "Resources", e3), "SwapBytes", &has);
+		if (has && (swap < 0 || swap / 2 > c->prof->memory_max))
+			fire(c, R_LIMIT_MEMORY, "--memory-swap %lld is not allowed (unlimited or above "
+			    "twice the memory maximum)", (long long)swap);
+	}
 	check_network_list(c, json_object_get(task, "Networks"));
 	check_network_list(c, json_object_get(c->doc, "Networks"));   /* deprecated place */
 	check_service_ports(c, json_object_get(obj(c->doc, "EndpointSpec", e5), "Ports"));

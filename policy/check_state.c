@@ -195,8 +195,9 @@ check_image_use(struct check_ctx *c, const char *ref, const char *what)
 	const struct pol_lookup *l;
 	int registry = c->prof->rule_on[R_IMAGE_REGISTRY] && c->prof->images.n > 0;
 
-	if (hex == NULL || c->req == NULL || c->judging_joined ||
+	if (hex == NULL || c->req == NULL || c->judging_joined || c->prof->image_ids ||
 	    (!registry && !c->prof->rule_on[R_IMAGE_PINNED])) {
+		/* image_ids: the operator accepts IDs as they are (check_image_ref) */
 		check_image_ref(c, ref, what);
 		return;
 	}

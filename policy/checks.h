@@ -57,7 +57,17 @@ void check_cap_lists(struct check_ctx *c, const json_t *add, const json_t *drop)
 void check_sysctl_map(struct check_ctx *c, const json_t *sysctls);
 void check_volume_driver_opts(struct check_ctx *c, const char *driver,
     const json_t *opts, const char *what);
-/* User: 1 when the user string means root. */
+/* User: what a User string ("uid[:gid]", names) means for the user rules. */
+enum user_class {
+	USER_OK,        /* numeric non-zero uid, numeric non-zero gid if given */
+	USER_ROOT,      /* uid 0 */
+	USER_GID0,      /* primary group 0 */
+	USER_NAME,      /* a name sockward cannot resolve (only the image knows) */
+};
+enum user_class user_classify(const char *user, size_t len);
+/* NULL for USER_OK, else the reason ("is root", ...) */
+const char *user_problem(enum user_class k);
+/* 1 when the user string means uid 0. */
 int user_is_root(const char *user, size_t len);   /* by length: NUL is data */
 void check_user(struct check_ctx *c, const json_t *config);
 /* An empty user: judge the image's configured user (engine lookup).  For a
@@ -65,6 +75,15 @@ void check_user(struct check_ctx *c, const json_t *config);
  * retry); it fires user.root naming flag. */
 void check_image_user(struct check_ctx *c, const char *image, int missing_is_404,
     const char *flag);
+/* Values judged by allow-lists (check_values.c, check_secopt.c) */
+void check_volume_driver(struct check_ctx *c, const char *driver, const char *what);
+void check_ulimits(struct check_ctx *c, const json_t *ulimits, const char *flag);
+void check_oom(struct check_ctx *c, const json_t *obj, const char *score_field);
+void check_endpoints_config(struct check_ctx *c, const json_t *netcfg,
+    const char *network_mode);
+int maybe_network_id(const char *s);
+void check_secopts(struct check_ctx *c, const json_t *hc);
+void check_service_privileges(struct check_ctx *c, const json_t *priv);
 /* Image references */
 void check_image_ref(struct check_ctx *c, const char *ref, const char *what);
 
@@ -92,5 +111,7 @@ void check_commit(struct check_ctx *c);
 void check_load(struct check_ctx *c);
 void check_session(struct check_ctx *c);
 void check_service(struct check_ctx *c);
+void check_network_create(struct check_ctx *c);
+void check_network_connect(struct check_ctx *c);
 
 #endif

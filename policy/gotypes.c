@@ -107,18 +107,73 @@ find_in(const struct gofield *f, const char *key, size_t keylen, int exact)
 	return NULL;
 }
 
-/* Go: an exact match wins, otherwise the first field equal under folding. */
+/* Go: an exact match wins, otherwise the first field equal under folding.
+ * (No two names of one table fold to each other, so the order of the
+ * embedded lists does not matter.) */
 static const struct gofield *
 find_field(const struct gostruct *st, const char *key, size_t keylen)
 {
 	const struct gofield *f;
 
-	if ((f = find_in(st->fields, key, keylen, 1)) != NULL ||
-	    (f = find_in(st->promoted, key, keylen, 1)) != NULL ||
-	    (f = find_in(st->fields, key, keylen, 0)) != NULL ||
-	    (f = find_in(st->promoted, key, keylen, 0)) != NULL)
-		return f;
+	for (int exact = 1; exact >= 0; exact--) {
+		if ((f = find_in(st->fields, key, keylen, exact)) != NULL)
+			return f;
+		for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+			if ((f = find_in(st->promoted[i], key, keylen, exact)) != NULL)
+				return f;
+	}
 	return NULL;
+}
+
+/* U+0000 in a string: dockerd reads the whole Go string, the checks would
+ * stop at the NUL.  No field dockerd reads needs one, so it is refused
+ * wherever it is (values, map keys, opaque values). */
+static int
+has_nul(const char *s, size_t n)
+{
+	return memchr(s, '\0', n) != NULL;
+}
+
+static void
+fail_nul(struct dec *d, const struct path *p)
+{
+	fail(d, p, "a string holds U+0000 (NUL); dockerd would read past it, so it is not "
+	    "accepted");
+}
+
+/* Any NUL in a JSON value (keys and strings, recursively) */
+static int
+value_has_nul(struct dec *d, const struct path *p, const json_t *v, int depth)
+{
+	const char *key;
+	size_t keylen, i;
+	json_t *e;
+
+	if (depth > MAX_DEPTH) {
+		fail(d, p, "nested too deeply");
+		return 1;
+	}
+	if (json_is_string(v)) {
+		if (has_nul(json_string_value(v), json_string_length(v))) {
+			fail_nul(d, p);
+			return 1;
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e) {
+			struct path sub = { .up = p, .index = i };
+			if (value_has_nul(d, &sub, e, depth + 1))
+				return 1;
+		}
+	} else if (json_is_object(v)) {
+		json_object_keylen_foreach((json_t *)v, key, keylen, e) {
+			struct path sub = { .up = p, .seg = key };
+			if (has_nul(key, keylen) || value_has_nul(d, &sub, e, depth + 1)) {
+				fail_nul(d, &sub);
+				return 1;
+			}
+		}
+	}
+	return 0;
 }
 
 static json_t *
@@ -141,19 +196,8 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 		struct path sub = { .up = p, .seg = key };
 		const struct gofield *f = find_field(st, key, keylen);
 
-		if (f == NULL) {
-			const struct gostruct *r = st->refused;
-			while (r != NULL && find_field(r, key, keylen) == NULL)
-				r = r->refused;
-			if (r != NULL) {
-				char msg[160];
-				snprintf(msg, sizeof msg, "field of %s is not accepted here; "
-				    "send it inside %s", st->refused->name, st->refused->name);
-				fail(d, &sub, msg);
-				break;
-			}
+		if (f == NULL)
 			continue;  /* Go ignores unknown keys; so do we, and drop them */
-		}
 		for (size_t i = 0; i < nseen; i++)
 			if (seen[i] == f) {
 				char msg[160];
@@ -176,6 +220,15 @@ out:
 	if (d->failed) {
 		json_decref(out);
 		return NULL;
+	}
+	if (st->finish != NULL) {
+		char err[GODEC_ERRLEN];
+		json_t *fin = st->finish(out, err, sizeof err);
+		if (fin == NULL) {
+			fail(d, p, err);
+			return NULL;
+		}
+		return fin;
 	}
 	return out;
 }
@@ -216,7 +269,13 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, const json_t
 	case GO_BOOL:
 		return json_is_boolean(in) ? json_incref((json_t *)in) : wrong_type(d, p, t, in);
 	case GO_STRING:
-		return json_is_string(in) ? json_incref((json_t *)in) : wrong_type(d, p, t, in);
+		if (!json_is_string(in))
+			return wrong_type(d, p, t, in);
+		if (has_nul(json_string_value(in), json_string_length(in))) {
+			fail_nul(d, p);
+			return NULL;
+		}
+		return json_incref((json_t *)in);
 	case GO_INT64:
 	case GO_UINT16:
 	case GO_UINT32:
@@ -225,13 +284,13 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, const json_t
 	case GO_FLOAT:
 		return json_is_number(in) ? json_incref((json_t *)in) : wrong_type(d, p, t, in);
 	case GO_OPAQUE:
+		if (value_has_nul(d, p, in, depth))
+			return NULL;
 		return json_deep_copy(in);
 	case GO_EMPTY:
 		return json_is_object(in) ? json_object() : wrong_type(d, p, t, in);
 	case GO_STRSLICE:
-		if (json_is_string(in))
-			return json_incref((json_t *)in);
-		if (!json_is_array(in))
+		if (!json_is_string(in) && !json_is_array(in))
 			return wrong_type(d, p, t, in);
 		json_array_foreach(in, i, v) {
 			if (!json_is_string(v)) {
@@ -240,6 +299,8 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, const json_t
 				return wrong_type(d, &sub, &str, v);
 			}
 		}
+		if (value_has_nul(d, p, in, depth))
+			return NULL;
 		return json_incref((json_t *)in);
 	case GO_SLICE:
 	case GO_ARRAY2:
@@ -266,6 +327,11 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, const json_t
 		out = json_object();
 		json_object_keylen_foreach((json_t *)in, key, keylen, v) {
 			struct path sub = { .up = p, .seg = key };
+			if (has_nul(key, keylen)) {
+				fail_nul(d, &sub);
+				json_decref(out);
+				return NULL;
+			}
 			json_t *cv = decode(d, &sub, t->elem, v, depth + 1);
 			if (cv == NULL || json_object_setn_new(out, key, keylen, cv) < 0) {
 				json_decref(out);

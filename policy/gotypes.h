@@ -37,25 +37,41 @@ struct gotype {
 	const struct gostruct *st;       /* STRUCT */
 };
 
+/* Every field says how the policy treats what dockerd reads from it
+ * (tests/unit/test_policy_units.c walks every table and fails on a field
+ * without a note, or naming a rule id that does not exist):
+ *   JUDGED("id,id")     the rules that judge it
+ *   HARMLESS("why")     no rule, and why none is needed
+ *   FIELDS              a struct (or list/map of one): its own fields say */
 struct gofield {
 	const char *name;
 	const struct gotype *type;
+	const char *judged;
 };
+#define JUDGED(ids)   "rule:" ids
+#define HARMLESS(why) "harmless: " why
+#define FIELDS        "fields"
+
+#define GOSTRUCT_MAX_PROMOTED 3
 
 struct gostruct {
 	const char *name;
 	const struct gofield *fields;    /* NULL-name terminated */
-	const struct gofield *promoted;  /* embedded struct's fields, or NULL */
-	/* keys folding to a field of this struct are refused: Docker's old
-	 * wrapper read HostConfig fields at the top level of a create body */
-	const struct gostruct *refused;
+	/* embedded structs' fields, or NULL; Go matches a key against all of
+	 * them (exact first, then folded) */
+	const struct gofield *promoted[GOSTRUCT_MAX_PROMOTED];
+	/* applied to the decoded object, or NULL: turns a wrapper into the
+	 * document dockerd applies (docker_types.c: the create body) */
+	json_t *(*finish)(json_t *obj, char *err, size_t errlen);
 };
 
 #define GODEC_ERRLEN 256
 
 /* Decode `in` as type t.  Returns the canonical document (new reference)
  * or NULL with a reason in err ("HostConfig.Privileged: want bool, got
- * integer"). */
+ * integer").  A string holding U+0000 anywhere (value, map key, or inside an
+ * opaque value) is refused: dockerd reads Go strings whole, the checks read
+ * C strings, and no field dockerd reads needs a NUL. */
 json_t *godecode(const struct gotype *t, const json_t *in, char *err, size_t errlen);
 
 /* Types defined in docker_types.c */
@@ -63,6 +79,8 @@ extern const struct gotype go_create_request;   /* POST /containers/create */
 extern const struct gotype go_update_config;    /* POST /containers/{id}/update */
 extern const struct gotype go_exec_config;      /* POST /containers/{id}/exec */
 extern const struct gotype go_volume_create;    /* POST /volumes/create */
+extern const struct gotype go_network_create;   /* POST /networks/create */
+extern const struct gotype go_seccomp_profile;  /* a seccomp profile (security-opt seccomp=JSON) */
 extern const struct gotype go_start_body;       /* POST /containers/{id}/start (old API) */
 extern const struct gotype go_any;              /* any JSON value (opaque) */
 
@@ -77,11 +95,14 @@ extern const struct gotype go_map_str;  /* map[string]string */
 #define GT_SLICE(e)     { GO_SLICE, (e), NULL }
 #define GT_MAP(e)       { GO_MAP, (e), NULL }
 #define GT_STRUCT(s)    { GO_STRUCT, NULL, (s) }
-#define GT_END          { NULL, NULL }
+#define GT_END          { NULL, NULL, NULL }
 /* shared with swarm_types.c */
 extern const struct gotype go_mount_slice;      /* []mount.Mount */
 extern const struct gotype go_ulimit_slice;     /* []*container.Ulimit */
 extern const struct gotype go_health_config;    /* container.HealthConfig */
+
+/* Every exported request type (NULL-terminated), for the note check */
+extern const struct gotype *const go_all_types[];
 
 /* Types defined in swarm_types.c */
 extern const struct gotype go_service_spec;     /* POST /services/create, /services/{id}/update */

@@ -128,31 +128,135 @@ find_header(const struct pol_request *req, const char *name, int *count)
 	return found;
 }
 
-/* The media type of Content-Type, lowercased ("" when absent).  -1 when the
- * header is repeated (ambiguous) or too long. */
+/* Decode one UTF-8 rune at s[0..n) like Go (invalid: U+FFFD, 1 byte). */
+static unsigned
+utf8_rune(const unsigned char *s, size_t n, size_t *len)
+{
+	unsigned c = s[0], r;
+	size_t k;
+
+	*len = 1;
+	if (c < 0x80)
+		return c;
+	if (c >= 0xc2 && c <= 0xdf) { k = 1; r = c & 0x1f; }
+	else if (c >= 0xe0 && c <= 0xef) { k = 2; r = c & 0x0f; }
+	else if (c >= 0xf0 && c <= 0xf4) { k = 3; r = c & 0x07; }
+	else return 0xfffd;
+	if (k >= n)
+		return 0xfffd;
+	for (size_t i = 1; i <= k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0xfffd;
+		r = (r << 6) | (s[i] & 0x3f);
+	}
+	if ((k == 2 && (r < 0x800 || (r >= 0xd800 && r <= 0xdfff))) ||
+	    (k == 3 && (r < 0x10000 || r > 0x10ffff)))
+		return 0xfffd;
+	*len = k + 1;
+	return r;
+}
+
+/* unicode.IsSpace: what strings.TrimSpace removes */
+static int
+go_space(unsigned r)
+{
+	return r == ' ' || (r >= '\t' && r <= '\r') || r == 0x85 || r == 0xa0 || r == 0x1680 ||
+	    (r >= 0x2000 && r <= 0x200a) || r == 0x2028 || r == 0x2029 || r == 0x202f ||
+	    r == 0x205f || r == 0x3000;
+}
+
+/* The media type of a Content-Type value as Go's mime.ParseMediaType gives
+ * it: the part before the first ';', lowered with strings.ToLower (the only
+ * non-ASCII runes that lower to ASCII are U+0130 -> 'i' and U+212A KELVIN
+ * SIGN -> 'k'), trimmed with strings.TrimSpace (Unicode spaces), and only if
+ * it is token "/" token (else Go gives "").  Parameter errors do not
+ * matter: net/http reads a form body whatever they are.  -1 if too long. */
+static int
+go_media_type(const char *v, size_t n, char *out, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)v;
+	size_t i = 0, o = 0, rl, start, end, slash = 0;
+	int slashes = 0;
+	char low[256];
+
+	while (i < n && s[i] != ';') {
+		unsigned r = utf8_rune(s + i, n - i, &rl);
+		if (r == 0x130)
+			r = 'i';
+		else if (r == 0x212a)
+			r = 'k';
+		if (o + 4 >= sizeof low)
+			return -1;
+		if (r < 0x80)
+			low[o++] = (char)((r >= 'A' && r <= 'Z') ? r - 'A' + 'a' : r);
+		else if (go_space(r))
+			low[o++] = ' ';      /* only trimming can remove it: a space marks it */
+		else
+			low[o++] = '\x80';   /* any other non-ASCII rune: never a token byte */
+		i += rl;
+	}
+	start = 0;
+	end = o;
+	while (start < end && (low[start] == ' ' || (low[start] >= '\t' && low[start] <= '\r')))
+		start++;
+	while (end > start && (low[end - 1] == ' ' || (low[end - 1] >= '\t' && low[end - 1] <= '\r')))
+		end--;
+	out[0] = '\0';
+	for (i = start; i < end; i++) {
+		unsigned char c = (unsigned char)low[i];
+		if (c == '/') {
+			slashes++;
+			slash = i;
+			continue;
+		}
+		/* token: visible ASCII, no tspecial */
+		if (c <= 0x20 || c >= 0x7f || strchr("()<>@,;:\\\"/[]?=", c) != NULL)
+			return 0;
+	}
+	if (slashes != 1 || slash == start || slash + 1 == end)
+		return 0;     /* Go: "mime: expected slash after first token" / no subtype */
+	if (end - start + 1 > len)
+		return -1;
+	memcpy(out, low + start, end - start);
+	out[end - start] = '\0';
+	return 0;
+}
+
+/* The media type of the request's Content-Type as dockerd reads it ("" when
+ * absent or not a media type).  -1 when the header is repeated (Go reads the
+ * first; a repeated Content-Type only hides what the body is) or too long. */
 static int
 media_type(const struct pol_request *req, char *out, size_t len)
 {
 	int count;
 	const struct pol_header *h = find_header(req, "Content-Type", &count);
-	size_t i = 0, o = 0;
 
 	out[0] = '\0';
 	if (count > 1)
 		return -1;
 	if (h == NULL)
 		return 0;
-	while (i < h->value_len && (h->value[i] == ' ' || h->value[i] == '\t'))
-		i++;
-	for (; i < h->value_len && h->value[i] != ';' && h->value[i] != ' ' &&
-	    h->value[i] != '\t'; i++) {
-		if (o + 1 >= len)
-			return -1;
-		char ch = h->value[i];
-		out[o++] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
-	}
-	out[o] = '\0';
+	if (go_media_type(h->value, h->value_len, out, len) < 0)
+		return -1;
+	if (out[0] == '\0')
+		snprintf(out, len, "(not a media type)");   /* present: never JSON */
 	return 0;
+}
+
+/* Bodies Go's form parsing reads into r.Form: r.ParseForm reads an
+ * application/x-www-form-urlencoded POST/PUT/PATCH body (its values come
+ * BEFORE the query's, so r.Form.Get and r.FormValue return them), and
+ * r.FormValue without a prior ParseForm parses multipart/form-data.
+ * dockerd reads parameters this way on almost every endpoint
+ * (httputils.ParseForm, r.FormValue: build, create, commit, images/create,
+ * tag, push, load, archive, exec start/resize, logs, kill, wait, prune,
+ * plugins, ...), and no Docker client sends a form body: such a body is
+ * refused on every endpoint rather than parsed a second way. */
+static int
+is_form_type(const char *mt)
+{
+	return strcmp(mt, "application/x-www-form-urlencoded") == 0 ||
+	    strcmp(mt, "multipart/form-data") == 0;
 }
 
 static int
@@ -187,7 +291,8 @@ decode_body(const struct route *r, const struct pol_request *req, struct pol_pre
 
 	pp->body_state = BODY_READY;
 	if (media_type(req, mt, sizeof mt) < 0) {
-		refuse(pp, 400, "sockward: bad request: %s%s", "ambiguous Content-Type", "");
+		refuse(pp, 400, "sockward: bad request: %s%s", "ambiguous Content-Type (repeated, "
+		    "or too long); send one Content-Type header", "");
 		return;
 	}
 	if (!present || (req->body != NULL && req->body_len == 0)) {
@@ -253,6 +358,8 @@ run_check(const struct route *r, struct check_ctx *c)
 		[CHECK_COMMIT] = check_commit,
 		[CHECK_SESSION] = check_session, [CHECK_SERVICE] = check_service,
 		[CHECK_LOAD] = check_load,
+		[CHECK_NETWORK_CREATE] = check_network_create,
+		[CHECK_NETWORK_CONNECT] = check_network_connect,
 	};
 	if (checks[r->check] != NULL)
 		checks[r->check](c);
@@ -358,13 +465,18 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 		deny(dec, 400, "sockward: bad request: %s%s", pp->target_err, "");
 		goto out;
 	}
-	/* Go's ParseForm reads a urlencoded POST body into r.Form, where it
-	 * would shadow the query; never let that happen. */
+	/* Go's form parsing would read the body's fields as the request's
+	 * parameters (ahead of the query); never let that happen. */
 	char mt[128];
-	if (media_type(req, mt, sizeof mt) == 0 &&
-	    strcmp(mt, "application/x-www-form-urlencoded") == 0) {
-		deny(dec, 400, "sockward: bad request: %s%s",
-		    "application/x-www-form-urlencoded bodies are not accepted", "");
+	int mtr = media_type(req, mt, sizeof mt);
+	if (mtr < 0) {
+		deny(dec, 400, "sockward: bad request: %s%s", "ambiguous Content-Type (repeated, "
+		    "or too long); send one Content-Type header", "");
+		goto out;
+	}
+	if (is_form_type(mt) && (req->has_body || (req->body != NULL && req->body_len > 0))) {
+		deny(dec, 400, "sockward: bad request: the %s body is not accepted: dockerd would read "
+		    "its fields as request parameters; send parameters in the query", mt, "");
 		goto out;
 	}
 	r = pp->route;

@@ -29,6 +29,15 @@ static const char *const dangerous_caps[] = {
 	"SYS_TIME", "DAC_READ_SEARCH", "NET_ADMIN", "BPF", "PERFMON", "MAC_ADMIN",
 	"MAC_OVERRIDE", "SYSLOG", "LINUX_IMMUTABLE", "SYS_RESOURCE", NULL
 };
+/* Resource limits a container may set for itself: none lets it pin memory
+ * (memlock), take real-time priority (rtprio, rttime) or raise its nice
+ * level (nice). */
+static const char *const default_ulimits[] = {
+	"core", "cpu", "data", "fsize", "locks", "msgqueue", "nofile", "nproc", "as",
+	"sigpending", "stack", NULL
+};
+static const char *const default_network_drivers[] = { "bridge", "overlay", NULL };
+static const char *const default_selinux_types[] = { "container_t", NULL };
 static const char *const default_host_ips[] = { "127.0.0.1", "::1", NULL };
 /* restricted: the whole swarm surface and plugins.  A service's tasks
  * can mount any secret or config of the swarm, which restricted keeps from
@@ -56,6 +65,7 @@ static const enum rule_id baseline_rules[] = {
 	R_SEC_SYSTEMPATHS, R_DEVICES, R_DEVICE_CGROUP_RULES, R_MASKED_PATHS,
 	R_READONLY_PATHS, R_EXEC_PRIVILEGED, R_BUILD_NETWORK, R_START_HOSTCONFIG,
 	R_IMAGE_LOAD,
+	R_VOLUME_DRIVER, R_NETWORK_DRIVER,
 };
 
 static int
@@ -91,6 +101,10 @@ restricted(const char *name)
 	    fill(&p->sysctls, default_sysctls) < 0 ||
 	    fill(&p->host_ips, default_host_ips) < 0 ||
 	    fill(&p->endpoints_deny, swarm_endpoints) < 0 ||
+	    fill(&p->ulimits, default_ulimits) < 0 ||
+	    fill(&p->network_drivers, default_network_drivers) < 0 ||
+	    fill(&p->selinux_types, default_selinux_types) < 0 ||
+	    strlist_add(&p->volume_drivers, "local") < 0 ||
 	    strlist_add(&p->runtimes, "runc") < 0)
 		goto fail;
 	return p;
@@ -146,12 +160,15 @@ profile_clone(const struct profile *src, const char *name)
 	struct strlist *lists[] = {
 		&p->bind_prefixes, &p->sensitive_paths, &p->socket_paths, &p->cap_add,
 		&p->sysctls, &p->group_add, &p->runtimes, &p->cgroup_parents, &p->host_ips,
-		&p->images, &p->endpoints_allow, &p->endpoints_deny,
+		&p->images, &p->endpoints_allow, &p->endpoints_deny, &p->volume_drivers,
+		&p->network_drivers, &p->ulimits, &p->apparmor_profiles, &p->selinux_types,
 	};
 	const struct strlist *srcs[] = {
 		&src->bind_prefixes, &src->sensitive_paths, &src->socket_paths, &src->cap_add,
 		&src->sysctls, &src->group_add, &src->runtimes, &src->cgroup_parents,
 		&src->host_ips, &src->images, &src->endpoints_allow, &src->endpoints_deny,
+		&src->volume_drivers, &src->network_drivers, &src->ulimits,
+		&src->apparmor_profiles, &src->selinux_types,
 	};
 	p->name = NULL;
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
@@ -185,6 +202,11 @@ profile_free(struct profile *p)
 	strlist_free(&p->images);
 	strlist_free(&p->endpoints_allow);
 	strlist_free(&p->endpoints_deny);
+	strlist_free(&p->volume_drivers);
+	strlist_free(&p->network_drivers);
+	strlist_free(&p->ulimits);
+	strlist_free(&p->apparmor_profiles);
+	strlist_free(&p->selinux_types);
 	free(p);
 }
 

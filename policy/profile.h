@@ -36,6 +36,12 @@ struct profile {
 	int64_t min_host_port;
 	enum ns_join container_namespaces;
 	struct strlist images;              /* repository globs; empty = any */
+	int image_ids;                      /* images named by ID pass image.registry */
+	struct strlist volume_drivers;      /* volume drivers allowed (exact) */
+	struct strlist network_drivers;     /* network drivers allowed (exact) */
+	struct strlist ulimits;             /* ulimit names allowed (exact) */
+	struct strlist apparmor_profiles;   /* besides docker-default */
+	struct strlist selinux_types;       /* label=type:<t> allowed */
 	int buildkit;                       /* BuildKit sessions allowed */
 	struct strlist endpoints_allow;     /* endpoint id globs */
 	struct strlist endpoints_deny;

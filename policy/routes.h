@@ -35,6 +35,8 @@ enum route_check {
 	CHECK_SESSION,
 	CHECK_SERVICE,
 	CHECK_LOAD,
+	CHECK_NETWORK_CREATE,
+	CHECK_NETWORK_CONNECT,
 };
 
 struct route {

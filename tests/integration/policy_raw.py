@@ -4,6 +4,7 @@ create, rules no docker CLI command can break, and an inventory of the engine.
 
 Usage:
   policy_raw.py bypass SOCKWARD_SOCK NETWORK NAME_PREFIX
+  policy_raw.py values SOCKWARD_SOCK NETWORK NAME_PREFIX ENGINE_SOCK
   policy_raw.py rawrules SOCKWARD_SOCK NETWORK NAME_PREFIX ROOT_CONTAINER
   policy_raw.py inventory ENGINE_SOCK
 Every request is sent as exact bytes; every answer is asserted (status and
@@ -184,13 +185,8 @@ def check_bypass(sock, network, prefix):
         st, msg = request(sock, "POST", target(), body_with_hc(network, hc + "}") + tail)
         expect(st == 400, "trailing %s after the JSON -> 400 (got %d: %s)" % (what, st, msg[:200]))
 
-    # HostConfig fields at the top level of the create body
-    for what, extra in [("Privileged", ',"Privileged":true'), ("Binds", ',"Binds":["/:/host"]'),
-                        ("NetworkMode", ',"NetworkMode":"host"')]:
-        body = ('{"Image":"local/busybox:1.36","User":"1000:1000","HostConfig":%s}%s}'
-                % (hc, extra)).encode()
-        st, msg = request(sock, "POST", target(), body)
-        expect(st == 400, "top-level %s -> 400 (got %d: %s)" % (what, st, msg[:200]))
+    # HostConfig fields at the top level of the create body: judged as dockerd
+    # applies them (issue 8), tested by "values" (t_policy_values.sh)
 
     # paths dockerd would route to create after decoding
     st, msg = request(sock, "POST", target("/v1.41/containers%2Fcreate"), priv)
@@ -272,6 +268,93 @@ def check_rawrules(sock, network, prefix, root_container):
     # unknown endpoint
     st, msg = request(sock, "GET", "/v1.41/nosuch/endpoint", ctype=None)
     rule_denied("GET /v1.41/nosuch/endpoint", st, msg, "endpoint")
+
+
+def check_values(sock, network, prefix, engine):
+    """Issue 8, classes 3, 5, 6: create bodies as dockerd applies them, form
+    bodies, strings with U+0000."""
+    n = [0]
+
+    def name():
+        n[0] += 1
+        return "%s-v%d" % (prefix, n[0])
+
+    def create(body, ctype="application/json"):
+        nm = name()
+        st, msg = request(sock, "POST", "/v1.41/containers/create?name=" + nm,
+                          json.dumps(body).encode() if not isinstance(body, bytes) else body,
+                          ctype=ctype)
+        return nm, st, msg
+
+    def inspect(nm):
+        return engine_get(engine, "/containers/%s/json" % nm)
+
+    base = compliant(network)
+    hc = base.pop("HostConfig")
+
+    # class 3: every HostConfig field at the top level, no HostConfig
+    flat = dict(base, **hc)
+    nm, st, msg = create(flat)
+    expect(st == 201, "top-level HostConfig fields, no HostConfig -> 201 (got %d: %s)" % (st, msg[:300]))
+    j = inspect(nm)["HostConfig"]
+    expect(j["Memory"] == 67108864 and j["ReadonlyRootfs"] and j["NetworkMode"] == network,
+           "the engine applied the top-level fields (Memory %s, ReadonlyRootfs %s, NetworkMode %s)"
+           % (j["Memory"], j["ReadonlyRootfs"], j["NetworkMode"]))
+    # ... with "HostConfig": null as well
+    nm, st, msg = create(dict(flat, HostConfig=None))
+    expect(st == 201, "top-level fields with HostConfig null -> 201 (got %d: %s)" % (st, msg[:300]))
+    # the same carrying Privileged: judged, denied
+    for what, extra in [("Privileged", {"Privileged": True}), ("privileged (folded)", {"privileged": True}),
+                        ("Binds /", {"Binds": ["/:/host"]})]:
+        nm, st, msg = create(dict(flat, **extra))
+        expect(st == 403 and PREFIX in msg, "top-level %s without HostConfig -> 403 (got %d: %s)"
+               % (what, st, msg[:300]))
+    # beside a HostConfig: dockerd ignores Privileged/NetworkMode there, merges Memory
+    hc_nomem = {k: v for k, v in hc.items() if k != "Memory"}
+    nm, st, msg = create(dict(base, HostConfig=hc_nomem, Memory=67108864, Privileged=True,
+                              NetworkMode="host"))
+    expect(st == 201, "top-level Privileged/NetworkMode/Memory beside HostConfig -> 201 (got %d: %s)"
+           % (st, msg[:300]))
+    j = inspect(nm)["HostConfig"]
+    expect(not j["Privileged"] and j["NetworkMode"] == network and j["Memory"] == 67108864,
+           "the engine ignored top-level Privileged/NetworkMode and merged Memory (Privileged %s, "
+           "NetworkMode %s, Memory %s)" % (j["Privileged"], j["NetworkMode"], j["Memory"]))
+    nm, st, msg = create(dict(base, HostConfig=hc_nomem, Memory=8 << 30))
+    expect(st == 403 and "[limits.memory]" in msg, "merged top-level Memory 8g -> 403 [limits.memory] "
+           "(got %d: %s)" % (st, msg[:300]))
+
+    # class 6: strings with U+0000
+    for what, patch in [("bind source /a\\u0000/..", {"Binds": ["/a\u0000/..:/host"]}),
+                        ("HostIp 127.0.0.1\\u0000", {"PortBindings": {"80/tcp": [
+                            {"HostIp": "127.0.0.1\u0000", "HostPort": "18081"}]}})]:
+        nm, st, msg = create(dict(base, HostConfig=dict(hc, **patch)))
+        expect(st == 400 and "U+0000" in msg, "%s -> 400 naming U+0000 (got %d: %s)" % (what, st, msg[:300]))
+
+    # class 5: form bodies dockerd would read as the build's parameters
+    forms = [
+        ("multipart/form-data; boundary=xx",
+         b'--xx\r\nContent-Disposition: form-data; name="networkmode"\r\n\r\nhost\r\n--xx--\r\n'),
+        ("appl\u0130cation/x-www-form-urlencoded", b"networkmode=host"),
+        ("\u00a0application/x-www-form-urlencoded", b"networkmode=host"),
+        ("APPLICATION/X-WWW-FORM-URLENCODED; ;", b"networkmode=host"),
+    ]
+    for ct, body in forms:
+        s = connect(sock)
+        s.settimeout(30)
+        head = ("POST /v1.41/build?t=%s-img:1 HTTP/1.1\r\nHost: docker\r\n" % prefix).encode()
+        head += b"Content-Type: " + ct.encode("utf-8") + b"\r\n"
+        head += b"Content-Length: %d\r\n\r\n" % len(body)
+        s.sendall(head + body)
+        st, _h, rbody, _ = read_response(s)
+        s.close()
+        msg = json.loads(rbody).get("message", "")
+        expect(st == 400 and "body is not accepted" in msg,
+               "build with a form body (%r) -> 400 (got %d: %s)" % (ct, st, msg[:200]))
+    st, msg = request(sock, "POST", "/v1.41/build?t=%s-img:1" % prefix, b"networkmode=host",
+                      ctype="application/x-tar",
+                      extra=b"Content-Type: application/x-www-form-urlencoded\r\n")
+    expect(st == 400 and "ambiguous Content-Type" in msg,
+           "build with two Content-Type headers -> 400 (got %d: %s)" % (st, msg[:200]))
 
 
 def engine_get(sock, path):
@@ -371,6 +454,7 @@ def main():
         "bypass": lambda: check_bypass(sock, args[0], args[1]),
         "rawrules": lambda: check_rawrules(sock, args[0], args[1], args[2]),
         "inventory": lambda: check_inventory(sock),
+        "values": lambda: check_values(sock, args[0], args[1], args[2]),
     }[check]
     try:
         fn()

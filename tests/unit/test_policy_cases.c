@@ -3,13 +3,16 @@
  * Each file: { "config": <policy section, optional>, "cases": [ {
  *   "name", "identity" ("cn=alice" ...), "method", "target",
  *   "content_type" (default application/json when there is a body),
+ *   "content_types": [ ... ] (that many Content-Type headers instead),
  *   "body" (JSON) | "body_raw" (string) | "body_file" (path from tests/)
  *   | "merge" (deep-merged into fixtures/policy/compliant-create.json),
  *   "lookups": [ { "kind": "image"|"container"|"volume", "name", "status", "json" } ]
  *     (a volume not listed is answered 404, any other lookup not listed 0),
  *   "expect": { "verdict": "allow"|"deny", "status", "rules": [...] (exact,
  *     in any order), "rules_include": [...], "message_contains",
- *     "forwarded": <JSON the forwarded body must equal>, "exception",
+ *     "forwarded": <JSON the forwarded body must equal>,
+ *     "forwarded_has": { "A.B": <value at that dotted path of the forwarded body> },
+ *     "forwarded_lacks": [ "A.B" (a dotted path absent from it) ], "exception",
  *     "warnings": N } } ] } */
 #include <check.h>
 #include <glob.h>
@@ -38,7 +41,7 @@ collect(void)
 	if (cases != NULL || glob("policy/*.json", 0, NULL, &g) != 0)
 		return;
 	for (size_t i = 0; i < g.gl_pathc; i++) {
-		json_t *f = json_load_file(g.gl_pathv[i], 0, NULL);
+		json_t *f = json_load_file(g.gl_pathv[i], JSON_ALLOW_NUL, NULL);
 		size_t n = json_array_size(json_object_get(f, "cases"));
 		struct pcase *nc = realloc(cases, (ncases + n) * sizeof *nc);
 		if (nc == NULL)
@@ -128,6 +131,42 @@ rule_listed(const struct pol_decision *d, const char *id)
 	return 0;
 }
 
+/* the value at a dotted path ("HostConfig.Memory"), or NULL */
+static const json_t *
+at_path(const json_t *doc, const char *path)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *seg = strtok_r(buf, ".", &save); seg && doc; seg = strtok_r(NULL, ".", &save))
+		doc = json_object_get(doc, seg);
+	return doc;
+}
+
+static void
+check_forwarded_paths(const char *name, const json_t *exp, const struct pol_decision *d)
+{
+	const json_t *has = json_object_get(exp, "forwarded_has");
+	const json_t *lacks = json_object_get(exp, "forwarded_lacks"), *v;
+	const char *key;
+	size_t i;
+
+	if (has == NULL && lacks == NULL)
+		return;
+	ck_assert_msg(d->body != NULL, "%s: nothing forwarded", name);
+	json_t *fw = json_loadb(d->body, d->body_len, JSON_DECODE_ANY, NULL);
+	ck_assert_msg(fw != NULL, "%s: forwarded body is not JSON", name);
+	json_object_foreach((json_t *)has, key, v) {
+		const json_t *got = at_path(fw, key);
+		ck_assert_msg(got != NULL && json_equal(got, v), "%s: forwarded %s lacks %s",
+		    name, d->body, key);
+	}
+	json_array_foreach(lacks, i, v)
+		ck_assert_msg(at_path(fw, json_string_value(v)) == NULL,
+		    "%s: forwarded %s has %s", name, d->body, json_string_value(v));
+	json_decref(fw);
+}
+
 static void
 check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 {
@@ -181,6 +220,7 @@ check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 	if ((v = json_object_get(exp, "warnings")) != NULL)
 		ck_assert_msg(d->nwarnings == (size_t)json_integer_value(v),
 		    "%s: %zu warnings", name, d->nwarnings);
+	check_forwarded_paths(name, exp, d);
 	if ((v = json_object_get(exp, "forwarded")) != NULL) {
 		ck_assert_msg(d->body != NULL, "%s: nothing forwarded", name);
 		json_t *fw = json_loadb(d->body, d->body_len, JSON_DECODE_ANY, NULL);
@@ -192,7 +232,7 @@ check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 START_TEST(policy_case)
 {
 	const struct pcase *pc = &cases[_i];
-	json_t *file = json_load_file(pc->file, 0, NULL);
+	json_t *file = json_load_file(pc->file, JSON_ALLOW_NUL, NULL);
 	const json_t *tc = json_array_get(json_object_get(file, "cases"), pc->index);
 	char err[512], name[300];
 	struct sw_identity id;
@@ -214,13 +254,25 @@ START_TEST(policy_case)
 	static const char ctn[] = "Content-Type";
 	if (ct == NULL && body != NULL)
 		ct = "application/json";
-	struct pol_header hdr = { ctn, sizeof ctn - 1, ct, ct ? strlen(ct) : 0 };
+	struct pol_header hdrs[4] = { { ctn, sizeof ctn - 1, ct, ct ? strlen(ct) : 0 } };
+	size_t nhdrs = ct ? 1 : 0;
+	const json_t *cts = json_object_get(tc, "content_types"), *cv;
+	size_t ci;
+	if (cts != NULL) {
+		nhdrs = 0;
+		json_array_foreach(cts, ci, cv)
+			if (nhdrs < 4) {
+				hdrs[nhdrs] = (struct pol_header){ ctn, sizeof ctn - 1,
+				    json_string_value(cv), json_string_length(cv) };
+				nhdrs++;
+			}
+	}
 	const char *method = json_string_value(json_object_get(tc, "method"));
 	struct pol_prepared *pp = policy_prepare(pol, method ? method : "POST",
 	    json_string_value(json_object_get(tc, "target")));
 	ck_assert_ptr_nonnull(pp);
 	struct pol_request req = {
-		.headers = ct ? &hdr : NULL, .nheaders = ct ? 1 : 0,
+		.headers = nhdrs ? hdrs : NULL, .nheaders = nhdrs,
 		.has_body = body != NULL, .body = body, .body_len = blen,
 		.identity = &id,
 	};

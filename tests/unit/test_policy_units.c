@@ -7,6 +7,8 @@
 
 #include "policy/checks.h"
 #include "policy/gofold.h"
+#include "policy/gotypes.h"
+#include "policy/rules.h"
 #include "policy/policy.h"
 #include "policy/reqtarget.h"
 #include "policy/routes.h"
@@ -96,6 +98,75 @@ START_TEST(root_users)
 }
 END_TEST
 
+START_TEST(user_classes)
+{
+	static const struct { const char *u; enum user_class k; } cases[] = {
+		{ "1000", USER_OK }, { "1000:1000", USER_OK }, { "+1000:1000", USER_OK },
+		{ "root", USER_ROOT }, { "0", USER_ROOT }, { ":1000", USER_ROOT },
+		{ "0:1000", USER_ROOT }, { "1000:0", USER_GID0 }, { "1000:00", USER_GID0 },
+		{ "1000:root", USER_GID0 }, { "nobody", USER_NAME }, { "1000:wheel", USER_NAME },
+		{ "app:1000", USER_NAME }, { "1000:", USER_NAME }, { "rooter", USER_NAME },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_msg(user_classify(cases[i].u, strlen(cases[i].u)) == cases[i].k,
+		    "%s: class %d, want %d", cases[i].u,
+		    user_classify(cases[i].u, strlen(cases[i].u)), cases[i].k);
+}
+END_TEST
+
+/* Every field of every request type says which rule judges it or why it is
+ * harmless (gotypes.h); a field added without a note, or naming a rule id
+ * that does not exist, fails here. */
+static void
+check_field_notes(const struct gotype *t, const char *where, int depth)
+{
+	if (t == NULL || depth > 20)
+		return;
+	if (t->kind == GO_SLICE || t->kind == GO_ARRAY2 || t->kind == GO_MAP) {
+		check_field_notes(t->elem, where, depth + 1);
+		return;
+	}
+	if (t->kind != GO_STRUCT)
+		return;
+	const struct gofield *lists[1 + GOSTRUCT_MAX_PROMOTED] = { t->st->fields };
+	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+		lists[i + 1] = t->st->promoted[i];
+	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+		for (const struct gofield *f = lists[l]; f != NULL && f->name != NULL; f++) {
+			char at[300];
+			const char *n = f->judged;
+			snprintf(at, sizeof at, "%s.%s", where, f->name);
+			ck_assert_msg(n != NULL, "%s: no note (which rule judges it, or why it is "
+			    "harmless)", at);
+			if (strncmp(n, "rule:", 5) == 0) {
+				char ids[300], *save = NULL;
+				snprintf(ids, sizeof ids, "%s", n + 5);
+				ck_assert_msg(ids[0] != '\0', "%s: empty rule list", at);
+				for (char *id = strtok_r(ids, ",", &save); id; id = strtok_r(NULL, ",", &save))
+					ck_assert_msg(rule_lookup(id) >= 0, "%s: unknown rule id %s", at, id);
+			} else if (strncmp(n, "harmless: ", 10) == 0) {
+				ck_assert_msg(strlen(n) > 15, "%s: say why it is harmless", at);
+			} else {
+				ck_assert_msg(strcmp(n, FIELDS) == 0, "%s: bad note '%s'", at, n);
+				const struct gotype *e = f->type;
+				while (e->kind == GO_SLICE || e->kind == GO_MAP || e->kind == GO_ARRAY2)
+					e = e->elem;
+				ck_assert_msg(e->kind == GO_STRUCT, "%s: \"fields\" on a field that has "
+				    "none", at);
+			}
+			check_field_notes(f->type, at, depth + 1);
+		}
+}
+
+START_TEST(every_field_has_a_note)
+{
+	size_t n = 0;
+	for (const struct gotype *const *t = go_all_types; *t != NULL; t++, n++)
+		check_field_notes(*t, (*t)->st->name, 0);
+	ck_assert_uint_ge(n, 7);
+}
+END_TEST
+
 static void
 config_error(const char *text, const char *want)
 {
@@ -155,6 +226,8 @@ policy_units_suite(void)
 	tcase_add_test(tc, target_decoding);
 	tcase_add_test(tc, routing);
 	tcase_add_test(tc, root_users);
+	tcase_add_test(tc, user_classes);
+	tcase_add_test(tc, every_field_has_a_note);
 	tcase_add_test(tc, config_errors_name_the_key);
 	tcase_add_test(tc, defaults_load);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,281 @@
+/* check_secopt.c - security options judged by allow-list, not by bad
+ * spellings: HostConfig.SecurityOpt of docker run and a service's
+ * Privileges.
+ *
+ *   seccomp   the default profile ("builtin", or no option), or an inline
+ *             profile whose defaultAction refuses (SCMP_ACT_ERRNO, _KILL,
+ *             _KILL_PROCESS, _KILL_THREAD, _TRAP) and whose allowing rules
+ *             name none of the calls the default profile blocks (clone only
+ *             with argument filters; rules that apply only with a
+ *             capability are left to capabilities.add).  "unconfined", an
+ *             empty profile ({}: no filter at all), an allowing or logging
+ *             default action, a user-space notifier: refused.
+ *   apparmor  "docker-default" or a profile named in apparmor_profiles.
+ *   label     only type:<a type in selinux_types>; disable, user, role,
+ *             level and anything else are refused.
+ *
+ * Options are read like dockerd's parseSecurityOpt ("key=value", the
+ * deprecated "key:value", "no-new-privileges", "disable"); every occurrence
+ * is judged (dockerd keeps the last one of a key). */
+#include "policy/checks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy/gotypes.h"
+
+/* Calls Docker's default profile refuses (unless a capability is granted),
+ * which a custom profile must not open either. */
+static const char *const blocked_calls[] = {
+	"acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "clone3",
+	"create_module", "delete_module", "finit_module", "fsconfig", "fsmount", "fsopen",
+	"fspick", "get_kernel_syms", "get_mempolicy", "init_module", "ioperm", "iopl", "kcmp",
+	"kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mbind", "mount",
+	"mount_setattr", "move_mount", "move_pages", "name_to_handle_at", "nfsservctl",
+	"open_by_handle_at", "open_tree", "perf_event_open", "pivot_root", "process_vm_readv",
+	"process_vm_writev", "query_module", "quotactl", "quotactl_fd", "reboot", "request_key",
+	"set_mempolicy", "setns", "settimeofday", "stime", "swapoff", "swapon", "sysfs",
+	"_sysctl", "umount", "umount2", "unshare", "uselib", "userfaultfd", "ustat", "vm86",
+	"vm86old", NULL
+};
+/* allowed only with argument filters (the default profile filters them) */
+static const char *const filtered_calls[] = { "clone", "personality", NULL };
+
+static const char *const refusing_actions[] = {
+	"SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+	"SCMP_ACT_TRAP", NULL
+};
+
+static int
+in_list(const char *const *l, const char *s)
+{
+	for (; *l != NULL; l++)
+		if (strcmp(*l, s) == 0)
+			return 1;
+	return 0;
+}
+
+/* NULL when the profile is acceptable, else why not (in buf) */
+static const char *
+seccomp_problem(const json_t *prof, char *buf, size_t len)
+{
+	const char *da = jstr(prof, "defaultAction");
+	const json_t *sc, *n;
+	size_t i, k;
+
+	if (!in_list(refusing_actions, da)) {
+		snprintf(buf, len, "its defaultAction '%s' lets calls through; only a profile whose "
+		    "defaultAction is SCMP_ACT_ERRNO or a kill/trap action is accepted", da);
+		return buf;
+	}
+	if (jstr(prof, "listenerPath")[0] != '\0') {
+		snprintf(buf, len, "it hands calls to a user-space notifier (listenerPath)");
+		return buf;
+	}
+	json_array_foreach(json_object_get(prof, "syscalls"), i, sc) {
+		const char *action = jstr(sc, "action");
+		const json_t *caps = json_object_get(json_object_get(sc, "includes"), "caps");
+		const json_t *args = json_object_get(sc, "args");
+		const char *names[256];
+		size_t nn = 0;
+		if (in_list(refusing_actions, action))
+			continue;
+		if (json_is_array(caps) && json_array_size(caps) > 0)
+			continue;    /* only with a capability: capabilities.add judges it */
+		if (jstr(sc, "name")[0] != '\0')
+			names[nn++] = jstr(sc, "name");
+		json_array_foreach(json_object_get(sc, "names"), k, n)
+			if (json_is_string(n) && nn < sizeof names / sizeof names[0])
+				names[nn++] = json_string_value(n);
+		for (k = 0; k < nn; k++) {
+			if (in_list(blocked_calls, names[k]) ||
+			    (in_list(filtered_calls, names[k]) &&
+			    (!json_is_array(args) || json_array_size(args) == 0))) {
+				snprintf(buf, len, "it lets %s through (%s), which the default profile "
+				    "blocks", names[k], action);
+				return buf;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* text: the profile as sent (JSON) */
+static void
+judge_seccomp_json(struct check_ctx *c, const char *text, size_t len, const char *what)
+{
+	char err[GODEC_ERRLEN], why[300];
+	json_error_t je;
+	json_t *raw = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je), *prof;
+
+	if (raw == NULL) {
+		fire(c, R_SEC_SECCOMP, "%s: not a seccomp profile (invalid JSON: %s); use the "
+		    "default profile", what, je.text);
+		return;
+	}
+	prof = godecode(&go_seccomp_profile, raw, err, sizeof err);
+	json_decref(raw);
+	if (prof == NULL) {
+		fire(c, R_SEC_SECCOMP, "%s: not a seccomp profile (%s); use the default profile",
+		    what, err);
+		return;
+	}
+	if (seccomp_problem(prof, why, sizeof why) != NULL)
+		fire(c, R_SEC_SECCOMP, "%s is not allowed: %s", what, why);
+	json_decref(prof);
+}
+
+static void
+judge_label(struct check_ctx *c, const char *v)
+{
+	if (strncmp(v, "type:", 5) == 0 && strlist_has(&c->prof->selinux_types, v + 5))
+		return;
+	if (strcmp(v, "disable") == 0)
+		fire(c, R_SEC_LABEL, "--security-opt label=disable is not allowed");
+	else
+		fire(c, R_SEC_LABEL, "--security-opt label=%s is not allowed; only type:<t> with "
+		    "a type from selinux_types", v);
+}
+
+static void
+judge_apparmor(struct check_ctx *c, const char *v)
+{
+	if (strcmp(v, "docker-default") != 0 && !strlist_has(&c->prof->apparmor_profiles, v))
+		fire(c, R_SEC_APPARMOR, "--security-opt apparmor=%s is not allowed; only "
+		    "docker-default or a profile from apparmor_profiles", v);
+}
+
+/* Go's strconv.ParseBool */
+static int
+parse_bool(const char *s, int *out)
+{
+	static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True", NULL };
+	static const char *const f[] = { "0", "f", "F", "FALSE", "false", "False", NULL };
+	if (in_list(t, s)) { *out = 1; return 0; }
+	if (in_list(f, s)) { *out = 0; return 0; }
+	return -1;
+}
+
+void
+check_secopts(struct check_ctx *c, const json_t *hc)
+{
+	const json_t *arr = json_object_get(hc, "SecurityOpt"), *e;
+	size_t i;
+	int nnp = 0;
+
+	json_array_foreach(arr, i, e) {
+		const char *opt = json_string_value(e), *sep, *v;
+		char key[32];
+		if (opt == NULL)
+			continue;
+		if (strcmp(opt, "no-new-privileges") == 0) {
+			nnp = 1;
+			continue;
+		}
+		if (strcmp(opt, "disable") == 0) {
+			fire(c, R_SEC_LABEL, "--security-opt label=disable is not allowed");
+			continue;
+		}
+		if ((sep = strchr(opt, '=')) == NULL)
+			sep = strchr(opt, ':');
+		if (sep == NULL || (size_t)(sep - opt) >= sizeof key)
+			continue;    /* dockerd rejects it: "invalid --security-opt" */
+		memcpy(key, opt, (size_t)(sep - opt));
+		key[sep - opt] = '\0';
+		v = sep + 1;
+		/* dockerd compares keys exactly; any spelling is judged here */
+		if (strcasecmp(key, "no-new-privileges") == 0) {
+			int b;
+			if (parse_bool(v, &b) == 0)
+				nnp = b;
+		} else if (strcasecmp(key, "seccomp") == 0) {
+			if (strcmp(v, "unconfined") == 0)
+				fire(c, R_SEC_SECCOMP, "--security-opt seccomp=unconfined is not allowed");
+			else if (strcmp(v, "builtin") != 0)
+				judge_seccomp_json(c, v, strlen(v), "--security-opt seccomp=<profile>");
+		} else if (strcasecmp(key, "apparmor") == 0)
+			judge_apparmor(c, v);
+		else if (strcasecmp(key, "label") == 0)
+			judge_label(c, v);
+		else if (strcasecmp(key, "systempaths") == 0 && strcasecmp(v, "unconfined") == 0)
+			fire(c, R_SEC_SYSTEMPATHS, "--security-opt systempaths=unconfined is not allowed");
+	}
+	if (!nnp)
+		fire(c, R_SEC_NNP, "add --security-opt no-new-privileges");
+}
+
+/* Go's []byte in JSON: standard base64 with padding.  -1 when invalid. */
+static long
+base64_decode(const char *in, size_t n, unsigned char *out, size_t outlen)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+	unsigned acc = 0;
+	int bits = 0;
+
+	if (n % 4 != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *p;
+		if (in[i] == '=') {
+			if (i + 2 < n || (i + 1 < n && in[i + 1] != '='))
+				return -1;
+			break;
+		}
+		if ((p = strchr(tab, in[i])) == NULL || in[i] == '\0')
+			return -1;
+		acc = (acc << 6) | (unsigned)(p - tab);
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			if (o >= outlen)
+				return -1;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return (long)o;
+}
+
+/* A service's Privileges (API 1.43+ for Seccomp and AppArmor). */
+void
+check_service_privileges(struct check_ctx *c, const json_t *priv)
+{
+	const json_t *se = json_object_get(priv, "SELinuxContext");
+	const json_t *sc = json_object_get(priv, "Seccomp");
+	const char *seccomp = jstr(sc, "Mode");
+	const char *apparmor = jstr(json_object_get(priv, "AppArmor"), "Mode");
+	const char *type = jstr(se, "Type");
+
+	if (jbool(se, "Disable"))
+		fire(c, R_SEC_LABEL, "Privileges.SELinuxContext.Disable is not allowed "
+		    "(remove it from the service spec)");
+	if (jstr(se, "User")[0] || jstr(se, "Role")[0] || jstr(se, "Level")[0])
+		fire(c, R_SEC_LABEL, "Privileges.SELinuxContext User, Role and Level are not "
+		    "allowed (remove them from the service spec)");
+	if (type[0] != '\0' && !strlist_has(&c->prof->selinux_types, type))
+		fire(c, R_SEC_LABEL, "Privileges.SELinuxContext.Type %s is not in selinux_types",
+		    type);
+	/* the executor compares exactly; anything but the default is judged */
+	if (strcmp(seccomp, "custom") == 0) {
+		const char *b64 = jstr(sc, "Profile");
+		size_t n = strlen(b64);
+		unsigned char *buf = malloc(n + 1);
+		long len = buf ? base64_decode(b64, n, buf, n + 1) : -1;
+		if (len < 0)
+			fire(c, R_SEC_SECCOMP, "Privileges.Seccomp.Profile is not valid base64");
+		else
+			judge_seccomp_json(c, (const char *)buf, (size_t)len,
+			    "Privileges.Seccomp custom profile");
+		free(buf);
+	} else if (seccomp[0] != '\0' && strcmp(seccomp, "default") != 0)
+		fire(c, R_SEC_SECCOMP, "Privileges.Seccomp.Mode %s is not allowed "
+		    "(remove it from the service spec)", seccomp);
+	if (apparmor[0] != '\0' && strcmp(apparmor, "default") != 0)
+		fire(c, R_SEC_APPARMOR, "Privileges.AppArmor.Mode %s is not allowed "
+		    "(remove it from the service spec)", apparmor);
+	if (!jbool(priv, "NoNewPrivileges"))
+		fire(c, R_SEC_NNP, "set Privileges.NoNewPrivileges to true in the service spec "
+		    "(docker service create has no flag for it)");
+}

@@ -1,0 +1,131 @@
+/* check_values.c - values that reached the engine with no rule looking at
+ * them, now judged by allow-list: volume drivers, ulimits, the OOM killer,
+ * every field that attaches a container to a network, and network creates
+ * (driver, parent interface, host bridge name, IPAM driver, ConfigFrom). */
+#include "policy/checks.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+void
+check_volume_driver(struct check_ctx *c, const char *driver, const char *what)
+{
+	if (driver[0] != '\0' && !strlist_has(&c->prof->volume_drivers, driver))
+		fire(c, R_VOLUME_DRIVER, "%s: volume driver %s is not allowed (use the local "
+		    "driver)", what, driver);
+}
+
+void
+check_ulimits(struct check_ctx *c, const json_t *ulimits, const char *flag)
+{
+	const json_t *u;
+	size_t i;
+
+	json_array_foreach(ulimits, i, u) {
+		const char *name = jstr(u, "Name");
+		if (!strlist_has(&c->prof->ulimits, name))
+			fire(c, R_ULIMITS, "%s %s is not allowed", flag, name[0] ? name : "(no name)");
+	}
+}
+
+/* OomScoreAdj (HostConfig) or OomScoreAdj (ContainerSpec), OomKillDisable */
+void
+check_oom(struct check_ctx *c, const json_t *obj, const char *score_field)
+{
+	int has;
+	int64_t adj = jint(obj, score_field, &has);
+
+	if (has && adj < 0)
+		fire(c, R_OOM_SCORE_ADJ, "--oom-score-adj %lld is not allowed (a negative score "
+		    "makes the host's OOM killer spare the container)", (long long)adj);
+	if (jbool(obj, "OomKillDisable"))
+		fire(c, R_OOM_KILL_DISABLE, "--oom-kill-disable is not allowed");
+}
+
+/* Only lower-case hex can be a network ID or a prefix of one (dockerd
+ * resolves full ID, then name, then ID prefix): such a name could be the
+ * host network or the default bridge under another name. */
+int
+maybe_network_id(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* One network a container is attached to, by name (NetworkMode, a key of
+ * NetworkingConfig.EndpointsConfig, the network of network connect). */
+static void
+judge_attachment(struct check_ctx *c, const char *net, const char *what)
+{
+	if (strcasecmp(net, "host") == 0)
+		fire(c, R_NS_NETWORK, "%s host is not allowed", what);
+	else if (strcmp(net, "bridge") == 0 || strcmp(net, "default") == 0)
+		fire(c, R_NETWORK_DEFAULT_BRIDGE, "%s %s: the default bridge network is not "
+		    "allowed (use a user-defined network)", what, net);
+	else if (maybe_network_id(net))
+		fire(c, R_NS_NETWORK, "%s %s may be a network ID (the host network's or the default "
+		    "bridge's cannot be told apart), name the network instead", what, net);
+}
+
+/* Every key attaches the container to that network (dockerd 20.10 connects
+ * the container to the endpoints' networks instead of NetworkMode's). */
+void
+check_endpoints_config(struct check_ctx *c, const json_t *netcfg, const char *network_mode)
+{
+	const json_t *eps = json_object_get(netcfg, "EndpointsConfig"), *v;
+	const char *key;
+
+	json_object_foreach((json_t *)eps, key, v)
+		if (strcmp(key, network_mode) != 0)   /* that one was judged as NetworkMode */
+			judge_attachment(c, key, "NetworkingConfig.EndpointsConfig network");
+}
+
+/* POST /networks/{id}/connect */
+void
+check_network_connect(struct check_ctx *c)
+{
+	judge_attachment(c, c->name, "docker network connect");
+}
+
+/* Driver options that reach host interfaces: macvlan/ipvlan's parent, a
+ * bridge adopting an existing host bridge by name, and gateway modes that
+ * publish every container port without NAT. */
+static const char *const refused_net_opts[] = {
+	"parent", "com.docker.network.bridge.name",
+	"com.docker.network.bridge.gateway_mode_ipv4",
+	"com.docker.network.bridge.gateway_mode_ipv6",
+	"com.docker.network.bridge.trusted_host_interfaces", NULL
+};
+
+void
+check_network_create(struct check_ctx *c)
+{
+	const char *driver = jstr(c->doc, "Driver");
+	const json_t *ipam = json_object_get(c->doc, "IPAM");
+	const char *ipam_driver = jstr(ipam, "Driver");
+	const char *from = jstr(json_object_get(c->doc, "ConfigFrom"), "Network");
+	const json_t *opts = json_object_get(c->doc, "Options"), *v;
+	const char *key;
+
+	if (driver[0] == '\0')
+		driver = "bridge";
+	if (!strlist_has(&c->prof->network_drivers, driver))
+		fire(c, R_NETWORK_DRIVER, "docker network create --driver %s is not allowed (use "
+		    "bridge or overlay)", driver);
+	if (ipam_driver[0] != '\0' && strcmp(ipam_driver, "default") != 0)
+		fire(c, R_NETWORK_DRIVER, "docker network create --ipam-driver %s is not allowed",
+		    ipam_driver);
+	if (from[0] != '\0')
+		fire(c, R_NETWORK_DRIVER, "docker network create --config-from %s is not allowed "
+		    "(that configuration cannot be checked here)", from);
+	json_object_foreach((json_t *)opts, key, v)
+		for (size_t i = 0; refused_net_opts[i] != NULL; i++)
+			if (strcasecmp(key, refused_net_opts[i]) == 0)
+				fire(c, R_NETWORK_DRIVER, "docker network create -o %s is not allowed "
+				    "(it reaches host interfaces)", key);
+}
