@@ -54,6 +54,20 @@ half_stop_reading(struct half *h)
 }
 
 void
+half_release_idle_input(struct half *h)
+{
+	if (h->bev == NULL)
+		return;
+	struct evbuffer *in = bufferevent_get_input(h->bev);
+	if (evbuffer_get_length(in) != 0)
+		return;
+	/* draining everything frees every chain, the empty reserved one too;
+	 * there is no call for that alone, so give it one byte to drain */
+	evbuffer_add(in, "", 1);
+	evbuffer_drain(in, 1);
+}
+
+void
 half_notify_when_flushed(struct half *h)
 {
 	if (h->bev)

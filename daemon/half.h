@@ -39,6 +39,10 @@ void half_size_buffers(struct half *h, size_t max);
 void half_pause(struct half *h, int pause);
 /* Stop reading for good (the session has no use for more input). */
 void half_stop_reading(struct half *h);
+/* Give back the input buffer's memory while nothing is buffered: libevent's
+ * OpenSSL reads reserve a whole read's worth of space (max_single_read) and
+ * keep it, empty, after the read; an idle TLS connection would hold it. */
+void half_release_idle_input(struct half *h);
 /* Have the write callback run when the output is completely flushed. */
 void half_notify_when_flushed(struct half *h);
 

@@ -91,6 +91,7 @@ start_idle(struct session *s)
 {
 	set_client_state(s, C_IDLE);
 	session_arm_head_timer(s);
+	half_release_idle_input(&s->client.h);   /* an idle connection holds no buffer */
 }
 
 /* Each request is judged by the configuration in force when it starts: a
