@@ -26,7 +26,17 @@ struct audit_log {
 	int torn;                    /* a short write left a partial line: start
 	                              * the next one on a fresh line */
 	char why[1024];              /* what broke (kept for debugging) */
+	/* fail-closed: room reserved past the end of the file (probe_file), and
+	 * what we wrote since; probed again only when the room runs low */
+	long long reserved_end;
+	long long written_since_probe;
 };
+
+/* Reserve this much at a time, and probe again when less than
+ * PROBE_MARGIN is left: an audit line is far shorter, so every request the
+ * check lets through has its room, at one fallocate per ~100 requests. */
+#define PROBE_RESERVE (128 * 1024)
+#define PROBE_MARGIN (32 * 1024)
 
 /* ---- formatting ------------------------------------------------------------ */
 
@@ -307,18 +317,29 @@ mark_recovered(struct audit_log *log)
  * cannot tell (not a regular file, or no fallocate there): only a write
  * tells then. */
 static int
-probe_file(int fd)
+probe_file(struct audit_log *log)
 {
 	struct stat st;
-	if (fd < 0)
+	if (log->fd < 0)
 		return 0;
-	if (fstat(fd, &st) != 0)
+	if (fstat(log->fd, &st) != 0)
 		return 0;
 	if (!S_ISREG(st.st_mode))
 		return -1;
-	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, st.st_size, 4096) == 0)
+	if (fallocate(log->fd, FALLOC_FL_KEEP_SIZE, st.st_size, PROBE_RESERVE) == 0) {
+		log->reserved_end = (long long)st.st_size + PROBE_RESERVE;
+		log->written_since_probe = 0;
 		return 1;
+	}
+	log->reserved_end = 0;
 	return errno == EOPNOTSUPP || errno == ENOSYS ? -1 : 0;
+}
+
+/* Is there still reserved room for the next line, without a system call? */
+static int
+room_left(const struct audit_log *log, long long size_at_probe)
+{
+	return log->reserved_end - (size_at_probe + log->written_since_probe) > PROBE_MARGIN;
 }
 
 /* One write(2) of the whole line; anything less is a failure. */
@@ -340,6 +361,7 @@ write_file(struct audit_log *log, const char *line, size_t len)
 		n = write(log->fd, line, len);
 	while (n < 0 && errno == EINTR);
 	if (n == (ssize_t)len) {
+		log->written_since_probe += n;
 		mark_recovered(log);
 		return 0;
 	}
@@ -405,7 +427,8 @@ audit_reopen(struct audit_log *log, char *err, size_t errlen)
 	log->torn = 0;   /* a fresh file */
 	/* an open is not a write: a broken log recovers when the new file can
 	 * take a line (or, where that cannot be told, when one is written) */
-	if (!log->broken || probe_file(log->fd) == 1)
+	log->reserved_end = 0;   /* another file: probe it */
+	if (!log->broken || probe_file(log) == 1)
 		mark_recovered(log);
 	return 0;
 }
@@ -420,13 +443,15 @@ audit_ready(struct audit_log *log)
 		/* re-checked on every request, not only on SIGUSR1 */
 		if (log->fd < 0 && open_file(log, err, sizeof err) != 0)
 			return 0;
-		if (probe_file(log->fd) == 1) {
+		if (probe_file(log) == 1) {
 			log->torn = 0;
 			mark_recovered(log);
 		}
 		return !log->broken;
 	}
-	if (probe_file(log->fd) == 0) {
+	if (log->reserved_end > 0 && room_left(log, log->reserved_end - PROBE_RESERVE))
+		return 1;
+	if (probe_file(log) == 0) {
 		snprintf(what, sizeof what, "audit log %s cannot be written: %s", log->file,
 		    strerror(errno));
 		mark_broken(log, what);

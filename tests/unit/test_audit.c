@@ -375,7 +375,7 @@ END_TEST
 /* fail-closed refuses from the first request after the file can no longer
  * take a line, not from the one after a failed write; a reopen of a still
  * full file lets nothing through; recovery is checked on every request.
- * A real full file system: a 64 KiB tmpfs (make check runs as root). */
+ * A real full file system: a 1 MiB tmpfs (make check runs as root). */
 START_TEST(fail_closed_before_the_failing_write)
 {
 	char dir[] = "/tmp/sw-audit-fs-XXXXXX", path[96], fill[96], err[256];
@@ -384,7 +384,7 @@ START_TEST(fail_closed_before_the_failing_write)
 	struct audit_log *log;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	ck_assert_msg(mount("tmpfs", dir, "tmpfs", 0, "size=64k") == 0,
+	ck_assert_msg(mount("tmpfs", dir, "tmpfs", 0, "size=1m") == 0,
 	    "mounting a small tmpfs needs root (make check runs as root): %s", strerror(errno));
 	snprintf(path, sizeof path, "%s/audit.log", dir);
 	snprintf(fill, sizeof fill, "%s/fill", dir);
@@ -405,7 +405,7 @@ START_TEST(fail_closed_before_the_failing_write)
 	int through = 0;
 	while (audit_ready(log) == 1) {
 		ck_assert_int_eq(audit_write(log, &r), 0);
-		ck_assert_int_lt(++through, 64);
+		ck_assert_int_lt(++through, 1000);
 	}
 	ck_assert(audit_failed(log));
 	ck_assert_int_eq(audit_reopen(log, err, sizeof(err)), 0);
