@@ -10,6 +10,7 @@
 #   BENCH_PROXY_THREADS=1  HAProxy nbthread and nginx-proxy worker_processes
 #                        (sockward is one event loop; "auto" = one per core)
 #   BENCH_TLS_SUITE=TLS_AES_256_GCM_SHA384  the one TLS 1.3 suite the clients offer
+#   BENCH_AUDIT_DIR=/var/tmp  where sockward's audit files go (a disk, as in production)
 #   BENCH_KEEP=1         keep the work directory (configs, logs, raw results)
 #
 # Needs root (nginx runs its workers as root to write into its tmpfs directory),
@@ -48,11 +49,12 @@ fi
 [ "$(id -u)" = 0 ] || { echo "proxies: run as root" >&2; exit 1; }
 
 T=$(mktemp -d /dev/shm/swprox.XXXXXX)   # tmpfs: bodies, engine files, configs
+A=$(mktemp -d "${BENCH_AUDIT_DIR:-/var/tmp}/swprox-audit.XXXXXX")
 PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-	if [ -n "${BENCH_KEEP:-}" ]; then echo "proxies: kept $T"; else rm -rf "$T"; fi
+	if [ -n "${BENCH_KEEP:-}" ]; then echo "proxies: kept $T $A"; else rm -rf "$T" "$A"; fi
 }
 trap cleanup EXIT
 
@@ -142,7 +144,7 @@ swconf() { # NAME PROFILE [TLS]
 	cat > "$T/$1.json" <<EOF
 { "listeners": [ { "name": "tcp", "type": "tcp", "address": "127.0.0.1:$4", "insecure": true }$tls ],
   "upstream": { "socket": "$T/engine.sock" }, "log": { "level": "warn" },
-  "audit": { "file": "$T/$1-audit.log" },
+  "audit": { "file": "$A/$1-audit.log" },
   "policy": { "default_profile": "$2" } }
 EOF
 }
@@ -340,7 +342,7 @@ t0=$(date +%s)
 for rep in $(seq "$REPS"); do run_all "$rep"; done
 t1=$(date +%s)
 
-audit_lines() { wc -l < "$T/$1-audit.log" 2>/dev/null || echo 0; }
+audit_lines() { wc -l < "$A/$1-audit.log" 2>/dev/null || echo 0; }
 python3 "$HERE/table.py" "$RES" --mib "$MIB" --elapsed $((t1 - t0)) \
 	--audit "sockward baseline=$(audit_lines sw),restricted=$(audit_lines swr)"
 for l in sw swr haproxy; do
