@@ -2,11 +2,12 @@
 # run.sh SOCKWARD_BIN - benchmarks, each reported against a baseline measured
 # in the same run (these machines are shared and noisy): proxied vs direct
 # /_ping latency, save|load through sockward vs direct, the policy
-# decision micro-benchmark, and the memory of idle keep-alive connections.
+# decision micro-benchmark, the memory of idle keep-alive connections, and
+# throughput through sockward, HAProxy and nginx against no proxy (proxies.sh).
 # Figures, not pass/fail tests.
 #
-# BENCH_ONLY=latency,saveload,policy,idle (comma-separated) runs only those
-# parts, e.g. `make bench BENCH_ONLY=idle`.  IDLE_PLAIN / IDLE_TLS set the
+# BENCH_ONLY=latency,saveload,policy,idle,proxies (comma-separated) runs only
+# those parts, e.g. `make bench BENCH_ONLY=idle`.  IDLE_PLAIN / IDLE_TLS set the
 # number of idle plain / mutual-TLS connections (default 10000 each).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,11 +16,14 @@ case "$BIN" in /*) ;; *) BIN=$PWD/$BIN ;; esac
 BENCH_ONLY=${BENCH_ONLY:-}
 want() { [ -z "$BENCH_ONLY" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
 for part in ${BENCH_ONLY//,/ }; do
-	case $part in latency|saveload|policy|idle) ;;
-	*) echo "run.sh: BENCH_ONLY: unknown part '$part' (latency, saveload, policy, idle)" >&2; exit 2 ;;
+	case $part in latency|saveload|policy|idle|proxies) ;;
+	*) echo "run.sh: BENCH_ONLY: unknown part '$part' (latency, saveload, policy, idle, proxies)" >&2; exit 2 ;;
 	esac
 done
-"$ROOT/tests/engine/engine.sh" start >/dev/null
+# part "proxies" brings its own stand-in engine (nginx)
+if want latency || want saveload || want idle; then
+	"$ROOT/tests/engine/engine.sh" start >/dev/null
+fi
 ENGINE=${SOCKWARD_ENGINE_DIR:-/tmp/swdock}/docker.sock
 TMP=$(mktemp -d /tmp/swbench.XXXXXX)
 PID=
@@ -76,4 +80,10 @@ echo "== idle keep-alive connections (sockward VmRSS)"
 "$ROOT/tests/engine/gen-certs.sh" "$TMP/certs" >/dev/null
 python3 "$ROOT/tests/bench/idle_conns.py" "$BIN" "$ENGINE" "$TMP/certs" "$TMP" \
 	--plain "${IDLE_PLAIN:-10000}" --tls "${IDLE_TLS:-10000}"
+fi
+
+if want proxies; then
+# its own stand-in engine (nginx on a unix socket), HAProxy and nginx as
+# plain proxies, wrk and curl; BENCH_REPS, BENCH_SECS, BENCH_STREAM_MIB
+"$ROOT/tests/bench/proxies.sh" "$BIN"
 fi
