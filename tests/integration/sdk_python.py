@@ -127,10 +127,16 @@ def ordinary():
         fail("the SDK's host_config did not reach the engine: %r" % (
             (h["Memory"], h["NanoCpus"], h["PidsLimit"], h["Runtime"]),))
     log("ok: create_container with create_host_config (limits, volume, network, runtime)")
-    # Not exercised: create_container(runtime='runc') puts Runtime at the top
-    # level of the body, beside HostConfig.  sockward answers that 400 today
-    # ("Runtime: field of HostConfig is not accepted here"); what to do with
-    # it belongs to the "no way around the gate" issue (8).
+    # create_container(runtime='runc') puts Runtime at the top level of the
+    # body with no HostConfig: dockerd applies it as the HostConfig, and so
+    # does sockward's judgement
+    rt = name("rt")
+    c2 = api.create_container(IMAGE, ["true"], name=rt, runtime="runc", user="1000:1000",
+                              labels={"swt": PREFIX})
+    made["containers"].append(rt)
+    if api.inspect_container(c2["Id"])["HostConfig"]["Runtime"] != "runc":
+        fail("create_container(runtime='runc'): the engine did not apply the runtime")
+    log("ok: create_container(runtime='runc') with Runtime at the top level")
 
     # exec: plain, then a hijacked socket with stdin
     e = api.exec_create(db, ["cat", "/data/state"])
