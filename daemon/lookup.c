@@ -24,9 +24,17 @@ int
 lookup_path(const struct pol_lookup *lk, char *out, size_t outlen)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	const char *prefix = lk->kind == POL_LOOKUP_IMAGE ? "/images/" :
-	    lk->kind == POL_LOOKUP_VOLUME ? "/volumes/" : "/containers/";
-	const char *suffix = lk->kind == POL_LOOKUP_VOLUME ? "" : "/json";
+	/* the engine's inspect route of each kind; only image references may
+	 * keep their '/' (repository paths), other names escape it */
+	static const struct { const char *prefix, *suffix; } routes[] = {
+		[POL_LOOKUP_IMAGE]     = { "/images/", "/json" },
+		[POL_LOOKUP_CONTAINER] = { "/containers/", "/json" },
+		[POL_LOOKUP_VOLUME]    = { "/volumes/", "" },
+		[POL_LOOKUP_NETWORK]   = { "/networks/", "" },
+	};
+	if ((size_t)lk->kind >= sizeof routes / sizeof routes[0] || routes[lk->kind].prefix == NULL)
+		return -1;
+	const char *prefix = routes[lk->kind].prefix, *suffix = routes[lk->kind].suffix;
 	size_t slen = strlen(suffix);
 	size_t n = (size_t)snprintf(out, outlen, "%s", prefix);
 	for (const unsigned char *p = (const unsigned char *)lk->name; *p; p++) {

@@ -105,8 +105,7 @@ check_network(struct check_ctx *c, const json_t *hc)
 		fire(c, R_NETWORK_DEFAULT_BRIDGE, "the default bridge network is not allowed "
 		    "(use --network <user-defined network>)");
 	else if (maybe_network_id(nm))
-		fire(c, R_NS_NETWORK, "--network %s may be a network ID (the host network's or the "
-		    "default bridge's cannot be told apart), name the network instead", nm);
+		check_network_id(c, nm, "--network");
 	/* HostConfig.Cgroup: the cgroup of another container */
 	const char *cg = jstr(hc, "Cgroup");
 	if (cg[0] != '\0')

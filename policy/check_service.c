@@ -76,8 +76,7 @@ check_network_list(struct check_ctx *c, const json_t *nets)
 		if (strcasecmp(t, "host") == 0)
 			fire(c, R_NS_NETWORK, "--network host is not allowed");
 		else if (maybe_network_id(t))
-			fire(c, R_NS_NETWORK, "--network %s may be a network ID (the host network's "
-			    "cannot be told apart), name the network instead", t);
+			check_network_id(c, t, "--network");
 		else if (strcasecmp(t, "bridge") == 0)
 			fire(c, R_NETWORK_DEFAULT_BRIDGE, "--network bridge (the default bridge) is "
 			    "not allowed, use an overlay network");

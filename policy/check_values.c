@@ -57,6 +57,31 @@ maybe_network_id(const char *s)
 	return 1;
 }
 
+/* A network named by what may be its ID or an ID prefix: dockerd resolves
+ * full ID, then name, then ID prefix, so ask the engine which network that
+ * is (the docker CLI names a service's networks by ID) and judge that one. */
+void
+check_network_id(struct check_ctx *c, const char *ref, const char *what)
+{
+	const struct pol_lookup *l = check_lookup(c, POL_LOOKUP_NETWORK, ref);
+	if (l == NULL)
+		return;   /* asked; judged again with the answer */
+	if (l->status == 404)
+		return;   /* no such network: dockerd refuses the request itself */
+	if (l->status != 200 || !json_is_object(l->json)) {
+		fire(c, R_NS_NETWORK, "%s %s may be a network ID, and the engine did not say "
+		    "which network it is (answered %d); name the network instead", what, ref,
+		    l->status);
+		return;
+	}
+	const char *name = jstr(l->json, "Name"), *driver = jstr(l->json, "Driver");
+	if (strcmp(driver, "host") == 0 || strcmp(name, "host") == 0)
+		fire(c, R_NS_NETWORK, "%s %s is the host network", what, ref);
+	else if (strcmp(name, "bridge") == 0)
+		fire(c, R_NETWORK_DEFAULT_BRIDGE, "%s %s is the default bridge network (use a "
+		    "user-defined network)", what, ref);
+}
+
 /* One network a container is attached to, by name (NetworkMode, a key of
  * NetworkingConfig.EndpointsConfig, the network of network connect). */
 static void
@@ -68,8 +93,7 @@ judge_attachment(struct check_ctx *c, const char *net, const char *what)
 		fire(c, R_NETWORK_DEFAULT_BRIDGE, "%s %s: the default bridge network is not "
 		    "allowed (use a user-defined network)", what, net);
 	else if (maybe_network_id(net))
-		fire(c, R_NS_NETWORK, "%s %s may be a network ID (the host network's or the default "
-		    "bridge's cannot be told apart), name the network instead", what, net);
+		check_network_id(c, net, what);
 }
 
 /* Every key attaches the container to that network (dockerd 20.10 connects

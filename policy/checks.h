@@ -82,6 +82,9 @@ void check_oom(struct check_ctx *c, const json_t *obj, const char *score_field);
 void check_endpoints_config(struct check_ctx *c, const json_t *netcfg,
     const char *network_mode);
 int maybe_network_id(const char *s);
+/* A network that may be named by its ID: judged as the network the engine
+ * says it is (a lookup). */
+void check_network_id(struct check_ctx *c, const char *ref, const char *what);
 void check_secopts(struct check_ctx *c, const json_t *hc);
 void check_service_privileges(struct check_ctx *c, const json_t *priv);
 /* Image references */

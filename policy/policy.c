@@ -51,6 +51,7 @@ pol_lookup_kind_name(enum pol_lookup_kind kind)
 	case POL_LOOKUP_IMAGE:     return "image";
 	case POL_LOOKUP_CONTAINER: return "container";
 	case POL_LOOKUP_VOLUME:    return "volume";
+	case POL_LOOKUP_NETWORK:   return "network";
 	}
 	return "unknown";
 }

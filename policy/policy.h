@@ -40,6 +40,7 @@ enum pol_lookup_kind {
 	POL_LOOKUP_IMAGE,      /* GET /images/{name}/json */
 	POL_LOOKUP_CONTAINER,  /* GET /containers/{name}/json */
 	POL_LOOKUP_VOLUME,     /* GET /volumes/{name} */
+	POL_LOOKUP_NETWORK,    /* GET /networks/{id} (full ID, name or ID prefix) */
 };
 
 /* "image", "container", "volume": for logs, eval and the table tests */

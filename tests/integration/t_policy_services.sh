@@ -105,6 +105,26 @@ out=$(DOCKER_HOST=unix://$PSOCK docker service create --name "$s" --detach --no-
 engine service inspect "$s" >/dev/null || fail "baseline: the service is not on the engine"
 out=$(DOCKER_HOST=unix://$PSOCK docker service rm "$s" 2>&1) || fail "baseline: docker service rm: $out"
 log "ok: baseline lets docker service create through"
+# the docker CLI names a service's networks by ID (it resolves --network
+# itself): the ID is judged as the network the engine says it is
+n=$(uniq_name basenet)
+engine network create --driver overlay "$n" >/dev/null || fail "cannot create an overlay network"
+s=$(uniq_name basenetsvc)
+out=$(DOCKER_HOST=unix://$PSOCK docker service create --name "$s" --detach --no-resolve-image \
+	--network "$n" --limit-memory 64m "$IMG" sleep 300 2>&1) ||
+	fail "baseline refused a service on a user-defined network (named by ID by the CLI): $out"
+engine service rm "$s" >/dev/null 2>&1
+# the host network named by its ID (the CLI itself refuses --network host
+# for a service on this engine, so the raw API): judged as the host network
+hostid=$(engine network inspect -f '{{.Id}}' host)
+body='{"Name":"'"$(uniq_name basehostsvc)"'","TaskTemplate":{"ContainerSpec":{"Image":"'"$IMG"'","Args":["sleep","300"]},"Networks":[{"Target":"'"$hostid"'"}],"Resources":{"Limits":{"MemoryBytes":67108864}}}}'
+out=$(curl -s --max-time 20 --unix-socket "$PSOCK" -H 'Content-Type: application/json' -d "$body" \
+	-w ' %{http_code}' http://d/v1.41/services/create)
+assert_contains "$out" " 403" "baseline: a service on the host network named by ID is refused"
+assert_contains "$out" "[namespaces.network]" "baseline: the host network by ID: rule id"
+assert_contains "$out" "is the host network" "baseline: the host network by ID: what it is"
+engine network rm "$n" >/dev/null 2>&1 || true
+log "ok: baseline judges a service's networks named by ID as the networks they are"
 s=$(uniq_name basesock)
 if out=$(DOCKER_HOST=unix://$PSOCK docker service create --name "$s" --detach --no-resolve-image \
 	--mount type=bind,src=/var/run/docker.sock,dst=/s "$IMG" sleep 300 2>&1); then

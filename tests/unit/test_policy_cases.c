@@ -111,6 +111,7 @@ answer_lookups(const json_t *tc, struct pol_prepared *pp)
 			const char *kind = json_string_value(json_object_get(a, "kind"));
 			int want = kind && strcmp(kind, "container") == 0 ? POL_LOOKUP_CONTAINER
 			    : kind && strcmp(kind, "volume") == 0 ? POL_LOOKUP_VOLUME
+			    : kind && strcmp(kind, "network") == 0 ? POL_LOOKUP_NETWORK
 			    : POL_LOOKUP_IMAGE;
 			if ((int)l->kind == want &&
 			    strcmp(json_string_value(json_object_get(a, "name")), l->name) == 0) {
