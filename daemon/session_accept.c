@@ -139,10 +139,14 @@ refused_at_limit(struct session *s, evutil_socket_t fd)
 	size_t others = gw->nsessions - 1;                  /* this one is counted */
 	size_t authenticated = others - gw->nhandshakes;
 	char why[160];
-	if (s->lst->type == LISTEN_TLS && gw->nhandshakes >= (size_t)s->cfg->max_handshakes)
+	if (s->lst->type == LISTEN_TLS) {
+		/* its identity is not known yet: bounded as a handshake here, as
+		 * an authenticated connection once the handshake is done */
+		if (gw->nhandshakes < (size_t)s->cfg->max_handshakes)
+			return 0;
 		snprintf(why, sizeof why, "refused: %zu TLS handshakes running (limits.max_handshakes)",
 		    gw->nhandshakes);
-	else if (authenticated >= (size_t)s->cfg->max_connections)
+	} else if (authenticated >= (size_t)s->cfg->max_connections)
 		snprintf(why, sizeof why, "refused: %zu connections (limits.max_connections)",
 		    authenticated);
 	else
