@@ -70,7 +70,8 @@ check_joined_container(struct check_ctx *c, const char *flag, const char *id)
 	 * joined), the default MaskedPaths/ReadonlyPaths (both empty, i.e.
 	 * systempaths=unconfined, still counts) */
 	for (size_t i = 0; i < tmp.n; i++)
-		if (tmp.v[i].rule != R_NETWORK_DEFAULT_BRIDGE && tmp.v[i].rule != R_NS_CGROUPNS &&
+		if (profile_rule_mode(c->prof, (int)tmp.v[i].rule) == POL_MODE_ENFORCE &&
+		    tmp.v[i].rule != R_NETWORK_DEFAULT_BRIDGE && tmp.v[i].rule != R_NS_CGROUPNS &&
 		    tmp.v[i].rule != R_RUNTIME && tmp.v[i].rule != R_MASKED_PATHS &&
 		    tmp.v[i].rule != R_READONLY_PATHS) {
 			fire(c, R_NS_CONTAINER, "%s container:%s: that container is not compliant "
@@ -262,7 +263,7 @@ check_ports(struct check_ctx *c, const json_t *hc)
 			const char *ip = jstr(b, "HostIp"), *hp = jstr(b, "HostPort");
 			long lo;
 			if (ip[0] == '\0' || strcmp(ip, "0.0.0.0") == 0 || strcmp(ip, "::") == 0 ||
-			    !strlist_has(&c->prof->host_ips, ip))
+			    !host_ip_allowed(&c->prof->host_ips, ip))
 				fire(c, R_PORTS_HOST_IP, "port %s published on '%s', publish as "
 				    "-p 127.0.0.1:%s:%s", port, ip, hp[0] ? hp : "HOSTPORT", port);
 			if (hp[0] != '\0') {
