@@ -13,7 +13,8 @@
  *     "forwarded": <JSON the forwarded body must equal>,
  *     "forwarded_has": { "A.B": <value at that dotted path of the forwarded body> },
  *     "forwarded_lacks": [ "A.B" (a dotted path absent from it) ], "exception",
- *     "warnings": N } } ] } */
+ *     "warnings": N, "warning_contains", "message_lacks" (in neither the message
+ *     nor a warning), "mode" (the decision's) } } ] } */
 #include <check.h>
 #include <glob.h>
 #include <stdio.h>
@@ -213,6 +214,23 @@ check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 		ck_assert_msg(d->message && strstr(d->message, json_string_value(v)),
 		    "%s: message '%s' lacks '%s'", name, d->message ? d->message : "",
 		    json_string_value(v));
+	/* a text neither the message nor any warning may hold (a secret) */
+	if ((v = json_object_get(exp, "message_lacks")) != NULL) {
+		ck_assert_msg(d->message == NULL || strstr(d->message, json_string_value(v)) == NULL,
+		    "%s: message '%s' holds '%s'", name, d->message, json_string_value(v));
+		for (size_t w = 0; w < d->nwarnings; w++)
+			ck_assert_msg(strstr(d->warnings[w], json_string_value(v)) == NULL,
+			    "%s: warning '%s' holds '%s'", name, d->warnings[w], json_string_value(v));
+	}
+	if ((v = json_object_get(exp, "warning_contains")) != NULL) {
+		int found = 0;
+		for (size_t w = 0; w < d->nwarnings; w++)
+			found |= strstr(d->warnings[w], json_string_value(v)) != NULL;
+		ck_assert_msg(found, "%s: no warning holds '%s'", name, json_string_value(v));
+	}
+	if ((v = json_object_get(exp, "mode")) != NULL)
+		ck_assert_msg(strcmp(pol_mode_name(d->mode), json_string_value(v)) == 0,
+		    "%s: mode %s, want %s", name, pol_mode_name(d->mode), json_string_value(v));
 	if ((v = json_object_get(exp, "exception")) != NULL)
 		ck_assert_msg(d->exception_reason &&
 		    strcmp(d->exception_reason, json_string_value(v)) == 0,
