@@ -160,6 +160,7 @@ check_tag(struct check_ctx *c)
 	snprintf(ref, sizeof ref, "%s:%s", repo ? repo : "",
 	    tag && tag[0] ? tag : "latest");
 	check_image_ref(c, ref, "docker tag");
+	check_tag_source(c, c->name);
 }
 
 /* POST /commit?container=&repo=&tag=&changes=: a repo names the new image,

@@ -98,6 +98,8 @@ void check_image_ref(struct check_ctx *c, const char *ref, const char *what);
 void check_existing_volume(struct check_ctx *c, const char *name, const char *what);
 /* An image the request runs: an ID (prefix) is resolved to its names. */
 void check_image_use(struct check_ctx *c, const char *ref, const char *what);
+/* docker tag: the source image must have an allowed name */
+void check_tag_source(struct check_ctx *c, const char *src);
 /* update: the CPU limit merged with the container's current settings */
 void check_update_merged(struct check_ctx *c);
 /* commit/import: the USER the changes (else config's User) leave */
