@@ -1,6 +1,8 @@
 /* test_policy_cases.c - table-driven policy tests from tests/policy/ (every .json file).
  *
- * Each file: { "config": <policy section, optional>, "cases": [ {
+ * Each file: { "config": <policy section, optional> | "config_file": <a whole
+ *   configuration, path from tests/, e.g. ../conf/team-gateway.json: its
+ *   "policy">, "cases": [ {
  *   "name", "identity" ("cn=alice" ...), "method", "target",
  *   "content_type" (default application/json when there is a body),
  *   "content_types": [ ... ] (that many Content-Type headers instead),
@@ -259,7 +261,17 @@ START_TEST(policy_case)
 	snprintf(name, sizeof name, "%s[%zu] %s", pc->file, pc->index,
 	    json_string_value(json_object_get(tc, "name")));
 	struct pol_load_errors perr = { 0 };
-	pol = policy_load(json_object_get(file, "config"), &perr);
+	/* "config_file": a shipped configuration (path from tests/), its policy */
+	const char *cf = json_string_value(json_object_get(file, "config_file"));
+	json_t *shipped = NULL;
+	if (cf != NULL) {
+		json_error_t je;
+		shipped = json_load_file(cf, JSON_REJECT_DUPLICATES, &je);
+		ck_assert_msg(shipped != NULL, "%s: %s: %s", name, cf, je.text);
+	}
+	pol = policy_load(shipped ? json_object_get(shipped, "policy")
+	    : json_object_get(file, "config"), &perr);
+	json_decref(shipped);
 	ck_assert_msg(pol != NULL, "%s: config: %s: %s", name, perr.n ? perr.v[0].path : "",
 	    perr.n ? perr.v[0].message : "");
 	const char *ident = json_string_value(json_object_get(tc, "identity"));
