@@ -21,6 +21,7 @@ check_create(struct check_ctx *c)
 	check_endpoints_config(c, json_object_get(c->doc, "NetworkingConfig"),
 	    jstr(hc, "NetworkMode"));
 	check_user(c, c->doc);
+	check_env_secrets(c, json_object_get(c->doc, "Env"), "Env");
 	json_decref(empty);
 }
 
@@ -39,6 +40,7 @@ check_exec(struct check_ctx *c)
 
 	if (jbool(c->doc, "Privileged"))
 		fire(c, R_EXEC_PRIVILEGED, "docker exec --privileged is not allowed");
+	check_env_secrets(c, json_object_get(c->doc, "Env"), "docker exec Env");
 	if (user[0] != '\0') {
 		const char *why = user_problem(user_classify(user,
 		    json_string_length(json_object_get(c->doc, "User"))));
@@ -158,6 +160,7 @@ check_tag(struct check_ctx *c)
 	snprintf(ref, sizeof ref, "%s:%s", repo ? repo : "",
 	    tag && tag[0] ? tag : "latest");
 	check_image_ref(c, ref, "docker tag");
+	check_tag_source(c, c->name);
 }
 
 /* POST /commit?container=&repo=&tag=&changes=: a repo names the new image,

@@ -68,9 +68,12 @@ check_joined_container(struct check_ctx *c, const char *flag, const char *id)
 	 * CgroupnsMode "host" on a cgroup v1 host, the engine's default
 	 * Runtime (whatever runtime runs it, its namespaces are what is
 	 * joined), the default MaskedPaths/ReadonlyPaths (both empty, i.e.
-	 * systempaths=unconfined, still counts) */
+	 * systempaths=unconfined, still counts); its restart policy is not
+	 * joined either */
 	for (size_t i = 0; i < tmp.n; i++)
-		if (tmp.v[i].rule != R_NETWORK_DEFAULT_BRIDGE && tmp.v[i].rule != R_NS_CGROUPNS &&
+		if (profile_rule_mode(c->prof, (int)tmp.v[i].rule) == POL_MODE_ENFORCE &&
+		    tmp.v[i].rule != R_NETWORK_DEFAULT_BRIDGE && tmp.v[i].rule != R_NS_CGROUPNS &&
+		    tmp.v[i].rule != R_RESTART_POLICY &&
 		    tmp.v[i].rule != R_RUNTIME && tmp.v[i].rule != R_MASKED_PATHS &&
 		    tmp.v[i].rule != R_READONLY_PATHS) {
 			fire(c, R_NS_CONTAINER, "%s container:%s: that container is not compliant "
@@ -261,7 +264,7 @@ check_ports(struct check_ctx *c, const json_t *hc)
 			const char *ip = jstr(b, "HostIp"), *hp = jstr(b, "HostPort");
 			long lo;
 			if (ip[0] == '\0' || strcmp(ip, "0.0.0.0") == 0 || strcmp(ip, "::") == 0 ||
-			    !strlist_has(&c->prof->host_ips, ip))
+			    !host_ip_allowed(&c->prof->host_ips, ip))
 				fire(c, R_PORTS_HOST_IP, "port %s published on '%s', publish as "
 				    "-p 127.0.0.1:%s:%s", port, ip, hp[0] ? hp : "HOSTPORT", port);
 			if (hp[0] != '\0') {
@@ -339,6 +342,34 @@ check_hostconfig(struct check_ctx *c, const json_t *hc)
 	check_volume_driver(c, jstr(hc, "VolumeDriver"), "--volume-driver");
 	check_ulimits(c, json_object_get(hc, "Ulimits"), "--ulimit");
 	check_oom(c, hc, "OomScoreAdj");
+	check_restart_policy(c, json_object_get(hc, "RestartPolicy"), 0);
+}
+
+/* CIS 5.15: a container restarts on failure a bounded number of times, or
+ * not at all.  dockerd: "" and "no" are no restarts, on-failure with
+ * MaximumRetryCount 0 restarts for ever, always and unless-stopped restart
+ * whatever happens (also at every engine start). */
+void
+check_restart_policy(struct check_ctx *c, const json_t *rp, int is_update)
+{
+	const char *name = jstr(rp, "Name");
+	int64_t max = jint(rp, "MaximumRetryCount", NULL);
+
+	if (name[0] == '\0' || strcmp(name, "no") == 0) {
+		(void)is_update;   /* update: "" keeps the current policy, judged at create */
+		return;
+	}
+	if (strcmp(name, "on-failure") == 0) {
+		char spec[40] = "";
+		if (max != 0)
+			snprintf(spec, sizeof spec, ":%lld", (long long)max);
+		if (max < 1 || max > 5)
+			fire(c, R_RESTART_POLICY, "--restart on-failure%s is not allowed (restarts "
+			    "must be bounded, at most 5), use --restart on-failure:5", spec);
+		return;
+	}
+	fire(c, R_RESTART_POLICY, "--restart %s is not allowed, use --restart on-failure:5 "
+	    "(or no)", name);
 }
 
 /* POST /containers/{id}/update: Resources + RestartPolicy.  A limit may be
@@ -354,4 +385,5 @@ check_resources_update(struct check_ctx *c, const json_t *res)
 	check_limits(c, res, 1);
 	check_ulimits(c, json_object_get(res, "Ulimits"), "--ulimit");
 	check_oom(c, res, "OomScoreAdj");   /* not in an update: only OomKillDisable */
+	check_restart_policy(c, json_object_get(res, "RestartPolicy"), 1);
 }

@@ -181,6 +181,97 @@ check_binds(struct check_ctx *c, const json_t *hc)
 	}
 }
 
+/* tmpfs flags as dockerd 20.10 sets them (daemon/oci_linux.go setMounts):
+ * "noexec,nosuid,nodev" first, then the mount's own options split at ',',
+ * merged by mount.MergeTmpfsOptions, where the last of exec/noexec (suid/
+ * nosuid, dev/nodev) wins, compared exactly.  opts is NULL-terminated. */
+static void
+judge_tmpfs_opts(struct check_ctx *c, const char *const *opts, size_t n, const char *what,
+    const char *dest)
+{
+	static const char *const pairs[][2] = {
+		{ "noexec", "exec" }, { "nosuid", "suid" }, { "nodev", "dev" },
+	};
+	char bad[64] = "";
+
+	for (size_t k = 0; k < 3; k++) {
+		int on = 1;   /* the default: no* */
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(opts[i], pairs[k][0]) == 0)
+				on = 1;
+			else if (strcmp(opts[i], pairs[k][1]) == 0)
+				on = 0;
+		}
+		if (!on)
+			snprintf(bad + strlen(bad), sizeof bad - strlen(bad), "%s%s", bad[0] ? "," : "",
+			    pairs[k][1]);
+	}
+	if (bad[0] != '\0')
+		fire(c, R_MOUNT_TMPFS, "%s %s with %s is not allowed (tmpfs mounts keep noexec, "
+		    "nosuid and nodev)", what, dest, bad);
+}
+
+/* "rw,exec,size=64m": the options of a --tmpfs or a local tmpfs volume */
+static void
+judge_tmpfs_string(struct check_ctx *c, const char *data, const char *what, const char *dest)
+{
+	const char *opts[64];
+	char buf[1024];
+	size_t n = 0;
+
+	snprintf(buf, sizeof buf, "%s", data);
+	if (strlen(data) >= sizeof buf) {
+		fire(c, R_MOUNT_TMPFS, "%s %s: options too long to judge", what, dest);
+		return;
+	}
+	for (char *s = buf, *e; s != NULL && n < 64; s = e ? e + 1 : NULL) {
+		e = strchr(s, ',');
+		if (e != NULL)
+			*e = '\0';
+		opts[n++] = s;
+	}
+	if (n == 64) {
+		fire(c, R_MOUNT_TMPFS, "%s %s: too many options to judge", what, dest);
+		return;
+	}
+	judge_tmpfs_opts(c, opts, n, what, dest);
+}
+
+/* HostConfig.Tmpfs: { "/run": "rw,noexec,size=64m" } */
+static void
+check_tmpfs_map(struct check_ctx *c, const json_t *tmpfs)
+{
+	const char *dest;
+	json_t *v;
+
+	json_object_foreach((json_t *)tmpfs, dest, v)
+		judge_tmpfs_string(c, json_is_string(v) ? json_string_value(v) : "", "--tmpfs", dest);
+}
+
+/* Mount.TmpfsOptions: Options ([][]string, API 1.46+: ["exec"] or
+ * ["size", "64m"]); each flag is its first element */
+static void
+check_tmpfs_mount(struct check_ctx *c, const json_t *m)
+{
+	const json_t *opts = json_object_get(json_object_get(m, "TmpfsOptions"), "Options"), *o;
+	const char *flags[64];
+	size_t i, n = 0;
+
+	json_array_foreach(opts, i, o) {
+		const char *f = json_string_value(json_array_get(o, 0));
+		if (f == NULL)
+			continue;
+		if (n == 64) {
+			fire(c, R_MOUNT_TMPFS, "--mount type=tmpfs %s: too many options to judge",
+			    jstr(m, "Target"));
+			return;
+		}
+		if (json_array_size(o) == 1)
+			flags[n++] = f;
+	}
+	judge_tmpfs_opts(c, flags, n, "--mount type=tmpfs", jstr(m, "Target"));
+}
+
 /* Filesystem types the local driver may mount that bring no host storage
  * along: tmpfs is memory, the rest are network shares.  Anything else with a
  * device is host storage in disguise: a block device (ext4 /dev/sda1), host
@@ -209,6 +300,8 @@ check_volume_driver_opts(struct check_ctx *c, const char *driver, const json_t *
 		fire(c, R_MOUNT_VOLUME_BIND, "%s: local volume of type %s (device=%s o=%s) mounts "
 		    "host storage; only tmpfs, nfs, nfs4, cifs and smb3 are allowed", what, type,
 		    dev, o);
+	/* a local tmpfs volume is mounted with its o= as given (no noexec,
+	 * nosuid, nodev defaults); not judged by mounts.tmpfs, see the man page */
 }
 
 /* A []mount.Mount: HostConfig.Mounts of docker run, ContainerSpec.Mounts of
@@ -239,6 +332,8 @@ check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix)
 			    "--mount");
 			/* an existing volume is used as it is, whatever the options say */
 			check_existing_volume(c, jstr(m, "Source"), "--mount source");
+		} else if (strcasecmp(type, "tmpfs") == 0) {
+			check_tmpfs_mount(c, m);
 		}
 	}
 }
@@ -252,4 +347,5 @@ check_mounts(struct check_ctx *c, const json_t *hc)
 		fire(c, R_MOUNT_VOLUMES_FROM, "--volumes-from is not allowed");
 	check_binds(c, hc);
 	check_mount_array(c, json_object_get(hc, "Mounts"), "add :ro");
+	check_tmpfs_map(c, json_object_get(hc, "Tmpfs"));
 }

@@ -153,6 +153,7 @@ check_container_spec(struct check_ctx *c, const json_t *cs)
 	check_ulimits(c, json_object_get(cs, "Ulimits"), "--ulimit");
 	check_oom(c, cs, "OomScoreAdj");
 	check_sysctl_map(c, json_object_get(cs, "Sysctls"));
+	check_env_secrets(c, json_object_get(cs, "Env"), "service Env");
 	if (!jbool(cs, "ReadOnly"))
 		fire(c, R_ROOTFS_READONLY, "add --read-only");
 	json_decref(empty);

@@ -188,6 +188,34 @@ name_allowed(struct check_ctx *c, const char *name)
 	return 1;
 }
 
+/* image.registry over the names the engine has for an image (RepoTags,
+ * RepoDigests): one allowed name suffices; none, or no name at all, fires. */
+static void
+judge_image_names(struct check_ctx *c, const json_t *img, const char *what, const char *ref,
+    const char *tail)
+{
+	const char *keys[] = { "RepoTags", "RepoDigests" }, *first = NULL;
+	for (size_t k = 0; k < 2; k++) {
+		const json_t *arr = json_object_get(img, keys[k]), *e;
+		size_t i;
+		json_array_foreach(arr, i, e) {
+			const char *n = json_string_value(e);
+			if (n == NULL || strncmp(n, "<none>", 6) == 0)
+				continue;
+			if (name_allowed(c, n))
+				return;
+			if (first == NULL)
+				first = n;
+		}
+	}
+	if (first == NULL)
+		fire(c, R_IMAGE_REGISTRY, "%s %s has no repository name, so its registry cannot "
+		    "be checked; use repo:tag of an allowed registry%s", what, ref, tail);
+	else
+		fire(c, R_IMAGE_REGISTRY, "%s %s is %s, not from an allowed registry/repository%s",
+		    what, ref, first, tail);
+}
+
 void
 check_image_use(struct check_ctx *c, const char *ref, const char *what)
 {
@@ -218,26 +246,36 @@ check_image_use(struct check_ctx *c, const char *ref, const char *what)
 	/* an image ID is pinned; its registry is the one of the names it has */
 	if (!registry)
 		return;
-	const char *keys[] = { "RepoTags", "RepoDigests" }, *first = NULL;
-	for (size_t k = 0; k < 2; k++) {
-		const json_t *arr = json_object_get(l->json, keys[k]), *e;
-		size_t i;
-		json_array_foreach(arr, i, e) {
-			const char *n = json_string_value(e);
-			if (n == NULL || strncmp(n, "<none>", 6) == 0)
-				continue;
-			if (name_allowed(c, n))
-				return;
-			if (first == NULL)
-				first = n;
-		}
+	judge_image_names(c, l->json, what, ref, "");
+}
+
+/* POST /images/{name}/tag: the new name is judged by check_image_ref; the
+ * image that gets it must itself have an allowed name, or an image pulled
+ * from anywhere (or loaded, committed, built by someone else) could be given
+ * an allowed name and then run by it ("tag laundering").  The source is
+ * looked up like an image named by ID, and judged by its names whatever
+ * image_ids says. */
+void
+check_tag_source(struct check_ctx *c, const char *src)
+{
+	const struct pol_lookup *l;
+
+	if (!c->prof->rule_on[R_IMAGE_REGISTRY] || c->prof->images.n == 0 || c->req == NULL)
+		return;
+	if ((l = check_lookup(c, POL_LOOKUP_IMAGE, src)) == NULL)
+		return;
+	if (l->status == 404) {
+		c->not_found = 1;
+		snprintf(c->not_found_msg, sizeof c->not_found_msg, "No such image: %s", src);
+		return;
 	}
-	if (first == NULL)
-		fire(c, R_IMAGE_REGISTRY, "%s %s has no repository name, so its registry cannot "
-		    "be checked; use repo:tag of an allowed registry", what, ref);
-	else
-		fire(c, R_IMAGE_REGISTRY, "%s %s is %s, not from an allowed registry/repository",
-		    what, ref, first);
+	if (l->status != 200 || !json_is_object(l->json)) {
+		fire(c, R_IMAGE_REGISTRY, "docker tag: cannot tell which image %s is (engine "
+		    "answered %d), so it cannot be given a name", src, l->status);
+		return;
+	}
+	judge_image_names(c, l->json, "docker tag source", src,
+	    "; an image cannot be given an allowed name this way");
 }
 
 /* ---- docker commit / docker import: changes ------------------------------------------ */

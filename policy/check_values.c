@@ -152,4 +152,18 @@ check_network_create(struct check_ctx *c)
 			if (strcasecmp(key, refused_net_opts[i]) == 0)
 				fire(c, R_NETWORK_DRIVER, "docker network create -o %s is not allowed "
 				    "(it reaches host interfaces)", key);
+	/* CIS 2.2 per network: the bridge driver reads enable_icc (exact key)
+	 * with strconv.ParseBool; absent is true */
+	if (strcmp(driver, "bridge") == 0) {
+		const char *icc = jstr(opts, "com.docker.network.bridge.enable_icc");
+		static const char *const go_false[] = { "0", "f", "F", "false", "FALSE", "False", NULL };
+		int off = 0;
+		for (size_t i = 0; go_false[i] != NULL; i++)
+			if (strcmp(icc, go_false[i]) == 0)
+				off = 1;
+		if (!off)
+			fire(c, R_NETWORK_ICC, "docker network create: containers on this bridge "
+			    "network can reach each other on every port; add -o "
+			    "com.docker.network.bridge.enable_icc=false");
+	}
 }

@@ -57,6 +57,11 @@ void check_cap_lists(struct check_ctx *c, const json_t *add, const json_t *drop)
 void check_sysctl_map(struct check_ctx *c, const json_t *sysctls);
 void check_volume_driver_opts(struct check_ctx *c, const char *driver,
     const json_t *opts, const char *what);
+/* RestartPolicy of a create (is_update 0) or an update (an empty Name keeps
+ * the current policy) */
+void check_restart_policy(struct check_ctx *c, const json_t *rp, int is_update);
+/* Env entries that look like secrets (check_env.c) */
+void check_env_secrets(struct check_ctx *c, const json_t *env, const char *what);
 /* User: what a User string ("uid[:gid]", names) means for the user rules. */
 enum user_class {
 	USER_OK,        /* numeric non-zero uid, numeric non-zero gid if given */
@@ -96,6 +101,8 @@ void check_image_ref(struct check_ctx *c, const char *ref, const char *what);
 void check_existing_volume(struct check_ctx *c, const char *name, const char *what);
 /* An image the request runs: an ID (prefix) is resolved to its names. */
 void check_image_use(struct check_ctx *c, const char *ref, const char *what);
+/* docker tag: the source image must have an allowed name */
+void check_tag_source(struct check_ctx *c, const char *src);
 /* update: the CPU limit merged with the container's current settings */
 void check_update_merged(struct check_ctx *c);
 /* commit/import: the USER the changes (else config's User) leave */

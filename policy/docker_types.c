@@ -62,7 +62,7 @@ static const struct gofield config_fields[] = {
 	{ "Tty", &go_bool, HARMLESS("stream plumbing") },
 	{ "OpenStdin", &go_bool, HARMLESS("stream plumbing") },
 	{ "StdinOnce", &go_bool, HARMLESS("stream plumbing") },
-	{ "Env", &go_strs, HARMLESS("the process's environment, " RUNS_INSIDE) },
+	{ "Env", &go_strs, JUDGED("env.secrets") },   /* otherwise the process's own environment */
 	{ "Cmd", &t_strslice, HARMLESS(RUNS_INSIDE) },
 	{ "Healthcheck", &t_health, FIELDS },
 	{ "ArgsEscaped", &go_bool, HARMLESS("Windows command line quoting") },
@@ -192,7 +192,7 @@ static const struct gotype t_imgopt = STRUCT(&imgopt_st);
 static const struct gofield tmpfsopt_fields[] = {
 	{ "SizeBytes", &go_i64, HARMLESS("memory, counted in the container's memory limit") },
 	{ "Mode", &go_u32, HARMLESS("permissions inside the container") },
-	{ "Options", &t_strss, HARMLESS("options of a tmpfs, a memory file system with no host path") },
+	{ "Options", &t_strss, JUDGED("mounts.tmpfs") },
 	END
 };
 static const struct gostruct tmpfsopt_st = { "TmpfsOptions", tmpfsopt_fields, { NULL }, NULL };
@@ -221,8 +221,8 @@ static const struct gofield logcfg_fields[] = {
 static const struct gostruct logcfg_st = { "LogConfig", logcfg_fields, { NULL }, NULL };
 static const struct gotype t_logcfg = STRUCT(&logcfg_st);
 static const struct gofield restart_fields[] = {
-	{ "Name", &go_str, HARMLESS("restarts the same judged container") },
-	{ "MaximumRetryCount", &go_i64, HARMLESS("restarts the same judged container") }, END
+	{ "Name", &go_str, JUDGED("restart.policy") },
+	{ "MaximumRetryCount", &go_i64, JUDGED("restart.policy") }, END
 };
 static const struct gostruct restart_st = { "RestartPolicy", restart_fields, { NULL }, NULL };
 static const struct gotype t_restart = STRUCT(&restart_st);
@@ -266,7 +266,7 @@ static const struct gofield hostconfig_fields[] = {
 	{ "ReadonlyRootfs", &go_bool, JUDGED("rootfs.readonly") },
 	{ "SecurityOpt", &go_strs, JUDGED("security.seccomp,security.apparmor,security.label,security.systempaths,security.no_new_privileges") },
 	{ "StorageOpt", &go_map_str, HARMLESS("the size of the container's own writable layer") },
-	{ "Tmpfs", &go_map_str, HARMLESS("tmpfs mounts: memory, no host path") },
+	{ "Tmpfs", &go_map_str, JUDGED("mounts.tmpfs") },
 	{ "UTSMode", &go_str, JUDGED("namespaces.uts") },
 	{ "UsernsMode", &go_str, JUDGED("namespaces.userns") },
 	{ "ShmSize", &go_i64, HARMLESS("memory, counted in the container's memory limit") },
@@ -435,7 +435,7 @@ static const struct gofield exec_fields[] = {
 	{ "AttachStdout", &go_bool, HARMLESS("stream plumbing") },
 	{ "Detach", &go_bool, HARMLESS("stream plumbing") },
 	{ "DetachKeys", &go_str, HARMLESS("stream plumbing") },
-	{ "Env", &go_strs, HARMLESS(RUNS_INSIDE) },
+	{ "Env", &go_strs, JUDGED("env.secrets") },
 	{ "WorkingDir", &go_str, HARMLESS("a path inside the container") },
 	{ "Cmd", &t_strslice, HARMLESS(RUNS_INSIDE) },
 	END
@@ -490,7 +490,7 @@ static const struct gofield netcreate_fields[] = {
 	{ "Ingress", &go_bool, HARMLESS("swarm's routing mesh network; swarm endpoints are judged apart") },
 	{ "ConfigOnly", &go_bool, HARMLESS("a configuration; using it needs ConfigFrom (network.driver)") },
 	{ "ConfigFrom", &t_confref, FIELDS },
-	{ "Options", &go_map_str, JUDGED("network.driver") },
+	{ "Options", &go_map_str, JUDGED("network.driver,network.icc") },
 	{ "Labels", &go_map_str, HARMLESS("metadata") },
 	END
 };

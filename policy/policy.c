@@ -270,6 +270,18 @@ endpoint_allowed(const struct profile *prof, const struct route *r)
 	return !strlist_match(&prof->endpoints_deny, r->endpoint);
 }
 
+/* Why an endpoint is refused by every built-in profile, when that is not
+ * plain from its name. */
+static const char *
+endpoint_why(const struct route *r)
+{
+	if (r != NULL && strcmp(r->endpoint, "build.grpc") == 0)
+		return ": BuildKit's gRPC endpoint carries Solve requests (build steps, "
+		    "entitlements such as network.host) that sockward cannot inspect yet; "
+		    "build with DOCKER_BUILDKIT=0, or use a profile with \"endpoints_allow\": [\"build.grpc\"]";
+	return "";
+}
+
 /* The body cannot be judged: remember the answer, every round gives it. */
 static void
 refuse(struct pol_prepared *pp, int status, const char *fmt, const char *a, const char *b)
@@ -398,43 +410,65 @@ apply_exceptions(const struct policy *p, const struct pol_request *req,
 _Static_assert(VIOL_MAX <= POL_MAX_RULES, "pol_decision.rules must hold every violation");
 _Static_assert(R__COUNT <= UINT16_MAX, "rule ids must fit pol_decision.rules");
 
-/* "[id] text; [id] text" and the rule list over the violations not excepted */
+/* The mode a violation acts in: the more lenient of the profile's mode and
+ * the rule's own (profile.rule_mode). */
+static enum pol_mode
+viol_mode(const struct profile *prof, const struct violation *v)
+{
+	return profile_rule_mode(prof, (int)v->rule);
+}
+
+/* The rule list over the violations not excepted, and the mode the
+ * decision is made in: the most severe of theirs (*worst), and the message
+ * "[id] text; [id] text" over those that act in that mode. */
 static void
 explain(struct check_ctx *c, struct pol_decision *dec, const struct pol_request *req,
-    const struct profile *prof, size_t *nleft)
+    const struct profile *prof, size_t *nleft, enum pol_mode *worst)
 {
-	size_t cap = 256 + c->vs->n * (VIOL_TEXT_MAX + 40), off;
+	size_t cap = 256 + c->vs->n * (VIOL_TEXT_MAX + 40), off, shown = 0;
 	char *msg = malloc(cap);
 
 	*nleft = 0;
+	*worst = prof->mode;
 	dec->nrules = 0;
+	for (size_t i = 0; i < c->vs->n; i++) {
+		const struct violation *v = &c->vs->v[i];
+		if (v->excepted)
+			continue;
+		enum pol_mode m = viol_mode(prof, v);
+		if (*nleft == 0 || m < *worst)
+			*worst = m;
+		dec->rules[dec->nrules++] = (uint16_t)v->rule;
+		(*nleft)++;
+	}
+	if (c->vs->overflow)
+		*worst = prof->mode;   /* the ones not recorded act as the profile says */
 	if (msg == NULL)
 		return;
 	off = (size_t)snprintf(msg, cap, "sockward: denied by policy '%s' for %s: ",
 	    prof->name, identity_name(req));
 	for (size_t i = 0; i < c->vs->n; i++) {
 		const struct violation *v = &c->vs->v[i];
-		if (v->excepted)
+		if (v->excepted || viol_mode(prof, v) != *worst)
 			continue;
-		off += (size_t)snprintf(msg + off, cap - off, "%s[%s] %s", *nleft ? "; " : "",
+		off += (size_t)snprintf(msg + off, cap - off, "%s[%s] %s", shown++ ? "; " : "",
 		    rules[v->rule].id, v->text);
-		dec->rules[dec->nrules++] = (uint16_t)v->rule;
-		(*nleft)++;
 	}
 	if (c->vs->overflow)
 		snprintf(msg + off, cap - off, "; and %d more", c->vs->overflow);
 	dec->message = msg;
 }
 
+/* Warnings for the violations that act in warn mode */
 static void
-warnings_from(struct check_ctx *c, struct pol_decision *dec)
+warnings_from(struct check_ctx *c, const struct profile *prof, struct pol_decision *dec)
 {
 	if ((dec->warnings = calloc(c->vs->n, sizeof *dec->warnings)) == NULL)
 		return;
 	for (size_t i = 0; i < c->vs->n; i++) {
 		const struct violation *v = &c->vs->v[i];
 		char line[VIOL_TEXT_MAX + 80];
-		if (v->excepted)
+		if (v->excepted || viol_mode(prof, v) != POL_MODE_WARN)
 			continue;
 		snprintf(line, sizeof line, "sockward: [%s] %s", rules[v->rule].id, v->text);
 		if ((dec->warnings[dec->nwarnings] = strdup(line)) != NULL)
@@ -451,6 +485,7 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 	const struct profile *prof;
 	struct check_ctx c;
 	size_t nleft;
+	enum pol_mode worst;
 
 	memset(dec, 0, sizeof *dec);
 	memset(&c, 0, sizeof c);
@@ -500,8 +535,8 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 			    p->api_max / 1000, p->api_max % 1000);
 	}
 	if (!endpoint_allowed(prof, r))
-		fire(&c, R_ENDPOINT, "%s %s (%s) is not allowed", pp->method, pp->rt.path,
-		    r ? r->endpoint : "unknown endpoint");
+		fire(&c, R_ENDPOINT, "%s %s (%s) is not allowed%s", pp->method, pp->rt.path,
+		    r ? r->endpoint : "unknown endpoint", endpoint_why(r));
 	if (r != NULL && r->body != NULL && body_for_checks(r, req, pp, &c, dec) < 0)
 		goto out;
 	if (r != NULL)
@@ -517,17 +552,20 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 		goto out;
 	}
 	apply_exceptions(p, req, &c, dec);
-	explain(&c, dec, req, prof, &nleft);
+	explain(&c, dec, req, prof, &nleft, &worst);
 	if (nleft == 0 && !vs->overflow) {
 		free(dec->message);
 		dec->message = NULL;
 		dec->verdict = POL_ALLOW;
-	} else if (prof->mode == POL_MODE_ENFORCE) {
+	} else if (worst == POL_MODE_ENFORCE) {
 		dec->verdict = POL_DENY;
 		dec->status = 403;
 	} else {
-		if (prof->mode == POL_MODE_WARN)
-			warnings_from(&c, dec);
+		/* every violation acts in warn or audit mode: the decision is
+		 * made in that mode (the audit line says which) */
+		dec->mode = worst;
+		if (worst == POL_MODE_WARN)
+			warnings_from(&c, prof, dec);
 		free(dec->message);
 		dec->message = NULL;
 		dec->verdict = POL_ALLOW;

@@ -59,7 +59,7 @@ cerr_addk(cerr *e, const char *path, const char *key, const char *fmt, ...)
 
 enum opt_type {
 	OPT_BOOL, OPT_STRLIST, OPT_MODE, OPT_NSJOIN, OPT_INT, OPT_BYTES, OPT_CPUS,
-	OPT_RULES, OPT_CAPMODE, OPT_CAPS,
+	OPT_RULES, OPT_CAPMODE, OPT_CAPS, OPT_HOSTIPS,
 };
 
 struct opt {
@@ -86,7 +86,7 @@ static const struct opt profile_opts[] = {
 	O("group_add",            OPT_STRLIST, group_add),
 	O("runtimes",             OPT_STRLIST, runtimes),
 	O("cgroup_parents",       OPT_STRLIST, cgroup_parents),
-	O("host_ips",             OPT_STRLIST, host_ips),
+	O("host_ips",             OPT_HOSTIPS, host_ips),
 	O("min_host_port",        OPT_INT,     min_host_port),
 	O("container_namespaces", OPT_NSJOIN,  container_namespaces),
 	O("images",               OPT_STRLIST, images),
@@ -102,6 +102,7 @@ static const struct opt profile_opts[] = {
 	O("unknown_endpoints",    OPT_BOOL,    unknown_endpoints),
 };
 
+/* A plain array of non-empty strings into *out (replacing it). */
 static int
 parse_strlist(const json_t *v, struct strlist *out, const char *path, cerr *e)
 {
@@ -126,6 +127,72 @@ parse_strlist(const json_t *v, struct strlist *out, const char *path, cerr *e)
 	}
 	strlist_free(out);
 	*out = tmp;
+	return 0;
+}
+
+/* A list-valued profile key.  The base profile's list is kept and extended:
+ *   ["a", "b"]                          the base's list plus a and b
+ *   {"add": ["a"], "remove": ["b"]}     plus a, without b (b must be in it)
+ *   {"replace": ["a"]}                  exactly a (replace: [] empties it)
+ * so a team profile that denies one more endpoint keeps every endpoint its
+ * base denies.  Entries already in the list are not added twice. */
+static int
+parse_listkey(const json_t *v, struct strlist *out, const char *path, cerr *e)
+{
+	struct strlist add = { 0 }, rm = { 0 }, res = { 0 };
+	const json_t *x;
+	const char *key;
+	char sub[420];
+	int bad = 0, replace = 0;
+
+	if (json_is_array(v)) {
+		if (parse_strlist(v, &add, path, e) < 0)
+			return -1;
+	} else if (json_is_object(v) && json_object_size(v) > 0) {
+		json_object_foreach((json_t *)v, key, x) {
+			snprintf(sub, sizeof sub, "%s.%s", path, key);
+			if (strcmp(key, "replace") == 0) {
+				replace = 1;
+				bad |= parse_strlist(x, &add, sub, e) < 0;
+			} else if (strcmp(key, "add") == 0) {
+				bad |= parse_strlist(x, &add, sub, e) < 0;
+			} else if (strcmp(key, "remove") == 0) {
+				bad |= parse_strlist(x, &rm, sub, e) < 0;
+			} else {
+				cerr_add(e, sub, "unknown key (want \"add\", \"remove\" or "
+				    "\"replace\")");
+				bad = 1;
+			}
+		}
+		if (!bad && replace && json_object_size(v) > 1) {
+			cerr_add(e, path, "\"replace\" gives the whole list: it cannot be combined "
+			    "with \"add\" or \"remove\"");
+			bad = 1;
+		}
+	} else {
+		FAIL(e, path, "want an array of strings (added to the base profile's list), or "
+		    "{\"replace\": [...]} / {\"add\": [...], \"remove\": [...]}");
+	}
+	for (size_t i = 0; !bad && i < rm.n; i++)
+		if (!strlist_has(out, rm.v[i])) {
+			snprintf(sub, sizeof sub, "%s.remove", path);
+			cerr_add(e, sub, "'%s' is not in the base profile's list", rm.v[i]);
+			bad = 1;
+		}
+	for (size_t i = 0; !bad && !replace && i < out->n; i++)
+		if (!strlist_has(&rm, out->v[i]) && strlist_add(&res, out->v[i]) < 0)
+			bad = 1;
+	for (size_t i = 0; !bad && i < add.n; i++)
+		if (!strlist_has(&res, add.v[i]) && strlist_add(&res, add.v[i]) < 0)
+			bad = 1;
+	strlist_free(&add);
+	strlist_free(&rm);
+	if (bad) {
+		strlist_free(&res);
+		return -1;
+	}
+	strlist_free(out);
+	*out = res;
 	return 0;
 }
 
@@ -178,21 +245,36 @@ parse_cpus(const json_t *v, int64_t *out, const char *path, cerr *e)
 	return 0;
 }
 
+/* "rules": { id: true | false | "enforce" | "warn" | "audit" }.  true is
+ * "enforce": the rule acts as the profile's mode says; "warn" and "audit"
+ * switch it on but let its violations do at most that (a warning, an audit
+ * record), whatever the profile's mode. */
 static int
-parse_rules(const json_t *v, unsigned char *on, const char *path, cerr *e)
+parse_rules(const json_t *v, struct profile *p, const char *path, cerr *e)
 {
+	static const char *const modes[] = { "enforce", "warn", "audit", NULL };
 	const char *key;
 	json_t *b;
 
 	if (!json_is_object(v))
-		FAIL(e, path, "want an object of rule id -> true/false");
+		FAIL(e, path, "want an object of rule id -> true, false, \"warn\" or \"audit\"");
 	json_object_foreach((json_t *)v, key, b) {
-		int r = rule_lookup(key);
+		int r = rule_lookup(key), m = -1;
 		if (r < 0)
 			FAILK(e, path, key, "unknown rule id");
-		if (!json_is_boolean(b))
-			FAILK(e, path, key, "want true or false");
-		on[r] = json_is_true(b);
+		if (json_is_string(b))
+			for (int i = 0; modes[i] != NULL; i++)
+				if (strcmp(json_string_value(b), modes[i]) == 0)
+					m = i;
+		if (json_is_boolean(b)) {
+			p->rule_on[r] = json_is_true(b);
+			if (json_is_true(b))
+				p->rule_mode[r] = POL_MODE_ENFORCE;
+		} else if (m >= 0) {
+			p->rule_on[r] = 1;
+			p->rule_mode[r] = (unsigned char)m;
+		} else
+			FAILK(e, path, key, "want true, false, \"enforce\", \"warn\" or \"audit\"");
 	}
 	return 0;
 }
@@ -232,10 +314,20 @@ apply_opt(struct profile *p, const struct opt *o, const json_t *v, const char *p
 		*(int64_t *)field = json_integer_value(v);
 		return 0;
 	case OPT_STRLIST:
-		return parse_strlist(v, (struct strlist *)field, path, e);
+		return parse_listkey(v, (struct strlist *)field, path, e);
+	case OPT_HOSTIPS: {
+		struct strlist *l = (struct strlist *)field;
+		if (parse_listkey(v, l, path, e) < 0)
+			return -1;
+		for (size_t i = 0; i < l->n; i++)
+			if (host_ip_entry_ok(l->v[i]) < 0)
+				FAIL(e, path, "'%s' is not an IP address or a CIDR prefix "
+				    "(127.0.0.0/8, ::1)", l->v[i]);
+		return 0;
+	}
 	case OPT_CAPS: {
 		struct strlist *l = (struct strlist *)field;
-		if (parse_strlist(v, l, path, e) < 0)
+		if (parse_listkey(v, l, path, e) < 0)
 			return -1;
 		for (size_t i = 0; i < l->n; i++) {   /* normalise like the check does */
 			char *s = l->v[i];
@@ -266,9 +358,18 @@ apply_opt(struct profile *p, const struct opt *o, const json_t *v, const char *p
 	case OPT_CPUS:
 		return parse_cpus(v, (int64_t *)field, path, e);
 	case OPT_RULES:
-		return parse_rules(v, (unsigned char *)field, path, e);
+		return parse_rules(v, p, path, e);
 	}
 	FAIL(e, path, "internal error");
+}
+
+static const struct opt *
+find_opt(const char *key)
+{
+	for (size_t i = 0; i < sizeof profile_opts / sizeof profile_opts[0]; i++)
+		if (strcmp(profile_opts[i].key, key) == 0)
+			return &profile_opts[i];
+	return NULL;
 }
 
 static int
@@ -308,9 +409,20 @@ parse_profile(struct policy *pol, const char *name, const json_t *obj, cerr *e)
 		    "earlier)", base);
 	if ((p = profile_clone(bp, name)) == NULL)
 		FAIL(e, path, "out of memory");
+	/* cap_add means allowed caps or denied caps as cap_add_mode says: a
+	 * profile that changes the mode does not inherit its base's list,
+	 * which meant the opposite */
+	if ((v = json_object_get(obj, "cap_add_mode")) != NULL) {
+		snprintf(sub, sizeof sub, "%s.cap_add_mode", path);
+		if (apply_opt(p, find_opt("cap_add_mode"), v, sub, e) < 0)
+			bad = 1;
+		else if (p->cap_add_allowlist != bp->cap_add_allowlist)
+			strlist_free(&p->cap_add);
+	}
 	json_object_foreach((json_t *)obj, key, v) {
 		size_t i;
-		if (strcmp(key, "base") == 0 || strcmp(key, "description") == 0)
+		if (strcmp(key, "base") == 0 || strcmp(key, "description") == 0 ||
+		    strcmp(key, "cap_add_mode") == 0)
 			continue;
 		snprintf(sub, sizeof sub, "%s.%s", path, key);
 		for (i = 0; i < sizeof profile_opts / sizeof profile_opts[0]; i++)

@@ -1,7 +1,9 @@
 /* profile.c - the built-in profiles: restricted, baseline, unrestricted. */
 #include "policy/profile.h"
 
+#include <arpa/inet.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,12 +40,14 @@ static const char *const default_ulimits[] = {
 };
 static const char *const default_network_drivers[] = { "bridge", "overlay", NULL };
 static const char *const default_selinux_types[] = { "container_t", NULL };
-static const char *const default_host_ips[] = { "127.0.0.1", "::1", NULL };
+/* loopback: all of 127.0.0.0/8, and ::1 */
+static const char *const default_host_ips[] = { "127.0.0.0/8", "::1", NULL };
 /* restricted: the whole swarm surface and plugins.  A service's tasks
  * can mount any secret or config of the swarm, which restricted keeps from
  * its users, so services are refused rather than judged. */
 static const char *const swarm_endpoints[] = {
-	"swarm.*", "service.*", "node.*", "task.*", "secret.*", "config.*", "plugin.*", NULL
+	"swarm.*", "service.*", "node.*", "task.*", "secret.*", "config.*", "plugin.*",
+	"build.grpc", NULL
 };
 /* baseline: changes to the whole engine belong to operators.  The swarm
  * itself (init, join, leave, update, unlock; inspect and unlockkey hand out
@@ -55,8 +59,13 @@ static const char *const swarm_endpoints[] = {
 static const char *const baseline_endpoints[] = {
 	"swarm.*", "node.update", "node.delete",
 	"plugin.pull", "plugin.create", "plugin.enable", "plugin.disable", "plugin.upgrade",
-	"plugin.set", "plugin.push", "plugin.delete", NULL
+	"plugin.set", "plugin.push", "plugin.delete", "build.grpc", NULL
 };
+/* Every built-in profile refuses BuildKit's /grpc (unrestricted: audits it):
+ * its Solve requests (build steps, entitlements such as network.host) are
+ * not inspected here.  A profile opens it only by name, with
+ * "endpoints_allow": ["build.grpc"]. */
+static const char *const grpc_endpoints[] = { "build.grpc", NULL };
 
 static const enum rule_id baseline_rules[] = {
 	R_API_VERSION, R_ENDPOINT, R_PRIVILEGED, R_NS_NETWORK, R_NS_PID, R_NS_IPC,
@@ -66,6 +75,7 @@ static const enum rule_id baseline_rules[] = {
 	R_READONLY_PATHS, R_EXEC_PRIVILEGED, R_BUILD_NETWORK, R_START_HOSTCONFIG,
 	R_IMAGE_LOAD,
 	R_VOLUME_DRIVER, R_NETWORK_DRIVER,
+	R_ENV_SECRETS,    /* warns: rule_mode below */
 };
 
 static int
@@ -93,7 +103,11 @@ restricted(const char *name)
 	p->cap_add_allowlist = 1;
 	p->cap_drop_all = 1;
 	p->min_host_port = 1024;
-	p->container_namespaces = NS_JOIN_DENY;
+	/* joining a compliant container grants nothing it does not have
+	 * (compose's network_mode: service:x) */
+	p->container_namespaces = NS_JOIN_COMPLIANT;
+	/* an ICC-enabled network is worth a warning, not a refusal */
+	p->rule_mode[R_NETWORK_ICC] = POL_MODE_WARN;
 	p->buildkit = 0;
 	p->unknown_endpoints = 0;
 	if (fill(&p->sensitive_paths, default_sensitive) < 0 ||
@@ -126,6 +140,7 @@ profile_builtin(const char *name)
 		memset(p->rule_on, 0, sizeof p->rule_on);
 		for (size_t i = 0; i < sizeof baseline_rules / sizeof baseline_rules[0]; i++)
 			p->rule_on[baseline_rules[i]] = 1;
+		p->rule_mode[R_ENV_SECRETS] = POL_MODE_WARN;
 		p->cap_add_allowlist = 0;
 		p->buildkit = 1;
 		strlist_free(&p->endpoints_deny);
@@ -143,6 +158,10 @@ profile_builtin(const char *name)
 		p->buildkit = 1;
 		p->unknown_endpoints = 1;
 		strlist_free(&p->endpoints_deny);
+		if (fill(&p->endpoints_deny, grpc_endpoints) < 0) {
+			profile_free(p);
+			return NULL;
+		}
 		return p;
 	}
 	return NULL;
@@ -263,6 +282,79 @@ id_match_free(struct id_match *m)
 	free(m->user);
 	free(m->group);
 	memset(m, 0, sizeof *m);
+}
+
+enum pol_mode
+profile_rule_mode(const struct profile *p, int r)
+{
+	enum pol_mode m = r >= 0 && r < R__COUNT ? (enum pol_mode)p->rule_mode[r] : POL_MODE_ENFORCE;
+	return m > p->mode ? m : p->mode;   /* the more lenient */
+}
+
+/* An address or a CIDR prefix: family, bytes, prefix length. */
+static int
+ip_parse(const char *s, int *af, unsigned char *b, int *bits)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	char *end;
+
+	if (n == 0 || n >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, b) == 1)
+		*af = AF_INET, *bits = 32;
+	else if (inet_pton(AF_INET6, buf, b) == 1)
+		*af = AF_INET6, *bits = 128;
+	else
+		return -1;
+	if (slash != NULL) {
+		if (slash[1] < '0' || slash[1] > '9')
+			return -1;
+		long v = strtol(slash + 1, &end, 10);
+		if (*end != '\0' || v < 0 || v > *bits)
+			return -1;
+		*bits = (int)v;
+	}
+	/* an IPv4-mapped IPv6 address is the IPv4 address (Go's To4) */
+	static const unsigned char mapped[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff };
+	if (*af == AF_INET6 && memcmp(b, mapped, 12) == 0 && (slash == NULL || *bits >= 96)) {
+		memmove(b, b + 12, 4);
+		*af = AF_INET;
+		*bits = slash ? *bits - 96 : 32;
+	}
+	return 0;
+}
+
+int
+host_ip_entry_ok(const char *s)
+{
+	int af, bits;
+	unsigned char b[16];
+	return ip_parse(s, &af, b, &bits);
+}
+
+int
+host_ip_allowed(const struct strlist *l, const char *ip)
+{
+	int af, bits, eaf, ebits;
+	unsigned char b[16], e[16];
+
+	if (strchr(ip, '/') != NULL || ip_parse(ip, &af, b, &bits) < 0)
+		return 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (ip_parse(l->v[i], &eaf, e, &ebits) < 0 || eaf != af)
+			continue;
+		int full = ebits / 8, rest = ebits % 8;
+		if (memcmp(b, e, (size_t)full) != 0)
+			continue;
+		if (rest && ((b[full] ^ e[full]) & (0xff << (8 - rest)) & 0xff))
+			continue;
+		return 1;
+	}
+	return 0;
 }
 
 const char *

@@ -16,6 +16,11 @@ struct profile {
 	char *name;
 	enum pol_mode mode;
 	unsigned char rule_on[R__COUNT];
+	/* The most a rule's violation can do in this profile: POL_MODE_ENFORCE
+	 * (as the profile's mode says), POL_MODE_WARN or POL_MODE_AUDIT.  A
+	 * violation acts in the more lenient of the profile's mode and this:
+	 * baseline warns on env.secrets, restricted on network.icc. */
+	unsigned char rule_mode[R__COUNT];
 
 	int64_t memory_max;          /* bytes */
 	int64_t nano_cpus_max;       /* 1e9 = one CPU */
@@ -32,7 +37,7 @@ struct profile {
 	struct strlist group_add;
 	struct strlist runtimes;
 	struct strlist cgroup_parents;
-	struct strlist host_ips;
+	struct strlist host_ips;            /* addresses or CIDR prefixes (127.0.0.0/8) */
 	int64_t min_host_port;
 	enum ns_join container_namespaces;
 	struct strlist images;              /* repository globs; empty = any */
@@ -91,6 +96,16 @@ void profile_free(struct profile *p);
 const struct profile *policy_find_profile(const struct policy *p, const char *name);
 
 int id_match(const struct id_match *m, const struct sw_identity *id);
+
+/* Is ip (as HostIp spells it) inside one of the host_ips entries (an address
+ * or a CIDR prefix)?  Compared as addresses: 127.0.0.2 is in 127.0.0.0/8,
+ * ::ffff:127.0.0.2 too. */
+int host_ip_allowed(const struct strlist *host_ips, const char *ip);
+/* 0 when s is an IPv4/IPv6 address or a CIDR prefix of one. */
+int host_ip_entry_ok(const char *s);
+
+/* The mode a violation of rule r acts in under profile p. */
+enum pol_mode profile_rule_mode(const struct profile *p, int r);
 void id_match_free(struct id_match *m);
 
 #endif

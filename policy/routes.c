@@ -130,7 +130,7 @@ static const struct route routes[] = {
 	{ "POST",   "/plugins/create",                 "plugin.create",      CHECK_NONE, NULL, 0, NULL },
 	/* distribution, grpc */
 	{ "GET",    "/distribution/{name:.*}/json",    "image.distribution", CHECK_NONE, NULL, 0, NULL },
-	{ "POST",   "/grpc",                           "build.session",      CHECK_SESSION, NULL, 0, NULL },
+	{ "POST",   "/grpc",                           "build.grpc",         CHECK_SESSION, NULL, 0, NULL },
 	/* network */
 	{ "GET",    "/networks",                       "network.list",       CHECK_NONE, NULL, 0, NULL },
 	{ "GET",    "/networks/",                      NULL,                 CHECK_NONE, NULL, 0, R_SLASH },

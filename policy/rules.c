@@ -62,6 +62,10 @@ const struct rule rules[R__COUNT] = {
 	[R_ULIMITS]            = { "ulimits", "ulimits only for the names in the ulimits list (no memlock, rtprio, rttime, nice)", "", "remove --ulimit" },
 	[R_OOM_SCORE_ADJ]      = { "oom.score_adj", "OomScoreAdj is not negative", "", "remove --oom-score-adj" },
 	[R_OOM_KILL_DISABLE]   = { "oom.kill_disable", "the OOM killer is not disabled", "", "remove --oom-kill-disable" },
+	[R_ENV_SECRETS]        = { "env.secrets", "no private key, cloud access key, token or password in Env (containers, execs, services); the value is never shown", "", "pass the secret as a file (docker secret, a read-only mount, NAME_FILE=/run/secrets/...) instead of -e" },
+	[R_RESTART_POLICY]     = { "restart.policy", "RestartPolicy is no, or on-failure with MaximumRetryCount 1 to 5 (not always, unless-stopped or unbounded on-failure)", "5.15", "use --restart on-failure:5 (or no)" },
+	[R_MOUNT_TMPFS]        = { "mounts.tmpfs", "tmpfs mounts (--tmpfs, --mount type=tmpfs) keep noexec, nosuid and nodev", "", "drop exec, suid and dev from the tmpfs options" },
+	[R_NETWORK_ICC]        = { "network.icc", "bridge network creates disable inter-container communication (com.docker.network.bridge.enable_icc=false)", "2.2", "docker network create -o com.docker.network.bridge.enable_icc=false" },
 };
 
 int

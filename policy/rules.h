@@ -29,6 +29,7 @@ enum rule_id {
 	R_START_HOSTCONFIG,
 	R_IMAGE_LOAD,
 	R_VOLUME_DRIVER, R_NETWORK_DRIVER, R_ULIMITS, R_OOM_SCORE_ADJ, R_OOM_KILL_DISABLE,
+	R_ENV_SECRETS, R_RESTART_POLICY, R_MOUNT_TMPFS, R_NETWORK_ICC,
 	R__COUNT
 };
 
@@ -45,7 +46,7 @@ extern const struct rule rules[R__COUNT];
 int rule_lookup(const char *id);
 
 #define VIOL_MAX      48
-#define VIOL_TEXT_MAX 240
+#define VIOL_TEXT_MAX 512
 
 struct violation {
 	enum rule_id rule;

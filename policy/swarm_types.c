@@ -76,7 +76,7 @@ static const struct gotype t_configrefs = SLICE(&t_configref);
 
 static const struct gofield cspec_fields[] = {
 	{ "Image", &go_str, JUDGED("image.pinned,image.registry,user.root") }, { "Labels", &go_map_str, HARMLESS("metadata") }, { "Command", &go_strs, HARMLESS("runs inside the container") },
-	{ "Args", &go_strs, HARMLESS("runs inside the container") }, { "Hostname", &go_str, HARMLESS("the container's own UTS name") }, { "Env", &go_strs, HARMLESS("runs inside the container") }, { "Dir", &go_str, HARMLESS("a path inside the container") },
+	{ "Args", &go_strs, HARMLESS("runs inside the container") }, { "Hostname", &go_str, HARMLESS("the container's own UTS name") }, { "Env", &go_strs, JUDGED("env.secrets") }, { "Dir", &go_str, HARMLESS("a path inside the container") },
 	{ "User", &go_str, JUDGED("user.root") }, { "Groups", &go_strs, JUDGED("group_add") }, { "Privileges", &t_privileges, FIELDS },
 	{ "Init", &go_bool, HARMLESS("dockerd's own init inside the container") }, { "StopSignal", &go_str, HARMLESS("signal to the container's own process") }, { "TTY", &go_bool, HARMLESS("stream plumbing") },
 	{ "OpenStdin", &go_bool, HARMLESS("stream plumbing") }, { "ReadOnly", &go_bool, JUDGED("rootfs.readonly") }, { "Mounts", &go_mount_slice, FIELDS },

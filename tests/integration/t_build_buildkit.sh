@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # BuildKit with CLI 20.10: POST /session (Upgrade: h2c) + POST /build?version=2.
+# It does not use POST /grpc (build.grpc, refused by every built-in profile;
+# tests/fixtures/captures/build-buildkit-cli20* hold the whole exchange: /_ping,
+# /session, /build), so it keeps working under the suite's profile.
 . "$(dirname "$0")/lib.sh"; sw_test_init
 img=local/$(uniq_name bk):1; on_exit_rm_image "$img"
 mkdir ctx

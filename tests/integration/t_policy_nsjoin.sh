@@ -2,6 +2,7 @@
 # sw-pass: unix
 # Policy, issue 3: joining another container's namespaces (--network/--pid/
 # --ipc container:X).  container_namespaces "deny" refuses it; "compliant"
+# (restricted's default)
 # lets it through when X (inspected through the engine) passes the
 # HostConfig and mount rules, and refuses it when X is privileged.  X and
 # the privileged one are created directly on the engine.
@@ -22,8 +23,9 @@ engine run -d --name "$good" "${HARD[@]}" "$IMG" sleep 120 >/dev/null
 bad=$(uniq_name priv); on_exit_rm_container "$bad"
 engine run -d --name "$bad" --privileged "${HARD[@]}" "$IMG" sleep 120 >/dev/null
 
-# ---- deny (restricted's default) -----------------------------------------------------
-sw_policy_start deny '{ "default_profile": "restricted" }'
+# ---- deny (restricted's default is compliant since issue 8; deny is a choice) ----------
+sw_policy_start deny '{ "default_profile": "nj",
+  "profiles": { "nj": { "base": "restricted", "container_namespaces": "deny" } } }'
 c=$(uniq_name d); on_exit_rm_container "$c"
 if out=$(DOCKER_HOST=unix://$PSOCK docker create --name "$c" "${NONET[@]}" --network "container:$good" "$IMG" true 2>&1); then
 	fail "container_namespaces deny: --network container:$good was allowed"

@@ -1,6 +1,8 @@
 /* test_policy_cases.c - table-driven policy tests from tests/policy/ (every .json file).
  *
- * Each file: { "config": <policy section, optional>, "cases": [ {
+ * Each file: { "config": <policy section, optional> | "config_file": <a whole
+ *   configuration, path from tests/, e.g. ../conf/team-gateway.json: its
+ *   "policy">, "cases": [ {
  *   "name", "identity" ("cn=alice" ...), "method", "target",
  *   "content_type" (default application/json when there is a body),
  *   "content_types": [ ... ] (that many Content-Type headers instead),
@@ -13,7 +15,8 @@
  *     "forwarded": <JSON the forwarded body must equal>,
  *     "forwarded_has": { "A.B": <value at that dotted path of the forwarded body> },
  *     "forwarded_lacks": [ "A.B" (a dotted path absent from it) ], "exception",
- *     "warnings": N } } ] } */
+ *     "warnings": N, "warning_contains", "message_lacks" (in neither the message
+ *     nor a warning), "mode" (the decision's) } } ] } */
 #include <check.h>
 #include <glob.h>
 #include <stdio.h>
@@ -214,6 +217,23 @@ check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 		ck_assert_msg(d->message && strstr(d->message, json_string_value(v)),
 		    "%s: message '%s' lacks '%s'", name, d->message ? d->message : "",
 		    json_string_value(v));
+	/* a text neither the message nor any warning may hold (a secret) */
+	if ((v = json_object_get(exp, "message_lacks")) != NULL) {
+		ck_assert_msg(d->message == NULL || strstr(d->message, json_string_value(v)) == NULL,
+		    "%s: message '%s' holds '%s'", name, d->message, json_string_value(v));
+		for (size_t w = 0; w < d->nwarnings; w++)
+			ck_assert_msg(strstr(d->warnings[w], json_string_value(v)) == NULL,
+			    "%s: warning '%s' holds '%s'", name, d->warnings[w], json_string_value(v));
+	}
+	if ((v = json_object_get(exp, "warning_contains")) != NULL) {
+		int found = 0;
+		for (size_t w = 0; w < d->nwarnings; w++)
+			found |= strstr(d->warnings[w], json_string_value(v)) != NULL;
+		ck_assert_msg(found, "%s: no warning holds '%s'", name, json_string_value(v));
+	}
+	if ((v = json_object_get(exp, "mode")) != NULL)
+		ck_assert_msg(strcmp(pol_mode_name(d->mode), json_string_value(v)) == 0,
+		    "%s: mode %s, want %s", name, pol_mode_name(d->mode), json_string_value(v));
 	if ((v = json_object_get(exp, "exception")) != NULL)
 		ck_assert_msg(d->exception_reason &&
 		    strcmp(d->exception_reason, json_string_value(v)) == 0,
@@ -242,7 +262,17 @@ START_TEST(policy_case)
 	snprintf(name, sizeof name, "%s[%zu] %s", pc->file, pc->index,
 	    json_string_value(json_object_get(tc, "name")));
 	struct pol_load_errors perr = { 0 };
-	pol = policy_load(json_object_get(file, "config"), &perr);
+	/* "config_file": a shipped configuration (path from tests/), its policy */
+	const char *cf = json_string_value(json_object_get(file, "config_file"));
+	json_t *shipped = NULL;
+	if (cf != NULL) {
+		json_error_t je;
+		shipped = json_load_file(cf, JSON_REJECT_DUPLICATES, &je);
+		ck_assert_msg(shipped != NULL, "%s: %s: %s", name, cf, je.text);
+	}
+	pol = policy_load(shipped ? json_object_get(shipped, "policy")
+	    : json_object_get(file, "config"), &perr);
+	json_decref(shipped);
 	ck_assert_msg(pol != NULL, "%s: config: %s: %s", name, perr.n ? perr.v[0].path : "",
 	    perr.n ? perr.v[0].message : "");
 	const char *ident = json_string_value(json_object_get(tc, "identity"));

@@ -1,0 +1,171 @@
+/* check_env.c - rule env.secrets: secrets passed in Env (container creates,
+ * exec creates, service specs).  What is recognised:
+ *
+ *  - private keys: a PEM header "-----BEGIN ... PRIVATE KEY" (RSA, EC,
+ *    OPENSSH, ENCRYPTED, PGP ... PRIVATE KEY BLOCK);
+ *  - cloud access keys: AWS access key ids (AKIA/ASIA/... + 16 upper-case
+ *    letters or digits), an AWS-named variable holding a 40-character
+ *    secret, a GCP service-account key (JSON with "type": "service_account"
+ *    and a private key), an Azure storage key (88 base64 characters ending
+ *    "==") or connection string (AccountKey=);
+ *  - tokens: GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), GitLab
+ *    (glpat-), Slack (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-), and JWTs
+ *    (eyJ... . eyJ... . signature);
+ *  - passwords: a variable whose name says PASSWORD, PASSWD, SECRET, TOKEN,
+ *    API_KEY, APIKEY, PRIVATE_KEY or ACCESS_KEY with a non-empty value.  The
+ *    Docker convention NAME_FILE=/run/secrets/x (a path, not the secret) is
+ *    not a password.
+ *
+ * The message names the variable and the kind, never the value: it goes to
+ * the client, the log and the audit trail.  A variable whose name itself
+ * looks like a secret (an entry without '=') is named by its position. */
+#include "policy/checks.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+static int
+all_of(const char *s, size_t n, const char *set)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\0' || strchr(set, s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+#define UPPER_DIGITS "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+#define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+#define B64 ALNUM "+/"
+#define B64URL ALNUM "-_"
+
+/* Length of the run of chars from set at s. */
+static size_t
+run(const char *s, const char *set)
+{
+	size_t n = 0;
+	while (s[n] != '\0' && strchr(set, s[n]) != NULL)
+		n++;
+	return n;
+}
+
+static int
+has_aws_key_id(const char *v)
+{
+	static const char *const prefixes[] = {
+		"AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "APKA", NULL
+	};
+	for (const char *p = v; *p != '\0'; p++)
+		for (size_t i = 0; prefixes[i] != NULL; i++)
+			if (strncmp(p, prefixes[i], 4) == 0 && run(p + 4, UPPER_DIGITS) >= 16 &&
+			    (p == v || !isalnum((unsigned char)p[-1])))
+				return 1;
+	return 0;
+}
+
+/* A token prefix followed by at least min characters of set. */
+static int
+has_token(const char *v, const char *prefix, const char *set, size_t min)
+{
+	size_t pl = strlen(prefix);
+	for (const char *p = strstr(v, prefix); p != NULL; p = strstr(p + 1, prefix))
+		if (run(p + pl, set) >= min && (p == v || !isalnum((unsigned char)p[-1])))
+			return 1;
+	return 0;
+}
+
+static int
+has_jwt(const char *v)
+{
+	for (const char *p = strstr(v, "eyJ"); p != NULL; p = strstr(p + 1, "eyJ")) {
+		size_t a = run(p, B64URL);
+		if (a < 10 || p[a] != '.' || strncmp(p + a + 1, "eyJ", 3) != 0)
+			continue;
+		size_t b = run(p + a + 1, B64URL);
+		if (b < 10 || p[a + 1 + b] != '.')
+			continue;
+		if (run(p + a + 2 + b, B64URL) >= 10)
+			return 1;
+	}
+	return 0;
+}
+
+static const char *
+value_kind(const char *name, size_t nlen, const char *v)
+{
+	char up[256];
+	size_t n = nlen < sizeof up - 1 ? nlen : sizeof up - 1;
+
+	for (size_t i = 0; i < n; i++)
+		up[i] = (char)toupper((unsigned char)name[i]);
+	up[n] = '\0';
+	if (strstr(v, "-----BEGIN ") != NULL && strstr(v, "PRIVATE KEY") != NULL)
+		return "private key";
+	if (has_aws_key_id(v))
+		return "cloud access key";
+	if (strstr(up, "AWS") != NULL && strlen(v) == 40 && all_of(v, 40, B64))
+		return "cloud access key";
+	if (strstr(v, "service_account") != NULL && strstr(v, "private_key") != NULL)
+		return "cloud access key";
+	if (strstr(v, "AccountKey=") != NULL)
+		return "cloud access key";
+	size_t vl = strlen(v);
+	if (vl == 88 && all_of(v, 86, B64) && strcmp(v + 86, "==") == 0)
+		return "cloud access key";
+	static const char *const gh[] = { "ghp_", "gho_", "ghu_", "ghs_", "ghr_", NULL };
+	for (size_t i = 0; gh[i] != NULL; i++)
+		if (has_token(v, gh[i], ALNUM, 30))
+			return "token";
+	if (has_token(v, "github_pat_", ALNUM "_", 22) || has_token(v, "glpat-", B64URL, 20) ||
+	    has_token(v, "xoxb-", ALNUM "-", 10) || has_token(v, "xoxp-", ALNUM "-", 10) ||
+	    has_token(v, "xoxa-", ALNUM "-", 10) || has_token(v, "xoxr-", ALNUM "-", 10) ||
+	    has_token(v, "xoxs-", ALNUM "-", 10) || has_jwt(v))
+		return "token";
+	/* by name: NAME_FILE points at a secret, it is not one */
+	if (v[0] != '\0' && !(n >= 5 && strcmp(up + n - 5, "_FILE") == 0)) {
+		static const char *const words[] = {
+			"PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY",
+			"PRIVATE_KEY", "ACCESS_KEY", NULL
+		};
+		for (size_t i = 0; words[i] != NULL; i++)
+			if (strstr(up, words[i]) != NULL)
+				return "password or secret";
+	}
+	return NULL;
+}
+
+/* Env of a container create (Config.Env), an exec create or a service's
+ * ContainerSpec.Env; what names the flag ("-e", "docker exec -e"). */
+void
+check_env_secrets(struct check_ctx *c, const json_t *env, const char *what)
+{
+	const json_t *e;
+	size_t i;
+
+	if (!c->prof->rule_on[R_ENV_SECRETS])
+		return;
+	json_array_foreach(env, i, e) {
+		const char *s = json_string_value(e);
+		if (s == NULL)
+			continue;
+		const char *eq = strchr(s, '=');
+		size_t nlen = eq ? (size_t)(eq - s) : strlen(s);
+		const char *kind = value_kind(s, nlen, eq ? eq + 1 : "");
+		/* the name itself may be the secret (no '=': the whole entry) */
+		char name[300];
+		snprintf(name, sizeof name, "%.*s", (int)(nlen < 200 ? nlen : 200), s);
+		int name_secret = value_kind("", 0, name) != NULL;
+		if (kind == NULL && name_secret)
+			kind = value_kind("", 0, name);
+		if (kind == NULL)
+			continue;
+		if (name_secret || nlen == 0)
+			fire(c, R_ENV_SECRETS, "%s entry %zu looks like a %s; pass secrets as files "
+			    "(docker secret, a read-only mount, NAME_FILE=/run/secrets/...)", what,
+			    i + 1, kind);
+		else
+			fire(c, R_ENV_SECRETS, "%s %s looks like a %s; pass secrets as files "
+			    "(docker secret, a read-only mount, NAME_FILE=/run/secrets/...)", what,
+			    name, kind);
+	}
+}
