@@ -78,12 +78,12 @@ class Client:
         self.connect()
 
     def connect(self):
+        # blocking connect: a unix socket refuses (EAGAIN) rather than waits
+        # while the listener's backlog is full
         self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(None)   # truly blocking: a timeout makes it non-blocking
+        self.s.connect(self.path)
         self.s.setblocking(False)
-        try:
-            self.s.connect(self.path)
-        except (BlockingIOError, InterruptedError):
-            pass
         self.buf = b""
         self.send()
         self.sel.register(self.s, selectors.EVENT_READ, self)
@@ -164,13 +164,23 @@ def main():
     log = open(os.path.join(tmp, "sockward.log"), "w")
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:halt_on_error=0",
                UBSAN_OPTIONS="print_stacktrace=1")
-    sw = subprocess.Popen([binary, "-c", conf], stderr=log, env=env)
+    sw = subprocess.Popen([binary, "-c", conf], stdout=subprocess.DEVNULL, stderr=log, env=env)
+    try:
+        return run(sw, log, tmp, sock, admin, seconds)
+    finally:
+        if sw.poll() is None:
+            sw.kill()
+
+
+def run(sw, log, tmp, sock, admin, seconds):
     for _ in range(100):
         if os.path.exists(sock) and os.path.exists(admin):
             break
         time.sleep(0.05)
     sel = selectors.DefaultSelector()
+    print("soak: sockward pid %d, %d clients connecting" % (sw.pid, CLIENTS), flush=True)
     clients = [Client(sock, sel, i) for i in range(CLIENTS)]
+    print("soak: clients connected", flush=True)
     slow = []
     t0 = time.monotonic()
     next_reload, restart_at, restart_window = t0 + 2, t0 + seconds / 3, None
