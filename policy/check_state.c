@@ -1,11 +1,8 @@
 /* check_state.c - state stored in the engine, looked up and judged at the
  * moment a request uses it (issue 8, class 2):
  *
- *  - a named volume a create body or a service spec mounts: the volume that
- *    exists is used as it is (dockerd ignores the driver options of the
- *    request then), so its driver and options get the rules a volume create
- *    gets; one that does not exist yet is made by dockerd from the request,
- *    which is judged already;
+ *  - (a named volume a create body or a service spec mounts is judged by
+ *    check_existing_volume() in check_mounts.c, beside the volume rules);
  *  - POST /containers/{id}/update: the CPU limit is the container's current
  *    settings merged with the update the way dockerd merges them
  *    (container.UpdateContainer, moby v20.10), judged like a create's;
@@ -22,33 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* ---- named volumes ----------------------------------------------------------- */
-
-void
-check_existing_volume(struct check_ctx *c, const char *name, const char *what)
-{
-	const struct pol_lookup *l;
-	char label[600];
-
-	/* the settings of a joined container are judged without lookups; its
-	 * volumes are not what is joined anyway */
-	if (name[0] == '\0' || c->req == NULL || c->judging_joined ||
-	    !c->prof->rule_on[R_MOUNT_VOLUME_BIND])
-		return;
-	if ((l = check_lookup(c, POL_LOOKUP_VOLUME, name)) == NULL)
-		return;
-	if (l->status == 404)
-		return;   /* dockerd creates it from the request, judged as sent */
-	if (l->status != 200 || !json_is_object(l->json)) {
-		fire(c, R_MOUNT_VOLUME_BIND, "%s %s: cannot read that volume's driver and "
-		    "options (engine answered %d)", what, name, l->status);
-		return;
-	}
-	snprintf(label, sizeof label, "%s %s (existing volume)", what, name);
-	check_volume_driver_opts(c, jstr(l->json, "Driver"), json_object_get(l->json, "Options"),
-	    label);
-}
 
 /* ---- POST /containers/{id}/update ---------------------------------------------- */
 
