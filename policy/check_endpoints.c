@@ -51,13 +51,8 @@ check_exec(struct check_ctx *c)
 	if (!c->prof->rule_on[R_EXEC_USER])
 		return;
 	/* empty: the container's user, which already includes the image's */
-	if ((l = check_lookup(c, POL_LOOKUP_CONTAINER, c->name)) == NULL)
+	if ((l = route_container(c)) == NULL)
 		return;
-	if (l->status == 404) {
-		c->not_found = 1;
-		snprintf(c->not_found_msg, sizeof c->not_found_msg, "No such container: %s", c->name);
-		return;
-	}
 	if (l->status != 200 || !json_is_object(l->json)) {
 		fire(c, R_EXEC_USER, "cannot tell the user of container %s (engine lookup %s), "
 		    "use docker exec --user <non-root uid>", c->name,

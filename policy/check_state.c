@@ -54,13 +54,8 @@ check_update_merged(struct check_ctx *c)
 	 * negative period is refused by dockerd */
 	if ((nano == 0 && period == 0 && quota == 0) || nano < 0 || period < 0 || quota < 0)
 		return;
-	if ((l = check_lookup(c, POL_LOOKUP_CONTAINER, c->name)) == NULL)
+	if ((l = route_container(c)) == NULL)
 		return;
-	if (l->status == 404) {
-		c->not_found = 1;
-		snprintf(c->not_found_msg, sizeof c->not_found_msg, "No such container: %s", c->name);
-		return;
-	}
 	const json_t *hc = json_object_get(l->json, "HostConfig");
 	if (l->status != 200 || !json_is_object(hc)) {
 		fire(c, R_LIMIT_CPU, "cannot read the current CPU limit of container %s (engine "

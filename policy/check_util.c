@@ -92,3 +92,17 @@ human_cpus(int64_t nano, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.3g", (double)nano / 1e9);
 }
+
+const struct pol_lookup *
+route_container(struct check_ctx *c)
+{
+	const struct pol_lookup *l = check_lookup(c, POL_LOOKUP_CONTAINER, c->name);
+	if (l == NULL)
+		return NULL;
+	if (l->status == 404) {
+		c->not_found = 1;
+		snprintf(c->not_found_msg, sizeof c->not_found_msg, "No such container: %s", c->name);
+		return NULL;
+	}
+	return l;
+}

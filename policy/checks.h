@@ -40,6 +40,11 @@ void fire(struct check_ctx *c, enum rule_id r, const char *fmt, ...)
 const struct pol_lookup *check_lookup(struct check_ctx *c, enum pol_lookup_kind kind,
     const char *name);
 
+/* The container the route names (exec, update), looked up; NULL while the
+ * lookup is pending, or when the engine has no such container (then the
+ * answer is dockerd's own 404, set in c->not_found). */
+const struct pol_lookup *route_container(struct check_ctx *c);
+
 /* Helpers shared by the checks */
 const char *jstr(const json_t *obj, const char *key);    /* "" when absent/null */
 int64_t jint(const json_t *obj, const char *key, int *present);
