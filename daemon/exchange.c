@@ -191,7 +191,10 @@ exchange_write_request(struct exchange *x, struct evbuffer *out)
 {
 	const struct http_req *r = &x->req;
 	size_t before = evbuffer_get_length(out);
-	evbuffer_add_printf(out, "%s %s HTTP/%d.%d\r\n", x->method, http_req_url(r),
+	/* the policy may name the object by the full ID it resolved, so the
+	 * engine acts on exactly what was judged */
+	const char *target = x->judged && x->dec.target ? x->dec.target : http_req_url(r);
+	evbuffer_add_printf(out, "%s %s HTTP/%d.%d\r\n", x->method, target,
 	    r->p.http_major, r->p.http_minor);
 	for (size_t i = 0; i < r->nhdr; i++) {
 		const struct req_header *h = &r->hdr[i];

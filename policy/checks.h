@@ -15,6 +15,7 @@
 struct check_ctx {
 	const struct policy *pol;
 	const struct profile *prof;
+	const char *tenant;            /* the identity's tenant, NULL for an operator */
 	const struct pol_request *req;
 	struct pol_prepared *pp;       /* lookups are recorded here */
 	const struct reqtarget *rt;

@@ -82,14 +82,16 @@ policy_prepared_free(struct pol_prepared *pp)
 	free(pp);
 }
 
-static const struct profile *
-profile_for(const struct policy *p, const struct sw_identity *id)
+/* The first binding that matches the identity, or NULL (default profile,
+ * no tenant). */
+static const struct binding *
+binding_for(const struct policy *p, const struct sw_identity *id)
 {
 	if (id != NULL)
 		for (size_t i = 0; i < p->nbindings; i++)
 			if (id_match(&p->bindings[i].match, id))
-				return p->bindings[i].profile;
-	return p->default_profile;
+				return &p->bindings[i];
+	return NULL;
 }
 
 static const char *
@@ -490,7 +492,9 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 	memset(dec, 0, sizeof *dec);
 	memset(&c, 0, sizeof c);
 	dec->endpoint = "unknown";
-	prof = profile_for(p, req->identity);
+	const struct binding *bd = binding_for(p, req->identity);
+	prof = bd != NULL ? bd->profile : p->default_profile;
+	dec->tenant = bd != NULL ? bd->tenant : NULL;
 	dec->profile = prof->name;
 	dec->mode = prof->mode;
 	if (pp == NULL || (vs = calloc(1, sizeof *vs)) == NULL) {
@@ -521,6 +525,7 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 
 	c.pol = p;
 	c.prof = prof;
+	c.tenant = dec->tenant;
 	c.req = req;
 	c.pp = pp;
 	c.rt = &pp->rt;
@@ -586,6 +591,7 @@ policy_decision_free(struct pol_decision *dec)
 	free(dec->image);
 	free(dec->exception);
 	free(dec->exception_reason);
+	free(dec->target);
 	for (size_t i = 0; i < dec->nwarnings; i++)
 		free(dec->warnings[i]);
 	free(dec->warnings);

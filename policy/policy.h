@@ -125,6 +125,11 @@ struct pol_decision {
 	char *exception_reason;
 	char **warnings;        /* warn mode: lines to append to the response's Warnings */
 	size_t nwarnings;
+	const char *tenant;     /* tenant of the identity (its binding's), or NULL for
+	                           an operator; points into the policy */
+	char *target;           /* allow: forward this request-target instead of the
+	                           client's (names resolved to full IDs, filters
+	                           narrowed to the tenant), or NULL */
 };
 
 /* One configuration error: the key path it is about and what is wrong. */

@@ -4,6 +4,7 @@
  * with it. */
 #include "policy/policy.h"
 #include "policy/profile.h"
+#include "policy/tenant.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -516,13 +517,23 @@ parse_bindings(struct policy *pol, const json_t *arr, cerr *e)
 		if (!json_is_object(b))
 			FAIL(e, path, "want an object");
 		json_object_foreach(b, key, v)
-			if (strcmp(key, "match") && strcmp(key, "profile") && strcmp(key, "description"))
+			if (strcmp(key, "match") && strcmp(key, "profile") && strcmp(key, "description") &&
+			    strcmp(key, "tenant"))
 				FAILK(e, path, key, "unknown key");
 		const char *pn = json_string_value(json_object_get(b, "profile"));
 		if (pn == NULL || (bd->profile = policy_find_profile(pol, pn)) == NULL)
 			FAILK(e, path, "profile", "want the name of a profile");
+		pol->nbindings++;   /* from here on policy_free releases what it holds */
+		json_t *tv = json_object_get(b, "tenant");
+		if (tv != NULL && !json_is_null(tv)) {
+			const char *tn = json_string_value(tv);
+			if (tn == NULL || !tenant_name_valid(tn))
+				FAILK(e, path, "tenant", "want a tenant name: 1-63 of a-z 0-9 . _ -, "
+				    "starting with a letter or digit");
+			if ((bd->tenant = strdup(tn)) == NULL)
+				FAIL(e, path, "out of memory");
+		}
 		strncat(path, ".match", sizeof path - strlen(path) - 1);
-		pol->nbindings++;
 		if (parse_id_match(json_object_get(b, "match"), &bd->match, path, e) < 0)
 			return -1;
 	}
@@ -714,8 +725,10 @@ policy_free(struct policy *pol)
 	for (size_t i = 0; i < pol->nprofiles; i++)
 		profile_free(pol->profiles[i]);
 	free(pol->profiles);
-	for (size_t i = 0; i < pol->nbindings; i++)
+	for (size_t i = 0; i < pol->nbindings; i++) {
 		id_match_free(&pol->bindings[i].match);
+		free(pol->bindings[i].tenant);
+	}
 	free(pol->bindings);
 	for (size_t i = 0; i < pol->nexceptions; i++) {
 		id_match_free(&pol->exceptions[i].match);

@@ -64,6 +64,7 @@ struct id_match {
 struct binding {
 	struct id_match match;
 	const struct profile *profile;
+	char *tenant;                    /* NULL: an operator (no ownership checks) */
 };
 
 struct exception {

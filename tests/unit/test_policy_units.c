@@ -196,6 +196,12 @@ START_TEST(config_errors_name_the_key)
 	config_error("{\"default_profile\":\"x\"}", "policy.default_profile");
 	config_error("{\"bindings\":[{\"match\":{\"cn\":\"a\"},\"profile\":\"zz\"}]}", "policy.bindings[0].profile");
 	config_error("{\"bindings\":[{\"match\":{\"nick\":\"a\"},\"profile\":\"baseline\"}]}", "policy.bindings[0].match.nick");
+	config_error("{\"bindings\":[{\"match\":{\"cn\":\"a\"},\"profile\":\"baseline\",\"tenant\":\"Web\"}]}",
+	    "policy.bindings[0].tenant: want a tenant name");
+	config_error("{\"bindings\":[{\"match\":{\"cn\":\"a\"},\"profile\":\"baseline\",\"tenant\":\"-web\"}]}",
+	    "policy.bindings[0].tenant");
+	config_error("{\"bindings\":[{\"match\":{\"cn\":\"a\"},\"profile\":\"baseline\",\"tenant\":7}]}",
+	    "policy.bindings[0].tenant");
 	config_error("{\"exceptions\":[{\"rule\":\"privileged\",\"identity\":\"*\"}]}", "policy.exceptions[0].reason");
 	config_error("{\"api\":{\"max_version\":\"1.99\"}}", "policy.api.max_version");
 }
