@@ -107,8 +107,8 @@ check_network(struct check_ctx *c, const json_t *hc)
 	if (nm[0] == '\0' || strcmp(nm, "default") == 0 || strcmp(nm, "bridge") == 0)
 		fire(c, R_NETWORK_DEFAULT_BRIDGE, "the default bridge network is not allowed "
 		    "(use --network <user-defined network>)");
-	else if (maybe_network_id(nm))
-		check_network_id(c, nm, "--network");
+	else if (network_needs_lookup(nm))
+		check_network_ref(c, nm, "--network");
 	/* HostConfig.Cgroup: the cgroup of another container */
 	const char *cg = jstr(hc, "Cgroup");
 	if (cg[0] != '\0')

@@ -177,8 +177,8 @@ START_TEST(decoded_once_over_two_lookup_rounds)
 
 	ck_assert_ptr_nonnull(one);
 	ck_assert_ptr_nonnull(two);
-	ck_assert_int_eq(judge_all(one, POL_MAX_LOOKUPS, "1000", &d1), 2);
-	ck_assert_int_eq(judge_all(two, 1, "1000", &d2), 3);
+	ck_assert_int_eq(judge_all(one, POL_MAX_LOOKUPS, "1000:1000", &d1), 2);
+	ck_assert_int_eq(judge_all(two, 1, "1000:1000", &d2), 3);
 	ck_assert_msg(d2.verdict == POL_ALLOW, "%s", d2.message ? d2.message : "");
 	ck_assert_int_eq(d1.verdict, POL_ALLOW);
 	ck_assert_uint_eq(d2.nrules, 0);
