@@ -73,7 +73,7 @@ check_joined_container(struct check_ctx *c, const char *flag, const char *id)
 	for (size_t i = 0; i < tmp.n; i++)
 		if (profile_rule_mode(c->prof, (int)tmp.v[i].rule) == POL_MODE_ENFORCE &&
 		    tmp.v[i].rule != R_NETWORK_DEFAULT_BRIDGE && tmp.v[i].rule != R_NS_CGROUPNS &&
-		    tmp.v[i].rule != R_RESTART_POLICY &&
+		    tmp.v[i].rule != R_RESTART_POLICY && tmp.v[i].rule != R_LOGGING_DRIVER &&
 		    tmp.v[i].rule != R_RUNTIME && tmp.v[i].rule != R_MASKED_PATHS &&
 		    tmp.v[i].rule != R_READONLY_PATHS) {
 			fire(c, R_NS_CONTAINER, "%s container:%s: that container is not compliant "
@@ -343,6 +343,7 @@ check_hostconfig(struct check_ctx *c, const json_t *hc)
 	check_ulimits(c, json_object_get(hc, "Ulimits"), "--ulimit");
 	check_oom(c, hc, "OomScoreAdj");
 	check_restart_policy(c, json_object_get(hc, "RestartPolicy"), 0);
+	check_log_config(c, json_object_get(hc, "LogConfig"), "Type", "Config", "--log-driver");
 }
 
 /* CIS 5.15: a container restarts on failure a bounded number of times, or

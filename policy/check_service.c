@@ -175,6 +175,7 @@ check_service(struct check_ctx *c)
 			fire(c, R_LIMIT_MEMORY, "--memory-swap %lld is not allowed (unlimited or above "
 			    "twice the memory maximum)", (long long)swap);
 	}
+	check_log_config(c, json_object_get(task, "LogDriver"), "Name", "Options", "--log-driver");
 	check_network_list(c, json_object_get(task, "Networks"));
 	check_network_list(c, json_object_get(c->doc, "Networks"));   /* deprecated place */
 	check_service_ports(c, json_object_get(obj(c->doc, "EndpointSpec", e5), "Ports"));

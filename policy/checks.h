@@ -110,6 +110,11 @@ int network_needs_lookup(const char *net);
  * engine says it is (a lookup), by the rules of a network create. */
 void check_network_ref(struct check_ctx *c, const char *ref, const char *what);
 void check_secopts(struct check_ctx *c, const json_t *hc);
+/* LogConfig {Type, Config} / LogDriver {Name, Options} (check_logging.c) */
+void check_log_config(struct check_ctx *c, const json_t *lc, const char *type_field,
+    const char *opts_field, const char *flag);
+/* go-units FromHumanSize (decimal units); -1 when it does not parse */
+int64_t go_human_size(const char *s);
 void check_service_privileges(struct check_ctx *c, const json_t *priv);
 /* Image references */
 void check_image_ref(struct check_ctx *c, const char *ref, const char *what);

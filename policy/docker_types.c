@@ -215,8 +215,8 @@ const struct gotype go_mount_slice = SLICE(&t_mount);
 
 /* ---- container.HostConfig ------------------------------------------------ */
 static const struct gofield logcfg_fields[] = {
-	{ "Type", &go_str, HARMLESS("the log driver runs in dockerd with the engine's own settings; not judged (see the man page)") },
-	{ "Config", &go_map_str, HARMLESS("options of that log driver; not judged (see the man page)") }, END
+	{ "Type", &go_str, JUDGED("logging.driver") },
+	{ "Config", &go_map_str, JUDGED("logging.driver") }, END
 };
 static const struct gostruct logcfg_st = { "LogConfig", logcfg_fields, { NULL }, NULL };
 static const struct gotype t_logcfg = STRUCT(&logcfg_st);
