@@ -63,6 +63,12 @@ check_joined_container(struct check_ctx *c, const char *flag, const char *id)
 	}
 	check_hostconfig(&sub, hc);
 	check_mounts(&sub, hc);
+	/* the joined container's networks are looked up too: judged again
+	 * with the answers */
+	if (sub.need_lookup) {
+		c->need_lookup = 1;
+		return;
+	}
 	/* the engine's view carries its defaults, which the request that made
 	 * that container may never have asked for: the default bridge,
 	 * CgroupnsMode "host" on a cgroup v1 host, the engine's default
