@@ -150,16 +150,45 @@ check_endpoints_config(struct check_ctx *c, const json_t *netcfg, const char *ne
 	const json_t *eps = json_object_get(netcfg, "EndpointsConfig"), *v;
 	const char *key;
 
-	json_object_foreach((json_t *)eps, key, v)
+	json_object_foreach((json_t *)eps, key, v) {
 		if (strcmp(key, network_mode) != 0)   /* that one was judged as NetworkMode */
 			judge_attachment(c, key, "NetworkingConfig.EndpointsConfig network");
+		check_endpoint_network_id(c, key, v, "NetworkingConfig.EndpointsConfig");
+	}
 }
 
-/* POST /networks/{id}/connect */
+/* dockerd's getNetworkID: when the network is user-defined (not default,
+ * bridge, host, none or container:<id>, compared exactly) and the endpoint
+ * settings carry a NetworkID, that network is the one attached */
+void
+check_endpoint_network_id(struct check_ctx *c, const char *net, const json_t *eps,
+    const char *what)
+{
+	const char *id = jstr(eps, "NetworkID");
+	char label[600];
+
+	if (id[0] == '\0' || strcmp(net, "default") == 0 || strcmp(net, "bridge") == 0 ||
+	    strcmp(net, "host") == 0 || strcmp(net, "none") == 0 ||
+	    strncmp(net, "container:", 10) == 0)
+		return;
+	snprintf(label, sizeof label, "%s %s NetworkID", what, net);
+	if (strcasecmp(id, "host") == 0)
+		fire(c, R_NS_NETWORK, "%s host is not allowed", label);
+	else if (strcmp(id, "bridge") == 0 || strcmp(id, "default") == 0)
+		fire(c, R_NETWORK_DEFAULT_BRIDGE, "%s %s: the default bridge network is not "
+		    "allowed", label, id);
+	else
+		check_network_ref(c, id, label);
+}
+
+/* POST /networks/{id}/connect: the network of the path, or the body's
+ * EndpointConfig.NetworkID that dockerd prefers to it */
 void
 check_network_connect(struct check_ctx *c)
 {
 	judge_attachment(c, c->name, "docker network connect");
+	check_endpoint_network_id(c, c->name, json_object_get(c->doc, "EndpointConfig"),
+	    "docker network connect");
 }
 
 void

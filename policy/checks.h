@@ -109,6 +109,10 @@ int network_needs_lookup(const char *net);
 /* A network named by name, ID or ID prefix: judged as the network the
  * engine says it is (a lookup), by the rules of a network create. */
 void check_network_ref(struct check_ctx *c, const char *ref, const char *what);
+/* EndpointSettings.NetworkID of the endpoint of network net: the network
+ * dockerd attaches instead of net when net is user-defined */
+void check_endpoint_network_id(struct check_ctx *c, const char *net, const json_t *eps,
+    const char *what);
 void check_secopts(struct check_ctx *c, const json_t *hc);
 /* LogConfig {Type, Config} / LogDriver {Name, Options} (check_logging.c) */
 void check_log_config(struct check_ctx *c, const json_t *lc, const char *type_field,

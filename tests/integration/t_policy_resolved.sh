@@ -89,6 +89,22 @@ refused network.driver docker run --rm "${NONET[@]}" --network "$HB" "$IMG" true
 assert_contains "$OUT" "com.docker.network.bridge.name=swt$$" "host bridge name of an existing network"
 refused network.driver docker network connect "$HB" "$C"
 refused network.driver docker create "${NONET[@]}" --network "$HB" --name "$(uniq_name hbc)" "$IMG" true
+# NetworkID in the endpoint settings of a user-defined network is the network
+# dockerd attaches (getNetworkID), whatever the key says: raw, no CLI sends it
+HBID=$(engine network inspect -f '{{.Id}}' "$HB")
+P=$(uniq_name nid)
+body='{"Image":"'$IMG'","User":"1000:1000","HostConfig":{"NetworkMode":"'$NET'","CapDrop":["ALL"],"SecurityOpt":["no-new-privileges"],"ReadonlyRootfs":true,"Memory":67108864,"NanoCpus":500000000,"PidsLimit":64},"NetworkingConfig":{"EndpointsConfig":{"'$NET'":{"NetworkID":"'$HBID'"}}}}'
+out=$(curl_t -sS --unix-socket "$PSOCK" -X POST -H 'Content-Type: application/json' --data-binary "$body" \
+	-w '\n%{http_code}' "http://d/v1.41/containers/create?name=$P")
+assert_eq 403 "$(tail -1 <<<"$out")" "EndpointsConfig NetworkID of a host-bridge network"
+assert_contains "$out" "[network.driver]" "EndpointsConfig NetworkID"
+if engine inspect "$P" >/dev/null 2>&1; then on_exit_rm_container "$P"; fail "the NetworkID create reached the engine"; fi
+out=$(curl_t -sS --unix-socket "$PSOCK" -X POST -H 'Content-Type: application/json' \
+	--data-binary '{"Container":"'$C'","EndpointConfig":{"NetworkID":"'$HBID'"}}' \
+	-w '\n%{http_code}' "http://d/v1.41/networks/$NET/connect")
+assert_eq 403 "$(tail -1 <<<"$out")" "network connect with EndpointConfig.NetworkID"
+assert_contains "$out" "[network.driver]" "network connect NetworkID"
+log "ok [network.driver] EndpointsConfig / EndpointConfig NetworkID"
 # the driver of an existing network: a profile that allows only overlay
 # networks refuses the bridge network made on the engine ($NET).  (macvlan
 # and ipvlan networks cannot be made on this kernel: "operation not
