@@ -54,7 +54,7 @@ check_joined_container(struct check_ctx *c, const char *flag, const char *id)
 	}
 	sub = *c;
 	sub.vs = &tmp;
-	sub.judging_joined = 1;   /* the engine's own view only, no more lookups */
+	sub.judging_joined = 1;   /* no further joins or volume lookups; its networks are looked up */
 	const json_t *hc = json_object_get(l->json, "HostConfig");
 	if (!json_is_object(hc)) {
 		fire(c, R_NS_CONTAINER, "%s container:%s: cannot verify that container "

@@ -24,7 +24,8 @@ struct check_ctx {
 	struct violations *vs;
 	int need_lookup;               /* a lookup is pending */
 	int judging_joined;            /* judging the settings of a joined container:
-	                                  no further lookups */
+	                                  no further joins or volume lookups (its
+	                                  networks are looked up) */
 	char image[512];               /* image the request names, "" if none */
 	int not_found;                 /* the engine says the object does not exist */
 	char not_found_msg[600];       /* answered as 404 like dockerd would */
