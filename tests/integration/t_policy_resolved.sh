@@ -89,6 +89,11 @@ refused network.driver docker run --rm "${NONET[@]}" --network "$HB" "$IMG" true
 assert_contains "$OUT" "com.docker.network.bridge.name=swt$$" "host bridge name of an existing network"
 refused network.driver docker network connect "$HB" "$C"
 refused network.driver docker create "${NONET[@]}" --network "$HB" --name "$(uniq_name hbc)" "$IMG" true
+# connecting to a user-defined bridge keeps working (its body is decoded now)
+N2=$(uniq_name net2); on_exit_rm_network "$N2"
+engine network create "$N2" >/dev/null
+out=$(docker network connect --alias web2 "$N2" "$C" 2>&1) || fail "docker network connect $N2 refused: $out"
+assert_contains "$(engine inspect -f '{{json .NetworkSettings.Networks}}' "$C")" "\"$N2\"" "connected to $N2"
 # NetworkID in the endpoint settings of a user-defined network is the network
 # dockerd attaches (getNetworkID), whatever the key says: raw, no CLI sends it
 HBID=$(engine network inspect -f '{{.Id}}' "$HB")
