@@ -21,6 +21,7 @@ check_create(struct check_ctx *c)
 	check_endpoints_config(c, json_object_get(c->doc, "NetworkingConfig"),
 	    jstr(hc, "NetworkMode"));
 	check_user(c, c->doc);
+	check_group_add_root(c, R_USER_ROOT, json_object_get(hc, "GroupAdd"), "--group-add");
 	check_env_secrets(c, json_object_get(c->doc, "Env"), "Env");
 	json_decref(empty);
 }
@@ -41,29 +42,34 @@ check_exec(struct check_ctx *c)
 	if (jbool(c->doc, "Privileged"))
 		fire(c, R_EXEC_PRIVILEGED, "docker exec --privileged is not allowed");
 	check_env_secrets(c, json_object_get(c->doc, "Env"), "docker exec Env");
-	if (user[0] != '\0') {
-		const char *why = user_problem(user_classify(user,
-		    json_string_length(json_object_get(c->doc, "User"))));
-		if (why != NULL)
-			fire(c, R_EXEC_USER, "docker exec --user %s %s", user, why);
-		return;
-	}
+	if (user[0] != '\0')
+		fire_user(c, R_EXEC_USER, "docker exec ", "--user", user,
+		    json_string_length(json_object_get(c->doc, "User")));
 	if (!c->prof->rule_on[R_EXEC_USER])
 		return;
-	/* empty: the container's user, which already includes the image's */
+	/* dockerd resolves an exec's user with the container's GroupAdd
+	 * (getUser); an empty one runs as the container's user, which already
+	 * includes the image's */
 	if ((l = route_container(c)) == NULL)
 		return;
 	if (l->status != 200 || !json_is_object(l->json)) {
 		fire(c, R_EXEC_USER, "cannot tell the user of container %s (engine lookup %s), "
-		    "use docker exec --user <non-root uid>", c->name,
+		    "use docker exec --user <non-root uid:gid>", c->name,
 		    l->status == 0 ? "undecided" : "failed");
 		return;
 	}
+	check_group_add_root(c, R_EXEC_USER, json_object_get(json_object_get(l->json,
+	    "HostConfig"), "GroupAdd"), "the container's --group-add");
+	if (user[0] != '\0')
+		return;
 	const char *cu = jstr(json_object_get(l->json, "Config"), "User");
 	const char *why = cu[0] ? user_problem(user_classify(cu, strlen(cu))) : "is root";
+	char fix[32];
+	user_fix(cu, strlen(cu), fix, sizeof fix);
 	if (why != NULL)
 		fire(c, R_EXEC_USER, "container %s runs as %s, which %s; use docker exec --user "
-		    "<non-root uid:gid>", c->name, cu[0] ? cu : "root", why);
+		    "<non-root uid:gid> (docker exec --user %s)", c->name, cu[0] ? cu : "root", why,
+		    fix);
 }
 
 /* API >= 1.24 refuses a start body; older ones took a HostConfig in it. */

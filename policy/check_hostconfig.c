@@ -54,7 +54,7 @@ check_joined_container(struct check_ctx *c, const char *flag, const char *id)
 	}
 	sub = *c;
 	sub.vs = &tmp;
-	sub.judging_joined = 1;   /* the engine's own view only, no more lookups */
+	sub.judging_joined = 1;   /* no further joins or volume lookups; its networks are looked up */
 	const json_t *hc = json_object_get(l->json, "HostConfig");
 	if (!json_is_object(hc)) {
 		fire(c, R_NS_CONTAINER, "%s container:%s: cannot verify that container "
@@ -63,6 +63,12 @@ check_joined_container(struct check_ctx *c, const char *flag, const char *id)
 	}
 	check_hostconfig(&sub, hc);
 	check_mounts(&sub, hc);
+	/* the joined container's networks are looked up too: judged again
+	 * with the answers */
+	if (sub.need_lookup) {
+		c->need_lookup = 1;
+		return;
+	}
 	/* the engine's view carries its defaults, which the request that made
 	 * that container may never have asked for: the default bridge,
 	 * CgroupnsMode "host" on a cgroup v1 host, the engine's default
@@ -73,7 +79,7 @@ check_joined_container(struct check_ctx *c, const char *flag, const char *id)
 	for (size_t i = 0; i < tmp.n; i++)
 		if (profile_rule_mode(c->prof, (int)tmp.v[i].rule) == POL_MODE_ENFORCE &&
 		    tmp.v[i].rule != R_NETWORK_DEFAULT_BRIDGE && tmp.v[i].rule != R_NS_CGROUPNS &&
-		    tmp.v[i].rule != R_RESTART_POLICY &&
+		    tmp.v[i].rule != R_RESTART_POLICY && tmp.v[i].rule != R_LOGGING_DRIVER &&
 		    tmp.v[i].rule != R_RUNTIME && tmp.v[i].rule != R_MASKED_PATHS &&
 		    tmp.v[i].rule != R_READONLY_PATHS) {
 			fire(c, R_NS_CONTAINER, "%s container:%s: that container is not compliant "
@@ -107,8 +113,8 @@ check_network(struct check_ctx *c, const json_t *hc)
 	if (nm[0] == '\0' || strcmp(nm, "default") == 0 || strcmp(nm, "bridge") == 0)
 		fire(c, R_NETWORK_DEFAULT_BRIDGE, "the default bridge network is not allowed "
 		    "(use --network <user-defined network>)");
-	else if (maybe_network_id(nm))
-		check_network_id(c, nm, "--network");
+	else if (network_needs_lookup(nm))
+		check_network_ref(c, nm, "--network");
 	/* HostConfig.Cgroup: the cgroup of another container */
 	const char *cg = jstr(hc, "Cgroup");
 	if (cg[0] != '\0')
@@ -343,6 +349,7 @@ check_hostconfig(struct check_ctx *c, const json_t *hc)
 	check_ulimits(c, json_object_get(hc, "Ulimits"), "--ulimit");
 	check_oom(c, hc, "OomScoreAdj");
 	check_restart_policy(c, json_object_get(hc, "RestartPolicy"), 0);
+	check_log_config(c, json_object_get(hc, "LogConfig"), "Type", "Config", "--log-driver");
 }
 
 /* CIS 5.15: a container restarts on failure a bounded number of times, or

@@ -185,27 +185,38 @@ check_binds(struct check_ctx *c, const json_t *hc)
  * "noexec,nosuid,nodev" first, then the mount's own options split at ',',
  * merged by mount.MergeTmpfsOptions, where the last of exec/noexec (suid/
  * nosuid, dev/nodev) wins, compared exactly.  opts is NULL-terminated. */
+static const char *const tmpfs_pairs[][2] = {
+	{ "noexec", "exec" }, { "nosuid", "suid" }, { "nodev", "dev" },
+};
+
+/* which of exec, suid, dev the options leave on ("exec,dev"); safe_default:
+ * 1 when dockerd puts noexec,nosuid,nodev first (--tmpfs, --mount
+ * type=tmpfs), 0 when nothing does (a local tmpfs volume) */
+static void
+tmpfs_left_on(const char *const *opts, size_t n, int safe_default, char *bad, size_t len)
+{
+	bad[0] = '\0';
+	for (size_t k = 0; k < 3; k++) {
+		int on = safe_default;
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(opts[i], tmpfs_pairs[k][0]) == 0)
+				on = 1;
+			else if (strcmp(opts[i], tmpfs_pairs[k][1]) == 0)
+				on = 0;
+		}
+		if (!on)
+			snprintf(bad + strlen(bad), len - strlen(bad), "%s%s", bad[0] ? "," : "",
+			    tmpfs_pairs[k][1]);
+	}
+}
+
 static void
 judge_tmpfs_opts(struct check_ctx *c, const char *const *opts, size_t n, const char *what,
     const char *dest)
 {
-	static const char *const pairs[][2] = {
-		{ "noexec", "exec" }, { "nosuid", "suid" }, { "nodev", "dev" },
-	};
-	char bad[64] = "";
+	char bad[64];
 
-	for (size_t k = 0; k < 3; k++) {
-		int on = 1;   /* the default: no* */
-		for (size_t i = 0; i < n; i++) {
-			if (strcmp(opts[i], pairs[k][0]) == 0)
-				on = 1;
-			else if (strcmp(opts[i], pairs[k][1]) == 0)
-				on = 0;
-		}
-		if (!on)
-			snprintf(bad + strlen(bad), sizeof bad - strlen(bad), "%s%s", bad[0] ? "," : "",
-			    pairs[k][1]);
-	}
+	tmpfs_left_on(opts, n, 1, bad, sizeof bad);
 	if (bad[0] != '\0')
 		fire(c, R_MOUNT_TMPFS, "%s %s with %s is not allowed (tmpfs mounts keep noexec, "
 		    "nosuid and nodev)", what, dest, bad);
@@ -281,6 +292,74 @@ static const char *const volume_safe_types[] = {
 	"tmpfs", "nfs", "nfs4", "cifs", "smb3", NULL,
 };
 
+/* A local volume of type tmpfs: the local driver mounts it with
+ * mount.Mount(device, path, "tmpfs", o) (moby/sys/mount), which splits o at
+ * ',' and takes each known flag name as a mount flag (the last of exec/
+ * noexec, suid/nosuid, dev/nodev wins) and passes the rest to tmpfs as
+ * data, compared exactly.  Nothing adds noexec, nosuid or nodev: a volume
+ * with o=size=16m is mounted exec, suid and dev, and the container's bind
+ * mount of it keeps those.  Flags and tmpfs options by allow-list
+ * (mounts.volume_bind); exec, suid and dev left on fail mounts.tmpfs. */
+static const char *const tmpfs_vol_flags[] = {
+	"ro", "rw", "noexec", "exec", "nosuid", "suid", "nodev", "dev", "sync", "async",
+	"dirsync", "atime", "noatime", "diratime", "nodiratime", "relatime", "norelatime",
+	"strictatime", "nostrictatime", "defaults", NULL,
+};
+static const char *const tmpfs_vol_data[] = {
+	"size", "nr_blocks", "nr_inodes", "mode", "uid", "gid", "huge", NULL,
+};
+
+static void
+judge_tmpfs_volume(struct check_ctx *c, const char *o, const char *what)
+{
+	const char *opts[64];
+	char buf[1024], bad[64], fix[1100];
+	size_t n = 0;
+
+	if (strlen(o) >= sizeof buf) {
+		fire(c, R_MOUNT_VOLUME_BIND, "%s: tmpfs volume options too long to judge", what);
+		return;
+	}
+	snprintf(buf, sizeof buf, "%s", o);
+	for (char *s = buf, *e; s != NULL; s = e ? e + 1 : NULL) {
+		e = strchr(s, ',');
+		if (e != NULL)
+			*e = '\0';
+		if (*s == '\0')
+			continue;
+		int ok = 0;
+		for (size_t i = 0; tmpfs_vol_flags[i] != NULL && !ok; i++)
+			ok = strcmp(s, tmpfs_vol_flags[i]) == 0;
+		const char *eq = strchr(s, '=');
+		for (size_t i = 0; tmpfs_vol_data[i] != NULL && !ok && eq != NULL; i++)
+			ok = strlen(tmpfs_vol_data[i]) == (size_t)(eq - s) &&
+			    strncmp(s, tmpfs_vol_data[i], (size_t)(eq - s)) == 0;
+		if (!ok) {
+			fire(c, R_MOUNT_VOLUME_BIND, "%s: tmpfs volume option %s is not allowed "
+			    "(only size, nr_blocks, nr_inodes, mode, uid, gid, huge and the flags ro, "
+			    "rw, noexec, nosuid, nodev, sync and *atime)", what, s);
+			return;
+		}
+		if (n == 64) {
+			fire(c, R_MOUNT_VOLUME_BIND, "%s: too many tmpfs volume options to judge", what);
+			return;
+		}
+		opts[n++] = s;
+	}
+	tmpfs_left_on(opts, n, 0, bad, sizeof bad);
+	if (bad[0] == '\0')
+		return;
+	snprintf(fix, sizeof fix, "%s%s", o, o[0] ? "," : "");
+	for (size_t k = 0; k < 3; k++)
+		if (strstr(bad, tmpfs_pairs[k][1]) != NULL)
+			snprintf(fix + strlen(fix), sizeof fix - strlen(fix), "%s%s",
+			    tmpfs_pairs[k][0], k < 2 ? "," : "");
+	if (fix[0] != '\0' && fix[strlen(fix) - 1] == ',')
+		fix[strlen(fix) - 1] = '\0';
+	fire(c, R_MOUNT_TMPFS, "%s: a tmpfs volume with o=%s is mounted %s (a local volume "
+	    "gets no noexec, nosuid, nodev unless o= says so); use o=%s", what, o, bad, fix);
+}
+
 void
 check_volume_driver_opts(struct check_ctx *c, const char *driver, const json_t *opts,
     const char *what)
@@ -300,8 +379,8 @@ check_volume_driver_opts(struct check_ctx *c, const char *driver, const json_t *
 		fire(c, R_MOUNT_VOLUME_BIND, "%s: local volume of type %s (device=%s o=%s) mounts "
 		    "host storage; only tmpfs, nfs, nfs4, cifs and smb3 are allowed", what, type,
 		    dev, o);
-	/* a local tmpfs volume is mounted with its o= as given (no noexec,
-	 * nosuid, nodev defaults); not judged by mounts.tmpfs, see the man page */
+	else if (strcmp(type, "tmpfs") == 0)
+		judge_tmpfs_volume(c, o, what);
 }
 
 /* A []mount.Mount: HostConfig.Mounts of docker run, ContainerSpec.Mounts of

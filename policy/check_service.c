@@ -75,11 +75,11 @@ check_network_list(struct check_ctx *c, const json_t *nets)
 		const char *t = jstr(n, "Target");
 		if (strcasecmp(t, "host") == 0)
 			fire(c, R_NS_NETWORK, "--network host is not allowed");
-		else if (maybe_network_id(t))
-			check_network_id(c, t, "--network");
 		else if (strcasecmp(t, "bridge") == 0)
 			fire(c, R_NETWORK_DEFAULT_BRIDGE, "--network bridge (the default bridge) is "
 			    "not allowed, use an overlay network");
+		else if (network_needs_lookup(t))
+			check_network_ref(c, t, "--network");
 	}
 }
 
@@ -135,17 +135,15 @@ check_container_spec(struct check_ctx *c, const json_t *cs)
 	size_t i;
 
 	check_image_use(c, jstr(cs, "Image"), "service image");
-	if (user[0] != '\0') {
-		const char *why = user_problem(user_classify(user,
-		    json_string_length(json_object_get(cs, "User"))));
-		if (why != NULL)
-			fire(c, R_USER_ROOT, "--user %s %s, set --user to a non-root uid (numeric uid:gid)",
-			    user, why);
-	} else
+	if (user[0] != '\0')
+		fire_user(c, R_USER_ROOT, "", "--user", user,
+		    json_string_length(json_object_get(cs, "User")));
+	else
 		check_image_user(c, jstr(cs, "Image"), 0, "--user");
 	json_array_foreach(groups, i, g)
 		if (json_is_string(g) && !strlist_has(&c->prof->group_add, json_string_value(g)))
 			fire(c, R_GROUP_ADD, "--group %s is not allowed", json_string_value(g));
+	check_group_add_root(c, R_USER_ROOT, groups, "--group");
 	check_mount_array(c, json_object_get(cs, "Mounts"), "add readonly to --mount");
 	check_cap_lists(c, json_object_get(cs, "CapabilityAdd"),
 	    json_object_get(cs, "CapabilityDrop"));
@@ -177,6 +175,7 @@ check_service(struct check_ctx *c)
 			fire(c, R_LIMIT_MEMORY, "--memory-swap %lld is not allowed (unlimited or above "
 			    "twice the memory maximum)", (long long)swap);
 	}
+	check_log_config(c, json_object_get(task, "LogDriver"), "Name", "Options", "--log-driver");
 	check_network_list(c, json_object_get(task, "Networks"));
 	check_network_list(c, json_object_get(c->doc, "Networks"));   /* deprecated place */
 	check_service_ports(c, json_object_get(obj(c->doc, "EndpointSpec", e5), "Ports"));

@@ -43,43 +43,89 @@ check_oom(struct check_ctx *c, const json_t *obj, const char *score_field)
 		fire(c, R_OOM_KILL_DISABLE, "--oom-kill-disable is not allowed");
 }
 
-/* Only lower-case hex can be a network ID or a prefix of one (dockerd
- * resolves full ID, then name, then ID prefix): such a name could be the
- * host network or the default bridge under another name. */
-int
-maybe_network_id(const char *s)
+/* Driver options that reach host interfaces: macvlan/ipvlan's parent, a
+ * bridge adopting an existing host bridge by name, and gateway modes that
+ * publish every container port without NAT. */
+static const char *const refused_net_opts[] = {
+	"parent", "com.docker.network.bridge.name",
+	"com.docker.network.bridge.gateway_mode_ipv4",
+	"com.docker.network.bridge.gateway_mode_ipv6",
+	"com.docker.network.bridge.trusted_host_interfaces", NULL
+};
+
+/* A network the engine has (GET /networks/{name} answer): judged by the
+ * rules a network create gets, whoever made it (an operator, another
+ * profile, before sockward): the host network, the default bridge, its
+ * driver, IPAM driver, ConfigFrom and the options that reach host
+ * interfaces.  enable_icc (network.icc) is not judged here: it is the
+ * network's setting, warned about when it is created. */
+static void
+judge_network_json(struct check_ctx *c, const json_t *net, const char *ref, const char *what)
 {
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-			return 0;
-	return 1;
+	const char *name = jstr(net, "Name"), *driver = jstr(net, "Driver");
+	const json_t *opts = json_object_get(net, "Options"), *v;
+	const char *ipam = jstr(json_object_get(net, "IPAM"), "Driver");
+	const char *from = jstr(json_object_get(net, "ConfigFrom"), "Network");
+	const char *key;
+
+	if (strcmp(driver, "host") == 0 || strcmp(name, "host") == 0) {
+		fire(c, R_NS_NETWORK, "%s %s is the host network", what, ref);
+		return;
+	}
+	if (strcmp(name, "bridge") == 0 ||
+	    strcmp(jstr(opts, "com.docker.network.bridge.default_bridge"), "true") == 0) {
+		fire(c, R_NETWORK_DEFAULT_BRIDGE, "%s %s is the default bridge network (use a "
+		    "user-defined network)", what, ref);
+		return;
+	}
+	if (strcmp(driver, "null") == 0 && strcmp(name, "none") == 0)
+		return;   /* no network at all */
+	if (!strlist_has(&c->prof->network_drivers, driver))
+		fire(c, R_NETWORK_DRIVER, "%s %s: network %s has driver %s, which is not allowed "
+		    "(use a bridge or overlay network)", what, ref, name, driver[0] ? driver : "(none)");
+	if (ipam[0] != '\0' && strcmp(ipam, "default") != 0)
+		fire(c, R_NETWORK_DRIVER, "%s %s: network %s has IPAM driver %s, which is not "
+		    "allowed", what, ref, name, ipam);
+	if (from[0] != '\0')
+		fire(c, R_NETWORK_DRIVER, "%s %s: network %s takes its configuration from %s, "
+		    "which cannot be checked here", what, ref, name, from);
+	json_object_foreach((json_t *)opts, key, v)
+		for (size_t i = 0; refused_net_opts[i] != NULL; i++)
+			if (strcasecmp(key, refused_net_opts[i]) == 0)
+				fire(c, R_NETWORK_DRIVER, "%s %s: network %s has option %s=%s, which "
+				    "reaches host interfaces", what, ref, name, key,
+				    json_is_string(v) ? json_string_value(v) : "");
 }
 
-/* A network named by what may be its ID or an ID prefix: dockerd resolves
- * full ID, then name, then ID prefix, so ask the engine which network that
- * is (the docker CLI names a service's networks by ID) and judge that one. */
-void
-check_network_id(struct check_ctx *c, const char *ref, const char *what)
+int
+network_needs_lookup(const char *net)
 {
+	return net[0] != '\0' && strcasecmp(net, "host") != 0 && strcmp(net, "bridge") != 0 &&
+	    strcmp(net, "default") != 0 && strcmp(net, "none") != 0 &&
+	    strncasecmp(net, "container:", 10) != 0;
+}
+
+/* A network named by the request (a name, a full ID or an ID prefix:
+ * dockerd resolves full ID, then name, then ID prefix, and so does GET
+ * /networks/{id}): ask the engine which network that is and judge it. */
+void
+check_network_ref(struct check_ctx *c, const char *ref, const char *what)
+{
+	if (c->req == NULL) {
+		fire(c, R_NETWORK_DRIVER, "%s %s: cannot look that network up here", what, ref);
+		return;
+	}
 	const struct pol_lookup *l = check_lookup(c, POL_LOOKUP_NETWORK, ref);
 	if (l == NULL)
 		return;   /* asked; judged again with the answer */
 	if (l->status == 404)
 		return;   /* no such network: dockerd refuses the request itself */
 	if (l->status != 200 || !json_is_object(l->json)) {
-		fire(c, R_NS_NETWORK, "%s %s may be a network ID, and the engine did not say "
-		    "which network it is (answered %d); name the network instead", what, ref,
-		    l->status);
+		fire(c, R_NS_NETWORK, "%s %s: the engine did not say which network that is "
+		    "(answered %d), so it cannot be judged", what, ref, l->status);
 		return;
 	}
-	const char *name = jstr(l->json, "Name"), *driver = jstr(l->json, "Driver");
-	if (strcmp(driver, "host") == 0 || strcmp(name, "host") == 0)
-		fire(c, R_NS_NETWORK, "%s %s is the host network", what, ref);
-	else if (strcmp(name, "bridge") == 0)
-		fire(c, R_NETWORK_DEFAULT_BRIDGE, "%s %s is the default bridge network (use a "
-		    "user-defined network)", what, ref);
+	judge_network_json(c, l->json, ref, what);
 }
 
 /* One network a container is attached to, by name (NetworkMode, a key of
@@ -92,8 +138,8 @@ judge_attachment(struct check_ctx *c, const char *net, const char *what)
 	else if (strcmp(net, "bridge") == 0 || strcmp(net, "default") == 0)
 		fire(c, R_NETWORK_DEFAULT_BRIDGE, "%s %s: the default bridge network is not "
 		    "allowed (use a user-defined network)", what, net);
-	else if (maybe_network_id(net))
-		check_network_id(c, net, what);
+	else if (network_needs_lookup(net))
+		check_network_ref(c, net, what);
 }
 
 /* Every key attaches the container to that network (dockerd 20.10 connects
@@ -104,27 +150,46 @@ check_endpoints_config(struct check_ctx *c, const json_t *netcfg, const char *ne
 	const json_t *eps = json_object_get(netcfg, "EndpointsConfig"), *v;
 	const char *key;
 
-	json_object_foreach((json_t *)eps, key, v)
+	json_object_foreach((json_t *)eps, key, v) {
 		if (strcmp(key, network_mode) != 0)   /* that one was judged as NetworkMode */
 			judge_attachment(c, key, "NetworkingConfig.EndpointsConfig network");
+		check_endpoint_network_id(c, key, v, "NetworkingConfig.EndpointsConfig");
+	}
 }
 
-/* POST /networks/{id}/connect */
+/* dockerd's getNetworkID: when the network is user-defined (not default,
+ * bridge, host, none or container:<id>, compared exactly) and the endpoint
+ * settings carry a NetworkID, that network is the one attached */
+void
+check_endpoint_network_id(struct check_ctx *c, const char *net, const json_t *eps,
+    const char *what)
+{
+	const char *id = jstr(eps, "NetworkID");
+	char label[600];
+
+	if (id[0] == '\0' || strcmp(net, "default") == 0 || strcmp(net, "bridge") == 0 ||
+	    strcmp(net, "host") == 0 || strcmp(net, "none") == 0 ||
+	    strncmp(net, "container:", 10) == 0)
+		return;
+	snprintf(label, sizeof label, "%s %s NetworkID", what, net);
+	if (strcasecmp(id, "host") == 0)
+		fire(c, R_NS_NETWORK, "%s host is not allowed", label);
+	else if (strcmp(id, "bridge") == 0 || strcmp(id, "default") == 0)
+		fire(c, R_NETWORK_DEFAULT_BRIDGE, "%s %s: the default bridge network is not "
+		    "allowed", label, id);
+	else
+		check_network_ref(c, id, label);
+}
+
+/* POST /networks/{id}/connect: the network of the path, or the body's
+ * EndpointConfig.NetworkID that dockerd prefers to it */
 void
 check_network_connect(struct check_ctx *c)
 {
 	judge_attachment(c, c->name, "docker network connect");
+	check_endpoint_network_id(c, c->name, json_object_get(c->doc, "EndpointConfig"),
+	    "docker network connect");
 }
-
-/* Driver options that reach host interfaces: macvlan/ipvlan's parent, a
- * bridge adopting an existing host bridge by name, and gateway modes that
- * publish every container port without NAT. */
-static const char *const refused_net_opts[] = {
-	"parent", "com.docker.network.bridge.name",
-	"com.docker.network.bridge.gateway_mode_ipv4",
-	"com.docker.network.bridge.gateway_mode_ipv6",
-	"com.docker.network.bridge.trusted_host_interfaces", NULL
-};
 
 void
 check_network_create(struct check_ctx *c)

@@ -25,7 +25,8 @@ struct check_ctx {
 	struct violations *vs;
 	int need_lookup;               /* a lookup is pending */
 	int judging_joined;            /* judging the settings of a joined container:
-	                                  no further lookups */
+	                                  no further joins or volume lookups (its
+	                                  networks are looked up) */
 	char image[512];               /* image the request names, "" if none */
 	int not_found;                 /* the engine says the object does not exist */
 	char not_found_msg[600];       /* answered as 404 like dockerd would */
@@ -74,6 +75,7 @@ enum user_class {
 	USER_ROOT,      /* uid 0 */
 	USER_GID0,      /* primary group 0 */
 	USER_NAME,      /* a name sockward cannot resolve (only the image knows) */
+	USER_NOGROUP,   /* numeric non-zero uid, no group: the image's passwd decides */
 };
 enum user_class user_classify(const char *user, size_t len);
 /* NULL for USER_OK, else the reason ("is root", ...) */
@@ -81,6 +83,17 @@ const char *user_problem(enum user_class k);
 /* 1 when the user string means uid 0. */
 int user_is_root(const char *user, size_t len);   /* by length: NUL is data */
 void check_user(struct check_ctx *c, const json_t *config);
+/* A User string as rule fires it: "<cmd><flag> <user> <why>; set <flag> to
+ * ... (<cmd><flag> 1000:1000)"; nothing for USER_OK.  cmd: "" or "docker exec ". */
+void fire_user(struct check_ctx *c, enum rule_id rule, const char *cmd, const char *flag,
+    const char *user, size_t len);
+/* "uid:uid" for a numeric uid, else "1000:1000": the fix a message offers */
+void user_fix(const char *user, size_t len, char *out, size_t outlen);
+/* One GroupAdd entry: USER_OK (numeric non-zero), USER_GID0, USER_NAME */
+enum user_class group_classify(const char *g, size_t len);
+/* GroupAdd / ContainerSpec.Groups: gid 0 and names fire rule */
+void check_group_add_root(struct check_ctx *c, enum rule_id rule, const json_t *groups,
+    const char *flag);
 /* An empty user: judge the image's configured user (engine lookup).  For a
  * service a missing image is not answered 404 (the CLI would not pull and
  * retry); it fires user.root naming flag. */
@@ -92,11 +105,22 @@ void check_ulimits(struct check_ctx *c, const json_t *ulimits, const char *flag)
 void check_oom(struct check_ctx *c, const json_t *obj, const char *score_field);
 void check_endpoints_config(struct check_ctx *c, const json_t *netcfg,
     const char *network_mode);
-int maybe_network_id(const char *s);
-/* A network that may be named by its ID: judged as the network the engine
- * says it is (a lookup). */
-void check_network_id(struct check_ctx *c, const char *ref, const char *what);
+/* 1 when a network reference names a network the engine has to be asked
+ * about: not empty, host, bridge, default, none or container:<id> */
+int network_needs_lookup(const char *net);
+/* A network named by name, ID or ID prefix: judged as the network the
+ * engine says it is (a lookup), by the rules of a network create. */
+void check_network_ref(struct check_ctx *c, const char *ref, const char *what);
+/* EndpointSettings.NetworkID of the endpoint of network net: the network
+ * dockerd attaches instead of net when net is user-defined */
+void check_endpoint_network_id(struct check_ctx *c, const char *net, const json_t *eps,
+    const char *what);
 void check_secopts(struct check_ctx *c, const json_t *hc);
+/* LogConfig {Type, Config} / LogDriver {Name, Options} (check_logging.c) */
+void check_log_config(struct check_ctx *c, const json_t *lc, const char *type_field,
+    const char *opts_field, const char *flag);
+/* go-units FromHumanSize (decimal units); -1 when it does not parse */
+int64_t go_human_size(const char *s);
 void check_service_privileges(struct check_ctx *c, const json_t *priv);
 /* Image references */
 void check_image_ref(struct check_ctx *c, const char *ref, const char *what);

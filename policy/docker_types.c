@@ -215,8 +215,8 @@ const struct gotype go_mount_slice = SLICE(&t_mount);
 
 /* ---- container.HostConfig ------------------------------------------------ */
 static const struct gofield logcfg_fields[] = {
-	{ "Type", &go_str, HARMLESS("the log driver runs in dockerd with the engine's own settings; not judged (see the man page)") },
-	{ "Config", &go_map_str, HARMLESS("options of that log driver; not judged (see the man page)") }, END
+	{ "Type", &go_str, JUDGED("logging.driver") },
+	{ "Config", &go_map_str, JUDGED("logging.driver") }, END
 };
 static const struct gostruct logcfg_st = { "LogConfig", logcfg_fields, { NULL }, NULL };
 static const struct gotype t_logcfg = STRUCT(&logcfg_st);
@@ -300,7 +300,10 @@ static const struct gofield endpoint_fields[] = {
 	{ "Aliases", &go_strs, HARMLESS("name resolution on that network") },
 	{ "DriverOpts", &go_map_str, HARMLESS("endpoint options of a network whose driver was judged at its create (network.driver)") },
 	{ "GwPriority", &go_i64, HARMLESS("route choice inside the container") },
-	{ "NetworkID", &go_str, HARMLESS(OUTPUT_ONLY) },
+	/* dockerd's getNetworkID: for a user-defined network the endpoint's
+	 * NetworkID, when set, is the network attached, not the map key (or
+	 * the network of docker network connect) */
+	{ "NetworkID", &go_str, JUDGED("network.driver,namespaces.network,network.default_bridge") },
 	{ "EndpointID", &go_str, HARMLESS(OUTPUT_ONLY) },
 	{ "Gateway", &go_str, HARMLESS(OUTPUT_ONLY) },
 	{ "IPAddress", &go_str, HARMLESS(OUTPUT_ONLY) },
@@ -542,11 +545,19 @@ static const struct gofield seccomp_fields[] = {
 static const struct gostruct seccomp_st = { "Seccomp", seccomp_fields, { NULL }, NULL };
 const struct gotype go_seccomp_profile = STRUCT(&seccomp_st);
 
+/* ---- POST /networks/{id}/connect (types.NetworkConnect) -------------------- */
+static const struct gofield netconnect_fields[] = {
+	{ "Container", &go_str, HARMLESS("the container attached, judged when it was created") },
+	{ "EndpointConfig", &t_endpoint, FIELDS }, END
+};
+static const struct gostruct netconnect_st = { "NetworkConnect", netconnect_fields, { NULL }, NULL };
+const struct gotype go_network_connect = STRUCT(&netconnect_st);
+
 /* ---- POST /containers/{id}/start (API < 1.24 accepted a HostConfig) -------- */
 const struct gotype go_start_body = T(GO_OPAQUE);
 
 /* ---- every table, for the unit test that checks the notes -------------------- */
 const struct gotype *const go_all_types[] = {
 	&go_create_request, &go_update_config, &go_exec_config, &go_volume_create,
-	&go_network_create, &go_seccomp_profile, &go_service_spec, NULL
+	&go_network_create, &go_network_connect, &go_seccomp_profile, &go_service_spec, NULL
 };

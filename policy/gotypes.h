@@ -80,6 +80,7 @@ extern const struct gotype go_update_config;    /* POST /containers/{id}/update 
 extern const struct gotype go_exec_config;      /* POST /containers/{id}/exec */
 extern const struct gotype go_volume_create;    /* POST /volumes/create */
 extern const struct gotype go_network_create;   /* POST /networks/create */
+extern const struct gotype go_network_connect;  /* POST /networks/{id}/connect */
 extern const struct gotype go_seccomp_profile;  /* a seccomp profile (security-opt seccomp=JSON) */
 extern const struct gotype go_start_body;       /* POST /containers/{id}/start (old API) */
 extern const struct gotype go_any;              /* any JSON value (opaque) */

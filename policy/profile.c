@@ -40,6 +40,9 @@ static const char *const default_ulimits[] = {
 };
 static const char *const default_network_drivers[] = { "bridge", "overlay", NULL };
 static const char *const default_selinux_types[] = { "container_t", NULL };
+/* Log drivers that stay on the engine's host and name no address or
+ * credentials; baseline adds none (no logs: not a way out). */
+static const char *const default_log_drivers[] = { "json-file", "local", "journald", NULL };
 /* loopback: all of 127.0.0.0/8, and ::1 */
 static const char *const default_host_ips[] = { "127.0.0.0/8", "::1", NULL };
 /* restricted: the whole swarm surface and plugins.  A service's tasks
@@ -76,6 +79,7 @@ static const enum rule_id baseline_rules[] = {
 	R_IMAGE_LOAD,
 	R_VOLUME_DRIVER, R_NETWORK_DRIVER,
 	R_ENV_SECRETS,    /* warns: rule_mode below */
+	R_LOGGING_DRIVER, /* a log driver connects from the engine's host */
 };
 
 static int
@@ -103,6 +107,8 @@ restricted(const char *name)
 	p->cap_add_allowlist = 1;
 	p->cap_drop_all = 1;
 	p->min_host_port = 1024;
+	p->log_max_size = 100LL << 20;
+	p->log_max_files = 10;
 	/* joining a compliant container grants nothing it does not have
 	 * (compose's network_mode: service:x) */
 	p->container_namespaces = NS_JOIN_COMPLIANT;
@@ -118,6 +124,7 @@ restricted(const char *name)
 	    fill(&p->ulimits, default_ulimits) < 0 ||
 	    fill(&p->network_drivers, default_network_drivers) < 0 ||
 	    fill(&p->selinux_types, default_selinux_types) < 0 ||
+	    fill(&p->log_drivers, default_log_drivers) < 0 ||
 	    strlist_add(&p->volume_drivers, "local") < 0 ||
 	    strlist_add(&p->runtimes, "runc") < 0)
 		goto fail;
@@ -145,6 +152,7 @@ profile_builtin(const char *name)
 		p->buildkit = 1;
 		strlist_free(&p->endpoints_deny);
 		if (fill(&p->cap_add, dangerous_caps) < 0 ||
+		    strlist_add(&p->log_drivers, "none") < 0 ||
 		    fill(&p->endpoints_deny, baseline_endpoints) < 0) {
 			profile_free(p);
 			return NULL;
@@ -181,13 +189,14 @@ profile_clone(const struct profile *src, const char *name)
 		&p->sysctls, &p->group_add, &p->runtimes, &p->cgroup_parents, &p->host_ips,
 		&p->images, &p->endpoints_allow, &p->endpoints_deny, &p->volume_drivers,
 		&p->network_drivers, &p->ulimits, &p->apparmor_profiles, &p->selinux_types,
+		&p->log_drivers,
 	};
 	const struct strlist *srcs[] = {
 		&src->bind_prefixes, &src->sensitive_paths, &src->socket_paths, &src->cap_add,
 		&src->sysctls, &src->group_add, &src->runtimes, &src->cgroup_parents,
 		&src->host_ips, &src->images, &src->endpoints_allow, &src->endpoints_deny,
 		&src->volume_drivers, &src->network_drivers, &src->ulimits,
-		&src->apparmor_profiles, &src->selinux_types,
+		&src->apparmor_profiles, &src->selinux_types, &src->log_drivers,
 	};
 	p->name = NULL;
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
@@ -223,6 +232,7 @@ profile_free(struct profile *p)
 	strlist_free(&p->endpoints_deny);
 	strlist_free(&p->volume_drivers);
 	strlist_free(&p->network_drivers);
+	strlist_free(&p->log_drivers);
 	strlist_free(&p->ulimits);
 	strlist_free(&p->apparmor_profiles);
 	strlist_free(&p->selinux_types);

@@ -47,6 +47,9 @@ struct profile {
 	struct strlist ulimits;             /* ulimit names allowed (exact) */
 	struct strlist apparmor_profiles;   /* besides docker-default */
 	struct strlist selinux_types;       /* label=type:<t> allowed */
+	struct strlist log_drivers;         /* log drivers a request may name (exact) */
+	int64_t log_max_size;               /* max-size, max-buffer-size bound (bytes) */
+	int64_t log_max_files;              /* max-file bound */
 	int buildkit;                       /* BuildKit sessions allowed */
 	struct strlist endpoints_allow;     /* endpoint id globs */
 	struct strlist endpoints_deny;

@@ -161,7 +161,7 @@ static const struct gostruct netatt_st = { "NetworkAttachmentConfig", netatt_fie
 static const struct gotype t_netatt = STRUCT(&netatt_st);
 static const struct gotype t_netatts = SLICE(&t_netatt);
 static const struct gofield driver_fields[] = {
-	{ "Name", &go_str, HARMLESS("the task's log driver; not judged (see the man page)") }, { "Options", &go_map_str, HARMLESS("options of that log driver; not judged (see the man page)") }, END
+	{ "Name", &go_str, JUDGED("logging.driver") }, { "Options", &go_map_str, JUDGED("logging.driver") }, END
 };
 static const struct gostruct driver_st = { "Driver", driver_fields, { NULL }, NULL };
 static const struct gotype t_driver = STRUCT(&driver_st);

@@ -58,8 +58,8 @@ req() {
 	OUT=${all%$'\n'*}
 }
 HC='"Memory":67108864,"NanoCpus":500000000,"PidsLimit":64,"CapDrop":["ALL"],"SecurityOpt":["no-new-privileges"],"ReadonlyRootfs":true,"NetworkMode":"none"'
-COMPLIANT_PRIV='{"Image":"local/busybox:1.36","Cmd":["true"],"User":"1000","HostConfig":{'"$HC"',"Privileged":true}}'
-CAPADD='{"Image":"local/busybox:1.36","Cmd":["true"],"User":"1000","HostConfig":{'"$HC"',"CapAdd":["SYS_ADMIN"]}}'
+COMPLIANT_PRIV='{"Image":"local/busybox:1.36","Cmd":["true"],"User":"1000:1000","HostConfig":{'"$HC"',"Privileged":true}}'
+CAPADD='{"Image":"local/busybox:1.36","Cmd":["true"],"User":"1000:1000","HostConfig":{'"$HC"',"CapAdd":["SYS_ADMIN"]}}'
 BAD='{"Image":"local/busybox:1.36","Cmd":["true"],"HostConfig":{"Privileged":true}}'
 NINE='["privileged","capabilities.drop","security.no_new_privileges","limits.memory","limits.cpu","limits.pids","rootfs.readonly","network.default_bridge","user.root"]'
 

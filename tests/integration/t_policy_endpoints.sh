@@ -41,6 +41,7 @@ refused() {
 		out=$("$@" 2>&1 </dev/null) && rc=0 || rc=$?
 		expect_denied "$rule" "$* (attempt $i)" "$out" "$rc"
 	done
+	LAST_OUT=$out
 }
 cli() { local rule=$1; shift; refused "$rule" docker "$@"; }
 
@@ -55,8 +56,11 @@ cli exec.user       exec -u 0:0 "$C" true
 cli exec.user       exec --user root:root "$C" true
 out=$(docker exec "$C" id -u 2>&1) || fail "docker exec with the container's own (non-root) user refused: $out"
 assert_eq 1000 "$out" "exec with an empty user runs as the container's user"
-out=$(docker exec -u 1000 "$C" id -u 2>&1) || fail "docker exec -u 1000 refused: $out"
-assert_eq 1000 "$out" "exec -u 1000"
+out=$(docker exec -u 1000:1000 "$C" id -u 2>&1) || fail "docker exec -u 1000:1000 refused: $out"
+assert_eq 1000 "$out" "exec -u 1000:1000"
+# a uid without a group: its groups come from the image's passwd and group files
+cli exec.user       exec -u 1000 "$C" true
+assert_contains "$LAST_OUT" "(docker exec --user 1000:1000)" "exec -u 1000: the message gives the fix"
 # empty exec user in a container that runs as root (created directly on the engine):
 # sockward looks the container up and finds root
 R=$(uniq_name root); on_exit_rm_container "$R"
@@ -127,7 +131,11 @@ cli mounts.volume_bind volume create --opt o=bind --opt device=/ "$V"
 cli mounts.volume_bind volume create --opt type=overlay --opt device=overlay --opt o=lowerdir=/etc "$V"
 cli mounts.volume_bind volume create --opt type=proc --opt device=proc "$V"
 if engine volume inspect "$V" >/dev/null 2>&1; then fail "a denied volume exists on the engine"; fi
-docker volume create --opt type=tmpfs --opt device=tmpfs --opt o=size=16m "$V" >/dev/null ||
+# a local tmpfs volume gets no noexec/nosuid/nodev unless o= says so
+cli mounts.tmpfs volume create --opt type=tmpfs --opt device=tmpfs --opt o=size=16m "$V"
+assert_contains "$LAST_OUT" "use o=size=16m,noexec,nosuid,nodev" "tmpfs volume: the fix"
+cli mounts.volume_bind volume create --opt type=tmpfs --opt device=tmpfs --opt o=size=16m,remount "$V"
+docker volume create --opt type=tmpfs --opt device=tmpfs --opt o=size=16m,noexec,nosuid,nodev "$V" >/dev/null ||
 	fail "a tmpfs volume was refused"
 
 # ---- swarm, services, nodes, secrets, configs, plugins -----------------------------------

@@ -9,7 +9,8 @@
  *   "body" (JSON) | "body_raw" (string) | "body_file" (path from tests/)
  *   | "merge" (deep-merged into fixtures/policy/compliant-create.json),
  *   "lookups": [ { "kind": "image"|"container"|"volume", "name", "status", "json" } ]
- *     (a volume not listed is answered 404, any other lookup not listed 0),
+ *     (a volume not listed is answered 404, a network not listed is a
+ *     user-defined bridge network of that name, any other lookup not listed 0),
  *   "expect": { "verdict": "allow"|"deny", "status", "rules": [...] (exact,
  *     in any order), "rules_include": [...], "message_contains",
  *     "forwarded": <JSON the forwarded body must equal>,
@@ -110,6 +111,15 @@ answer_lookups(const json_t *tc, struct pol_prepared *pp)
 		 * create it from the request); anything else unlisted is an
 		 * engine that cannot be asked */
 		l->status = l->kind == POL_LOOKUP_VOLUME ? 404 : 0;
+		/* a network no case lists is a user-defined bridge network of
+		 * that name, the kind the cases attach to ("appnet") */
+		if (l->kind == POL_LOOKUP_NETWORK) {
+			l->status = 200;
+			json_decref(l->json);
+			l->json = json_pack("{s:s, s:s, s:s, s:{s:s}, s:{}}", "Name", l->name,
+			    "Driver", "bridge", "Scope", "local", "IPAM", "Driver", "default",
+			    "Options");
+		}
 		json_array_foreach(answers, k, a) {
 			const char *kind = json_string_value(json_object_get(a, "kind"));
 			int want = kind && strcmp(kind, "container") == 0 ? POL_LOOKUP_CONTAINER

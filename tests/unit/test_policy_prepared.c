@@ -89,6 +89,11 @@ answer(struct pol_lookup *l, const char *image_user)
 	if (l->kind == POL_LOOKUP_IMAGE) {
 		ck_assert_str_eq(l->name, "local/busybox:1.36");
 		l->json = json_pack("{s{ss}}", "Config", "User", image_user);
+	} else if (l->kind == POL_LOOKUP_NETWORK) {
+		/* the joined container's network, a user-defined bridge */
+		ck_assert_str_eq(l->name, "appnet");
+		l->json = json_pack("{ss ss s{ss} s{}}", "Name", "appnet", "Driver", "bridge",
+		    "IPAM", "Driver", "default", "Options");
 	} else {
 		ck_assert_str_eq(l->name, "web");
 		l->json = json_loads(web_json, 0, NULL);
@@ -166,8 +171,8 @@ START_TEST(first_round_asks_for_both_lookups)
 }
 END_TEST
 
-/* The image lookup and the container lookup answered in two separate rounds
- * (three judgements): still one decode, and the same forwarded bytes as
+/* The image lookup, the container lookup and the joined container's
+ * network lookup answered in separate rounds (four judgements): still one decode, and the same forwarded bytes as
  * when both answers come in one round. */
 START_TEST(decoded_once_over_two_lookup_rounds)
 {
@@ -177,8 +182,10 @@ START_TEST(decoded_once_over_two_lookup_rounds)
 
 	ck_assert_ptr_nonnull(one);
 	ck_assert_ptr_nonnull(two);
-	ck_assert_int_eq(judge_all(one, POL_MAX_LOOKUPS, "1000", &d1), 2);
-	ck_assert_int_eq(judge_all(two, 1, "1000", &d2), 3);
+	/* all at once: container and image, then the joined container's
+	 * network; one a round: container, image, network */
+	ck_assert_int_eq(judge_all(one, POL_MAX_LOOKUPS, "1000:1000", &d1), 3);
+	ck_assert_int_eq(judge_all(two, 1, "1000:1000", &d2), 4);
 	ck_assert_msg(d2.verdict == POL_ALLOW, "%s", d2.message ? d2.message : "");
 	ck_assert_int_eq(d1.verdict, POL_ALLOW);
 	ck_assert_uint_eq(d2.nrules, 0);
@@ -212,7 +219,7 @@ START_TEST(decoded_once_when_the_lookups_deny)
 	struct pol_decision d;
 
 	ck_assert_ptr_nonnull(pp);
-	ck_assert_int_eq(judge_all(pp, 1, "", &d), 3);
+	ck_assert_int_eq(judge_all(pp, 1, "", &d), 4);
 	ck_assert_int_eq(d.verdict, POL_DENY);
 	ck_assert_int_eq(d.status, 403);
 	ck_assert_uint_eq(d.nrules, 1);

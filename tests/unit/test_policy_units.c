@@ -101,16 +101,38 @@ END_TEST
 START_TEST(user_classes)
 {
 	static const struct { const char *u; enum user_class k; } cases[] = {
-		{ "1000", USER_OK }, { "1000:1000", USER_OK }, { "+1000:1000", USER_OK },
+		{ "1000", USER_NOGROUP }, { "1000:1000", USER_OK }, { "+1000:1000", USER_OK },
+		{ "1000:1000:x", USER_OK }, { "1000:0:x", USER_GID0 }, { "1000::", USER_NOGROUP },
+		{ "+1000", USER_NOGROUP }, { "-0:1000", USER_ROOT },
 		{ "root", USER_ROOT }, { "0", USER_ROOT }, { ":1000", USER_ROOT },
 		{ "0:1000", USER_ROOT }, { "1000:0", USER_GID0 }, { "1000:00", USER_GID0 },
 		{ "1000:root", USER_GID0 }, { "nobody", USER_NAME }, { "1000:wheel", USER_NAME },
-		{ "app:1000", USER_NAME }, { "1000:", USER_NAME }, { "rooter", USER_NAME },
+		{ "app:1000", USER_NAME }, { "1000:", USER_NOGROUP }, { "rooter", USER_NAME },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		ck_assert_msg(user_classify(cases[i].u, strlen(cases[i].u)) == cases[i].k,
 		    "%s: class %d, want %d", cases[i].u,
 		    user_classify(cases[i].u, strlen(cases[i].u)), cases[i].k);
+	/* GroupAdd entries: numeric is an id, 0 or root is group 0, a name is
+	 * resolved only by the image's /etc/group */
+	static const struct { const char *g; enum user_class k; } groups[] = {
+		{ "1000", USER_OK }, { "+1000", USER_OK }, { "0", USER_GID0 }, { "00", USER_GID0 },
+		{ "-0", USER_GID0 }, { "root", USER_GID0 }, { "wheel", USER_NAME }, { "", USER_NAME },
+		{ "Root", USER_NAME },
+	};
+	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+		ck_assert_msg(group_classify(groups[i].g, strlen(groups[i].g)) == groups[i].k,
+		    "group %s: class %d, want %d", groups[i].g,
+		    group_classify(groups[i].g, strlen(groups[i].g)), groups[i].k);
+	char fix[32];
+	user_fix("1000", 4, fix, sizeof fix);
+	ck_assert_str_eq(fix, "1000:1000");
+	user_fix("0:0", 3, fix, sizeof fix);
+	ck_assert_str_eq(fix, "1000:1000");
+	user_fix("app", 3, fix, sizeof fix);
+	ck_assert_str_eq(fix, "1000:1000");
+	user_fix("4242:0", 6, fix, sizeof fix);
+	ck_assert_str_eq(fix, "4242:4242");
 }
 END_TEST
 

@@ -314,7 +314,12 @@ END_TEST
 	"\"NetworkingConfig\":{\"EndpointsConfig\":{\"appnet\":{}}}}"
 #define IMAGE_LOOKUP "GET /images/local/busybox:1.36/json HTTP/1.1\r\n"
 #define IMAGE_ANSWER "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" \
-	"{\"Id\":\"sha256:1\",\"Config\":{\"User\":\"1000\"}}"
+	"{\"Id\":\"sha256:1\",\"Config\":{\"User\":\"1000:1000\"}}"
+/* every named network is looked up too */
+#define NETWORK_LOOKUP "GET /networks/appnet HTTP/1.1\r\n"
+#define NETWORK_ANSWER "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" \
+	"{\"Name\":\"appnet\",\"Id\":\"n1\",\"Driver\":\"bridge\",\"IPAM\":{\"Driver\":\"default\"}," \
+	"\"Options\":{}}"
 
 static void
 send_create(struct h_peer *c)
@@ -327,13 +332,16 @@ send_create(struct h_peer *c)
 /* The harness works: with the lookup answered, the create is forwarded. */
 START_TEST(lookup_answered_create_forwarded)
 {
-	struct h_peer *c, *lk, *e = NULL;
+	struct h_peer *c, *lk, *nl, *e = NULL;
 	h_setup(&H, POLICY_RESTRICTED, NULL);
 	c = h_client(&H);
 	send_create(c);
 	H_RUN_UNTIL(&H, (lk = engine_request(&H, IMAGE_LOOKUP)) != NULL);
 	h_sendf(lk, "%s", IMAGE_ANSWER);
 	h_close_after(lk);
+	H_RUN_UNTIL(&H, (nl = engine_request(&H, NETWORK_LOOKUP)) != NULL);
+	h_sendf(nl, "%s", NETWORK_ANSWER);
+	h_close_after(nl);
 	H_RUN_UNTIL(&H, (e = engine_request(&H, "POST /containers/create HTTP/1.1\r\n")) != NULL);
 	H_RUN_UNTIL(&H, after_head_has(e, "\"Image\":\"local/busybox:1.36\""));
 	h_sendf(e, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
