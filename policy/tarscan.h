@@ -46,7 +46,7 @@ struct tar_entry {
 	char type;                /* typeflag as in the header ('0', '5', ...) */
 	int64_t mode;             /* mode field, as Go parses it */
 	int64_t size;             /* data bytes that follow the header */
-	char name[256];           /* for messages: PAX path, GNU long name or
+	char name[300];           /* for messages: PAX path, GNU long name or
 	                             prefix/name (truncated) */
 	char linkname[256];
 	char xattr[128];          /* first SCHILY.xattr.<key> record's key, "" */
