@@ -96,6 +96,41 @@ out=$(put good.tar)
 case "$out" in 200\ *) ;; *) fail "PUT good.tar: want 200, got: $out" ;; esac
 [ -x "$BINDS/data/exec.sh" ] || fail "an executable (0755) file did not land"
 
+# a large upload streams through with bounded memory; a bad entry at its start
+# stops it there while the client is still sending
+python3 - <<'PY'
+import tarfile
+def big(name, entries):
+    with open(name, "wb") as out:
+        for n, size, mode in entries:
+            ti = tarfile.TarInfo(n); ti.size = size; ti.mode = mode
+            out.write(ti.tobuf(format=tarfile.PAX_FORMAT))
+            for _ in range(size >> 20):
+                out.write(b"\x5a" * (1 << 20))
+        out.write(b"\0" * 1024)
+big("big.tar", [("big.bin", 96 << 20, 0o644)])
+big("early.tar", [("early-suid", 1 << 20, 0o4755), ("early-big.bin", 64 << 20, 0o644)])
+PY
+before=$(awk '/^VmHWM:/{print $2}' "/proc/$PPID_SW/status")
+out=$(curl_t -sS --unix-socket "$PSOCK" -o put.out -w '%{http_code}' -T big.tar \
+    -H "Content-Type: application/x-tar" -H "Transfer-Encoding: chunked" \
+    "http://docker/v1.41/containers/$C/archive?path=/data")
+assert_eq 200 "$out" "96 MiB archive PUT chunked"
+assert_eq $((96 << 20)) "$(stat -c %s "$BINDS/data/big.bin")" "96 MiB file landed whole"
+after=$(awk '/^VmHWM:/{print $2}' "/proc/$PPID_SW/status")
+log "96 MiB archive upload: sockward VmHWM before $before KiB, after $after KiB"
+record "policy_archive: 96 MiB upload, sockward VmHWM $after KiB"
+if [ "${SW_SANITIZED:-0}" != 1 ]; then
+	[ "$after" -lt 32768 ] || fail "sockward VmHWM $after KiB after a 96 MiB archive upload"
+fi
+out=$(curl_t -sS --unix-socket "$PSOCK" -o put.out -w '%{http_code}' -T early.tar \
+    -H "Content-Type: application/x-tar" "http://docker/v1.41/containers/$C/archive?path=/data" || true)
+assert_eq 403 "$out" "an upload whose first entry is set-uid"
+assert_contains "$(cat put.out)" "entry early-suid is set-uid" "an upload whose first entry is set-uid"
+[ ! -e "$BINDS/data/early-suid" ] && [ ! -e "$BINDS/data/early-big.bin" ] ||
+	fail "entries of a refused upload landed: $(ls -l "$BINDS/data")"
+rm -f big.tar early.tar
+
 # the docker CLI: a set-uid file is refused with sockward's message
 printf '#!/bin/sh\n' > suidfile; chmod 4755 suidfile
 rc=0; out=$(docker cp suidfile "$C:/data/suidfile" 2>&1) || rc=$?
