@@ -35,6 +35,21 @@ docker run -d --name "$C" "${HARD[@]}" -v "$BINDS/data:/data" "$SW_IMAGE" sleep 
 echo "plain copy" > plain.txt
 docker cp plain.txt "$C:/data/plain.txt"
 assert_eq "plain copy" "$(cat "$BINDS/data/plain.txt")" "docker cp of a plain file lands in the bind mount"
+# a directory tree: subdirectory, executable, symlink, hard link, sticky
+# directory, a long name (PAX), with the CLI 28 and the Debian 20.10 CLI
+mkdir -p tree/sub tree/sticky && chmod 1777 tree/sticky
+echo one > tree/sub/one.txt; printf '#!/bin/sh\n' > tree/run.sh; chmod 755 tree/run.sh
+ln -s sub/one.txt tree/link; ln tree/sub/one.txt tree/hard
+long=$(printf 'n%.0s' $(seq 1 150)); echo long > "tree/sub/$long"
+for cli in "$DOCKER_CLI" /usr/bin/docker; do
+	rm -rf "${BINDS:?}/data/tree"
+	timeout -s KILL "$SW_CMD_TIMEOUT" "$cli" cp tree "$C:/data/tree"
+	assert_eq one "$(cat "$BINDS/data/tree/link")" "$cli cp of a tree: symlink"
+	assert_eq one "$(cat "$BINDS/data/tree/hard")" "$cli cp of a tree: hard link"
+	assert_eq long "$(cat "$BINDS/data/tree/sub/$long")" "$cli cp of a tree: long name"
+	[ -x "$BINDS/data/tree/run.sh" ] && [ -k "$BINDS/data/tree/sticky" ] ||
+		fail "$cli cp of a tree: modes lost: $(ls -la "$BINDS/data/tree")"
+done
 
 # put FILE [chunked]: PUT the tar through sockward; prints "STATUS BODY"
 put() {
