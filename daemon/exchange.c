@@ -44,6 +44,9 @@ exchange_free(struct exchange *x)
 		evbuffer_free(x->body);
 	if (x->head_hold)
 		evbuffer_free(x->head_hold);
+	policy_archive_free(x->archive);
+	if (x->arch_hold)
+		evbuffer_free(x->arch_hold);
 	response_stage_free(x->stage);
 	free(x);
 }

@@ -52,6 +52,13 @@ struct exchange {
 	void *lookups_arg;
 	struct pol_decision dec;
 
+	/* an archive upload judged as it streams (policy_archive_*): the
+	 * de-chunked body not forwarded yet (the headers of an entry not judged
+	 * yet, bounded), how much of it the judge has seen, how much went on */
+	struct pol_archive *archive;
+	struct evbuffer *arch_hold;
+	uint64_t arch_fed, arch_released;
+
 	struct evbuffer *head_hold;    /* the answer head, until it is complete */
 	struct response_stage *stage;  /* NULL: the answer is relayed as it comes */
 	char reply[512];               /* what sockward answered itself, for the audit line */

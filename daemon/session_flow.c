@@ -261,9 +261,109 @@ judge(struct session *s)
 		    x->dec.message ? x->dec.message : "sockward: denied by policy", "denied");
 		return;
 	case POL_ALLOW:
+		if (policy_archive_wanted(x->pp) && http_req_has_body(&x->req) &&
+		    ((x->archive = policy_archive_begin(x->pp)) == NULL ||
+		    (x->arch_hold = evbuffer_new()) == NULL)) {
+			session_reply_and_close(s, 500, "sockward: out of memory");
+			return;
+		}
 		forward(s);
 		return;
 	}
+}
+
+/* ---- archive uploads: judged entry by entry as they stream -------------------------- */
+
+/* The de-chunked body goes through the policy's archive judge; only what
+ * it says is safe (everything before the headers of an entry not judged
+ * yet) goes on, re-framed: the same Content-Length, or chunks of our own. */
+#define ARCH_FEED_MAX (64u << 10)
+#define ARCH_HOLD_MAX (512u << 10)
+
+static void
+archive_release(struct session *s, uint64_t upto)
+{
+	struct exchange *x = s->x;
+	struct evbuffer *uout = half_out(&s->upstream.h);
+	if (upto > x->arch_fed)
+		upto = x->arch_fed;
+	if (upto <= x->arch_released)
+		return;
+	size_t n = (size_t)(upto - x->arch_released);
+	size_t before = evbuffer_get_length(uout);
+	int chunked = http_req_chunked(&x->req);
+	if (chunked)
+		evbuffer_add_printf(uout, "%zx\r\n", n);
+	evbuffer_remove_buffer(x->arch_hold, uout, n);
+	if (chunked)
+		evbuffer_add(uout, "\r\n", 2);
+	x->arch_released += n;
+	x->bytes_in += evbuffer_get_length(uout) - before;
+}
+
+/* A bad entry: nothing of it has gone on.  The engine's connection is
+ * aborted, so dockerd reads an archive that ends before that entry and
+ * fails; the client gets the denial if no answer has begun. */
+static void
+archive_refuse(struct session *s)
+{
+	struct exchange *x = s->x;
+	conn_log(&s->facts, LOG_LVL_INFO, "req=%llu archive upload cut off at byte %llu: %s",
+	    (unsigned long long)x->id, (unsigned long long)x->arch_released,
+	    x->dec.message ? x->dec.message : "denied");
+	session_drop_upstream(s);
+	if (!x->answer_started) {
+		session_reply_and_close(s, x->dec.status ? x->dec.status : 403,
+		    x->dec.message ? x->dec.message : "sockward: denied by policy");
+		return;
+	}
+	session_end_exchange(s, "denied");
+	session_close(s, "archive entry refused after the answer began");
+}
+
+/* Judge what the parser added to arch_hold and pass on what is safe.
+ * -1 when the upload was refused (the session is ending). */
+static int
+archive_pump(struct session *s)
+{
+	struct exchange *x = s->x;
+	size_t have = evbuffer_get_length(x->arch_hold);
+	size_t seen = (size_t)(x->arch_fed - x->arch_released);
+	if (have > seen) {
+		const unsigned char *p = evbuffer_pullup(x->arch_hold, -1);
+		if (p == NULL) {
+			session_reply_and_close(s, 500, "sockward: out of memory");
+			return -1;
+		}
+		enum pol_archive_verdict v = policy_archive_feed(x->archive, p + seen, have - seen,
+		    &x->dec);
+		x->arch_fed += have - seen;
+		if (v == POL_ARCHIVE_DENY) {
+			archive_refuse(s);
+			return -1;
+		}
+	}
+	archive_release(s, policy_archive_safe(x->archive));
+	return 0;
+}
+
+/* The body is complete: the rest goes on, and the end of the chunks. */
+static int
+archive_finish(struct session *s)
+{
+	struct exchange *x = s->x;
+	if (archive_pump(s) != 0)
+		return -1;
+	if (policy_archive_end(x->archive, &x->dec) == POL_ARCHIVE_DENY) {
+		archive_refuse(s);
+		return -1;
+	}
+	archive_release(s, x->arch_fed);
+	if (http_req_chunked(&x->req)) {
+		evbuffer_add(half_out(&s->upstream.h), "0\r\n\r\n", 5);
+		x->bytes_in += 5;
+	}
+	return 0;
 }
 
 static void
@@ -339,6 +439,8 @@ on_request_complete(struct session *s)
 		half_disarm_timer(&s->client.h);
 		judge(s);
 	} else if (s->client.state == C_BODY_STREAM) {
+		if (s->x->archive && archive_finish(s) != 0)
+			return;
 		set_client_state(s, C_REQ_SENT);
 	}
 }
@@ -376,6 +478,8 @@ parse_client(struct session *s)
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			return;
 		size_t len = v.iov_len;
+		if (s->client.state == C_BODY_STREAM && x->archive && len > ARCH_FEED_MAX)
+			len = ARCH_FEED_MAX;   /* bounds what the judge has not seen yet */
 		if (s->client.state == C_HEAD) {
 			/* never let one execute run past the head limit */
 			size_t room = x->req.max_head - x->req.head_bytes + 1;
@@ -384,7 +488,11 @@ parse_client(struct session *s)
 		}
 		size_t used = 0;
 		enum parse_result r = http_req_feed(&x->req, v.iov_base, len, &used);
-		if (s->client.state == C_BODY_STREAM) {
+		if (s->client.state == C_BODY_STREAM && x->archive) {
+			evbuffer_drain(in, used);   /* the parser copied the payload out */
+			if (r != PARSE_ERROR && archive_pump(s) != 0)
+				return;
+		} else if (s->client.state == C_BODY_STREAM) {
 			evbuffer_remove_buffer(in, uout, used);
 			x->bytes_in += used;
 		} else {
@@ -433,7 +541,8 @@ send_request(struct session *s)
 			half_close_upstream(s);
 	} else {
 		set_client_state(s, C_BODY_STREAM);
-		http_req_resume(&x->req, NULL, 0);
+		/* an archive upload is captured de-chunked for its judge */
+		http_req_resume(&x->req, x->arch_hold, x->arch_hold ? ARCH_HOLD_MAX : 0);
 		pump_client(s);
 	}
 }

@@ -72,15 +72,26 @@ check_exec(struct check_ctx *c)
 		    fix);
 }
 
-/* API >= 1.24 refuses a start body; older ones took a HostConfig in it. */
+/* API >= 1.24 refuses a start body; older ones took a HostConfig in it.
+ * The container's bind sources are judged again: dockerd resolves them now,
+ * as root, and a source may have become a symlink since the create. */
 void
 check_start(struct check_ctx *c)
 {
 	if (c->doc == NULL || json_is_null(c->doc) ||
-	    (json_is_object(c->doc) && json_object_size(c->doc) == 0))
+	    (json_is_object(c->doc) && json_object_size(c->doc) == 0)) {
+		check_start_binds(c);
 		return;
+	}
 	fire(c, R_START_HOSTCONFIG, "a HostConfig in the start request is not allowed, "
 	    "pass host options to docker create");
+}
+
+/* docker restart mounts the binds again, like a start */
+void
+check_restart(struct check_ctx *c)
+{
+	check_start_binds(c);
 }
 
 void

@@ -112,11 +112,25 @@ check_host_path(struct check_ctx *c, const char *raw, int readonly, const char *
 
 	path_clean(raw, p, sizeof p);
 	cand[ncand++] = p;
-	/* symlinks are resolved on the host by the daemon when it can */
-	if (c->req != NULL && c->req->resolve_path != NULL &&
-	    c->req->resolve_path(c->req->resolve_ctx, p, resolved, sizeof resolved) == 0 &&
-	    strcmp(resolved, p) != 0)
-		cand[ncand++] = resolved;
+	/* Symlinks are resolved on the host by the daemon (its own unprivileged
+	 * view, now); dockerd resolves the source again, as root, when the
+	 * container starts.  A source that goes through a symlink, or that
+	 * sockward cannot resolve, may be something else by then: refused
+	 * (mounts.bind_symlink), and judged as both paths meanwhile.  Without a
+	 * host view (sockward eval, the table tests) only the path as written
+	 * is judged. */
+	if (c->req != NULL && c->req->resolve_path != NULL) {
+		if (c->req->resolve_path(c->req->resolve_ctx, p, resolved, sizeof resolved) != 0)
+			fire(c, R_MOUNT_BIND_SYMLINK, "%s %s cannot be resolved by sockward (it does "
+			    "not exist, or a directory on the way is not readable to sockward); create "
+			    "it first, or use a named volume", how, raw);
+		else if (strcmp(resolved, p) != 0) {
+			fire(c, R_MOUNT_BIND_SYMLINK, "%s %s goes through a symlink (it is %s now, and "
+			    "dockerd resolves it again as root when the container starts); name the "
+			    "real path", how, raw, resolved);
+			cand[ncand++] = resolved;
+		}
+	}
 	for (size_t i = 0; i < ncand; i++) {
 		socket |= is_socket_path(c, cand[i]);
 		sensitive |= is_sensitive(c->prof, cand[i]);
@@ -427,6 +441,49 @@ check_mounts(struct check_ctx *c, const json_t *hc)
 	check_binds(c, hc);
 	check_mount_array(c, json_object_get(hc, "Mounts"), "add :ro");
 	check_tmpfs_map(c, json_object_get(hc, "Tmpfs"));
+}
+
+/* ---- start and restart: the bind sources once more ------------------------------- */
+
+/* dockerd resolves a container's bind sources as root each time it starts
+ * it: judge the sources the container has (as the engine reports them) with
+ * the create's bind rules again, now.  Only the host-path rules run: named
+ * volumes are judged where they are created and used. */
+void
+check_start_binds(struct check_ctx *c)
+{
+	const struct profile *pr = c->prof;
+	const struct pol_lookup *l;
+	const json_t *hc, *b, *m;
+	size_t i;
+
+	if (c->req == NULL || c->judging_joined ||
+	    !(pr->rule_on[R_MOUNT_BIND_SYMLINK] || pr->rule_on[R_MOUNT_BIND_PREFIX] ||
+	    pr->rule_on[R_MOUNT_SENSITIVE] || pr->rule_on[R_MOUNT_SOCKET]))
+		return;
+	if ((l = route_container(c)) == NULL)
+		return;
+	hc = json_object_get(l->json, "HostConfig");
+	if (l->status != 200 || !json_is_object(hc)) {
+		fire(c, R_MOUNT_BIND_SYMLINK, "cannot read the bind mounts of container %s (engine "
+		    "answered %d), so its start cannot be judged", c->name, l->status);
+		return;
+	}
+	json_array_foreach(json_object_get(hc, "Binds"), i, b) {
+		const char *spec = json_string_value(b), *c1, *c2;
+		char src[PATH_MAXLEN];
+		if (spec == NULL || spec[0] != '/' || (c1 = strchr(spec, ':')) == NULL ||
+		    (size_t)(c1 - spec) >= sizeof src)
+			continue;
+		memcpy(src, spec, (size_t)(c1 - spec));
+		src[c1 - spec] = '\0';
+		c2 = strchr(c1 + 1, ':');
+		check_host_path(c, src, has_token(c2 ? c2 + 1 : "", "ro"), "-v", "add :ro");
+	}
+	json_array_foreach(json_object_get(hc, "Mounts"), i, m)
+		if (strcasecmp(jstr(m, "Type"), "bind") == 0)
+			check_host_path(c, jstr(m, "Source"), jbool(m, "ReadOnly"), "--mount source",
+			    "add :ro");
 }
 
 /* ---- named volumes that exist (issue 8, class 2) --------------------------------- */

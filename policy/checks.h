@@ -143,6 +143,9 @@ void check_create(struct check_ctx *c);
 void check_update(struct check_ctx *c);
 void check_exec(struct check_ctx *c);
 void check_start(struct check_ctx *c);
+void check_restart(struct check_ctx *c);
+/* start, restart: the container's bind sources judged again (lookup) */
+void check_start_binds(struct check_ctx *c);
 void check_volume(struct check_ctx *c);
 void check_build(struct check_ctx *c);
 void check_pull(struct check_ctx *c);
@@ -153,5 +156,6 @@ void check_session(struct check_ctx *c);
 void check_service(struct check_ctx *c);
 void check_network_create(struct check_ctx *c);
 void check_network_connect(struct check_ctx *c);
+void check_archive(struct check_ctx *c);
 
 #endif

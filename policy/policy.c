@@ -375,6 +375,8 @@ run_check(const struct route *r, struct check_ctx *c)
 		[CHECK_LOAD] = check_load,
 		[CHECK_NETWORK_CREATE] = check_network_create,
 		[CHECK_NETWORK_CONNECT] = check_network_connect,
+		[CHECK_ARCHIVE] = check_archive,
+		[CHECK_RESTART] = check_restart,
 	};
 	if (checks[r->check] != NULL)
 		checks[r->check](c);

@@ -185,6 +185,36 @@ unsigned policy_prepared_decodes(const struct pol_prepared *pp);
 
 void policy_decision_free(struct pol_decision *dec);
 
+/* ---- archive uploads (PUT /containers/{id}/archive, docker cp into a container) ----
+ *
+ * The body is a tar stream of any length, judged entry by entry as it
+ * streams (rule archive.special_files) instead of being read whole.  After
+ * an allowing policy_judge(), policy_archive_begin() says whether the body
+ * is judged; the daemon then feeds the de-chunked body through
+ * policy_archive_feed() and forwards only the first policy_archive_safe()
+ * bytes: the headers of an entry are held until that entry is judged (at
+ * most a header block, 64 KiB of PAX records and 64 KiB of GNU long names),
+ * data is not held.  On POL_ARCHIVE_DENY dec has become the denial (403,
+ * message, rule): nothing from policy_archive_safe() on may reach the
+ * engine, whose connection must be aborted so that it sees an incomplete
+ * archive.  In warn and audit mode a bad entry passes and dec records the
+ * rule. */
+struct pol_archive;
+enum pol_archive_verdict { POL_ARCHIVE_OK, POL_ARCHIVE_DENY };
+
+/* NULL when the request's body is not judged as an archive (another
+ * endpoint, the rule off or excepted for the identity, or no memory: check
+ * policy_archive_wanted()). */
+struct pol_archive *policy_archive_begin(const struct pol_prepared *pp);
+int policy_archive_wanted(const struct pol_prepared *pp);
+enum pol_archive_verdict policy_archive_feed(struct pol_archive *a, const void *buf, size_t len,
+    struct pol_decision *dec);
+/* Bytes from the start of the body that may be forwarded now. */
+uint64_t policy_archive_safe(const struct pol_archive *a);
+/* The body is complete: everything fed may go (unless this denies). */
+enum pol_archive_verdict policy_archive_end(struct pol_archive *a, struct pol_decision *dec);
+void policy_archive_free(struct pol_archive *a);
+
 /* dec's rules as one "id,id" text for a log line (never parsed back); "" when
  * none fired.  Returns the length written (what fits of it). */
 #define POL_RULES_TEXT_MAX (POL_MAX_RULES * 32)

@@ -33,6 +33,12 @@ struct pol_prepared {
 	char refused_message[1024];
 	unsigned decodes;
 
+	/* PUT /containers/{id}/archive: whether and how the upload's tar
+	 * stream is judged (check_archive; policy_archive_begin reads it) */
+	int archive_judge;
+	enum pol_mode archive_mode;
+	char archive_prefix[400];           /* "sockward: denied by policy 'x' for y: " */
+
 	struct pol_lookup lookups[POL_MAX_LOOKUPS];
 	size_t nlookups;
 

@@ -35,7 +35,7 @@ static const struct route routes[] = {
 	{ "POST",   "/containers/{name:.*}/kill",      "container.kill",     CHECK_NONE, NULL, 0, NULL },
 	{ "POST",   "/containers/{name:.*}/pause",     "container.pause",    CHECK_NONE, NULL, 0, NULL },
 	{ "POST",   "/containers/{name:.*}/unpause",   "container.unpause",  CHECK_NONE, NULL, 0, NULL },
-	{ "POST",   "/containers/{name:.*}/restart",   "container.restart",  CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/containers/{name:.*}/restart",   "container.restart",  CHECK_RESTART, NULL, 0, NULL },
 	{ "POST",   "/containers/{name:.*}/start",     "container.start",    CHECK_START, J(go_start_body), 1, NULL },
 	{ "POST",   "/containers/{name:.*}/stop",      "container.stop",     CHECK_NONE, NULL, 0, NULL },
 	{ "POST",   "/containers/{name:.*}/wait",      "container.wait",     CHECK_NONE, NULL, 0, NULL },
@@ -49,7 +49,7 @@ static const struct route routes[] = {
 	{ "POST",   "/containers/{name:.*}/update",    "container.update",   CHECK_UPDATE, J(go_update_config), 0, NULL },
 	{ "POST",   "/containers/prune",               "container.prune",    CHECK_NONE, NULL, 0, NULL },
 	{ "POST",   "/commit",                         "image.commit",       CHECK_COMMIT, J(go_create_request), 1, NULL },
-	{ "PUT",    "/containers/{name:.*}/archive",   "container.archive",  CHECK_NONE, NULL, 0, NULL },
+	{ "PUT",    "/containers/{name:.*}/archive",   "container.archive",  CHECK_ARCHIVE, NULL, 0, NULL },
 	{ "DELETE", "/containers/{name:.*}",           "container.delete",   CHECK_NONE, NULL, 0, NULL },
 	/* image */
 	{ "GET",    "/images/json",                    "image.list",         CHECK_NONE, NULL, 0, NULL },

@@ -37,6 +37,8 @@ enum route_check {
 	CHECK_LOAD,
 	CHECK_NETWORK_CREATE,
 	CHECK_NETWORK_CONNECT,
+	CHECK_ARCHIVE,
+	CHECK_RESTART,
 };
 
 struct route {

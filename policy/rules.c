@@ -67,6 +67,8 @@ const struct rule rules[R__COUNT] = {
 	[R_MOUNT_TMPFS]        = { "mounts.tmpfs", "tmpfs mounts (--tmpfs, --mount type=tmpfs) keep noexec, nosuid and nodev; a local tmpfs volume says them in o=", "", "drop exec, suid and dev from the tmpfs options (a tmpfs volume: add noexec,nosuid,nodev to o=)" },
 	[R_NETWORK_ICC]        = { "network.icc", "bridge network creates disable inter-container communication (com.docker.network.bridge.enable_icc=false)", "2.2", "docker network create -o com.docker.network.bridge.enable_icc=false" },
 	[R_LOGGING_DRIVER]     = { "logging.driver", "--log-driver is the engine's default or in log_drivers (json-file, local, journald); max-size, max-file within log_max_size, log_max_files; no option that sends logs elsewhere", "2.12", "remove --log-driver/--log-opt (the engine's default logging applies)" },
+	[R_ARCHIVE_SPECIAL]    = { "archive.special_files", "archive uploads (docker cp into a container) hold only regular files, directories, symlinks and hard links, none set-uid or set-gid, no extended attribute outside user.*, uncompressed", "", "copy plain files (chmod u-s,g-s; no device nodes or FIFOs; an uncompressed tar)" },
+	[R_MOUNT_BIND_SYMLINK] = { "mounts.bind_symlink", "bind sources are real paths sockward can resolve: no symlink anywhere in them (dockerd resolves them as root when the container starts); judged at create and again at start", "5.6", "name the real path (readlink -f), make it readable to sockward, or use a named volume" },
 };
 
 int

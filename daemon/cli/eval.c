@@ -252,6 +252,21 @@ cmd_eval(int argc, char **argv)
 				lookups[i].status = 0;   /* no engine: undecided */
 			}
 	}
+	/* an archive upload: its tar body is judged as the daemon streams it */
+	if (dec.verdict == POL_ALLOW && body != NULL && policy_archive_wanted(pp)) {
+		struct pol_archive *a = policy_archive_begin(pp);
+		if (a == NULL) {
+			fprintf(stderr, "sockward eval: out of memory\n");
+			policy_decision_free(&dec);
+			policy_prepared_free(pp);
+			free(body);
+			policy_free(pol);
+			return 2;
+		}
+		if (policy_archive_feed(a, body, body_len, &dec) == POL_ARCHIVE_OK)
+			policy_archive_end(a, &dec);
+		policy_archive_free(a);
+	}
 	print_decision(&dec, pp, &id);   /* dec.body points into pp */
 	rc = dec.verdict == POL_ALLOW ? 0 : 1;
 	policy_decision_free(&dec);

@@ -25,6 +25,7 @@ engine run -d --name "$PEER" --user 1000:1000 "$IMG" sleep 120 >/dev/null
 ln -s "$SW_ENGINE_SOCK" "$SW_TMP/engine-link.sock"   # a symlink to the engine's socket
 ln -s /etc "$SW_TMP/etc-link"
 mkdir -p "$SW_TMP/data"
+ln -s "$SW_TMP/data" "$SW_TMP/data-link"
 DENY_PREFIX=$(uniq_name deny)
 
 rows=0
@@ -83,6 +84,8 @@ deny mounts.propagation      -           --mount "type=bind,src=$SW_TMP/data,dst
 deny mounts.bind_prefix      -           -v "$SW_TMP/data:/d:ro" "$IMG"
 deny mounts.bind_readonly    -           -v "$SW_TMP/data:/d" "$IMG"
 deny mounts.bind_readonly    -           --mount "type=bind,src=$SW_TMP/data,dst=/d" "$IMG"
+deny mounts.bind_symlink     -           -v "$SW_TMP/data-link:/d:ro" "$IMG"
+deny mounts.bind_symlink     -           --mount "type=bind,src=$SW_TMP/no-such-dir,dst=/d,readonly" "$IMG"
 deny capabilities.add        -           --cap-add NET_ADMIN "$IMG"
 deny capabilities.add        -           --cap-add cap_sys_admin "$IMG"
 deny capabilities.add        -           --cap-add ALL "$IMG"
@@ -140,7 +143,7 @@ deny image.pinned            -           "${IMG%%:*}:latest"
 for r in privileged namespaces.network namespaces.pid namespaces.ipc namespaces.uts \
 	namespaces.userns namespaces.cgroupns namespaces.container mounts.docker_socket \
 	mounts.sensitive mounts.volumes_from mounts.volume_bind mounts.propagation \
-	mounts.bind_prefix mounts.bind_readonly capabilities.add capabilities.drop \
+	mounts.bind_prefix mounts.bind_readonly mounts.bind_symlink capabilities.add capabilities.drop \
 	security.seccomp security.apparmor security.label security.systempaths \
 	security.no_new_privileges devices devices.cgroup_rules devices.requests sysctls \
 	cgroup_parent runtime group_add limits.memory limits.cpu limits.pids user.root \

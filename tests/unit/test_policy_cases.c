@@ -11,6 +11,13 @@
  *   "lookups": [ { "kind": "image"|"container"|"volume", "name", "status", "json" } ]
  *     (a volume not listed is answered 404, a network not listed is a
  *     user-defined bridge network of that name, any other lookup not listed 0),
+ *   "resolve": { "/host/path": "/its/real/path" | null (cannot be resolved) }: the
+ *     daemon's view of the host (paths not listed resolve to themselves; without
+ *     "resolve" there is no host view, as in sockward eval),
+ *   archive uploads (PUT .../archive with a tar body_file): the body streams
+ *     through the archive judge twice, whole and byte by byte, with the same
+ *     outcome; "expect": { "archive_cut_at": N } says the upload is refused and
+ *     exactly its first N bytes were forwarded, else all of it is,
  *   "expect": { "verdict": "allow"|"deny", "status", "rules": [...] (exact,
  *     in any order), "rules_include": [...], "message_contains",
  *     "forwarded": <JSON the forwarded body must equal>,
@@ -133,6 +140,72 @@ answer_lookups(const json_t *tc, struct pol_prepared *pp)
 				l->json = json_incref(json_object_get(a, "json"));
 			}
 		}
+	}
+}
+
+static int
+table_resolve(void *ctx, const char *path, char *out, size_t outlen)
+{
+	const json_t *v = json_object_get(ctx, path);
+	const char *r = v == NULL ? path : json_string_value(v);
+	if (r == NULL || strlen(r) >= outlen)
+		return -1;
+	memcpy(out, r, strlen(r) + 1);
+	return 0;
+}
+
+/* Stream body through the archive judge step bytes at a time; returns the
+ * most the judge ever let go (clamped to what was fed), *denied whether it
+ * refused. */
+static uint64_t
+stream_archive(const struct pol_prepared *pp, const char *body, size_t len, size_t step,
+    struct pol_decision *d, int *denied)
+{
+	struct pol_archive *a = policy_archive_begin(pp);
+	uint64_t most = 0, s;
+
+	ck_assert_ptr_nonnull(a);
+	*denied = 0;
+	for (size_t off = 0; off < len && !*denied; off += step) {
+		size_t n = len - off < step ? len - off : step;
+		*denied = policy_archive_feed(a, body + off, n, d) == POL_ARCHIVE_DENY;
+		s = policy_archive_safe(a);
+		if (s > off + n)
+			s = off + n;
+		if (s > most)
+			most = s;
+	}
+	if (!*denied)
+		*denied = policy_archive_end(a, d) == POL_ARCHIVE_DENY;
+	if (!*denied && (s = policy_archive_safe(a)) > most)
+		most = s > len ? len : s;
+	policy_archive_free(a);
+	return most;
+}
+
+static void
+check_archive_stream(const char *name, const json_t *tc, const struct pol_prepared *pp,
+    const char *body, size_t len, struct pol_decision *d)
+{
+	const json_t *cut = json_object_get(json_object_get(tc, "expect"), "archive_cut_at");
+	struct pol_decision scratch;
+	int denied1, denied2;
+
+	memset(&scratch, 0, sizeof scratch);
+	scratch.mode = d->mode;
+	uint64_t bytewise = stream_archive(pp, body, len, 1, &scratch, &denied1);
+	policy_decision_free(&scratch);
+	uint64_t whole = stream_archive(pp, body, len, len, d, &denied2);
+	ck_assert_msg(denied1 == denied2 && bytewise == whole, "%s: byte by byte: denied %d, %llu "
+	    "bytes forwarded; whole: denied %d, %llu bytes", name, denied1,
+	    (unsigned long long)bytewise, denied2, (unsigned long long)whole);
+	if (cut != NULL) {
+		ck_assert_msg(denied2, "%s: the upload was not refused", name);
+		ck_assert_msg(whole == (uint64_t)json_integer_value(cut), "%s: %llu bytes forwarded, "
+		    "want %lld", name, (unsigned long long)whole, (long long)json_integer_value(cut));
+	} else {
+		ck_assert_msg(!denied2 && whole == len, "%s: %llu of %zu bytes forwarded (%s)", name,
+		    (unsigned long long)whole, len, d->message ? d->message : "");
 	}
 }
 
@@ -317,6 +390,11 @@ START_TEST(policy_case)
 		.has_body = body != NULL, .body = body, .body_len = blen,
 		.identity = &id,
 	};
+	const json_t *resolve = json_object_get(tc, "resolve");
+	if (resolve != NULL) {
+		req.resolve_path = table_resolve;
+		req.resolve_ctx = (void *)resolve;
+	}
 	struct pol_decision d;
 	for (int round = 0; round <= POL_MAX_LOOKUPS; round++) {
 		policy_judge(pol, pp, &req, &d);
@@ -328,6 +406,9 @@ START_TEST(policy_case)
 		 * body is not needed again (the daemon may drop it) */
 		req.body = NULL;
 		req.body_len = 0;
+	}
+	if (d.verdict == POL_ALLOW && policy_archive_wanted(pp) && body != NULL) {
+		check_archive_stream(name, tc, pp, body, blen, &d);
 	}
 	check_expect(name, json_object_get(tc, "expect"), &d);
 	ck_assert_msg(policy_prepared_decodes(pp) <= 1, "%s: body decoded %u times", name,
