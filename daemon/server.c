@@ -573,7 +573,7 @@ raise_fd_limit(const struct sw_config *cfg)
  * loop is freed.  Left to a burst of connections, those records land one
  * between every connection's TLS and session objects, and after the burst
  * each pins a page that malloc_trim cannot give back (10,000 mutual-TLS
- * connections came and went: 115 MiB left instead of 15).  So they are
+ * connections came and went: 115 MiB left instead of 11).  So they are
  * made here, side by side, for every descriptor number the connection
  * limits can reach (2 per connection, 1 per handshake, and a reserve),
  * by watching and unwatching one spare descriptor under each free number:
