@@ -22,6 +22,7 @@ struct server {
 	struct event *grace_timer;
 	struct event *accept_pause; /* accept failed (EMFILE): listeners resume on it */
 	size_t gone_since_trim;    /* sessions closed since memory was last given back */
+	struct event *trim_timer;  /* trims once the closes of a burst have stopped */
 };
 
 /* The upstream socket path in force (command-line override or config). */

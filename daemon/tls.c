@@ -37,6 +37,13 @@ tls_server_ctx(const char *cert_file, const char *key_file, const char *ca_file,
 	 * normal load of a team gateway */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 	    SSL_MODE_RELEASE_BUFFERS);
+	/* no session resumption: every connection presents and verifies its
+	 * client certificate, and nothing about it outlives it (no cached
+	 * session, no ticket).  NO_TICKET is the TLS 1.2 side: without it a
+	 * 1.2 client got a ticket it could not use (resuming one with a
+	 * required client certificate and no session id context is an
+	 * internal error alert); num_tickets 0 is TLS 1.3's. */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(ctx, 0);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "daemon/config.h"
@@ -555,6 +556,38 @@ START_TEST(keepalive_two_requests)
 }
 END_TEST
 
+/* Memory of a burst goes back to the system once the closes stop: fewer
+ * closes than the burst rule needs (TRIM_MIN_GONE) are trimmed by the
+ * quiet timer, which each close pushes back (server.c). */
+START_TEST(closes_are_trimmed_once_quiet)
+{
+	struct h_peer *c[3];
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	for (int i = 0; i < 3; i++) {
+		c[i] = h_client(&H);
+		h_sendf(c[i], "GET /v1.0/_ping HTTP/1.1\r\nHost: docker\r\n\r\n");
+	}
+	H_RUN_UNTIL(&H, h_has(c[0], "api.version") && h_has(c[1], "api.version") &&
+	    h_has(c[2], "api.version"));
+	ck_assert_uint_eq(H.srv.gone_since_trim, 0);
+	ck_assert(!evtimer_pending(H.srv.trim_timer, NULL));
+	h_close(c[0]);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 2);
+	ck_assert_uint_eq(H.srv.gone_since_trim, 1);
+	ck_assert(evtimer_pending(H.srv.trim_timer, NULL));
+	/* another close within the quiet time pushes the trim back */
+	h_settle(&H, 1000);
+	h_close(c[1]);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 1);
+	h_settle(&H, 1500);
+	ck_assert_uint_eq(H.srv.gone_since_trim, 2);
+	H_RUN_UNTIL_MS(&H, 2000, H.srv.gone_since_trim == 0);
+	ck_assert(!evtimer_pending(H.srv.trim_timer, NULL));
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+	ck_assert_int_eq(c[2]->eof, 0);
+}
+END_TEST
+
 /* A reload that moves the engine reaches a kept-alive connection at its next
  * request: its idle connection to the old engine is not reused. */
 START_TEST(keepalive_reload_moves_upstream)
@@ -741,6 +774,7 @@ session_suite(void)
 	tcase_add_test(tc, keepalive_two_requests);
 	tcase_add_test(tc, keepalive_pipelined);
 	tcase_add_test(tc, keepalive_reload_moves_upstream);
+	tcase_add_test(tc, closes_are_trimmed_once_quiet);
 	tcase_add_test(tc, unjudged_request_is_audited_as_not_judged);
 	tcase_add_test(tc, malformed_answer_head_gets_502);
 	tcase_add_test(tc, abandoned_request_is_cancelled);

@@ -7,7 +7,11 @@
 #include <event2/buffer.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "daemon/http_error.h"
 #include "daemon/tls.h"
@@ -69,6 +73,134 @@ START_TEST(certificate_without_cn)
 	ck_assert_uint_eq(id.nsans, 1);
 	ck_assert_str_eq(id.display, "cn=(none)");
 	X509_free(x);
+}
+END_TEST
+
+/* A server context as a TLS listener makes it, from a self-signed
+ * certificate that is also its CA (so the same pair serves the client). */
+struct tls_pair {
+	char dir[64], cert[96], key[96];
+	SSL_CTX *srv, *cli;
+};
+
+static void
+tls_pair_make(struct tls_pair *p)
+{
+	snprintf(p->dir, sizeof p->dir, "/tmp/sw-tls-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(p->dir));
+	snprintf(p->cert, sizeof p->cert, "%s/cert.pem", p->dir);
+	snprintf(p->key, sizeof p->key, "%s/key.pem", p->dir);
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+	X509_gmtime_adj(X509_getm_notBefore(x), -60);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, key);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
+	    (const unsigned char *)"localhost", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	X509_sign(x, key, EVP_sha256());
+	FILE *f = fopen(p->cert, "w");
+	ck_assert_ptr_nonnull(f);
+	PEM_write_X509(f, x);
+	fclose(f);
+	f = fopen(p->key, "w");
+	ck_assert_ptr_nonnull(f);
+	PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
+	fclose(f);
+	char err[256] = "";
+	p->srv = tls_server_ctx(p->cert, p->key, p->cert, err, sizeof err);
+	ck_assert_msg(p->srv != NULL, "tls_server_ctx: %s", err);
+	p->cli = SSL_CTX_new(TLS_client_method());
+	ck_assert_int_eq(SSL_CTX_use_certificate(p->cli, x), 1);
+	ck_assert_int_eq(SSL_CTX_use_PrivateKey(p->cli, key), 1);
+	X509_free(x);
+	EVP_PKEY_free(key);
+}
+
+static void
+tls_pair_free(struct tls_pair *p)
+{
+	SSL_CTX_free(p->srv);
+	SSL_CTX_free(p->cli);
+	unlink(p->cert);
+	unlink(p->key);
+	rmdir(p->dir);
+}
+
+/* One full exchange over memory BIOs: the client (offering sess when not
+ * NULL, at most version max) against a server SSL from the listener's
+ * context.  Returns the server's SSL_session_reused(); *out gets the
+ * client's session afterwards. */
+static int
+handshake(struct tls_pair *p, int max, SSL_SESSION *sess, SSL_SESSION **out)
+{
+	SSL *c = SSL_new(p->cli), *s = SSL_new(p->srv);
+	BIO *cb, *sb;
+	ck_assert_int_eq(BIO_new_bio_pair(&cb, 0, &sb, 0), 1);
+	SSL_set_bio(c, cb, cb);
+	SSL_set_bio(s, sb, sb);
+	SSL_set_max_proto_version(c, max);
+	if (sess)
+		ck_assert_int_eq(SSL_set_session(c, sess), 1);
+	SSL_set_connect_state(c);
+	SSL_set_accept_state(s);
+	int cdone = 0, sdone = 0;
+	for (int i = 0; i < 50 && !(cdone && sdone); i++) {
+		if (!cdone)
+			cdone = SSL_do_handshake(c) == 1;
+		if (!sdone)
+			sdone = SSL_do_handshake(s) == 1;
+	}
+	if (!(cdone && sdone)) ERR_print_errors_fp(stderr);
+	ck_assert_msg(cdone && sdone, "handshake did not complete (max %x, offered %d: client %d server %d)", max, sess != NULL, cdone, sdone);
+	ck_assert_int_eq(SSL_get_verify_result(s), X509_V_OK);
+	/* the client reads what the server sent after its Finished (TLS 1.3
+	 * tickets, if any were issued) */
+	char b;
+	SSL_read(c, &b, 1);
+	int reused = SSL_session_reused(s);
+	/* a clean close: a session ended without one is never resumed */
+	SSL_shutdown(c);
+	SSL_shutdown(s);
+	SSL_shutdown(c);
+	if (out)
+		*out = SSL_get1_session(c);
+	SSL_free(c);
+	SSL_free(s);
+	return reused;
+}
+
+/* Session resumption is off: no server session cache, no TLS 1.3 tickets.
+ * An idle connection holds no cached session, nothing outlives its
+ * connection, and every connection presents and verifies its client
+ * certificate (issue 11). */
+START_TEST(server_context_resumes_no_session)
+{
+	struct tls_pair p;
+	tls_pair_make(&p);
+	ck_assert_int_eq(SSL_CTX_get_session_cache_mode(p.srv), SSL_SESS_CACHE_OFF);
+	ck_assert_uint_eq(SSL_CTX_get_num_tickets(p.srv), 0);
+	ck_assert(SSL_CTX_get_options(p.srv) & SSL_OP_NO_TICKET);
+	ck_assert(SSL_CTX_get_mode(p.srv) & SSL_MODE_RELEASE_BUFFERS);
+	ck_assert_int_eq(SSL_CTX_get_verify_mode(p.srv), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT);
+
+	/* TLS 1.2: the client offers its previous session (no ticket was
+	 * issued, so by id): a full handshake, not an error */
+	SSL_SESSION *s1 = NULL, *s2 = NULL;
+	ck_assert_int_eq(handshake(&p, TLS1_2_VERSION, NULL, &s1), 0);
+	ck_assert_ptr_nonnull(s1);
+	ck_assert_int_eq(handshake(&p, TLS1_2_VERSION, s1, NULL), 0);
+	ck_assert_int_eq(SSL_CTX_sess_number(p.srv), 0);
+	/* TLS 1.3: no ticket is issued, so there is nothing to resume */
+	ck_assert_int_eq(handshake(&p, TLS1_3_VERSION, NULL, &s2), 0);
+	ck_assert_ptr_nonnull(s2);
+	ck_assert_int_eq(SSL_SESSION_is_resumable(s2), 0);
+	ck_assert_int_eq(handshake(&p, TLS1_3_VERSION, s2, NULL), 0);
+	SSL_SESSION_free(s1);
+	SSL_SESSION_free(s2);
+	tls_pair_free(&p);
 }
 END_TEST
 
@@ -139,6 +271,7 @@ tls_identity_suite(void)
 	TCase *tc = tcase_create("identity");
 	tcase_add_test(tc, cn_and_sans_are_extracted);
 	tcase_add_test(tc, certificate_without_cn);
+	tcase_add_test(tc, server_context_resumes_no_session);
 	suite_add_tcase(s, tc);
 	TCase *te = tcase_create("responses");
 	tcase_add_test(te, error_response_is_docker_json);
