@@ -17,6 +17,7 @@ enum body_state {
 
 struct pol_prepared {
 	char *method;
+	char *target;                       /* the request-target as the client sent it */
 	int target_ok;                      /* 0: target_err says why */
 	char target_err[160];
 	const struct route *route;          /* NULL: unknown endpoint */
