@@ -19,9 +19,13 @@ LIBS="$(pkg-config --libs libevent libevent_openssl jansson openssl) -lm"
 mkdir -p "$OUT/obj"
 # Library code: instrumented for coverage, but no main().
 objs=""
+# the newest header: a struct that changes shape must rebuild every object
+# (a stale one reads the old layout)
+newest_h=$(ls -t daemon/*.h daemon/cli/*.h policy/*.h 2>/dev/null | head -1)
 compile() {   # src obj [extra flags]
 	src=$1 obj=$2; shift 2
-	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$0" -nt "$obj" ]; then
+	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$0" -nt "$obj" ] ||
+	    { [ -n "$newest_h" ] && [ "$newest_h" -nt "$obj" ]; }; then
 		$CC $CFLAGS $SAN -fsanitize=fuzzer-no-link "$@" -c "$src" -o "$obj"
 	fi
 	objs="$objs $obj"
