@@ -28,7 +28,7 @@ policy_prepare(const struct policy *p, const char *method, const char *target)
 
 	(void)p;   /* the route table is the API's, not the configuration's */
 	if (pp == NULL || (pp->method = strdup(method)) == NULL ||
-	    (pp->target = strdup(target ? target : "")) == NULL) {
+	    (pp->raw_target = strdup(target)) == NULL) {
 		if (pp != NULL)
 			free(pp->method);
 		free(pp);
@@ -83,8 +83,8 @@ policy_prepared_free(struct pol_prepared *pp)
 		json_decref(pp->lookups[i].json);
 	json_decref(pp->doc);
 	free(pp->body);
+	free(pp->raw_target);
 	free(pp->method);
-	free(pp->target);
 	free(pp);
 }
 

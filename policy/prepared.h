@@ -17,7 +17,6 @@ enum body_state {
 
 struct pol_prepared {
 	char *method;
-	char *target;                       /* the request-target as the client sent it */
 	int target_ok;                      /* 0: target_err says why */
 	char target_err[160];
 	const struct route *route;          /* NULL: unknown endpoint */
@@ -33,6 +32,8 @@ struct pol_prepared {
 	int refused_status;
 	char refused_message[1024];
 	unsigned decodes;
+
+	char *raw_target;                   /* the client's request-target, as sent */
 
 	struct pol_lookup lookups[POL_MAX_LOOKUPS];
 	size_t nlookups;

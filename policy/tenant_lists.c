@@ -145,7 +145,7 @@ tenant_lists(const struct pol_prepared *pp, const char *tenant, struct pol_decis
 		    whylen) != 0)
 			return strcmp(why, "out of memory") == 0 ? TL_NOMEM : TL_BAD_FILTERS;
 		free(dec->target);
-		dec->target = tenant_target_with_filters(pp->target, merged);
+		dec->target = tenant_target_with_filters(pp->raw_target, merged);
 		free(merged);
 		return dec->target ? TL_PASS : TL_NOMEM;
 	}
