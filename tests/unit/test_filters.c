@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "policy/filters.h"
+#include "policy/policy.h"
+#include "policy/tenant_lists.h"
 
 #define T "io.sockward.tenant=a"
 
@@ -145,6 +147,36 @@ START_TEST(merge_bounded)
 }
 END_TEST
 
+/* tenant_lists() itself, whatever else judges the request first (the
+ * ownership rules refuse swarm objects to tenants; should a tenant reach
+ * one of these lists, it is narrowed all the same). */
+START_TEST(swarm_lists_narrowed)
+{
+	static const char *const paths[] = { "/v1.41/services", "/v1.41/secrets", "/configs?x=1" };
+	static const char *const want[] = {
+		"/v1.41/services?filters=%7B%22label%22%3A%7B%22io.sockward.tenant%3Dweb%22%3Atrue%7D%7D",
+		"/v1.41/secrets?filters=%7B%22label%22%3A%7B%22io.sockward.tenant%3Dweb%22%3Atrue%7D%7D",
+		"/configs?x=1&filters=%7B%22label%22%3A%7B%22io.sockward.tenant%3Dweb%22%3Atrue%7D%7D",
+	};
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		struct pol_prepared *pp = policy_prepare(NULL, "GET", paths[i]);
+		struct pol_decision dec;
+		char why[600];
+		memset(&dec, 0, sizeof dec);
+		ck_assert_ptr_nonnull(pp);
+		ck_assert_int_eq(tenant_lists(pp, "web", &dec, why, sizeof why), TL_PASS);
+		ck_assert_ptr_nonnull(dec.target);
+		ck_assert_str_eq(dec.target, want[i]);
+		/* an operator: nothing changes */
+		free(dec.target);
+		dec.target = NULL;
+		ck_assert_int_eq(tenant_lists(pp, NULL, &dec, why, sizeof why), TL_PASS);
+		ck_assert_ptr_null(dec.target);
+		policy_prepared_free(pp);
+	}
+}
+END_TEST
+
 Suite *
 filters_suite(void)
 {
@@ -155,6 +187,7 @@ filters_suite(void)
 	tcase_add_loop_test(tc, merge_table, 0, n);
 	tcase_add_loop_test(tc, merge_idempotent, 0, n);
 	tcase_add_test(tc, merge_bounded);
+	tcase_add_test(tc, swarm_lists_narrowed);
 	suite_add_tcase(s, tc);
 	return s;
 }
