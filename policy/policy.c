@@ -83,6 +83,7 @@ policy_prepared_free(struct pol_prepared *pp)
 		json_decref(pp->lookups[i].json);
 	json_decref(pp->doc);
 	free(pp->body);
+	free(pp->fwd_body);
 	free(pp->raw_target);
 	free(pp->method);
 	free(pp);
@@ -290,6 +291,46 @@ endpoint_why(const struct route *r)
 	return "";
 }
 
+/* An allowed request of a tenant's identity: lists, events and prunes see
+ * only the tenant's objects; what belongs to no tenant is refused whatever
+ * the profile's mode (tenant.isolation). */
+static void
+narrow_to_tenant(const struct pol_prepared *pp, const struct pol_request *req,
+    const struct profile *prof, struct pol_decision *dec)
+{
+	char why[600], msg[1024];
+
+	switch (tenant_lists(pp, dec->tenant, dec, why, sizeof why)) {
+	case TL_PASS:
+		return;
+	case TL_BAD_FILTERS:
+		deny(dec, 400, "%s%s", why, "");
+		break;
+	case TL_NOMEM:
+		deny(dec, 500, "sockward: %s%s", "out of memory", "");
+		break;
+	case TL_REFUSED:
+		snprintf(msg, sizeof msg, "sockward: denied by policy '%s' for %s (tenant %s): "
+		    "[%s] %s", prof->name, identity_name(req), dec->tenant,
+		    rules[R_TENANT_ISOLATION].id, why);
+		deny(dec, 403, "%s%s", msg, "");
+		dec->mode = POL_MODE_ENFORCE;
+		if (dec->nrules < POL_MAX_RULES)
+			dec->rules[dec->nrules++] = R_TENANT_ISOLATION;
+		break;
+	}
+	free(dec->target);
+	dec->target = NULL;
+	dec->body = NULL;
+	dec->body_len = 0;
+	dec->answer_filter = POL_ANSWER_NONE;
+	for (size_t i = 0; i < dec->nwarnings; i++)
+		free(dec->warnings[i]);
+	free(dec->warnings);
+	dec->warnings = NULL;
+	dec->nwarnings = 0;
+}
+
 /* The body cannot be judged: remember the answer, every round gives it. */
 static void
 refuse(struct pol_prepared *pp, int status, const char *fmt, const char *a, const char *b)
@@ -484,44 +525,6 @@ warnings_from(struct check_ctx *c, const struct profile *prof, struct pol_decisi
 	}
 }
 
-/* An allowed request of a tenant's identity: lists, events and prunes see
- * only the tenant's objects; what belongs to no tenant is refused whatever
- * the profile's mode (tenant.isolation). */
-static void
-narrow_to_tenant(const struct pol_prepared *pp, const struct pol_request *req,
-    const struct profile *prof, struct pol_decision *dec)
-{
-	char why[600], msg[1024];
-
-	switch (tenant_lists(pp, dec->tenant, dec, why, sizeof why)) {
-	case TL_PASS:
-		return;
-	case TL_BAD_FILTERS:
-		deny(dec, 400, "%s%s", why, "");
-		break;
-	case TL_NOMEM:
-		deny(dec, 500, "sockward: %s%s", "out of memory", "");
-		break;
-	case TL_REFUSED:
-		snprintf(msg, sizeof msg, "sockward: denied by policy '%s' for %s (tenant %s): "
-		    "[%s] %s", prof->name, identity_name(req), dec->tenant,
-		    rules[R_TENANT_ISOLATION].id, why);
-		deny(dec, 403, "%s%s", msg, "");
-		dec->mode = POL_MODE_ENFORCE;
-		if (dec->nrules < POL_MAX_RULES)
-			dec->rules[dec->nrules++] = R_TENANT_ISOLATION;
-		break;
-	}
-	free(dec->target);
-	dec->target = NULL;
-	dec->answer_filter = POL_ANSWER_NONE;
-	for (size_t i = 0; i < dec->nwarnings; i++)
-		free(dec->warnings[i]);
-	free(dec->warnings);
-	dec->warnings = NULL;
-	dec->nwarnings = 0;
-}
-
 void
 policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_request *req,
     struct pol_decision *dec)
@@ -619,14 +622,15 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 		dec->message = NULL;
 		dec->verdict = POL_ALLOW;
 	}
-	if (dec->verdict == POL_ALLOW && dec->tenant != NULL)
-		narrow_to_tenant(pp, req, prof, dec);
 out:
 	/* only an allowed request forwards anything: the document judged */
 	if (dec->verdict == POL_ALLOW && r != NULL && r->body != NULL && pp->body != NULL) {
 		dec->body = pp->body;
 		dec->body_len = pp->body_len;
 	}
+
+	if (dec->verdict == POL_ALLOW && dec->tenant != NULL)
+		narrow_to_tenant(pp, req, prof, dec);
 	free(vs);
 }
 
