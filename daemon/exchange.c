@@ -15,6 +15,7 @@
 #include "daemon/metrics.h"
 #include "daemon/response_stage.h"
 #include "daemon/warnings.h"
+#include "policy/tenant_answer.h"
 
 struct exchange *
 exchange_new(uint64_t id, size_t max_head)
@@ -237,7 +238,8 @@ exchange_write_request(struct exchange *x, struct evbuffer *out)
 int
 exchange_wants_stage(const struct exchange *x)
 {
-	return x->judged && x->dec.nwarnings > 0;
+	return x->judged && x->dec.verdict == POL_ALLOW &&
+	    (x->dec.nwarnings > 0 || x->dec.answer_filter != POL_ANSWER_NONE);
 }
 
 static int
@@ -249,11 +251,70 @@ add_warnings(const struct http_resp *resp, struct evbuffer *raw, struct evbuffer
 	return warnings_rewrite_parsed(resp->head, body, x->dec.warnings, x->dec.nwarnings, out);
 }
 
-int
-exchange_attach_warnings_stage(struct exchange *x)
+/* A tenant's list answer: a success is filtered by the policy
+ * (tenant_answer_filter) or not relayed at all; an error answer carries no
+ * objects and is relayed as the engine gave it. */
+static int
+filter_answer(const struct http_resp *resp, struct evbuffer *raw, struct evbuffer *body,
+    struct evbuffer *out, void *arg)
 {
-	if (x->stage == NULL)
+	struct exchange *x = arg;
+	struct response_stage *st = x->stage;
+	const struct resp_head *h = resp->head;
+	json_error_t je;
+	char err[200];
+	(void)raw;
+	if (h == NULL || !h->done) {
+		snprintf(st->why, sizeof st->why, "its head was not recorded");
+		return STAGE_REFUSE;
+	}
+	if (h->status >= 400)
+		return -1;     /* an error: dockerd's message, no objects */
+	if (h->status != 200) {
+		snprintf(st->why, sizeof st->why, "status %d is not a list", h->status);
+		return STAGE_REFUSE;
+	}
+	size_t blen = evbuffer_get_length(body);
+	const char *btext = (const char *)evbuffer_pullup(body, -1);
+	json_t *doc = btext ? json_loadb(btext, blen, JSON_DECODE_ANY, &je) : NULL;
+	if (doc == NULL) {
+		snprintf(st->why, sizeof st->why, "it is not JSON");
+		return STAGE_REFUSE;
+	}
+	json_t *kept = tenant_answer_filter(x->dec.answer_filter, x->dec.tenant, doc, err,
+	    sizeof err);
+	json_decref(doc);
+	if (kept == NULL) {
+		snprintf(st->why, sizeof st->why, "%s", err);
+		return STAGE_REFUSE;
+	}
+	char *text = json_dumps(kept, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(kept);
+	if (text == NULL) {
+		snprintf(st->why, sizeof st->why, "out of memory");
+		return STAGE_REFUSE;
+	}
+	int rc = answer_write_parsed(h, text, strlen(text), out);
+	free(text);
+	if (rc != 0) {
+		snprintf(st->why, sizeof st->why, "its head cannot be rebuilt faithfully");
+		return STAGE_REFUSE;
+	}
+	return 0;
+}
+
+int
+exchange_attach_stage(struct exchange *x)
+{
+	if (x->stage != NULL)
+		return 0;
+	if (x->dec.answer_filter != POL_ANSWER_NONE) {
+		x->stage = response_stage_new(filter_answer, x, ANSWER_FILTER_MAX);
+		if (x->stage != NULL)
+			x->stage->strict = 1;
+	} else {
 		x->stage = response_stage_new(add_warnings, x, HOLD_MAX);
+	}
 	return x->stage ? 0 : -1;
 }
 

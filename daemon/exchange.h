@@ -26,6 +26,9 @@ struct response_stage;
 
 /* warn mode holds the create answer to add warnings; bigger ones pass as is */
 #define HOLD_MAX (1u << 20)
+/* a tenant's list answer (images, networks, system df) is held whole to be
+ * filtered; a bigger one is answered 502, never relayed unfiltered */
+#define ANSWER_FILTER_MAX (8u << 20)
 
 struct exchange {
 	uint64_t id;
@@ -99,9 +102,11 @@ void exchange_cancel_lookups(struct exchange *x);
  * follows the head. */
 void exchange_write_request(struct exchange *x, struct evbuffer *out);
 
-/* Warn mode: hold the answer to add the policy's findings to it. */
+/* Hold the answer: warn mode adds the policy's findings to it; a tenant's
+ * list answer is filtered (strictly: what cannot be filtered is not
+ * relayed).  exchange_attach_stage picks the one the decision asks for. */
 int exchange_wants_stage(const struct exchange *x);
-int exchange_attach_warnings_stage(struct exchange *x);
+int exchange_attach_stage(struct exchange *x);
 
 /* What sockward answered itself (a denial, a 502...). */
 void exchange_set_reply(struct exchange *x, int status, const char *msg);

@@ -1,6 +1,7 @@
 /* response_stage.c - hold an answer, then relay it rewritten or unchanged. */
 #include "daemon/response_stage.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <event2/buffer.h>
@@ -67,11 +68,18 @@ response_stage_overflowing(const struct response_stage *st, const struct http_re
 
 size_t
 response_stage_release(struct response_stage *st, struct http_resp *resp, int complete,
-    struct evbuffer *out)
+    const char *why_incomplete, struct evbuffer *out)
 {
 	size_t before = evbuffer_get_length(out);
-	if (!complete || st->rewrite(resp, st->raw, st->body, out, st->arg) != 0)
+	int rc = complete ? st->rewrite(resp, st->raw, st->body, out, st->arg) : -1;
+	if (rc != 0 && st->strict && (rc == STAGE_REFUSE || !complete)) {
+		st->refused = 1;
+		if (!complete)
+			snprintf(st->why, sizeof st->why, "%s",
+			    why_incomplete ? why_incomplete : "the answer is incomplete");
+	} else if (rc != 0) {
 		evbuffer_add_buffer(out, st->raw);
+	}
 	evbuffer_drain(st->raw, evbuffer_get_length(st->raw));
 	evbuffer_drain(st->body, evbuffer_get_length(st->body));
 	st->holding = 0;

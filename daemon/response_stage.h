@@ -18,9 +18,13 @@
 struct evbuffer;
 
 /* Append the replacement answer (head and body) to out and return 0, or
- * return -1 to have the answer relayed unchanged.  raw is the answer as
+ * return -1 to have the answer relayed unchanged, or STAGE_REFUSE (with
+ * the stage's why set) when it must not reach the client at all.  Only a
+ * 0 return may have appended anything to out.  raw is the answer as
  * received; body its de-chunked body; resp->head the head as the parser
  * recorded it (status line and fields). */
+#define STAGE_REFUSE (-2)
+
 typedef int (*stage_rewrite_fn)(const struct http_resp *resp, struct evbuffer *raw,
     struct evbuffer *body, struct evbuffer *out, void *arg);
 
@@ -32,6 +36,14 @@ struct response_stage {
 	int holding;                 /* 0 once released */
 	stage_rewrite_fn rewrite;
 	void *arg;
+	/* strict: the answer is relayed only rewritten (or as received when
+	 * the rewrite says so, -1): one that is incomplete, too big or refused
+	 * is not relayed at all, refused is set and why says what happened
+	 * (the caller answers 502 instead).  Tenants' list filters are strict:
+	 * never an unfiltered list. */
+	int strict;
+	int refused;
+	char why[256];
 };
 
 struct response_stage *response_stage_new(stage_rewrite_fn fn, void *arg, size_t max_body);
@@ -44,9 +56,11 @@ struct evbuffer *response_stage_sink(struct response_stage *st, struct evbuffer 
 /* Is the held answer beyond what the stage will hold?  (Then release it.) */
 int response_stage_overflowing(const struct response_stage *st, const struct http_resp *resp);
 /* Stop holding: the rewritten answer when complete and the rewrite accepts
- * it, otherwise the answer exactly as received, goes to out.  Returns the
- * number of bytes appended to out. */
+ * it, otherwise the answer exactly as received, goes to out (a strict
+ * stage: nothing, and refused is set; why says why, or why_incomplete
+ * when the answer is not complete).  Returns the number of bytes appended
+ * to out. */
 size_t response_stage_release(struct response_stage *st, struct http_resp *resp, int complete,
-    struct evbuffer *out);
+    const char *why_incomplete, struct evbuffer *out);
 
 #endif

@@ -39,6 +39,7 @@
 #include "daemon/listener.h"
 #include "daemon/metrics.h"
 #include "daemon/response_stage.h"
+#include "policy/tenant_answer.h"
 #include "daemon/session.h"
 #include "daemon/tls.h"
 
@@ -530,9 +531,15 @@ static void
 send_request(struct session *s)
 {
 	struct exchange *x = s->x;
+	int stage = exchange_wants_stage(x) && exchange_attach_stage(x) == 0;
+	if (!stage && x->judged && x->dec.answer_filter != POL_ANSWER_NONE) {
+		/* a tenant's list that cannot be held cannot be filtered */
+		session_reply_and_close(s, 500, "sockward: out of memory");
+		return;
+	}
 	exchange_write_request(x, half_out(&s->upstream.h));
 	http_resp_init(&x->resp, strcmp(x->method, "HEAD") == 0);
-	if (exchange_wants_stage(x) && exchange_attach_warnings_stage(x) == 0)
+	if (stage)
 		response_stage_begin(x->stage, &x->resp);
 	set_upstream_state(s, U_RESP_HEAD);
 	if (x->complete || x->inspect) {
@@ -675,12 +682,25 @@ on_response_complete(struct session *s)
 }
 
 /* Stop holding the answer: rewritten when complete and the stage accepts
- * it, otherwise relayed exactly as the engine sent it. */
-static void
-release_stage(struct session *s, int complete)
+ * it, otherwise relayed exactly as the engine sent it.  A strict stage (a
+ * tenant's list) relays nothing it could not filter: the client gets a 502
+ * saying why, the session ends, and -1 is returned. */
+static int
+release_stage(struct session *s, int complete, const char *why_incomplete)
 {
 	struct exchange *x = s->x;
-	x->bytes_out += response_stage_release(x->stage, &x->resp, complete, half_out(&s->client.h));
+	char msg[512];
+	x->bytes_out += response_stage_release(x->stage, &x->resp, complete, why_incomplete,
+	    half_out(&s->client.h));
+	if (!x->stage->refused)
+		return 0;
+	conn_log(&s->facts, LOG_LVL_WARN, "req=%llu answer not relayed: cannot be filtered for the "
+	    "tenant: %s", (unsigned long long)x->id, x->stage->why);
+	snprintf(msg, sizeof msg, "sockward: the Docker engine's answer (%s) cannot be filtered for "
+	    "tenant %s, so none of it is shown: %s", tenant_answer_name(x->dec.answer_filter),
+	    x->dec.tenant ? x->dec.tenant : "-", x->stage->why);
+	session_reply_and_close(s, 502, msg);
+	return -1;
 }
 
 static int
@@ -694,6 +714,9 @@ holding(const struct exchange *x)
  * still answered with a 502 instead of half a head.  Heads beyond
  * ANSWER_HEAD_MAX are malformed too. */
 #define ANSWER_HEAD_MAX (256u << 10)
+/* ANSWER_FILTER_MAX, as a client reads it */
+#define STAGE_BOUND_TEXT "8 MiB"
+_Static_assert(ANSWER_FILTER_MAX == (8u << 20), "STAGE_BOUND_TEXT says 8 MiB");
 
 static int
 pass_answer(struct session *s, struct evbuffer *in, size_t used)
@@ -756,8 +779,11 @@ parse_upstream(struct session *s)
 		enum parse_result r = http_resp_feed(&x->resp, v.iov_base, v.iov_len, &used);
 		if (used > 0 && r != PARSE_ERROR && pass_answer(s, in, used) != 0)
 			return;
-		if (holding(x) && (r == PARSE_HEADERS || response_stage_overflowing(x->stage, &x->resp)))
-			release_stage(s, 0);
+		if (holding(x) && (r == PARSE_HEADERS || response_stage_overflowing(x->stage, &x->resp)) &&
+		    release_stage(s, 0, r == PARSE_HEADERS ? "it is a raw stream"
+		    : "it is over the " STAGE_BOUND_TEXT " sockward holds to filter; narrow it with "
+		    "filters") != 0)
+			return;
 		if (x->resp.headers_done && s->upstream.state == U_RESP_HEAD)
 			set_upstream_state(s, U_RESP_BODY);
 		switch (r) {
@@ -767,13 +793,13 @@ parse_upstream(struct session *s)
 			enter_hijack(s);
 			break;
 		case PARSE_DONE:
-			if (holding(x))
-				release_stage(s, 1);
+			if (holding(x) && release_stage(s, 1, NULL) != 0)
+				return;
 			on_response_complete(s);
 			break;
 		case PARSE_ERROR:
-			if (holding(x))
-				release_stage(s, 0);
+			if (holding(x) && release_stage(s, 0, "it is malformed") != 0)
+				return;
 			metrics_upstream_error("protocol");
 			conn_log(&s->facts, LOG_LVL_WARN, "malformed response from engine: %s", x->resp.error);
 			if (!x->answer_started) {
@@ -1043,6 +1069,8 @@ on_upstream_gone(struct session *s, const char *why, int ended)
 		    s->upstream.state == U_RAW || s->x != x)
 			break;
 		if (x->answer_started && http_resp_finish(&x->resp) && x->resp.paused_at == PAUSE_DONE) {
+			if (holding(x) && release_stage(s, 1, NULL) != 0)
+				break;
 			/* EOF-delimited body: the client needs the EOF too */
 			s->client.h.eof = 1;
 			x->keepalive = 0;
@@ -1051,8 +1079,8 @@ on_upstream_gone(struct session *s, const char *why, int ended)
 			break;
 		}
 		metrics_upstream_error("closed");
-		if (holding(x))
-			release_stage(s, 0);
+		if (holding(x) && release_stage(s, 0, "the engine closed the connection mid-answer") != 0)
+			break;
 		if (!x->answer_started) {
 			session_reply_and_close(s, 502, "sockward: the Docker engine closed the connection");
 		} else {

@@ -16,6 +16,12 @@ struct resp_head;
 int warnings_rewrite_parsed(const struct resp_head *head, struct evbuffer *body,
     char *const *warnings, size_t n, struct evbuffer *out);
 
+/* The answer with head h (as recorded, framing replaced) and the JSON text
+ * body[0..len) plus a newline, as dockerd ends its JSON answers.  -1 when
+ * the records cannot say the head faithfully. */
+int answer_write_parsed(const struct resp_head *h, const char *body, size_t len,
+    struct evbuffer *out);
+
 /* The same from the raw answer (tests, fuzzing): head_and_body: the raw response as received (head + framed body);
  * body: its de-chunked body.  The head is read by the strict parser with
  * its records on (http_resp_record) and rebuilt from them.  On success

@@ -16,6 +16,8 @@
 #include "policy/profile.h"
 #include "policy/reqtarget.h"
 #include "policy/routes.h"
+#include "policy/rules.h"
+#include "policy/tenant_lists.h"
 
 #define JSON_FLAGS (JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY)
 
@@ -25,7 +27,10 @@ policy_prepare(const struct policy *p, const char *method, const char *target)
 	struct pol_prepared *pp = calloc(1, sizeof *pp);
 
 	(void)p;   /* the route table is the API's, not the configuration's */
-	if (pp == NULL || (pp->method = strdup(method)) == NULL) {
+	if (pp == NULL || (pp->method = strdup(method)) == NULL ||
+	    (pp->raw_target = strdup(target)) == NULL) {
+		if (pp != NULL)
+			free(pp->method);
 		free(pp);
 		return NULL;
 	}
@@ -78,6 +83,8 @@ policy_prepared_free(struct pol_prepared *pp)
 		json_decref(pp->lookups[i].json);
 	json_decref(pp->doc);
 	free(pp->body);
+	free(pp->fwd_body);
+	free(pp->raw_target);
 	free(pp->method);
 	free(pp);
 }
@@ -282,6 +289,46 @@ endpoint_why(const struct route *r)
 		    "entitlements such as network.host) that sockward cannot inspect yet; "
 		    "build with DOCKER_BUILDKIT=0, or use a profile with \"endpoints_allow\": [\"build.grpc\"]";
 	return "";
+}
+
+/* An allowed request of a tenant's identity: lists, events and prunes see
+ * only the tenant's objects; what belongs to no tenant is refused whatever
+ * the profile's mode (tenant.isolation). */
+static void
+narrow_to_tenant(const struct pol_prepared *pp, const struct pol_request *req,
+    const struct profile *prof, struct pol_decision *dec)
+{
+	char why[600], msg[1024];
+
+	switch (tenant_lists(pp, dec->tenant, dec, why, sizeof why)) {
+	case TL_PASS:
+		return;
+	case TL_BAD_FILTERS:
+		deny(dec, 400, "%s%s", why, "");
+		break;
+	case TL_NOMEM:
+		deny(dec, 500, "sockward: %s%s", "out of memory", "");
+		break;
+	case TL_REFUSED:
+		snprintf(msg, sizeof msg, "sockward: denied by policy '%s' for %s (tenant %s): "
+		    "[%s] %s", prof->name, identity_name(req), dec->tenant,
+		    rules[R_TENANT_ISOLATION].id, why);
+		deny(dec, 403, "%s%s", msg, "");
+		dec->mode = POL_MODE_ENFORCE;
+		if (dec->nrules < POL_MAX_RULES)
+			dec->rules[dec->nrules++] = R_TENANT_ISOLATION;
+		break;
+	}
+	free(dec->target);
+	dec->target = NULL;
+	dec->body = NULL;
+	dec->body_len = 0;
+	dec->answer_filter = POL_ANSWER_NONE;
+	for (size_t i = 0; i < dec->nwarnings; i++)
+		free(dec->warnings[i]);
+	free(dec->warnings);
+	dec->warnings = NULL;
+	dec->nwarnings = 0;
 }
 
 /* The body cannot be judged: remember the answer, every round gives it. */
@@ -583,6 +630,9 @@ out:
 		dec->body = pp->body;
 		dec->body_len = pp->body_len;
 	}
+
+	if (dec->verdict == POL_ALLOW && dec->tenant != NULL)
+		narrow_to_tenant(pp, req, prof, dec);
 	free(vs);
 }
 

@@ -100,6 +100,16 @@ const char *pol_mode_name(enum pol_mode m);
  * denials, audit lines, metrics labels and the configuration. */
 const char *pol_rule_name(unsigned rule);
 
+/* An answer the engine's filters cannot narrow to a tenant's objects: the
+ * daemon holds it (bounded) and rewrites it with tenant_answer_filter()
+ * (policy/tenant_answer.h) before the client sees a byte. */
+enum pol_answer_filter {
+	POL_ANSWER_NONE,
+	POL_ANSWER_IMAGES,      /* GET /images/json: own and untenanted images */
+	POL_ANSWER_NETWORKS,    /* GET /networks: own and the built-in bridge/host/none */
+	POL_ANSWER_SYSTEM_DF,   /* GET /system/df: as above, own containers and volumes */
+};
+
 enum pol_verdict {
 	POL_ALLOW,          /* forward (enforce mode with no violation, warn, audit) */
 	POL_DENY,           /* answer status/message, forward nothing */
@@ -130,6 +140,7 @@ struct pol_decision {
 	char *target;           /* allow: forward this request-target instead of the
 	                           client's (names resolved to full IDs, filters
 	                           narrowed to the tenant), or NULL */
+	enum pol_answer_filter answer_filter;   /* allow: rewrite the answer */
 };
 
 /* One configuration error: the key path it is about and what is wrong. */

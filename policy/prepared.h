@@ -38,6 +38,10 @@ struct pol_prepared {
 	int archive_judge;
 	enum pol_mode archive_mode;
 	char archive_prefix[400];           /* "sockward: denied by policy 'x' for y: " */
+	char *raw_target;                   /* the client's request-target, as sent */
+	char *fwd_body;                     /* a tenant's request: the judged document
+	                                       with its labels stamped; forwarded */
+	size_t fwd_body_len;
 
 	struct pol_lookup lookups[POL_MAX_LOOKUPS];
 	size_t nlookups;

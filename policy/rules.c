@@ -69,6 +69,8 @@ const struct rule rules[R__COUNT] = {
 	[R_LOGGING_DRIVER]     = { "logging.driver", "--log-driver is the engine's default or in log_drivers (json-file, local, journald); max-size, max-file within log_max_size, log_max_files; no option that sends logs elsewhere", "2.12", "remove --log-driver/--log-opt (the engine's default logging applies)" },
 	[R_ARCHIVE_SPECIAL]    = { "archive.special_files", "archive uploads (docker cp into a container) hold only regular files, directories, symlinks and hard links, none set-uid or set-gid, no extended attribute outside user.*, uncompressed", "", "copy plain files (chmod u-s,g-s; no device nodes or FIFOs; an uncompressed tar)" },
 	[R_MOUNT_BIND_SYMLINK] = { "mounts.bind_symlink", "bind sources are real paths sockward can resolve: no symlink anywhere in them (dockerd resolves them as root when the container starts); judged at create and again at start", "5.6", "name the real path (readlink -f), make it readable to sockward, or use a named volume" },
+	[R_TENANT_ISOLATION]   = { "tenant.isolation", "an identity with a tenant acts only on its tenant's objects (others answer the engine's own 404) and cannot set, change or remove the io.sockward.* labels", "", "name an object of your own tenant; drop the io.sockward.* label" },
+	[R_TENANT_QUOTA]       = { "tenant.quota", "a create stays within the tenant's quota (containers, memory, cpus, volumes of the profile's quota)", "", "remove some of the tenant's containers or volumes, or ask for a larger quota" },
 };
 
 int

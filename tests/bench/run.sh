@@ -6,7 +6,7 @@
 # throughput through sockward, HAProxy and nginx against no proxy (proxies.sh).
 # Figures, not pass/fail tests.
 #
-# BENCH_ONLY=latency,saveload,policy,idle,proxies (comma-separated) runs only
+# BENCH_ONLY=latency,saveload,policy,idle,proxies,tenant (comma-separated) runs only
 # those parts, e.g. `make bench BENCH_ONLY=idle`.  IDLE_PLAIN / IDLE_TLS set the
 # number of idle plain / mutual-TLS connections (default 10000 each).
 set -euo pipefail
@@ -16,12 +16,12 @@ case "$BIN" in /*) ;; *) BIN=$PWD/$BIN ;; esac
 BENCH_ONLY=${BENCH_ONLY:-}
 want() { [ -z "$BENCH_ONLY" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
 for part in ${BENCH_ONLY//,/ }; do
-	case $part in latency|saveload|policy|idle|proxies) ;;
-	*) echo "run.sh: BENCH_ONLY: unknown part '$part' (latency, saveload, policy, idle, proxies)" >&2; exit 2 ;;
+	case $part in latency|saveload|policy|idle|proxies|tenant) ;;
+	*) echo "run.sh: BENCH_ONLY: unknown part '$part' (latency, saveload, policy, idle, proxies, tenant)" >&2; exit 2 ;;
 	esac
 done
 # part "proxies" brings its own stand-in engine (nginx)
-if want latency || want saveload || want idle; then
+if want latency || want saveload || want idle || want tenant; then
 	"$ROOT/tests/engine/engine.sh" start >/dev/null
 fi
 ENGINE=${SOCKWARD_ENGINE_DIR:-/tmp/swdock}/docker.sock
@@ -80,6 +80,32 @@ echo "== idle keep-alive connections (sockward VmRSS)"
 "$ROOT/tests/engine/gen-certs.sh" "$TMP/certs" >/dev/null
 python3 "$ROOT/tests/bench/idle_conns.py" "$BIN" "$ENGINE" "$TMP/certs" "$TMP" \
 	--plain "${IDLE_PLAIN:-10000}" --tls "${IDLE_TLS:-10000}"
+fi
+
+if want tenant; then
+# a sockward of its own: uid 0 an operator, uid 1000 a tenant (issue 9)
+echo "== tenant vs operator (issue 9): docker ps -a / inspect / images through one sockward"
+chmod 0755 "$TMP"
+cat > "$TMP/tenant.json" <<JSON
+{ "listeners": [ { "name": "local", "type": "unix", "path": "$TMP/ten.sock", "mode": "0666" } ],
+  "upstream": { "socket": "$ENGINE" }, "log": { "level": "warn" },
+  "audit": { "file": "$TMP/tenant-audit.log" },
+  "policy": { "default_profile": "restricted",
+    "bindings": [ { "match": { "uid": 0 }, "profile": "unrestricted" },
+                  { "match": { "uid": 1000 }, "profile": "unrestricted", "tenant": "bench" } ] } }
+JSON
+"$BIN" -c "$TMP/tenant.json" 2>"$TMP/tenant.log" &
+TPID=$!
+for _ in $(seq 50); do [ -S "$TMP/ten.sock" ] && break; sleep 0.1; done
+BC=swbench-tenant-$$
+# one container of the tenant, one of nobody (the tenant must not see it)
+DOCKER_HOST=unix://$ENGINE docker create --name "$BC" --label io.sockward.tenant=bench \
+	"${BENCH_IMAGE:-local/busybox:1.36}" true >/dev/null
+DOCKER_HOST=unix://$ENGINE docker create --name "$BC-ops" "${BENCH_IMAGE:-local/busybox:1.36}" true >/dev/null
+python3 "$ROOT/tests/bench/tenant_bench.py" "$ENGINE" "$TMP/ten.sock" "$BC" bench \
+	"${TENANT_N:-2000}" || true
+DOCKER_HOST=unix://$ENGINE docker rm -f "$BC" "$BC-ops" >/dev/null
+kill "$TPID" 2>/dev/null || true
 fi
 
 if want proxies; then

@@ -1,7 +1,7 @@
 #!/bin/sh
 # build.sh - build the libFuzzer harnesses (clang only; separate from the gcc build).
 #
-#   tests/fuzz/build.sh            builds tests/fuzz/build/fuzz_{http_req,http_resp,policy,config,tarscan}
+#   tests/fuzz/build.sh            builds tests/fuzz/build/fuzz_{http_req,http_resp,policy,config,tarscan,filters}
 #
 # Run from anywhere; paths are resolved from the repository root.  Needs clang
 # with the libFuzzer runtime (Debian: clang, libclang-rt-14-dev or newer).
@@ -19,9 +19,13 @@ LIBS="$(pkg-config --libs libevent libevent_openssl jansson openssl) -lm"
 mkdir -p "$OUT/obj"
 # Library code: instrumented for coverage, but no main().
 objs=""
+# the newest header: a struct that changes shape must rebuild every object
+# (a stale one reads the old layout)
+newest_h=$(ls -t daemon/*.h daemon/cli/*.h policy/*.h 2>/dev/null | head -1)
 compile() {   # src obj [extra flags]
 	src=$1 obj=$2; shift 2
-	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$0" -nt "$obj" ]; then
+	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$0" -nt "$obj" ] ||
+	    { [ -n "$newest_h" ] && [ "$newest_h" -nt "$obj" ]; }; then
 		$CC $CFLAGS $SAN -fsanitize=fuzzer-no-link "$@" -c "$src" -o "$obj"
 	fi
 	objs="$objs $obj"
@@ -35,7 +39,7 @@ done
 for src in $(ls daemon/*.c daemon/cli/*.c policy/*.c | grep -v '^daemon/main\.c$'); do
 	compile "$src" "$OUT/obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')"
 done
-for t in http_req http_resp policy config tarscan; do
+for t in http_req http_resp policy config tarscan filters; do
 	$CC $CFLAGS $SAN -fsanitize=fuzzer tests/fuzz/fuzz_$t.c $objs -o "$OUT/fuzz_$t" $LIBS
 done
 echo "built: $(ls $OUT/fuzz_* | tr '\n' ' ')"

@@ -31,6 +31,8 @@
 #include <jansson.h>
 
 #include "policy/identity_parse.h"
+#include "policy/prepared.h"
+#include "policy/reqtarget.h"
 #include "policy/policy.h"
 
 static const char config_text[] =
@@ -49,6 +51,7 @@ static const char config_text[] =
     "  {\"match\": {\"cn\": \"dev-*\"}, \"profile\": \"dev\"},"
     "  {\"match\": {\"cn\": \"ci\"}, \"profile\": \"ci\"},"
     "  {\"match\": {\"cn\": \"aud\"}, \"profile\": \"aud\"},"
+    "  {\"match\": {\"cn\": \"tenant-web\"}, \"profile\": \"dev\", \"tenant\": \"web\"},"
     "  {\"match\": {\"uid\": 0}, \"profile\": \"ops\"},"
     "  {\"match\": {\"user\": \"svc\"}, \"profile\": \"svc\"}"
     " ],"
@@ -68,6 +71,7 @@ static const struct {
 	{ 0, "cn=backup" },
 	{ 0, "uid=1000,gid=1000,user=dev" },
 	{ 0, "cn=aud" },
+	{ 0, "cn=tenant-web" },
 };
 
 static struct policy *builtin_pol, *config_pol;
@@ -235,6 +239,57 @@ judge(const struct policy *pol, struct pol_prepared *pp, const struct pol_reques
 	}
 }
 
+/* A tenant's allowed list, events or prune goes with a request-target of
+ * the same route whose filters carry the tenant's term, and judging that
+ * target again gives it back unchanged; image, network and df lists ask
+ * for their answer to be filtered. */
+static void
+check_tenant_narrowed(const struct policy *pol, const struct pol_prepared *pp,
+    const struct pol_request *req, const struct pol_decision *dec)
+{
+	static const char *const label_eps[] = { "container.list", "container.prune", "volume.list",
+		"volume.prune", "network.prune", "image.prune", "system.events", "service.list",
+		"secret.list", "config.list" };
+	static const char *const answer_eps[] = { "image.list", "network.list", "system.df" };
+	int label = 0;
+	for (size_t i = 0; i < sizeof label_eps / sizeof label_eps[0]; i++)
+		label |= strcmp(dec->endpoint, label_eps[i]) == 0;
+	for (size_t i = 0; i < sizeof answer_eps / sizeof answer_eps[0]; i++)
+		if (strcmp(dec->endpoint, answer_eps[i]) == 0 && dec->answer_filter == POL_ANSWER_NONE) {
+			fprintf(stderr, "tenant's %s answer not filtered\n", dec->endpoint);
+			abort();
+		}
+	if (!label)
+		return;
+	if (dec->target == NULL) {
+		fprintf(stderr, "tenant's %s forwarded without the tenant's filter\n", dec->endpoint);
+		abort();
+	}
+	struct pol_prepared *pp2 = policy_prepare(pol, pp->method, dec->target);
+	assert(pp2 != NULL);
+	if (pp2->route != pp->route) {
+		fprintf(stderr, "narrowed target %s routes elsewhere\n", dec->target);
+		abort();
+	}
+	const char *f = reqtarget_get(&pp2->rt, "filters");
+	json_t *doc = f ? json_loads(f, 0, NULL) : NULL;
+	if (!json_is_true(json_object_get(json_object_get(doc, "label"), "io.sockward.tenant=web"))) {
+		fprintf(stderr, "narrowed target %s lacks the tenant's term\n", dec->target);
+		abort();
+	}
+	json_decref(doc);
+	struct pol_decision dec2;
+	struct pol_request req2 = *req;
+	policy_judge(pol, pp2, &req2, &dec2);
+	if (dec2.verdict != POL_ALLOW || dec2.target == NULL || strcmp(dec2.target, dec->target) != 0) {
+		fprintf(stderr, "narrowed target is not a fixed point:\n first: %s\n again: %s\n",
+		    dec->target, dec2.target ? dec2.target : "(none)");
+		abort();
+	}
+	policy_decision_free(&dec2);
+	policy_prepared_free(pp2);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -324,6 +379,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		policy_decision_free(&dec2);
 		policy_prepared_free(pp2);
 	}
+	if (dec.verdict == POL_ALLOW && dec.tenant != NULL)
+		check_tenant_narrowed(pol, pp, &req, &dec);
 	policy_decision_free(&dec);
 	policy_prepared_free(pp);
 	free(method);

@@ -95,7 +95,7 @@ log "ok: exception"
 # The socket lives in a directory uid 1000 can reach, so the same command can be
 # sent by a second identity.
 PUB=$(mktemp -d /tmp/swpol.XXXXXX); chmod 0755 "$PUB"
-trap 'rm -rf "$PUB"; _swp_exit' EXIT
+trap 'rc=$?; rm -rf "$PUB"; (exit $rc); _swp_exit' EXIT   # _swp_exit reads the test's status from $?
 sw_policy_start bind '{ "default_profile": "restricted",
   "bindings": [ { "match": { "uid": 0 }, "profile": "baseline" } ] }' \
 	"{ \"name\": \"local\", \"type\": \"unix\", \"path\": \"$PUB/bind.sock\", \"mode\": \"0666\" }"

@@ -23,6 +23,8 @@
  *     "forwarded": <JSON the forwarded body must equal>,
  *     "forwarded_has": { "A.B": <value at that dotted path of the forwarded body> },
  *     "forwarded_lacks": [ "A.B" (a dotted path absent from it) ], "exception",
+ *     "forwarded_target": the request-target forwarded instead of the client's
+ *     (null: the client's own),
  *     "warnings": N, "warning_contains", "message_lacks" (in neither the message
  *     nor a warning), "mode" (the decision's) } } ] } */
 #include <check.h>
@@ -317,6 +319,13 @@ check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 	if ((v = json_object_get(exp, "mode")) != NULL)
 		ck_assert_msg(strcmp(pol_mode_name(d->mode), json_string_value(v)) == 0,
 		    "%s: mode %s, want %s", name, pol_mode_name(d->mode), json_string_value(v));
+	/* "answer_filter": "none"|"images"|"networks"|"system_df": how a tenant's
+	 * list answer is rewritten (policy/tenant_answer.h) */
+	if ((v = json_object_get(exp, "answer_filter")) != NULL) {
+		static const char *const af[] = { "none", "images", "networks", "system_df" };
+		ck_assert_msg(strcmp(af[d->answer_filter], json_string_value(v)) == 0,
+		    "%s: answer_filter %s, want %s", name, af[d->answer_filter], json_string_value(v));
+	}
 	if ((v = json_object_get(exp, "exception")) != NULL)
 		ck_assert_msg(d->exception_reason &&
 		    strcmp(d->exception_reason, json_string_value(v)) == 0,
@@ -324,6 +333,15 @@ check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 	if ((v = json_object_get(exp, "warnings")) != NULL)
 		ck_assert_msg(d->nwarnings == (size_t)json_integer_value(v),
 		    "%s: %zu warnings", name, d->nwarnings);
+	if ((v = json_object_get(exp, "forwarded_target")) != NULL) {
+		if (json_is_null(v))
+			ck_assert_msg(d->target == NULL, "%s: forwarded target %s, want the client's",
+			    name, d->target);
+		else
+			ck_assert_msg(d->target != NULL && strcmp(d->target, json_string_value(v)) == 0,
+			    "%s: forwarded target %s, want %s", name, d->target ? d->target : "(client's)",
+			    json_string_value(v));
+	}
 	check_forwarded_paths(name, exp, d);
 	if ((v = json_object_get(exp, "forwarded")) != NULL) {
 		ck_assert_msg(d->body != NULL, "%s: nothing forwarded", name);

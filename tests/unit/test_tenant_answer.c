@@ -1,0 +1,348 @@
+/* test_tenant_answer.c - what a tenant sees of the answers a label filter
+ * cannot narrow: the pure filter (policy/tenant_answer.c), and the daemon's
+ * strict response stage around it (held whole, rewritten with a
+ * Content-Length whatever the engine's framing, and never relayed
+ * unfiltered: too big, cut short, malformed -> 502). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "policy/tenant_answer.h"
+#include "tests/unit/sess_harness.h"
+
+/* ---- the pure filter ---------------------------------------------------------- */
+
+static json_t *
+J(const char *text)
+{
+	json_error_t e;
+	json_t *v = json_loads(text, JSON_DECODE_ANY, &e);
+	ck_assert_msg(v != NULL, "bad test JSON: %s: %s", text, e.text);
+	return v;
+}
+
+/* the Id (or Name) of each element, comma-separated */
+static void
+ids(const json_t *arr, char *out, size_t len)
+{
+	size_t i, o = 0;
+	json_t *el;
+	out[0] = '\0';
+	json_array_foreach(arr, i, el) {
+		const char *id = json_string_value(json_object_get(el, "Id"));
+		if (id == NULL)
+			id = json_string_value(json_object_get(el, "Name"));
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? "," : "", id ? id : "?");
+	}
+}
+
+#define IMAGES "[" \
+	"{\"Id\":\"own\",\"Labels\":{\"io.sockward.tenant\":\"web\",\"x\":\"y\"},\"Size\":10}," \
+	"{\"Id\":\"other\",\"Labels\":{\"io.sockward.tenant\":\"db\"},\"Size\":20}," \
+	"{\"Id\":\"shared\",\"Labels\":null,\"Size\":30}," \
+	"{\"Id\":\"shared2\",\"Labels\":{\"maintainer\":\"x\"},\"Size\":40}," \
+	"{\"Id\":\"nolabels\",\"Size\":50}," \
+	"{\"Id\":\"prefix\",\"Labels\":{\"io.sockward.tenant\":\"webx\"}}," \
+	"{\"Id\":\"empty\",\"Labels\":{\"io.sockward.tenant\":\"\"}}]"
+
+START_TEST(images_own_and_untenanted)
+{
+	char err[200], got[400];
+	json_t *in = J(IMAGES), *out = tenant_answer_filter(POL_ANSWER_IMAGES, "web", in, err, sizeof err);
+	ck_assert_msg(out != NULL, "%s", err);
+	ids(out, got, sizeof got);
+	ck_assert_str_eq(got, "own,shared,shared2,nolabels");
+	/* the elements kept are kept whole */
+	ck_assert(json_equal(json_array_get(out, 0), json_array_get(in, 0)));
+	json_decref(out);
+	/* the other tenant sees its own and the same shared ones */
+	out = tenant_answer_filter(POL_ANSWER_IMAGES, "db", in, err, sizeof err);
+	ids(out, got, sizeof got);
+	ck_assert_str_eq(got, "other,shared,shared2,nolabels");
+	json_decref(out);
+	json_decref(in);
+}
+END_TEST
+
+START_TEST(networks_own_and_builtin)
+{
+	char err[200], got[400];
+	json_t *in = J("["
+	    "{\"Name\":\"bridge\",\"Labels\":{}},{\"Name\":\"host\"},{\"Name\":\"none\",\"Labels\":null},"
+	    "{\"Name\":\"web_default\",\"Labels\":{\"io.sockward.tenant\":\"web\"}},"
+	    "{\"Name\":\"db_default\",\"Labels\":{\"io.sockward.tenant\":\"db\"}},"
+	    "{\"Name\":\"opsnet\",\"Labels\":{}},"
+	    "{\"Name\":\"bridge2\",\"Labels\":{\"io.sockward.tenant\":\"db\"}}]");
+	json_t *out = tenant_answer_filter(POL_ANSWER_NETWORKS, "web", in, err, sizeof err);
+	ck_assert_msg(out != NULL, "%s", err);
+	ids(out, got, sizeof got);
+	ck_assert_str_eq(got, "bridge,host,none,web_default");
+	json_decref(out);
+	json_decref(in);
+}
+END_TEST
+
+START_TEST(system_df)
+{
+	char err[200], got[400];
+	json_t *in = J("{\"LayersSize\":999,\"Images\":" IMAGES ","
+	    "\"Containers\":[{\"Id\":\"c-own\",\"Labels\":{\"io.sockward.tenant\":\"web\"}},"
+	    "{\"Id\":\"c-other\",\"Labels\":{\"io.sockward.tenant\":\"db\"}},{\"Id\":\"c-ops\",\"Labels\":{}}],"
+	    "\"Volumes\":[{\"Name\":\"v-own\",\"Labels\":{\"io.sockward.tenant\":\"web\"}},"
+	    "{\"Name\":\"v-anon\",\"Labels\":null},{\"Name\":\"v-other\",\"Labels\":{\"io.sockward.tenant\":\"db\"}}],"
+	    "\"BuildCache\":[{\"ID\":\"b1\"}]}");
+	json_t *out = tenant_answer_filter(POL_ANSWER_SYSTEM_DF, "web", in, err, sizeof err);
+	ck_assert_msg(out != NULL, "%s", err);
+	ids(json_object_get(out, "Images"), got, sizeof got);
+	ck_assert_str_eq(got, "own,shared,shared2,nolabels");
+	ids(json_object_get(out, "Containers"), got, sizeof got);
+	ck_assert_str_eq(got, "c-own");
+	ids(json_object_get(out, "Volumes"), got, sizeof got);
+	ck_assert_str_eq(got, "v-own");
+	ck_assert_uint_eq(json_array_size(json_object_get(out, "BuildCache")), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(out, "LayersSize")), 10 + 30 + 40 + 50);
+	json_decref(out);
+	/* null lists (an engine with nothing) are empty lists */
+	json_decref(in);
+	in = J("{\"LayersSize\":0,\"Images\":null,\"Containers\":null,\"Volumes\":null,\"BuildCache\":null}");
+	out = tenant_answer_filter(POL_ANSWER_SYSTEM_DF, "web", in, err, sizeof err);
+	ck_assert_msg(out != NULL, "%s", err);
+	ck_assert_uint_eq(json_array_size(json_object_get(out, "Images")), 0);
+	json_decref(out);
+	json_decref(in);
+}
+END_TEST
+
+/* Anything not shaped as dockerd answers is refused, never passed through. */
+START_TEST(bad_shapes_refused)
+{
+	static const struct { enum pol_answer_filter k; const char *text; } bad[] = {
+		{ POL_ANSWER_IMAGES, "{}" },
+		{ POL_ANSWER_IMAGES, "null" },
+		{ POL_ANSWER_IMAGES, "[1]" },
+		{ POL_ANSWER_IMAGES, "[{\"Id\":\"x\",\"Labels\":[\"io.sockward.tenant=web\"]}]" },
+		{ POL_ANSWER_IMAGES, "[{\"Id\":\"x\",\"Labels\":{\"io.sockward.tenant\":7}}]" },
+		{ POL_ANSWER_NETWORKS, "[{\"Name\":\"bridge\"},\"x\"]" },
+		{ POL_ANSWER_SYSTEM_DF, "[]" },
+		{ POL_ANSWER_SYSTEM_DF, "{\"Images\":{}}" },
+		{ POL_ANSWER_SYSTEM_DF, "{\"Volumes\":[{\"Labels\":\"x\"}]}" },
+		{ POL_ANSWER_NONE, "[]" },
+	};
+	char err[200];
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		json_t *in = J(bad[i].text);
+		err[0] = '\0';
+		json_t *out = tenant_answer_filter(bad[i].k, "web", in, err, sizeof err);
+		ck_assert_msg(out == NULL, "case %zu (%s) accepted", i, bad[i].text);
+		ck_assert_msg(err[0] != '\0', "case %zu: no reason", i);
+		json_decref(in);
+	}
+}
+END_TEST
+
+/* ---- the daemon's stage --------------------------------------------------------- */
+
+static struct harness H;
+
+static void
+teardown(void)
+{
+	if (H.srv_up)
+		h_teardown(&H);
+}
+
+/* this process is the client (SO_PEERCRED): bound to tenant web */
+static void
+setup_tenant(void)
+{
+	char pol[256];
+	snprintf(pol, sizeof pol, "{ \"bindings\": [ { \"match\": { \"uid\": %u }, \"profile\": "
+	    "\"baseline\", \"tenant\": \"web\" } ] }", (unsigned)getuid());
+	h_setup(&H, pol, NULL);
+}
+
+static struct h_peer *
+engine_request(struct harness *h, const char *prefix)
+{
+	struct h_peer *e = h_engine_find(h, prefix);
+	return e && h_has(e, "\r\n\r\n") ? e : NULL;
+}
+
+/* The client's complete answer: status, and body (Content-Length framed). */
+static int
+client_answer(const struct h_peer *c, const char **body, size_t *blen)
+{
+	const char *t = h_text(c), *end = strstr(t, "\r\n\r\n"), *cl;
+	int status;
+	if (end == NULL || sscanf(t, "HTTP/1.%*d %d ", &status) != 1)
+		return 0;
+	if ((cl = strcasestr(t, "\r\nContent-Length:")) == NULL || cl > end)
+		return 0;
+	size_t want = strtoul(cl + 17, NULL, 10);
+	if (strlen(end + 4) < want)
+		return 0;
+	*body = end + 4;
+	*blen = want;
+	return status;
+}
+
+/* images: the engine answers chunked; the client gets the filtered list
+ * with a Content-Length, and the other tenant's image is nowhere. */
+START_TEST(stage_filters_images)
+{
+	struct h_peer *c, *e = NULL;
+	const char *body;
+	size_t blen;
+	int st;
+	setup_tenant();
+	c = h_client(&H);
+	h_sendf(c, "GET /v1.41/images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /v1.41/images/json HTTP/1.1\r\n")) != NULL);
+	size_t n = strlen(IMAGES);
+	h_sendf(e, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nApi-Version: 1.41\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n%zx\r\n%.*s\r\n%zx\r\n%s\r\n0\r\n\r\n",
+	    n / 2, (int)(n / 2), IMAGES, n - n / 2, IMAGES + n / 2);
+	H_RUN_UNTIL(&H, (st = client_answer(c, &body, &blen)) != 0);
+	ck_assert_int_eq(st, 200);
+	ck_assert_msg(strstr(h_text(c), "\r\nApi-Version: 1.41\r\n") != NULL, "%s", h_text(c));
+	ck_assert_msg(strcasestr(h_text(c), "Transfer-Encoding") == NULL, "%s", h_text(c));
+	json_t *got = json_loadb(body, blen, 0, NULL);
+	ck_assert_msg(got != NULL, "%.*s", (int)blen, body);
+	char list[400];
+	ids(got, list, sizeof list);
+	ck_assert_str_eq(list, "own,shared,shared2,nolabels");
+	ck_assert(strstr(h_text(c), "\"other\"") == NULL);
+	json_decref(got);
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
+/* ps: the engine gets the tenant's label filter, the answer passes as is */
+START_TEST(stage_ps_gets_label_filter)
+{
+	struct h_peer *c, *e = NULL;
+	setup_tenant();
+	c = h_client(&H);
+	h_sendf(c, "GET /v1.41/containers/json?all=1 HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /v1.41/containers/json?all=1&filters="
+	    "%7B%22label%22%3A%7B%22io.sockward.tenant%3Dweb%22%3Atrue%7D%7D HTTP/1.1\r\n")) != NULL);
+	h_sendf(e, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\n[]\n");
+	H_RUN_UNTIL(&H, h_has(c, "\r\n\r\n[]\n"));
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
+/* An engine error carries no objects: relayed as the engine gave it. */
+START_TEST(stage_error_relayed)
+{
+	struct h_peer *c, *e = NULL;
+	static const char ans[] = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 21\r\n\r\n{\"message\":\"broken\"}\n";
+	setup_tenant();
+	c = h_client(&H);
+	h_sendf(c, "GET /v1.41/networks HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /v1.41/networks HTTP/1.1\r\n")) != NULL);
+	h_sendf(e, "%s", ans);
+	H_RUN_UNTIL(&H, h_has(c, "{\"message\":\"broken\"}\n"));
+	ck_assert_str_eq(h_text(c), ans);
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
+/* What cannot be filtered is answered 502, none of it relayed. */
+static void
+expect_502(struct h_peer *c, const char *why)
+{
+	const char *body;
+	size_t blen;
+	int st;
+	H_RUN_UNTIL(&H, (st = client_answer(c, &body, &blen)) != 0);
+	ck_assert_msg(st == 502, "status %d: %s", st, h_text(c));
+	json_t *m = json_loadb(body, blen, 0, NULL);
+	const char *msg = json_string_value(json_object_get(m, "message"));
+	ck_assert_msg(msg && strstr(msg, "cannot be filtered for tenant web") && strstr(msg, why),
+	    "message: %s", msg ? msg : h_text(c));
+	json_decref(m);
+	ck_assert_msg(strstr(h_text(c), "\"other\"") == NULL, "other tenant's object relayed");
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+
+START_TEST(stage_malformed_json_502)
+{
+	struct h_peer *c, *e = NULL;
+	setup_tenant();
+	c = h_client(&H);
+	h_sendf(c, "GET /v1.41/images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /v1.41/images/json HTTP/1.1\r\n")) != NULL);
+	h_sendf(e, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n"
+	    "[{\"Id\":\"other\"},");
+	expect_502(c, "not JSON");
+}
+END_TEST
+
+START_TEST(stage_cut_short_502)
+{
+	struct h_peer *c, *e = NULL;
+	setup_tenant();
+	c = h_client(&H);
+	h_sendf(c, "GET /v1.41/system/df HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /v1.41/system/df HTTP/1.1\r\n")) != NULL);
+	h_sendf(e, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+	    "{\"Images\":[{\"Id\":\"other\"");
+	h_close_after(e);
+	expect_502(c, "mid-answer");
+}
+END_TEST
+
+/* over the 8 MiB the stage holds: 502, and the memory stays bounded */
+START_TEST(stage_too_big_502)
+{
+	struct h_peer *c, *e = NULL;
+	setup_tenant();
+	c = h_client(&H);
+	h_sendf(c, "GET /v1.41/images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /v1.41/images/json HTTP/1.1\r\n")) != NULL);
+	size_t big = (9u << 20);
+	h_sendf(e, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n"
+	    "[{\"Id\":\"other\",\"Labels\":{\"io.sockward.tenant\":\"db\"},\"Pad\":\"", big);
+	char *pad = malloc(1 << 16);
+	memset(pad, 'x', 1 << 16);
+	for (size_t sent = 0; sent < big && c->nread == 0; sent += 1 << 16) {
+		h_send(e, pad, 1 << 16);
+		while (h_out_left(e) > (1u << 20) && c->nread == 0 && !e->werr)
+			h_step(&H);
+	}
+	free(pad);
+	expect_502(c, "over the 8 MiB");
+}
+END_TEST
+
+Suite *
+tenant_answer_suite(void)
+{
+	Suite *s = suite_create("tenant_answer");
+	TCase *tc = tcase_create("filter");
+	tcase_add_test(tc, images_own_and_untenanted);
+	tcase_add_test(tc, networks_own_and_builtin);
+	tcase_add_test(tc, system_df);
+	tcase_add_test(tc, bad_shapes_refused);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("stage");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, stage_filters_images);
+	tcase_add_test(tc, stage_ps_gets_label_filter);
+	tcase_add_test(tc, stage_error_relayed);
+	tcase_add_test(tc, stage_malformed_json_502);
+	tcase_add_test(tc, stage_cut_short_502);
+	tcase_add_test(tc, stage_too_big_502);
+	suite_add_tcase(s, tc);
+	return s;
+}
