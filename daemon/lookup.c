@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "daemon/engine_client.h"
+#include "policy/tenant.h"
 
 #define LOOKUP_MAX_BYTES (4u << 20)
 #define LOOKUP_TIMEOUT_MS 10000u
@@ -31,7 +32,18 @@ lookup_path(const struct pol_lookup *lk, char *out, size_t outlen)
 		[POL_LOOKUP_CONTAINER] = { "/containers/", "/json" },
 		[POL_LOOKUP_VOLUME]    = { "/volumes/", "" },
 		[POL_LOOKUP_NETWORK]   = { "/networks/", "" },
+		[POL_LOOKUP_EXEC]      = { "/exec/", "/json" },
 	};
+	/* a tenant's objects: the engine's own label filter (tenant names are
+	 * a-z 0-9 . _ -, nothing to escape) */
+	if (lk->kind == POL_LOOKUP_TENANT_CONTAINERS || lk->kind == POL_LOOKUP_TENANT_VOLUMES) {
+		if (!tenant_name_valid(lk->name))
+			return -1;
+		int n = snprintf(out, outlen, "%s%%7B%%22label%%22%%3A%%5B%%22%s%%3D%s%%22%%5D%%7D",
+		    lk->kind == POL_LOOKUP_TENANT_CONTAINERS ? "/containers/json?all=1&filters="
+		    : "/volumes?filters=", TENANT_LABEL, lk->name);
+		return n < 0 || (size_t)n >= outlen ? -1 : 0;
+	}
 	if ((size_t)lk->kind >= sizeof routes / sizeof routes[0] || routes[lk->kind].prefix == NULL)
 		return -1;
 	const char *prefix = routes[lk->kind].prefix, *suffix = routes[lk->kind].suffix;

@@ -25,7 +25,10 @@ policy_prepare(const struct policy *p, const char *method, const char *target)
 	struct pol_prepared *pp = calloc(1, sizeof *pp);
 
 	(void)p;   /* the route table is the API's, not the configuration's */
-	if (pp == NULL || (pp->method = strdup(method)) == NULL) {
+	if (pp == NULL || (pp->method = strdup(method)) == NULL ||
+	    (pp->raw_target = strdup(target)) == NULL) {
+		if (pp != NULL)
+			free(pp->method);
 		free(pp);
 		return NULL;
 	}
@@ -52,6 +55,9 @@ pol_lookup_kind_name(enum pol_lookup_kind kind)
 	case POL_LOOKUP_CONTAINER: return "container";
 	case POL_LOOKUP_VOLUME:    return "volume";
 	case POL_LOOKUP_NETWORK:   return "network";
+	case POL_LOOKUP_EXEC:      return "exec";
+	case POL_LOOKUP_TENANT_CONTAINERS: return "tenant-containers";
+	case POL_LOOKUP_TENANT_VOLUMES:    return "tenant-volumes";
 	}
 	return "unknown";
 }
@@ -78,6 +84,8 @@ policy_prepared_free(struct pol_prepared *pp)
 		json_decref(pp->lookups[i].json);
 	json_decref(pp->doc);
 	free(pp->body);
+	free(pp->fwd_body);
+	free(pp->raw_target);
 	free(pp->method);
 	free(pp);
 }
@@ -478,6 +486,31 @@ warnings_from(struct check_ctx *c, const struct profile *prof, struct pol_decisi
 	}
 }
 
+/* A tenant rule decided: the engine's own 404 text as it is (nothing may
+ * tell the object exists), any other answer in sockward's words.  Tenant
+ * rules act whatever the profile's mode. */
+static void
+tenant_deny(struct check_ctx *c, struct pol_decision *dec, const struct pol_request *req,
+    const struct profile *prof)
+{
+	char buf[1200];
+
+	dec->verdict = POL_DENY;
+	dec->status = c->tenant_status;
+	dec->mode = POL_MODE_ENFORCE;
+	free(dec->message);
+	if (c->tenant_status == 404 || c->tenant_status == 409 || c->tenant_status >= 500 ||
+	    strncmp(c->tenant_msg, "sockward: ", 10) == 0)
+		snprintf(buf, sizeof buf, "%s", c->tenant_msg);
+	else
+		snprintf(buf, sizeof buf, "sockward: denied by policy '%s' for %s (tenant %s): "
+		    "[%s] %s", prof->name, identity_name(req), c->tenant, rules[c->tenant_rule].id,
+		    c->tenant_msg);
+	dec->message = strdup(buf);
+	dec->rules[0] = (uint16_t)c->tenant_rule;
+	dec->nrules = 1;
+}
+
 void
 policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_request *req,
     struct pol_decision *dec)
@@ -544,10 +577,20 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 		    r ? r->endpoint : "unknown endpoint", endpoint_why(r));
 	if (r != NULL && r->body != NULL && body_for_checks(r, req, pp, &c, dec) < 0)
 		goto out;
-	if (r != NULL)
+	/* a tenant's objects first: the endpoint's checks never look at
+	 * another tenant's (their findings would tell it exists) */
+	if (c.tenant != NULL)
+		tenant_precheck(&c);
+	if (r != NULL && !c.need_lookup && !c.tenant_status)
 		run_check(r, &c);
+	if (c.tenant != NULL && !c.need_lookup && !c.tenant_status)
+		tenant_quota(&c);
 	if (c.need_lookup) {
 		dec->verdict = POL_NEED_LOOKUP;
+		goto out;
+	}
+	if (c.tenant_status) {
+		tenant_deny(&c, dec, req, prof);
 		goto out;
 	}
 	if (c.image[0] != '\0')
@@ -575,11 +618,20 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 		dec->message = NULL;
 		dec->verdict = POL_ALLOW;
 	}
+	/* a tenant's request goes on stamped with its label, its objects
+	 * named by the full IDs that were judged */
+	free(pp->fwd_body);
+	pp->fwd_body = NULL;
+	if (dec->verdict == POL_ALLOW && c.tenant != NULL &&
+	    tenant_forward(&c, &dec->target) < 0) {
+		dec->nrules = 0;
+		tenant_deny(&c, dec, req, prof);
+	}
 out:
 	/* only an allowed request forwards anything: the document judged */
 	if (dec->verdict == POL_ALLOW && r != NULL && r->body != NULL && pp->body != NULL) {
-		dec->body = pp->body;
-		dec->body_len = pp->body_len;
+		dec->body = pp->fwd_body != NULL ? pp->fwd_body : pp->body;
+		dec->body_len = pp->fwd_body != NULL ? pp->fwd_body_len : pp->body_len;
 	}
 	free(vs);
 }

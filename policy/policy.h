@@ -41,6 +41,10 @@ enum pol_lookup_kind {
 	POL_LOOKUP_CONTAINER,  /* GET /containers/{name}/json */
 	POL_LOOKUP_VOLUME,     /* GET /volumes/{name} */
 	POL_LOOKUP_NETWORK,    /* GET /networks/{id} (full ID, name or ID prefix) */
+	POL_LOOKUP_EXEC,       /* GET /exec/{id}/json */
+	POL_LOOKUP_TENANT_CONTAINERS,   /* GET /containers/json?all=1 with the label
+	                                   filter io.sockward.tenant=<name> (name: a tenant) */
+	POL_LOOKUP_TENANT_VOLUMES,      /* GET /volumes with that label filter */
 };
 
 /* "image", "container", "volume": for logs, eval and the table tests */

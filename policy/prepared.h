@@ -33,6 +33,11 @@ struct pol_prepared {
 	char refused_message[1024];
 	unsigned decodes;
 
+	char *raw_target;                   /* the client's request-target, as sent */
+	char *fwd_body;                     /* a tenant's request: the judged document
+	                                       with its labels stamped; forwarded */
+	size_t fwd_body_len;
+
 	struct pol_lookup lookups[POL_MAX_LOOKUPS];
 	size_t nlookups;
 

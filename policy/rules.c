@@ -66,6 +66,8 @@ const struct rule rules[R__COUNT] = {
 	[R_RESTART_POLICY]     = { "restart.policy", "RestartPolicy is no, or on-failure with MaximumRetryCount 1 to 5 (not always, unless-stopped or unbounded on-failure)", "5.15", "use --restart on-failure:5 (or no)" },
 	[R_MOUNT_TMPFS]        = { "mounts.tmpfs", "tmpfs mounts (--tmpfs, --mount type=tmpfs) keep noexec, nosuid and nodev", "", "drop exec, suid and dev from the tmpfs options" },
 	[R_NETWORK_ICC]        = { "network.icc", "bridge network creates disable inter-container communication (com.docker.network.bridge.enable_icc=false)", "2.2", "docker network create -o com.docker.network.bridge.enable_icc=false" },
+	[R_TENANT_ISOLATION]   = { "tenant.isolation", "an identity with a tenant acts only on its tenant's objects (others answer the engine's own 404) and cannot set, change or remove the io.sockward.* labels", "", "name an object of your own tenant; drop the io.sockward.* label" },
+	[R_TENANT_QUOTA]       = { "tenant.quota", "a create stays within the tenant's quota (containers, memory, cpus, volumes of the profile's quota)", "", "remove some of the tenant's containers or volumes, or ask for a larger quota" },
 };
 
 int
