@@ -78,8 +78,16 @@ not_found_fmt(enum pol_lookup_kind kind)
 static void
 hide(struct check_ctx *c, enum pol_lookup_kind kind, const char *name)
 {
+	const char *ep = c->pp->route != NULL ? c->pp->route->endpoint : "";
 	char msg[700];
-	snprintf(msg, sizeof msg, not_found_fmt(kind), name);
+
+	/* the image routes word it their own way */
+	if (kind == POL_LOOKUP_IMAGE && strcmp(ep, "image.inspect") == 0)
+		snprintf(msg, sizeof msg, "no such image: %s: No such image: %s", name, name);
+	else if (kind == POL_LOOKUP_IMAGE && strcmp(ep, "image.save") == 0)
+		snprintf(msg, sizeof msg, "reference does not exist");
+	else
+		snprintf(msg, sizeof msg, not_found_fmt(kind), name);
 	answer(c, 404, R_TENANT_ISOLATION, "%s", msg);
 }
 
@@ -261,6 +269,26 @@ special_network(const char *n)
 	    strcmp(n, "host") == 0 || strcmp(n, "none") == 0;
 }
 
+/* An object a create body names.  dockerd refuses a missing one with 400,
+ * not 404 (a 404 makes the docker CLI pull the image and retry), and a
+ * container that --network container: or --network names is only looked for
+ * at start: the create is answered 400 with the text of the engine's 404. */
+static void
+own_ref(struct check_ctx *c, enum pol_lookup_kind kind, const char *name, int link)
+{
+	const json_t *obj;
+	int before = c->tenant_status;
+
+	own_object(c, kind, name, kind == POL_LOOKUP_NETWORK ? SHARED_USE : SHARED_HIDDEN, "",
+	    &obj);
+	if (before || c->tenant_status != 404)
+		return;
+	c->tenant_status = 400;
+	if (link)
+		snprintf(c->tenant_msg, sizeof c->tenant_msg, "could not get container for %s: "
+		    "No such container: %s", name, name);
+}
+
 static void
 check_create_refs(struct check_ctx *c)
 {
@@ -271,32 +299,34 @@ check_create_refs(struct check_ctx *c)
 
 	json_array_foreach(json_object_get(hc, "VolumesFrom"), i, e) {
 		ref_name(json_string_value(e) ? json_string_value(e) : "", name, sizeof name);
-		own_object(c, POL_LOOKUP_CONTAINER, name, SHARED_HIDDEN, "", &obj);
+		own_ref(c, POL_LOOKUP_CONTAINER, name, 0);
 	}
 	json_array_foreach(json_object_get(hc, "Links"), i, e) {
 		ref_name(json_string_value(e) ? json_string_value(e) : "", name, sizeof name);
-		own_object(c, POL_LOOKUP_CONTAINER, name, SHARED_HIDDEN, "", &obj);
+		own_ref(c, POL_LOOKUP_CONTAINER, name, 1);
 	}
 	for (i = 0; i < 3; i++) {
 		const char *m = jstr(hc, modes[i]);
 		if (strncmp(m, "container:", 10) == 0)
-			own_object(c, POL_LOOKUP_CONTAINER, m + 10, SHARED_HIDDEN, "", &obj);
+			own_ref(c, POL_LOOKUP_CONTAINER, m + 10, 0);
 		else if (i == 0 && !special_network(m))
-			own_object(c, POL_LOOKUP_NETWORK, m, SHARED_USE, "", &obj);
+			own_ref(c, POL_LOOKUP_NETWORK, m, 0);
 	}
 	json_object_foreach(json_object_get(json_object_get(c->doc, "NetworkingConfig"),
 	    "EndpointsConfig"), key, v)
 		if (!special_network(key))
-			own_object(c, POL_LOOKUP_NETWORK, key, SHARED_USE, "", &obj);
+			own_ref(c, POL_LOOKUP_NETWORK, key, 0);
+	/* a named volume that does not exist is created by dockerd (labelled:
+	 * tenant_forward); one that exists must be the tenant's */
 	json_array_foreach(json_object_get(hc, "Binds"), i, e)
 		if (json_is_string(e) && bind_volume(json_string_value(e), name, sizeof name) &&
 		    resolve(c, POL_LOOKUP_VOLUME, name, &obj, &(int){ 0 }) != OWN_MISSING)
-			own_object(c, POL_LOOKUP_VOLUME, name, SHARED_HIDDEN, "", &obj);
+			own_ref(c, POL_LOOKUP_VOLUME, name, 0);
 	json_array_foreach(json_object_get(hc, "Mounts"), i, e) {
 		const char *src = jstr(e, "Source");
 		if (strcmp(jstr(e, "Type"), "volume") == 0 && src[0] != '\0' &&
 		    resolve(c, POL_LOOKUP_VOLUME, src, &obj, &(int){ 0 }) != OWN_MISSING)
-			own_object(c, POL_LOOKUP_VOLUME, src, SHARED_HIDDEN, "", &obj);
+			own_ref(c, POL_LOOKUP_VOLUME, src, 0);
 	}
 	/* the image: another tenant's is not there; a missing one is dockerd's
 	 * own 404 (the CLI pulls and retries) */
@@ -383,6 +413,11 @@ tenant_precheck(struct check_ctx *c)
 		    "cannot tell whose objects it touches", c->pp->method, c->rt->path);
 		return;
 	}
+	/* installed plugins are a fact of the engine, like docker info: a
+	 * tenant may read them (docker inspect asks for a plugin too) */
+	if (strcmp(ep, "plugin.inspect") == 0 || strcmp(ep, "plugin.list") == 0 ||
+	    strcmp(ep, "plugin.privileges") == 0)
+		return;
 	if (has_prefix(ep, "swarm.") || has_prefix(ep, "service.") || has_prefix(ep, "node.") ||
 	    has_prefix(ep, "task.") || has_prefix(ep, "secret.") || has_prefix(ep, "config.") ||
 	    has_prefix(ep, "plugin.")) {
@@ -916,6 +951,43 @@ stamp_create(struct check_ctx *c, json_t *doc)
 	if (!json_is_array(mounts)) {
 		mounts = json_array();
 		json_object_set_new(hc, "Mounts", mounts);
+	}
+	/* a named volume of Binds that does not exist yet is created by
+	 * dockerd: as a Mount it gets the label (only the plain modes ro, rw
+	 * and nocopy translate; others are left as they are) */
+	json_t *binds = json_object_get(hc, "Binds");
+	for (i = 0; i < json_array_size(binds); i++) {
+		const char *b = json_string_value(json_array_get(binds, i));
+		char name[512], dst[1024], opts[256];
+		const json_t *obj;
+		int st, ro = 0, nocopy = 0, ok = 1;
+		if (b == NULL || !bind_volume(b, name, sizeof name) ||
+		    resolve(c, POL_LOOKUP_VOLUME, name, &obj, &st) != OWN_MISSING)
+			continue;
+		const char *d = strchr(b, ':') + 1, *o = strchr(d, ':');
+		size_t dl = o ? (size_t)(o - d) : strlen(d);
+		if (dl == 0 || dl >= sizeof dst || (o && strlen(o + 1) >= sizeof opts))
+			continue;
+		memcpy(dst, d, dl);
+		dst[dl] = '\0';
+		snprintf(opts, sizeof opts, "%s", o ? o + 1 : "");
+		for (char *save = NULL, *w = strtok_r(opts, ",", &save); w;
+		    w = strtok_r(NULL, ",", &save)) {
+			if (strcmp(w, "ro") == 0)
+				ro = 1;
+			else if (strcmp(w, "nocopy") == 0)
+				nocopy = 1;
+			else if (strcmp(w, "rw") != 0)
+				ok = 0;
+		}
+		if (!ok)
+			continue;
+		json_t *m = json_pack("{s:s, s:s, s:s, s:b, s:{s:b}}", "Type", "volume", "Source",
+		    name, "Target", dst, "ReadOnly", ro, "VolumeOptions", "NoCopy", nocopy);
+		if (m == NULL)
+			continue;
+		json_array_append_new(mounts, m);
+		json_array_remove(binds, i--);
 	}
 	json_array_foreach(mounts, i, e) {
 		if (strcmp(jstr(e, "Type"), "volume") != 0)

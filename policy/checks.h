@@ -32,7 +32,7 @@ struct check_ctx {
 	/* tenants (check_tenant.c): a tenant rule decided the request */
 	int tenant_status;             /* 0, or the status to answer (404, 403, 409, 400) */
 	enum rule_id tenant_rule;
-	char tenant_msg[700];
+	char tenant_msg[1200];
 };
 
 /* Record a violation if the profile has the rule switched on. */

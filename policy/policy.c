@@ -493,7 +493,7 @@ static void
 tenant_deny(struct check_ctx *c, struct pol_decision *dec, const struct pol_request *req,
     const struct profile *prof)
 {
-	char buf[1200];
+	char buf[1600];
 
 	dec->verdict = POL_DENY;
 	dec->status = c->tenant_status;

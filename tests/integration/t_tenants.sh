@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# sw-pass: tls
+# Tenants (issue 9), ownership: two tenants on one engine, over mutual TLS
+# (two client certificates of the test CA) and over a unix listener (two
+# uids), on one sockward of this test's own:
+#   CN=red-<id>,  uid 1000  -> tenant red
+#   CN=blue-<id>, uid 1001  -> tenant blue
+#   CN=green-<id>           -> tenant green, with a quota of one container
+#   uid 0                   -> an operator (no tenant)
+# Every cross-tenant operation fails with the engine's own 404 text (the
+# text the engine gives for a name that does not exist), each tenant's own
+# workflow works, labels are stamped and cannot be spoofed, an ID prefix of
+# the other tenant's container resolves to nothing, a quota is enforced.
+# Runs once (tls pass).
+. "$(dirname "$0")/lib.sh"; sw_test_init
+[ "${SW_LISTENER:-}" = tls ] || skip "runs once, in the tls pass"
+. "$(dirname "$0")/policy_lib.sh"
+CA=$SW_CERTS/ca
+[ -s "$CA/test.pem" ] && [ -s "$CA/test-key.pem" ] || fail "gen-certs.sh left no CA key in $CA"
+
+# issue CN -> $SW_TMP/pki-CN/{ca,cert,key}.pem (DOCKER_CERT_PATH layout)
+issue() {
+	local cn=$1 d=$SW_TMP/pki-$1
+	mkdir -p "$d"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/key.pem" 2>/dev/null
+	openssl req -new -sha256 -key "$d/key.pem" -subj "/CN=$cn" -out "$d/req.csr" 2>/dev/null
+	printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' \
+		> "$d/ext.cnf"
+	openssl x509 -req -sha256 -days 2 -in "$d/req.csr" -CA "$CA/test.pem" -CAkey "$CA/test-key.pem" \
+		-CAcreateserial -CAserial "$d/ca.srl" -extfile "$d/ext.cnf" -out "$d/cert.pem" 2>/dev/null ||
+		fail "could not issue a client certificate for CN=$cn"
+	cp "$SW_CERTS/client/ca.pem" "$d/ca.pem"
+}
+RED=red-$SW_RUN_ID BLUE=blue-$SW_RUN_ID GREEN=green-$SW_RUN_ID
+issue "$RED"; issue "$BLUE"; issue "$GREEN"
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+ADDR=127.0.0.1:$PORT
+PUB=$(mktemp -d /tmp/swten.XXXXXX); chmod 0755 "$PUB"
+mkdir -m 0777 "$PUB/cfg1000" "$PUB/cfg1001"
+trap 'rc=$?; rm -rf "$PUB"; (exit $rc); _swp_exit' EXIT
+sw_policy_start tenants "{ \"default_profile\": \"restricted\",
+  \"profiles\": { \"team\": { \"base\": \"baseline\" },
+                \"small\": { \"base\": \"team\", \"quota\": { \"containers\": 1, \"volumes\": 1 } } },
+  \"bindings\": [ { \"match\": { \"uid\": 0 }, \"profile\": \"baseline\" },
+                { \"match\": { \"cn\": \"$RED\" }, \"profile\": \"team\", \"tenant\": \"red\" },
+                { \"match\": { \"uid\": 1000 }, \"profile\": \"team\", \"tenant\": \"red\" },
+                { \"match\": { \"cn\": \"$BLUE\" }, \"profile\": \"team\", \"tenant\": \"blue\" },
+                { \"match\": { \"uid\": 1001 }, \"profile\": \"team\", \"tenant\": \"blue\" },
+                { \"match\": { \"cn\": \"$GREEN\" }, \"profile\": \"small\", \"tenant\": \"green\" } ] }" \
+	"{ \"name\": \"tls\", \"type\": \"tls\", \"address\": \"$ADDR\",
+	   \"cert\": \"$SW_CERTS/server/server-cert.pem\", \"key\": \"$SW_CERTS/server/server-key.pem\",
+	   \"ca\": \"$SW_CERTS/server/ca.pem\" },
+	 { \"name\": \"local\", \"type\": \"unix\", \"path\": \"$PUB/t.sock\", \"mode\": \"0666\" }"
+
+# red/blue/green over TLS; ured/ublue over the unix listener as uid 1000/1001
+red()   { DOCKER_HOST=tcp://$ADDR DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$SW_TMP/pki-$RED docker "$@"; }
+blue()  { DOCKER_HOST=tcp://$ADDR DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$SW_TMP/pki-$BLUE docker "$@"; }
+green() { DOCKER_HOST=tcp://$ADDR DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$SW_TMP/pki-$GREEN docker "$@"; }
+asuid() {
+	local u=$1; shift
+	DOCKER_CONFIG=$PUB/cfg$u DOCKER_HOST=unix://$PUB/t.sock HOME=$PUB DOCKER_TLS_VERIFY= \
+		DOCKER_CERT_PATH= timeout -s KILL "$SW_CMD_TIMEOUT" \
+		setpriv --reuid="$u" --regid="$u" --clear-groups "$DOCKER_CLI" "$@"
+}
+ured()  { asuid 1000 "$@"; }
+ublue() { asuid 1001 "$@"; }
+ops()   { DOCKER_HOST=unix://$PUB/t.sock DOCKER_TLS_VERIFY= DOCKER_CERT_PATH= docker "$@"; }
+IMG=$SW_IMAGE
+
+# what the engine itself answers for a name that does not exist, with the
+# name put back: the text (and exit status) a tenant must get for another
+# tenant's object.  cross NAME WHAT WHO CMD...: CMD with @ for the name.
+cross() {
+	local name=$1 what=$2 who=$3 ghost want wrc out rc; shift 3
+	ghost=swt-ghost-$RANDOM$RANDOM
+	wrc=0; want=$(engine "${@//@/$ghost}" 2>&1) || wrc=$?
+	want=${want//$ghost/$name}
+	[ "$wrc" != 0 ] || [ -n "$want" ] || fail "$what: the engine gave no error for a missing object"
+	rc=0; out=$("$who" "${@//@/$name}" 2>&1) || rc=$?
+	assert_eq "$want" "$out" "$what (the engine's own 404)"
+	assert_eq "$wrc" "$rc" "$what: exit status"
+}
+# ---- red's own workflow ----------------------------------------------------------------
+RC=$(uniq_name red); on_exit_rm_container "$RC"
+RV=$(uniq_name redvol); on_exit_rm_volume "$RV"
+RN=$(uniq_name rednet); on_exit_rm_network "$RN"
+out=$(red volume create "$RV" 2>&1) || fail "red: volume create: $out"
+out=$(red network create -o com.docker.network.bridge.enable_icc=false "$RN" 2>&1) ||
+	fail "red: network create: $out"
+out=$(red run -d --name "$RC" --network "$RN" -v "$RV":/data -v /anon "$IMG" sleep 300 2>&1) ||
+	fail "red: run -d: $out"
+RID=$(engine inspect -f '{{.Id}}' "$RC")
+assert_eq red "$(engine inspect -f '{{index .Config.Labels "io.sockward.tenant"}}' "$RC")" "container label"
+assert_eq red "$(engine volume inspect -f '{{index .Labels "io.sockward.tenant"}}' "$RV")" "volume label"
+assert_eq red "$(engine network inspect -f '{{index .Labels "io.sockward.tenant"}}' "$RN")" "network label"
+anon=$(engine inspect -f '{{range .Mounts}}{{if eq .Destination "/anon"}}{{.Name}}{{end}}{{end}}' "$RC")
+[ -n "$anon" ] || fail "no anonymous volume at /anon"
+assert_eq red "$(engine volume inspect -f '{{index .Labels "io.sockward.tenant"}}' "$anon")" \
+	"the anonymous volume belongs to the tenant"
+out=$(red exec "$RC" sh -c 'echo hello > /data/f; cat /data/f' 2>&1) || fail "red: exec: $out"
+assert_eq hello "$out" "red: exec"
+out=$(red logs "$RC" 2>&1) || fail "red: logs: $out"
+out=$(red cp "$RC":/data/f "$SW_TMP/f" 2>&1) || fail "red: cp: $out"
+assert_eq hello "$(cat "$SW_TMP/f")" "red: cp"
+out=$(red inspect -f '{{.Name}}' "$RC" 2>&1) || fail "red: inspect: $out"
+assert_eq "/$RC" "$out" "red: inspect"
+# a named volume that does not exist yet: dockerd creates it, as the tenant's
+RV2=$(uniq_name redvol2); on_exit_rm_volume "$RV2"
+out=$(red run --rm -v "$RV2":/v:ro "$IMG" true 2>&1) || fail "red: run -v new volume: $out"
+assert_eq red "$(engine volume inspect -f '{{index .Labels "io.sockward.tenant"}}' "$RV2")" \
+	"a volume made by docker run -v belongs to the tenant"
+# the same tenant over the unix listener (uid 1000) shares red's objects
+out=$(ured exec "$RC" cat /data/f 2>&1) || fail "uid 1000 (tenant red): exec: $out"
+assert_eq hello "$out" "uid 1000 (tenant red): exec"
+log "ok: red's own workflow (run, exec, logs, cp, inspect) over TLS and unix; labels stamped"
+
+# ---- blue cannot see or touch any of it ---------------------------------------------------
+cross "$RC" "blue: exec"    blue exec @ true
+cross "$RC" "blue: logs"    blue logs @
+cross "$RC" "blue: inspect" blue inspect @
+cross "$RC" "blue: export"  blue export -o "$SW_TMP/x.tar" @
+cross "$RC" "blue: attach"  blue attach --no-stdin @
+cross "$RC" "blue: rm -f"   blue rm -f @
+cross "$RC" "blue: stop"    blue stop -t 1 @
+cross "$RC" "blue: cp"      blue cp @:/data/f "$SW_TMP/g"
+cross "$RC" "uid 1001 (blue): logs" ublue logs @
+cross "$RC" "uid 1001 (blue): exec" ublue exec @ true
+cross "$RV" "blue: volume inspect" blue volume inspect @
+cross "$RV" "blue: volume rm"      blue volume rm @
+cross "$RN" "blue: network inspect" blue network inspect @
+# an ID prefix of red's container resolves to nothing
+PFX=${RID:0:12}
+cross "$PFX" "blue: logs by ID prefix" blue logs @
+cross "$RID" "blue: exec by full ID"   blue exec @ true
+engine inspect "$RC" >/dev/null 2>&1 || fail "red's container is gone after blue's attempts"
+log "ok: blue gets the engine's own 404 for red's container, volume, network, ID prefix and full ID"
+
+# blue's own container, and references to red's objects inside blue's bodies
+BC=$(uniq_name blue); on_exit_rm_container "$BC"
+out=$(blue run -d --name "$BC" "$IMG" sleep 300 2>&1) || fail "blue: run -d: $out"
+out=$(blue run --rm -v "$RV":/x "$IMG" true 2>&1) && fail "blue mounted red's volume: $out"
+assert_contains "$out" "get $RV: no such volume" "blue: -v red's volume"
+out=$(blue run --rm --volumes-from "$RC" "$IMG" true 2>&1) && fail "blue: --volumes-from red's: $out"
+assert_contains "$out" "No such container: $RC" "blue: --volumes-from"
+out=$(blue run --rm --network container:"$RC" "$IMG" true 2>&1) && fail "blue: --network container: $out"
+assert_contains "$out" "No such container: $RC" "blue: --network container:"
+out=$(blue run --rm --network "$RN" "$IMG" true 2>&1) && fail "blue joined red's network: $out"
+assert_contains "$out" "network $RN not found" "blue: --network red's network"
+cross "$RN" "blue: network connect (red's network)" blue network connect @ "$BC"
+out=$(blue network connect bridge "$RC" 2>&1) && fail "blue connected red's container: $out"
+assert_contains "$out" "No such container: $RC" "blue: network connect of red's container"
+# the name red's container has: a 409 that does not carry red's ID
+out=$(blue create --name "$RC" "$IMG" true 2>&1) && fail "blue created a second $RC: $out"
+assert_contains "$out" "The container name \"/$RC\" is already in use" "blue: name conflict"
+assert_not_contains "$out" "$PFX" "blue: name conflict leaks red's ID"
+log "ok: blue's bodies cannot reference red's volume, container or network; no ID in a name conflict"
+
+# exec instances go with their container
+EID=$(curl_t -s --unix-socket "$SW_ENGINE_SOCK" -X POST -H 'Content-Type: application/json' \
+	-d '{"Cmd":["true"]}' "http://d/v1.41/containers/$RID/exec" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Id"])')
+out=$(setpriv --reuid=1001 --regid=1001 --clear-groups curl -s --unix-socket "$PUB/t.sock" \
+	"http://d/v1.41/exec/$EID/json")
+assert_eq "{\"message\":\"No such exec instance: $EID\"}" "$out" "uid 1001: red's exec instance"
+out=$(setpriv --reuid=1000 --regid=1000 --clear-groups curl -s --unix-socket "$PUB/t.sock" \
+	"http://d/v1.41/exec/$EID/json")
+assert_contains "$out" "\"ContainerID\":\"$RID\"" "uid 1000: its own exec instance"
+log "ok: exec instances"
+
+# ---- labels cannot be spoofed --------------------------------------------------------------
+out=$(blue run --rm --label io.sockward.tenant=red "$IMG" true 2>&1) && fail "blue set red's label: $out"
+assert_contains "$out" "[tenant.isolation]" "spoofed label"
+assert_contains "$out" "the label io.sockward.tenant is set by sockward only" "spoofed label"
+out=$(blue volume create --label io.sockward.tenant=red 2>&1) && fail "blue: spoofed volume label: $out"
+assert_contains "$out" "[tenant.isolation]" "spoofed volume label"
+out=$(blue commit --change 'LABEL io.sockward.tenant=red' "$BC" 2>&1) && fail "blue: spoofed commit: $out"
+assert_contains "$out" "[tenant.isolation]" "spoofed commit label"
+wait_audit "$PAUDIT" '"rules":\["tenant.isolation"\]' || fail "no audit line with tenant.isolation"
+log "ok: labels cannot be spoofed; refusals audited as tenant.isolation"
+
+# ---- the operator sees everything -----------------------------------------------------------
+out=$(ops logs "$RC" 2>&1) || fail "operator: logs of red's container: $out"
+out=$(ops inspect -f '{{index .Config.Labels "io.sockward.tenant"}}' "$BC" 2>&1) || fail "operator: inspect: $out"
+assert_eq blue "$out" "operator: blue's container"
+log "ok: an operator acts on every tenant's objects"
+
+# ---- quota ----------------------------------------------------------------------------------
+GC=$(uniq_name green); on_exit_rm_container "$GC"
+out=$(green create --name "$GC" "$IMG" true 2>&1) || fail "green: first container: $out"
+G2=$(uniq_name green); on_exit_rm_container "$G2"
+out=$(green create --name "$G2" "$IMG" true 2>&1) && fail "green: over its quota: $out"
+assert_contains "$out" "[tenant.quota] quota of tenant green: at most 1 containers (running or not), it has 1" \
+	"quota message"
+assert_contains "$out" "remove one (docker rm)" "quota fix"
+out=$(green rm "$GC" 2>&1) || fail "green: rm: $out"
+out=$(green create --name "$G2" "$IMG" true 2>&1) || fail "green: after rm, within quota: $out"
+log "ok: container quota"
+
+# ---- red cleans up its own ------------------------------------------------------------------
+out=$(red rm -f -v "$RC" 2>&1) || fail "red: rm -f: $out"
+out=$(red volume rm "$RV" "$RV2" 2>&1) || fail "red: volume rm: $out"
+out=$(red network rm "$RN" 2>&1) || fail "red: network rm: $out"
+engine volume inspect "$anon" >/dev/null 2>&1 && fail "rm -v left the anonymous volume"
+log "ok: red removes its own container, volume and network"
