@@ -578,12 +578,15 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 	if (r != NULL && r->body != NULL && body_for_checks(r, req, pp, &c, dec) < 0)
 		goto out;
 	/* a tenant's objects first: the endpoint's checks never look at
-	 * another tenant's (their findings would tell it exists) */
-	if (c.tenant != NULL)
+	 * another tenant's (their findings would tell it exists).  An endpoint
+	 * the profile refuses outright needs neither. */
+	int refused = c.tenant != NULL && !endpoint_allowed(prof, r) &&
+	    prof->rule_on[R_ENDPOINT] && profile_rule_mode(prof, R_ENDPOINT) == POL_MODE_ENFORCE;
+	if (c.tenant != NULL && !refused)
 		tenant_precheck(&c);
-	if (r != NULL && !c.need_lookup && !c.tenant_status)
+	if (r != NULL && !c.need_lookup && !c.tenant_status && !refused)
 		run_check(r, &c);
-	if (c.tenant != NULL && !c.need_lookup && !c.tenant_status)
+	if (c.tenant != NULL && !c.need_lookup && !c.tenant_status && !refused)
 		tenant_quota(&c);
 	if (c.need_lookup) {
 		dec->verdict = POL_NEED_LOOKUP;
