@@ -42,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define LABEL_NS       "io.sockward."
 #define MEMORY_LABEL   "io.sockward.memory"
@@ -1043,8 +1044,14 @@ tenant_forward(struct check_ctx *c, char **target)
 			goto oom;
 		c->pp->fwd_body_len = strlen(c->pp->fwd_body);
 	}
-	/* the object the path names, by the full ID that was judged */
-	if (c->name[0] != '\0' && (has_prefix(ep, "container.") || strcmp(ep, "exec.create") == 0) &&
+	/* the object the path names, by the full ID that was judged (not the
+	 * link of docker rm --link: "web/db" names the link, the ID would not) */
+	const char *link = reqtarget_get(c->rt, "link");
+	int is_link = strcmp(ep, "container.delete") == 0 && link != NULL &&
+	    (strcmp(link, "1") == 0 || strcasecmp(link, "true") == 0 || strcmp(link, "t") == 0 ||
+	    strcmp(link, "T") == 0 || strcmp(link, "TRUE") == 0 || strcmp(link, "True") == 0);
+	if (c->name[0] != '\0' && !is_link &&
+	    (has_prefix(ep, "container.") || strcmp(ep, "exec.create") == 0) &&
 	    resolve(c, POL_LOOKUP_CONTAINER, c->name, &obj, &st) == OWN_MINE) {
 		if ((*target = new_target(c, jstr(obj, "Id"), NULL, NULL, NULL)) == NULL)
 			goto oom;
