@@ -196,6 +196,60 @@ out=$(green rm "$GC" 2>&1) || fail "green: rm: $out"
 out=$(green create --name "$G2" "$IMG" true 2>&1) || fail "green: after rm, within quota: $out"
 log "ok: container quota"
 
+# ---- compose: two tenants, two projects, one engine ----------------------------------------
+# (project names differ: container, network and volume names start with them)
+mkdir -p "$SW_TMP/compose"
+cat > "$SW_TMP/compose/docker-compose.yml" <<YML
+version: "3.7"
+services:
+  web:
+    image: $IMG
+    command: ["sh", "-c", "echo up-\$\$TEAM; sleep 300"]
+    environment: [TEAM]
+    volumes: [data:/data]
+    networks: [appnet]
+networks:
+  appnet: {}
+volumes:
+  data: {}
+YML
+RP=$(uniq_name rp | tr -cd 'a-z0-9') BP=$(uniq_name bp | tr -cd 'a-z0-9')
+compose_as() {   # compose_as CERT-CN PROJECT ARGS...
+	local cn=$1 p=$2; shift 2
+	(cd "$SW_TMP/compose" && TEAM=$cn DOCKER_HOST=tcp://$ADDR DOCKER_TLS_VERIFY=1 \
+		DOCKER_CERT_PATH=$SW_TMP/pki-$cn compose -p "$p" "$@")
+}
+cdown() {
+	set +eE; trap - ERR
+	compose_as "$RED" "$RP" down -v -t 1 >/dev/null 2>&1
+	compose_as "$BLUE" "$BP" down -v -t 1 >/dev/null 2>&1
+	engine rm -f "${RP}_web_1" "${BP}_web_1" >/dev/null 2>&1
+	engine network rm "${RP}_appnet" "${BP}_appnet" >/dev/null 2>&1
+	engine volume rm "${RP}_data" "${BP}_data" >/dev/null 2>&1
+	return 0
+}
+trap 'rc=$?; cdown; rm -rf "$PUB"; (exit $rc); _swp_exit' EXIT
+out=$(compose_as "$RED" "$RP" up -d 2>&1) || fail "red: compose up: $out"
+out=$(compose_as "$BLUE" "$BP" up -d 2>&1) || fail "blue: compose up: $out"
+for p in "$RP" "$BP"; do
+	t=$(engine inspect -f '{{index .Config.Labels "io.sockward.tenant"}}' "${p}_web_1")
+	[ "$p" = "$RP" ] && want=red || want=blue
+	assert_eq "$want" "$t" "compose container of $p"
+	assert_eq "$want" "$(engine network inspect -f '{{index .Labels "io.sockward.tenant"}}' "${p}_appnet")" "compose network of $p"
+	assert_eq "$want" "$(engine volume inspect -f '{{index .Labels "io.sockward.tenant"}}' "${p}_data")" "compose volume of $p"
+done
+wait_for 10 sh -c "DOCKER_HOST=unix://$SW_ENGINE_SOCK docker logs ${RP}_web_1 2>&1 | grep -q up-$RED" ||
+	fail "red's compose service did not start"
+out=$(compose_as "$RED" "$RP" logs --no-color web 2>&1) || fail "red: compose logs: $out"
+assert_contains "$out" "up-$RED" "red: compose logs"
+out=$(red logs "${BP}_web_1" 2>&1) && fail "red read blue's compose logs: $out"
+assert_contains "$out" "No such container: ${BP}_web_1" "red: logs of blue's compose service"
+out=$(compose_as "$RED" "$RP" down -v -t 1 2>&1) || fail "red: compose down: $out"
+engine inspect "${BP}_web_1" >/dev/null 2>&1 || fail "red's compose down removed blue's service"
+out=$(compose_as "$BLUE" "$BP" down -v -t 1 2>&1) || fail "blue: compose down: $out"
+[ -z "$(engine ps -aq --filter "name=${RP}_" --filter "name=${BP}_")" ] || fail "compose left containers"
+log "ok: compose up/logs/down of two tenants, each stamped and isolated"
+
 # ---- red cleans up its own ------------------------------------------------------------------
 out=$(red rm -f -v "$RC" 2>&1) || fail "red: rm -f: $out"
 out=$(red volume rm "$RV" "$RV2" 2>&1) || fail "red: volume rm: $out"
