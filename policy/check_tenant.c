@@ -822,12 +822,18 @@ sb_escape(struct sbuf *b, const char *s, int path)
 	}
 }
 
+/* A change to the query: drop every value of key (replace), then append
+ * key=val (when val is not NULL). */
+struct qedit {
+	const char *key, *val;
+	int replace;
+};
+
 /* The request-target to forward: the path's object renamed to id (or kept
- * when NULL), the query as sent, or rebuilt with drop_key's values replaced
- * by add_key=add_val (add_key alone appends). */
+ * when NULL), the query as sent or, with edits, rebuilt from the parsed
+ * parameters (in their order, Go's QueryEscape: dockerd reads the same). */
 static char *
-new_target(const struct check_ctx *c, const char *id, const char *drop_key,
-    const char *add_key, const char *add_val)
+new_target(const struct check_ctx *c, const char *id, const struct qedit *ed, size_t ned)
 {
 	const char *raw = c->pp->raw_target, *q = strchr(raw, '?');
 	struct sbuf b = { 0 };
@@ -851,13 +857,17 @@ new_target(const struct check_ctx *c, const char *id, const char *drop_key,
 	} else {
 		sb_add(&b, raw, q ? (size_t)(q - raw) : strlen(raw));
 	}
-	if (add_key == NULL) {
+	if (ned == 0) {
 		if (q != NULL)
 			sb_str(&b, q);
 	} else {
 		int first = 1;
 		for (size_t i = 0; i < c->rt->nparams; i++) {
-			if (drop_key != NULL && strcmp(c->rt->params[i].key, drop_key) == 0)
+			size_t k;
+			for (k = 0; k < ned; k++)
+				if (ed[k].replace && strcmp(c->rt->params[i].key, ed[k].key) == 0)
+					break;
+			if (k < ned)
 				continue;
 			sb_str(&b, first ? "?" : "&");
 			sb_escape(&b, c->rt->params[i].key, 0);
@@ -865,10 +875,15 @@ new_target(const struct check_ctx *c, const char *id, const char *drop_key,
 			sb_escape(&b, c->rt->params[i].value, 0);
 			first = 0;
 		}
-		sb_str(&b, first ? "?" : "&");
-		sb_escape(&b, add_key, 0);
-		sb_str(&b, "=");
-		sb_escape(&b, add_val, 0);
+		for (size_t k = 0; k < ned; k++) {
+			if (ed[k].val == NULL)
+				continue;
+			sb_str(&b, first ? "?" : "&");
+			sb_escape(&b, ed[k].key, 0);
+			sb_str(&b, "=");
+			sb_escape(&b, ed[k].val, 0);
+			first = 0;
+		}
 	}
 	if (b.oom) {
 		free(b.s);
@@ -987,6 +1002,10 @@ stamp_create(struct check_ctx *c, json_t *doc)
 		    name, "Target", dst, "ReadOnly", ro, "VolumeOptions", "NoCopy", nocopy);
 		if (m == NULL)
 			continue;
+		/* a Mount does not take HostConfig.VolumeDriver: carry it over */
+		if (jstr(hc, "VolumeDriver")[0] != '\0')
+			json_object_set_new(json_object_get(m, "VolumeOptions"), "DriverConfig",
+			    json_pack("{s:s}", "Name", jstr(hc, "VolumeDriver")));
 		json_array_append_new(mounts, m);
 		json_array_remove(binds, i--);
 	}
@@ -1011,6 +1030,29 @@ stamp_create(struct check_ctx *c, json_t *doc)
 	}
 	if (json_array_size(mounts) == 0)
 		json_object_del(hc, "Mounts");
+}
+
+/* DELETE /containers/{name}?link=...: docker rm --link names the link
+ * ("web/db"), which a full ID would not (dockerd httputils.BoolValue) */
+static int
+rm_link(const struct check_ctx *c, const char *ep)
+{
+	const char *v = reqtarget_get(c->rt, "link");
+	char low[16];
+	size_t n = 0;
+
+	if (strcmp(ep, "container.delete") != 0 || v == NULL)
+		return 0;
+	while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
+		v++;
+	for (; *v && n + 1 < sizeof low; v++)
+		low[n++] = (char)((*v >= 'A' && *v <= 'Z') ? *v - 'A' + 'a' : *v);
+	while (n > 0 && (low[n - 1] == ' ' || low[n - 1] == '\t' || low[n - 1] == '\n' ||
+	    low[n - 1] == '\r'))
+		n--;
+	low[n] = '\0';
+	return !(n == 0 || strcmp(low, "0") == 0 || strcmp(low, "no") == 0 ||
+	    strcmp(low, "false") == 0 || strcmp(low, "none") == 0);
 }
 
 int
@@ -1046,24 +1088,26 @@ tenant_forward(struct check_ctx *c, char **target)
 	}
 	/* the object the path names, by the full ID that was judged (not the
 	 * link of docker rm --link: "web/db" names the link, the ID would not) */
-	const char *link = reqtarget_get(c->rt, "link");
-	int is_link = strcmp(ep, "container.delete") == 0 && link != NULL &&
-	    (strcmp(link, "1") == 0 || strcasecmp(link, "true") == 0 || strcmp(link, "t") == 0 ||
-	    strcmp(link, "T") == 0 || strcmp(link, "TRUE") == 0 || strcmp(link, "True") == 0);
-	if (c->name[0] != '\0' && !is_link &&
+	if (c->name[0] != '\0' && !rm_link(c, ep) &&
 	    (has_prefix(ep, "container.") || strcmp(ep, "exec.create") == 0) &&
 	    resolve(c, POL_LOOKUP_CONTAINER, c->name, &obj, &st) == OWN_MINE) {
-		if ((*target = new_target(c, jstr(obj, "Id"), NULL, NULL, NULL)) == NULL)
+		if ((*target = new_target(c, jstr(obj, "Id"), NULL, 0)) == NULL)
 			goto oom;
 	} else if (c->name[0] != '\0' && has_prefix(ep, "network.") &&
 	    resolve(c, POL_LOOKUP_NETWORK, c->name, &obj, &st) != OWN_PENDING && obj != NULL) {
-		if ((*target = new_target(c, jstr(obj, "Id"), NULL, NULL, NULL)) == NULL)
+		if ((*target = new_target(c, jstr(obj, "Id"), NULL, 0)) == NULL)
 			goto oom;
-	} else if (strcmp(ep, "image.commit") == 0 ||
-	    (strcmp(ep, "image.create") == 0 && (reqtarget_get(c->rt, "fromImage") == NULL ||
-	    reqtarget_get(c->rt, "fromImage")[0] == '\0'))) {
-		/* the last LABEL wins: dockerd joins every changes value with "\n" */
-		if ((*target = new_target(c, NULL, NULL, "changes", change)) == NULL)
+	} else if (strcmp(ep, "image.commit") == 0) {
+		/* the container by the full ID that was judged; the last LABEL
+		 * wins (dockerd joins every changes value with "\n") */
+		const char *cn = reqtarget_get(c->rt, "container"), *id = container_id(c, cn ? cn : "");
+		struct qedit ed[] = { { "container", id, 1 }, { "changes", change, 0 } };
+		if (id == NULL || id[0] == '\0' || (*target = new_target(c, NULL, ed, 2)) == NULL)
+			goto oom;
+	} else if (strcmp(ep, "image.create") == 0 && (reqtarget_get(c->rt, "fromImage") == NULL ||
+	    reqtarget_get(c->rt, "fromImage")[0] == '\0')) {
+		struct qedit ed[] = { { "changes", change, 0 } };
+		if ((*target = new_target(c, NULL, ed, 1)) == NULL)
 			goto oom;
 	} else if (strcmp(ep, "build.build") == 0) {
 		const char *v = reqtarget_get(c->rt, "labels");
@@ -1078,7 +1122,8 @@ tenant_forward(struct check_ctx *c, char **target)
 		json_decref(l);
 		if (s == NULL)
 			goto oom;
-		*target = new_target(c, NULL, "labels", "labels", s);
+		struct qedit ed[] = { { "labels", s, 1 } };
+		*target = new_target(c, NULL, ed, 1);
 		free(s);
 		if (*target == NULL)
 			goto oom;
