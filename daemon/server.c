@@ -29,6 +29,7 @@
 #include "daemon/admin.h"
 #include "daemon/audit.h"
 #include "daemon/log.h"
+#include "daemon/lookup.h"
 #include "daemon/metrics.h"
 #include "daemon/sdlisten.h"
 #include "daemon/sdnotify.h"
@@ -413,6 +414,7 @@ server_reload(struct server *srv)
 	srv->gw.audit = naudit;
 	log_threshold = (enum log_level)n->log_level;
 	collect_host_sockets(srv);   /* upstream.socket may have changed */
+	lookup_cache_configure(srv->gw.base, server_upstream(srv), policy_has_tenants(n->policy));
 	metrics_reload(1);
 	log_info("reload: done; new requests use the new configuration");
 	sdnotify_ready("running; configuration reloaded");
@@ -573,6 +575,7 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 		return -1;
 	}
 	collect_host_sockets(srv);
+	lookup_cache_configure(srv->gw.base, server_upstream(srv), policy_has_tenants(cfg->policy));
 	if (cfg->admin_address || cfg->admin_path) {
 		srv->admin = admin_start(srv->gw.base, cfg->admin_address, cfg->admin_path,
 		    admin_upstream, err, sizeof err);
@@ -628,6 +631,7 @@ server_free(struct server *srv)
 		event_free(srv->grace_timer);
 	if (srv->accept_pause)
 		event_free(srv->accept_pause);
+	lookup_cache_stop();
 	if (srv->gw.base)
 		event_base_free(srv->gw.base);
 	config_unref(srv->gw.cfg);

@@ -153,6 +153,9 @@ struct pol_load_errors {
 struct policy *policy_load(const json_t *section, struct pol_load_errors *errs);
 void pol_load_errors_free(struct pol_load_errors *errs);
 void policy_free(struct policy *p);
+/* 1 when a binding names a tenant (the daemon then follows the engine's
+ * events to cache ownership lookups). */
+int policy_has_tenants(const struct policy *p);
 
 /* One request as the policy sees it across its rounds: the parsed target,
  * the matched route, the decoded canonical body, the lookups and their

@@ -758,6 +758,15 @@ pol_load_errors_free(struct pol_load_errors *errs)
 	errs->n = 0;
 }
 
+int
+policy_has_tenants(const struct policy *pol)
+{
+	for (size_t i = 0; pol != NULL && i < pol->nbindings; i++)
+		if (pol->bindings[i].tenant != NULL)
+			return 1;
+	return 0;
+}
+
 void
 policy_free(struct policy *pol)
 {

@@ -178,6 +178,27 @@ assert_contains "$out" "[tenant.isolation]" "spoofed commit label"
 wait_audit "$PAUDIT" '"rules":\["tenant.isolation"\]' || fail "no audit line with tenant.isolation"
 log "ok: labels cannot be spoofed; refusals audited as tenant.isolation"
 
+# ---- the ownership cache follows the engine's events --------------------------------------
+# red's container is looked up (and cached); the engine then removes it and
+# makes blue's container under the same name: red must never reach it, and
+# soon gets the engine's 404 for the name
+SN=$(uniq_name swap); on_exit_rm_container "$SN"
+out=$(red create --name "$SN" "$IMG" true 2>&1) || fail "red: create $SN: $out"
+red inspect -f '{{.Id}}' "$SN" >/dev/null 2>&1 || fail "red: inspect $SN"
+red inspect -f '{{.Id}}' "$SN" >/dev/null 2>&1 || fail "red: inspect $SN again"
+engine rm "$SN" >/dev/null
+engine create --name "$SN" --label io.sockward.tenant=blue "$IMG" true >/dev/null
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	out=$(red inspect -f '{{index .Config.Labels "io.sockward.tenant"}}' "$SN" 2>&1) &&
+		fail "red reached blue's container through a stale answer: $out"
+	case "$out" in *"No such object: $SN"*) break ;; esac
+	sleep 0.2
+done
+assert_contains "$out" "No such object: $SN" "red: a name swapped to blue's container"
+out=$(blue inspect -f '{{index .Config.Labels "io.sockward.tenant"}}' "$SN" 2>&1) || fail "blue: inspect $SN: $out"
+assert_eq blue "$out" "blue: its new container"
+log "ok: a name swapped between tenants on the engine is never reached through the cache"
+
 # ---- the operator sees everything -----------------------------------------------------------
 out=$(ops logs "$RC" 2>&1) || fail "operator: logs of red's container: $out"
 out=$(ops inspect -f '{{index .Config.Labels "io.sockward.tenant"}}' "$BC" 2>&1) || fail "operator: inspect: $out"
