@@ -370,7 +370,7 @@ check_container_name(struct check_ctx *c, const char *name)
 /* A name a new image gets (build -t, tag, commit, import): one that names an
  * image of someone else would move that name away from their image. */
 static void
-check_image_name(struct check_ctx *c, const char *ref, const char *what)
+check_image_name(struct check_ctx *c, const char *ref, const char *what, int shared_ok)
 {
 	const json_t *obj;
 	int st;
@@ -378,7 +378,7 @@ check_image_name(struct check_ctx *c, const char *ref, const char *what)
 	if (ref == NULL || ref[0] == '\0')
 		return;
 	enum own o = resolve(c, POL_LOOKUP_IMAGE, ref, &obj, &st);
-	if (o == OWN_OTHER || o == OWN_SHARED)
+	if (o == OWN_OTHER || (o == OWN_SHARED && !shared_ok))
 		answer(c, 403, R_TENANT_ISOLATION, "%s %s: that name is in use by an image that "
 		    "is not your tenant's; choose another name", what, ref);
 	else if (o == OWN_FAILED)
@@ -468,7 +468,7 @@ tenant_precheck(struct check_ctx *c)
 		own_object(c, POL_LOOKUP_CONTAINER, v ? v : "", SHARED_HIDDEN, "", &obj);
 		name_with_tag(reqtarget_get(c->rt, "repo"), reqtarget_get(c->rt, "tag"), ref,
 		    sizeof ref);
-		check_image_name(c, ref, "docker commit");
+		check_image_name(c, ref, "docker commit", 0);
 		refuse_changes(c, "docker commit");
 		if (json_is_object(c->doc))
 			refuse_labels(c, json_object_get(c->doc, "Labels"), "docker commit");
@@ -504,7 +504,7 @@ tenant_precheck(struct check_ctx *c)
 		if (own_object(c, POL_LOOKUP_IMAGE, c->name, SHARED_REFUSE, "tag", &obj)) {
 			name_with_tag(reqtarget_get(c->rt, "repo"), reqtarget_get(c->rt, "tag"), ref,
 			    sizeof ref);
-			check_image_name(c, ref, "docker tag");
+			check_image_name(c, ref, "docker tag", 0);
 		}
 	} else if (strcmp(ep, "image.inspect") == 0 || strcmp(ep, "image.history") == 0 ||
 	    strcmp(ep, "image.push") == 0) {
@@ -522,7 +522,7 @@ tenant_precheck(struct check_ctx *c)
 				const char *t = c->rt->params[i].value;
 				snprintf(ref, sizeof ref, "%s%s", t,
 				    strchr(strrchr(t, '/') ? strrchr(t, '/') : t, ':') ? "" : ":latest");
-				check_image_name(c, ref, "docker build -t");
+				check_image_name(c, ref, "docker build -t", 0);
 			}
 		if ((v = reqtarget_get(c->rt, "labels")) != NULL && v[0] != '\0') {
 			json_t *l = json_loads(v, JSON_REJECT_DUPLICATES, NULL);
@@ -535,10 +535,20 @@ tenant_precheck(struct check_ctx *c)
 		}
 	} else if (strcmp(ep, "image.create") == 0) {
 		v = reqtarget_get(c->rt, "fromImage");
-		if (v == NULL || v[0] == '\0') {   /* an import */
+		if (v != NULL && v[0] != '\0') {
+			/* a pull moves the name to what the registry has: not away
+			 * from another tenant's image (a shared one is the pull's
+			 * to refresh, as before tenants) */
+			const char *tag = reqtarget_get(c->rt, "tag");
+			if (tag != NULL && tag[0] != '\0')
+				snprintf(ref, sizeof ref, "%s%c%s", v, strchr(tag, ':') ? '@' : ':', tag);
+			else
+				snprintf(ref, sizeof ref, "%s", v);
+			check_image_name(c, ref, "docker pull", 1);
+		} else {   /* an import */
 			name_with_tag(reqtarget_get(c->rt, "repo"), reqtarget_get(c->rt, "tag"), ref,
 			    sizeof ref);
-			check_image_name(c, ref, "docker import");
+			check_image_name(c, ref, "docker import", 0);
 			refuse_changes(c, "docker import");
 		}
 	}
