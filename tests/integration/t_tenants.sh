@@ -110,6 +110,16 @@ RV2=$(uniq_name redvol2); on_exit_rm_volume "$RV2"
 out=$(red run --rm -v "$RV2":/v:ro "$IMG" true 2>&1) || fail "red: run -v new volume: $out"
 assert_eq red "$(engine volume inspect -f '{{index .Labels "io.sockward.tenant"}}' "$RV2")" \
 	"a volume made by docker run -v belongs to the tenant"
+# its own container by ID prefix, and its own network connect/disconnect
+out=$(red exec "${RID:0:12}" cat /data/f 2>&1) || fail "red: exec by ID prefix: $out"
+assert_eq hello "$out" "red: exec by ID prefix"
+RC2=$(uniq_name red2); on_exit_rm_container "$RC2"
+out=$(red run -d --name "$RC2" "$IMG" sleep 300 2>&1) || fail "red: second container: $out"
+out=$(red network connect "$RN" "$RC2" 2>&1) || fail "red: network connect: $out"
+engine inspect -f '{{json .NetworkSettings.Networks}}' "$RC2" | grep -q "\"$RN\"" ||
+	fail "red: $RC2 is not on $RN after network connect"
+out=$(red network disconnect "$RN" "$RC2" 2>&1) || fail "red: network disconnect: $out"
+out=$(red rm -f "$RC2" 2>&1) || fail "red: rm -f $RC2: $out"
 # the same tenant over the unix listener (uid 1000) shares red's objects
 out=$(ured exec "$RC" cat /data/f 2>&1) || fail "uid 1000 (tenant red): exec: $out"
 assert_eq hello "$out" "uid 1000 (tenant red): exec"
