@@ -176,18 +176,41 @@ own_object(struct check_ctx *c, enum pol_lookup_kind kind, const char *name, enu
 
 /* ---- labels a client may not set ---------------------------------------------- */
 
+static int64_t create_nano_cpus(const json_t *hc);
+
+/* The value sockward stamps for key on this request, or NULL */
+static const char *
+stamped_value(struct check_ctx *c, const char *key, char *buf, size_t len)
+{
+	const json_t *hc = json_object_get(c->doc, "HostConfig");
+	int create = c->pp->route != NULL && strcmp(c->pp->route->endpoint, "container.create") == 0;
+
+	if (strcmp(key, TENANT_LABEL) == 0)
+		return c->tenant;
+	if (create && strcmp(key, MEMORY_LABEL) == 0) {
+		snprintf(buf, len, "%lld", (long long)jint(hc, "Memory", NULL));
+		return buf;
+	}
+	if (create && strcmp(key, NANOCPUS_LABEL) == 0) {
+		snprintf(buf, len, "%lld", (long long)create_nano_cpus(hc));
+		return buf;
+	}
+	return NULL;
+}
+
 static void
 refuse_labels(struct check_ctx *c, const json_t *labels, const char *what)
 {
-	const char *key;
+	const char *key, *want;
 	const json_t *v;
+	char buf[32];
 
 	json_object_foreach((json_t *)labels, key, v) {
 		if (strncmp(key, LABEL_NS, strlen(LABEL_NS)) != 0)
 			continue;
-		if (strcmp(key, TENANT_LABEL) == 0 && json_is_string(v) &&
-		    strcmp(json_string_value(v), c->tenant) == 0)
-			continue;   /* what sockward stamps anyway */
+		if ((want = stamped_value(c, key, buf, sizeof buf)) != NULL && json_is_string(v) &&
+		    strcmp(json_string_value(v), want) == 0)
+			continue;   /* what sockward stamps anyway (a forwarded create again) */
 		answer(c, 403, R_TENANT_ISOLATION, "%s: the label %s is set by sockward only "
 		    "(it marks what tenant %s owns); remove --label %s", what, key, c->tenant, key);
 		return;
