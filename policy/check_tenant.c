@@ -76,19 +76,75 @@ not_found_fmt(enum pol_lookup_kind kind)
 	}
 }
 
+/* An image reference as dockerd names it in its 404s: normalised (a
+ * missing tag is latest, 64 hex digits are an ID) and in the familiar form
+ * (no docker.io/, no library/ for official images): reference.FamiliarString
+ * of TagNameOnly. */
+static void
+familiar_ref(const char *ref, char *out, size_t len)
+{
+	char name[520], *digest, *slash, *colon, *rest, *first;
+	const char *tag = NULL, *domain = NULL;
+	size_t n = strlen(ref), i;
+	int r;
+
+	for (i = 0; i < n && ((ref[i] >= '0' && ref[i] <= '9') || (ref[i] >= 'a' && ref[i] <= 'f'));
+	    i++)
+		;
+	if (n == 64 && i == 64) {
+		r = snprintf(out, len, "sha256:%s", ref);
+		(void)r;
+		return;
+	}
+	snprintf(name, sizeof name, "%s", ref);
+	if ((digest = strchr(name, '@')) != NULL)
+		*digest++ = '\0';
+	slash = strrchr(name, '/');
+	colon = strrchr(name, ':');
+	if (colon != NULL && (slash == NULL || colon > slash)) {
+		*colon = '\0';
+		tag = colon + 1;
+	}
+	rest = name;
+	if ((first = strchr(name, '/')) != NULL) {
+		*first = '\0';
+		if (strchr(name, '.') != NULL || strchr(name, ':') != NULL ||
+		    strcmp(name, "localhost") == 0) {
+			domain = name;
+			rest = first + 1;
+		} else {
+			*first = '/';
+		}
+	}
+	if (domain != NULL && (strcmp(domain, "docker.io") == 0 ||
+	    strcmp(domain, "index.docker.io") == 0))
+		domain = NULL;   /* Docker Hub: familiar names drop it */
+	if (domain == NULL && strncmp(rest, "library/", 8) == 0 && strchr(rest + 8, '/') == NULL)
+		rest += 8;
+	r = snprintf(out, len, "%s%s%s%s%s%s%s", domain ? domain : "", domain ? "/" : "", rest,
+	    tag ? ":" : digest ? "" : ":latest", tag ? tag : "", digest ? "@" : "",
+	    digest ? digest : "");
+	(void)r;
+}
+
 static void
 hide(struct check_ctx *c, enum pol_lookup_kind kind, const char *name)
 {
 	const char *ep = c->pp->route != NULL ? c->pp->route->endpoint : "";
-	char msg[700];
+	char msg[2400], fam[1100];
 
 	/* the image routes word it their own way */
-	if (kind == POL_LOOKUP_IMAGE && strcmp(ep, "image.inspect") == 0)
-		snprintf(msg, sizeof msg, "no such image: %s: No such image: %s", name, name);
-	else if (kind == POL_LOOKUP_IMAGE && strcmp(ep, "image.save") == 0)
-		snprintf(msg, sizeof msg, "reference does not exist");
-	else
+	if (kind == POL_LOOKUP_IMAGE) {
+		familiar_ref(name, fam, sizeof fam);
+		if (strcmp(ep, "image.inspect") == 0)
+			snprintf(msg, sizeof msg, "no such image: %s: No such image: %s", name, fam);
+		else if (strcmp(ep, "image.save") == 0)
+			snprintf(msg, sizeof msg, "reference does not exist");
+		else
+			snprintf(msg, sizeof msg, "No such image: %s", fam);
+	} else {
 		snprintf(msg, sizeof msg, not_found_fmt(kind), name);
+	}
 	answer(c, 404, R_TENANT_ISOLATION, "%s", msg);
 }
 

@@ -120,6 +120,22 @@ engine inspect -f '{{json .NetworkSettings.Networks}}' "$RC2" | grep -q "\"$RN\"
 	fail "red: $RC2 is not on $RN after network connect"
 out=$(red network disconnect "$RN" "$RC2" 2>&1) || fail "red: network disconnect: $out"
 out=$(red rm -f "$RC2" 2>&1) || fail "red: rm -f $RC2: $out"
+# logs -f to the end of a container's output
+LF=$(uniq_name redlf); on_exit_rm_container "$LF"
+out=$(red run -d --name "$LF" "$IMG" sh -c 'echo one; sleep 1; echo two' 2>&1) || fail "red: run: $out"
+out=$(red logs -f "$LF" 2>&1) || fail "red: logs -f: $out"
+assert_eq "one
+two" "$out" "red: logs -f"
+# docker build (classic): the image is red's; blue cannot see, run or remove it
+RI=$(uniq_name redimg); on_exit_rm_image "$RI"
+mkdir -p "$SW_TMP/ctx"; printf 'FROM %s\nLABEL io.example.team=web\n' "$IMG" > "$SW_TMP/ctx/Dockerfile"
+out=$(DOCKER_BUILDKIT=0 red build -q -t "$RI" "$SW_TMP/ctx" 2>&1) || fail "red: build: $out"
+assert_eq red "$(engine image inspect -f '{{index .Config.Labels "io.sockward.tenant"}}' "$RI")" "built image label"
+cross "$RI" "blue: image inspect" blue image inspect @
+cross "$RI" "blue: rmi" blue rmi @
+cross "$RI" "blue: history" blue history @
+out=$(red run --rm "$RI" echo built 2>&1) || fail "red: run its image: $out"
+assert_eq built "$out" "red: run its own image"
 # the same tenant over the unix listener (uid 1000) shares red's objects
 out=$(ured exec "$RC" cat /data/f 2>&1) || fail "uid 1000 (tenant red): exec: $out"
 assert_eq hello "$out" "uid 1000 (tenant red): exec"
@@ -282,6 +298,7 @@ out=$(compose_as "$BLUE" "$BP" down -v -t 1 2>&1) || fail "blue: compose down: $
 log "ok: compose up/logs/down of two tenants, each stamped and isolated"
 
 # ---- red cleans up its own ------------------------------------------------------------------
+out=$(red rmi "$RI" 2>&1) || fail "red: rmi its image: $out"
 out=$(red rm -f -v "$RC" 2>&1) || fail "red: rm -f: $out"
 out=$(red volume rm "$RV" "$RV2" 2>&1) || fail "red: volume rm: $out"
 out=$(red network rm "$RN" 2>&1) || fail "red: network rm: $out"
