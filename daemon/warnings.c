@@ -89,11 +89,10 @@ add_warnings(struct evbuffer *body, char *const *warnings, size_t n)
 }
 
 int
-warnings_rewrite_parsed(const struct resp_head *h, struct evbuffer *body,
-    char *const *warnings, size_t n, struct evbuffer *out)
+stage_rebuild_parsed(const struct resp_head *h, const char *nb, size_t nl,
+    struct evbuffer *out)
 {
-	char *nb;
-	if (h == NULL || !rebuildable(h) || (nb = add_warnings(body, warnings, n)) == NULL)
+	if (h == NULL || !rebuildable(h))
 		return -1;
 	/* RFC 9112 4: the SP before an empty reason phrase is not optional */
 	evbuffer_add_printf(out, "HTTP/%d.%d %03d %.*s\r\n", h->http_major, h->http_minor,
@@ -107,12 +106,22 @@ warnings_rewrite_parsed(const struct resp_head *h, struct evbuffer *body,
 		evbuffer_add(out, h->buf + f->val_off, f->val_len);
 		evbuffer_add(out, "\r\n", 2);
 	}
-	size_t nl = strlen(nb);
 	evbuffer_add_printf(out, "Content-Length: %zu\r\n\r\n", nl + 1);
 	evbuffer_add(out, nb, nl);
 	evbuffer_add(out, "\n", 1);
-	free(nb);
 	return 0;
+}
+
+int
+warnings_rewrite_parsed(const struct resp_head *h, struct evbuffer *body,
+    char *const *warnings, size_t n, struct evbuffer *out)
+{
+	char *nb;
+	if (h == NULL || !rebuildable(h) || (nb = add_warnings(body, warnings, n)) == NULL)
+		return -1;
+	int rc = stage_rebuild_parsed(h, nb, strlen(nb), out);
+	free(nb);
+	return rc;
 }
 
 int

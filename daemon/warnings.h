@@ -16,6 +16,12 @@ struct resp_head;
 int warnings_rewrite_parsed(const struct resp_head *head, struct evbuffer *body,
     char *const *warnings, size_t n, struct evbuffer *out);
 
+/* The same head (as recorded) with body (len bytes) as the whole new body:
+ * for the other rewrites of a held answer.  -1 when the head cannot be said
+ * faithfully. */
+int stage_rebuild_parsed(const struct resp_head *head, const char *body, size_t len,
+    struct evbuffer *out);
+
 /* The same from the raw answer (tests, fuzzing): head_and_body: the raw response as received (head + framed body);
  * body: its de-chunked body.  The head is read by the strict parser with
  * its records on (http_resp_record) and rebuilt from them.  On success

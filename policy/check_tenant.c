@@ -1222,3 +1222,33 @@ oom:
 	answer(c, 500, R_TENANT_ISOLATION, "sockward: out of memory");
 	return -1;
 }
+
+/* ---- the engine's 409 of a create or rename ------------------------------------- */
+
+char *
+policy_tenant_conflict_body(const char *body, size_t len)
+{
+	json_t *doc = json_loadb(body, len, 0, NULL), *out;
+	const char *m = json_string_value(json_object_get(doc, "message"));
+	static const char by[] = "by container \"";
+	char *res = NULL, buf[2048];
+
+	if (m == NULL || strlen(m) >= sizeof buf) {
+		json_decref(doc);
+		return NULL;
+	}
+	/* 'Conflict. The container name "/db" is already in use by container
+	 * "<id>". You have to remove (or rename) ...' (dockerd names.go) */
+	const char *at = strstr(m, by), *end = at ? strchr(at + sizeof by - 1, '"') : NULL;
+	if (at == NULL || end == NULL) {
+		json_decref(doc);
+		return NULL;
+	}
+	snprintf(buf, sizeof buf, "%.*sby another container%s", (int)(at - m), m, end + 1);
+	out = json_pack("{s:s}", "message", buf);
+	if (out != NULL)
+		res = json_dumps(out, JSON_COMPACT);
+	json_decref(out);
+	json_decref(doc);
+	return res;
+}

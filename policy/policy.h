@@ -192,6 +192,13 @@ unsigned policy_prepared_decodes(const struct pol_prepared *pp);
 
 void policy_decision_free(struct pol_decision *dec);
 
+/* A tenant's container create or rename answered 409 by the engine: the
+ * message names the container that has the name by its ID, which may be
+ * another tenant's (the name was taken after sockward looked).  Returns the
+ * body to send instead (malloc'd JSON, the ID left out), or NULL to relay
+ * the answer as it is. */
+char *policy_tenant_conflict_body(const char *body, size_t len);
+
 /* dec's rules as one "id,id" text for a log line (never parsed back); "" when
  * none fired.  Returns the length written (what fits of it). */
 #define POL_RULES_TEXT_MAX (POL_MAX_RULES * 32)

@@ -180,6 +180,11 @@ assert_contains "$out" "No such container: $RC" "blue: network connect of red's 
 out=$(blue create --name "$RC" "$IMG" true 2>&1) && fail "blue created a second $RC: $out"
 assert_contains "$out" "The container name \"/$RC\" is already in use" "blue: name conflict"
 assert_not_contains "$out" "$PFX" "blue: name conflict leaks red's ID"
+# the engine's own 409 (the name checked free or the tenant's own, then taken):
+# the answer is rewritten without the ID
+out=$(red create --name "$RC" "$IMG" true 2>&1) && fail "red created a second $RC: $out"
+assert_contains "$out" "The container name \"/$RC\" is already in use by another container" "red: engine's 409"
+assert_not_contains "$out" "$PFX" "red: the engine's 409 keeps an ID"
 log "ok: blue's bodies cannot reference red's volume, container or network; no ID in a name conflict"
 
 # exec instances go with their container
