@@ -235,11 +235,21 @@ exchange_write_request(struct exchange *x, struct evbuffer *out)
 
 /* ---- the answer's stage ---------------------------------------------------------- */
 
+/* A tenant's create or rename: a 409 would name the container that has the
+ * name, perhaps another tenant's */
+static int
+tenant_names(const struct exchange *x)
+{
+	return x->judged && x->dec.verdict == POL_ALLOW && x->dec.tenant != NULL &&
+	    x->dec.endpoint != NULL && (strcmp(x->dec.endpoint, "container.create") == 0 ||
+	    strcmp(x->dec.endpoint, "container.rename") == 0);
+}
+
 int
 exchange_wants_stage(const struct exchange *x)
 {
 	return x->judged && x->dec.verdict == POL_ALLOW &&
-	    (x->dec.nwarnings > 0 || x->dec.answer_filter != POL_ANSWER_NONE);
+	    (x->dec.nwarnings > 0 || x->dec.answer_filter != POL_ANSWER_NONE || tenant_names(x));
 }
 
 static int
@@ -248,6 +258,16 @@ add_warnings(const struct http_resp *resp, struct evbuffer *raw, struct evbuffer
 {
 	const struct exchange *x = arg;
 	(void)raw;
+	if (tenant_names(x) && resp->head != NULL && resp->head->status == 409) {
+		size_t len = evbuffer_get_length(body);
+		const char *b = (const char *)evbuffer_pullup(body, -1);
+		char *nb = b ? policy_tenant_conflict_body(b, len) : NULL;
+		int rc = nb ? answer_write_parsed(resp->head, nb, strlen(nb), out) : -1;
+		free(nb);
+		return rc;
+	}
+	if (x->dec.nwarnings == 0)
+		return -1;
 	return warnings_rewrite_parsed(resp->head, body, x->dec.warnings, x->dec.nwarnings, out);
 }
 

@@ -4,21 +4,239 @@
  * status, and the policy denies on that. */
 #include "daemon/lookup.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
 
 #include "daemon/engine_client.h"
+#include "daemon/log.h"
+#include "policy/tenant.h"
 
 #define LOOKUP_MAX_BYTES (4u << 20)
 #define LOOKUP_TIMEOUT_MS 10000u
 
 struct lookup {
 	struct engine_req *req;
+	struct event *hit;      /* answered from the cache: the callback, next turn */
+	json_t *hit_json;
+	uint64_t gen;           /* the cache's generation when the lookup started */
 	struct pol_lookup *lk;
 	lookup_cb cb;
 	void *arg;
 };
+
+/* ---- the ownership cache --------------------------------------------------------- */
+
+#define LCACHE_MAX        256
+#define LCACHE_MAX_BODY   (64u << 10)    /* bytes of one answer kept */
+#define LCACHE_HEAD_MAX   4096
+#define LCACHE_RETRY_MS   1000
+
+struct lc_entry {
+	enum pol_lookup_kind kind;
+	char *name;
+	json_t *json;
+};
+
+static struct {
+	struct event_base *base;
+	char sock[108];
+	struct bufferevent *bev;   /* GET /events */
+	struct event *retry;
+	int head_done, valid;
+	uint64_t gen;
+	size_t hlen;
+	struct lc_entry e[LCACHE_MAX];
+	size_t n;
+	unsigned long hits;
+} lc;
+
+static int
+cacheable(enum pol_lookup_kind k)
+{
+	return k == POL_LOOKUP_CONTAINER || k == POL_LOOKUP_NETWORK || k == POL_LOOKUP_EXEC;
+}
+
+/* Something changed, or the stream cannot tell: forget everything, and let
+ * no answer in flight be kept. */
+static void
+lc_clear(void)
+{
+	for (size_t i = 0; i < lc.n; i++) {
+		free(lc.e[i].name);
+		json_decref(lc.e[i].json);
+	}
+	lc.n = 0;
+	lc.gen++;
+}
+
+static void lc_connect(void);
+
+static void
+lc_down(void)
+{
+	lc.valid = 0;
+	lc_clear();
+	if (lc.bev != NULL) {
+		bufferevent_free(lc.bev);
+		lc.bev = NULL;
+	}
+}
+
+static void
+lc_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what; (void)arg;
+	lc_connect();
+}
+
+static void
+lc_fail(void)
+{
+	struct timeval tv = { LCACHE_RETRY_MS / 1000, (LCACHE_RETRY_MS % 1000) * 1000 };
+
+	lc_down();
+	if (lc.retry != NULL)
+		evtimer_add(lc.retry, &tv);
+}
+
+static void
+lc_read(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	(void)arg;
+	if (!lc.head_done) {
+		struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+		if (end.pos < 0) {
+			if (evbuffer_get_length(in) > LCACHE_HEAD_MAX)
+				lc_fail();
+			return;
+		}
+		char head[16] = "";
+		evbuffer_copyout(in, head, sizeof head - 1);
+		if (strncmp(head, "HTTP/1.1 200 ", 13) != 0 && strncmp(head, "HTTP/1.0 200 ", 13) != 0) {
+			lc_fail();
+			return;
+		}
+		evbuffer_drain(in, (size_t)end.pos + 4);
+		lc.head_done = 1;
+		lc.valid = 1;
+		lc_clear();
+	}
+	/* any byte of the stream is an event (dockerd sends nothing else) */
+	if (evbuffer_get_length(in) > 0) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		lc_clear();
+	}
+}
+
+static void
+lc_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev; (void)arg;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	lc_fail();   /* EOF, error: nothing can be trusted until it is back */
+}
+
+static void
+lc_connect(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	lc_down();
+	lc.head_done = 0;
+	if (lc.base == NULL || strlen(lc.sock) >= sizeof sun.sun_path)
+		return;
+	strcpy(sun.sun_path, lc.sock);
+	lc.bev = bufferevent_socket_new(lc.base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (lc.bev == NULL) {
+		lc_fail();
+		return;
+	}
+	bufferevent_setcb(lc.bev, lc_read, NULL, lc_event, NULL);
+	bufferevent_setwatermark(lc.bev, EV_READ, 0, 1u << 20);
+	evbuffer_add_printf(bufferevent_get_output(lc.bev),
+	    "GET /events HTTP/1.1\r\nHost: docker\r\nUser-Agent: sockward\r\n\r\n");
+	if (bufferevent_socket_connect(lc.bev, (struct sockaddr *)&sun, sizeof sun) != 0) {
+		lc_fail();
+		return;
+	}
+	bufferevent_enable(lc.bev, EV_READ | EV_WRITE);
+}
+
+void
+lookup_cache_stop(void)
+{
+	lc_down();
+	if (lc.retry != NULL)
+		event_free(lc.retry);
+	lc.retry = NULL;
+	lc.base = NULL;
+	lc.sock[0] = '\0';
+}
+
+void
+lookup_cache_configure(struct event_base *base, const char *sock_path, int on)
+{
+	if (strncmp(sock_path, "unix://", 7) == 0)
+		sock_path += 7;
+	if (!on || strlen(sock_path) >= sizeof lc.sock) {
+		lookup_cache_stop();
+		return;
+	}
+	if (lc.base == base && strcmp(lc.sock, sock_path) == 0)
+		return;   /* already following that engine */
+	lookup_cache_stop();
+	lc.base = base;
+	snprintf(lc.sock, sizeof lc.sock, "%s", sock_path);
+	if ((lc.retry = evtimer_new(base, lc_retry_cb, NULL)) == NULL) {
+		lookup_cache_stop();
+		return;
+	}
+	lc_connect();
+}
+
+void
+lookup_cache_stats(unsigned long *hits, size_t *entries, int *valid)
+{
+	*hits = lc.hits;
+	*entries = lc.n;
+	*valid = lc.valid;
+}
+
+static const struct lc_entry *
+lc_find(enum pol_lookup_kind kind, const char *name, const char *sock)
+{
+	if (!lc.valid || !cacheable(kind) || strcmp(sock, lc.sock) != 0)
+		return NULL;
+	for (size_t i = 0; i < lc.n; i++)
+		if (lc.e[i].kind == kind && strcmp(lc.e[i].name, name) == 0)
+			return &lc.e[i];
+	return NULL;
+}
+
+static void
+lc_put(enum pol_lookup_kind kind, const char *name, json_t *json)
+{
+	if (lc.n == LCACHE_MAX)
+		lc_clear();   /* full: start over (the generation moves on, harmless) */
+	char *n = strdup(name);
+	if (n == NULL)
+		return;
+	lc.e[lc.n].kind = kind;
+	lc.e[lc.n].name = n;
+	lc.e[lc.n].json = json_incref(json);
+	lc.n++;
+}
 
 int
 lookup_path(const struct pol_lookup *lk, char *out, size_t outlen)
@@ -31,7 +249,18 @@ lookup_path(const struct pol_lookup *lk, char *out, size_t outlen)
 		[POL_LOOKUP_CONTAINER] = { "/containers/", "/json" },
 		[POL_LOOKUP_VOLUME]    = { "/volumes/", "" },
 		[POL_LOOKUP_NETWORK]   = { "/networks/", "" },
+		[POL_LOOKUP_EXEC]      = { "/exec/", "/json" },
 	};
+	/* a tenant's objects: the engine's own label filter (tenant names are
+	 * a-z 0-9 . _ -, nothing to escape) */
+	if (lk->kind == POL_LOOKUP_TENANT_CONTAINERS || lk->kind == POL_LOOKUP_TENANT_VOLUMES) {
+		if (!tenant_name_valid(lk->name))
+			return -1;
+		int n = snprintf(out, outlen, "%s%%7B%%22label%%22%%3A%%5B%%22%s%%3D%s%%22%%5D%%7D",
+		    lk->kind == POL_LOOKUP_TENANT_CONTAINERS ? "/containers/json?all=1&filters="
+		    : "/volumes?filters=", TENANT_LABEL, lk->name);
+		return n < 0 || (size_t)n >= outlen ? -1 : 0;
+	}
 	if ((size_t)lk->kind >= sizeof routes / sizeof routes[0] || routes[lk->kind].prefix == NULL)
 		return -1;
 	const char *prefix = routes[lk->kind].prefix, *suffix = routes[lk->kind].suffix;
@@ -71,9 +300,31 @@ answered(const struct engine_answer *a, void *arg)
 		lk->json = a->json ? json_incref(a->json) : NULL;
 		if (lk->json == NULL)
 			lk->status = 0;   /* unreadable answer: treat as unanswered */
+		/* kept only when no event arrived while it was on its way */
+		else if (lc.valid && l->gen == lc.gen && cacheable(lk->kind) &&
+		    lc_find(lk->kind, lk->name, lc.sock) == NULL &&
+		    evbuffer_get_length(a->body) <= LCACHE_MAX_BODY)
+			lc_put(lk->kind, lk->name, lk->json);
 	}
 	lk->done = 1;
 	free(l);   /* the request frees itself after this callback */
+	cb(lk, cbarg);
+}
+
+static void
+hit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lookup *l = arg;
+	struct pol_lookup *lk = l->lk;
+	lookup_cb cb = l->cb;
+	void *cbarg = l->arg;
+
+	(void)fd; (void)what;
+	lk->status = 200;
+	lk->json = l->hit_json;   /* the reference goes to the lookup */
+	lk->done = 1;
+	event_free(l->hit);
+	free(l);
 	cb(lk, cbarg);
 }
 
@@ -95,6 +346,27 @@ lookup_start(struct event_base *base, const char *sock_path, struct pol_lookup *
 	l->arg = arg;
 	lk->json = NULL;
 	lk->status = 0;
+	const struct lc_entry *e = lc_find(lk->kind, lk->name,
+	    strncmp(sock_path, "unix://", 7) == 0 ? sock_path + 7 : sock_path);
+	if (e != NULL) {
+		/* from the cache; the callback still runs from the loop, never
+		 * inside lookup_start */
+		static const struct timeval now = { 0, 0 };
+		l->hit_json = json_incref(e->json);
+		l->hit = evtimer_new(base, hit_cb, l);
+		if (l->hit != NULL && evtimer_add(l->hit, &now) == 0) {
+			lc.hits++;
+			log_debug("lookup %s %s: from the ownership cache", pol_lookup_kind_name(lk->kind),
+			    lk->name);
+			return l;
+		}
+		if (l->hit != NULL)
+			event_free(l->hit);
+		json_decref(l->hit_json);
+		l->hit = NULL;
+		l->hit_json = NULL;
+	}
+	l->gen = lc.gen;
 	l->req = engine_get(base, sock_path, path, &opts, answered, l);
 	if (l->req == NULL) {
 		free(l);
@@ -108,6 +380,11 @@ lookup_cancel(struct lookup *l)
 {
 	if (l == NULL)
 		return;
-	engine_cancel(l->req);
+	if (l->hit != NULL) {
+		event_free(l->hit);
+		json_decref(l->hit_json);
+	} else {
+		engine_cancel(l->req);
+	}
 	free(l);
 }

@@ -17,6 +17,24 @@ struct lookup *lookup_start(struct event_base *base, const char *sock_path,
 /* Abandon a lookup; its callback will not run. */
 void lookup_cancel(struct lookup *l);
 
+/* The ownership cache (tenants, issue 9): answers of container, network and
+ * exec lookups (200 only) are kept while the engine's event stream
+ * (GET /events on a connection of its own) is up and silent; any event, a
+ * lost stream or a changed upstream empties it, and an answer that was in
+ * flight across an event is not kept.  Containers and networks are
+ * forwarded under the full ID the answer gave and exec IDs are never
+ * reused, so a stale answer can only name an object that is gone: the
+ * engine answers 404.  Volume and image lookups (names, not IDs, are
+ * forwarded) and negative answers are never cached.
+ * lookup_cache_configure: on (a policy with tenants) starts or keeps the
+ * stream to sock_path, off stops it; lookup_cache_stop before the event base
+ * goes away. */
+void lookup_cache_configure(struct event_base *base, const char *sock_path, int on);
+void lookup_cache_stop(void);
+/* For tests and the log: answers served from the cache, entries held, and
+ * whether the event stream is up. */
+void lookup_cache_stats(unsigned long *hits, size_t *entries, int *valid);
+
 /* Build the request path for lk ("/images/<escaped>/json", "/volumes/<escaped>"). */
 int lookup_path(const struct pol_lookup *lk, char *out, size_t outlen);
 

@@ -30,6 +30,7 @@
 #include "daemon/admin.h"
 #include "daemon/audit.h"
 #include "daemon/log.h"
+#include "daemon/lookup.h"
 #include "daemon/metrics.h"
 #include "daemon/sdlisten.h"
 #include "daemon/sdnotify.h"
@@ -414,6 +415,7 @@ server_reload(struct server *srv)
 	srv->gw.audit = naudit;
 	log_threshold = (enum log_level)n->log_level;
 	collect_host_sockets(srv);   /* upstream.socket may have changed */
+	lookup_cache_configure(srv->gw.base, server_upstream(srv), policy_has_tenants(n->policy));
 	metrics_reload(1);
 	log_info("reload: done; new requests use the new configuration");
 	sdnotify_ready("running; configuration reloaded");
@@ -643,6 +645,7 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 		return -1;
 	}
 	collect_host_sockets(srv);
+	lookup_cache_configure(srv->gw.base, server_upstream(srv), policy_has_tenants(cfg->policy));
 	if (cfg->admin_address || cfg->admin_path) {
 		srv->admin = admin_start(srv->gw.base, cfg->admin_address, cfg->admin_path,
 		    admin_upstream, err, sizeof err);
@@ -700,6 +703,7 @@ server_free(struct server *srv)
 		event_free(srv->accept_pause);
 	if (srv->trim_timer)
 		event_free(srv->trim_timer);
+	lookup_cache_stop();
 	if (srv->gw.base)
 		event_base_free(srv->gw.base);
 	config_unref(srv->gw.cfg);

@@ -30,6 +30,10 @@ struct check_ctx {
 	char image[512];               /* image the request names, "" if none */
 	int not_found;                 /* the engine says the object does not exist */
 	char not_found_msg[600];       /* answered as 404 like dockerd would */
+	/* tenants (check_tenant.c): a tenant rule decided the request */
+	int tenant_status;             /* 0, or the status to answer (404, 403, 409, 400) */
+	enum rule_id tenant_rule;
+	char tenant_msg[1200];
 };
 
 /* Record a violation if the profile has the rule switched on. */
@@ -137,6 +141,16 @@ void check_tag_source(struct check_ctx *c, const char *src);
 void check_update_merged(struct check_ctx *c);
 /* commit/import: the USER the changes (else config's User) leave */
 void check_changes_user(struct check_ctx *c, const char *what, const json_t *config);
+
+/* Tenants (check_tenant.c), only for an identity with a tenant: the
+ * objects the path and the body name must be the tenant's (before the
+ * endpoint's checks, so those never judge another tenant's object); the
+ * quota of a create; and, once allowed, the labels stamped into what is
+ * forwarded and the names resolved to full IDs (sets pp->fwd_body and
+ * *target; -1 with c->tenant_status set when it cannot). */
+void tenant_precheck(struct check_ctx *c);
+void tenant_quota(struct check_ctx *c);
+int tenant_forward(struct check_ctx *c, char **target);
 
 /* Endpoint checks */
 void check_create(struct check_ctx *c);

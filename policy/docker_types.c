@@ -500,6 +500,16 @@ static const struct gofield netcreate_fields[] = {
 static const struct gostruct netcreate_st = { "NetworkCreateRequest", netcreate_fields, { NULL }, NULL };
 const struct gotype go_network_create = STRUCT(&netcreate_st);
 
+/* ---- POST /networks/{id}/disconnect (types.NetworkDisconnect): read for the
+ * container it names ---------------------------------------------------------- */
+static const struct gofield netdisconnect_fields[] = {
+	{ "Container", &go_str, JUDGED("tenant.isolation") },
+	{ "Force", &go_bool, HARMLESS("disconnect even when the container is gone") },
+	END
+};
+static const struct gostruct netdisconnect_st = { "NetworkDisconnect", netdisconnect_fields, { NULL }, NULL };
+const struct gotype go_network_disconnect = STRUCT(&netdisconnect_st);
+
 /* ---- a seccomp profile (profiles/seccomp types.Seccomp), read from
  * --security-opt seccomp=<JSON> and a service's Privileges.Seccomp.Profile ---- */
 static const struct gofield scarg_fields[] = {
@@ -547,7 +557,7 @@ const struct gotype go_seccomp_profile = STRUCT(&seccomp_st);
 
 /* ---- POST /networks/{id}/connect (types.NetworkConnect) -------------------- */
 static const struct gofield netconnect_fields[] = {
-	{ "Container", &go_str, HARMLESS("the container attached, judged when it was created") },
+	{ "Container", &go_str, JUDGED("tenant.isolation") },
 	{ "EndpointConfig", &t_endpoint, FIELDS }, END
 };
 static const struct gostruct netconnect_st = { "NetworkConnect", netconnect_fields, { NULL }, NULL };
@@ -559,5 +569,5 @@ const struct gotype go_start_body = T(GO_OPAQUE);
 /* ---- every table, for the unit test that checks the notes -------------------- */
 const struct gotype *const go_all_types[] = {
 	&go_create_request, &go_update_config, &go_exec_config, &go_volume_create,
-	&go_network_create, &go_network_connect, &go_seccomp_profile, &go_service_spec, NULL
+	&go_network_create, &go_network_connect, &go_network_disconnect, &go_seccomp_profile, &go_service_spec, NULL
 };

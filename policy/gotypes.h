@@ -78,6 +78,7 @@ json_t *godecode(const struct gotype *t, const json_t *in, char *err, size_t err
 extern const struct gotype go_create_request;   /* POST /containers/create */
 extern const struct gotype go_update_config;    /* POST /containers/{id}/update */
 extern const struct gotype go_exec_config;      /* POST /containers/{id}/exec */
+extern const struct gotype go_network_disconnect; /* POST /networks/{id}/disconnect */
 extern const struct gotype go_volume_create;    /* POST /volumes/create */
 extern const struct gotype go_network_create;   /* POST /networks/create */
 extern const struct gotype go_network_connect;  /* POST /networks/{id}/connect */

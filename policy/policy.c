@@ -57,6 +57,9 @@ pol_lookup_kind_name(enum pol_lookup_kind kind)
 	case POL_LOOKUP_CONTAINER: return "container";
 	case POL_LOOKUP_VOLUME:    return "volume";
 	case POL_LOOKUP_NETWORK:   return "network";
+	case POL_LOOKUP_EXEC:      return "exec";
+	case POL_LOOKUP_TENANT_CONTAINERS: return "tenant-containers";
+	case POL_LOOKUP_TENANT_VOLUMES:    return "tenant-volumes";
 	}
 	return "unknown";
 }
@@ -527,6 +530,31 @@ warnings_from(struct check_ctx *c, const struct profile *prof, struct pol_decisi
 	}
 }
 
+/* A tenant rule decided: the engine's own 404 text as it is (nothing may
+ * tell the object exists), any other answer in sockward's words.  Tenant
+ * rules act whatever the profile's mode. */
+static void
+tenant_deny(struct check_ctx *c, struct pol_decision *dec, const struct pol_request *req,
+    const struct profile *prof)
+{
+	char buf[1600];
+
+	dec->verdict = POL_DENY;
+	dec->status = c->tenant_status;
+	dec->mode = POL_MODE_ENFORCE;
+	free(dec->message);
+	if (c->tenant_status == 404 || c->tenant_status == 409 || c->tenant_status >= 500 ||
+	    strncmp(c->tenant_msg, "sockward: ", 10) == 0)
+		snprintf(buf, sizeof buf, "%s", c->tenant_msg);
+	else
+		snprintf(buf, sizeof buf, "sockward: denied by policy '%s' for %s (tenant %s): "
+		    "[%s] %s", prof->name, identity_name(req), c->tenant, rules[c->tenant_rule].id,
+		    c->tenant_msg);
+	dec->message = strdup(buf);
+	dec->rules[0] = (uint16_t)c->tenant_rule;
+	dec->nrules = 1;
+}
+
 void
 policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_request *req,
     struct pol_decision *dec)
@@ -593,10 +621,23 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 		    r ? r->endpoint : "unknown endpoint", endpoint_why(r));
 	if (r != NULL && r->body != NULL && body_for_checks(r, req, pp, &c, dec) < 0)
 		goto out;
-	if (r != NULL)
+	/* a tenant's objects first: the endpoint's checks never look at
+	 * another tenant's (their findings would tell it exists).  An endpoint
+	 * the profile refuses outright needs neither. */
+	int refused = c.tenant != NULL && !endpoint_allowed(prof, r) &&
+	    prof->rule_on[R_ENDPOINT] && profile_rule_mode(prof, R_ENDPOINT) == POL_MODE_ENFORCE;
+	if (c.tenant != NULL && !refused)
+		tenant_precheck(&c);
+	if (r != NULL && !c.need_lookup && !c.tenant_status && !refused)
 		run_check(r, &c);
+	if (c.tenant != NULL && !c.need_lookup && !c.tenant_status && !refused)
+		tenant_quota(&c);
 	if (c.need_lookup) {
 		dec->verdict = POL_NEED_LOOKUP;
+		goto out;
+	}
+	if (c.tenant_status) {
+		tenant_deny(&c, dec, req, prof);
 		goto out;
 	}
 	if (c.image[0] != '\0')
@@ -624,11 +665,20 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 		dec->message = NULL;
 		dec->verdict = POL_ALLOW;
 	}
+	/* a tenant's request goes on stamped with its label, its objects
+	 * named by the full IDs that were judged */
+	free(pp->fwd_body);
+	pp->fwd_body = NULL;
+	if (dec->verdict == POL_ALLOW && c.tenant != NULL &&
+	    tenant_forward(&c, &dec->target) < 0) {
+		dec->nrules = 0;
+		tenant_deny(&c, dec, req, prof);
+	}
 out:
 	/* only an allowed request forwards anything: the document judged */
 	if (dec->verdict == POL_ALLOW && r != NULL && r->body != NULL && pp->body != NULL) {
-		dec->body = pp->body;
-		dec->body_len = pp->body_len;
+		dec->body = pp->fwd_body != NULL ? pp->fwd_body : pp->body;
+		dec->body_len = pp->fwd_body != NULL ? pp->fwd_body_len : pp->body_len;
 	}
 
 	if (dec->verdict == POL_ALLOW && dec->tenant != NULL)

@@ -41,6 +41,10 @@ enum pol_lookup_kind {
 	POL_LOOKUP_CONTAINER,  /* GET /containers/{name}/json */
 	POL_LOOKUP_VOLUME,     /* GET /volumes/{name} */
 	POL_LOOKUP_NETWORK,    /* GET /networks/{id} (full ID, name or ID prefix) */
+	POL_LOOKUP_EXEC,       /* GET /exec/{id}/json */
+	POL_LOOKUP_TENANT_CONTAINERS,   /* GET /containers/json?all=1 with the label
+	                                   filter io.sockward.tenant=<name> (name: a tenant) */
+	POL_LOOKUP_TENANT_VOLUMES,      /* GET /volumes with that label filter */
 };
 
 /* "image", "container", "volume": for logs, eval and the table tests */
@@ -160,6 +164,9 @@ struct pol_load_errors {
 struct policy *policy_load(const json_t *section, struct pol_load_errors *errs);
 void pol_load_errors_free(struct pol_load_errors *errs);
 void policy_free(struct policy *p);
+/* 1 when a binding names a tenant (the daemon then follows the engine's
+ * events to cache ownership lookups). */
+int policy_has_tenants(const struct policy *p);
 
 /* One request as the policy sees it across its rounds: the parsed target,
  * the matched route, the decoded canonical body, the lookups and their
@@ -225,6 +232,12 @@ uint64_t policy_archive_safe(const struct pol_archive *a);
 /* The body is complete: everything fed may go (unless this denies). */
 enum pol_archive_verdict policy_archive_end(struct pol_archive *a, struct pol_decision *dec);
 void policy_archive_free(struct pol_archive *a);
+/* A tenant's container create or rename answered 409 by the engine: the
+ * message names the container that has the name by its ID, which may be
+ * another tenant's (the name was taken after sockward looked).  Returns the
+ * body to send instead (malloc'd JSON, the ID left out), or NULL to relay
+ * the answer as it is. */
+char *policy_tenant_conflict_body(const char *body, size_t len);
 
 /* dec's rules as one "id,id" text for a log line (never parsed back); "" when
  * none fired.  Returns the length written (what fits of it). */

@@ -60,7 +60,7 @@ cerr_addk(cerr *e, const char *path, const char *key, const char *fmt, ...)
 
 enum opt_type {
 	OPT_BOOL, OPT_STRLIST, OPT_MODE, OPT_NSJOIN, OPT_INT, OPT_BYTES, OPT_CPUS,
-	OPT_RULES, OPT_CAPMODE, OPT_CAPS, OPT_HOSTIPS,
+	OPT_RULES, OPT_CAPMODE, OPT_CAPS, OPT_HOSTIPS, OPT_QUOTA,
 };
 
 struct opt {
@@ -104,6 +104,7 @@ static const struct opt profile_opts[] = {
 	O("endpoints_allow",      OPT_STRLIST, endpoints_allow),
 	O("endpoints_deny",       OPT_STRLIST, endpoints_deny),
 	O("unknown_endpoints",    OPT_BOOL,    unknown_endpoints),
+	O("quota",                OPT_QUOTA,   quota),
 };
 
 /* A plain array of non-empty strings into *out (replacing it). */
@@ -249,6 +250,38 @@ parse_cpus(const json_t *v, int64_t *out, const char *path, cerr *e)
 	return 0;
 }
 
+/* "quota": { "containers": N, "memory": "8g", "cpus": 4, "volumes": N }.
+ * Keys given replace the base's; keys not given keep the base's quota. */
+static int
+parse_quota(const json_t *v, struct quota *q, const char *path, cerr *e)
+{
+	const char *key;
+	json_t *x;
+	char sub[420];
+	int bad = 0;
+
+	if (!json_is_object(v))
+		FAIL(e, path, "want an object with containers, memory, cpus or volumes");
+	json_object_foreach((json_t *)v, key, x) {
+		snprintf(sub, sizeof sub, "%s.%s", path, key);
+		if (strcmp(key, "containers") == 0 || strcmp(key, "volumes") == 0) {
+			if (!json_is_integer(x) || json_integer_value(x) <= 0) {
+				cerr_add(e, sub, "want a positive integer (a count)");
+				bad = 1;
+			} else
+				*(key[0] == 'c' ? &q->containers : &q->volumes) = json_integer_value(x);
+		} else if (strcmp(key, "memory") == 0) {
+			bad |= parse_bytes(x, &q->memory, sub, e) < 0;
+		} else if (strcmp(key, "cpus") == 0) {
+			bad |= parse_cpus(x, &q->nano_cpus, sub, e) < 0;
+		} else if (strcmp(key, "description") != 0) {
+			cerr_add(e, sub, "unknown key (want containers, memory, cpus or volumes)");
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
 /* "rules": { id: true | false | "enforce" | "warn" | "audit" }.  true is
  * "enforce": the rule acts as the profile's mode says; "warn" and "audit"
  * switch it on but let its violations do at most that (a warning, an audit
@@ -266,6 +299,9 @@ parse_rules(const json_t *v, struct profile *p, const char *path, cerr *e)
 		int r = rule_lookup(key), m = -1;
 		if (r < 0)
 			FAILK(e, path, key, "unknown rule id");
+		if (r == R_TENANT_ISOLATION || r == R_TENANT_QUOTA)
+			FAILK(e, path, key, "tenant rules always apply to an identity with a tenant "
+			    "(a binding without \"tenant\" is an operator)");
 		if (json_is_string(b))
 			for (int i = 0; modes[i] != NULL; i++)
 				if (strcmp(json_string_value(b), modes[i]) == 0)
@@ -363,6 +399,8 @@ apply_opt(struct profile *p, const struct opt *o, const json_t *v, const char *p
 		return parse_cpus(v, (int64_t *)field, path, e);
 	case OPT_RULES:
 		return parse_rules(v, p, path, e);
+	case OPT_QUOTA:
+		return parse_quota(v, (struct quota *)field, path, e);
 	}
 	FAIL(e, path, "internal error");
 }
@@ -569,6 +607,9 @@ parse_exceptions(struct policy *pol, const json_t *arr, cerr *e)
 			if (strcmp(key, "rule") == 0) {
 				if (!json_is_string(v) || (ex->rule = rule_lookup(json_string_value(v))) < 0)
 					FAIL(e, sub, "want a rule id");
+				if (ex->rule == R_TENANT_ISOLATION || ex->rule == R_TENANT_QUOTA)
+					FAIL(e, sub, "tenant rules have no exceptions: bind the identity "
+					    "without a tenant (an operator) instead");
 			} else if (strcmp(key, "identity") == 0) {
 				if (parse_id_match(v, &ex->match, sub, e) < 0)
 					return -1;
@@ -718,6 +759,15 @@ pol_load_errors_free(struct pol_load_errors *errs)
 	free(errs->v);
 	errs->v = NULL;
 	errs->n = 0;
+}
+
+int
+policy_has_tenants(const struct policy *pol)
+{
+	for (size_t i = 0; pol != NULL && i < pol->nbindings; i++)
+		if (pol->bindings[i].tenant != NULL)
+			return 1;
+	return 0;
 }
 
 void

@@ -80,6 +80,7 @@ static const enum rule_id baseline_rules[] = {
 	R_VOLUME_DRIVER, R_NETWORK_DRIVER,
 	R_ENV_SECRETS,    /* warns: rule_mode below */
 	R_LOGGING_DRIVER, /* a log driver connects from the engine's host */
+	R_TENANT_ISOLATION, R_TENANT_QUOTA,   /* always enforced for a tenant */
 };
 
 static int

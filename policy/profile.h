@@ -54,6 +54,12 @@ struct profile {
 	struct strlist endpoints_allow;     /* endpoint id globs */
 	struct strlist endpoints_deny;
 	int unknown_endpoints;              /* 1: allowed */
+	/* quota of a tenant bound to this profile (0 = no quota): containers
+	 * (count, running or not), memory and nano_cpus (sums of the limits
+	 * of its containers), volumes (count) */
+	struct quota {
+		int64_t containers, memory, nano_cpus, volumes;
+	} quota;
 };
 
 /* Identity match for bindings and exceptions; every set field must match. */

@@ -137,7 +137,7 @@ static const struct route routes[] = {
 	{ "GET",    "/networks/{id:.+}",               "network.inspect",    CHECK_NONE, NULL, 0, NULL },
 	{ "POST",   "/networks/create",                "network.create",     CHECK_NETWORK_CREATE, J(go_network_create), 0, NULL },
 	{ "POST",   "/networks/{id:.*}/connect",       "network.connect",    CHECK_NETWORK_CONNECT, J(go_network_connect), 0, NULL },
-	{ "POST",   "/networks/{id:.*}/disconnect",    "network.disconnect", CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/networks/{id:.*}/disconnect",    "network.disconnect", CHECK_NONE, J(go_network_disconnect), 0, NULL },
 	{ "POST",   "/networks/prune",                 "network.prune",      CHECK_NONE, NULL, 0, NULL },
 	{ "DELETE", "/networks/{id:.*}",               "network.delete",     CHECK_NONE, NULL, 0, NULL },
 	/* debug (api/server/router/debug, any method, never versioned) */

@@ -3,7 +3,8 @@
  * in daemon/session_request.c drive it.
  *
  * Input:
- *   byte 0  who asks (selects policy and identity; see callers[] below)
+ *   byte 0  who asks (selects policy and identity; see callers[] below;
+ *           cn=red and cn=blue are tenants)
  *   byte 1  bit 0: the request was chunked (has a body even when it is empty)
  *           bit 1: the session's body buffer exists (from an earlier request)
  *           bit 2: Content-Type sent twice
@@ -45,7 +46,9 @@ static const char config_text[] =
     "          \"rules\": {\"network.default_bridge\": false}},"
     "  \"aud\": {\"base\": \"restricted\", \"mode\": \"audit\"},"
     "  \"ops\": {\"base\": \"unrestricted\"},"
-    "  \"svc\": {\"base\": \"restricted\", \"endpoints_allow\": [\"service.*\"]}"
+    "  \"svc\": {\"base\": \"restricted\", \"endpoints_allow\": [\"service.*\"]},"
+    "  \"tq\": {\"base\": \"baseline\", \"quota\": {\"containers\": 3, \"memory\": \"1g\","
+    "          \"cpus\": 2, \"volumes\": 2}}"
     " },"
     " \"bindings\": ["
     "  {\"match\": {\"cn\": \"dev-*\"}, \"profile\": \"dev\"},"
@@ -53,7 +56,9 @@ static const char config_text[] =
     "  {\"match\": {\"cn\": \"aud\"}, \"profile\": \"aud\"},"
     "  {\"match\": {\"cn\": \"tenant-web\"}, \"profile\": \"dev\", \"tenant\": \"web\"},"
     "  {\"match\": {\"uid\": 0}, \"profile\": \"ops\"},"
-    "  {\"match\": {\"user\": \"svc\"}, \"profile\": \"svc\"}"
+    "  {\"match\": {\"user\": \"svc\"}, \"profile\": \"svc\"},"
+    "  {\"match\": {\"cn\": \"red\"}, \"profile\": \"dev\", \"tenant\": \"red\"},"
+    "  {\"match\": {\"cn\": \"blue\"}, \"profile\": \"tq\", \"tenant\": \"blue\"}"
     " ],"
     " \"exceptions\": [{\"rule\": \"mounts.bind_prefix\", \"identity\": {\"cn\": \"backup\"},"
     "   \"images\": [\"local/backup:*\"], \"reason\": \"backup agent reads /tmp\"}]"
@@ -72,6 +77,8 @@ static const struct {
 	{ 0, "uid=1000,gid=1000,user=dev" },
 	{ 0, "cn=aud" },
 	{ 0, "cn=tenant-web" },
+	{ 0, "cn=red" },      /* tenants: ownership, stamping, quotas */
+	{ 0, "cn=blue" },
 };
 
 static struct policy *builtin_pol, *config_pol;
@@ -198,6 +205,16 @@ answer_again(struct pol_prepared *first, struct pol_lookup *l)
 	for (size_t i = 0; i < n; i++)
 		if (had[i].done && had[i].kind == l->kind && strcmp(had[i].name, l->name) == 0) {
 			l->status = had[i].status;
+			l->json = json_incref(had[i].json);
+			return;
+		}
+	/* a tenant's forwarded body names its references by the full ID the
+	 * first answers gave: the engine resolves that ID to the same object */
+	for (size_t i = 0; i < n; i++)
+		if (had[i].done && had[i].kind == l->kind && had[i].status == 200 &&
+		    strcmp(json_string_value(json_object_get(had[i].json, "Id")) ?
+		    json_string_value(json_object_get(had[i].json, "Id")) : "", l->name) == 0) {
+			l->status = 200;
 			l->json = json_incref(had[i].json);
 			return;
 		}

@@ -46,7 +46,9 @@ def merge(a, b):
     return b
 
 
-WHO = {None: 0, "cn=dev-alice": 1, "cn=ci": 2, "uid=0,gid=0,user=root": 3, "cn=backup": 5}
+WHO = {None: 0, "cn=dev-alice": 1, "cn=ci": 2, "uid=0,gid=0,user=root": 3, "cn=backup": 5,
+       # tenants.json: alice is tenant red, bob and carol (quotas) the other tenant
+       "cn=alice": 8, "cn=bob": 9, "cn=carol": 9}
 for path in sorted(glob.glob(os.path.join(ROOT, "tests/policy/*.json"))):
     table = json.loads(read(path))
     for tc in table.get("cases", []):
@@ -71,7 +73,7 @@ for path in sorted(glob.glob(os.path.join(ROOT, "tests/policy/*.json"))):
             put("policy", bytes([w, 0x02]) + head.encode("utf-8", "surrogatepass") + body + tail)
 for path in sorted(glob.glob(os.path.join(ROOT, "tests/fixtures/policy/*.json"))):
     body = read(path)
-    for w in range(8):
+    for w in range(10):
         put("policy", bytes([w, 0x32]) + b"POST\n/v1.41/containers/create\napplication/json\n" + body)
 
 # config: the shipped and the bad configurations as they are

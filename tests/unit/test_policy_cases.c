@@ -8,7 +8,8 @@
  *   "content_types": [ ... ] (that many Content-Type headers instead),
  *   "body" (JSON) | "body_raw" (string) | "body_file" (path from tests/)
  *   | "merge" (deep-merged into fixtures/policy/compliant-create.json),
- *   "lookups": [ { "kind": "image"|"container"|"volume", "name", "status", "json" } ]
+ *   "lookups": [ { "kind": "image"|"container"|"volume"|"network"|"exec"|
+ *     "tenant-containers"|"tenant-volumes" (pol_lookup_kind_name), "name", "status", "json" } ]
  *     (a volume not listed is answered 404, a network not listed is a
  *     user-defined bridge network of that name, any other lookup not listed 0),
  *   "resolve": { "/host/path": "/its/real/path" | null (cannot be resolved) }: the
@@ -23,6 +24,7 @@
  *     "forwarded": <JSON the forwarded body must equal>,
  *     "forwarded_has": { "A.B": <value at that dotted path of the forwarded body> },
  *     "forwarded_lacks": [ "A.B" (a dotted path absent from it) ], "exception",
+ *     (paths are split at '/' instead when they hold one: "Labels/io.sockward.tenant")
  *     "forwarded_target": the request-target forwarded instead of the client's
  *     (null: the client's own),
  *     "warnings": N, "warning_contains", "message_lacks" (in neither the message
@@ -131,11 +133,9 @@ answer_lookups(const json_t *tc, struct pol_prepared *pp)
 		}
 		json_array_foreach(answers, k, a) {
 			const char *kind = json_string_value(json_object_get(a, "kind"));
-			int want = kind && strcmp(kind, "container") == 0 ? POL_LOOKUP_CONTAINER
-			    : kind && strcmp(kind, "volume") == 0 ? POL_LOOKUP_VOLUME
-			    : kind && strcmp(kind, "network") == 0 ? POL_LOOKUP_NETWORK
-			    : POL_LOOKUP_IMAGE;
-			if ((int)l->kind == want &&
+			if (kind == NULL)
+				kind = "image";
+			if (strcmp(kind, pol_lookup_kind_name(l->kind)) == 0 &&
 			    strcmp(json_string_value(json_object_get(a, "name")), l->name) == 0) {
 				l->status = (int)json_integer_value(json_object_get(a, "status"));
 				json_decref(l->json);   /* pp owns the answers */
@@ -226,8 +226,10 @@ at_path(const json_t *doc, const char *path)
 {
 	char buf[256], *save = NULL;
 
+	/* "A/B/io.sockward.tenant": '/' separates when a key holds dots */
+	const char *sep = strchr(path, '/') ? "/" : ".";
 	snprintf(buf, sizeof buf, "%s", path);
-	for (char *seg = strtok_r(buf, ".", &save); seg && doc; seg = strtok_r(NULL, ".", &save))
+	for (char *seg = strtok_r(buf, sep, &save); seg && doc; seg = strtok_r(NULL, sep, &save))
 		doc = json_object_get(doc, seg);
 	return doc;
 }

@@ -1,0 +1,1254 @@
+/* check_tenant.c - tenants of the team gateway (issue 9), the ownership
+ * half: what an identity with a tenant may name, create and forward.
+ *
+ *  - Every object a request names (the route's container, exec instance,
+ *    volume, network or image, and the references inside a create body or
+ *    a network connect) is resolved by the engine itself (its inspect
+ *    route: full ID, exact name, then unique ID prefix, as dockerd
+ *    resolves it) and must carry the label io.sockward.tenant=<tenant>.
+ *    Anything else is answered with the engine's own 404 text, so nothing
+ *    tells a tenant that another tenant's object exists.  An ambiguous
+ *    prefix (dockerd's 400) is answered the same way: it may be ambiguous
+ *    only because of another tenant's object.
+ *  - Containers and networks named by the path are forwarded under the full
+ *    ID the lookup answered (dec->target), so a rename or a re-creation
+ *    between the lookup and dockerd's use cannot swap the object.  Volumes
+ *    have no ID but their name; images keep their name (a tag names what
+ *    `docker rmi` removes).
+ *  - Untenanted images are shared for use (run, inspect, save, history),
+ *    never for removal or tagging.  Untenanted networks are invisible but
+ *    for the built-in bridge, host and none.  Other untenanted objects are
+ *    invisible.
+ *  - Creates are stamped: container, volume and network create get the
+ *    label in their Labels; build in its `labels` query; commit and import
+ *    a last `changes` line LABEL io.sockward.tenant=<tenant>.  Anonymous
+ *    volumes of a container get it too: Config.Volumes and the image's
+ *    VOLUMEs become HostConfig.Mounts of type volume with
+ *    VolumeOptions.Labels (dockerd creates the volume with those labels).
+ *    A client that sets an io.sockward.* label is refused (tenant.isolation).
+ *  - Container create also carries io.sockward.memory / io.sockward.nanocpus,
+ *    the limits it was created with: GET /containers/json does not report
+ *    HostConfig, and inspecting every container of a tenant on each create
+ *    would cost one engine round trip per container.  The labels cannot be
+ *    changed after create, so an update that changes a limit is refused while
+ *    a memory or cpus quota applies (recreate the container instead).
+ *
+ * Tenant rules are not subject to the profile's mode, rule switches or
+ * exceptions: a binding with a tenant always gets them. */
+#include "policy/checks.h"
+#include "policy/tenant.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define LABEL_NS       "io.sockward."
+#define MEMORY_LABEL   "io.sockward.memory"
+#define NANOCPUS_LABEL "io.sockward.nanocpus"
+
+static void __attribute__((format(printf, 4, 5)))
+answer(struct check_ctx *c, int status, enum rule_id r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->tenant_status)
+		return;   /* the first finding decides */
+	c->tenant_status = status;
+	c->tenant_rule = r;
+	va_start(ap, fmt);
+	vsnprintf(c->tenant_msg, sizeof c->tenant_msg, fmt, ap);
+	va_end(ap);
+}
+
+/* The engine's own 404 texts (moby 20.10 errdefs.NotFound messages) */
+static const char *
+not_found_fmt(enum pol_lookup_kind kind)
+{
+	switch (kind) {
+	case POL_LOOKUP_CONTAINER: return "No such container: %s";
+	case POL_LOOKUP_EXEC:      return "No such exec instance: %s";
+	case POL_LOOKUP_VOLUME:    return "get %s: no such volume";
+	case POL_LOOKUP_NETWORK:   return "network %s not found";
+	case POL_LOOKUP_IMAGE:     return "No such image: %s";
+	default:                   return "No such object: %s";
+	}
+}
+
+/* An image reference as dockerd names it in its 404s: normalised (a
+ * missing tag is latest, 64 hex digits are an ID) and in the familiar form
+ * (no docker.io/, no library/ for official images): reference.FamiliarString
+ * of TagNameOnly. */
+static void
+familiar_ref(const char *ref, char *out, size_t len)
+{
+	char name[520], *digest, *slash, *colon, *rest, *first;
+	const char *tag = NULL, *domain = NULL;
+	size_t n = strlen(ref), i;
+	int r;
+
+	for (i = 0; i < n && ((ref[i] >= '0' && ref[i] <= '9') || (ref[i] >= 'a' && ref[i] <= 'f'));
+	    i++)
+		;
+	if (n == 64 && i == 64) {
+		r = snprintf(out, len, "sha256:%s", ref);
+		(void)r;
+		return;
+	}
+	snprintf(name, sizeof name, "%s", ref);
+	if ((digest = strchr(name, '@')) != NULL)
+		*digest++ = '\0';
+	slash = strrchr(name, '/');
+	colon = strrchr(name, ':');
+	if (colon != NULL && (slash == NULL || colon > slash)) {
+		*colon = '\0';
+		tag = colon + 1;
+	}
+	rest = name;
+	if ((first = strchr(name, '/')) != NULL) {
+		*first = '\0';
+		if (strchr(name, '.') != NULL || strchr(name, ':') != NULL ||
+		    strcmp(name, "localhost") == 0) {
+			domain = name;
+			rest = first + 1;
+		} else {
+			*first = '/';
+		}
+	}
+	if (domain != NULL && (strcmp(domain, "docker.io") == 0 ||
+	    strcmp(domain, "index.docker.io") == 0))
+		domain = NULL;   /* Docker Hub: familiar names drop it */
+	if (domain == NULL && strncmp(rest, "library/", 8) == 0 && strchr(rest + 8, '/') == NULL)
+		rest += 8;
+	r = snprintf(out, len, "%s%s%s%s%s%s%s", domain ? domain : "", domain ? "/" : "", rest,
+	    tag ? ":" : digest ? "" : ":latest", tag ? tag : "", digest ? "@" : "",
+	    digest ? digest : "");
+	(void)r;
+}
+
+static void
+hide(struct check_ctx *c, enum pol_lookup_kind kind, const char *name)
+{
+	const char *ep = c->pp->route != NULL ? c->pp->route->endpoint : "";
+	char msg[2400], fam[1100];
+
+	/* the image routes word it their own way */
+	if (kind == POL_LOOKUP_IMAGE) {
+		familiar_ref(name, fam, sizeof fam);
+		if (strcmp(ep, "image.inspect") == 0)
+			snprintf(msg, sizeof msg, "no such image: %s: No such image: %s", name, fam);
+		else if (strcmp(ep, "image.save") == 0)
+			snprintf(msg, sizeof msg, "reference does not exist");
+		else
+			snprintf(msg, sizeof msg, "No such image: %s", fam);
+	} else {
+		snprintf(msg, sizeof msg, not_found_fmt(kind), name);
+	}
+	answer(c, 404, R_TENANT_ISOLATION, "%s", msg);
+}
+
+/* The tenant label of an inspect answer; NULL when it has none. */
+static const char *
+owner_of(enum pol_lookup_kind kind, const json_t *j)
+{
+	const json_t *labels = (kind == POL_LOOKUP_CONTAINER || kind == POL_LOOKUP_IMAGE)
+	    ? json_object_get(json_object_get(j, "Config"), "Labels")
+	    : json_object_get(j, "Labels");
+	const json_t *v = json_object_get(labels, TENANT_LABEL);
+	return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
+}
+
+enum own { OWN_PENDING, OWN_MINE, OWN_SHARED, OWN_OTHER, OWN_MISSING, OWN_FAILED };
+
+static enum own
+resolve(struct check_ctx *c, enum pol_lookup_kind kind, const char *name, const json_t **obj,
+    int *status)
+{
+	const struct pol_lookup *l = check_lookup(c, kind, name);
+
+	*obj = NULL;
+	*status = 0;
+	if (l == NULL)
+		return OWN_PENDING;
+	*status = l->status;
+	/* 400: an ambiguous ID prefix (dockerd: InvalidParameter) */
+	if (l->status == 404 || l->status == 400)
+		return OWN_MISSING;
+	if (l->status != 200 || !json_is_object(l->json))
+		return OWN_FAILED;
+	*obj = l->json;
+	const char *t = owner_of(kind, l->json);
+	if (t == NULL)
+		return OWN_SHARED;
+	return strcmp(t, c->tenant) == 0 ? OWN_MINE : OWN_OTHER;
+}
+
+enum shared { SHARED_HIDDEN, SHARED_USE, SHARED_REFUSE };
+
+static int
+builtin_network(const json_t *net)
+{
+	const char *n = jstr(net, "Name");
+	return strcmp(n, "bridge") == 0 || strcmp(n, "host") == 0 || strcmp(n, "none") == 0;
+}
+
+/* 1 when the tenant may act on the object (*obj its inspect answer), 0 when
+ * pending or answered (c->tenant_status). */
+static int
+own_object(struct check_ctx *c, enum pol_lookup_kind kind, const char *name, enum shared sh,
+    const char *what, const json_t **obj)
+{
+	int status;
+	enum own o = resolve(c, kind, name, obj, &status);
+
+	switch (o) {
+	case OWN_PENDING:
+		return 0;
+	case OWN_MINE:
+		return 1;
+	case OWN_SHARED:
+		if (kind == POL_LOOKUP_NETWORK && !builtin_network(*obj))
+			break;   /* only the built-in networks are shared */
+		if (sh == SHARED_USE)
+			return 1;
+		if (sh == SHARED_REFUSE) {
+			answer(c, 403, R_TENANT_ISOLATION, "%s %s is shared (it has no tenant): "
+			    "only an operator may %s it", pol_lookup_kind_name(kind), name, what);
+			return 0;
+		}
+		break;
+	case OWN_OTHER:
+	case OWN_MISSING:
+		break;
+	case OWN_FAILED:
+		answer(c, 403, R_TENANT_ISOLATION, "cannot tell which tenant owns %s %s (engine "
+		    "answered %d)", pol_lookup_kind_name(kind), name, status);
+		return 0;
+	}
+	hide(c, kind, name);
+	return 0;
+}
+
+/* ---- labels a client may not set ---------------------------------------------- */
+
+static int64_t create_nano_cpus(const json_t *hc);
+
+/* The value sockward stamps for key on this request, or NULL */
+static const char *
+stamped_value(struct check_ctx *c, const char *key, char *buf, size_t len)
+{
+	const json_t *hc = json_object_get(c->doc, "HostConfig");
+	int create = c->pp->route != NULL && strcmp(c->pp->route->endpoint, "container.create") == 0;
+
+	if (strcmp(key, TENANT_LABEL) == 0)
+		return c->tenant;
+	if (create && strcmp(key, MEMORY_LABEL) == 0) {
+		snprintf(buf, len, "%lld", (long long)jint(hc, "Memory", NULL));
+		return buf;
+	}
+	if (create && strcmp(key, NANOCPUS_LABEL) == 0) {
+		snprintf(buf, len, "%lld", (long long)create_nano_cpus(hc));
+		return buf;
+	}
+	return NULL;
+}
+
+static void
+refuse_labels(struct check_ctx *c, const json_t *labels, const char *what)
+{
+	const char *key, *want;
+	const json_t *v;
+	char buf[32];
+
+	json_object_foreach((json_t *)labels, key, v) {
+		if (strncmp(key, LABEL_NS, strlen(LABEL_NS)) != 0)
+			continue;
+		if ((want = stamped_value(c, key, buf, sizeof buf)) != NULL && json_is_string(v) &&
+		    strcmp(json_string_value(v), want) == 0)
+			continue;   /* what sockward stamps anyway (a forwarded create again) */
+		answer(c, 403, R_TENANT_ISOLATION, "%s: the label %s is set by sockward only "
+		    "(it marks what tenant %s owns); remove --label %s", what, key, c->tenant, key);
+		return;
+	}
+}
+
+/* Every `changes` value: none may mention the io.sockward. labels (quotes
+ * and escapes removed, as the Dockerfile parser would), and none may end in
+ * a line continuation that would swallow the LABEL line sockward appends. */
+static void
+refuse_changes(struct check_ctx *c, const char *what)
+{
+	for (size_t i = 0; i < c->rt->nparams; i++) {
+		const char *v = c->rt->params[i].value;
+		char plain[RT_MAX_PATH];
+		size_t n = 0, len;
+		if (strcmp(c->rt->params[i].key, "changes") != 0)
+			continue;
+		for (const char *p = v; *p && n + 1 < sizeof plain; p++)
+			if (!strchr("\\\"'`", *p))
+				plain[n++] = *p;
+		plain[n] = '\0';
+		if (strstr(plain, LABEL_NS) != NULL) {
+			answer(c, 403, R_TENANT_ISOLATION, "%s --change: the labels %s* are set by "
+			    "sockward only; remove that LABEL", what, LABEL_NS);
+			return;
+		}
+		len = strlen(v);
+		while (len > 0 && strchr(" \t\r\n", v[len - 1]))
+			len--;
+		if (len > 0 && (v[len - 1] == '\\' || v[len - 1] == '`')) {
+			answer(c, 403, R_TENANT_ISOLATION, "%s --change %s ends in a line "
+			    "continuation; end the instruction", what, v);
+			return;
+		}
+	}
+}
+
+/* ---- references inside a create body -------------------------------------------- */
+
+/* "name[:mode]" of VolumesFrom, "name[:alias]" of Links: the name part */
+static void
+ref_name(const char *s, char *out, size_t len)
+{
+	const char *colon = strchr(s, ':');
+	size_t n = colon ? (size_t)(colon - s) : strlen(s);
+
+	if (*s == '/' && n > 0) {
+		s++;
+		n--;
+	}
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+/* A named volume of Binds: "name:/dst[:mode]" (a source with '/' is a host
+ * path; dockerd's volume names never hold one) */
+static int
+bind_volume(const char *bind, char *out, size_t len)
+{
+	const char *colon = strchr(bind, ':');
+	size_t n;
+
+	if (colon == NULL || bind[0] == '/' || bind[0] == '\0')
+		return 0;
+	n = (size_t)(colon - bind);
+	if (memchr(bind, '/', n) != NULL || n == 0 || n >= len)
+		return 0;
+	memcpy(out, bind, n);
+	out[n] = '\0';
+	return 1;
+}
+
+static int
+special_network(const char *n)
+{
+	return n[0] == '\0' || strcmp(n, "default") == 0 || strcmp(n, "bridge") == 0 ||
+	    strcmp(n, "host") == 0 || strcmp(n, "none") == 0;
+}
+
+/* An object a create body names.  dockerd refuses a missing one with 400,
+ * not 404 (a 404 makes the docker CLI pull the image and retry), and a
+ * container that --network container: or --network names is only looked for
+ * at start: the create is answered 400 with the text of the engine's 404. */
+static void
+own_ref(struct check_ctx *c, enum pol_lookup_kind kind, const char *name, int link)
+{
+	const json_t *obj;
+	int before = c->tenant_status;
+
+	own_object(c, kind, name, kind == POL_LOOKUP_NETWORK ? SHARED_USE : SHARED_HIDDEN, "",
+	    &obj);
+	if (before || c->tenant_status != 404)
+		return;
+	c->tenant_status = 400;
+	if (link)
+		snprintf(c->tenant_msg, sizeof c->tenant_msg, "could not get container for %s: "
+		    "No such container: %s", name, name);
+}
+
+static void
+check_create_refs(struct check_ctx *c)
+{
+	const json_t *hc = json_object_get(c->doc, "HostConfig"), *e, *v, *obj;
+	const char *modes[] = { "NetworkMode", "PidMode", "IpcMode" }, *key;
+	char name[512];
+	size_t i;
+
+	json_array_foreach(json_object_get(hc, "VolumesFrom"), i, e) {
+		ref_name(json_string_value(e) ? json_string_value(e) : "", name, sizeof name);
+		own_ref(c, POL_LOOKUP_CONTAINER, name, 0);
+	}
+	json_array_foreach(json_object_get(hc, "Links"), i, e) {
+		ref_name(json_string_value(e) ? json_string_value(e) : "", name, sizeof name);
+		own_ref(c, POL_LOOKUP_CONTAINER, name, 1);
+	}
+	for (i = 0; i < 3; i++) {
+		const char *m = jstr(hc, modes[i]);
+		if (strncmp(m, "container:", 10) == 0)
+			own_ref(c, POL_LOOKUP_CONTAINER, m + 10, 0);
+		else if (i == 0 && !special_network(m))
+			own_ref(c, POL_LOOKUP_NETWORK, m, 0);
+	}
+	json_object_foreach(json_object_get(json_object_get(c->doc, "NetworkingConfig"),
+	    "EndpointsConfig"), key, v)
+		if (!special_network(key))
+			own_ref(c, POL_LOOKUP_NETWORK, key, 0);
+	/* a named volume that does not exist is created by dockerd (labelled:
+	 * tenant_forward); one that exists must be the tenant's */
+	json_array_foreach(json_object_get(hc, "Binds"), i, e)
+		if (json_is_string(e) && bind_volume(json_string_value(e), name, sizeof name) &&
+		    resolve(c, POL_LOOKUP_VOLUME, name, &obj, &(int){ 0 }) != OWN_MISSING)
+			own_ref(c, POL_LOOKUP_VOLUME, name, 0);
+	json_array_foreach(json_object_get(hc, "Mounts"), i, e) {
+		const char *src = jstr(e, "Source");
+		if (strcmp(jstr(e, "Type"), "volume") == 0 && src[0] != '\0' &&
+		    resolve(c, POL_LOOKUP_VOLUME, src, &obj, &(int){ 0 }) != OWN_MISSING)
+			own_ref(c, POL_LOOKUP_VOLUME, src, 0);
+	}
+	/* the image: another tenant's is not there; a missing one is dockerd's
+	 * own 404 (the CLI pulls and retries) */
+	const char *image = jstr(c->doc, "Image");
+	int st;
+	if (image[0] != '\0') {
+		enum own o = resolve(c, POL_LOOKUP_IMAGE, image, &obj, &st);
+		if (o == OWN_OTHER)
+			hide(c, POL_LOOKUP_IMAGE, image);
+		else if (o == OWN_FAILED)
+			answer(c, 403, R_TENANT_ISOLATION, "cannot tell which tenant owns image %s "
+			    "(engine answered %d)", image, st);
+	}
+	refuse_labels(c, json_object_get(c->doc, "Labels"), "docker create");
+}
+
+/* A container name the request gives (create ?name=, rename ?name=): held by
+ * another tenant's container, dockerd's 409 would name that container's ID. */
+static void
+check_container_name(struct check_ctx *c, const char *name)
+{
+	const json_t *obj;
+	int st;
+	char want[600];
+
+	if (name == NULL || name[0] == '\0')
+		return;
+	enum own o = resolve(c, POL_LOOKUP_CONTAINER, name, &obj, &st);
+	snprintf(want, sizeof want, "/%s", name[0] == '/' ? name + 1 : name);
+	if (o == OWN_FAILED)
+		answer(c, 403, R_TENANT_ISOLATION, "cannot tell whether the container name %s is "
+		    "free (engine answered %d)", name, st);
+	else if ((o == OWN_OTHER || o == OWN_SHARED) && strcmp(jstr(obj, "Name"), want) == 0)
+		answer(c, 409, R_TENANT_ISOLATION, "Conflict. The container name \"%s\" is "
+		    "already in use by a container that is not your tenant's. You have to choose "
+		    "a different name (a compose project name of your own, e.g. "
+		    "COMPOSE_PROJECT_NAME=%s-app)", want, c->tenant);
+}
+
+/* A name a new image gets (build -t, tag, commit, import): one that names an
+ * image of someone else would move that name away from their image. */
+static void
+check_image_name(struct check_ctx *c, const char *ref, const char *what, int shared_ok)
+{
+	const json_t *obj;
+	int st;
+
+	if (ref == NULL || ref[0] == '\0')
+		return;
+	enum own o = resolve(c, POL_LOOKUP_IMAGE, ref, &obj, &st);
+	if (o == OWN_OTHER || (o == OWN_SHARED && !shared_ok))
+		answer(c, 403, R_TENANT_ISOLATION, "%s %s: that name is in use by an image that "
+		    "is not your tenant's; choose another name", what, ref);
+	else if (o == OWN_FAILED)
+		answer(c, 403, R_TENANT_ISOLATION, "%s %s: cannot tell which tenant owns that "
+		    "name (engine answered %d)", what, ref, st);
+}
+
+static void
+name_with_tag(const char *repo, const char *tag, char *out, size_t len)
+{
+	if (repo == NULL || repo[0] == '\0')
+		out[0] = '\0';
+	else
+		snprintf(out, len, "%s:%s", repo, tag && tag[0] ? tag : "latest");
+}
+
+static int
+has_prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+void
+tenant_precheck(struct check_ctx *c)
+{
+	const struct route *r = c->pp->route;
+	const char *ep = r != NULL ? r->endpoint : NULL, *v;
+	const json_t *obj;
+	char ref[1100];
+
+	if (ep == NULL) {
+		answer(c, 403, R_TENANT_ISOLATION, "%s %s is not an endpoint sockward knows, so it "
+		    "cannot tell whose objects it touches", c->pp->method, c->rt->path);
+		return;
+	}
+	/* installed plugins are a fact of the engine, like docker info: a
+	 * tenant may read them (docker inspect asks for a plugin too) */
+	if (strcmp(ep, "plugin.inspect") == 0 || strcmp(ep, "plugin.list") == 0 ||
+	    strcmp(ep, "plugin.privileges") == 0)
+		return;
+	if (has_prefix(ep, "swarm.") || has_prefix(ep, "service.") || has_prefix(ep, "node.") ||
+	    has_prefix(ep, "task.") || has_prefix(ep, "secret.") || has_prefix(ep, "config.") ||
+	    has_prefix(ep, "plugin.")) {
+		answer(c, 403, R_TENANT_ISOLATION, "%s is not available to an identity with a "
+		    "tenant: swarm objects and plugins are not divided between tenants; ask an "
+		    "operator", ep);
+		return;
+	}
+	if (strcmp(ep, "image.load") == 0) {
+		answer(c, 403, R_TENANT_ISOLATION, "docker load is not available to an identity "
+		    "with a tenant: the images inside the tar stream cannot be labelled as the "
+		    "tenant's; build or pull instead");
+		return;
+	}
+	if (strcmp(ep, "container.create") == 0) {
+		check_container_name(c, reqtarget_get(c->rt, "name"));
+		check_create_refs(c);
+	} else if (strcmp(ep, "container.rename") == 0) {
+		if (own_object(c, POL_LOOKUP_CONTAINER, c->name, SHARED_HIDDEN, "", &obj))
+			check_container_name(c, reqtarget_get(c->rt, "name"));
+	} else if (has_prefix(ep, "container.") && strcmp(ep, "container.list") != 0 &&
+	    strcmp(ep, "container.prune") != 0) {
+		own_object(c, POL_LOOKUP_CONTAINER, c->name, SHARED_HIDDEN, "", &obj);
+	} else if (strcmp(ep, "exec.create") == 0) {
+		own_object(c, POL_LOOKUP_CONTAINER, c->name, SHARED_HIDDEN, "", &obj);
+	} else if (has_prefix(ep, "exec.")) {
+		/* an exec instance is the tenant's when its container is */
+		int st;
+		enum own o = resolve(c, POL_LOOKUP_EXEC, c->name, &obj, &st);
+		if (o == OWN_PENDING)
+			return;
+		if (o == OWN_FAILED) {
+			answer(c, 403, R_TENANT_ISOLATION, "cannot tell which tenant owns exec "
+			    "instance %s (engine answered %d)", c->name, st);
+			return;
+		}
+		const char *cid = jstr(obj, "ContainerID");
+		if (o == OWN_MISSING || cid[0] == '\0') {
+			hide(c, POL_LOOKUP_EXEC, c->name);
+			return;
+		}
+		enum own co = resolve(c, POL_LOOKUP_CONTAINER, cid, &obj, &st);
+		if (co != OWN_PENDING && co != OWN_MINE)
+			hide(c, POL_LOOKUP_EXEC, c->name);
+	} else if (strcmp(ep, "image.commit") == 0) {
+		v = reqtarget_get(c->rt, "container");
+		own_object(c, POL_LOOKUP_CONTAINER, v ? v : "", SHARED_HIDDEN, "", &obj);
+		name_with_tag(reqtarget_get(c->rt, "repo"), reqtarget_get(c->rt, "tag"), ref,
+		    sizeof ref);
+		check_image_name(c, ref, "docker commit", 0);
+		refuse_changes(c, "docker commit");
+		if (json_is_object(c->doc))
+			refuse_labels(c, json_object_get(c->doc, "Labels"), "docker commit");
+	} else if (strcmp(ep, "volume.create") == 0) {
+		const char *n = jstr(c->doc, "Name");
+		int st;
+		refuse_labels(c, json_object_get(c->doc, "Labels"), "docker volume create");
+		/* dockerd answers an existing name with that volume */
+		if (n[0] != '\0') {
+			enum own o = resolve(c, POL_LOOKUP_VOLUME, n, &obj, &st);
+			if (o == OWN_OTHER || o == OWN_SHARED)
+				answer(c, 409, R_TENANT_ISOLATION, "docker volume create: a volume named "
+				    "%s exists and is not your tenant's; choose another name", n);
+			else if (o == OWN_FAILED)
+				answer(c, 403, R_TENANT_ISOLATION, "docker volume create: cannot tell "
+				    "which tenant owns volume %s (engine answered %d)", n, st);
+		}
+	} else if (has_prefix(ep, "volume.") && strcmp(ep, "volume.list") != 0 &&
+	    strcmp(ep, "volume.prune") != 0) {
+		own_object(c, POL_LOOKUP_VOLUME, c->name, SHARED_HIDDEN, "", &obj);
+	} else if (strcmp(ep, "network.create") == 0) {
+		refuse_labels(c, json_object_get(c->doc, "Labels"), "docker network create");
+	} else if (strcmp(ep, "network.connect") == 0 || strcmp(ep, "network.disconnect") == 0) {
+		if (own_object(c, POL_LOOKUP_NETWORK, c->name, SHARED_USE, "", &obj)) {
+			const char *ct = jstr(c->doc, "Container");
+			own_object(c, POL_LOOKUP_CONTAINER, ct, SHARED_HIDDEN, "", &obj);
+		}
+	} else if (strcmp(ep, "network.inspect") == 0 || strcmp(ep, "network.delete") == 0) {
+		own_object(c, POL_LOOKUP_NETWORK, c->name, SHARED_USE, "", &obj);
+	} else if (strcmp(ep, "image.delete") == 0) {
+		own_object(c, POL_LOOKUP_IMAGE, c->name, SHARED_REFUSE, "remove", &obj);
+	} else if (strcmp(ep, "image.tag") == 0) {
+		if (own_object(c, POL_LOOKUP_IMAGE, c->name, SHARED_REFUSE, "tag", &obj)) {
+			name_with_tag(reqtarget_get(c->rt, "repo"), reqtarget_get(c->rt, "tag"), ref,
+			    sizeof ref);
+			check_image_name(c, ref, "docker tag", 0);
+		}
+	} else if (strcmp(ep, "image.inspect") == 0 || strcmp(ep, "image.history") == 0 ||
+	    strcmp(ep, "image.push") == 0) {
+		own_object(c, POL_LOOKUP_IMAGE, c->name, SHARED_USE, "", &obj);
+	} else if (strcmp(ep, "image.save") == 0) {
+		if (c->name[0] != '\0')
+			own_object(c, POL_LOOKUP_IMAGE, c->name, SHARED_USE, "", &obj);
+		for (size_t i = 0; i < c->rt->nparams; i++)
+			if (strcmp(c->rt->params[i].key, "names") == 0)
+				own_object(c, POL_LOOKUP_IMAGE, c->rt->params[i].value, SHARED_USE, "",
+				    &obj);
+	} else if (strcmp(ep, "build.build") == 0) {
+		for (size_t i = 0; i < c->rt->nparams; i++)
+			if (strcmp(c->rt->params[i].key, "t") == 0) {
+				const char *t = c->rt->params[i].value;
+				snprintf(ref, sizeof ref, "%s%s", t,
+				    strchr(strrchr(t, '/') ? strrchr(t, '/') : t, ':') ? "" : ":latest");
+				check_image_name(c, ref, "docker build -t", 0);
+			}
+		if ((v = reqtarget_get(c->rt, "labels")) != NULL && v[0] != '\0') {
+			json_t *l = json_loads(v, JSON_REJECT_DUPLICATES, NULL);
+			if (!json_is_object(l))
+				answer(c, 400, R_TENANT_ISOLATION, "sockward: bad request: docker build "
+				    "labels is not a JSON object of strings");
+			else
+				refuse_labels(c, l, "docker build");
+			json_decref(l);
+		}
+	} else if (strcmp(ep, "image.create") == 0) {
+		v = reqtarget_get(c->rt, "fromImage");
+		if (v != NULL && v[0] != '\0') {
+			/* a pull moves the name to what the registry has: not away
+			 * from another tenant's image (a shared one is the pull's
+			 * to refresh, as before tenants) */
+			const char *tag = reqtarget_get(c->rt, "tag");
+			if (tag != NULL && tag[0] != '\0')
+				snprintf(ref, sizeof ref, "%s%c%s", v, strchr(tag, ':') ? '@' : ':', tag);
+			else
+				snprintf(ref, sizeof ref, "%s", v);
+			check_image_name(c, ref, "docker pull", 1);
+		} else {   /* an import */
+			name_with_tag(reqtarget_get(c->rt, "repo"), reqtarget_get(c->rt, "tag"), ref,
+			    sizeof ref);
+			check_image_name(c, ref, "docker import", 0);
+			refuse_changes(c, "docker import");
+		}
+	}
+}
+
+/* ---- quotas ------------------------------------------------------------------- */
+
+/* The CPU limit of a create, in nano CPUs (NanoCpus, else CpuQuota over
+ * CpuPeriod, as runc gets it); 0 = none. */
+static int64_t
+create_nano_cpus(const json_t *hc)
+{
+	int64_t nano = jint(hc, "NanoCpus", NULL), q = jint(hc, "CpuQuota", NULL);
+	int64_t p = jint(hc, "CpuPeriod", NULL);
+
+	if (nano > 0)
+		return nano;
+	if (q > 0)
+		return q * 1000000000LL / (p > 0 ? p : 100000);
+	return 0;
+}
+
+static int64_t
+label_int(const json_t *labels, const char *key, int64_t dflt)
+{
+	const char *s = jstr(labels, key);
+	char *end;
+	long long v;
+
+	if (s[0] == '\0')
+		return dflt;
+	v = strtoll(s, &end, 10);
+	return *end == '\0' && v >= 0 ? v : dflt;
+}
+
+static void
+quota_containers(struct check_ctx *c)
+{
+	const struct quota *q = &c->prof->quota;
+	const json_t *hc = json_object_get(c->doc, "HostConfig"), *e;
+	const struct pol_lookup *l;
+	int64_t mem = 0, cpus = 0, n, want_mem = jint(hc, "Memory", NULL);
+	int64_t want_cpus = create_nano_cpus(hc);
+	char a[32], b[32], d[32];
+	size_t i;
+
+	if (q->containers == 0 && q->memory == 0 && q->nano_cpus == 0)
+		return;
+	if ((l = check_lookup(c, POL_LOOKUP_TENANT_CONTAINERS, c->tenant)) == NULL)
+		return;
+	if (l->status != 200 || !json_is_array(l->json)) {
+		answer(c, 403, R_TENANT_QUOTA, "cannot count the containers of tenant %s (engine "
+		    "answered %d), so the quota cannot be checked", c->tenant, l->status);
+		return;
+	}
+	n = (int64_t)json_array_size(l->json);
+	/* a container without the limit labels (made by an operator for the
+	 * tenant) counts as the most the profile lets a container have */
+	json_array_foreach(l->json, i, e) {
+		const json_t *labels = json_object_get(e, "Labels");
+		mem += label_int(labels, MEMORY_LABEL, c->prof->memory_max);
+		cpus += label_int(labels, NANOCPUS_LABEL, c->prof->nano_cpus_max);
+	}
+	if (q->containers > 0 && n + 1 > q->containers) {
+		answer(c, 403, R_TENANT_QUOTA, "quota of tenant %s: at most %lld containers "
+		    "(running or not), it has %lld; remove one (docker rm) or ask for a larger "
+		    "quota", c->tenant, (long long)q->containers, (long long)n);
+		return;
+	}
+	if (q->memory > 0) {
+		human_bytes(q->memory, a, sizeof a);
+		human_bytes(mem, b, sizeof b);
+		if (want_mem <= 0) {
+			answer(c, 403, R_TENANT_QUOTA, "quota of tenant %s: memory %s in all; every "
+			    "container must set --memory (its containers have %s)", c->tenant, a, b);
+			return;
+		}
+		human_bytes(want_mem, d, sizeof d);
+		if (mem + want_mem > q->memory) {
+			answer(c, 403, R_TENANT_QUOTA, "quota of tenant %s: memory %s in all, its "
+			    "containers have %s, this one asks %s; use a smaller --memory, remove a "
+			    "container or ask for a larger quota", c->tenant, a, b, d);
+			return;
+		}
+	}
+	if (q->nano_cpus > 0) {
+		human_cpus(q->nano_cpus, a, sizeof a);
+		human_cpus(cpus, b, sizeof b);
+		if (want_cpus <= 0) {
+			answer(c, 403, R_TENANT_QUOTA, "quota of tenant %s: %s CPUs in all; every "
+			    "container must set --cpus (its containers have %s)", c->tenant, a, b);
+			return;
+		}
+		human_cpus(want_cpus, d, sizeof d);
+		if (cpus + want_cpus > q->nano_cpus)
+			answer(c, 403, R_TENANT_QUOTA, "quota of tenant %s: %s CPUs in all, its "
+			    "containers have %s, this one asks %s; use a smaller --cpus, remove a "
+			    "container or ask for a larger quota", c->tenant, a, b, d);
+	}
+}
+
+static void
+quota_volumes(struct check_ctx *c, int64_t adding)
+{
+	const struct quota *q = &c->prof->quota;
+	const struct pol_lookup *l;
+
+	if (q->volumes == 0 || adding == 0)
+		return;
+	if ((l = check_lookup(c, POL_LOOKUP_TENANT_VOLUMES, c->tenant)) == NULL)
+		return;
+	const json_t *vols = json_object_get(l->json, "Volumes");
+	if (l->status != 200 || !(json_is_array(vols) || json_is_null(vols))) {
+		answer(c, 403, R_TENANT_QUOTA, "cannot count the volumes of tenant %s (engine "
+		    "answered %d), so the quota cannot be checked", c->tenant, l->status);
+		return;
+	}
+	int64_t n = (int64_t)json_array_size(vols);
+	if (n + adding > q->volumes)
+		answer(c, 403, R_TENANT_QUOTA, "quota of tenant %s: at most %lld volumes, it has "
+		    "%lld%s; remove one (docker volume rm) or ask for a larger quota", c->tenant,
+		    (long long)q->volumes, (long long)n, adding > 1 ? " and this container "
+		    "creates more than one" : "");
+}
+
+/* Anonymous volumes a create makes: Config.Volumes and the image's VOLUMEs,
+ * at targets nothing else mounts (collected into *out when not NULL). */
+static int64_t
+anonymous_volumes(struct check_ctx *c, json_t *out)
+{
+	const json_t *hc = json_object_get(c->doc, "HostConfig"), *e, *obj;
+	json_t *targets = json_object();
+	const char *key;
+	int64_t n = 0;
+	size_t i;
+	int st;
+
+	if (targets == NULL)
+		return 0;
+	json_array_foreach(json_object_get(hc, "Binds"), i, e) {
+		const char *b = json_string_value(e), *c1 = b ? strchr(b, ':') : NULL;
+		if (c1 != NULL) {
+			char dst[1024];
+			const char *c2 = strchr(c1 + 1, ':');
+			size_t len = c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1);
+			if (len < sizeof dst) {
+				memcpy(dst, c1 + 1, len);
+				dst[len] = '\0';
+				json_object_set_new(targets, dst, json_true());
+			}
+		}
+	}
+	json_array_foreach(json_object_get(hc, "Mounts"), i, e)
+		json_object_set_new(targets, jstr(e, "Target"), json_true());
+	json_object_foreach(json_object_get(hc, "Tmpfs"), key, e)
+		json_object_set_new(targets, key, json_true());
+	const json_t *srcs[2] = { json_object_get(c->doc, "Volumes"), NULL };
+	const char *image = jstr(c->doc, "Image");
+	if (image[0] != '\0' && resolve(c, POL_LOOKUP_IMAGE, image, &obj, &st) != OWN_PENDING &&
+	    obj != NULL)
+		srcs[1] = json_object_get(json_object_get(obj, "Config"), "Volumes");
+	for (i = 0; i < 2; i++)
+		json_object_foreach((json_t *)srcs[i], key, e) {
+			char t[1024];
+			size_t len = strlen(key);
+			snprintf(t, sizeof t, "%s", key);
+			while (len > 1 && t[len - 1] == '/')   /* dockerd cleans the path */
+				t[--len] = '\0';
+			if (json_object_get(targets, t) != NULL)
+				continue;
+			json_object_set_new(targets, t, json_true());
+			n++;
+			if (out != NULL)
+				json_array_append_new(out, json_string(t));
+		}
+	json_decref(targets);
+	return n;
+}
+
+/* Volumes a create makes: anonymous ones, and named ones that do not exist */
+static int64_t
+volumes_created(struct check_ctx *c)
+{
+	const json_t *hc = json_object_get(c->doc, "HostConfig"), *e, *obj;
+	char name[512];
+	int64_t n = anonymous_volumes(c, NULL);
+	size_t i;
+	int st;
+
+	json_array_foreach(json_object_get(hc, "Binds"), i, e)
+		if (json_is_string(e) && bind_volume(json_string_value(e), name, sizeof name) &&
+		    resolve(c, POL_LOOKUP_VOLUME, name, &obj, &st) == OWN_MISSING)
+			n++;
+	json_array_foreach(json_object_get(hc, "Mounts"), i, e)
+		if (strcmp(jstr(e, "Type"), "volume") == 0 && (jstr(e, "Source")[0] == '\0' ||
+		    resolve(c, POL_LOOKUP_VOLUME, jstr(e, "Source"), &obj, &st) == OWN_MISSING))
+			n++;
+	return n;
+}
+
+void
+tenant_quota(struct check_ctx *c)
+{
+	const char *ep = c->pp->route ? c->pp->route->endpoint : "";
+	const struct quota *q = &c->prof->quota;
+
+	if (strcmp(ep, "container.create") == 0) {
+		quota_containers(c);
+		if (!c->tenant_status && q->volumes > 0)
+			quota_volumes(c, volumes_created(c));
+	} else if (strcmp(ep, "volume.create") == 0) {
+		const json_t *obj;
+		int st;
+		const char *n = jstr(c->doc, "Name");
+		/* an existing own volume is answered as it is: nothing is added */
+		if (q->volumes > 0 && (n[0] == '\0' ||
+		    resolve(c, POL_LOOKUP_VOLUME, n, &obj, &st) == OWN_MISSING))
+			quota_volumes(c, 1);
+	} else if (strcmp(ep, "container.update") == 0 && (q->memory > 0 || q->nano_cpus > 0)) {
+		static const char *const keys[] = { "Memory", "NanoCpus", "CpuQuota", "CpuPeriod",
+		    NULL };
+		for (size_t i = 0; keys[i] != NULL; i++)
+			if (jint(c->doc, keys[i], NULL) != 0) {
+				answer(c, 403, R_TENANT_QUOTA, "docker update of %s: tenant %s has a "
+				    "memory/cpus quota, counted from the limits a container was created "
+				    "with; recreate the container with the new limits instead",
+				    keys[i], c->tenant);
+				return;
+			}
+	}
+}
+
+/* ---- what is forwarded ---------------------------------------------------------- */
+
+struct sbuf { char *s; size_t n, cap; int oom; };
+
+static void
+sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = (b->n + n + 1) * 2;
+		char *ns = realloc(b->s, cap);
+		if (ns == NULL) {
+			b->oom = 1;
+			return;
+		}
+		b->s = ns;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->n, s, n);
+	b->n += n;
+	b->s[b->n] = '\0';
+}
+
+static void
+sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+/* Go's url.QueryEscape (path 0) / url.PathEscape (path 1) */
+static void
+sb_escape(struct sbuf *b, const char *s, int path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		char enc[3];
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-_.~", *p)) {
+			sb_add(b, (const char *)p, 1);
+		} else if (*p == ' ' && !path) {
+			sb_add(b, "+", 1);
+		} else {
+			enc[0] = '%';
+			enc[1] = hex[*p >> 4];
+			enc[2] = hex[*p & 15];
+			sb_add(b, enc, 3);
+		}
+	}
+}
+
+/* A change to the query: drop every value of key (replace), then append
+ * key=val (when val is not NULL). */
+struct qedit {
+	const char *key, *val;
+	int replace;
+};
+
+/* The request-target to forward: the path's object renamed to id (or kept
+ * when NULL), the query as sent or, with edits, rebuilt from the parsed
+ * parameters (in their order, Go's QueryEscape: dockerd reads the same). */
+static char *
+new_target(const struct check_ctx *c, const char *id, const struct qedit *ed, size_t ned)
+{
+	const char *raw = c->pp->raw_target, *q = strchr(raw, '?');
+	struct sbuf b = { 0 };
+
+	if (id != NULL) {
+		const char *pat = c->pp->route->pattern, *brace = strchr(pat, '{');
+		size_t plen = brace ? (size_t)(brace - pat) : strlen(pat);
+		size_t nlen = strlen(c->name);
+		if (strlen(c->rt->path) < plen + nlen)
+			return NULL;
+		if (c->rt->has_version) {
+			const char *slash = strchr(raw + 1, '/');
+			if (slash == NULL)
+				return NULL;
+			sb_add(&b, raw, (size_t)(slash - raw));
+		}
+		sb_add(&b, pat, plen);
+		sb_escape(&b, id, 1);
+		/* the rest is literal route text ("/logs", "") */
+		sb_str(&b, c->rt->path + plen + nlen);
+	} else {
+		sb_add(&b, raw, q ? (size_t)(q - raw) : strlen(raw));
+	}
+	if (ned == 0) {
+		if (q != NULL)
+			sb_str(&b, q);
+	} else {
+		int first = 1;
+		for (size_t i = 0; i < c->rt->nparams; i++) {
+			size_t k;
+			for (k = 0; k < ned; k++)
+				if (ed[k].replace && strcmp(c->rt->params[i].key, ed[k].key) == 0)
+					break;
+			if (k < ned)
+				continue;
+			sb_str(&b, first ? "?" : "&");
+			sb_escape(&b, c->rt->params[i].key, 0);
+			sb_str(&b, "=");
+			sb_escape(&b, c->rt->params[i].value, 0);
+			first = 0;
+		}
+		for (size_t k = 0; k < ned; k++) {
+			if (ed[k].val == NULL)
+				continue;
+			sb_str(&b, first ? "?" : "&");
+			sb_escape(&b, ed[k].key, 0);
+			sb_str(&b, "=");
+			sb_escape(&b, ed[k].val, 0);
+			first = 0;
+		}
+	}
+	if (b.oom) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+static void
+set_label(json_t *obj, const char *key, const char *val)
+{
+	json_t *labels = json_object_get(obj, "Labels");
+	if (!json_is_object(labels)) {
+		labels = json_object();
+		json_object_set_new(obj, "Labels", labels);
+	}
+	json_object_set_new(labels, key, json_string(val));
+}
+
+/* A container named by the body: its full ID, or NULL */
+static const char *
+container_id(struct check_ctx *c, const char *name)
+{
+	const json_t *obj;
+	int st;
+	return resolve(c, POL_LOOKUP_CONTAINER, name, &obj, &st) == OWN_MINE ? jstr(obj, "Id")
+	    : NULL;
+}
+
+/* "name[:suffix]" with the name replaced by the container's full ID */
+static void
+rewrite_ref(struct check_ctx *c, json_t *arr, size_t i, const char *s, const char *prefix)
+{
+	char name[512], buf[1200];
+	const char *colon, *id;
+
+	ref_name(s + strlen(prefix), name, sizeof name);
+	if ((id = container_id(c, name)) == NULL || id[0] == '\0')
+		return;
+	colon = strchr(s + strlen(prefix), ':');
+	snprintf(buf, sizeof buf, "%s%s%s", prefix, id, colon ? colon : "");
+	json_array_set_new(arr, i, json_string(buf));
+}
+
+static void
+stamp_create(struct check_ctx *c, json_t *doc)
+{
+	json_t *hc = json_object_get(doc, "HostConfig"), *e, *anon;
+	const char *modes[] = { "NetworkMode", "PidMode", "IpcMode" };
+	char num[32];
+	size_t i;
+
+	set_label(doc, TENANT_LABEL, c->tenant);
+	snprintf(num, sizeof num, "%lld", (long long)jint(hc, "Memory", NULL));
+	set_label(doc, MEMORY_LABEL, num);
+	snprintf(num, sizeof num, "%lld", (long long)create_nano_cpus(hc));
+	set_label(doc, NANOCPUS_LABEL, num);
+	if (!json_is_object(hc)) {
+		hc = json_object();
+		json_object_set_new(doc, "HostConfig", hc);
+	}
+	/* references by the full ID that was judged */
+	json_t *vf = json_object_get(hc, "VolumesFrom");
+	json_array_foreach(vf, i, e)
+		if (json_is_string(e))
+			rewrite_ref(c, vf, i, json_string_value(e), "");
+	for (i = 0; i < 3; i++) {
+		const char *m = jstr(hc, modes[i]);
+		const char *id;
+		char buf[600];
+		if (strncmp(m, "container:", 10) == 0 && (id = container_id(c, m + 10)) != NULL) {
+			snprintf(buf, sizeof buf, "container:%s", id);
+			json_object_set_new(hc, modes[i], json_string(buf));
+		}
+	}
+	/* anonymous volumes are the tenant's: made by dockerd from Mounts with
+	 * VolumeOptions.Labels.  With --volumes-from the donor's mount points
+	 * come first and a Mount would replace them, so those are left as
+	 * they are (unlabelled, see sockward.json(5)). */
+	json_t *mounts = json_object_get(hc, "Mounts");
+	if (!json_is_array(mounts)) {
+		mounts = json_array();
+		json_object_set_new(hc, "Mounts", mounts);
+	}
+	/* a named volume of Binds that does not exist yet is created by
+	 * dockerd: as a Mount it gets the label (only the plain modes ro, rw
+	 * and nocopy translate; others are left as they are) */
+	json_t *binds = json_object_get(hc, "Binds");
+	for (i = 0; i < json_array_size(binds); i++) {
+		const char *b = json_string_value(json_array_get(binds, i));
+		char name[512], dst[1024], opts[256];
+		const json_t *obj;
+		int st, ro = 0, nocopy = 0, ok = 1;
+		if (b == NULL || !bind_volume(b, name, sizeof name) ||
+		    resolve(c, POL_LOOKUP_VOLUME, name, &obj, &st) != OWN_MISSING)
+			continue;
+		const char *d = strchr(b, ':') + 1, *o = strchr(d, ':');
+		size_t dl = o ? (size_t)(o - d) : strlen(d);
+		if (dl == 0 || dl >= sizeof dst || (o && strlen(o + 1) >= sizeof opts))
+			continue;
+		memcpy(dst, d, dl);
+		dst[dl] = '\0';
+		snprintf(opts, sizeof opts, "%s", o ? o + 1 : "");
+		for (char *save = NULL, *w = strtok_r(opts, ",", &save); w;
+		    w = strtok_r(NULL, ",", &save)) {
+			if (strcmp(w, "ro") == 0)
+				ro = 1;
+			else if (strcmp(w, "nocopy") == 0)
+				nocopy = 1;
+			else if (strcmp(w, "rw") != 0)
+				ok = 0;
+		}
+		if (!ok)
+			continue;
+		json_t *m = json_pack("{s:s, s:s, s:s, s:b, s:{s:b}}", "Type", "volume", "Source",
+		    name, "Target", dst, "ReadOnly", ro, "VolumeOptions", "NoCopy", nocopy);
+		if (m == NULL)
+			continue;
+		/* a Mount does not take HostConfig.VolumeDriver: carry it over */
+		if (jstr(hc, "VolumeDriver")[0] != '\0')
+			json_object_set_new(json_object_get(m, "VolumeOptions"), "DriverConfig",
+			    json_pack("{s:s}", "Name", jstr(hc, "VolumeDriver")));
+		json_array_append_new(mounts, m);
+		json_array_remove(binds, i--);
+	}
+	json_array_foreach(mounts, i, e) {
+		if (strcmp(jstr(e, "Type"), "volume") != 0)
+			continue;
+		json_t *vo = json_object_get(e, "VolumeOptions");
+		if (!json_is_object(vo)) {
+			vo = json_object();
+			json_object_set_new(e, "VolumeOptions", vo);
+		}
+		set_label(vo, TENANT_LABEL, c->tenant);
+	}
+	if (json_array_size(vf) == 0 && (anon = json_array()) != NULL) {
+		anonymous_volumes(c, anon);
+		json_array_foreach(anon, i, e) {
+			json_t *m = json_pack("{s:s, s:s, s:{s:{s:s}}}", "Type", "volume", "Target",
+			    json_string_value(e), "VolumeOptions", "Labels", TENANT_LABEL, c->tenant);
+			json_array_append_new(mounts, m);
+		}
+		json_decref(anon);
+	}
+	if (json_array_size(mounts) == 0)
+		json_object_del(hc, "Mounts");
+}
+
+/* DELETE /containers/{name}?link=...: docker rm --link names the link
+ * ("web/db"), which a full ID would not (dockerd httputils.BoolValue) */
+static int
+rm_link(const struct check_ctx *c, const char *ep)
+{
+	const char *v = reqtarget_get(c->rt, "link");
+	char low[16];
+	size_t n = 0;
+
+	if (strcmp(ep, "container.delete") != 0 || v == NULL)
+		return 0;
+	while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
+		v++;
+	for (; *v && n + 1 < sizeof low; v++)
+		low[n++] = (char)((*v >= 'A' && *v <= 'Z') ? *v - 'A' + 'a' : *v);
+	while (n > 0 && (low[n - 1] == ' ' || low[n - 1] == '\t' || low[n - 1] == '\n' ||
+	    low[n - 1] == '\r'))
+		n--;
+	low[n] = '\0';
+	return !(n == 0 || strcmp(low, "0") == 0 || strcmp(low, "no") == 0 ||
+	    strcmp(low, "false") == 0 || strcmp(low, "none") == 0);
+}
+
+int
+tenant_forward(struct check_ctx *c, char **target)
+{
+	const char *ep = c->pp->route ? c->pp->route->endpoint : "";
+	json_t *doc = NULL;
+	const json_t *obj;
+	int st;
+	char change[200];
+
+	*target = NULL;
+	snprintf(change, sizeof change, "LABEL %s=%s", TENANT_LABEL, c->tenant);
+	if (strcmp(ep, "container.create") == 0 || strcmp(ep, "volume.create") == 0 ||
+	    strcmp(ep, "network.create") == 0 || strcmp(ep, "network.connect") == 0 ||
+	    strcmp(ep, "network.disconnect") == 0) {
+		if (!json_is_object(c->doc) || (doc = json_deep_copy(c->doc)) == NULL)
+			goto oom;
+		if (strcmp(ep, "container.create") == 0)
+			stamp_create(c, doc);
+		else if (has_prefix(ep, "network.conn") || has_prefix(ep, "network.disc")) {
+			const char *id = container_id(c, jstr(doc, "Container"));
+			if (id != NULL && id[0] != '\0')
+				json_object_set_new(doc, "Container", json_string(id));
+		} else
+			set_label(doc, TENANT_LABEL, c->tenant);
+		free(c->pp->fwd_body);
+		c->pp->fwd_body = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+		json_decref(doc);
+		if (c->pp->fwd_body == NULL)
+			goto oom;
+		c->pp->fwd_body_len = strlen(c->pp->fwd_body);
+	}
+	/* the object the path names, by the full ID that was judged (not the
+	 * link of docker rm --link: "web/db" names the link, the ID would not) */
+	if (c->name[0] != '\0' && !rm_link(c, ep) &&
+	    (has_prefix(ep, "container.") || strcmp(ep, "exec.create") == 0) &&
+	    resolve(c, POL_LOOKUP_CONTAINER, c->name, &obj, &st) == OWN_MINE) {
+		if ((*target = new_target(c, jstr(obj, "Id"), NULL, 0)) == NULL)
+			goto oom;
+	} else if (c->name[0] != '\0' && has_prefix(ep, "network.") &&
+	    resolve(c, POL_LOOKUP_NETWORK, c->name, &obj, &st) != OWN_PENDING && obj != NULL) {
+		if ((*target = new_target(c, jstr(obj, "Id"), NULL, 0)) == NULL)
+			goto oom;
+	} else if (strcmp(ep, "image.commit") == 0) {
+		/* the container by the full ID that was judged; the last LABEL
+		 * wins (dockerd joins every changes value with "\n") */
+		const char *cn = reqtarget_get(c->rt, "container"), *id = container_id(c, cn ? cn : "");
+		struct qedit ed[] = { { "container", id, 1 }, { "changes", change, 0 } };
+		if (id == NULL || id[0] == '\0' || (*target = new_target(c, NULL, ed, 2)) == NULL)
+			goto oom;
+	} else if (strcmp(ep, "image.create") == 0 && (reqtarget_get(c->rt, "fromImage") == NULL ||
+	    reqtarget_get(c->rt, "fromImage")[0] == '\0')) {
+		struct qedit ed[] = { { "changes", change, 0 } };
+		if ((*target = new_target(c, NULL, ed, 1)) == NULL)
+			goto oom;
+	} else if (strcmp(ep, "build.build") == 0) {
+		const char *v = reqtarget_get(c->rt, "labels");
+		json_t *l = v && v[0] ? json_loads(v, 0, NULL) : json_object();
+		char *s;
+		if (!json_is_object(l)) {
+			json_decref(l);
+			goto oom;
+		}
+		json_object_set_new(l, TENANT_LABEL, json_string(c->tenant));
+		s = json_dumps(l, JSON_COMPACT);
+		json_decref(l);
+		if (s == NULL)
+			goto oom;
+		struct qedit ed[] = { { "labels", s, 1 } };
+		*target = new_target(c, NULL, ed, 1);
+		free(s);
+		if (*target == NULL)
+			goto oom;
+	}
+	return 0;
+oom:
+	answer(c, 500, R_TENANT_ISOLATION, "sockward: out of memory");
+	return -1;
+}
+
+/* ---- the engine's 409 of a create or rename ------------------------------------- */
+
+char *
+policy_tenant_conflict_body(const char *body, size_t len)
+{
+	json_t *doc = json_loadb(body, len, 0, NULL), *out;
+	const char *m = json_string_value(json_object_get(doc, "message"));
+	static const char by[] = "by container \"";
+	char *res = NULL, buf[2048];
+
+	if (m == NULL || strlen(m) >= sizeof buf) {
+		json_decref(doc);
+		return NULL;
+	}
+	/* 'Conflict. The container name "/db" is already in use by container
+	 * "<id>". You have to remove (or rename) ...' (dockerd names.go) */
+	const char *at = strstr(m, by), *end = at ? strchr(at + sizeof by - 1, '"') : NULL;
+	if (at == NULL || end == NULL) {
+		json_decref(doc);
+		return NULL;
+	}
+	snprintf(buf, sizeof buf, "%.*sby another container%s", (int)(at - m), m, end + 1);
+	out = json_pack("{s:s}", "message", buf);
+	if (out != NULL)
+		res = json_dumps(out, JSON_COMPACT);
+	json_decref(out);
+	json_decref(doc);
+	return res;
+}
