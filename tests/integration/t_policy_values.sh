@@ -10,7 +10,8 @@
 #     spaces, repeated Content-Type) refused on /build;
 #   - strings with U+0000 refused whole;
 #   - values judged by allow-list, each refused with sockward's message in
-#     the docker CLI: seccomp profiles ({} and an allowing default action),
+#     the docker CLI: seccomp profiles ({}, an allowing default action, a rule
+#     gated on a default capability: shown to work on the engine directly),
 #     AppArmor, SELinux label, volume drivers, ulimits, OOM score, unlimited
 #     swap, users with gid 0 or names, NetworkingConfig attachments to the
 #     default bridge, network connect, network creates (macvlan, host bridge
@@ -65,6 +66,23 @@ printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["unshare"],"acti
 refused security.seccomp run_hard --security-opt "seccomp=$SW_TMP/empty.json" "$SW_IMAGE" true
 refused security.seccomp run_hard --security-opt "seccomp=$SW_TMP/allow.json" "$SW_IMAGE" true
 refused security.seccomp run_hard --security-opt "seccomp=$SW_TMP/unshare.json" "$SW_IMAGE" true
+# a refusing profile whose only rule for unshare is gated on CAP_CHOWN, a capability every
+# container holds by default: dockerd applies the rule, so a --user 1000 container enters a
+# user namespace (shown on the engine directly); sockward judges the rule (baseline too)
+SCBASE='"read","write","exit","exit_group","execve","brk","mmap","munmap","mprotect","arch_prctl","set_tid_address","set_robust_list","rseq","prlimit64","getrandom","close","fstat","newfstatat","openat","openat2","rt_sigaction","rt_sigprocmask","rt_sigreturn","futex","getuid","getgid","geteuid","getegid","getpid","getppid","ioctl","fcntl","access","faccessat","faccessat2","readlink","readlinkat","uname","capget","capset","prctl","getcwd","chdir","stat","lstat","open","poll","wait4","setgroups","setuid","setgid","setresuid","setresgid","sched_getaffinity","sigaltstack","fstatfs","statfs","getdents64","lseek","dup2","dup3","pipe2","clock_gettime","nanosleep","statx","writev","getresuid","getresgid","kill","tgkill","gettid","umask","mkdir","mkdirat","pread64","epoll_pwait"'
+printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":[%s],"action":"SCMP_ACT_ALLOW"},{"names":["unshare"],"action":"SCMP_ACT_ALLOW","includes":{"caps":["CAP_CHOWN"]}}]}' \
+	"$SCBASE" > "$SW_TMP/gated.json"
+out=$(engine run --rm --user 1000:1000 --security-opt "seccomp=$SW_TMP/gated.json" "$SW_IMAGE" unshare -U id 2>&1) || true
+assert_contains "$out" "uid=65534" "the engine applies a seccomp rule gated on CAP_CHOWN (unshare -U)"
+log "engine: unshare -U under the CAP_CHOWN-gated profile: $(head -1 <<<"$out")"
+refused security.seccomp run_hard --security-opt "seccomp=$SW_TMP/gated.json" "$SW_IMAGE" true
+rc=0; out=$(DOCKER_HOST=unix://$BSOCK docker run --rm --user 1000:1000 \
+	--security-opt "seccomp=$SW_TMP/gated.json" "$SW_IMAGE" unshare -U id 2>&1) || rc=$?
+[ "$rc" -ne 0 ] || fail "baseline let the CAP_CHOWN-gated seccomp profile through: $out"
+assert_contains "$out" "sockward: denied by policy 'baseline'" "baseline, CAP_CHOWN-gated seccomp profile"
+assert_contains "$out" "[security.seccomp]" "baseline, CAP_CHOWN-gated seccomp profile"
+assert_not_contains "$out" "uid=65534" "baseline, CAP_CHOWN-gated seccomp profile"
+log "ok [security.seccomp] baseline: a rule gated on CAP_CHOWN"
 refused security.apparmor run_hard --security-opt apparmor=unconfined "$SW_IMAGE" true
 refused security.apparmor run_hard --security-opt apparmor=my-profile "$SW_IMAGE" true
 refused security.label run_hard --security-opt label=type:spc_t "$SW_IMAGE" true
