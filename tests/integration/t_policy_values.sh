@@ -15,7 +15,8 @@
 #     AppArmor, SELinux label, volume drivers, ulimits, OOM score, unlimited
 #     swap, users with gid 0 or names, NetworkingConfig attachments to the
 #     default bridge, network connect, network creates (macvlan, host bridge
-#     name); and a refusing seccomp profile that still runs.
+#     name), classic builds' --network (a bridge naming its host bridge) and --ulimit; and
+#     a refusing seccomp profile that still runs, a build on a user network.
 # Runs once (unix pass).
 . "$(dirname "$0")/lib.sh"; sw_test_init
 [ "${SW_LISTENER:-}" = unix ] || skip "runs once, in the unix pass"
@@ -99,6 +100,21 @@ refused user.root docker run --rm "${NOUSER[@]}" --user nobody "$SW_IMAGE" true
 refused network.driver docker network create -d macvlan -o parent=lo "$(uniq_name mv)"
 refused network.driver docker network create -o com.docker.network.bridge.name=docker0 "$(uniq_name br)"
 
+# classic builds: --network names a network the RUN containers are attached to (looked up and
+# judged like a container's), --ulimit gives them ulimits (judged like docker run's)
+mkdir -p "$SW_TMP/bctx"
+printf 'FROM %s\nRUN true\n' "$SW_IMAGE" > "$SW_TMP/bctx/Dockerfile"
+BIMG=local/$(uniq_name bimg):1
+out=$(DOCKER_BUILDKIT=0 timeout -s KILL 120 docker build --no-cache --network "$NET" -t "$BIMG" "$SW_TMP/bctx" 2>&1) ||
+	fail "classic build on the user network $NET: $out"
+engine rmi "$BIMG" >/dev/null 2>&1 || true
+log "ok classic build with --network $NET (a user-defined bridge, looked up)"
+# (macvlan cannot be made on this kernel: a bridge that names its host bridge, which the
+# network create rules refuse, made on the engine directly)
+BR=$(uniq_name br); on_exit_rm_network "$BR"
+engine network create -o com.docker.network.bridge.name="swb$RANDOM" "$BR" >/dev/null
+refused network.driver env DOCKER_BUILDKIT=0 docker build --no-cache --network "$BR" "$SW_TMP/bctx"
+refused ulimits env DOCKER_BUILDKIT=0 docker build --no-cache --ulimit memlock=-1:-1 "$SW_TMP/bctx"
 # a container on a user network, then attached to the default bridge
 C=$(uniq_name c); on_exit_rm_container "$C"
 docker create --name "$C" "${HARD[@]}" "$SW_IMAGE" sleep 30 >/dev/null
