@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "policy/gotypes.h"
+
 void
 check_create(struct check_ctx *c)
 {
@@ -109,9 +111,29 @@ check_build(struct check_ctx *c)
 	const char *nm = reqtarget_get(c->rt, "networkmode");
 	const char *version = reqtarget_get(c->rt, "version");
 	const char *cp = reqtarget_get(c->rt, "cgroupparent");
+	const char *ul = reqtarget_get(c->rt, "ulimits");
 
 	if (nm != NULL && (strcasecmp(nm, "host") == 0 || strncasecmp(nm, "container:", 10) == 0))
 		fire(c, R_BUILD_NETWORK, "docker build --network %s is not allowed", nm);
+	else if (nm != NULL && network_needs_lookup(nm))
+		/* the classic builder attaches its RUN containers to that network */
+		check_network_ref(c, nm, "docker build --network");
+	/* the classic builder gives its RUN containers these ulimits
+	 * (json.Unmarshal into []*units.Ulimit; an error fails the build; the
+	 * docker CLI sends "null" when there are none) */
+	if (ul != NULL && ul[0] != '\0') {
+		char err[GODEC_ERRLEN];
+		json_error_t je;
+		json_t *raw = json_loads(ul, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+		json_t *u = raw != NULL ? godecode(&go_ulimit_slice, raw, err, sizeof err) : NULL;
+		if (u == NULL)
+			fire(c, R_ULIMITS, "docker build --ulimit: the ulimits parameter cannot be "
+			    "read (%s)", raw == NULL ? je.text : err);
+		else
+			check_ulimits(c, u, "docker build --ulimit");
+		json_decref(u);
+		json_decref(raw);
+	}
 	if (version != NULL && strcmp(version, "2") == 0 && !c->prof->buildkit)
 		fire(c, R_BUILD_SESSION, "BuildKit builds are not allowed, build with "
 		    "DOCKER_BUILDKIT=0");

@@ -490,8 +490,8 @@ check_start_binds(struct check_ctx *c)
 
 /* A named volume a create body or a service spec mounts: the volume that
  * exists is used as it is (dockerd ignores the driver options of the
- * request then), so its driver and options get the rules a volume create
- * gets; one that does not exist yet is made by dockerd from the request,
+ * request then), so its driver (volumes.driver) and options get the rules
+ * a volume create gets; one that does not exist yet is made by dockerd from the request,
  * which is judged already. */
 
 void
@@ -503,7 +503,7 @@ check_existing_volume(struct check_ctx *c, const char *name, const char *what)
 	/* the settings of a joined container are judged without lookups; its
 	 * volumes are not what is joined anyway */
 	if (name[0] == '\0' || c->req == NULL || c->judging_joined ||
-	    !c->prof->rule_on[R_MOUNT_VOLUME_BIND])
+	    (!c->prof->rule_on[R_MOUNT_VOLUME_BIND] && !c->prof->rule_on[R_VOLUME_DRIVER]))
 		return;
 	if ((l = check_lookup(c, POL_LOOKUP_VOLUME, name)) == NULL)
 		return;
@@ -515,6 +515,9 @@ check_existing_volume(struct check_ctx *c, const char *name, const char *what)
 		return;
 	}
 	snprintf(label, sizeof label, "%s %s (existing volume)", what, name);
+	/* made with another driver (by an operator, or around sockward): the
+	 * request gets that driver's volume */
+	check_volume_driver(c, jstr(l->json, "Driver"), label);
 	check_volume_driver_opts(c, jstr(l->json, "Driver"), json_object_get(l->json, "Options"),
 	    label);
 }

@@ -6,8 +6,11 @@
  *             profile whose defaultAction refuses (SCMP_ACT_ERRNO, _KILL,
  *             _KILL_PROCESS, _KILL_THREAD, _TRAP) and whose allowing rules
  *             name none of the calls the default profile blocks (clone only
- *             with argument filters; rules that apply only with a
- *             capability are left to capabilities.add).  "unconfined", an
+ *             behind the default profile's namespace-flag mask, personality
+ *             only with its values; a rule that applies only with a
+ *             capability the container cannot hold without --cap-add is
+ *             left to capabilities.add, one gated on a default capability
+ *             or on one the request adds is judged).  "unconfined", an
  *             empty profile ({}: no filter at all), an allowing or logging
  *             default action, a user-space notifier: refused.
  *   apparmor  "docker-default" or a profile named in apparmor_profiles.
@@ -19,6 +22,7 @@
  * is judged (dockerd keeps the last one of a key). */
 #include "policy/checks.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +33,7 @@
 /* Calls Docker's default profile refuses (unless a capability is granted),
  * which a custom profile must not open either. */
 static const char *const blocked_calls[] = {
-	"acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "clone3",
+	"acct", "add_key", "bpf", "clock_settime", "clone3",
 	"create_module", "delete_module", "finit_module", "fsconfig", "fsmount", "fsopen",
 	"fspick", "get_kernel_syms", "get_mempolicy", "init_module", "ioperm", "iopl", "kcmp",
 	"kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mbind", "mount",
@@ -38,10 +42,34 @@ static const char *const blocked_calls[] = {
 	"process_vm_writev", "query_module", "quotactl", "quotactl_fd", "reboot", "request_key",
 	"set_mempolicy", "setns", "settimeofday", "stime", "swapoff", "swapon", "sysfs",
 	"_sysctl", "umount", "umount2", "unshare", "uselib", "userfaultfd", "ustat", "vm86",
-	"vm86old", NULL
+	"vm86old", "syslog", "vhangup", "fanotify_init", NULL
 };
-/* allowed only with argument filters (the default profile filters them) */
-static const char *const filtered_calls[] = { "clone", "personality", NULL };
+
+/* Docker's default capabilities (every container holds them unless it drops
+ * them), without the CAP_ prefix. */
+static const char *const default_caps[] = {
+	"CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID",
+	"SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE", NULL
+};
+/* The engine's architecture as dockerd names it for includes.arches (the
+ * engine runs on this host: its socket is local); NULL: every rule is
+ * taken to apply. */
+#if defined(__x86_64__)
+#define NATIVE_ARCH "x86_64"
+#elif defined(__aarch64__)
+#define NATIVE_ARCH "aarch64"
+#elif defined(__s390x__)
+#define NATIVE_ARCH "s390x"
+#elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)
+#define NATIVE_ARCH "ppc64le"
+#else
+#define NATIVE_ARCH NULL
+#endif
+/* clone's flags that create namespaces (the default profile's mask:
+ * CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET) */
+#define CLONE_NS_MASK 2114060288LL
+/* personality values the default profile allows */
+static const json_int_t personality_ok[] = { 0, 8, 131072, 131080, 4294967295LL };
 
 static const char *const refusing_actions[] = {
 	"SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
@@ -57,9 +85,106 @@ in_list(const char *const *l, const char *s)
 	return 0;
 }
 
+/* "cap_chown", "CAP_CHOWN", "chown" -> "CHOWN" */
+static void
+cap_upper(const char *in, char *out, size_t len)
+{
+	size_t i = 0;
+	if (strncasecmp(in, "CAP_", 4) == 0)
+		in += 4;
+	for (; in[i] != '\0' && i + 1 < len; i++)
+		out[i] = (char)toupper((unsigned char)in[i]);
+	out[i] = '\0';
+}
+
+/* Whether the container may hold cap in its bounding set: one of Docker's
+ * defaults or one the request adds (CapAdd, a StrSlice; ALL adds all).
+ * Drops are not subtracted: a superset is the safe side. */
+static int
+may_hold(const char *cap, const json_t *capadd)
+{
+	char c[64], a[64];
+	const json_t *e;
+	size_t i;
+
+	cap_upper(cap, c, sizeof c);
+	if (in_list(default_caps, c))
+		return 1;
+	if (json_is_string(capadd)) {
+		cap_upper(json_string_value(capadd), a, sizeof a);
+		return strcmp(a, "ALL") == 0 || strcmp(a, c) == 0;
+	}
+	json_array_foreach(capadd, i, e) {
+		if (!json_is_string(e))
+			continue;
+		cap_upper(json_string_value(e), a, sizeof a);
+		if (strcmp(a, "ALL") == 0 || strcmp(a, c) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* dockerd applies a rule with includes.caps only when the container holds
+ * every one of them: the rule can be left to capabilities.add only when one
+ * of them is a capability the container cannot hold.  A rule for other
+ * architectures (includes.arches without the engine's) does not apply. */
+static int
+rule_may_apply(const json_t *inc, const json_t *capadd)
+{
+	const json_t *caps = json_object_get(inc, "caps"), *arches = json_object_get(inc, "arches");
+	const json_t *e;
+	size_t i;
+	const char *native = NATIVE_ARCH;
+
+	if (native != NULL && json_is_array(arches) && json_array_size(arches) > 0) {
+		int here = 0;
+		json_array_foreach(arches, i, e)
+			if (json_is_string(e) && strcmp(json_string_value(e), native) == 0)
+				here = 1;
+		if (!here)
+			return 0;
+	}
+	json_array_foreach(caps, i, e)
+		if (json_is_string(e) && !may_hold(json_string_value(e), capadd))
+			return 0;
+	return 1;
+}
+
+/* runc adds a rule whose conditions share an argument as one rule per
+ * condition (ORed): every condition must keep the call harmless alone. */
+static int
+args_keep_default(const char *call, const json_t *args)
+{
+	const json_t *a;
+	size_t i, k;
+
+	if (!json_is_array(args) || json_array_size(args) == 0)
+		return 0;
+	json_array_foreach(args, i, a) {
+		const char *op = jstr(a, "op");
+		json_int_t idx = json_integer_value(json_object_get(a, "index"));
+		json_int_t v = json_integer_value(json_object_get(a, "value"));
+		json_int_t v2 = json_integer_value(json_object_get(a, "valueTwo"));
+		int ok = 0;
+		if (idx != 0)
+			return 0;
+		if (strcmp(call, "clone") == 0)
+			/* (flags & v) == v2: every namespace flag masked, none required */
+			ok = strcmp(op, "SCMP_CMP_MASKED_EQ") == 0 &&
+			    (v & CLONE_NS_MASK) == CLONE_NS_MASK && (v2 & CLONE_NS_MASK) == 0;
+		else if (strcmp(op, "SCMP_CMP_EQ") == 0)
+			for (k = 0; k < sizeof personality_ok / sizeof personality_ok[0]; k++)
+				if (v == personality_ok[k])
+					ok = 1;
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
 /* NULL when the profile is acceptable, else why not (in buf) */
 static const char *
-seccomp_problem(const json_t *prof, char *buf, size_t len)
+seccomp_problem(const json_t *prof, const json_t *capadd, char *buf, size_t len)
 {
 	const char *da = jstr(prof, "defaultAction");
 	const json_t *sc, *n;
@@ -76,25 +201,30 @@ seccomp_problem(const json_t *prof, char *buf, size_t len)
 	}
 	json_array_foreach(json_object_get(prof, "syscalls"), i, sc) {
 		const char *action = jstr(sc, "action");
-		const json_t *caps = json_object_get(json_object_get(sc, "includes"), "caps");
+		const json_t *inc = json_object_get(sc, "includes");
 		const json_t *args = json_object_get(sc, "args");
 		const char *names[256];
 		size_t nn = 0;
 		if (in_list(refusing_actions, action))
 			continue;
-		if (json_is_array(caps) && json_array_size(caps) > 0)
-			continue;    /* only with a capability: capabilities.add judges it */
+		if (!rule_may_apply(inc, capadd))
+			continue;    /* not here, or only with a capability capabilities.add judges */
 		if (jstr(sc, "name")[0] != '\0')
 			names[nn++] = jstr(sc, "name");
 		json_array_foreach(json_object_get(sc, "names"), k, n)
 			if (json_is_string(n) && nn < sizeof names / sizeof names[0])
 				names[nn++] = json_string_value(n);
 		for (k = 0; k < nn; k++) {
-			if (in_list(blocked_calls, names[k]) ||
-			    (in_list(filtered_calls, names[k]) &&
-			    (!json_is_array(args) || json_array_size(args) == 0))) {
+			if (in_list(blocked_calls, names[k])) {
 				snprintf(buf, len, "it lets %s through (%s), which the default profile "
 				    "blocks", names[k], action);
+				return buf;
+			}
+			if ((strcmp(names[k], "clone") == 0 || strcmp(names[k], "personality") == 0) &&
+			    !args_keep_default(names[k], args)) {
+				snprintf(buf, len, "it lets %s through (%s) with arguments the default "
+				    "profile blocks (allow it only with the default profile's argument "
+				    "filters)", names[k], action);
 				return buf;
 			}
 		}
@@ -102,9 +232,11 @@ seccomp_problem(const json_t *prof, char *buf, size_t len)
 	return NULL;
 }
 
-/* text: the profile as sent (JSON) */
+/* text: the profile as sent (JSON); capadd: the capabilities the request
+ * adds (CapAdd / CapabilityAdd) */
 static void
-judge_seccomp_json(struct check_ctx *c, const char *text, size_t len, const char *what)
+judge_seccomp_json(struct check_ctx *c, const char *text, size_t len, const char *what,
+    const json_t *capadd)
 {
 	char err[GODEC_ERRLEN], why[300];
 	json_error_t je;
@@ -122,7 +254,7 @@ judge_seccomp_json(struct check_ctx *c, const char *text, size_t len, const char
 		    what, err);
 		return;
 	}
-	if (seccomp_problem(prof, why, sizeof why) != NULL)
+	if (seccomp_problem(prof, capadd, why, sizeof why) != NULL)
 		fire(c, R_SEC_SECCOMP, "%s is not allowed: %s", what, why);
 	json_decref(prof);
 }
@@ -194,7 +326,8 @@ check_secopts(struct check_ctx *c, const json_t *hc)
 			if (strcmp(v, "unconfined") == 0)
 				fire(c, R_SEC_SECCOMP, "--security-opt seccomp=unconfined is not allowed");
 			else if (strcmp(v, "builtin") != 0)
-				judge_seccomp_json(c, v, strlen(v), "--security-opt seccomp=<profile>");
+				judge_seccomp_json(c, v, strlen(v), "--security-opt seccomp=<profile>",
+				    json_object_get(hc, "CapAdd"));
 		} else if (strcasecmp(key, "apparmor") == 0)
 			judge_apparmor(c, v);
 		else if (strcasecmp(key, "label") == 0)
@@ -240,7 +373,7 @@ base64_decode(const char *in, size_t n, unsigned char *out, size_t outlen)
 
 /* A service's Privileges (API 1.43+ for Seccomp and AppArmor). */
 void
-check_service_privileges(struct check_ctx *c, const json_t *priv)
+check_service_privileges(struct check_ctx *c, const json_t *priv, const json_t *capadd)
 {
 	const json_t *se = json_object_get(priv, "SELinuxContext");
 	const json_t *sc = json_object_get(priv, "Seccomp");
@@ -267,7 +400,7 @@ check_service_privileges(struct check_ctx *c, const json_t *priv)
 			fire(c, R_SEC_SECCOMP, "Privileges.Seccomp.Profile is not valid base64");
 		else
 			judge_seccomp_json(c, (const char *)buf, (size_t)len,
-			    "Privileges.Seccomp custom profile");
+			    "Privileges.Seccomp custom profile", capadd);
 		free(buf);
 	} else if (seccomp[0] != '\0' && strcmp(seccomp, "default") != 0)
 		fire(c, R_SEC_SECCOMP, "Privileges.Seccomp.Mode %s is not allowed "

@@ -147,7 +147,8 @@ check_container_spec(struct check_ctx *c, const json_t *cs)
 	check_mount_array(c, json_object_get(cs, "Mounts"), "add readonly to --mount");
 	check_cap_lists(c, json_object_get(cs, "CapabilityAdd"),
 	    json_object_get(cs, "CapabilityDrop"));
-	check_service_privileges(c, obj(cs, "Privileges", empty));
+	check_service_privileges(c, obj(cs, "Privileges", empty),
+	    json_object_get(cs, "CapabilityAdd"));
 	check_ulimits(c, json_object_get(cs, "Ulimits"), "--ulimit");
 	check_oom(c, cs, "OomScoreAdj");
 	check_sysctl_map(c, json_object_get(cs, "Sysctls"));

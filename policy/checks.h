@@ -125,7 +125,9 @@ void check_log_config(struct check_ctx *c, const json_t *lc, const char *type_fi
     const char *opts_field, const char *flag);
 /* go-units FromHumanSize (decimal units); -1 when it does not parse */
 int64_t go_human_size(const char *s);
-void check_service_privileges(struct check_ctx *c, const json_t *priv);
+/* capadd: the ContainerSpec's CapabilityAdd (a seccomp rule gated on a
+ * capability applies when the container holds it) */
+void check_service_privileges(struct check_ctx *c, const json_t *priv, const json_t *capadd);
 /* Image references */
 void check_image_ref(struct check_ctx *c, const char *ref, const char *what);
 

@@ -25,11 +25,17 @@ static const char *const default_sysctls[] = {
 	"net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",
 	"net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes", NULL
 };
-/* Capabilities that break out of a container (baseline denies them). */
+/* Capabilities that break out of a container or reach what the host shares
+ * with it (baseline denies them): the host's audit rules and log
+ * (AUDIT_CONTROL, AUDIT_READ), process accounting (SYS_PACCT), real-time
+ * scheduling (SYS_NICE), the terminal (SYS_TTY_CONFIG), suspend and wake
+ * alarms (BLOCK_SUSPEND, WAKE_ALARM). */
 static const char *const dangerous_caps[] = {
 	"ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_RAWIO", "SYS_PTRACE", "SYS_BOOT",
 	"SYS_TIME", "DAC_READ_SEARCH", "NET_ADMIN", "BPF", "PERFMON", "MAC_ADMIN",
-	"MAC_OVERRIDE", "SYSLOG", "LINUX_IMMUTABLE", "SYS_RESOURCE", NULL
+	"MAC_OVERRIDE", "SYSLOG", "LINUX_IMMUTABLE", "SYS_RESOURCE", "AUDIT_CONTROL",
+	"AUDIT_READ", "SYS_PACCT", "SYS_NICE", "SYS_TTY_CONFIG", "BLOCK_SUSPEND",
+	"WAKE_ALARM", NULL
 };
 /* Resource limits a container may set for itself: none lets it pin memory
  * (memlock), take real-time priority (rtprio, rttime) or raise its nice

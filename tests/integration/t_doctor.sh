@@ -46,7 +46,7 @@ log "doctor -u: exit $RC"
 printf '%s\n' "$OUT" | sed 's/^/    /' >&2
 [ "$RC" = 0 ] || [ "$RC" = 1 ] || fail "exit $RC with a reachable engine"
 for id in rootless userns-remap live-restore log-level engine-version tcp-tls; do
-	printf '%s\n' "$OUT" | grep -Eq "^(ok|info|FINDING) +$id " || fail "no $id item"
+	grep -Eq "^(ok|info|FINDING) +$id " <<<"$OUT" || fail "no $id item"
 done
 nfind=$(printf '%s\n' "$OUT" | grep -c '^FINDING' || true)
 contains "$OUT" "$nfind finding" || fail "summary does not say $nfind findings"
@@ -57,7 +57,7 @@ else [ "$RC" = 0 ] || fail "no findings but exit $RC"; fi
 # what the API says must match what doctor says
 live=$(curl -s --unix-socket "$SOCK" http://docker/info | python3 -c 'import json,sys; print(json.load(sys.stdin)["LiveRestoreEnabled"])')
 if [ "$live" = False ]; then
-	printf '%s\n' "$OUT" | grep -q '^FINDING live-restore .*' || fail "live-restore off but not reported"
+	grep -q '^FINDING live-restore .*' <<<"$OUT" || fail "live-restore off but not reported"
 	contains "$OUT" '"live-restore": true' || fail "live-restore fix missing"
 fi
 
@@ -84,7 +84,7 @@ if command -v socat >/dev/null; then
 	done
 	run_doctor -u "$SOCK" -p 127.0.0.1:$PORT -d "$TMP/none.json"
 	[ "$RC" = 1 ] || fail "plain TCP engine: exit $RC, want 1"
-	printf '%s\n' "$OUT" | grep -q "^FINDING tcp-tls .*plain HTTP on 127.0.0.1:$PORT" ||
+	grep -q "^FINDING tcp-tls .*plain HTTP on 127.0.0.1:$PORT" <<<"$OUT" ||
 		fail "plain TCP engine not reported: $OUT"
 else
 	fail "socat is required (make deps installs it)"
@@ -94,8 +94,8 @@ fi
 printf '{"hosts": ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"], "log-level": "debug"}\n' > "$TMP/daemon.json"
 run_doctor -u "$SOCK" -d "$TMP/daemon.json"
 [ "$RC" = 1 ] || fail "daemon.json findings: exit $RC"
-printf '%s\n' "$OUT" | grep -q '^FINDING tcp-tls .*tcp://0.0.0.0:2375' || fail "daemon.json tcp host not reported"
-printf '%s\n' "$OUT" | grep -q '^FINDING log-level .*daemon.json' || fail "daemon.json debug level not reported"
+grep -q '^FINDING tcp-tls .*tcp://0.0.0.0:2375' <<<"$OUT" || fail "daemon.json tcp host not reported"
+grep -q '^FINDING log-level .*daemon.json' <<<"$OUT" || fail "daemon.json debug level not reported"
 
 # 6. who can open the engine socket: a socket that reaches the engine (a
 #    socat proxy of it, so the shared engine's own socket is left alone),
@@ -117,31 +117,31 @@ trap 'kill $SOCAT_PID2 2>/dev/null; cleanup_ids; cleanup' EXIT
 for _ in $(seq 50); do [ -S "$PSOCK" ] && break; sleep 0.1; done
 chown root:root "$PSOCK"; chmod 0600 "$PSOCK"
 run_doctor -u "$PSOCK" -d "$TMP/none.json" -P "$TMP/no-proc"
-printf '%s\n' "$OUT" | grep -q '^ok  *socket-access .*only root and sockward can open' ||
+grep -q '^ok  *socket-access .*only root and sockward can open' <<<"$OUT" ||
 	fail "root-only socket not reported ok: $OUT"
 chgrp "$TG" "$PSOCK"; chmod 0660 "$PSOCK"
 run_doctor -u "$PSOCK" -d "$TMP/none.json" -P "$TMP/no-proc"
 log "doctor on a socket of group $TG (member $TU): exit $RC"
 printf '%s\n' "$OUT" | grep socket-access | sed 's/^/    /' >&2
 [ "$RC" = 1 ] || fail "group member: exit $RC, want 1"
-printf '%s\n' "$OUT" | grep -q "^FINDING socket-access .*group $TG (mode 0660) and $TU in that group can open it" ||
+grep -q "^FINDING socket-access .*group $TG (mode 0660) and $TU in that group can open it" <<<"$OUT" ||
 	fail "group member $TU not reported: $OUT"
 contains "$OUT" "gpasswd -d USER $TG" || fail "no fix for the group member: $OUT"
 contains "$OUT" '"group": "sockward-engine"' || fail "no fix naming sockward-engine: $OUT"
 # the service user itself may be in the group
 run_doctor -u "$PSOCK" -s "$TU" -d "$TMP/none.json" -P "$TMP/no-proc"
-printf '%s\n' "$OUT" | grep -q '^ok  *socket-access ' || fail "the service user's own group reported: $OUT"
+grep -q '^ok  *socket-access ' <<<"$OUT" || fail "the service user's own group reported: $OUT"
 # world-writable
 chgrp root "$PSOCK"; chmod 0666 "$PSOCK"
 run_doctor -u "$PSOCK" -d "$TMP/none.json" -P "$TMP/no-proc"
 [ "$RC" = 1 ] || fail "mode 0666: exit $RC"
-printf '%s\n' "$OUT" | grep -q "^FINDING socket-access .*mode 0666: every user on this host" || fail "mode 0666 not reported: $OUT"
+grep -q "^FINDING socket-access .*mode 0666: every user on this host" <<<"$OUT" || fail "mode 0666 not reported: $OUT"
 # an ACL entry for a non-root user
 chmod 0600 "$PSOCK"
 if command -v setfacl >/dev/null && setfacl -m "u:$TU:rw" "$PSOCK" 2>/dev/null; then
 	run_doctor -u "$PSOCK" -d "$TMP/none.json" -P "$TMP/no-proc"
 	[ "$RC" = 1 ] || fail "ACL user: exit $RC"
-	printf '%s\n' "$OUT" | grep -q "^FINDING socket-access .*ACL entry for user $TU" || fail "ACL user not reported: $OUT"
+	grep -q "^FINDING socket-access .*ACL entry for user $TU" <<<"$OUT" || fail "ACL user not reported: $OUT"
 else
 	log "setfacl unavailable or not supported here: ACL case not run"
 fi
@@ -155,7 +155,7 @@ trap 'kill $FAKE_PID $SOCAT_PID2 2>/dev/null; cleanup_ids; cleanup' EXIT
 for _ in $(seq 50); do grep -q ":$(printf '%04X' $TPORT) .* 0A " /proc/net/tcp && break; sleep 0.1; done
 run_doctor -u "$SOCK" -d "$TMP/none.json"
 [ "$RC" = 1 ] || fail "dockerd on TCP: exit $RC"
-printf '%s\n' "$OUT" | grep -q "^FINDING engine-tcp .*dockerd (pid $FAKE_PID) listens on TCP port $TPORT" ||
+grep -q "^FINDING engine-tcp .*dockerd (pid $FAKE_PID) listens on TCP port $TPORT" <<<"$OUT" ||
 	fail "dockerd on TCP not reported: $OUT"
 kill $FAKE_PID 2>/dev/null
 

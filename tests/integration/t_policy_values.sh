@@ -10,11 +10,13 @@
 #     spaces, repeated Content-Type) refused on /build;
 #   - strings with U+0000 refused whole;
 #   - values judged by allow-list, each refused with sockward's message in
-#     the docker CLI: seccomp profiles ({} and an allowing default action),
+#     the docker CLI: seccomp profiles ({}, an allowing default action, a rule
+#     gated on a default capability: shown to work on the engine directly),
 #     AppArmor, SELinux label, volume drivers, ulimits, OOM score, unlimited
 #     swap, users with gid 0 or names, NetworkingConfig attachments to the
 #     default bridge, network connect, network creates (macvlan, host bridge
-#     name); and a refusing seccomp profile that still runs.
+#     name), classic builds' --network (a bridge naming its host bridge) and --ulimit; and
+#     a refusing seccomp profile that still runs, a build on a user network.
 # Runs once (unix pass).
 . "$(dirname "$0")/lib.sh"; sw_test_init
 [ "${SW_LISTENER:-}" = unix ] || skip "runs once, in the unix pass"
@@ -65,6 +67,23 @@ printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["unshare"],"acti
 refused security.seccomp run_hard --security-opt "seccomp=$SW_TMP/empty.json" "$SW_IMAGE" true
 refused security.seccomp run_hard --security-opt "seccomp=$SW_TMP/allow.json" "$SW_IMAGE" true
 refused security.seccomp run_hard --security-opt "seccomp=$SW_TMP/unshare.json" "$SW_IMAGE" true
+# a refusing profile whose only rule for unshare is gated on CAP_CHOWN, a capability every
+# container holds by default: dockerd applies the rule, so a --user 1000 container enters a
+# user namespace (shown on the engine directly); sockward judges the rule (baseline too)
+SCBASE='"read","write","exit","exit_group","execve","brk","mmap","munmap","mprotect","arch_prctl","set_tid_address","set_robust_list","rseq","prlimit64","getrandom","close","fstat","newfstatat","openat","openat2","rt_sigaction","rt_sigprocmask","rt_sigreturn","futex","getuid","getgid","geteuid","getegid","getpid","getppid","ioctl","fcntl","access","faccessat","faccessat2","readlink","readlinkat","uname","capget","capset","prctl","getcwd","chdir","stat","lstat","open","poll","wait4","setgroups","setuid","setgid","setresuid","setresgid","sched_getaffinity","sigaltstack","fstatfs","statfs","getdents64","lseek","dup2","dup3","pipe2","clock_gettime","nanosleep","statx","writev","getresuid","getresgid","kill","tgkill","gettid","umask","mkdir","mkdirat","pread64","epoll_pwait"'
+printf '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":[%s],"action":"SCMP_ACT_ALLOW"},{"names":["unshare"],"action":"SCMP_ACT_ALLOW","includes":{"caps":["CAP_CHOWN"]}}]}' \
+	"$SCBASE" > "$SW_TMP/gated.json"
+out=$(engine run --rm --user 1000:1000 --security-opt "seccomp=$SW_TMP/gated.json" "$SW_IMAGE" unshare -U id 2>&1) || true
+assert_contains "$out" "uid=65534" "the engine applies a seccomp rule gated on CAP_CHOWN (unshare -U)"
+log "engine: unshare -U under the CAP_CHOWN-gated profile: $(head -1 <<<"$out")"
+refused security.seccomp run_hard --security-opt "seccomp=$SW_TMP/gated.json" "$SW_IMAGE" true
+rc=0; out=$(DOCKER_HOST=unix://$BSOCK docker run --rm --user 1000:1000 \
+	--security-opt "seccomp=$SW_TMP/gated.json" "$SW_IMAGE" unshare -U id 2>&1) || rc=$?
+[ "$rc" -ne 0 ] || fail "baseline let the CAP_CHOWN-gated seccomp profile through: $out"
+assert_contains "$out" "sockward: denied by policy 'baseline'" "baseline, CAP_CHOWN-gated seccomp profile"
+assert_contains "$out" "[security.seccomp]" "baseline, CAP_CHOWN-gated seccomp profile"
+assert_not_contains "$out" "uid=65534" "baseline, CAP_CHOWN-gated seccomp profile"
+log "ok [security.seccomp] baseline: a rule gated on CAP_CHOWN"
 refused security.apparmor run_hard --security-opt apparmor=unconfined "$SW_IMAGE" true
 refused security.apparmor run_hard --security-opt apparmor=my-profile "$SW_IMAGE" true
 refused security.label run_hard --security-opt label=type:spc_t "$SW_IMAGE" true
@@ -81,6 +100,21 @@ refused user.root docker run --rm "${NOUSER[@]}" --user nobody "$SW_IMAGE" true
 refused network.driver docker network create -d macvlan -o parent=lo "$(uniq_name mv)"
 refused network.driver docker network create -o com.docker.network.bridge.name=docker0 "$(uniq_name br)"
 
+# classic builds: --network names a network the RUN containers are attached to (looked up and
+# judged like a container's), --ulimit gives them ulimits (judged like docker run's)
+mkdir -p "$SW_TMP/bctx"
+printf 'FROM %s\nRUN true\n' "$SW_IMAGE" > "$SW_TMP/bctx/Dockerfile"
+BIMG=local/$(uniq_name bimg):1
+out=$(DOCKER_BUILDKIT=0 timeout -s KILL 120 docker build --no-cache --network "$NET" -t "$BIMG" "$SW_TMP/bctx" 2>&1) ||
+	fail "classic build on the user network $NET: $out"
+engine rmi "$BIMG" >/dev/null 2>&1 || true
+log "ok classic build with --network $NET (a user-defined bridge, looked up)"
+# (macvlan cannot be made on this kernel: a bridge that names its host bridge, which the
+# network create rules refuse, made on the engine directly)
+BR=$(uniq_name br); on_exit_rm_network "$BR"
+engine network create -o com.docker.network.bridge.name="swb$RANDOM" "$BR" >/dev/null
+refused network.driver env DOCKER_BUILDKIT=0 docker build --no-cache --network "$BR" "$SW_TMP/bctx"
+refused ulimits env DOCKER_BUILDKIT=0 docker build --no-cache --ulimit memlock=-1:-1 "$SW_TMP/bctx"
 # a container on a user network, then attached to the default bridge
 C=$(uniq_name c); on_exit_rm_container "$C"
 docker create --name "$C" "${HARD[@]}" "$SW_IMAGE" sleep 30 >/dev/null

@@ -1,6 +1,8 @@
 /* test_config.c - configuration loading: defaults, every error reported
  * with file:line:col and key path, listener safety rules. */
 #include <check.h>
+#include <dirent.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -129,18 +131,34 @@ START_TEST(restart_needed_is_detected)
 }
 END_TEST
 
+/* Every example shipped in conf/ (make install copies every conf/NAME.json) loads,
+ * and has its table test, tests/policy/conf-NAME.json, proving it does what
+ * its description says: a new example without one fails here. */
 START_TEST(shipped_examples_are_valid)
 {
-	static const char *const files[] = { "../conf/sockward.json", "../conf/team-gateway.json",
-		"../conf/sockward.dev.json" };
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+	DIR *d = opendir("../conf");
+	struct dirent *de;
+	int files = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		char path[512], table[512];
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json") != 0)
+			continue;
+		snprintf(path, sizeof path, "../conf/%s", de->d_name);
+		snprintf(table, sizeof table, "policy/conf-%s", de->d_name);
 		struct config_errors e = { 0 };
-		struct sw_config *c = config_load(files[i], &e);
+		struct sw_config *c = config_load(path, &e);
 		if (c == NULL)
 			dump(&e);
-		ck_assert_msg(c != NULL, "%s is invalid", files[i]);
+		ck_assert_msg(c != NULL, "%s is invalid", path);
 		config_unref(c);
+		ck_assert_msg(access(table, R_OK) == 0, "%s has no table test %s", path, table);
+		files++;
 	}
+	closedir(d);
+	ck_assert_int_ge(files, 3);
 }
 END_TEST
 
