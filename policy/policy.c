@@ -469,6 +469,8 @@ _Static_assert(R__COUNT <= UINT16_MAX, "rule ids must fit pol_decision.rules");
 static enum pol_mode
 viol_mode(const struct profile *prof, const struct violation *v)
 {
+	if (v->enforced)
+		return POL_MODE_ENFORCE;
 	return profile_rule_mode(prof, (int)v->rule);
 }
 
@@ -616,9 +618,22 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 			    pp->rt.major, pp->rt.minor, p->api_min / 1000, p->api_min % 1000,
 			    p->api_max / 1000, p->api_max % 1000);
 	}
-	if (!endpoint_allowed(prof, r))
+	if (!endpoint_allowed(prof, r) && route_uninspectable(r)) {
+		/* what cannot be inspected is never forwarded, whatever the
+		 * profile's mode or rule switches: an audit-only profile could not
+		 * even record what it did.  Only an explicit endpoints_allow (or an
+		 * exception) opens it. */
+		size_t before = vs->n;
+		viol_add(vs, R_ENDPOINT, "%s %s (%s) is not allowed%s", pp->method, pp->rt.path,
+		    r->endpoint, endpoint_why(r));
+		if (vs->n > before)
+			vs->v[before].enforced = 1;
+		else
+			vs->overflow = 1;
+	} else if (!endpoint_allowed(prof, r)) {
 		fire(&c, R_ENDPOINT, "%s %s (%s) is not allowed%s", pp->method, pp->rt.path,
 		    r ? r->endpoint : "unknown endpoint", endpoint_why(r));
+	}
 	if (r != NULL && r->body != NULL && body_for_checks(r, req, pp, &c, dec) < 0)
 		goto out;
 	/* a tenant's objects first: the endpoint's checks never look at
@@ -655,6 +670,7 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 	} else if (worst == POL_MODE_ENFORCE) {
 		dec->verdict = POL_DENY;
 		dec->status = 403;
+		dec->mode = worst;   /* a rule that acts in every mode denied */
 	} else {
 		/* every violation acts in warn or audit mode: the decision is
 		 * made in that mode (the audit line says which) */

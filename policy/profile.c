@@ -70,7 +70,7 @@ static const char *const baseline_endpoints[] = {
 	"plugin.pull", "plugin.create", "plugin.enable", "plugin.disable", "plugin.upgrade",
 	"plugin.set", "plugin.push", "plugin.delete", "build.grpc", NULL
 };
-/* Every built-in profile refuses BuildKit's /grpc (unrestricted: audits it):
+/* Every built-in profile refuses BuildKit's /grpc, in every mode (policy.c):
  * its Solve requests (build steps, entitlements such as network.host) are
  * not inspected here.  A profile opens it only by name, with
  * "endpoints_allow": ["build.grpc"]. */

@@ -58,6 +58,10 @@ struct route {
  * dockerd has no such route or sockward refuses it (route->refused). */
 const struct route *route_find(const char *method, const char *path, char *name, size_t namelen);
 
+/* Routes whose requests sockward cannot inspect at all (BuildKit's /grpc):
+ * when a profile does not allow one by name it is refused in every mode. */
+int route_uninspectable(const struct route *r);
+
 /* The route dockerd would pick, refused ones included; NULL when none. */
 const struct route *route_match(const char *method, const char *path, char *name, size_t namelen);
 

@@ -56,6 +56,7 @@ struct violation {
 	char text[VIOL_TEXT_MAX];
 	int excepted;          /* covered by an exception */
 	int exception;         /* index of the exception that covered it */
+	int enforced;          /* acts in enforce mode whatever the profile's mode */
 };
 
 struct violations {

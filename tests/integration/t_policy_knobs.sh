@@ -14,7 +14,7 @@
 #    work; network.icc warned (audit verdict warn) and quiet with
 #    enable_icc=false;
 #  - docker tag of an image whose names are all outside images is refused;
-#  - POST /grpc is refused with the reason by restricted and baseline, and
+#  - POST /grpc is refused with the reason by restricted, baseline and unrestricted, and
 #    forwarded by a profile that names build.grpc.
 # Runs once (unix pass).
 . "$(dirname "$0")/lib.sh"; sw_test_init
@@ -185,6 +185,14 @@ log "ok: no secret value in any log or audit line"
 out=$(curl_t -s --unix-socket "$R_SOCK" -X POST -H 'Upgrade: h2c' -H 'Connection: Upgrade' http://docker/grpc)
 assert_contains "$out" "denied by policy 'restricted'" "restricted POST /grpc"
 assert_contains "$out" "cannot inspect yet" "restricted POST /grpc"
+
+# /grpc under unrestricted (audit-only): refused all the same, what cannot be
+# inspected is never forwarded
+sw_policy_start u '{ "default_profile": "unrestricted" }'
+out=$(curl_t -s --unix-socket "$PSOCK" -X POST -H 'Upgrade: h2c' -H 'Connection: Upgrade' http://docker/grpc)
+assert_contains "$out" "denied by policy 'unrestricted'" "unrestricted POST /grpc"
+assert_contains "$out" "(build.grpc) is not allowed: BuildKit's gRPC endpoint" "unrestricted POST /grpc"
+log "ok [endpoint] unrestricted refuses /grpc too"
 
 # ---- a team profile extends restricted; an images allow-list; /grpc by name ------------
 sw_policy_start t '{ "default_profile": "team",
