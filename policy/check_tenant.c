@@ -369,11 +369,30 @@ own_ref(struct check_ctx *c, enum pol_lookup_kind kind, const char *name, int li
 		    "No such container: %s", name, name);
 }
 
+/* EndpointSettings.NetworkID: for a user-defined network dockerd attaches
+ * to the network of that ID, not to the one the key (or the path of a
+ * network connect) names (daemon getNetworkID), so it is judged as a
+ * network reference of its own. */
+static void
+endpoint_network_id(struct check_ctx *c, const json_t *ep, int in_create)
+{
+	const json_t *obj;
+	const char *id = jstr(ep, "NetworkID");
+
+	if (id[0] == '\0')
+		return;
+	if (in_create)
+		own_ref(c, POL_LOOKUP_NETWORK, id, 0);
+	else
+		own_object(c, POL_LOOKUP_NETWORK, id, SHARED_USE, "", &obj);
+}
+
 static void
 check_create_refs(struct check_ctx *c)
 {
 	const json_t *hc = json_object_get(c->doc, "HostConfig"), *e, *v, *obj;
-	const char *modes[] = { "NetworkMode", "PidMode", "IpcMode" }, *key;
+	/* HostConfig.Cgroup takes container:<x> as well (runconfig CgroupSpec) */
+	const char *modes[] = { "NetworkMode", "PidMode", "IpcMode", "Cgroup" }, *key;
 	char name[512];
 	size_t i;
 
@@ -385,7 +404,7 @@ check_create_refs(struct check_ctx *c)
 		ref_name(json_string_value(e) ? json_string_value(e) : "", name, sizeof name);
 		own_ref(c, POL_LOOKUP_CONTAINER, name, 1);
 	}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		const char *m = jstr(hc, modes[i]);
 		if (strncmp(m, "container:", 10) == 0)
 			own_ref(c, POL_LOOKUP_CONTAINER, m + 10, 0);
@@ -393,9 +412,11 @@ check_create_refs(struct check_ctx *c)
 			own_ref(c, POL_LOOKUP_NETWORK, m, 0);
 	}
 	json_object_foreach(json_object_get(json_object_get(c->doc, "NetworkingConfig"),
-	    "EndpointsConfig"), key, v)
+	    "EndpointsConfig"), key, v) {
 		if (!special_network(key))
 			own_ref(c, POL_LOOKUP_NETWORK, key, 0);
+		endpoint_network_id(c, v, 1);
+	}
 	/* a named volume that does not exist is created by dockerd (labelled:
 	 * tenant_forward); one that exists must be the tenant's */
 	json_array_foreach(json_object_get(hc, "Binds"), i, e)
@@ -573,7 +594,8 @@ tenant_precheck(struct check_ctx *c)
 	} else if (strcmp(ep, "network.connect") == 0 || strcmp(ep, "network.disconnect") == 0) {
 		if (own_object(c, POL_LOOKUP_NETWORK, c->name, SHARED_USE, "", &obj)) {
 			const char *ct = jstr(c->doc, "Container");
-			own_object(c, POL_LOOKUP_CONTAINER, ct, SHARED_HIDDEN, "", &obj);
+			if (own_object(c, POL_LOOKUP_CONTAINER, ct, SHARED_HIDDEN, "", &obj))
+				endpoint_network_id(c, json_object_get(c->doc, "EndpointConfig"), 0);
 		}
 	} else if (strcmp(ep, "network.inspect") == 0 || strcmp(ep, "network.delete") == 0) {
 		own_object(c, POL_LOOKUP_NETWORK, c->name, SHARED_USE, "", &obj);
@@ -603,6 +625,32 @@ tenant_precheck(struct check_ctx *c)
 				    strchr(strrchr(t, '/') ? strrchr(t, '/') : t, ':') ? "" : ":latest");
 				check_image_name(c, ref, "docker build -t", 0);
 			}
+		/* --cache-from: the builder takes the layers of those images as
+		 * its own; they must be images the tenant may use */
+		if ((v = reqtarget_get(c->rt, "cachefrom")) != NULL && v[0] != '\0') {
+			json_t *l = json_loads(v, JSON_DECODE_ANY, NULL), *e;
+			size_t i;
+			if (!json_is_array(l))
+				answer(c, 400, R_TENANT_ISOLATION, "sockward: bad request: docker build "
+				    "cachefrom is not a JSON list of image names");
+			json_array_foreach(l, i, e) {
+				enum own o;
+				int st;
+				if (!json_is_string(e)) {
+					answer(c, 400, R_TENANT_ISOLATION, "sockward: bad request: docker "
+					    "build cachefrom is not a JSON list of image names");
+					break;
+				}
+				o = resolve(c, POL_LOOKUP_IMAGE, json_string_value(e), &obj, &st);
+				if (o == OWN_OTHER)
+					hide(c, POL_LOOKUP_IMAGE, json_string_value(e));
+				else if (o == OWN_FAILED)
+					answer(c, 403, R_TENANT_ISOLATION, "docker build --cache-from %s: "
+					    "cannot tell which tenant owns it (engine answered %d)",
+					    json_string_value(e), st);
+			}
+			json_decref(l);
+		}
 		if ((v = reqtarget_get(c->rt, "labels")) != NULL && v[0] != '\0') {
 			json_t *l = json_loads(v, JSON_REJECT_DUPLICATES, NULL);
 			if (!json_is_object(l))
@@ -1021,7 +1069,7 @@ static void
 stamp_create(struct check_ctx *c, json_t *doc)
 {
 	json_t *hc = json_object_get(doc, "HostConfig"), *e, *anon;
-	const char *modes[] = { "NetworkMode", "PidMode", "IpcMode" };
+	const char *modes[] = { "NetworkMode", "PidMode", "IpcMode", "Cgroup" };
 	char num[32];
 	size_t i;
 
@@ -1039,7 +1087,7 @@ stamp_create(struct check_ctx *c, json_t *doc)
 	json_array_foreach(vf, i, e)
 		if (json_is_string(e))
 			rewrite_ref(c, vf, i, json_string_value(e), "");
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		const char *m = jstr(hc, modes[i]);
 		const char *id;
 		char buf[600];
