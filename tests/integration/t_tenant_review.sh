@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# sw-pass: unix
+# Tenants (issue 9), attacks: tenant blue (uid 1001) tries to see or touch
+# tenant red's (uid 1000) objects through the corners of the API.
+. "$(dirname "$0")/lib.sh"; sw_test_init
+. "$(dirname "$0")/policy_lib.sh"
+PUB=$(mktemp -d /tmp/swtrv.XXXXXX); chmod 0755 "$PUB"
+mkdir -m 0777 "$PUB/cfg1000" "$PUB/cfg1001"
+trap 'rc=$?; rm -rf "$PUB"; (exit $rc); _swp_exit' EXIT
+sw_policy_start tenants '{ "default_profile": "restricted",
+  "profiles": { "team": { "base": "baseline" } },
+  "bindings": [ { "match": { "uid": 0 }, "profile": "baseline" },
+                { "match": { "uid": 1000 }, "profile": "team", "tenant": "red" },
+                { "match": { "uid": 1001 }, "profile": "team", "tenant": "blue" } ] }' \
+	"{ \"name\": \"local\", \"type\": \"unix\", \"path\": \"$PUB/t.sock\", \"mode\": \"0666\" }"
+asuid() {
+	local u=$1; shift
+	DOCKER_CONFIG=$PUB/cfg$u DOCKER_HOST=unix://$PUB/t.sock HOME=$PUB DOCKER_TLS_VERIFY= \
+		DOCKER_CERT_PATH= timeout -s KILL "$SW_CMD_TIMEOUT" \
+		setpriv --reuid="$u" --regid="$u" --clear-groups "$DOCKER_CLI" "$@"
+}
+red()  { asuid 1000 "$@"; }
+blue() { asuid 1001 "$@"; }
+# braw METHOD PATH [BODY]: blue's raw request; prints "STATUS BODY"
+braw() {
+	local m=$1 p=$2 b=${3-} o
+	o=$(setpriv --reuid=1001 --regid=1001 --clear-groups curl -s -g -w ' %{http_code}' \
+		--path-as-is --unix-socket "$PUB/t.sock" -X "$m" -H 'Content-Type: application/json' \
+		${b:+-d "$b"} "http://d$p")
+	printf '%s' "${o//$'\n'/}"
+}
+IMG=$SW_IMAGE
+RC=$(uniq_name red); on_exit_rm_container "$RC"
+RN=$(uniq_name rednet); on_exit_rm_network "$RN"
+BN=$(uniq_name bluenet); on_exit_rm_network "$BN"
+BC=$(uniq_name blue); on_exit_rm_container "$BC"
+RI=$(uniq_name redimg); on_exit_rm_image "$RI"
+BI=$(uniq_name blueimg); on_exit_rm_image "$BI"
+out=$(red network create "$RN" 2>&1) || fail "red: network create: $out"
+out=$(blue network create "$BN" 2>&1) || fail "blue: network create: $out"
+out=$(red run -d --name "$RC" "$IMG" sleep 300 2>&1) || fail "red: run: $out"
+out=$(blue run -d --name "$BC" "$IMG" sleep 300 2>&1) || fail "blue: run: $out"
+RID=$(engine inspect -f '{{.Id}}' "$RC"); RNID=$(engine network inspect -f '{{.Id}}' "$RN")
+mkdir -p "$PUB/ctx"; printf 'FROM %s\nRUN echo redsecret > /s\n' "$IMG" > "$PUB/ctx/Dockerfile"
+out=$(DOCKER_BUILDKIT=0 red build -q -t "$RI" "$PUB/ctx" 2>&1) || fail "red: build: $out"
+
+# the built-in bridge: shared, but not the list of who is on it
+out=$(braw GET /v1.41/networks/bridge)
+assert_contains "$out" '"Name":"bridge"' "blue: network inspect bridge"
+assert_contains "$out" ' 200' "blue: network inspect bridge: status"
+assert_not_contains "$out" "$RID" "blue: network inspect bridge shows red's container"
+assert_not_contains "$out" "$RC" "blue: network inspect bridge shows red's container name"
+out=$(engine network inspect bridge)
+assert_contains "$out" "$RID" "the operator's network inspect bridge"
+log "ok: network inspect bridge hides who is on it"
+
+# EndpointSettings.NetworkID: dockerd attaches to the network of that ID
+BX=$(uniq_name bx); on_exit_rm_container "$BX"
+out=$(braw POST "/v1.41/containers/create?name=$BX" "{\"Image\":\"$IMG\",\"Cmd\":[\"true\"],
+	\"HostConfig\":{\"NetworkMode\":\"$BN\"},
+	\"NetworkingConfig\":{\"EndpointsConfig\":{\"$BN\":{\"NetworkID\":\"$RNID\"}}}}")
+assert_contains "$out" "network $RNID not found" "blue: create with red's NetworkID"
+assert_contains "$out" ' 400' "blue: create with red's NetworkID: status"
+engine inspect "$BX" >/dev/null 2>&1 && fail "blue's container with red's NetworkID was created"
+out=$(braw POST "/v1.41/networks/$BN/connect" "{\"Container\":\"$BC\",\"EndpointConfig\":{\"NetworkID\":\"$RNID\"}}")
+assert_eq "{\"message\":\"network $RNID not found\"} 404" "$out" "blue: connect with red's NetworkID"
+engine inspect -f '{{json .NetworkSettings.Networks}}' "$BC" | grep -q "$RNID" &&
+	fail "blue's container joined red's network"
+out=$(blue network connect "$BN" "$BC" 2>&1) || fail "blue: network connect of its own: $out"
+log "ok: EndpointSettings.NetworkID is judged as a network reference"
+
+# HostConfig.Cgroup container:<x>
+out=$(braw POST "/v1.41/containers/create" "{\"Image\":\"$IMG\",\"HostConfig\":{\"Cgroup\":\"container:$RC\"}}")
+assert_contains "$out" "No such container: $RC" "blue: --cgroup container:red's"
+assert_contains "$out" ' 400' "blue: --cgroup container:red's: status"
+
+# build --cache-from red's image
+out=$(cd "$PUB/ctx" && tar c . | setpriv --reuid=1001 --regid=1001 --clear-groups curl -s -w ' %{http_code}' \
+	--unix-socket "$PUB/t.sock" -X POST -H 'Content-Type: application/x-tar' --data-binary @- \
+	"http://d/v1.41/build?t=$BI&cachefrom=%5B%22$RI%22%5D" | tr -d '\n')
+assert_eq "{\"message\":\"No such image: $RI:latest\"} 404" "$out" "blue: build --cache-from red's image"
+engine image inspect "$BI" >/dev/null 2>&1 && fail "blue's build --cache-from red's image ran"
+log "ok: --cgroup container: and --cache-from"
+
+# corners that already hold: older API version, attach/ws, archive HEAD,
+# save by names=, a label filter naming red
+out=$(braw GET "/v1.24/containers/$RC/json")
+assert_eq "{\"message\":\"No such container: $RC\"} 404" "$out" "blue: /v1.24 inspect"
+out=$(braw GET "/v1.41/containers/${RID:0:4}/attach/ws?stream=1")
+assert_contains "$out" "No such container: ${RID:0:4}" "blue: attach/ws by ID prefix"
+out=$(setpriv --reuid=1001 --regid=1001 --clear-groups curl -s -o /dev/null -w '%{http_code}' -I \
+	--unix-socket "$PUB/t.sock" "http://d/v1.41/containers/$RC/archive?path=/")
+assert_eq 404 "$out" "blue: HEAD archive"
+out=$(braw GET "/v1.41/images/get?names=$IMG&names=$RI")
+assert_eq '{"message":"reference does not exist"} 404' "$out" "blue: images/get names= red's"
+out=$(braw GET "/v1.41/containers/json?all=1&filters=%7B%22label%22%3A%5B%22io.sockward.tenant%3Dred%22%5D%7D")
+assert_eq '[] 200' "$out" "blue: ps --filter label=tenant red"
+log "ok: blue cannot reach red through the API's corners"
