@@ -453,10 +453,12 @@ check_container_name(struct check_ctx *c, const char *name)
 	int st;
 	char want[600];
 
+	if (name != NULL && name[0] == '/')
+		name++;   /* dockerd takes "/x" for "x"; the lookup path has no "//" */
 	if (name == NULL || name[0] == '\0')
 		return;
 	enum own o = resolve(c, POL_LOOKUP_CONTAINER, name, &obj, &st);
-	snprintf(want, sizeof want, "/%s", name[0] == '/' ? name + 1 : name);
+	snprintf(want, sizeof want, "/%s", name);
 	if (o == OWN_FAILED)
 		answer(c, 403, R_TENANT_ISOLATION, "cannot tell whether the container name %s is "
 		    "free (engine answered %d)", name, st);
