@@ -8,10 +8,12 @@ PUB=$(mktemp -d /tmp/swtrv.XXXXXX); chmod 0755 "$PUB"
 mkdir -m 0777 "$PUB/cfg1000" "$PUB/cfg1001"
 trap 'rc=$?; rm -rf "$PUB"; (exit $rc); _swp_exit' EXIT
 sw_policy_start tenants '{ "default_profile": "restricted",
-  "profiles": { "team": { "base": "baseline" } },
+  "profiles": { "team": { "base": "baseline" },
+                "small": { "base": "team", "quota": { "containers": 1, "volumes": 1 } } },
   "bindings": [ { "match": { "uid": 0 }, "profile": "baseline" },
                 { "match": { "uid": 1000 }, "profile": "team", "tenant": "red" },
-                { "match": { "uid": 1001 }, "profile": "team", "tenant": "blue" } ] }' \
+                { "match": { "uid": 1001 }, "profile": "team", "tenant": "blue" },
+                { "match": { "uid": 1002 }, "profile": "small", "tenant": "green" } ] }' \
 	"{ \"name\": \"local\", \"type\": \"unix\", \"path\": \"$PUB/t.sock\", \"mode\": \"0666\" }"
 asuid() {
 	local u=$1; shift
@@ -21,10 +23,12 @@ asuid() {
 }
 red()  { asuid 1000 "$@"; }
 blue() { asuid 1001 "$@"; }
-# braw METHOD PATH [BODY]: blue's raw request; prints "STATUS BODY"
-braw() {
-	local m=$1 p=$2 b=${3-} o
-	o=$(setpriv --reuid=1001 --regid=1001 --clear-groups curl -s -g -w ' %{http_code}' \
+# braw METHOD PATH [BODY]: blue's raw request; prints "BODY STATUS"; graw: green's
+braw() { uraw 1001 "$@"; }
+graw() { uraw 1002 "$@"; }
+uraw() {
+	local u=$1 m=$2 p=$3 b=${4-} o
+	o=$(setpriv --reuid="$u" --regid="$u" --clear-groups curl -s -g -w ' %{http_code}' \
 		--path-as-is --unix-socket "$PUB/t.sock" -X "$m" -H 'Content-Type: application/json' \
 		${b:+-d "$b"} "http://d$p")
 	printf '%s' "${o//$'\n'/}"
@@ -96,3 +100,38 @@ assert_eq '{"message":"reference does not exist"} 404' "$out" "blue: images/get 
 out=$(braw GET "/v1.41/containers/json?all=1&filters=%7B%22label%22%3A%5B%22io.sockward.tenant%3Dred%22%5D%7D")
 assert_eq '[] 200' "$out" "blue: ps --filter label=tenant red"
 log "ok: blue cannot reach red through the API's corners"
+
+# a name with a leading '/' (dockerd takes "/x" for "x")
+out=$(braw POST "/v1.41/containers/create?name=/$RC" "{\"Image\":\"$IMG\"}")
+assert_contains "$out" "The container name \\\"/$RC\\\" is already in use by a container that is not your tenant's" \
+	"blue: create --name /<red's name>"
+assert_not_contains "$out" "${RID:0:12}" "blue: create --name /<red's name> leaks red's ID"
+BS=$(uniq_name bslash); on_exit_rm_container "$BS"
+out=$(braw POST "/v1.41/containers/create?name=/$BS" "{\"Image\":\"$IMG\"}")
+assert_contains "$out" '"Id"' "blue: create --name /<free name>"
+assert_eq blue "$(engine inspect -f '{{index .Config.Labels "io.sockward.tenant"}}' "$BS")" "blue: /name label"
+log "ok: a container name with a leading /"
+
+# quotas hold under concurrent creates (green: one container, one volume)
+pids=()
+for i in 1 2 3 4 5 6; do
+	n=$(uniq_name gq); on_exit_rm_container "$n"
+	( graw POST "/v1.41/containers/create?name=$n" "{\"Image\":\"$IMG\",\"Cmd\":[\"true\"]}" > "$PUB/q$i" ) &
+	pids+=($!)
+done
+wait "${pids[@]}"
+ok=0; for i in 1 2 3 4 5 6; do grep -q '"Id"' "$PUB/q$i" && ok=$((ok + 1)); done
+assert_eq 1 "$ok" "green: concurrent creates that passed a quota of one container"
+assert_eq 1 "$(engine ps -aq --filter label=io.sockward.tenant=green | wc -l)" "green: containers made"
+assert_contains "$(cat "$PUB"/q*)" "quota of tenant green: at most 1 containers (running or not), it has 1" \
+	"green: the quota message"
+pids=()
+for i in 1 2 3 4; do
+	on_exit_rm_volume "gv$i-$SW_RUN_ID"
+	( graw POST "/v1.41/volumes/create" "{\"Name\":\"gv$i-$SW_RUN_ID\"}" > "$PUB/v$i" ) &
+	pids+=($!)
+done
+wait "${pids[@]}"
+assert_eq 1 "$(engine volume ls -q --filter label=io.sockward.tenant=green | wc -l)" \
+	"green: concurrent volume creates under a quota of one"
+log "ok: quotas hold under concurrent creates"
