@@ -36,6 +36,7 @@
  * Tenant rules are not subject to the profile's mode, rule switches or
  * exceptions: a binding with a tenant always gets them. */
 #include "policy/checks.h"
+#include "policy/filters.h"
 #include "policy/tenant.h"
 
 #include <stdarg.h>
@@ -503,6 +504,44 @@ has_prefix(const char *s, const char *p)
 	return strncmp(s, p, strlen(p)) == 0;
 }
 
+/* docker ps --filter since=<x> / before=<x>: dockerd looks the container
+ * up (and answers "no such container x" when it is missing), so an anchor
+ * that is not the tenant's would tell that it exists; it is answered as a
+ * missing one. */
+static void
+check_ps_anchors(struct check_ctx *c)
+{
+	static const char *const keys[] = { "before", "since" };
+	const char *client = reqtarget_get(c->rt, "filters");
+	char *merged = NULL, why[300];
+	const json_t *obj, *v;
+	const char *name;
+	json_t *doc;
+
+	if (client == NULL || client[0] == '\0')
+		return;
+	/* read as dockerd reads it (both JSON forms); a value it cannot read
+	 * is refused later by the list's own filter merge */
+	if (filters_merge(client, strlen(client), "label", TENANT_LABEL, &merged, why,
+	    sizeof why) != 0)
+		return;
+	doc = json_loads(merged, 0, NULL);
+	free(merged);
+	for (size_t k = 0; k < 2; k++)
+		json_object_foreach(json_object_get(doc, keys[k]), name, v) {
+			int st;
+			enum own o = resolve(c, POL_LOOKUP_CONTAINER, name, &obj, &st);
+			if (o == OWN_PENDING || o == OWN_MINE)
+				continue;
+			if (o == OWN_FAILED)
+				answer(c, 403, R_TENANT_ISOLATION, "cannot tell which tenant owns "
+				    "container %s (engine answered %d)", name, st);
+			else
+				answer(c, 500, R_TENANT_ISOLATION, "no such container %s", name);
+		}
+	json_decref(doc);
+}
+
 void
 tenant_precheck(struct check_ctx *c)
 {
@@ -538,6 +577,8 @@ tenant_precheck(struct check_ctx *c)
 	if (strcmp(ep, "container.create") == 0) {
 		check_container_name(c, reqtarget_get(c->rt, "name"));
 		check_create_refs(c);
+	} else if (strcmp(ep, "container.list") == 0) {
+		check_ps_anchors(c);
 	} else if (strcmp(ep, "container.rename") == 0) {
 		if (own_object(c, POL_LOOKUP_CONTAINER, c->name, SHARED_HIDDEN, "", &obj))
 			check_container_name(c, reqtarget_get(c->rt, "name"));

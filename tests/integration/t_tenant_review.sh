@@ -135,3 +135,14 @@ wait "${pids[@]}"
 assert_eq 1 "$(engine volume ls -q --filter label=io.sockward.tenant=green | wc -l)" \
 	"green: concurrent volume creates under a quota of one"
 log "ok: quotas hold under concurrent creates"
+
+# docker ps --filter since=/before=: the anchor is looked up by dockerd
+want=$(braw GET "/v1.41/containers/json?all=1&filters=%7B%22since%22%3A%5B%22swt-ghost-$RANDOM%22%5D%7D")
+out=$(braw GET "/v1.41/containers/json?all=1&filters=%7B%22since%22%3A%5B%22$RC%22%5D%7D")
+assert_eq "{\"message\":\"no such container $RC\"} ${want##* }" "$out" "blue: ps --filter since=<red's container>"
+out=$(braw GET "/v1.41/containers/json?all=1&filters=%7B%22before%22%3A%7B%22${RID:0:10}%22%3Atrue%7D%7D")
+assert_contains "$out" "no such container ${RID:0:10}" "blue: ps --filter before=<red's ID prefix>"
+out=$(blue ps -a --filter before="$BS" --format '{{.Names}}' 2>&1) || fail "blue: ps --filter before=own: $out"
+assert_contains "$out" "$BC" "blue: ps --filter before=<its own container>"
+assert_not_contains "$out" "$RC" "blue: ps --filter before=<its own container> shows red's"
+log "ok: ps since/before"
