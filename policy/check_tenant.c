@@ -343,6 +343,25 @@ bind_volume(const char *bind, char *out, size_t len)
 	return 1;
 }
 
+/* The modes of a Binds entry ("name:/dst[:modes]") are only ro, rw and
+ * nocopy: what a Mount of type volume can say too */
+static int
+bind_modes_plain(const char *bind)
+{
+	const char *d = strchr(bind, ':'), *o = d ? strchr(d + 1, ':') : NULL;
+	char opts[256];
+
+	if (o == NULL)
+		return 1;
+	if (strlen(o + 1) >= sizeof opts)
+		return 0;
+	snprintf(opts, sizeof opts, "%s", o + 1);
+	for (char *save = NULL, *w = strtok_r(opts, ",", &save); w; w = strtok_r(NULL, ",", &save))
+		if (strcmp(w, "ro") != 0 && strcmp(w, "rw") != 0 && strcmp(w, "nocopy") != 0)
+			return 0;
+	return 1;
+}
+
 static int
 special_network(const char *n)
 {
@@ -420,10 +439,20 @@ check_create_refs(struct check_ctx *c)
 	}
 	/* a named volume that does not exist is created by dockerd (labelled:
 	 * tenant_forward); one that exists must be the tenant's */
-	json_array_foreach(json_object_get(hc, "Binds"), i, e)
-		if (json_is_string(e) && bind_volume(json_string_value(e), name, sizeof name) &&
-		    resolve(c, POL_LOOKUP_VOLUME, name, &obj, &(int){ 0 }) != OWN_MISSING)
+	json_array_foreach(json_object_get(hc, "Binds"), i, e) {
+		if (!json_is_string(e) || !bind_volume(json_string_value(e), name, sizeof name))
+			continue;
+		enum own o = resolve(c, POL_LOOKUP_VOLUME, name, &obj, &(int){ 0 });
+		if (o != OWN_MISSING && o != OWN_PENDING)
 			own_ref(c, POL_LOOKUP_VOLUME, name, 0);
+		else if (o == OWN_MISSING && !bind_modes_plain(json_string_value(e)))
+			/* stamp_create cannot make it a labelled Mount: dockerd would
+			 * create it for no tenant (and out of the volume quota) */
+			answer(c, 403, R_TENANT_ISOLATION, "docker run -v %s: the volume %s does not "
+			    "exist and dockerd would create it with no tenant (only the modes ro, rw "
+			    "and nocopy carry over); create it first (docker volume create %s) or use "
+			    "those modes", json_string_value(e), name, name);
+	}
 	json_array_foreach(json_object_get(hc, "Mounts"), i, e) {
 		const char *src = jstr(e, "Source");
 		if (strcmp(jstr(e, "Type"), "volume") == 0 && src[0] != '\0' &&

@@ -146,3 +146,11 @@ out=$(blue ps -a --filter before="$BS" --format '{{.Names}}' 2>&1) || fail "blue
 assert_contains "$out" "$BC" "blue: ps --filter before=<its own container>"
 assert_not_contains "$out" "$RC" "blue: ps --filter before=<its own container> shows red's"
 log "ok: ps since/before"
+
+# a new named volume with a mode a labelled Mount cannot carry (z) would be
+# created by dockerd for no tenant, out of the volume quota (refused)
+GZ=gz-$SW_RUN_ID-$RANDOM; on_exit_rm_volume "$GZ"
+out=$(blue run --rm -v "$GZ":/x:z "$IMG" true 2>&1) && fail "blue: -v new volume :z ran: $out"
+assert_contains "$out" "dockerd would create it with no tenant" "blue: -v newvol:/x:z"
+engine volume inspect "$GZ" >/dev/null 2>&1 && fail "blue: -v $GZ:/x:z created the volume"
+log "ok: no untenanted volume through a bind mode"
