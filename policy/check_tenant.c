@@ -436,6 +436,11 @@ check_create_refs(struct check_ctx *c)
 		if (!special_network(key))
 			own_ref(c, POL_LOOKUP_NETWORK, key, 0);
 		endpoint_network_id(c, v, 1);
+		/* links of a user-defined network's endpoint ("name:alias") */
+		json_array_foreach(json_object_get(v, "Links"), i, e) {
+			ref_name(json_string_value(e) ? json_string_value(e) : "", name, sizeof name);
+			own_ref(c, POL_LOOKUP_CONTAINER, name, 1);
+		}
 	}
 	/* a named volume that does not exist is created by dockerd (labelled:
 	 * tenant_forward); one that exists must be the tenant's */
