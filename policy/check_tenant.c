@@ -538,12 +538,13 @@ has_prefix(const char *s, const char *p)
 	return strncmp(s, p, strlen(p)) == 0;
 }
 
-/* docker ps --filter since=<x> / before=<x>: dockerd looks the container
- * up (and answers "no such container x" when it is missing), so an anchor
- * that is not the tenant's would tell that it exists; it is answered as a
+/* docker ps / docker images --filter since=<x> / before=<x>: dockerd looks
+ * the container (image) up and answers "no such container x" ("No such
+ * image: x") when it is missing, so an anchor that is not the tenant's
+ * (an image it may not use) would tell that it exists; it is answered as a
  * missing one. */
 static void
-check_ps_anchors(struct check_ctx *c)
+check_ps_anchors(struct check_ctx *c, enum pol_lookup_kind kind)
 {
 	static const char *const keys[] = { "before", "since" };
 	const char *client = reqtarget_get(c->rt, "filters");
@@ -564,12 +565,15 @@ check_ps_anchors(struct check_ctx *c)
 	for (size_t k = 0; k < 2; k++)
 		json_object_foreach(json_object_get(doc, keys[k]), name, v) {
 			int st;
-			enum own o = resolve(c, POL_LOOKUP_CONTAINER, name, &obj, &st);
-			if (o == OWN_PENDING || o == OWN_MINE)
+			enum own o = resolve(c, kind, name, &obj, &st);
+			if (o == OWN_PENDING || o == OWN_MINE ||
+			    (o == OWN_SHARED && kind == POL_LOOKUP_IMAGE))
 				continue;
 			if (o == OWN_FAILED)
 				answer(c, 403, R_TENANT_ISOLATION, "cannot tell which tenant owns "
-				    "container %s (engine answered %d)", name, st);
+				    "%s %s (engine answered %d)", pol_lookup_kind_name(kind), name, st);
+			else if (kind == POL_LOOKUP_IMAGE)
+				hide(c, kind, name);   /* dockerd's GetImage: 404 */
 			else
 				answer(c, 500, R_TENANT_ISOLATION, "no such container %s", name);
 		}
@@ -612,7 +616,9 @@ tenant_precheck(struct check_ctx *c)
 		check_container_name(c, reqtarget_get(c->rt, "name"));
 		check_create_refs(c);
 	} else if (strcmp(ep, "container.list") == 0) {
-		check_ps_anchors(c);
+		check_ps_anchors(c, POL_LOOKUP_CONTAINER);
+	} else if (strcmp(ep, "image.list") == 0) {
+		check_ps_anchors(c, POL_LOOKUP_IMAGE);
 	} else if (strcmp(ep, "container.rename") == 0) {
 		if (own_object(c, POL_LOOKUP_CONTAINER, c->name, SHARED_HIDDEN, "", &obj))
 			check_container_name(c, reqtarget_get(c->rt, "name"));

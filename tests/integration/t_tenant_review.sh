@@ -154,3 +154,11 @@ out=$(blue run --rm -v "$GZ":/x:z "$IMG" true 2>&1) && fail "blue: -v new volume
 assert_contains "$out" "dockerd would create it with no tenant" "blue: -v newvol:/x:z"
 engine volume inspect "$GZ" >/dev/null 2>&1 && fail "blue: -v $GZ:/x:z created the volume"
 log "ok: no untenanted volume through a bind mode"
+
+# docker images --filter before=<red's image>: dockerd's 404 for a missing one
+want=$(engine images --filter before=swt-ghost-$RANDOM:1 2>&1) || true
+out=$(blue images --filter before="$RI" 2>&1) && fail "blue: images --filter before=red's: $out"
+assert_contains "$out" "No such image: $RI:latest" "blue: images --filter before=<red's image>"
+assert_contains "$want" "No such image: swt-ghost-" "the engine's own answer for a missing anchor"
+out=$(blue images --filter since="$IMG" -q 2>&1) || fail "blue: images --filter since=<shared image>: $out"
+log "ok: images since/before"
