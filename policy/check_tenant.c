@@ -407,6 +407,51 @@ endpoint_network_id(struct check_ctx *c, const json_t *ep, int in_create)
 		own_object(c, POL_LOOKUP_NETWORK, id, SHARED_USE, "", &obj);
 }
 
+static int64_t anonymous_volumes(struct check_ctx *c, json_t *out);
+
+/* With --volumes-from, stamp_create leaves the anonymous volumes as they
+ * are (a Mount of its own would hide the donor's), so dockerd would make
+ * them for no tenant (invisible to it, out of its volume quota): refused
+ * unless a donor's mount covers the path. */
+static void
+check_volumes_from_anon(struct check_ctx *c)
+{
+	const json_t *vf = json_object_get(json_object_get(c->doc, "HostConfig"), "VolumesFrom");
+	const json_t *e, *obj, *m;
+	json_t *anon;
+	char name[512];
+	size_t i, j, k;
+	int st;
+
+	if (json_array_size(vf) == 0 || c->tenant_status || (anon = json_array()) == NULL)
+		return;
+	anonymous_volumes(c, anon);
+	json_array_foreach(anon, i, e) {
+		const char *t = json_string_value(e);
+		int covered = 0;
+		json_array_foreach(vf, j, obj) {
+			ref_name(json_string_value(obj) ? json_string_value(obj) : "", name, sizeof name);
+			const json_t *donor;
+			enum own o = resolve(c, POL_LOOKUP_CONTAINER, name, &donor, &st);
+			if (o == OWN_PENDING) {
+				covered = 1;   /* judged again once it is answered */
+				break;
+			}
+			json_array_foreach(json_object_get(donor, "Mounts"), k, m)
+				if (strcmp(jstr(m, "Destination"), t) == 0)
+					covered = 1;
+		}
+		if (!covered) {
+			answer(c, 403, R_TENANT_ISOLATION, "docker run --volumes-from: the anonymous "
+			    "volume at %s (-v %s or the image's VOLUME) would be created for no tenant; "
+			    "give it a named volume (-v NAME:%s) or take that path from the donor",
+			    t, t, t);
+			break;
+		}
+	}
+	json_decref(anon);
+}
+
 static void
 check_create_refs(struct check_ctx *c)
 {
@@ -477,6 +522,7 @@ check_create_refs(struct check_ctx *c)
 			    "(engine answered %d)", image, st);
 	}
 	refuse_labels(c, json_object_get(c->doc, "Labels"), "docker create");
+	check_volumes_from_anon(c);
 }
 
 /* A container name the request gives (create ?name=, rename ?name=): held by
@@ -1182,7 +1228,7 @@ stamp_create(struct check_ctx *c, json_t *doc)
 	/* anonymous volumes are the tenant's: made by dockerd from Mounts with
 	 * VolumeOptions.Labels.  With --volumes-from the donor's mount points
 	 * come first and a Mount would replace them, so those are left as
-	 * they are (unlabelled, see sockward.json(5)). */
+	 * they are (check_volumes_from_anon refuses one no donor covers). */
 	json_t *mounts = json_object_get(hc, "Mounts");
 	if (!json_is_array(mounts)) {
 		mounts = json_array();

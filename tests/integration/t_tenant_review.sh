@@ -162,3 +162,15 @@ assert_contains "$out" "No such image: $RI:latest" "blue: images --filter before
 assert_contains "$want" "No such image: swt-ghost-" "the engine's own answer for a missing anchor"
 out=$(blue images --filter since="$IMG" -q 2>&1) || fail "blue: images --filter since=<shared image>: $out"
 log "ok: images since/before"
+
+# --volumes-from with an anonymous volume no donor covers: it would be made
+# for no tenant (out of sight and out of the volume quota)
+BD=$(uniq_name bdonor); on_exit_rm_container "$BD"
+out=$(blue create --name "$BD" -v /data "$IMG" true 2>&1) || fail "blue: donor: $out"
+before=$(engine volume ls -q | wc -l)
+out=$(blue run --rm --volumes-from "$BD" -v /anon "$IMG" true 2>&1) && fail "blue: --volumes-from -v /anon ran: $out"
+assert_contains "$out" "the anonymous volume at /anon" "blue: --volumes-from with an uncovered anonymous volume"
+assert_eq "$before" "$(engine volume ls -q | wc -l)" "blue: no volume made"
+out=$(blue run --rm --volumes-from "$BD":ro -v /data "$IMG" true 2>&1) || fail "blue: --volumes-from -v <donor's path>: $out"
+out=$(blue run --rm --volumes-from "$BD" "$IMG" ls /data 2>&1) || fail "blue: --volumes-from: $out"
+log "ok: --volumes-from and anonymous volumes"
