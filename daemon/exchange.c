@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 
 #include "daemon/audit.h"
 #include "daemon/lookup.h"
@@ -31,11 +32,14 @@ exchange_new(uint64_t id, size_t max_head)
 	return x;
 }
 
+static void gate_leave(struct exchange *x);
+
 void
 exchange_free(struct exchange *x)
 {
 	if (x == NULL)
 		return;
+	gate_leave(x);
 	exchange_cancel_lookups(x);   /* before pp: they write into its lookups */
 	if (x->judged)
 		policy_decision_free(&x->dec);
@@ -127,6 +131,77 @@ exchange_judge(struct exchange *x, const struct judge_env *env)
 
 /* ---- lookups ------------------------------------------------------------------ */
 
+/* The quota gate.  A quota is checked by counting the tenant's objects
+ * (POL_LOOKUP_TENANT_*) before the create goes on: two creates judged at
+ * once would both count the same objects and both pass.  So a request whose
+ * judgement counts them holds the gate from that count until its exchange
+ * is over (the engine has answered: what it created is counted by the
+ * next); other such requests wait in order.  One gate for every tenant: it
+ * only serialises creates under a quota, each one engine round trip. */
+static struct exchange *gate_holder, *gate_head, *gate_tail;
+static int gate_wake_armed;
+
+static int
+counts_tenant(struct exchange *x)
+{
+	struct pol_lookup *lookups;
+	size_t n = x->pp ? policy_lookups(x->pp, &lookups) : 0;
+	for (size_t i = 0; i < n; i++)
+		if (!lookups[i].done && (lookups[i].kind == POL_LOOKUP_TENANT_CONTAINERS ||
+		    lookups[i].kind == POL_LOOKUP_TENANT_VOLUMES))
+			return 1;
+	return 0;
+}
+
+static size_t start_lookups(struct exchange *x, struct event_base *base, const char *upstream);
+
+static void
+gate_wake(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what; (void)arg;
+	gate_wake_armed = 0;
+	while (gate_holder == NULL && gate_head != NULL) {
+		struct exchange *x = gate_head;
+		gate_head = x->gate_next;
+		if (gate_head == NULL)
+			gate_tail = NULL;
+		x->gate_next = NULL;
+		x->gate_waiting = 0;
+		gate_holder = x;
+		if (start_lookups(x, x->gate_base, x->gate_upstream) == 0)
+			x->lookups_done(x->lookups_arg);   /* judged as unanswered */
+	}
+}
+
+/* x is over: the next waiting request goes on, from the loop (never from
+ * inside the end of another session's exchange) */
+static void
+gate_leave(struct exchange *x)
+{
+	if (x->gate_waiting) {
+		struct exchange **pp = &gate_head, *prev = NULL;
+		while (*pp != NULL && *pp != x) {
+			prev = *pp;
+			pp = &(*pp)->gate_next;
+		}
+		if (*pp == x) {
+			*pp = x->gate_next;
+			if (gate_tail == x)
+				gate_tail = prev;
+		}
+		x->gate_waiting = 0;
+		x->gate_next = NULL;
+	}
+	if (gate_holder != x)
+		return;
+	gate_holder = NULL;
+	if (gate_head != NULL && !gate_wake_armed) {
+		struct timeval now = { 0, 0 };
+		if (event_base_once(gate_head->gate_base, -1, EV_TIMEOUT, gate_wake, NULL, &now) == 0)
+			gate_wake_armed = 1;
+	}
+}
+
 static void
 lookup_answered(struct pol_lookup *lk, void *arg)
 {
@@ -146,10 +221,32 @@ size_t
 exchange_start_lookups(struct exchange *x, struct event_base *base, const char *upstream,
     void (*done)(void *arg), void *arg)
 {
-	struct pol_lookup *lookups;
-	size_t n = policy_lookups(x->pp, &lookups), started = 0;
 	x->lookups_done = done;
 	x->lookups_arg = arg;
+	if (gate_holder != x && counts_tenant(x)) {
+		if (gate_holder != NULL || gate_head != NULL) {
+			/* wait for the gate: reported as one lookup on its way */
+			x->gate_base = base;
+			x->gate_upstream = upstream;
+			x->gate_waiting = 1;
+			x->gate_next = NULL;
+			if (gate_tail != NULL)
+				gate_tail->gate_next = x;
+			else
+				gate_head = x;
+			gate_tail = x;
+			return 1;
+		}
+		gate_holder = x;
+	}
+	return start_lookups(x, base, upstream);
+}
+
+static size_t
+start_lookups(struct exchange *x, struct event_base *base, const char *upstream)
+{
+	struct pol_lookup *lookups;
+	size_t n = policy_lookups(x->pp, &lookups), started = 0;
 	for (size_t i = 0; i < n && i < POL_MAX_LOOKUPS; i++) {
 		if (lookups[i].done || x->pending[i])
 			continue;

@@ -65,6 +65,13 @@ struct exchange {
 	struct evbuffer *head_hold;    /* the answer head, until it is complete */
 	struct response_stage *stage;  /* NULL: the answer is relayed as it comes */
 	char reply[512];               /* what sockward answered itself, for the audit line */
+
+	/* the quota gate (exchange_start_lookups): a request that counts a
+	 * tenant's objects waits here until the one before it is over */
+	struct exchange *gate_next;
+	struct event_base *gate_base;
+	const char *gate_upstream;
+	unsigned gate_waiting : 1;
 };
 
 /* What a judgement needs to know about the connection and the host. */

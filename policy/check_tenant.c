@@ -36,6 +36,7 @@
  * Tenant rules are not subject to the profile's mode, rule switches or
  * exceptions: a binding with a tenant always gets them. */
 #include "policy/checks.h"
+#include "policy/filters.h"
 #include "policy/tenant.h"
 
 #include <stdarg.h>
@@ -342,6 +343,25 @@ bind_volume(const char *bind, char *out, size_t len)
 	return 1;
 }
 
+/* The modes of a Binds entry ("name:/dst[:modes]") are only ro, rw and
+ * nocopy: what a Mount of type volume can say too */
+static int
+bind_modes_plain(const char *bind)
+{
+	const char *d = strchr(bind, ':'), *o = d ? strchr(d + 1, ':') : NULL;
+	char opts[256];
+
+	if (o == NULL)
+		return 1;
+	if (strlen(o + 1) >= sizeof opts)
+		return 0;
+	snprintf(opts, sizeof opts, "%s", o + 1);
+	for (char *save = NULL, *w = strtok_r(opts, ",", &save); w; w = strtok_r(NULL, ",", &save))
+		if (strcmp(w, "ro") != 0 && strcmp(w, "rw") != 0 && strcmp(w, "nocopy") != 0)
+			return 0;
+	return 1;
+}
+
 static int
 special_network(const char *n)
 {
@@ -369,11 +389,75 @@ own_ref(struct check_ctx *c, enum pol_lookup_kind kind, const char *name, int li
 		    "No such container: %s", name, name);
 }
 
+/* EndpointSettings.NetworkID: for a user-defined network dockerd attaches
+ * to the network of that ID, not to the one the key (or the path of a
+ * network connect) names (daemon getNetworkID), so it is judged as a
+ * network reference of its own. */
+static void
+endpoint_network_id(struct check_ctx *c, const json_t *ep, int in_create)
+{
+	const json_t *obj;
+	const char *id = jstr(ep, "NetworkID");
+
+	if (id[0] == '\0')
+		return;
+	if (in_create)
+		own_ref(c, POL_LOOKUP_NETWORK, id, 0);
+	else
+		own_object(c, POL_LOOKUP_NETWORK, id, SHARED_USE, "", &obj);
+}
+
+static int64_t anonymous_volumes(struct check_ctx *c, json_t *out);
+
+/* With --volumes-from, stamp_create leaves the anonymous volumes as they
+ * are (a Mount of its own would hide the donor's), so dockerd would make
+ * them for no tenant (invisible to it, out of its volume quota): refused
+ * unless a donor's mount covers the path. */
+static void
+check_volumes_from_anon(struct check_ctx *c)
+{
+	const json_t *vf = json_object_get(json_object_get(c->doc, "HostConfig"), "VolumesFrom");
+	const json_t *e, *obj, *m;
+	json_t *anon;
+	char name[512];
+	size_t i, j, k;
+	int st;
+
+	if (json_array_size(vf) == 0 || c->tenant_status || (anon = json_array()) == NULL)
+		return;
+	anonymous_volumes(c, anon);
+	json_array_foreach(anon, i, e) {
+		const char *t = json_string_value(e);
+		int covered = 0;
+		json_array_foreach(vf, j, obj) {
+			ref_name(json_string_value(obj) ? json_string_value(obj) : "", name, sizeof name);
+			const json_t *donor;
+			enum own o = resolve(c, POL_LOOKUP_CONTAINER, name, &donor, &st);
+			if (o == OWN_PENDING) {
+				covered = 1;   /* judged again once it is answered */
+				break;
+			}
+			json_array_foreach(json_object_get(donor, "Mounts"), k, m)
+				if (strcmp(jstr(m, "Destination"), t) == 0)
+					covered = 1;
+		}
+		if (!covered) {
+			answer(c, 403, R_TENANT_ISOLATION, "docker run --volumes-from: the anonymous "
+			    "volume at %s (-v %s or the image's VOLUME) would be created for no tenant; "
+			    "give it a named volume (-v NAME:%s) or take that path from the donor",
+			    t, t, t);
+			break;
+		}
+	}
+	json_decref(anon);
+}
+
 static void
 check_create_refs(struct check_ctx *c)
 {
 	const json_t *hc = json_object_get(c->doc, "HostConfig"), *e, *v, *obj;
-	const char *modes[] = { "NetworkMode", "PidMode", "IpcMode" }, *key;
+	/* HostConfig.Cgroup takes container:<x> as well (runconfig CgroupSpec) */
+	const char *modes[] = { "NetworkMode", "PidMode", "IpcMode", "Cgroup" }, *key;
 	char name[512];
 	size_t i;
 
@@ -385,7 +469,7 @@ check_create_refs(struct check_ctx *c)
 		ref_name(json_string_value(e) ? json_string_value(e) : "", name, sizeof name);
 		own_ref(c, POL_LOOKUP_CONTAINER, name, 1);
 	}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		const char *m = jstr(hc, modes[i]);
 		if (strncmp(m, "container:", 10) == 0)
 			own_ref(c, POL_LOOKUP_CONTAINER, m + 10, 0);
@@ -393,15 +477,32 @@ check_create_refs(struct check_ctx *c)
 			own_ref(c, POL_LOOKUP_NETWORK, m, 0);
 	}
 	json_object_foreach(json_object_get(json_object_get(c->doc, "NetworkingConfig"),
-	    "EndpointsConfig"), key, v)
+	    "EndpointsConfig"), key, v) {
 		if (!special_network(key))
 			own_ref(c, POL_LOOKUP_NETWORK, key, 0);
+		endpoint_network_id(c, v, 1);
+		/* links of a user-defined network's endpoint ("name:alias") */
+		json_array_foreach(json_object_get(v, "Links"), i, e) {
+			ref_name(json_string_value(e) ? json_string_value(e) : "", name, sizeof name);
+			own_ref(c, POL_LOOKUP_CONTAINER, name, 1);
+		}
+	}
 	/* a named volume that does not exist is created by dockerd (labelled:
 	 * tenant_forward); one that exists must be the tenant's */
-	json_array_foreach(json_object_get(hc, "Binds"), i, e)
-		if (json_is_string(e) && bind_volume(json_string_value(e), name, sizeof name) &&
-		    resolve(c, POL_LOOKUP_VOLUME, name, &obj, &(int){ 0 }) != OWN_MISSING)
+	json_array_foreach(json_object_get(hc, "Binds"), i, e) {
+		if (!json_is_string(e) || !bind_volume(json_string_value(e), name, sizeof name))
+			continue;
+		enum own o = resolve(c, POL_LOOKUP_VOLUME, name, &obj, &(int){ 0 });
+		if (o != OWN_MISSING && o != OWN_PENDING)
 			own_ref(c, POL_LOOKUP_VOLUME, name, 0);
+		else if (o == OWN_MISSING && !bind_modes_plain(json_string_value(e)))
+			/* stamp_create cannot make it a labelled Mount: dockerd would
+			 * create it for no tenant (and out of the volume quota) */
+			answer(c, 403, R_TENANT_ISOLATION, "docker run -v %s: the volume %s does not "
+			    "exist and dockerd would create it with no tenant (only the modes ro, rw "
+			    "and nocopy carry over); create it first (docker volume create %s) or use "
+			    "those modes", json_string_value(e), name, name);
+	}
 	json_array_foreach(json_object_get(hc, "Mounts"), i, e) {
 		const char *src = jstr(e, "Source");
 		if (strcmp(jstr(e, "Type"), "volume") == 0 && src[0] != '\0' &&
@@ -421,6 +522,7 @@ check_create_refs(struct check_ctx *c)
 			    "(engine answered %d)", image, st);
 	}
 	refuse_labels(c, json_object_get(c->doc, "Labels"), "docker create");
+	check_volumes_from_anon(c);
 }
 
 /* A container name the request gives (create ?name=, rename ?name=): held by
@@ -432,10 +534,12 @@ check_container_name(struct check_ctx *c, const char *name)
 	int st;
 	char want[600];
 
+	if (name != NULL && name[0] == '/')
+		name++;   /* dockerd takes "/x" for "x"; the lookup path has no "//" */
 	if (name == NULL || name[0] == '\0')
 		return;
 	enum own o = resolve(c, POL_LOOKUP_CONTAINER, name, &obj, &st);
-	snprintf(want, sizeof want, "/%s", name[0] == '/' ? name + 1 : name);
+	snprintf(want, sizeof want, "/%s", name);
 	if (o == OWN_FAILED)
 		answer(c, 403, R_TENANT_ISOLATION, "cannot tell whether the container name %s is "
 		    "free (engine answered %d)", name, st);
@@ -480,6 +584,48 @@ has_prefix(const char *s, const char *p)
 	return strncmp(s, p, strlen(p)) == 0;
 }
 
+/* docker ps / docker images --filter since=<x> / before=<x>: dockerd looks
+ * the container (image) up and answers "no such container x" ("No such
+ * image: x") when it is missing, so an anchor that is not the tenant's
+ * (an image it may not use) would tell that it exists; it is answered as a
+ * missing one. */
+static void
+check_ps_anchors(struct check_ctx *c, enum pol_lookup_kind kind)
+{
+	static const char *const keys[] = { "before", "since" };
+	const char *client = reqtarget_get(c->rt, "filters");
+	char *merged = NULL, why[300];
+	const json_t *obj, *v;
+	const char *name;
+	json_t *doc;
+
+	if (client == NULL || client[0] == '\0')
+		return;
+	/* read as dockerd reads it (both JSON forms); a value it cannot read
+	 * is refused later by the list's own filter merge */
+	if (filters_merge(client, strlen(client), "label", TENANT_LABEL, &merged, why,
+	    sizeof why) != 0)
+		return;
+	doc = json_loads(merged, 0, NULL);
+	free(merged);
+	for (size_t k = 0; k < 2; k++)
+		json_object_foreach(json_object_get(doc, keys[k]), name, v) {
+			int st;
+			enum own o = resolve(c, kind, name, &obj, &st);
+			if (o == OWN_PENDING || o == OWN_MINE ||
+			    (o == OWN_SHARED && kind == POL_LOOKUP_IMAGE))
+				continue;
+			if (o == OWN_FAILED)
+				answer(c, 403, R_TENANT_ISOLATION, "cannot tell which tenant owns "
+				    "%s %s (engine answered %d)", pol_lookup_kind_name(kind), name, st);
+			else if (kind == POL_LOOKUP_IMAGE)
+				hide(c, kind, name);   /* dockerd's GetImage: 404 */
+			else
+				answer(c, 500, R_TENANT_ISOLATION, "no such container %s", name);
+		}
+	json_decref(doc);
+}
+
 void
 tenant_precheck(struct check_ctx *c)
 {
@@ -515,6 +661,10 @@ tenant_precheck(struct check_ctx *c)
 	if (strcmp(ep, "container.create") == 0) {
 		check_container_name(c, reqtarget_get(c->rt, "name"));
 		check_create_refs(c);
+	} else if (strcmp(ep, "container.list") == 0) {
+		check_ps_anchors(c, POL_LOOKUP_CONTAINER);
+	} else if (strcmp(ep, "image.list") == 0) {
+		check_ps_anchors(c, POL_LOOKUP_IMAGE);
 	} else if (strcmp(ep, "container.rename") == 0) {
 		if (own_object(c, POL_LOOKUP_CONTAINER, c->name, SHARED_HIDDEN, "", &obj))
 			check_container_name(c, reqtarget_get(c->rt, "name"));
@@ -573,7 +723,8 @@ tenant_precheck(struct check_ctx *c)
 	} else if (strcmp(ep, "network.connect") == 0 || strcmp(ep, "network.disconnect") == 0) {
 		if (own_object(c, POL_LOOKUP_NETWORK, c->name, SHARED_USE, "", &obj)) {
 			const char *ct = jstr(c->doc, "Container");
-			own_object(c, POL_LOOKUP_CONTAINER, ct, SHARED_HIDDEN, "", &obj);
+			if (own_object(c, POL_LOOKUP_CONTAINER, ct, SHARED_HIDDEN, "", &obj))
+				endpoint_network_id(c, json_object_get(c->doc, "EndpointConfig"), 0);
 		}
 	} else if (strcmp(ep, "network.inspect") == 0 || strcmp(ep, "network.delete") == 0) {
 		own_object(c, POL_LOOKUP_NETWORK, c->name, SHARED_USE, "", &obj);
@@ -603,6 +754,32 @@ tenant_precheck(struct check_ctx *c)
 				    strchr(strrchr(t, '/') ? strrchr(t, '/') : t, ':') ? "" : ":latest");
 				check_image_name(c, ref, "docker build -t", 0);
 			}
+		/* --cache-from: the builder takes the layers of those images as
+		 * its own; they must be images the tenant may use */
+		if ((v = reqtarget_get(c->rt, "cachefrom")) != NULL && v[0] != '\0') {
+			json_t *l = json_loads(v, JSON_DECODE_ANY, NULL), *e;
+			size_t i;
+			if (!json_is_array(l))
+				answer(c, 400, R_TENANT_ISOLATION, "sockward: bad request: docker build "
+				    "cachefrom is not a JSON list of image names");
+			json_array_foreach(l, i, e) {
+				enum own o;
+				int st;
+				if (!json_is_string(e)) {
+					answer(c, 400, R_TENANT_ISOLATION, "sockward: bad request: docker "
+					    "build cachefrom is not a JSON list of image names");
+					break;
+				}
+				o = resolve(c, POL_LOOKUP_IMAGE, json_string_value(e), &obj, &st);
+				if (o == OWN_OTHER)
+					hide(c, POL_LOOKUP_IMAGE, json_string_value(e));
+				else if (o == OWN_FAILED)
+					answer(c, 403, R_TENANT_ISOLATION, "docker build --cache-from %s: "
+					    "cannot tell which tenant owns it (engine answered %d)",
+					    json_string_value(e), st);
+			}
+			json_decref(l);
+		}
 		if ((v = reqtarget_get(c->rt, "labels")) != NULL && v[0] != '\0') {
 			json_t *l = json_loads(v, JSON_REJECT_DUPLICATES, NULL);
 			if (!json_is_object(l))
@@ -1021,7 +1198,7 @@ static void
 stamp_create(struct check_ctx *c, json_t *doc)
 {
 	json_t *hc = json_object_get(doc, "HostConfig"), *e, *anon;
-	const char *modes[] = { "NetworkMode", "PidMode", "IpcMode" };
+	const char *modes[] = { "NetworkMode", "PidMode", "IpcMode", "Cgroup" };
 	char num[32];
 	size_t i;
 
@@ -1039,7 +1216,7 @@ stamp_create(struct check_ctx *c, json_t *doc)
 	json_array_foreach(vf, i, e)
 		if (json_is_string(e))
 			rewrite_ref(c, vf, i, json_string_value(e), "");
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		const char *m = jstr(hc, modes[i]);
 		const char *id;
 		char buf[600];
@@ -1051,7 +1228,7 @@ stamp_create(struct check_ctx *c, json_t *doc)
 	/* anonymous volumes are the tenant's: made by dockerd from Mounts with
 	 * VolumeOptions.Labels.  With --volumes-from the donor's mount points
 	 * come first and a Mount would replace them, so those are left as
-	 * they are (unlabelled, see sockward.json(5)). */
+	 * they are (check_volumes_from_anon refuses one no donor covers). */
 	json_t *mounts = json_object_get(hc, "Mounts");
 	if (!json_is_array(mounts)) {
 		mounts = json_array();

@@ -112,6 +112,9 @@ enum pol_answer_filter {
 	POL_ANSWER_IMAGES,      /* GET /images/json: own and untenanted images */
 	POL_ANSWER_NETWORKS,    /* GET /networks: own and the built-in bridge/host/none */
 	POL_ANSWER_SYSTEM_DF,   /* GET /system/df: as above, own containers and volumes */
+	POL_ANSWER_NETWORK,     /* GET /networks/{id}: a built-in network without the
+	                           Containers of others (all of them: their owners are
+	                           not in the answer) */
 };
 
 enum pol_verdict {

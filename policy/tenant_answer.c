@@ -116,6 +116,42 @@ filter_df(const json_t *df, const char *tenant, char *err, size_t errlen)
 	return out;
 }
 
+/* One network (GET /networks/{id}): the tenant's as it is; a built-in one
+ * with Containers emptied (the map is keyed by container ID, with no label
+ * to tell whose: every tenant's containers on bridge would show, with their
+ * IDs, names and addresses); any other is not the tenant's to see. */
+static json_t *
+filter_network(const json_t *net, const char *tenant, char *err, size_t errlen)
+{
+	json_t *out;
+
+	if (!json_is_object(net)) {
+		snprintf(err, errlen, "the answer is not an object");
+		return NULL;
+	}
+	switch (owner_of(net, tenant)) {
+	case OWN:
+		return json_incref((json_t *)net);
+	case UNTENANTED:
+		if (builtin_network(net))
+			break;
+		/* fall through */
+	case OTHER:
+		snprintf(err, errlen, "the network is not the tenant's");
+		return NULL;
+	case BAD:
+		snprintf(err, errlen, "Labels is not an object of strings");
+		return NULL;
+	}
+	if ((out = json_deep_copy(net)) == NULL ||
+	    json_object_set_new(out, "Containers", json_object()) != 0) {
+		json_decref(out);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return out;
+}
+
 json_t *
 tenant_answer_filter(enum pol_answer_filter kind, const char *tenant, const json_t *answer,
     char *err, size_t errlen)
@@ -135,6 +171,8 @@ tenant_answer_filter(enum pol_answer_filter kind, const char *tenant, const json
 		return filter_array(answer, tenant, KEEP_OWN_BUILTIN, "networks", err, errlen);
 	case POL_ANSWER_SYSTEM_DF:
 		return filter_df(answer, tenant, err, errlen);
+	case POL_ANSWER_NETWORK:
+		return filter_network(answer, tenant, err, errlen);
 	case POL_ANSWER_NONE:
 		snprintf(err, errlen, "no answer filter");
 		return NULL;
@@ -150,6 +188,7 @@ tenant_answer_name(enum pol_answer_filter kind)
 	case POL_ANSWER_IMAGES:    return "images";
 	case POL_ANSWER_NETWORKS:  return "networks";
 	case POL_ANSWER_SYSTEM_DF: return "system df";
+	case POL_ANSWER_NETWORK:   return "network";
 	case POL_ANSWER_NONE:      break;
 	}
 	return "none";

@@ -8,6 +8,8 @@
  *   system df (GET /system/df): Images as above, Containers and Volumes the
  *     tenant's only, BuildCache empty (it belongs to no tenant), LayersSize
  *     the sum of the Size of the images kept.
+ *   network (GET /networks/{id}): the tenant's own as it is; a built-in
+ *     one with an empty Containers (whose they are is not in the answer).
  *
  * An answer that is not the shape dockerd 20.10 gives (an element that is
  * not an object, Labels that are not an object of strings) is refused:

@@ -30,6 +30,7 @@ static const struct {
 	{ "image.list",      ANSWER, POL_ANSWER_IMAGES, NULL },
 	{ "network.list",    ANSWER, POL_ANSWER_NETWORKS, NULL },
 	{ "system.df",       ANSWER, POL_ANSWER_SYSTEM_DF, NULL },
+	{ "network.inspect", ANSWER, POL_ANSWER_NETWORK, NULL },
 	{ "build.prune",     REFUSE, POL_ANSWER_NONE,
 	  "docker builder prune removes the engine's whole build cache, which belongs to no "
 	  "tenant; ask an operator to prune it" },

@@ -321,10 +321,11 @@ check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 	if ((v = json_object_get(exp, "mode")) != NULL)
 		ck_assert_msg(strcmp(pol_mode_name(d->mode), json_string_value(v)) == 0,
 		    "%s: mode %s, want %s", name, pol_mode_name(d->mode), json_string_value(v));
-	/* "answer_filter": "none"|"images"|"networks"|"system_df": how a tenant's
+	/* "answer_filter": "none"|"images"|"networks"|"system_df"|"network": how a tenant's
 	 * list answer is rewritten (policy/tenant_answer.h) */
 	if ((v = json_object_get(exp, "answer_filter")) != NULL) {
-		static const char *const af[] = { "none", "images", "networks", "system_df" };
+		static const char *const af[] = { "none", "images", "networks", "system_df",
+		    "network" };
 		ck_assert_msg(strcmp(af[d->answer_filter], json_string_value(v)) == 0,
 		    "%s: answer_filter %s, want %s", name, af[d->answer_filter], json_string_value(v));
 	}

@@ -86,6 +86,42 @@ START_TEST(networks_own_and_builtin)
 }
 END_TEST
 
+/* network inspect: bridge keeps no one's containers (the map carries no
+ * owner), the tenant's own network is as it is, anything else is refused */
+START_TEST(network_inspect)
+{
+	char err[200];
+	json_t *in = J("{\"Name\":\"bridge\",\"Id\":\"n1\",\"Labels\":{},\"Containers\":"
+	    "{\"c-other\":{\"Name\":\"db-1\",\"IPv4Address\":\"172.17.0.2/16\"}}}");
+	json_t *out = tenant_answer_filter(POL_ANSWER_NETWORK, "web", in, err, sizeof err);
+	ck_assert_msg(out != NULL, "%s", err);
+	ck_assert_int_eq(json_object_size(json_object_get(out, "Containers")), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(out, "Id")), "n1");
+	ck_assert_int_eq(json_object_size(json_object_get(in, "Containers")), 1);
+	json_decref(out);
+	json_decref(in);
+	in = J("{\"Name\":\"web_default\",\"Labels\":{\"io.sockward.tenant\":\"web\"},"
+	    "\"Containers\":{\"c-own\":{\"Name\":\"web-1\"}}}");
+	out = tenant_answer_filter(POL_ANSWER_NETWORK, "web", in, err, sizeof err);
+	ck_assert_msg(out != NULL, "%s", err);
+	ck_assert_int_eq(json_object_size(json_object_get(out, "Containers")), 1);
+	json_decref(out);
+	json_decref(in);
+	static const char *const refused[] = {
+		"{\"Name\":\"db_default\",\"Labels\":{\"io.sockward.tenant\":\"db\"}}",
+		"{\"Name\":\"opsnet\",\"Labels\":null}",
+		"{\"Name\":\"bridge\",\"Labels\":[]}",
+		"[]",
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		in = J(refused[i]);
+		out = tenant_answer_filter(POL_ANSWER_NETWORK, "web", in, err, sizeof err);
+		ck_assert_msg(out == NULL, "%s was not refused", refused[i]);
+		json_decref(in);
+	}
+}
+END_TEST
+
 START_TEST(system_df)
 {
 	char err[200], got[400];
@@ -331,6 +367,7 @@ tenant_answer_suite(void)
 	TCase *tc = tcase_create("filter");
 	tcase_add_test(tc, images_own_and_untenanted);
 	tcase_add_test(tc, networks_own_and_builtin);
+	tcase_add_test(tc, network_inspect);
 	tcase_add_test(tc, system_df);
 	tcase_add_test(tc, bad_shapes_refused);
 	suite_add_tcase(s, tc);
