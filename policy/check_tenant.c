@@ -1382,6 +1382,17 @@ check_service_refs(struct check_ctx *c)
 		if (c->tenant_status == 404)
 			c->tenant_status = 500;
 	}
+	/* the image: another tenant's is not there (a missing one is pulled on
+	 * the node, an untenanted one is shared for use) */
+	const char *image = jstr(cs, "Image");
+	if (image[0] != '\0' && !c->tenant_status) {
+		enum own o = resolve(c, POL_LOOKUP_IMAGE, image, &obj, &st);
+		if (o == OWN_OTHER)
+			hide(c, POL_LOOKUP_IMAGE, image);
+		else if (o == OWN_FAILED)
+			answer(c, 403, R_TENANT_ISOLATION, "cannot tell which tenant owns image %s "
+			    "(engine answered %d)", image, st);
+	}
 	/* a named volume a task mounts: one that exists must be the tenant's (a
 	 * missing one is created on the node, labelled: swarm_forward) */
 	json_array_foreach(json_object_get(cs, "Mounts"), i, e) {
