@@ -36,6 +36,7 @@
  * Tenant rules are not subject to the profile's mode, rule switches or
  * exceptions: a binding with a tenant always gets them. */
 #include "policy/checks.h"
+#include "policy/filters.h"
 #include "policy/tenant.h"
 
 #include <stdarg.h>
@@ -1403,6 +1404,33 @@ check_service_refs(struct check_ctx *c)
 	}
 }
 
+/* GET /tasks?filters={"service":...}: dockerd resolves every service the
+ * filter names (getService: ID, name, prefix) and answers 404 "service x
+ * not found" for a missing one; another tenant's is answered the same (the
+ * label filter would only have emptied the list).  A filters value that
+ * does not parse is left to tenant_lists, which answers it. */
+static void
+task_list_services(struct check_ctx *c)
+{
+	const char *client = reqtarget_get(c->rt, "filters");
+	char *merged = NULL, err[256];
+	const char *key;
+	const json_t *v, *obj;
+	json_t *doc;
+
+	if (client == NULL || client[0] == '\0' ||
+	    filters_merge(client, strlen(client), "label", TENANT_LABEL, &merged, err,
+	    sizeof err) != 0)
+		return;
+	doc = json_loads(merged, 0, NULL);
+	free(merged);
+	json_object_foreach(json_object_get(doc, "service"), key, v)
+		if (!own_object(c, POL_LOOKUP_SERVICE, key, SHARED_HIDDEN, "", &obj) &&
+		    c->tenant_status)
+			break;
+	json_decref(doc);
+}
+
 static void
 swarm_precheck(struct check_ctx *c, const char *ep)
 {
@@ -1417,9 +1445,12 @@ swarm_precheck(struct check_ctx *c, const char *ep)
 		    "tenant: the swarm and its nodes are shared by every tenant; ask an operator", ep);
 		return;
 	}
+	if (strcmp(ep, "task.list") == 0) {
+		task_list_services(c);
+		return;
+	}
 	if (has_prefix(ep, "node.") || strcmp(ep, "service.list") == 0 ||
-	    strcmp(ep, "task.list") == 0 || strcmp(ep, "secret.list") == 0 ||
-	    strcmp(ep, "config.list") == 0)
+	    strcmp(ep, "secret.list") == 0 || strcmp(ep, "config.list") == 0)
 		return;   /* node reads; the lists are narrowed by the label (tenant_lists) */
 	if (strcmp(ep, "service.create") == 0 || strcmp(ep, "service.update") == 0) {
 		if (upd && !own_object(c, kind, c->name, SHARED_HIDDEN, "", &obj))
