@@ -33,6 +33,9 @@
  *    changed after create, so an update that changes a limit is refused while
  *    a memory or cpus quota applies (recreate the container instead).
  *
+ *  - Swarm objects (services, tasks, secrets, configs), where a profile
+ *    allows their endpoints: see the section at the end of this file.
+ *
  * Tenant rules are not subject to the profile's mode, rule switches or
  * exceptions: a binding with a tenant always gets them. */
 #include "policy/checks.h"
