@@ -1458,6 +1458,16 @@ swarm_precheck(struct check_ctx *c, const char *ep)
 	if (strcmp(ep, "service.create") == 0 || strcmp(ep, "service.update") == 0) {
 		if (upd && !own_object(c, kind, c->name, SHARED_HIDDEN, "", &obj))
 			return;
+		/* the previous spec replaces the body: whatever the profile's
+		 * mode, a tenant's spec is one that was stamped here */
+		for (size_t i = 0; upd && i < c->rt->nparams; i++)
+			if (strcmp(c->rt->params[i].key, "rollback") == 0 &&
+			    strcmp(c->rt->params[i].value, "previous") == 0) {
+				answer(c, 403, R_TENANT_ISOLATION, "docker service rollback restores a "
+				    "spec that cannot be checked for the tenant's label; run docker "
+				    "service update with the settings you want instead");
+				return;
+			}
 		if (q->containers > 0 || q->memory > 0 || q->nano_cpus > 0) {
 			answer(c, 403, R_TENANT_QUOTA, "docker service: tenant %s has a containers, "
 			    "memory or cpus quota, which the tasks of a service would not count against "
