@@ -131,6 +131,25 @@ assert_contains "$out" "secret not found: $RS" "blue: red's secret by ID: swarmk
 [ "$(engine service ls -q | wc -l)" = 2 ] || fail "blue made a service with red's secret"
 log "ok: blue gets the engine's own answers for red's service and secret"
 
+# ---- configs and overlay networks -----------------------------------------------------------
+RCF=$(uniq_name rcfg) RNET=$(uniq_name rnet)
+out=$(printf 'site' | ured config create "$RCF" - 2>&1) || fail "red: config create: $out"
+assert_eq red "$(label config .Spec.Labels "$RCF")" "red's config is stamped"
+cross "$RCF" "blue: config inspect" ublue config inspect @
+out=$(ured network create -d overlay "$RNET" 2>&1) || fail "red: overlay network create: $out"
+on_exit_rm_network "$RNET"
+assert_eq red "$(engine network inspect -f '{{index .Labels "io.sockward.tenant"}}' "$RNET")" \
+	"red's overlay network is stamped"
+RSV2=$(uniq_name rsvc2)
+out=$(ured service create --name "$RSV2" "${SVC[@]}" --network "$RNET" --config "$RCF" "$IMG" \
+	sleep 300 2>&1) || fail "red: service on its own overlay network with its own config: $out"
+cross "$RNET" "blue: service create on red's network" ublue service create \
+	--name "$(uniq_name bnet)" "${SVC[@]}" --network @ "$IMG" sleep 300
+cross "$RCF" "blue: service create with red's config" ublue service create \
+	--name "$(uniq_name bcfg)" "${SVC[@]}" --config @ "$IMG" sleep 300
+out=$(ured service rm "$RSV2" 2>&1) || fail "red: service rm $RSV2: $out"
+log "ok: configs and overlay networks are the tenant's too"
+
 # ---- the label stays ---------------------------------------------------------------------
 if out=$(ured service update --detach --label-rm io.sockward.tenant "$RSV" 2>&1); then
 	fail "red removed the tenant label of its service"
@@ -164,4 +183,5 @@ out=$(ured service rm "$RSV" 2>&1) || fail "red: service rm: $out"
 out=$(ublue service rm "$BSV" 2>&1) || fail "blue: service rm: $out"
 retry 10 1 ured secret rm "$RS" >/dev/null 2>&1 || fail "red: secret rm of its own secret"
 retry 10 1 ublue secret rm "$BS" >/dev/null 2>&1 || fail "blue: secret rm of its own secret"
+retry 10 1 ured config rm "$RCF" >/dev/null 2>&1 || fail "red: config rm of its own config"
 log "ok: each removes its own"
