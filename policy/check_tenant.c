@@ -1285,7 +1285,8 @@ policy_tenant_conflict_body(const char *body, size_t len)
  * resolved by the engine (ID, name, ID prefix: dockerd's getService,
  * getSecret, ...) and answered with dockerd's own "service x not found"
  * unless it is the tenant's, and is forwarded under its full ID.  An update
- * carries the whole spec: the label must stay (sockward stamps it again).
+ * carries the whole spec: it is stamped again (a client cannot take the
+ * label off; another tenant's value is refused).
  * The secrets, configs, networks and named volumes a service spec refers to
  * must be the tenant's.  The swarm itself (init, join, tokens, unlock key)
  * and node changes are the operators'; the node list is readable (the
@@ -1315,18 +1316,6 @@ swarm_kind(const char *ep)
 	if (has_prefix(ep, "config."))
 		return POL_LOOKUP_CONFIG;
 	return POL_LOOKUP_TASK;
-}
-
-/* An update sends the whole spec: a spec without the tenant's label is a
- * client removing it (docker service update --label-rm). */
-static void
-keep_label(struct check_ctx *c, const json_t *labels, const char *what, const char *flag)
-{
-	if (strcmp(jstr(labels, TENANT_LABEL), c->tenant) == 0)
-		return;
-	answer(c, 403, R_TENANT_ISOLATION, "%s: the label %s=%s marks what tenant %s owns; it is "
-	    "set by sockward only and cannot be removed or changed (drop %s %s)", what, TENANT_LABEL,
-	    c->tenant, c->tenant, flag, TENANT_LABEL);
 }
 
 /* A secret or config a service spec refers to (swarmkit looks it up by the
@@ -1477,13 +1466,9 @@ swarm_precheck(struct check_ctx *c, const char *ep)
 		}
 		if (!json_is_object(c->doc))
 			return;
-		if (upd) {
-			keep_label(c, json_object_get(c->doc, "Labels"), "docker service update",
-			    "--label-rm");
-			keep_label(c, json_object_get(json_object_get(json_object_get(c->doc,
-			    "TaskTemplate"), "ContainerSpec"), "Labels"), "docker service update",
-			    "--container-label-rm");
-		}
+		/* an update without the label is stamped again, like a create:
+		 * docker stack deploy sends a fresh spec on every redeploy (so a
+		 * --label-rm of it changes nothing); another value is refused */
 		check_service_refs(c);
 		return;
 	}
@@ -1498,8 +1483,6 @@ swarm_precheck(struct check_ctx *c, const char *ep)
 			    "body", ep);
 			return;
 		}
-		if (upd)
-			keep_label(c, json_object_get(c->doc, "Labels"), what, "the label");
 		refuse_labels(c, json_object_get(c->doc, "Labels"), what);
 		return;
 	}

@@ -150,11 +150,42 @@ cross "$RCF" "blue: service create with red's config" ublue service create \
 out=$(ured service rm "$RSV2" 2>&1) || fail "red: service rm $RSV2: $out"
 log "ok: configs and overlay networks are the tenant's too"
 
+# ---- docker stack deploy, and again (an update from a fresh spec) -------------------------
+ST=$(uniq_name st)
+mkdir -p "$PUB/stack"; chmod 0755 "$PUB/stack"
+cat > "$PUB/stack/compose.yml" <<YML
+version: "3.8"
+services:
+  app:
+    image: $IMG
+    command: ["sleep", "300"]
+    deploy:
+      resources:
+        limits: { memory: 64M, cpus: "0.5" }
+YML
+chmod 0644 "$PUB/stack/compose.yml"
+out=$(ured stack deploy --detach=true --resolve-image never -c "$PUB/stack/compose.yml" "$ST" 2>&1) ||
+	fail "red: stack deploy: $out"
+assert_eq red "$(label service .Spec.Labels "${ST}_app")" "a stack's service is stamped"
+out=$(ured stack deploy --detach=true --resolve-image never -c "$PUB/stack/compose.yml" "$ST" 2>&1) ||
+	fail "red: stack deploy again (the CLI sends a fresh spec): $out"
+assert_eq red "$(label service .Spec.Labels "${ST}_app")" "a redeployed stack's service keeps the label"
+out=$(ured stack ps "$ST" 2>&1) || fail "red: stack ps: $out"
+cross "$ST" "blue: stack ps of red's stack" ublue stack ps @
+out=$(ured stack rm "$ST" 2>&1) || fail "red: stack rm: $out"
+log "ok: docker stack deploy, redeploy, ps and rm"
+
 # ---- the label stays ---------------------------------------------------------------------
-if out=$(ured service update --detach --label-rm io.sockward.tenant "$RSV" 2>&1); then
-	fail "red removed the tenant label of its service"
+# an update without the label is stamped again (docker stack deploy sends a
+# fresh spec), so --label-rm of it changes nothing; another tenant's value
+# is refused
+out=$(ured service update --detach --label-rm io.sockward.tenant "$RSV" 2>&1) ||
+	fail "red: service update --label-rm: $out"
+assert_eq red "$(label service .Spec.Labels "$RSV")" "--label-rm of the tenant label changes nothing"
+if out=$(ured service update --detach --label-add io.sockward.tenant=blue "$RSV" 2>&1); then
+	fail "red handed its service to blue"
 fi
-assert_contains "$out" "[tenant.isolation]" "label-rm: refused"
+assert_contains "$out" "[tenant.isolation]" "label-add of another tenant: refused"
 if out=$(ured service update --detach --container-label-add io.sockward.tenant=blue "$RSV" 2>&1); then
 	fail "red handed its service's containers to blue"
 fi
@@ -163,7 +194,7 @@ out=$(ured service update --detach --env-add A=1 "$RSV" 2>&1) || fail "red: serv
 assert_eq red "$(label service .Spec.Labels "$RSV")" "the label survives an update"
 assert_eq red "$(label service .Spec.TaskTemplate.ContainerSpec.Labels "$RSV")" \
 	"the container label survives an update"
-log "ok: the label cannot be removed, an update keeps it"
+log "ok: the label cannot be removed or changed, an update keeps it"
 
 # ---- nodes and the swarm -----------------------------------------------------------------
 out=$(ured node ls -q 2>&1) || fail "red: node ls: $out"
