@@ -1361,19 +1361,18 @@ check_service_refs(struct check_ctx *c)
 		own_swarm_ref(c, POL_LOOKUP_SECRET, jstr(e, "SecretID"), jstr(e, "SecretName"));
 	json_array_foreach(json_object_get(cs, "Configs"), i, e)
 		own_swarm_ref(c, POL_LOOKUP_CONFIG, jstr(e, "ConfigID"), jstr(e, "ConfigName"));
-	/* dockerd reads TaskTemplate.Networks, else the deprecated Networks;
-	 * one it cannot find is a plain error (500 "network x not found") */
-	nets = json_object_get(task, "Networks");
-	if (json_array_size(nets) == 0)
-		nets = json_object_get(c->doc, "Networks");
-	json_array_foreach(nets, i, e) {
-		const char *t = jstr(e, "Target");
-		int before = c->tenant_status;
-		if (before)
-			break;
-		own_object(c, POL_LOOKUP_NETWORK, t, SHARED_USE, "", &obj);
-		if (c->tenant_status == 404)
-			c->tenant_status = 500;
+	/* dockerd reads TaskTemplate.Networks, else the deprecated Networks
+	 * (both are judged); one it cannot find is a plain error (500 "network
+	 * x not found") */
+	for (int k = 0; k < 2; k++) {
+		nets = json_object_get(k == 0 ? task : c->doc, "Networks");
+		json_array_foreach(nets, i, e) {
+			if (c->tenant_status)
+				break;
+			own_object(c, POL_LOOKUP_NETWORK, jstr(e, "Target"), SHARED_USE, "", &obj);
+			if (c->tenant_status == 404)
+				c->tenant_status = 500;
+		}
 	}
 	/* the image: another tenant's is not there (a missing one is pulled on
 	 * the node, an untenanted one is shared for use) */
