@@ -250,6 +250,10 @@ lookup_path(const struct pol_lookup *lk, char *out, size_t outlen)
 		[POL_LOOKUP_VOLUME]    = { "/volumes/", "" },
 		[POL_LOOKUP_NETWORK]   = { "/networks/", "" },
 		[POL_LOOKUP_EXEC]      = { "/exec/", "/json" },
+		[POL_LOOKUP_SERVICE]   = { "/services/", "" },
+		[POL_LOOKUP_SECRET]    = { "/secrets/", "" },
+		[POL_LOOKUP_CONFIG]    = { "/configs/", "" },
+		[POL_LOOKUP_TASK]      = { "/tasks/", "" },
 	};
 	/* a tenant's objects: the engine's own label filter (tenant names are
 	 * a-z 0-9 . _ -, nothing to escape) */

@@ -33,6 +33,9 @@
  *    changed after create, so an update that changes a limit is refused while
  *    a memory or cpus quota applies (recreate the container instead).
  *
+ *  - Swarm objects (services, tasks, secrets, configs), where a profile
+ *    allows their endpoints: see the section at the end of this file.
+ *
  * Tenant rules are not subject to the profile's mode, rule switches or
  * exceptions: a binding with a tenant always gets them. */
 #include "policy/checks.h"
@@ -73,6 +76,10 @@ not_found_fmt(enum pol_lookup_kind kind)
 	case POL_LOOKUP_VOLUME:    return "get %s: no such volume";
 	case POL_LOOKUP_NETWORK:   return "network %s not found";
 	case POL_LOOKUP_IMAGE:     return "No such image: %s";
+	case POL_LOOKUP_SERVICE:   return "service %s not found";
+	case POL_LOOKUP_SECRET:    return "secret %s not found";
+	case POL_LOOKUP_CONFIG:    return "config %s not found";
+	case POL_LOOKUP_TASK:      return "task %s not found";
 	default:                   return "No such object: %s";
 	}
 }
@@ -156,6 +163,12 @@ owner_of(enum pol_lookup_kind kind, const json_t *j)
 	const json_t *labels = (kind == POL_LOOKUP_CONTAINER || kind == POL_LOOKUP_IMAGE)
 	    ? json_object_get(json_object_get(j, "Config"), "Labels")
 	    : json_object_get(j, "Labels");
+	/* swarm objects: the spec's labels; a task: its container's */
+	if (kind == POL_LOOKUP_SERVICE || kind == POL_LOOKUP_SECRET || kind == POL_LOOKUP_CONFIG)
+		labels = json_object_get(json_object_get(j, "Spec"), "Labels");
+	else if (kind == POL_LOOKUP_TASK)
+		labels = json_object_get(json_object_get(json_object_get(j, "Spec"),
+		    "ContainerSpec"), "Labels");
 	const json_t *v = json_object_get(labels, TENANT_LABEL);
 	return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
 }
@@ -625,6 +638,9 @@ check_ps_anchors(struct check_ctx *c, enum pol_lookup_kind kind)
 		}
 	json_decref(doc);
 }
+static int swarm_endpoint(const char *ep);
+static void swarm_precheck(struct check_ctx *c, const char *ep);
+static int swarm_forward(struct check_ctx *c, const char *ep, char **target);
 
 void
 tenant_precheck(struct check_ctx *c)
@@ -644,12 +660,13 @@ tenant_precheck(struct check_ctx *c)
 	if (strcmp(ep, "plugin.inspect") == 0 || strcmp(ep, "plugin.list") == 0 ||
 	    strcmp(ep, "plugin.privileges") == 0)
 		return;
-	if (has_prefix(ep, "swarm.") || has_prefix(ep, "service.") || has_prefix(ep, "node.") ||
-	    has_prefix(ep, "task.") || has_prefix(ep, "secret.") || has_prefix(ep, "config.") ||
-	    has_prefix(ep, "plugin.")) {
+	if (swarm_endpoint(ep)) {
+		swarm_precheck(c, ep);
+		return;
+	}
+	if (has_prefix(ep, "plugin.")) {
 		answer(c, 403, R_TENANT_ISOLATION, "%s is not available to an identity with a "
-		    "tenant: swarm objects and plugins are not divided between tenants; ask an "
-		    "operator", ep);
+		    "tenant: plugins are not divided between tenants; ask an operator", ep);
 		return;
 	}
 	if (strcmp(ep, "image.load") == 0) {
@@ -1331,6 +1348,8 @@ tenant_forward(struct check_ctx *c, char **target)
 	char change[200];
 
 	*target = NULL;
+	if (swarm_endpoint(ep))
+		return swarm_forward(c, ep, target);
 	snprintf(change, sizeof change, "LABEL %s=%s", TENANT_LABEL, c->tenant);
 	if (strcmp(ep, "container.create") == 0 || strcmp(ep, "volume.create") == 0 ||
 	    strcmp(ep, "network.create") == 0 || strcmp(ep, "network.connect") == 0 ||
@@ -1428,4 +1447,289 @@ policy_tenant_conflict_body(const char *body, size_t len)
 	json_decref(out);
 	json_decref(doc);
 	return res;
+}
+
+/* ---- swarm objects: services, their tasks, secrets and configs ------------------
+ *
+ * Where a profile allows the swarm endpoints, a tenant's services, secrets
+ * and configs are its own like its containers: creates are stamped (a
+ * service in Spec.Labels, which its tasks carry as ServiceAnnotations and
+ * GET /tasks filters on, and in TaskTemplate.ContainerSpec.Labels, so the
+ * tasks' containers are the tenant's; the volumes its mounts create get
+ * the label in VolumeOptions.Labels), every object named by the path is
+ * resolved by the engine (ID, name, ID prefix: dockerd's getService,
+ * getSecret, ...) and answered with dockerd's own "service x not found"
+ * unless it is the tenant's, and is forwarded under its full ID.  An update
+ * carries the whole spec: it is stamped again (a client cannot take the
+ * label off; another tenant's value is refused).
+ * The secrets, configs, networks and named volumes a service spec refers to
+ * must be the tenant's.  The swarm itself (init, join, tokens, unlock key)
+ * and node changes are the operators'; the node list is readable (the
+ * nodes are shared infrastructure, like docker info). */
+
+static int
+has_suffix_update(const char *ep)
+{
+	size_t n = strlen(ep);
+	return n > 7 && strcmp(ep + n - 7, ".update") == 0;
+}
+
+static int
+swarm_endpoint(const char *ep)
+{
+	return has_prefix(ep, "swarm.") || has_prefix(ep, "service.") || has_prefix(ep, "node.") ||
+	    has_prefix(ep, "task.") || has_prefix(ep, "secret.") || has_prefix(ep, "config.");
+}
+
+static enum pol_lookup_kind
+swarm_kind(const char *ep)
+{
+	if (has_prefix(ep, "service."))
+		return POL_LOOKUP_SERVICE;
+	if (has_prefix(ep, "secret."))
+		return POL_LOOKUP_SECRET;
+	if (has_prefix(ep, "config."))
+		return POL_LOOKUP_CONFIG;
+	return POL_LOOKUP_TASK;
+}
+
+/* A secret or config a service spec refers to (swarmkit looks it up by the
+ * exact SecretID and wants its name to be SecretName, else InvalidArgument
+ * "secret not found: <SecretName>"): only the tenant's own. */
+static void
+own_swarm_ref(struct check_ctx *c, enum pol_lookup_kind kind, const char *id, const char *name)
+{
+	const char *what = kind == POL_LOOKUP_SECRET ? "secret" : "config";
+	const json_t *obj;
+	int st;
+
+	if (c->tenant_status)
+		return;
+	if (id[0] != '\0') {
+		enum own o = resolve(c, kind, id, &obj, &st);
+		if (o == OWN_PENDING)
+			return;
+		if (o == OWN_FAILED) {
+			answer(c, 403, R_TENANT_ISOLATION, "cannot tell which tenant owns %s %s "
+			    "(engine answered %d)", what, id, st);
+			return;
+		}
+		if (o == OWN_MINE && strcmp(jstr(obj, "ID"), id) == 0 &&
+		    strcmp(jstr(json_object_get(obj, "Spec"), "Name"), name) == 0)
+			return;
+	}
+	answer(c, 400, R_TENANT_ISOLATION, "rpc error: code = InvalidArgument desc = %s not "
+	    "found: %s", what, name);
+}
+
+static void
+check_service_refs(struct check_ctx *c)
+{
+	const json_t *task = json_object_get(c->doc, "TaskTemplate");
+	const json_t *cs = json_object_get(task, "ContainerSpec"), *e, *obj, *nets;
+	size_t i;
+	int st;
+
+	refuse_labels(c, json_object_get(c->doc, "Labels"), "docker service");
+	refuse_labels(c, json_object_get(cs, "Labels"), "docker service (--container-label)");
+	json_array_foreach(json_object_get(cs, "Secrets"), i, e)
+		own_swarm_ref(c, POL_LOOKUP_SECRET, jstr(e, "SecretID"), jstr(e, "SecretName"));
+	json_array_foreach(json_object_get(cs, "Configs"), i, e)
+		own_swarm_ref(c, POL_LOOKUP_CONFIG, jstr(e, "ConfigID"), jstr(e, "ConfigName"));
+	/* dockerd reads TaskTemplate.Networks, else the deprecated Networks
+	 * (both are judged); one it cannot find is a plain error (500 "network
+	 * x not found") */
+	for (int k = 0; k < 2; k++) {
+		nets = json_object_get(k == 0 ? task : c->doc, "Networks");
+		json_array_foreach(nets, i, e) {
+			if (c->tenant_status)
+				break;
+			own_object(c, POL_LOOKUP_NETWORK, jstr(e, "Target"), SHARED_USE, "", &obj);
+			if (c->tenant_status == 404)
+				c->tenant_status = 500;
+		}
+	}
+	/* the image: another tenant's is not there (a missing one is pulled on
+	 * the node, an untenanted one is shared for use) */
+	const char *image = jstr(cs, "Image");
+	if (image[0] != '\0' && !c->tenant_status) {
+		enum own o = resolve(c, POL_LOOKUP_IMAGE, image, &obj, &st);
+		if (o == OWN_OTHER)
+			hide(c, POL_LOOKUP_IMAGE, image);
+		else if (o == OWN_FAILED)
+			answer(c, 403, R_TENANT_ISOLATION, "cannot tell which tenant owns image %s "
+			    "(engine answered %d)", image, st);
+	}
+	/* a named volume a task mounts: one that exists must be the tenant's (a
+	 * missing one is created on the node, labelled: swarm_forward) */
+	json_array_foreach(json_object_get(cs, "Mounts"), i, e) {
+		const char *src = jstr(e, "Source");
+		if (strcmp(jstr(e, "Type"), "volume") == 0 && src[0] != '\0' &&
+		    resolve(c, POL_LOOKUP_VOLUME, src, &obj, &st) != OWN_MISSING)
+			own_ref(c, POL_LOOKUP_VOLUME, src, 0);
+	}
+}
+
+/* GET /tasks?filters={"service":...}: dockerd resolves every service the
+ * filter names (getService: ID, name, prefix) and answers 404 "service x
+ * not found" for a missing one; another tenant's is answered the same (the
+ * label filter would only have emptied the list).  A filters value that
+ * does not parse is left to tenant_lists, which answers it. */
+static void
+task_list_services(struct check_ctx *c)
+{
+	const char *client = reqtarget_get(c->rt, "filters");
+	char *merged = NULL, err[256];
+	const char *key;
+	const json_t *v, *obj;
+	json_t *doc;
+
+	if (client == NULL || client[0] == '\0' ||
+	    filters_merge(client, strlen(client), "label", TENANT_LABEL, &merged, err,
+	    sizeof err) != 0)
+		return;
+	doc = json_loads(merged, 0, NULL);
+	free(merged);
+	json_object_foreach(json_object_get(doc, "service"), key, v)
+		if (!own_object(c, POL_LOOKUP_SERVICE, key, SHARED_HIDDEN, "", &obj) &&
+		    c->tenant_status)
+			break;
+	json_decref(doc);
+}
+
+static void
+swarm_precheck(struct check_ctx *c, const char *ep)
+{
+	const struct quota *q = &c->prof->quota;
+	enum pol_lookup_kind kind = swarm_kind(ep);
+	const json_t *obj;
+	int upd = has_suffix_update(ep);
+
+	if (has_prefix(ep, "swarm.") || strcmp(ep, "node.update") == 0 ||
+	    strcmp(ep, "node.delete") == 0) {
+		answer(c, 403, R_TENANT_ISOLATION, "%s is not available to an identity with a "
+		    "tenant: the swarm and its nodes are shared by every tenant; ask an operator", ep);
+		return;
+	}
+	if (strcmp(ep, "task.list") == 0) {
+		task_list_services(c);
+		return;
+	}
+	if (has_prefix(ep, "node.") || strcmp(ep, "service.list") == 0 ||
+	    strcmp(ep, "secret.list") == 0 || strcmp(ep, "config.list") == 0)
+		return;   /* node reads; the lists are narrowed by the label (tenant_lists) */
+	if (strcmp(ep, "service.create") == 0 || strcmp(ep, "service.update") == 0) {
+		if (upd && !own_object(c, kind, c->name, SHARED_HIDDEN, "", &obj))
+			return;
+		/* the previous spec replaces the body: whatever the profile's
+		 * mode, a tenant's spec is one that was stamped here */
+		for (size_t i = 0; upd && i < c->rt->nparams; i++)
+			if (strcmp(c->rt->params[i].key, "rollback") == 0 &&
+			    strcmp(c->rt->params[i].value, "previous") == 0) {
+				answer(c, 403, R_TENANT_ISOLATION, "docker service rollback restores a "
+				    "spec that cannot be checked for the tenant's label; run docker "
+				    "service update with the settings you want instead");
+				return;
+			}
+		if (q->containers > 0 || q->memory > 0 || q->nano_cpus > 0) {
+			answer(c, 403, R_TENANT_QUOTA, "docker service: tenant %s has a containers, "
+			    "memory or cpus quota, which the tasks of a service would not count against "
+			    "(swarm creates them, not sockward); run containers instead, or ask for a "
+			    "profile without that quota", c->tenant);
+			return;
+		}
+		if (!json_is_object(c->doc))
+			return;
+		/* an update without the label is stamped again, like a create:
+		 * docker stack deploy sends a fresh spec on every redeploy (so a
+		 * --label-rm of it changes nothing); another value is refused */
+		check_service_refs(c);
+		return;
+	}
+	if (strcmp(ep, "secret.create") == 0 || strcmp(ep, "config.create") == 0 ||
+	    strcmp(ep, "secret.update") == 0 || strcmp(ep, "config.update") == 0) {
+		char what[40];
+		snprintf(what, sizeof what, "docker %s", kind == POL_LOOKUP_SECRET ? "secret" : "config");
+		if (upd && !own_object(c, kind, c->name, SHARED_HIDDEN, "", &obj))
+			return;
+		if (!json_is_object(c->doc)) {
+			answer(c, 400, R_TENANT_ISOLATION, "sockward: bad request: %s requires a JSON "
+			    "body", ep);
+			return;
+		}
+		refuse_labels(c, json_object_get(c->doc, "Labels"), what);
+		return;
+	}
+	/* inspect, delete, logs of a service or task; inspect and delete of a
+	 * secret or config */
+	own_object(c, kind, c->name, SHARED_HIDDEN, "", &obj);
+}
+
+/* Stamp the labels in a copy of the judged spec; forward it */
+static int
+stamp_swarm_body(struct check_ctx *c, const char *ep)
+{
+	json_t *doc, *task, *cs, *e;
+	size_t i;
+
+	if (!json_is_object(c->doc) || (doc = json_deep_copy(c->doc)) == NULL)
+		return -1;
+	set_label(doc, TENANT_LABEL, c->tenant);
+	if (has_prefix(ep, "service.")) {
+		if (!json_is_object(task = json_object_get(doc, "TaskTemplate"))) {
+			task = json_object();
+			json_object_set_new(doc, "TaskTemplate", task);
+		}
+		if (!json_is_object(cs = json_object_get(task, "ContainerSpec"))) {
+			cs = json_object();
+			json_object_set_new(task, "ContainerSpec", cs);
+		}
+		if (task == NULL || cs == NULL) {
+			json_decref(doc);
+			return -1;
+		}
+		set_label(cs, TENANT_LABEL, c->tenant);
+		json_array_foreach(json_object_get(cs, "Mounts"), i, e) {
+			json_t *vo;
+			if (strcmp(jstr(e, "Type"), "volume") != 0)
+				continue;
+			if (!json_is_object(vo = json_object_get(e, "VolumeOptions"))) {
+				vo = json_object();
+				json_object_set_new(e, "VolumeOptions", vo);
+			}
+			if (vo != NULL)
+				set_label(vo, TENANT_LABEL, c->tenant);
+		}
+	}
+	free(c->pp->fwd_body);
+	c->pp->fwd_body = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(doc);
+	if (c->pp->fwd_body == NULL)
+		return -1;
+	c->pp->fwd_body_len = strlen(c->pp->fwd_body);
+	return 0;
+}
+
+static int
+swarm_forward(struct check_ctx *c, const char *ep, char **target)
+{
+	const json_t *obj;
+	int st;
+
+	if (strcmp(ep, "service.create") == 0 || strcmp(ep, "service.update") == 0 ||
+	    strcmp(ep, "secret.create") == 0 || strcmp(ep, "secret.update") == 0 ||
+	    strcmp(ep, "config.create") == 0 || strcmp(ep, "config.update") == 0) {
+		if (stamp_swarm_body(c, ep) < 0)
+			goto oom;
+	}
+	/* the object the path names, by the full ID that was judged */
+	if (c->name[0] != '\0' && !has_prefix(ep, "node.") &&
+	    resolve(c, swarm_kind(ep), c->name, &obj, &st) == OWN_MINE && jstr(obj, "ID")[0]) {
+		if ((*target = new_target(c, jstr(obj, "ID"), NULL, 0)) == NULL)
+			goto oom;
+	}
+	return 0;
+oom:
+	answer(c, 500, R_TENANT_ISOLATION, "sockward: out of memory");
+	return -1;
 }

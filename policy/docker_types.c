@@ -569,5 +569,6 @@ const struct gotype go_start_body = T(GO_OPAQUE);
 /* ---- every table, for the unit test that checks the notes -------------------- */
 const struct gotype *const go_all_types[] = {
 	&go_create_request, &go_update_config, &go_exec_config, &go_volume_create,
-	&go_network_create, &go_network_connect, &go_network_disconnect, &go_seccomp_profile, &go_service_spec, NULL
+	&go_network_create, &go_network_connect, &go_network_disconnect, &go_seccomp_profile, &go_service_spec,
+	&go_secret_spec, &go_config_spec, NULL
 };

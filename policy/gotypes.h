@@ -108,5 +108,7 @@ extern const struct gotype *const go_all_types[];
 
 /* Types defined in swarm_types.c */
 extern const struct gotype go_service_spec;     /* POST /services/create, /services/{id}/update */
+extern const struct gotype go_secret_spec;      /* POST /secrets/create, /secrets/{id}/update */
+extern const struct gotype go_config_spec;      /* POST /configs/create, /configs/{id}/update */
 
 #endif

@@ -60,6 +60,10 @@ pol_lookup_kind_name(enum pol_lookup_kind kind)
 	case POL_LOOKUP_EXEC:      return "exec";
 	case POL_LOOKUP_TENANT_CONTAINERS: return "tenant-containers";
 	case POL_LOOKUP_TENANT_VOLUMES:    return "tenant-volumes";
+	case POL_LOOKUP_SERVICE:   return "service";
+	case POL_LOOKUP_SECRET:    return "secret";
+	case POL_LOOKUP_CONFIG:    return "config";
+	case POL_LOOKUP_TASK:      return "task";
 	}
 	return "unknown";
 }

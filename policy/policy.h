@@ -45,6 +45,10 @@ enum pol_lookup_kind {
 	POL_LOOKUP_TENANT_CONTAINERS,   /* GET /containers/json?all=1 with the label
 	                                   filter io.sockward.tenant=<name> (name: a tenant) */
 	POL_LOOKUP_TENANT_VOLUMES,      /* GET /volumes with that label filter */
+	POL_LOOKUP_SERVICE,    /* GET /services/{id} (full ID, name or ID prefix) */
+	POL_LOOKUP_SECRET,     /* GET /secrets/{id} */
+	POL_LOOKUP_CONFIG,     /* GET /configs/{id} */
+	POL_LOOKUP_TASK,       /* GET /tasks/{id} */
 };
 
 /* "image", "container", "volume": for logs, eval and the table tests */

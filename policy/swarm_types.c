@@ -225,3 +225,29 @@ static const struct gostruct service_st = {
 	"ServiceSpec", service_fields, { annotations_fields }, NULL
 };
 const struct gotype go_service_spec = STRUCT(&service_st);
+
+/* ---- SecretSpec, ConfigSpec (POST /secrets/create, /configs/create and their
+ * {id}/update): decoded so that a tenant's are stamped with its label ---------- */
+static const struct gofield secretdrv_fields[] = {
+	{ "Name", &go_str, HARMLESS("a secrets driver or template engine: a plugin only an operator can install, or dockerd's golang templating, which reads only the secrets and configs the task itself references") },
+	{ "Options", &go_map_str, HARMLESS("options of that driver") }, END
+};
+static const struct gostruct secretdrv_st = { "Driver", secretdrv_fields, { NULL }, NULL };
+static const struct gotype t_secretdrv = STRUCT(&secretdrv_st);
+/* Data is a []byte: base64 in JSON; dockerd checks the encoding */
+static const struct gofield secret_fields[] = {
+	{ "Data", &go_str, HARMLESS("the secret's payload, handed only to tasks that reference it") },
+	{ "Driver", &t_secretdrv, FIELDS }, { "Templating", &t_secretdrv, FIELDS }, END
+};
+static const struct gostruct secret_st = {
+	"SecretSpec", secret_fields, { annotations_fields }, NULL
+};
+const struct gotype go_secret_spec = STRUCT(&secret_st);
+static const struct gofield config_fields[] = {
+	{ "Data", &go_str, HARMLESS("the config's payload, handed only to tasks that reference it") },
+	{ "Templating", &t_secretdrv, FIELDS }, END
+};
+static const struct gostruct config_st = {
+	"ConfigSpec", config_fields, { annotations_fields }, NULL
+};
+const struct gotype go_config_spec = STRUCT(&config_st);

@@ -8,7 +8,7 @@
  * cannot express (images: own and untenanted; networks: own and the
  * built-in ones; system df) are forwarded as sent and their answer is
  * rewritten (policy/tenant_answer.h).  Operations on what no tenant owns
- * (the build cache, swarm tasks) are refused. */
+ * (the build cache) are refused. */
 #ifndef SOCKWARD_TENANT_LISTS_H
 #define SOCKWARD_TENANT_LISTS_H
 

@@ -147,16 +147,18 @@ START_TEST(merge_bounded)
 }
 END_TEST
 
-/* tenant_lists() itself, whatever else judges the request first (the
- * ownership rules refuse swarm objects to tenants; should a tenant reach
- * one of these lists, it is narrowed all the same). */
+/* tenant_lists() itself, whatever else judges the request first (where a
+ * profile allows the swarm endpoints, a tenant's swarm lists are narrowed:
+ * tasks by their service's labels, which swarmkit matches). */
 START_TEST(swarm_lists_narrowed)
 {
-	static const char *const paths[] = { "/v1.41/services", "/v1.41/secrets", "/configs?x=1" };
+	static const char *const paths[] = { "/v1.41/services", "/v1.41/secrets", "/configs?x=1",
+	    "/v1.41/tasks" };
 	static const char *const want[] = {
 		"/v1.41/services?filters=%7B%22label%22%3A%7B%22io.sockward.tenant%3Dweb%22%3Atrue%7D%7D",
 		"/v1.41/secrets?filters=%7B%22label%22%3A%7B%22io.sockward.tenant%3Dweb%22%3Atrue%7D%7D",
 		"/configs?x=1&filters=%7B%22label%22%3A%7B%22io.sockward.tenant%3Dweb%22%3Atrue%7D%7D",
+		"/v1.41/tasks?filters=%7B%22label%22%3A%7B%22io.sockward.tenant%3Dweb%22%3Atrue%7D%7D",
 	};
 	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
 		struct pol_prepared *pp = policy_prepare(NULL, "GET", paths[i]);

@@ -9,7 +9,8 @@
  *   "body" (JSON) | "body_raw" (string) | "body_file" (path from tests/)
  *   | "merge" (deep-merged into fixtures/policy/compliant-create.json),
  *   "lookups": [ { "kind": "image"|"container"|"volume"|"network"|"exec"|
- *     "tenant-containers"|"tenant-volumes" (pol_lookup_kind_name), "name", "status", "json" } ]
+ *     "tenant-containers"|"tenant-volumes"|"service"|"secret"|"config"|"task"
+ *     (pol_lookup_kind_name), "name", "status", "json" } ]
  *     (a volume not listed is answered 404, a network not listed is a
  *     user-defined bridge network of that name, any other lookup not listed 0),
  *   "resolve": { "/host/path": "/its/real/path" | null (cannot be resolved) }: the
