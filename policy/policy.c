@@ -60,6 +60,8 @@ pol_lookup_kind_name(enum pol_lookup_kind kind)
 	case POL_LOOKUP_EXEC:      return "exec";
 	case POL_LOOKUP_TENANT_CONTAINERS: return "tenant-containers";
 	case POL_LOOKUP_TENANT_VOLUMES:    return "tenant-volumes";
+	case POL_LOOKUP_IMAGE_USERS:       return "image-users";
+	case POL_LOOKUP_CONTAINER_USERS:   return "container-users";
 	}
 	return "unknown";
 }

@@ -45,6 +45,14 @@ enum pol_lookup_kind {
 	POL_LOOKUP_TENANT_CONTAINERS,   /* GET /containers/json?all=1 with the label
 	                                   filter io.sockward.tenant=<name> (name: a tenant) */
 	POL_LOOKUP_TENANT_VOLUMES,      /* GET /volumes with that label filter */
+	POL_LOOKUP_IMAGE_USERS,   /* an image's /etc/passwd and /etc/group (name: the
+	                             image ID): read through a transient never-started
+	                             container (daemon/image_users.c), cached per ID;
+	                             200 with {"passwd": text|null, "group": text|null}
+	                             (null: no such file), else a failure status and
+	                             {"message": why} */
+	POL_LOOKUP_CONTAINER_USERS,   /* the same files of a container as they are now
+	                                 (name: its ID), never cached */
 };
 
 /* "image", "container", "volume": for logs, eval and the table tests */
