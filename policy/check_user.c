@@ -229,8 +229,9 @@ judge_user(struct check_ctx *c, enum rule_id rule, const char *subject, const ch
 	}
 	if ((!need && !gneed) || !c->prof->rule_on[rule])
 		return;
+	static const struct pol_lookup no_id = { .done = 1, .status = 0 };
 	if (id == NULL || id[0] == '\0')
-		l = check_lookup(c, kind, "");   /* a failed answer, never asked */
+		l = &no_id;   /* the engine gave no ID: nothing to read */
 	else if ((l = check_lookup(c, kind, id)) == NULL)
 		return;
 	if (l->status != 200 || !json_is_object(l->json)) {
