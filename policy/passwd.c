@@ -137,8 +137,9 @@ eq(const char *a, size_t an, const char *b, size_t bn)
 	return an == bn && memcmp(a, b, an) == 0;
 }
 
-/* Calls fn for each non-empty trimmed line; -1 when a line is too long
- * (the scanner's error, reported whatever came before). */
+/* The non-empty trimmed lines of a file, in order (next_line); lines_ok is
+ * 0 when a line is too long for runc's scanner, which fails the whole file
+ * whatever came before it. */
 struct lines {
 	const char *p, *end;
 };
