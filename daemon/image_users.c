@@ -13,6 +13,7 @@
 #include "daemon/engine_client.h"
 #include "daemon/log.h"
 #include "policy/tarscan.h"
+#include "policy/tenant.h"
 
 #define USERS_TIMEOUT_MS 10000u
 #define USERS_ANSWER_MAX (USERS_FILE_MAX + (160u << 10))   /* headers, PAX, framing */
@@ -306,10 +307,12 @@ u_next(struct users_req *u)
 
 	switch (u->step) {
 	case S_CREATE: {
-		json_t *b = json_pack("{s:s, s:[s], s:[], s:b, s:{s:s}, s:{s:s}}",
+		/* the image's labels are the container's too: an empty tenant
+		 * label keeps it out of every tenant's lists and quotas */
+		json_t *b = json_pack("{s:s, s:[s], s:[], s:b, s:{s:s, s:s}, s:{s:s}}",
 		    "Image", u->id, "Entrypoint", "/sockward-passwd-never-started", "Cmd",
 		    "NetworkDisabled", 1, "Labels", "io.sockward.internal", "passwd",
-		    "HostConfig", "NetworkMode", "none");
+		    TENANT_LABEL, "", "HostConfig", "NetworkMode", "none");
 		body = b ? json_dumps(b, JSON_COMPACT) : NULL;
 		json_decref(b);
 		if (body == NULL) {

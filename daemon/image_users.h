@@ -4,7 +4,8 @@
  *
  * An image's files are read from a transient container that is never
  * started: POST /containers/create (name sockward-passwd-<random>, label
- * io.sockward.internal=passwd, networking disabled, an entrypoint that does
+ * io.sockward.internal=passwd, an empty io.sockward.tenant label (it is no
+ * tenant's, whatever the image's labels say), networking disabled, an entrypoint that does
  * not exist, no HostConfig), GET /containers/{id}/archive?path=/etc/passwd
  * and ?path=/etc/group, then DELETE /containers/{name}?v=1&force=1 (the
  * image's VOLUMEs made anonymous volumes), always: on errors, timeouts and

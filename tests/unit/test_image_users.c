@@ -258,6 +258,7 @@ static char log_[16][700];     /* "METHOD path" of each request */
 static int nreq;
 static int passwd_mode;        /* 0 regular, 1 symlink, 2 answer 500, 3 hang */
 static char created[700];      /* name given to the create */
+static char create_body[1024]; /* its body */
 static int ndone, got_status;
 static json_t *got_json;
 
@@ -306,6 +307,11 @@ conn_read(struct bufferevent *bev, void *arg)
 	ck_assert_int_eq(sscanf(head, "%15s %599s", method, path), 2);
 	ck_assert_int_lt(nreq, 16);
 	snprintf(log_[nreq++], sizeof log_[0], "%s %s", method, path);
+	if (strcmp(method, "POST") == 0 && blen < sizeof create_body) {
+		evbuffer_drain(in, (size_t)end.pos + 4);
+		evbuffer_remove(in, create_body, blen);
+		create_body[blen] = '\0';
+	}
 	evbuffer_drain(in, evbuffer_get_length(in));
 	if (strcmp(method, "POST") == 0 && strncmp(path, "/containers/create?name=", 24) == 0) {
 		snprintf(created, sizeof created, "%s", path + 24);
@@ -424,6 +430,13 @@ START_TEST(dialogue_reads_both_files_and_deletes)
 	snprintf(want, sizeof want, "GET /containers/%s/archive?path=%%2Fetc%%2Fpasswd", created);
 	ck_assert_str_eq(log_[1], want);
 	assert_deleted_last();
+	/* never started, no network, no mounts, no tenant's */
+	ck_assert_ptr_nonnull(strstr(create_body, "\"Image\":\"sha256:1111\""));
+	ck_assert_ptr_nonnull(strstr(create_body, "\"io.sockward.internal\":\"passwd\""));
+	ck_assert_ptr_nonnull(strstr(create_body, "\"io.sockward.tenant\":\"\""));
+	ck_assert_ptr_nonnull(strstr(create_body, "\"NetworkDisabled\":true"));
+	ck_assert_ptr_null(strstr(create_body, "Binds"));
+	ck_assert_ptr_null(strstr(create_body, "Mounts"));
 	json_decref(lk.json);
 	/* the same image again: from the cache, no engine request */
 	run_lookup("sha256:1111");
