@@ -192,13 +192,23 @@ struct engine_req *
 engine_get(struct event_base *base, const char *sock_path, const char *path,
     const struct engine_opts *opts, engine_cb cb, void *arg)
 {
+	return engine_request(base, sock_path, "GET", path, NULL, 0, opts, cb, arg);
+}
+
+struct engine_req *
+engine_request(struct event_base *base, const char *sock_path, const char *method,
+    const char *path, const char *body, size_t body_len, const struct engine_opts *opts,
+    engine_cb cb, void *arg)
+{
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct engine_req *r;
 	struct timeval tv;
 
 	if (strncmp(sock_path, "unix://", 7) == 0)
 		sock_path += 7;
-	if (strlen(sock_path) >= sizeof(sun.sun_path) || !path_ok(path) || cb == NULL)
+	if (strlen(sock_path) >= sizeof(sun.sun_path) || !path_ok(path) || cb == NULL ||
+	    (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 &&
+	    strcmp(method, "DELETE") != 0))
 		return NULL;
 	strcpy(sun.sun_path, sock_path);
 	if ((r = calloc(1, sizeof(*r))) == NULL)
@@ -222,8 +232,14 @@ engine_get(struct event_base *base, const char *sock_path, const char *path,
 	/* Connection: close - one request per connection, and an engine that
 	 * answered has nothing more to say on it */
 	evbuffer_add_printf(bufferevent_get_output(r->bev),
-	    "GET %s HTTP/1.1\r\nHost: docker\r\nUser-Agent: %s\r\nConnection: close\r\n\r\n",
-	    path, opts && opts->user_agent ? opts->user_agent : "sockward");
+	    "%s %s HTTP/1.1\r\nHost: docker\r\nUser-Agent: %s\r\nConnection: close\r\n",
+	    method, path, opts && opts->user_agent ? opts->user_agent : "sockward");
+	if (body != NULL)
+		evbuffer_add_printf(bufferevent_get_output(r->bev),
+		    "Content-Type: application/json\r\nContent-Length: %zu\r\n", body_len);
+	evbuffer_add(bufferevent_get_output(r->bev), "\r\n", 2);
+	if (body != NULL)
+		evbuffer_add(bufferevent_get_output(r->bev), body, body_len);
 	if (bufferevent_socket_connect(r->bev, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
 		snprintf(r->error, sizeof(r->error), "connect: %s", strerror(errno));
 		bufferevent_free(r->bev);

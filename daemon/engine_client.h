@@ -55,6 +55,12 @@ struct engine_opts {
 struct engine_req *engine_get(struct event_base *base, const char *sock_path,
     const char *path, const struct engine_opts *opts, engine_cb cb, void *arg);
 
+/* The same with another method ("GET", "POST", "DELETE") and, when body is
+ * not NULL, a JSON body (Content-Length framed). */
+struct engine_req *engine_request(struct event_base *base, const char *sock_path,
+    const char *method, const char *path, const char *body, size_t body_len,
+    const struct engine_opts *opts, engine_cb cb, void *arg);
+
 /* Abandon a request: its callback will not run.  NULL is accepted; so is a
  * request whose callback is running (it is freed when the callback returns). */
 void engine_cancel(struct engine_req *r);

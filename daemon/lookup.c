@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "daemon/engine_client.h"
+#include "daemon/image_users.h"
 #include "daemon/log.h"
 #include "policy/tenant.h"
 
@@ -24,6 +25,7 @@
 
 struct lookup {
 	struct engine_req *req;
+	struct users_req *users;   /* the passwd/group lookups (image_users.c) */
 	struct event *hit;      /* answered from the cache: the callback, next turn */
 	json_t *hit_json;
 	uint64_t gen;           /* the cache's generation when the lookup started */
@@ -332,6 +334,17 @@ hit_cb(evutil_socket_t fd, short what, void *arg)
 	cb(lk, cbarg);
 }
 
+static void
+users_answered(struct pol_lookup *lk, void *arg)
+{
+	struct lookup *l = arg;
+	lookup_cb cb = l->cb;
+	void *cbarg = l->arg;
+
+	free(l);
+	cb(lk, cbarg);
+}
+
 struct lookup *
 lookup_start(struct event_base *base, const char *sock_path, struct pol_lookup *lk,
     lookup_cb cb, void *arg)
@@ -340,6 +353,20 @@ lookup_start(struct event_base *base, const char *sock_path, struct pol_lookup *
 	    .timeout_ms = LOOKUP_TIMEOUT_MS, .want_json = 1 };
 	char path[1700];
 
+	if (lk->kind == POL_LOOKUP_IMAGE_USERS || lk->kind == POL_LOOKUP_CONTAINER_USERS) {
+		struct lookup *l = calloc(1, sizeof *l);
+		if (l == NULL)
+			return NULL;
+		l->lk = lk;
+		l->cb = cb;
+		l->arg = arg;
+		if ((l->users = users_start(base, strncmp(sock_path, "unix://", 7) == 0 ?
+		    sock_path + 7 : sock_path, lk, users_answered, l)) == NULL) {
+			free(l);
+			return NULL;
+		}
+		return l;
+	}
 	if (lookup_path(lk, path, sizeof path) != 0)
 		return NULL;
 	struct lookup *l = calloc(1, sizeof *l);
@@ -384,7 +411,9 @@ lookup_cancel(struct lookup *l)
 {
 	if (l == NULL)
 		return;
-	if (l->hit != NULL) {
+	if (l->users != NULL) {
+		users_cancel(l->users);
+	} else if (l->hit != NULL) {
 		event_free(l->hit);
 		json_decref(l->hit_json);
 	} else {

@@ -22,8 +22,7 @@ check_create(struct check_ctx *c)
 	check_mounts(c, hc);
 	check_endpoints_config(c, json_object_get(c->doc, "NetworkingConfig"),
 	    jstr(hc, "NetworkMode"));
-	check_user(c, c->doc);
-	check_group_add_root(c, R_USER_ROOT, json_object_get(hc, "GroupAdd"), "--group-add");
+	check_user(c, c->doc, json_object_get(hc, "GroupAdd"));
 	check_env_secrets(c, json_object_get(c->doc, "Env"), "Env");
 	json_decref(empty);
 }
@@ -44,14 +43,11 @@ check_exec(struct check_ctx *c)
 	if (jbool(c->doc, "Privileged"))
 		fire(c, R_EXEC_PRIVILEGED, "docker exec --privileged is not allowed");
 	check_env_secrets(c, json_object_get(c->doc, "Env"), "docker exec Env");
-	if (user[0] != '\0')
-		fire_user(c, R_EXEC_USER, "docker exec ", "--user", user,
-		    json_string_length(json_object_get(c->doc, "User")));
 	if (!c->prof->rule_on[R_EXEC_USER])
 		return;
 	/* dockerd resolves an exec's user with the container's GroupAdd
-	 * (getUser); an empty one runs as the container's user, which already
-	 * includes the image's */
+	 * (getUser) through the container's /etc/passwd and /etc/group as they
+	 * are now; an empty one runs as the container's user */
 	if ((l = route_container(c)) == NULL)
 		return;
 	if (l->status != 200 || !json_is_object(l->json)) {
@@ -60,18 +56,54 @@ check_exec(struct check_ctx *c)
 		    l->status == 0 ? "undecided" : "failed");
 		return;
 	}
-	check_group_add_root(c, R_EXEC_USER, json_object_get(json_object_get(l->json,
-	    "HostConfig"), "GroupAdd"), "the container's --group-add");
-	if (user[0] != '\0')
+	const json_t *groups = json_object_get(json_object_get(l->json, "HostConfig"), "GroupAdd");
+	const char *id = jstr(l->json, "Id");
+	char subject[700], fix[160], what[300], uf[32];
+	snprintf(what, sizeof what, "container %s", c->name);
+	if (user[0] != '\0') {
+		size_t ulen = json_string_length(json_object_get(c->doc, "User"));
+		user_fix(user, ulen, uf, sizeof uf);
+		snprintf(subject, sizeof subject, "docker exec --user %s", user);
+		snprintf(fix, sizeof fix, "set --user to a numeric non-root uid:gid (docker exec "
+		    "--user %s)", uf);
+		judge_user(c, R_EXEC_USER, subject, fix, user, ulen, groups,
+		    "the container's --group-add", POL_LOOKUP_CONTAINER_USERS, id, what);
 		return;
+	}
 	const char *cu = jstr(json_object_get(l->json, "Config"), "User");
-	const char *why = cu[0] ? user_problem(user_classify(cu, strlen(cu))) : "is root";
-	char fix[32];
-	user_fix(cu, strlen(cu), fix, sizeof fix);
-	if (why != NULL)
-		fire(c, R_EXEC_USER, "container %s runs as %s, which %s; use docker exec --user "
-		    "<non-root uid:gid> (docker exec --user %s)", c->name, cu[0] ? cu : "root", why,
-		    fix);
+	user_fix(cu, strlen(cu), uf, sizeof uf);
+	snprintf(fix, sizeof fix, "use docker exec --user <non-root uid:gid> (docker exec --user "
+	    "%s)", uf);
+	if (cu[0] == '\0')
+		fire(c, R_EXEC_USER, "container %s runs as root, which is root; %s", c->name, fix);
+	snprintf(subject, sizeof subject, "container %s runs as %s, which", c->name, cu);
+	judge_user(c, R_EXEC_USER, subject, fix, cu, strlen(cu), groups,
+	    "the container's --group-add", POL_LOOKUP_CONTAINER_USERS, id, what);
+}
+
+/* At a start the container's user is resolved again by dockerd, from its
+ * files as they are then (docker cp may have changed /etc/passwd since the
+ * create): a user that needs those files is judged with them again. */
+static void
+check_start_user(struct check_ctx *c)
+{
+	const struct pol_lookup *l;
+	char subject[700], fix[160], what[300], uf[32];
+
+	if (c->req == NULL || c->judging_joined || !c->prof->rule_on[R_USER_ROOT])
+		return;
+	if ((l = route_container(c)) == NULL || l->status != 200 || !json_is_object(l->json))
+		return;   /* judged by the bind checks; the engine answers a missing one */
+	const json_t *groups = json_object_get(json_object_get(l->json, "HostConfig"), "GroupAdd");
+	const char *cu = jstr(json_object_get(l->json, "Config"), "User");
+	if (!(cu[0] != '\0' && user_needs_files(cu, strlen(cu))) && !groups_need_files(groups))
+		return;   /* judged at its create, means the same now */
+	snprintf(what, sizeof what, "container %s", c->name);
+	user_fix(cu, strlen(cu), uf, sizeof uf);
+	snprintf(subject, sizeof subject, "container %s runs as user %s, which", c->name, cu);
+	snprintf(fix, sizeof fix, "recreate it with --user <non-root uid:gid> (--user %s)", uf);
+	judge_user(c, R_USER_ROOT, subject, fix, cu, strlen(cu), groups, "its --group-add",
+	    POL_LOOKUP_CONTAINER_USERS, jstr(l->json, "Id"), what);
 }
 
 /* API >= 1.24 refuses a start body; older ones took a HostConfig in it.
@@ -83,6 +115,7 @@ check_start(struct check_ctx *c)
 	if (c->doc == NULL || json_is_null(c->doc) ||
 	    (json_is_object(c->doc) && json_object_size(c->doc) == 0)) {
 		check_start_binds(c);
+		check_start_user(c);
 		return;
 	}
 	fire(c, R_START_HOSTCONFIG, "a HostConfig in the start request is not allowed, "
@@ -94,6 +127,7 @@ void
 check_restart(struct check_ctx *c)
 {
 	check_start_binds(c);
+	check_start_user(c);
 }
 
 void

@@ -135,15 +135,11 @@ check_container_spec(struct check_ctx *c, const json_t *cs)
 	size_t i;
 
 	check_image_use(c, jstr(cs, "Image"), "service image");
-	if (user[0] != '\0')
-		fire_user(c, R_USER_ROOT, "", "--user", user,
-		    json_string_length(json_object_get(cs, "User")));
-	else
-		check_image_user(c, jstr(cs, "Image"), 0, "--user");
+	judge_image_user(c, jstr(cs, "Image"), 0, user,
+	    json_string_length(json_object_get(cs, "User")), groups, "--group", "--user");
 	json_array_foreach(groups, i, g)
 		if (json_is_string(g) && !strlist_has(&c->prof->group_add, json_string_value(g)))
 			fire(c, R_GROUP_ADD, "--group %s is not allowed", json_string_value(g));
-	check_group_add_root(c, R_USER_ROOT, groups, "--group");
 	check_mount_array(c, json_object_get(cs, "Mounts"), "add readonly to --mount");
 	check_cap_lists(c, json_object_get(cs, "CapabilityAdd"),
 	    json_object_get(cs, "CapabilityDrop"));

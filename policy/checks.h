@@ -86,7 +86,26 @@ enum user_class user_classify(const char *user, size_t len);
 const char *user_problem(enum user_class k);
 /* 1 when the user string means uid 0. */
 int user_is_root(const char *user, size_t len);   /* by length: NUL is data */
-void check_user(struct check_ctx *c, const json_t *config);
+/* Config.User (else the image's USER) and GroupAdd of a create */
+void check_user(struct check_ctx *c, const json_t *config, const json_t *groups);
+/* 1 when only /etc/passwd and /etc/group resolve a User (a name, a uid
+ * without a group, an id outside [1, 2^31-1]) or a GroupAdd entry (a name,
+ * a number out of range) */
+int user_needs_files(const char *u, size_t n);
+int group_needs_files(const char *g, size_t n);
+int groups_need_files(const json_t *groups);   /* any entry of a GroupAdd array */
+/* Judge user (may be "") and groups (GroupAdd, may be NULL) as dockerd
+ * resolves them: what needs files is resolved through the lookup kind/id
+ * (POL_LOOKUP_IMAGE_USERS with an image ID, POL_LOOKUP_CONTAINER_USERS with
+ * a container ID; "what" names it in messages: "image x", "container y").
+ * Messages: "<subject> <why>; <fix>" and "<gflag> <group> ...". */
+void judge_user(struct check_ctx *c, enum rule_id rule, const char *subject, const char *fix,
+    const char *user, size_t ulen, const json_t *groups, const char *gflag,
+    enum pol_lookup_kind kind, const char *id, const char *what);
+/* user (else the image's USER) and groups resolved through image's files
+ * (the image looked up for its ID and USER); flag "--user" */
+void judge_image_user(struct check_ctx *c, const char *image, int missing_is_404,
+    const char *user, size_t ulen, const json_t *groups, const char *gflag, const char *flag);
 /* A User string as rule fires it: "<cmd><flag> <user> <why>; set <flag> to
  * ... (<cmd><flag> 1000:1000)"; nothing for USER_OK.  cmd: "" or "docker exec ". */
 void fire_user(struct check_ctx *c, enum rule_id rule, const char *cmd, const char *flag,

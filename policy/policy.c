@@ -64,6 +64,8 @@ pol_lookup_kind_name(enum pol_lookup_kind kind)
 	case POL_LOOKUP_SECRET:    return "secret";
 	case POL_LOOKUP_CONFIG:    return "config";
 	case POL_LOOKUP_TASK:      return "task";
+	case POL_LOOKUP_IMAGE_USERS:       return "image-users";
+	case POL_LOOKUP_CONTAINER_USERS:   return "container-users";
 	}
 	return "unknown";
 }

@@ -49,6 +49,14 @@ enum pol_lookup_kind {
 	POL_LOOKUP_SECRET,     /* GET /secrets/{id} */
 	POL_LOOKUP_CONFIG,     /* GET /configs/{id} */
 	POL_LOOKUP_TASK,       /* GET /tasks/{id} */
+	POL_LOOKUP_IMAGE_USERS,   /* an image's /etc/passwd and /etc/group (name: the
+	                             image ID): read through a transient never-started
+	                             container (daemon/image_users.c), cached per ID;
+	                             200 with {"passwd": text|null, "group": text|null}
+	                             (null: no such file), else a failure status and
+	                             {"message": why} */
+	POL_LOOKUP_CONTAINER_USERS,   /* the same files of a container as they are now
+	                                 (name: its ID), never cached */
 };
 
 /* "image", "container", "volume": for logs, eval and the table tests */

@@ -59,8 +59,8 @@ assert_eq 1000 "$out" "exec with an empty user runs as the container's user"
 out=$(docker exec -u 1000:1000 "$C" id -u 2>&1) || fail "docker exec -u 1000:1000 refused: $out"
 assert_eq 1000 "$out" "exec -u 1000:1000"
 # a uid without a group: its groups come from the image's passwd and group files
-cli exec.user       exec -u 1000 "$C" true
-assert_contains "$LAST_OUT" "(docker exec --user 1000:1000)" "exec -u 1000: the message gives the fix"
+cli exec.user       exec -u 4242 "$C" true
+assert_contains "$LAST_OUT" "(docker exec --user 4242:4242)" "exec -u 4242 (no passwd entry: gid 0): the message gives the fix"
 # empty exec user in a container that runs as root (created directly on the engine):
 # sockward looks the container up and finds root
 R=$(uniq_name root); on_exit_rm_container "$R"

@@ -3,9 +3,9 @@
 # Policy, issue 8 (remaining items), against the real engine through a
 # sockward of this test's own (profile "res": restricted, group_add lists 0,
 # root and 1000 so that only user.root judges them):
-#   - users as dockerd resolves them: --user 1000 and 4242 (the engine gives
+#   - users as dockerd resolves them: --user 4242 and 1000 (the engine gives
 #     4242 gid 0, as the image's passwd has no entry for it: measured here), --group-add 0 and
-#     root, an image whose USER is a bare uid, exec -u 1000, exec in a
+#     root, an image whose USER is a bare uid, exec -u 4242, exec in a
 #     container made on the engine with --group-add 0;
 #   - networks made outside sockward, attached by name: a bridge that adopts a
 #     host bridge name (run, create, network connect); the driver of an
@@ -54,9 +54,12 @@ assert_eq 0 "$g" "the engine runs --user 4242 with gid 0 in $IMG"
 log "measured: engine run --user 4242 $IMG id -G -> $g"
 refused user.root docker run --rm "${NOUSER[@]}" --user 4242 "$IMG" id -G
 assert_contains "$OUT" "(--user 4242:4242)" "--user 4242: the fix"
-refused user.root docker run --rm "${NOUSER[@]}" --user 1000 "$IMG" id -g
-assert_contains "$OUT" "--user 1000 has no group" "--user 1000: why"
-assert_contains "$OUT" "(--user 1000:1000)" "--user 1000: the fix"
+assert_contains "$OUT" "--user 4242 has primary group 0 (root)" "--user 4242: why"
+# 1000 has an entry in the image's passwd: resolved through it, allowed with
+# the group the engine gives it (t_policy_users has the images made for this)
+want=$(engine run --rm --user 1000 "$IMG" id -G) || fail "engine run --user 1000"
+out=$(docker run --rm "${NOUSER[@]}" --user 1000 "$IMG" id -G 2>&1) || fail "--user 1000 refused: $out"
+assert_eq "$want" "$out" "--user 1000 through sockward, as the engine resolves it"
 refused user.root docker run --rm "${HARD[@]}" --group-add 0 "$IMG" true
 assert_contains "$OUT" "--group-add 0 adds group 0 (root)" "--group-add 0"
 refused user.root docker run --rm "${HARD[@]}" --group-add root "$IMG" true
@@ -67,14 +70,14 @@ assert_eq 1000 "$out" "groups of --user 1000:1000 --group-add 1000"
 BARE=local/$(uniq_name bareuid):1; on_exit_rm_image "$BARE"
 R=$(uniq_name src); on_exit_rm_container "$R"
 engine create --name "$R" "$IMG" true >/dev/null
-engine commit --change 'USER 1000' "$R" "$BARE" >/dev/null
+engine commit --change 'USER 4242' "$R" "$BARE" >/dev/null
 refused user.root docker run --rm "${NOUSER[@]}" "$BARE" id -g
-assert_contains "$OUT" "runs as user 1000, which has no group" "image USER 1000"
+assert_contains "$OUT" "runs as user 4242, which has primary group 0 (root)" "image USER 4242"
 # exec
 C=$(uniq_name ok); on_exit_rm_container "$C"
 docker run -d --name "$C" "${HARD[@]}" "$IMG" sleep 120 >/dev/null || fail "hardened run -d refused"
-refused exec.user docker exec -u 1000 "$C" id -g
-assert_contains "$OUT" "(docker exec --user 1000:1000)" "exec -u 1000: the fix"
+refused exec.user docker exec -u 4242 "$C" id -g
+assert_contains "$OUT" "(docker exec --user 4242:4242)" "exec -u 4242: the fix"
 out=$(docker exec -u 1000:1000 "$C" id -g 2>&1) || fail "exec -u 1000:1000 refused: $out"
 assert_eq 1000 "$out" "exec -u 1000:1000"
 G0=$(uniq_name g0); on_exit_rm_container "$G0"

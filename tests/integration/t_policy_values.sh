@@ -96,7 +96,7 @@ refused oom.kill_disable run_hard --oom-kill-disable "$SW_IMAGE" true
 refused limits.memory run_hard --memory-swap -1 "$SW_IMAGE" true
 mapfile -t NOUSER < <(hard_args "$NET" user)
 refused user.root docker run --rm "${NOUSER[@]}" --user 1000:0 "$SW_IMAGE" true
-refused user.root docker run --rm "${NOUSER[@]}" --user nobody "$SW_IMAGE" true
+refused user.root docker run --rm "${NOUSER[@]}" --user nosuchuser "$SW_IMAGE" true
 refused network.driver docker network create -d macvlan -o parent=lo "$(uniq_name mv)"
 refused network.driver docker network create -o com.docker.network.bridge.name=docker0 "$(uniq_name br)"
 
