@@ -63,6 +63,10 @@ static void
 judge_network_json(struct check_ctx *c, const json_t *net, const char *ref, const char *what)
 {
 	const char *name = jstr(net, "Name"), *driver = jstr(net, "Driver");
+	/* a swarm network made without a driver shows none until swarmkit's
+	 * allocator has run; it then gets swarmkit's default, overlay */
+	if (driver[0] == '\0' && strcmp(jstr(net, "Scope"), "swarm") == 0)
+		driver = "overlay";
 	const json_t *opts = json_object_get(net, "Options"), *v;
 	const char *ipam = jstr(json_object_get(net, "IPAM"), "Driver");
 	const char *from = jstr(json_object_get(net, "ConfigFrom"), "Network");
