@@ -106,3 +106,26 @@ route_container(struct check_ctx *c)
 	}
 	return l;
 }
+
+/* Here rather than in policy.c: the checks name lookup kinds in their
+ * messages, and policy.c runs the checks (no include circle). */
+const char *
+pol_lookup_kind_name(enum pol_lookup_kind kind)
+{
+	switch (kind) {
+	case POL_LOOKUP_IMAGE:     return "image";
+	case POL_LOOKUP_CONTAINER: return "container";
+	case POL_LOOKUP_VOLUME:    return "volume";
+	case POL_LOOKUP_NETWORK:   return "network";
+	case POL_LOOKUP_EXEC:      return "exec";
+	case POL_LOOKUP_TENANT_CONTAINERS: return "tenant-containers";
+	case POL_LOOKUP_TENANT_VOLUMES:    return "tenant-volumes";
+	case POL_LOOKUP_SERVICE:   return "service";
+	case POL_LOOKUP_SECRET:    return "secret";
+	case POL_LOOKUP_CONFIG:    return "config";
+	case POL_LOOKUP_TASK:      return "task";
+	case POL_LOOKUP_IMAGE_USERS:       return "image-users";
+	case POL_LOOKUP_CONTAINER_USERS:   return "container-users";
+	}
+	return "unknown";
+}

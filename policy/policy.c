@@ -49,27 +49,6 @@ policy_prepared_wants_body(const struct pol_prepared *pp)
 	return pp->route != NULL && pp->route->body != NULL;
 }
 
-const char *
-pol_lookup_kind_name(enum pol_lookup_kind kind)
-{
-	switch (kind) {
-	case POL_LOOKUP_IMAGE:     return "image";
-	case POL_LOOKUP_CONTAINER: return "container";
-	case POL_LOOKUP_VOLUME:    return "volume";
-	case POL_LOOKUP_NETWORK:   return "network";
-	case POL_LOOKUP_EXEC:      return "exec";
-	case POL_LOOKUP_TENANT_CONTAINERS: return "tenant-containers";
-	case POL_LOOKUP_TENANT_VOLUMES:    return "tenant-volumes";
-	case POL_LOOKUP_SERVICE:   return "service";
-	case POL_LOOKUP_SECRET:    return "secret";
-	case POL_LOOKUP_CONFIG:    return "config";
-	case POL_LOOKUP_TASK:      return "task";
-	case POL_LOOKUP_IMAGE_USERS:       return "image-users";
-	case POL_LOOKUP_CONTAINER_USERS:   return "container-users";
-	}
-	return "unknown";
-}
-
 size_t
 policy_lookups(struct pol_prepared *pp, struct pol_lookup **out)
 {
