@@ -379,7 +379,7 @@ decode_body(const struct route *r, const struct pol_request *req, struct pol_pre
 		refuse(pp, 400, "sockward: bad request: %s%s", err, "");
 		return;
 	}
-	pp->doc = godecode(r->body, raw, err, GODEC_ERRLEN);
+	pp->doc = godecode_inplace(r->body, raw, err, GODEC_ERRLEN);
 	json_decref(raw);
 	if (pp->doc == NULL) {
 		refuse(pp, 400, "sockward: bad request: %s%s", err, "");
