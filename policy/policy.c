@@ -12,6 +12,7 @@
 
 #include "policy/checks.h"
 #include "policy/gotypes.h"
+#include "policy/jsonout.h"
 #include "policy/prepared.h"
 #include "policy/profile.h"
 #include "policy/reqtarget.h"
@@ -385,11 +386,10 @@ decode_body(const struct route *r, const struct pol_request *req, struct pol_pre
 		refuse(pp, 400, "sockward: bad request: %s%s", err, "");
 		return;
 	}
-	if ((pp->body = json_dumps(pp->doc, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) {
+	if ((pp->body = jsonout_compact(pp->doc, req->body_len, &pp->body_len)) == NULL) {
 		refuse(pp, 500, "sockward: %s%s", "out of memory", "");
 		return;
 	}
-	pp->body_len = strlen(pp->body);
 }
 
 /* The canonical document for the checks: decoded by the first round that

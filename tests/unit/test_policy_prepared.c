@@ -6,12 +6,16 @@
  * once per request, the raw body is not read again, and what is forwarded is
  * byte for byte what a single round would have forwarded. */
 #include <check.h>
+#include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "policy/gotypes.h"
 #include "policy/identity_parse.h"
+#include "policy/jsonout.h"
 #include "policy/policy.h"
 
 /* restricted, but a joined container may be judged instead of refused */
@@ -289,6 +293,147 @@ START_TEST(prepare_routes_once)
 }
 END_TEST
 
+
+/* ---- the canonical document's bytes ------------------------------------ */
+
+/* jsonout_compact must give json_dumps(JSON_COMPACT | JSON_ENCODE_ANY)'s
+ * bytes exactly: it replaced it as the serialiser of what is forwarded. */
+static void
+same_as_jansson(const json_t *v)
+{
+	char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	size_t len = 12345;
+	char *got = jsonout_compact(v, 0, &len);
+
+	ck_assert_ptr_nonnull(want);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, want);
+	ck_assert_uint_eq(len, strlen(want));
+	free(want);
+	free(got);
+}
+
+START_TEST(serialiser_matches_jansson_on_fixtures)
+{
+	DIR *dir = opendir("fixtures/policy");
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(dir);
+	while ((e = readdir(dir)) != NULL) {
+		char path[512];
+		size_t nl = strlen(e->d_name);
+		if (nl < 6 || strcmp(e->d_name + nl - 5, ".json") != 0)
+			continue;
+		snprintf(path, sizeof path, "fixtures/policy/%s", e->d_name);
+		json_t *doc = json_load_file(path, JSON_DECODE_ANY, NULL);
+		ck_assert_msg(doc != NULL, "%s", path);
+		same_as_jansson(doc);
+		json_decref(doc);
+		n++;
+	}
+	closedir(dir);
+	ck_assert_int_ge(n, 5);
+}
+END_TEST
+
+START_TEST(serialiser_matches_jansson_on_every_kind_of_value)
+{
+	/* every ASCII byte but NUL, quotes and backslashes, DEL, 2-, 3- and
+	 * 4-byte UTF-8, U+2028, escapes in keys, both ends of int64, reals,
+	 * empty and nested containers */
+	char all[200];
+	size_t n = 0;
+	for (int c = 1; c < 0x80; c++)
+		all[n++] = (char)c;
+	json_t *v = json_loads("{\"utf8\":\"caf\\u00e9 \\u20ac \\ud83d\\udc33 \\u2028 /\","
+	    "\"k\\\"e\\\\y\\n\\u0001\\u001f\\u007f\":\"v\\t\\b\\f\\r\",\"\":\"\","
+	    "\"max\":9223372036854775807,\"min\":-9223372036854775808,\"zero\":0,"
+	    "\"r1\":0.5,\"r2\":1e300,\"r3\":-3.0,\"eo\":{},\"ea\":[],"
+	    "\"mixed\":[[],{},[{}],null,true,false],\"deep\":{\"a\":{\"b\":[-7,\"x\"]}}}", 0, NULL);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(json_object_set_new(v, "all", json_stringn(all, n)), 0);
+	ck_assert_ptr_nonnull(v);
+	same_as_jansson(v);
+	json_t *arr = json_pack("[s,i,b]", "x", 42, 1);
+	same_as_jansson(arr);
+	json_t *str = json_string("top-level string");
+	same_as_jansson(str);
+	json_decref(v);
+	json_decref(arr);
+	json_decref(str);
+	/* not UTF-8: json_dumps refuses it, so must this */
+	json_t *bad = json_stringn_nocheck("\xc3(", 2);
+	size_t len;
+	ck_assert_ptr_null(json_dumps(bad, JSON_COMPACT | JSON_ENCODE_ANY));
+	ck_assert_ptr_null(jsonout_compact(bad, 0, &len));
+	json_decref(bad);
+}
+END_TEST
+
+/* The decoder canonicalises the parsed document in place: unknown keys
+ * dropped, the client's order kept, a key spelled otherwise (folded) takes
+ * its field's name at its own place, struct{} values become {}, a [2]
+ * keeps two elements, the top-level HostConfig field folds into
+ * HostConfig.  The exact bytes forwarded. */
+START_TEST(canonical_bytes_of_the_in_place_decoder)
+{
+	static const char in[] =
+	    "{\"Image\":\"x\",\"junk\":{\"a\":1},\"ExposedPorts\":{\"80/tcp\":{\"z\":1},\"81/tcp\":{}},"
+	    "\"user\":\"1000\",\"Tty\":true,\"Hostconfig\":{\"Privileged\":false,\"cAPdROP\":\"ALL\","
+	    "\"ConsoleSize\":[1,2,3],\"Nope\":null,\"Memory\":0},\"Memory\":5,"
+	    "\"Labels\":{\"user\":\"kept as is\"},\"Cmd\":[\"a\"]}";
+	static const char want[] =
+	    "{\"Image\":\"x\",\"ExposedPorts\":{\"80/tcp\":{},\"81/tcp\":{}},\"User\":\"1000\","
+	    "\"Tty\":true,\"HostConfig\":{\"Privileged\":false,\"CapDrop\":\"ALL\","
+	    "\"ConsoleSize\":[1,2],\"Memory\":5},\"Labels\":{\"user\":\"kept as is\"},"
+	    "\"Cmd\":[\"a\"]}";
+	char err[GODEC_ERRLEN];
+	json_t *raw = json_loads(in, JSON_REJECT_DUPLICATES, NULL);
+	size_t len;
+
+	ck_assert_ptr_nonnull(raw);
+	json_t *doc = godecode_inplace(&go_create_request, raw, err, sizeof err);
+	json_decref(raw);
+	ck_assert_msg(doc != NULL, "%s", err);
+	char *got = jsonout_compact(doc, 0, &len);
+	ck_assert_str_eq(got, want);
+	/* and the same through the const decoder, which leaves its input alone */
+	raw = json_loads(in, JSON_REJECT_DUPLICATES, NULL);
+	json_t *doc2 = godecode(&go_create_request, raw, err, sizeof err);
+	char *again = json_dumps(raw, JSON_COMPACT);
+	ck_assert_ptr_nonnull(doc2);
+	ck_assert(json_equal(doc, doc2));
+	ck_assert_str_eq(again, in);
+	free(again);
+	free(got);
+	json_decref(doc);
+	json_decref(doc2);
+	json_decref(raw);
+}
+END_TEST
+
+START_TEST(in_place_decoder_refuses_like_before)
+{
+	static const char *const bad[] = {
+		"{\"HostConfig\":{\"Privileged\":1}}",
+		"{\"HostConfig\":{\"privileged\":true,\"Privileged\":false}}",
+		"{\"Labels\":{\"a\":\"x\\u0000y\"}}",
+		"{\"HostConfig\":{\"ConsoleSize\":[1,-1]}}",
+	};
+	char err[GODEC_ERRLEN];
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		json_t *raw = json_loads(bad[i], JSON_ALLOW_NUL, NULL);
+		ck_assert_ptr_nonnull(raw);
+		err[0] = '\0';
+		ck_assert_ptr_null(godecode_inplace(&go_create_request, raw, err, sizeof err));
+		ck_assert_msg(err[0] != '\0', "%s", bad[i]);
+		json_decref(raw);
+	}
+}
+END_TEST
+
 Suite *
 policy_prepared_suite(void)
 {
@@ -301,6 +446,12 @@ policy_prepared_suite(void)
 	tcase_add_test(tc, decoded_once_when_the_lookups_deny);
 	tcase_add_test(tc, refused_body_is_not_decoded_again);
 	tcase_add_test(tc, prepare_routes_once);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("canonical");
+	tcase_add_test(tc, serialiser_matches_jansson_on_fixtures);
+	tcase_add_test(tc, serialiser_matches_jansson_on_every_kind_of_value);
+	tcase_add_test(tc, canonical_bytes_of_the_in_place_decoder);
+	tcase_add_test(tc, in_place_decoder_refuses_like_before);
 	suite_add_tcase(s, tc);
 	return s;
 }
