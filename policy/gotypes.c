@@ -103,10 +103,17 @@ static json_t *decode(struct dec *d, const struct path *p, const struct gotype *
 static const struct gofield *
 find_in(const struct gofield *f, const char *key, size_t keylen, int exact)
 {
+	unsigned char k0 = keylen > 0 ? (unsigned char)key[0] : 0;
+
 	for (; f != NULL && f->name != NULL; f++) {
-		if (exact ? (strlen(f->name) == keylen && memcmp(f->name, key, keylen) == 0)
-		    : gofold_equal(key, keylen, f->name))
-			return f;
+		unsigned char f0 = (unsigned char)f->name[0];
+		if (exact) {
+			/* first byte before the whole name */
+			if (f0 == k0 && strlen(f->name) == keylen && memcmp(f->name, key, keylen) == 0)
+				return f;
+		} else if ((k0 >= 0x80 || (k0 | 0x20) == (f0 | 0x20)) &&
+		    gofold_equal(key, keylen, f->name))
+			return f;   /* a non-ASCII first rune may fold (U+017F, U+212A) */
 	}
 	return NULL;
 }

@@ -477,7 +477,7 @@ explain(struct check_ctx *c, struct pol_decision *dec, const struct pol_request 
     const struct profile *prof, size_t *nleft, enum pol_mode *worst)
 {
 	size_t cap = 256 + c->vs->n * (VIOL_TEXT_MAX + 40), off, shown = 0;
-	char *msg = malloc(cap);
+	char *msg;
 
 	*nleft = 0;
 	*worst = prof->mode;
@@ -494,7 +494,9 @@ explain(struct check_ctx *c, struct pol_decision *dec, const struct pol_request 
 	}
 	if (c->vs->overflow)
 		*worst = prof->mode;   /* the ones not recorded act as the profile says */
-	if (msg == NULL)
+	/* the message is the denial's: none when nothing denies */
+	if ((*nleft == 0 && !c->vs->overflow) || *worst != POL_MODE_ENFORCE ||
+	    (msg = malloc(cap)) == NULL)
 		return;
 	off = (size_t)snprintf(msg, cap, "sockward: denied by policy '%s' for %s: ",
 	    prof->name, identity_name(req));
@@ -546,10 +548,13 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 	dec->tenant = bd != NULL ? bd->tenant : NULL;
 	dec->profile = prof->name;
 	dec->mode = prof->mode;
-	if (pp == NULL || (vs = calloc(1, sizeof *vs)) == NULL) {
+	/* malloc, not calloc: 25 KB of violation slots, filled as they fire */
+	if (pp == NULL || (vs = malloc(sizeof *vs)) == NULL) {
 		deny(dec, 500, "sockward: %s%s", "out of memory", "");
 		goto out;
 	}
+	vs->n = 0;
+	vs->overflow = 0;
 	if (!pp->target_ok) {
 		deny(dec, 400, "sockward: bad request: %s%s", pp->target_err, "");
 		goto out;
