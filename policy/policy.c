@@ -5,6 +5,7 @@
 #include "policy/policy.h"
 
 #include <fnmatch.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +27,19 @@
 struct pol_prepared *
 policy_prepare(const struct policy *p, const char *method, const char *target)
 {
-	struct pol_prepared *pp = calloc(1, sizeof *pp);
+	struct pol_prepared *pp = malloc(sizeof *pp);
 
 	(void)p;   /* the route table is the API's, not the configuration's */
-	if (pp == NULL || (pp->method = strdup(method)) == NULL ||
+	if (pp == NULL)
+		return NULL;
+	/* zeroed but for the two big arrays (16 KB): a lookup slot is cleared
+	 * when it is queued (check_lookup), the target by reqtarget_parse */
+	memset(pp, 0, offsetof(struct pol_prepared, lookups));
+	memset((char *)pp + offsetof(struct pol_prepared, nlookups), 0,
+	    offsetof(struct pol_prepared, rt) - offsetof(struct pol_prepared, nlookups));
+	memset((char *)pp + offsetof(struct pol_prepared, rt) + sizeof pp->rt, 0,
+	    sizeof *pp - offsetof(struct pol_prepared, rt) - sizeof pp->rt);
+	if ((pp->method = strdup(method)) == NULL ||
 	    (pp->raw_target = strdup(target)) == NULL) {
 		if (pp != NULL)
 			free(pp->method);
