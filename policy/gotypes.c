@@ -101,38 +101,69 @@ static json_t *decode(struct dec *d, const struct path *p, const struct gotype *
     json_t *in, int depth);
 
 static const struct gofield *
-find_in(const struct gofield *f, const char *key, size_t keylen, int exact)
+find_folded(const struct gofield *f, const char *key, size_t keylen)
 {
 	unsigned char k0 = keylen > 0 ? (unsigned char)key[0] : 0;
 
 	for (; f != NULL && f->name != NULL; f++) {
 		unsigned char f0 = (unsigned char)f->name[0];
-		if (exact) {
-			/* first byte before the whole name */
-			if (f0 == k0 && strlen(f->name) == keylen && memcmp(f->name, key, keylen) == 0)
-				return f;
-		} else if ((k0 >= 0x80 || (k0 | 0x20) == (f0 | 0x20)) &&
-		    gofold_equal(key, keylen, f->name))
-			return f;   /* a non-ASCII first rune may fold (U+017F, U+212A) */
+		/* a non-ASCII first rune may fold (U+017F, U+212A) */
+		if ((k0 >= 0x80 || (k0 | 0x20) == (f0 | 0x20)) && gofold_equal(key, keylen, f->name))
+			return f;
 	}
 	return NULL;
 }
 
+static int
+same_name(const char *name, const char *key, size_t keylen)
+{
+	return name[0] == (keylen > 0 ? key[0] : '\0') && strlen(name) == keylen &&
+	    memcmp(name, key, keylen) == 0;
+}
+
+/* The field named exactly key in the table f, searched from *hint (where
+ * the last match left off: clients send fields in the order of Go's
+ * structs, so the next key is usually the next field) round to it.  The
+ * names of one table are distinct, so where the search starts does not
+ * change what it finds. */
+static const struct gofield *
+find_exact(const struct gofield *f, size_t *hint, const char *key, size_t keylen)
+{
+	size_t i;
+
+	if (f == NULL)
+		return NULL;
+	for (i = *hint; f[i].name != NULL; i++)
+		if (same_name(f[i].name, key, keylen))
+			goto found;
+	for (i = 0; i < *hint; i++)
+		if (same_name(f[i].name, key, keylen))
+			goto found;
+	return NULL;
+found:
+	*hint = i + 1;
+	return &f[i];
+}
+
 /* Go: an exact match wins, otherwise the first field equal under folding.
  * (No two names of one table fold to each other, so the order of the
- * embedded lists does not matter.) */
+ * embedded lists does not matter.)  hints: one per table (fields, then
+ * the promoted ones), zeroed by the caller for each object. */
 static const struct gofield *
-find_field(const struct gostruct *st, const char *key, size_t keylen)
+find_field(const struct gostruct *st, size_t *hints, const char *key, size_t keylen)
 {
 	const struct gofield *f;
 
-	for (int exact = 1; exact >= 0; exact--) {
-		if ((f = find_in(st->fields, key, keylen, exact)) != NULL)
+	if ((f = find_exact(st->fields, &hints[0], key, keylen)) != NULL)
+		return f;
+	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+		if ((f = find_exact(st->promoted[i], &hints[1 + i], key, keylen)) != NULL)
 			return f;
-		for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
-			if ((f = find_in(st->promoted[i], key, keylen, exact)) != NULL)
-				return f;
-	}
+	if ((f = find_folded(st->fields, key, keylen)) != NULL)
+		return f;
+	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+		if ((f = find_folded(st->promoted[i], key, keylen)) != NULL)
+			return f;
 	return NULL;
 }
 
@@ -220,7 +251,7 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 	/* which fields were already set: a second key folding to the same
 	 * field would silently win in Go, so it is ambiguous here */
 	const struct gofield *seen[128];
-	size_t nseen = 0;
+	size_t nseen = 0, hints[1 + GOSTRUCT_MAX_PROMOTED] = { 0 };
 
 	for (it = json_object_iter(in); it != NULL; it = next) {
 		next = json_object_iter_next(in, it);
@@ -228,7 +259,7 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 		keylen = json_object_iter_key_len(it);
 		v = json_object_iter_value(it);
 		struct path sub = { .up = p, .seg = key };
-		const struct gofield *f = find_field(st, key, keylen);
+		const struct gofield *f = find_field(st, hints, key, keylen);
 
 		if (f == NULL) {
 			/* Go ignores unknown keys; so do we, and drop them */
