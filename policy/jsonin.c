@@ -109,6 +109,11 @@ put_utf8(char *w, unsigned cp)
 	return 4;
 }
 
+/* printable ASCII but '"' and '\\': nothing to check or decode */
+static const unsigned char plain[256] = {
+	[' '] = 1, ['!'] = 1, ['#' ... '['] = 1, [']' ... '~'] = 1,
+};
+
 /* A string at in->p (on the opening quote): its bytes in *out (pointing
  * into the input when it has no escape, else into the scratch buffer). */
 static int
@@ -135,9 +140,12 @@ scan_string(struct in *in, const char **out, size_t *outlen)
 			bad(in, p, "control character in a string");
 			return -1;
 		}
-		if (c < 0x80)
+		if (c < 0x80) {
 			p++;
-		else {
+			/* ASCII runs: four bytes a step */
+			while (end - p >= 4 && plain[p[0]] & plain[p[1]] & plain[p[2]] & plain[p[3]])
+				p += 4;
+		} else {
 			size_t k = utf8_len(p, end);
 			if (k == 0) {
 				bad(in, p, "invalid UTF-8");

@@ -40,19 +40,19 @@ reserve(struct out *o, size_t n)
 	return 0;
 }
 
-static void
+static inline void
 put(struct out *o, const char *s, size_t n)
 {
-	if (reserve(o, n) == 0) {
+	if (o->cap - o->len > n || reserve(o, n) == 0) {
 		memcpy(o->buf + o->len, s, n);
 		o->len += n;
 	}
 }
 
-static void
+static inline void
 putc1(struct out *o, char c)
 {
-	if (reserve(o, 1) == 0)
+	if (o->cap - o->len > 1 || reserve(o, 1) == 0)
 		o->buf[o->len++] = c;
 }
 
@@ -81,6 +81,11 @@ utf8_valid(const unsigned char *s, size_t n)
 	return k + 1;
 }
 
+/* printable ASCII but '"' and '\\': copied as is */
+static const unsigned char plain[256] = {
+	[' '] = 1, ['!'] = 1, ['#' ... '['] = 1, [']' ... '~'] = 1,
+};
+
 static void
 put_string(struct out *o, const char *str, size_t n)
 {
@@ -99,6 +104,10 @@ put_string(struct out *o, const char *str, size_t n)
 		while (i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\') {
 			if (s[i] < 0x80) {
 				i++;
+				/* ASCII runs: four bytes a step */
+				while (i + 4 <= n && plain[s[i]] & plain[s[i + 1]] & plain[s[i + 2]] &
+				    plain[s[i + 3]])
+					i += 4;
 				continue;
 			}
 			size_t k = utf8_valid(s + i, n - i);
