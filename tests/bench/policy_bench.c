@@ -3,7 +3,11 @@
  *
  *   cc -std=c11 -O2 -D_GNU_SOURCE -I. policy/[a-z]*.c tests/bench/policy_bench.c \
  *      -o tests/bench/policy-bench -ljansson -lm
- *   (cd tests && ./bench/policy-bench [ITERATIONS [REPEATS [PROFILE,...]]])
+ *   (cd tests && ./bench/policy-bench [ITERATIONS [REPEATS [PROFILE,... [CASE]]]])
+ *
+ * PROFILE: restricted, baseline, unrestricted; CASE: kitchen-sink or
+ * docker-run (default both), e.g. to count instructions of one case:
+ *   valgrind --tool=callgrind ./bench/policy-bench 500 1 restricted kitchen-sink
  *
  * Each iteration is a full decision: target and query decoding, routing,
  * JSON parse, Go-type decoding, every rule of the profile, the denial
@@ -151,6 +155,7 @@ main(int argc, char **argv)
 	long iters = argc > 1 ? atol(argv[1]) : 20000;
 	int repeats = argc > 2 ? atoi(argv[2]) : 5;
 	const char *only = argc > 3 ? argv[3] : NULL;
+	const char *which = argc > 4 ? argv[4] : NULL;
 	size_t len, len2;
 	char *body = slurp("fixtures/policy/kitchen-sink-create.json", &len);
 	char *body2 = without_user(body, len, &len2);
@@ -162,8 +167,8 @@ main(int argc, char **argv)
 	int bad = 0;
 
 	if (iters <= 0 || repeats <= 0 || repeats > MAX_REPEATS) {
-		fprintf(stderr, "usage: policy-bench [ITERATIONS [REPEATS (1-%d) [PROFILE,...]]]\n",
-		    MAX_REPEATS);
+		fprintf(stderr, "usage: policy-bench [ITERATIONS [REPEATS (1-%d) [PROFILE,... "
+		    "[kitchen-sink|docker-run]]]]\n", MAX_REPEATS);
 		return 2;
 	}
 	for (int p = 0; p < NPROFILES; p++) {
@@ -183,7 +188,8 @@ main(int argc, char **argv)
 	for (int r = 0; r < repeats; r++)
 		for (int p = 0; p < NPROFILES; p++)
 			for (int c = 0; c < 2; c++) {
-				if (pols[p] == NULL)
+				if (pols[p] == NULL || (which != NULL &&
+				    strcmp(which, c ? "docker-run" : "kitchen-sink") != 0))
 					continue;
 				long good = run(pols[p], &id, c ? body2 : body, c ? len2 : len, iters,
 				    c ? image : NULL, p != 2, &ns[p][c][r],
@@ -199,7 +205,8 @@ main(int argc, char **argv)
 	    "repetitions; CPU us per decision, min and median\n", len, iters, repeats);
 	for (int p = 0; p < NPROFILES; p++)
 		for (int c = 0; c < 2; c++) {
-			if (pols[p] == NULL)
+			if (pols[p] == NULL || (which != NULL &&
+			    strcmp(which, c ? "docker-run" : "kitchen-sink") != 0))
 				continue;
 			qsort(ns[p][c], (size_t)repeats, sizeof(double), cmp_double);
 			printf("  %-12s  %-13s %d round%s  %7.2f  %7.2f\n", names[p],
