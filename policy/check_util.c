@@ -10,14 +10,16 @@ void
 fire(struct check_ctx *c, enum rule_id r, const char *fmt, ...)
 {
 	va_list ap;
-	char text[VIOL_TEXT_MAX];
 
 	if (!c->prof->rule_on[r])
 		return;
+	/* A rule acting in audit mode is recorded (rules, audit line, metrics)
+	 * but its text is never shown: a denial shows the texts of the rules
+	 * acting in enforce mode, warnings those in warn mode, and a decision
+	 * made in audit mode shows none.  So it is not formatted. */
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	viol_addv(c->vs, r, profile_rule_mode(c->prof, (int)r) == POL_MODE_AUDIT ? NULL : fmt, ap);
 	va_end(ap);
-	viol_add(c->vs, r, "%s", text);
 }
 
 const struct pol_lookup *

@@ -355,11 +355,12 @@ static const struct gofield create_fields[] = {
 static int
 is_hostconfig_key(const char *key)
 {
+	/* the first byte before the whole name: every top-level key comes here */
 	for (const struct gofield *f = hostconfig_fields; f->name != NULL; f++)
-		if (strcmp(f->name, key) == 0)
+		if (f->name[0] == key[0] && strcmp(f->name, key) == 0)
 			return 1;
 	for (const struct gofield *f = resources_fields; f->name != NULL; f++)
-		if (strcmp(f->name, key) == 0)
+		if (f->name[0] == key[0] && strcmp(f->name, key) == 0)
 			return 1;
 	return 0;
 }

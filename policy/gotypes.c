@@ -93,35 +93,77 @@ wrong_type(struct dec *d, const struct path *p, const struct gotype *t, const js
 	return NULL;
 }
 
+/* Decode `in` (borrowed) as t: a new reference to the canonical value,
+ * which is `in` itself, canonicalised in place, unless a new value is
+ * needed (a struct whose keys are renamed, {} for struct{}).  `in` must be
+ * the caller's own, unshared tree (a document fresh from the parser). */
 static json_t *decode(struct dec *d, const struct path *p, const struct gotype *t,
-    const json_t *in, int depth);
+    json_t *in, int depth);
 
 static const struct gofield *
-find_in(const struct gofield *f, const char *key, size_t keylen, int exact)
+find_folded(const struct gofield *f, const char *key, size_t keylen)
 {
+	unsigned char k0 = keylen > 0 ? (unsigned char)key[0] : 0;
+
 	for (; f != NULL && f->name != NULL; f++) {
-		if (exact ? (strlen(f->name) == keylen && memcmp(f->name, key, keylen) == 0)
-		    : gofold_equal(key, keylen, f->name))
+		unsigned char f0 = (unsigned char)f->name[0];
+		/* a non-ASCII first rune may fold (U+017F, U+212A) */
+		if ((k0 >= 0x80 || (k0 | 0x20) == (f0 | 0x20)) && gofold_equal(key, keylen, f->name))
 			return f;
 	}
 	return NULL;
 }
 
+static int
+same_name(const char *name, const char *key, size_t keylen)
+{
+	return name[0] == (keylen > 0 ? key[0] : '\0') && strlen(name) == keylen &&
+	    memcmp(name, key, keylen) == 0;
+}
+
+/* The field named exactly key in the table f, searched from *hint (where
+ * the last match left off: clients send fields in the order of Go's
+ * structs, so the next key is usually the next field) round to it.  The
+ * names of one table are distinct, so where the search starts does not
+ * change what it finds. */
+static const struct gofield *
+find_exact(const struct gofield *f, size_t *hint, const char *key, size_t keylen)
+{
+	size_t i;
+
+	if (f == NULL)
+		return NULL;
+	for (i = *hint; f[i].name != NULL; i++)
+		if (same_name(f[i].name, key, keylen))
+			goto found;
+	for (i = 0; i < *hint; i++)
+		if (same_name(f[i].name, key, keylen))
+			goto found;
+	return NULL;
+found:
+	*hint = i + 1;
+	return &f[i];
+}
+
 /* Go: an exact match wins, otherwise the first field equal under folding.
  * (No two names of one table fold to each other, so the order of the
- * embedded lists does not matter.) */
+ * embedded lists does not matter.)  hints: one per table (fields, then
+ * the promoted ones), zeroed by the caller for each object. */
 static const struct gofield *
-find_field(const struct gostruct *st, const char *key, size_t keylen)
+find_field(const struct gostruct *st, size_t *hints, const char *key, size_t keylen)
 {
 	const struct gofield *f;
 
-	for (int exact = 1; exact >= 0; exact--) {
-		if ((f = find_in(st->fields, key, keylen, exact)) != NULL)
+	if ((f = find_exact(st->fields, &hints[0], key, keylen)) != NULL)
+		return f;
+	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+		if ((f = find_exact(st->promoted[i], &hints[1 + i], key, keylen)) != NULL)
 			return f;
-		for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
-			if ((f = find_in(st->promoted[i], key, keylen, exact)) != NULL)
-				return f;
-	}
+	if ((f = find_folded(st->fields, key, keylen)) != NULL)
+		return f;
+	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+		if ((f = find_folded(st->promoted[i], key, keylen)) != NULL)
+			return f;
 	return NULL;
 }
 
@@ -176,28 +218,57 @@ value_has_nul(struct dec *d, const struct path *p, const json_t *v, int depth)
 	return 0;
 }
 
+/* The keys of `in` up to (not including) stop, into a new object: they are
+ * canonical already (decode_struct in place so far). */
+static json_t *
+canonical_prefix(json_t *in, void *stop)
+{
+	json_t *out = json_object();
+
+	for (void *it = json_object_iter(in); out != NULL && it != NULL && it != stop;
+	    it = json_object_iter_next(in, it))
+		if (json_object_setn(out, json_object_iter_key(it), json_object_iter_key_len(it),
+		    json_object_iter_value(it)) < 0) {
+			json_decref(out);
+			out = NULL;
+		}
+	return out;
+}
+
+/* In place: unknown keys are deleted from `in` and values replaced by their
+ * canonical form, so the document keeps the client's key order without a
+ * second tree.  Only when a key is spelled otherwise than its field (Go's
+ * folding) is a new object built, from that key on, to hold the field's
+ * name at the same place in the order. */
 static json_t *
 decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
-    const json_t *in, int depth)
+    json_t *in, int depth)
 {
 	const char *key;
 	size_t keylen;
-	json_t *v, *out = json_object();
+	json_t *v, *out = NULL;   /* NULL: canonicalising in place */
+	void *it, *next;
 	/* which fields were already set: a second key folding to the same
 	 * field would silently win in Go, so it is ambiguous here */
 	const struct gofield *seen[128];
-	size_t nseen = 0;
+	size_t nseen = 0, hints[1 + GOSTRUCT_MAX_PROMOTED] = { 0 };
 
-	if (out == NULL) {
-		fail(d, p, "out of memory");
-		return NULL;
-	}
-	json_object_keylen_foreach((json_t *)in, key, keylen, v) {
+	for (it = json_object_iter(in); it != NULL; it = next) {
+		next = json_object_iter_next(in, it);
+		key = json_object_iter_key(it);
+		keylen = json_object_iter_key_len(it);
+		v = json_object_iter_value(it);
 		struct path sub = { .up = p, .seg = key };
-		const struct gofield *f = find_field(st, key, keylen);
+		const struct gofield *f = find_field(st, hints, key, keylen);
 
-		if (f == NULL)
-			continue;  /* Go ignores unknown keys; so do we, and drop them */
+		if (f == NULL) {
+			/* Go ignores unknown keys; so do we, and drop them */
+			if (out == NULL && json_object_deln(in, key, keylen) < 0) {
+				fail(d, p, "out of memory");
+				break;
+			}
+			continue;
+		}
 		for (size_t i = 0; i < nseen; i++)
 			if (seen[i] == f) {
 				char msg[160];
@@ -211,9 +282,21 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 			fail(d, p, "too many keys");
 			break;
 		}
+		int renamed = strlen(f->name) != keylen || memcmp(f->name, key, keylen) != 0;
+		if (out == NULL && renamed && (out = canonical_prefix(in, it)) == NULL) {
+			fail(d, p, "out of memory");
+			break;
+		}
 		sub.seg = f->name;
 		json_t *cv = decode(d, &sub, f->type, v, depth + 1);
-		if (cv == NULL || json_object_set_new(out, f->name, cv) < 0)
+		if (cv == NULL)
+			break;
+		if (out != NULL) {
+			if (json_object_set_new(out, f->name, cv) < 0)
+				break;
+		} else if (cv == v)
+			json_decref(cv);
+		else if (json_object_iter_set_new(in, it, cv) < 0)
 			break;
 	}
 out:
@@ -221,6 +304,8 @@ out:
 		json_decref(out);
 		return NULL;
 	}
+	if (out == NULL)
+		out = json_incref(in);
 	if (st->finish != NULL) {
 		char err[GODEC_ERRLEN];
 		json_t *fin = st->finish(out, err, sizeof err);
@@ -247,13 +332,12 @@ decode_int(struct dec *d, const struct path *p, const struct gotype *t, const js
 		fail(d, p, "number out of range");
 		return NULL;
 	}
-	return json_integer(v);
+	return json_incref((json_t *)in);
 }
 
 static json_t *
-decode(struct dec *d, const struct path *p, const struct gotype *t, const json_t *in, int depth)
+decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, int depth)
 {
-	json_t *out;
 	size_t i;
 	json_t *v;
 
@@ -286,9 +370,11 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, const json_t
 	case GO_OPAQUE:
 		if (value_has_nul(d, p, in, depth))
 			return NULL;
-		return json_deep_copy(in);
+		return json_incref(in);   /* forwarded as sent */
 	case GO_EMPTY:
-		return json_is_object(in) ? json_object() : wrong_type(d, p, t, in);
+		if (!json_is_object(in))
+			return wrong_type(d, p, t, in);
+		return json_object_size(in) == 0 ? json_incref(in) : json_object();
 	case GO_STRSLICE:
 		if (!json_is_string(in) && !json_is_array(in))
 			return wrong_type(d, p, t, in);
@@ -306,40 +392,48 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, const json_t
 	case GO_ARRAY2:
 		if (!json_is_array(in))
 			return wrong_type(d, p, t, in);
-		out = json_array();
+		/* in place; a [2] keeps its first two elements, like Go */
+		while (t->kind == GO_ARRAY2 && json_array_size(in) > 2)
+			if (json_array_remove(in, json_array_size(in) - 1) < 0) {
+				fail(d, p, "out of memory");
+				return NULL;
+			}
 		json_array_foreach(in, i, v) {
 			struct path sub = { .up = p, .index = i };
-			json_t *cv;
-			if (t->kind == GO_ARRAY2 && i >= 2)
-				break;
-			if ((cv = decode(d, &sub, t->elem, v, depth + 1)) == NULL ||
-			    json_array_append_new(out, cv) < 0) {
-				json_decref(out);
+			json_t *cv = decode(d, &sub, t->elem, v, depth + 1);
+			if (cv == NULL)
+				return NULL;
+			if (cv == v)
+				json_decref(cv);
+			else if (json_array_set_new(in, i, cv) < 0) {
+				fail(d, p, "out of memory");
 				return NULL;
 			}
 		}
-		return out;
-	case GO_MAP: {
-		const char *key;
-		size_t keylen;
+		return json_incref(in);
+	case GO_MAP:
 		if (!json_is_object(in))
 			return wrong_type(d, p, t, in);
-		out = json_object();
-		json_object_keylen_foreach((json_t *)in, key, keylen, v) {
+		/* in place: keys are data, never renamed */
+		for (void *it = json_object_iter(in); it != NULL; it = json_object_iter_next(in, it)) {
+			const char *key = json_object_iter_key(it);
 			struct path sub = { .up = p, .seg = key };
-			if (has_nul(key, keylen)) {
+			if (has_nul(key, json_object_iter_key_len(it))) {
 				fail_nul(d, &sub);
-				json_decref(out);
 				return NULL;
 			}
+			v = json_object_iter_value(it);
 			json_t *cv = decode(d, &sub, t->elem, v, depth + 1);
-			if (cv == NULL || json_object_setn_new(out, key, keylen, cv) < 0) {
-				json_decref(out);
+			if (cv == NULL)
+				return NULL;
+			if (cv == v)
+				json_decref(cv);
+			else if (json_object_iter_set_new(in, it, cv) < 0) {
+				fail(d, p, "out of memory");
 				return NULL;
 			}
 		}
-		return out;
-	}
+		return json_incref(in);
 	case GO_STRUCT:
 		if (!json_is_object(in))
 			return wrong_type(d, p, t, in);
@@ -350,7 +444,7 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, const json_t
 }
 
 json_t *
-godecode(const struct gotype *t, const json_t *in, char *err, size_t errlen)
+godecode_inplace(const struct gotype *t, json_t *in, char *err, size_t errlen)
 {
 	struct dec d = { .err = err, .errlen = errlen };
 	json_t *out = decode(&d, NULL, t, in, 0);
@@ -361,5 +455,19 @@ godecode(const struct gotype *t, const json_t *in, char *err, size_t errlen)
 	}
 	if (out == NULL)
 		snprintf(err, errlen, "out of memory");
+	return out;
+}
+
+json_t *
+godecode(const struct gotype *t, const json_t *in, char *err, size_t errlen)
+{
+	json_t *copy = json_deep_copy(in), *out;
+
+	if (copy == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	out = godecode_inplace(t, copy, err, errlen);
+	json_decref(copy);
 	return out;
 }

@@ -74,6 +74,12 @@ struct gostruct {
  * C strings, and no field dockerd reads needs a NUL. */
 json_t *godecode(const struct gotype *t, const json_t *in, char *err, size_t errlen);
 
+/* The same, canonicalising `in` in place where it can (no second tree):
+ * `in` must be the caller's own, unshared document, fresh from the parser;
+ * it may be changed whatever the outcome, and the caller still releases
+ * its reference.  The result may be `in` itself (a new reference). */
+json_t *godecode_inplace(const struct gotype *t, json_t *in, char *err, size_t errlen);
+
 /* Types defined in docker_types.c */
 extern const struct gotype go_create_request;   /* POST /containers/create */
 extern const struct gotype go_update_config;    /* POST /containers/{id}/update */

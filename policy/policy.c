@@ -5,6 +5,7 @@
 #include "policy/policy.h"
 
 #include <fnmatch.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 
 #include "policy/checks.h"
 #include "policy/gotypes.h"
+#include "policy/jsonin.h"
+#include "policy/jsonout.h"
 #include "policy/prepared.h"
 #include "policy/profile.h"
 #include "policy/reqtarget.h"
@@ -24,10 +27,19 @@
 struct pol_prepared *
 policy_prepare(const struct policy *p, const char *method, const char *target)
 {
-	struct pol_prepared *pp = calloc(1, sizeof *pp);
+	struct pol_prepared *pp = malloc(sizeof *pp);
 
 	(void)p;   /* the route table is the API's, not the configuration's */
-	if (pp == NULL || (pp->method = strdup(method)) == NULL ||
+	if (pp == NULL)
+		return NULL;
+	/* zeroed but for the two big arrays (16 KB): a lookup slot is cleared
+	 * when it is queued (check_lookup), the target by reqtarget_parse */
+	memset(pp, 0, offsetof(struct pol_prepared, lookups));
+	memset((char *)pp + offsetof(struct pol_prepared, nlookups), 0,
+	    offsetof(struct pol_prepared, rt) - offsetof(struct pol_prepared, nlookups));
+	memset((char *)pp + offsetof(struct pol_prepared, rt) + sizeof pp->rt, 0,
+	    sizeof *pp - offsetof(struct pol_prepared, rt) - sizeof pp->rt);
+	if ((pp->method = strdup(method)) == NULL ||
 	    (pp->raw_target = strdup(target)) == NULL) {
 		if (pp != NULL)
 			free(pp->method);
@@ -334,8 +346,8 @@ refuse(struct pol_prepared *pp, int status, const char *fmt, const char *a, cons
 static void
 decode_body(const struct route *r, const struct pol_request *req, struct pol_prepared *pp)
 {
-	char mt[128], err[GODEC_ERRLEN + 64];
-	json_error_t je;
+	char mt[128], err[GODEC_ERRLEN + 64], je[160];
+	size_t errpos;
 	json_t *raw;
 	int present = req->has_body || (req->body != NULL && req->body_len > 0);
 
@@ -362,22 +374,22 @@ decode_body(const struct route *r, const struct pol_request *req, struct pol_pre
 		return;
 	}
 	pp->decodes++;
-	if ((raw = json_loadb(req->body, req->body_len, JSON_FLAGS, &je)) == NULL) {
-		snprintf(err, sizeof err, "invalid JSON at byte %d: %s", je.position, je.text);
+	/* one pass, what json_loadb(JSON_FLAGS) reads (policy/jsonin.h) */
+	if ((raw = jsonin_parse(req->body, req->body_len, &errpos, je, sizeof je)) == NULL) {
+		snprintf(err, sizeof err, "invalid JSON at byte %zu: %s", errpos, je);
 		refuse(pp, 400, "sockward: bad request: %s%s", err, "");
 		return;
 	}
-	pp->doc = godecode(r->body, raw, err, GODEC_ERRLEN);
+	pp->doc = godecode_inplace(r->body, raw, err, GODEC_ERRLEN);
 	json_decref(raw);
 	if (pp->doc == NULL) {
 		refuse(pp, 400, "sockward: bad request: %s%s", err, "");
 		return;
 	}
-	if ((pp->body = json_dumps(pp->doc, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL) {
+	if ((pp->body = jsonout_compact(pp->doc, req->body_len, &pp->body_len)) == NULL) {
 		refuse(pp, 500, "sockward: %s%s", "out of memory", "");
 		return;
 	}
-	pp->body_len = strlen(pp->body);
 }
 
 /* The canonical document for the checks: decoded by the first round that
@@ -467,7 +479,7 @@ explain(struct check_ctx *c, struct pol_decision *dec, const struct pol_request 
     const struct profile *prof, size_t *nleft, enum pol_mode *worst)
 {
 	size_t cap = 256 + c->vs->n * (VIOL_TEXT_MAX + 40), off, shown = 0;
-	char *msg = malloc(cap);
+	char *msg;
 
 	*nleft = 0;
 	*worst = prof->mode;
@@ -484,7 +496,9 @@ explain(struct check_ctx *c, struct pol_decision *dec, const struct pol_request 
 	}
 	if (c->vs->overflow)
 		*worst = prof->mode;   /* the ones not recorded act as the profile says */
-	if (msg == NULL)
+	/* the message is the denial's: none when nothing denies */
+	if ((*nleft == 0 && !c->vs->overflow) || *worst != POL_MODE_ENFORCE ||
+	    (msg = malloc(cap)) == NULL)
 		return;
 	off = (size_t)snprintf(msg, cap, "sockward: denied by policy '%s' for %s: ",
 	    prof->name, identity_name(req));
@@ -561,10 +575,13 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 	dec->tenant = bd != NULL ? bd->tenant : NULL;
 	dec->profile = prof->name;
 	dec->mode = prof->mode;
-	if (pp == NULL || (vs = calloc(1, sizeof *vs)) == NULL) {
+	/* malloc, not calloc: 25 KB of violation slots, filled as they fire */
+	if (pp == NULL || (vs = malloc(sizeof *vs)) == NULL) {
 		deny(dec, 500, "sockward: %s%s", "out of memory", "");
 		goto out;
 	}
+	vs->n = 0;
+	vs->overflow = 0;
 	if (!pp->target_ok) {
 		deny(dec, 400, "sockward: bad request: %s%s", pp->target_err, "");
 		goto out;

@@ -83,19 +83,27 @@ rule_lookup(const char *id)
 }
 
 void
-viol_add(struct violations *vs, enum rule_id r, const char *fmt, ...)
+viol_addv(struct violations *vs, enum rule_id r, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	if (vs->n == VIOL_MAX) {
 		vs->overflow++;
 		return;
 	}
 	struct violation *v = &vs->v[vs->n++];
-	memset(v, 0, sizeof *v);
 	v->rule = r;
+	v->excepted = 0;
 	v->exception = -1;
+	v->text[0] = '\0';
+	if (fmt != NULL)
+		vsnprintf(v->text, sizeof v->text, fmt, ap);
+}
+
+void
+viol_add(struct violations *vs, enum rule_id r, const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
-	vsnprintf(v->text, sizeof v->text, fmt, ap);
+	viol_addv(vs, r, fmt, ap);
 	va_end(ap);
 }

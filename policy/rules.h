@@ -4,6 +4,7 @@
 #ifndef SOCKWARD_RULES_H
 #define SOCKWARD_RULES_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 enum rule_id {
@@ -69,5 +70,8 @@ struct violations {
  * counted as overflow and still deny. */
 void viol_add(struct violations *vs, enum rule_id r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same with a va_list; fmt NULL records the rule with an empty text
+ * (a violation whose text no one will read). */
+void viol_addv(struct violations *vs, enum rule_id r, const char *fmt, va_list ap);
 
 #endif

@@ -1,7 +1,7 @@
 #!/bin/sh
 # build.sh - build the libFuzzer harnesses (clang only; separate from the gcc build).
 #
-#   tests/fuzz/build.sh            builds tests/fuzz/build/fuzz_{http_req,http_resp,policy,config,tarscan,filters}
+#   tests/fuzz/build.sh            builds tests/fuzz/build/fuzz_{http_req,http_resp,policy,config,tarscan,filters,jsonin}
 #
 # Run from anywhere; paths are resolved from the repository root.  Needs clang
 # with the libFuzzer runtime (Debian: clang, libclang-rt-14-dev or newer).
@@ -39,7 +39,7 @@ done
 for src in $(ls daemon/*.c daemon/cli/*.c policy/*.c | grep -v '^daemon/main\.c$'); do
 	compile "$src" "$OUT/obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')"
 done
-for t in http_req http_resp policy config tarscan filters; do
+for t in http_req http_resp policy config tarscan filters jsonin; do
 	$CC $CFLAGS $SAN -fsanitize=fuzzer tests/fuzz/fuzz_$t.c $objs -o "$OUT/fuzz_$t" $LIBS
 done
 echo "built: $(ls $OUT/fuzz_* | tr '\n' ' ')"

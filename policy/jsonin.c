@@ -1,0 +1,498 @@
+/* jsonin.c - strict one-pass JSON parser building jansson values (see
+ * jsonin.h). */
+#include "policy/jsonin.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEPTH 2048   /* jansson's JSON_PARSER_MAX_DEPTH */
+
+struct in {
+	const unsigned char *s, *end, *p;
+	char *scratch;          /* decoded strings with escapes */
+	size_t scratch_cap;
+	char *err;
+	size_t errlen;
+	int failed;
+	const unsigned char *errat;
+};
+
+static json_t *
+bad(struct in *in, const unsigned char *at, const char *what)
+{
+	if (!in->failed) {
+		in->failed = 1;
+		in->errat = at;
+		snprintf(in->err, in->errlen, "%s", what);
+	}
+	return NULL;
+}
+
+static void
+skip_ws(struct in *in)
+{
+	while (in->p < in->end && (*in->p == ' ' || *in->p == '\n' || *in->p == '\r' ||
+	    *in->p == '\t'))
+		in->p++;
+}
+
+/* Length of the valid UTF-8 sequence at s (no overlong forms, no
+ * surrogates, nothing above U+10FFFF), 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *s, const unsigned char *end)
+{
+	unsigned c = s[0], r;
+	size_t k;
+
+	if (c >= 0xc2 && c <= 0xdf) { k = 1; r = c & 0x1f; }
+	else if (c >= 0xe0 && c <= 0xef) { k = 2; r = c & 0x0f; }
+	else if (c >= 0xf0 && c <= 0xf4) { k = 3; r = c & 0x07; }
+	else return 0;
+	if ((size_t)(end - s) <= k)
+		return 0;
+	for (size_t i = 1; i <= k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		r = (r << 6) | (s[i] & 0x3f);
+	}
+	if ((k == 2 && (r < 0x800 || (r >= 0xd800 && r <= 0xdfff))) ||
+	    (k == 3 && (r < 0x10000 || r > 0x10ffff)))
+		return 0;
+	return k + 1;
+}
+
+static int
+hex4(const unsigned char *p, const unsigned char *end, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (end - p < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		unsigned c = p[i], d;
+		if (c >= '0' && c <= '9') d = c - '0';
+		else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+		else return -1;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return 0;
+}
+
+static size_t
+put_utf8(char *w, unsigned cp)
+{
+	if (cp < 0x80) {
+		w[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		w[0] = (char)(0xc0 | cp >> 6);
+		w[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		w[0] = (char)(0xe0 | cp >> 12);
+		w[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		w[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	w[0] = (char)(0xf0 | cp >> 18);
+	w[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	w[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	w[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* printable ASCII but '"' and '\\': nothing to check or decode */
+static const unsigned char plain[256] = {
+	[' '] = 1, ['!'] = 1, ['#' ... '['] = 1, [']' ... '~'] = 1,
+};
+
+/* A string at in->p (on the opening quote): its bytes in *out (pointing
+ * into the input when it has no escape, else into the scratch buffer). */
+static int
+scan_string(struct in *in, const char **out, size_t *outlen)
+{
+	const unsigned char *start = ++in->p, *p = start, *end = in->end;
+
+	/* fast path: no escape */
+	for (;;) {
+		if (p >= end) {
+			bad(in, p, "premature end of input in a string");
+			return -1;
+		}
+		unsigned c = *p;
+		if (c == '"') {
+			*out = (const char *)start;
+			*outlen = (size_t)(p - start);
+			in->p = p + 1;
+			return 0;
+		}
+		if (c == '\\')
+			break;
+		if (c < 0x20) {
+			bad(in, p, "control character in a string");
+			return -1;
+		}
+		if (c < 0x80) {
+			p++;
+			/* ASCII runs: four bytes a step */
+			while (end - p >= 4 && plain[p[0]] & plain[p[1]] & plain[p[2]] & plain[p[3]])
+				p += 4;
+		} else {
+			size_t k = utf8_len(p, end);
+			if (k == 0) {
+				bad(in, p, "invalid UTF-8");
+				return -1;
+			}
+			p += k;
+		}
+	}
+	/* escapes: decoded into scratch (never longer than the raw text) */
+	size_t need = (size_t)(end - start) + 1;
+	if (need > in->scratch_cap) {
+		char *s = realloc(in->scratch, need);
+		if (s == NULL) {
+			bad(in, p, "out of memory");
+			return -1;
+		}
+		in->scratch = s;
+		in->scratch_cap = need;
+	}
+	char *w = in->scratch;
+	memcpy(w, start, (size_t)(p - start));
+	w += p - start;
+	for (;;) {
+		if (p >= end) {
+			bad(in, p, "premature end of input in a string");
+			return -1;
+		}
+		unsigned c = *p;
+		if (c == '"')
+			break;
+		if (c < 0x20) {
+			bad(in, p, "control character in a string");
+			return -1;
+		}
+		if (c >= 0x80) {
+			size_t k = utf8_len(p, end);
+			if (k == 0) {
+				bad(in, p, "invalid UTF-8");
+				return -1;
+			}
+			memcpy(w, p, k);
+			w += k;
+			p += k;
+			continue;
+		}
+		if (c != '\\') {
+			*w++ = (char)c;
+			p++;
+			continue;
+		}
+		if (p + 1 >= end) {
+			bad(in, p, "premature end of input in a string");
+			return -1;
+		}
+		const unsigned char *esc = p;
+		p += 2;
+		switch (esc[1]) {
+		case '"': *w++ = '"'; break;
+		case '\\': *w++ = '\\'; break;
+		case '/': *w++ = '/'; break;
+		case 'b': *w++ = '\b'; break;
+		case 'f': *w++ = '\f'; break;
+		case 'n': *w++ = '\n'; break;
+		case 'r': *w++ = '\r'; break;
+		case 't': *w++ = '\t'; break;
+		case 'u': {
+			unsigned cp, lo;
+			if (hex4(p, end, &cp) < 0) {
+				bad(in, esc, "invalid \\u escape");
+				return -1;
+			}
+			p += 4;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, end, &lo) < 0 ||
+				    lo < 0xdc00 || lo > 0xdfff) {
+					bad(in, esc, "invalid Unicode (a lone surrogate)");
+					return -1;
+				}
+				p += 6;
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
+				bad(in, esc, "invalid Unicode (a lone surrogate)");
+				return -1;
+			}
+			w += put_utf8(w, cp);
+			break;
+		}
+		default:
+			bad(in, esc, "invalid escape");
+			return -1;
+		}
+	}
+	*out = in->scratch;
+	*outlen = (size_t)(w - in->scratch);
+	in->p = p + 1;
+	return 0;
+}
+
+static json_t *
+scan_number(struct in *in)
+{
+	const unsigned char *start = in->p, *p = in->p, *end = in->end;
+	int real = 0;
+
+	if (p < end && *p == '-')
+		p++;
+	if (p < end && *p == '0') {
+		p++;
+		if (p < end && *p >= '0' && *p <= '9')
+			return bad(in, start, "invalid token (a leading zero)");
+	} else if (p < end && *p >= '1' && *p <= '9') {
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	} else
+		return bad(in, start, "invalid token");
+	if (p < end && *p == '.') {
+		p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return bad(in, start, "invalid token");
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		real = 1;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return bad(in, start, "invalid token");
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		real = 1;
+	}
+	in->p = p;
+	if (!real) {
+		/* accumulate negatively: -9223372036854775808 fits */
+		const unsigned char *d = start + (*start == '-');
+		int neg = *start == '-';
+		int64_t v = 0;
+		for (; d < p; d++) {
+			int digit = *d - '0';
+			if (v < (INT64_MIN + digit) / 10)
+				return bad(in, start, neg ? "too big negative integer" : "too big integer");
+			v = v * 10 - digit;
+		}
+		if (!neg) {
+			if (v == INT64_MIN)
+				return bad(in, start, "too big integer");
+			v = -v;
+		}
+		json_t *j = json_integer((json_int_t)v);
+		return j != NULL ? j : bad(in, start, "out of memory");
+	}
+	char buf[64], *copy = buf, *e;
+	size_t n = (size_t)(p - start);
+	if (n >= sizeof buf && (copy = malloc(n + 1)) == NULL)
+		return bad(in, start, "out of memory");
+	memcpy(copy, start, n);
+	copy[n] = '\0';
+	errno = 0;
+	double v = strtod(copy, &e);
+	int overflow = (v == HUGE_VAL || v == -HUGE_VAL) && errno == ERANGE;
+	if (copy != buf)
+		free(copy);
+	if (overflow)
+		return bad(in, start, "real number overflow");
+	json_t *j = json_real(v);
+	return j != NULL ? j : bad(in, start, "out of memory");
+}
+
+static json_t *value(struct in *in, int depth);
+
+static json_t *
+object(struct in *in, int depth)
+{
+	json_t *obj = json_object();
+
+	if (obj == NULL)
+		return bad(in, in->p, "out of memory");
+	in->p++;
+	skip_ws(in);
+	if (in->p < in->end && *in->p == '}') {
+		in->p++;
+		return obj;
+	}
+	for (;;) {
+		const char *key;
+		size_t keylen;
+		const unsigned char *at = in->p;
+		if (in->p >= in->end || *in->p != '"' || scan_string(in, &key, &keylen) < 0) {
+			bad(in, at, "string or '}' expected");
+			break;
+		}
+		if (memchr(key, '\0', keylen) != NULL) {
+			bad(in, at, "NUL byte in object key not supported");
+			break;
+		}
+		/* a key decoded into the scratch buffer is copied before the value
+		 * may reuse it; one without escapes is read from the input */
+		char kbuf[256], *k = (char *)key;
+		if (key == in->scratch) {
+			if (keylen >= sizeof kbuf && (k = malloc(keylen)) == NULL) {
+				bad(in, at, "out of memory");
+				break;
+			}
+			if (keylen < sizeof kbuf)
+				k = kbuf;
+			memcpy(k, key, keylen);
+		}
+		skip_ws(in);
+		if (in->p >= in->end || *in->p != ':') {
+			if (k != key && k != kbuf)
+				free(k);
+			bad(in, in->p, "':' expected");
+			break;
+		}
+		in->p++;
+		json_t *v = value(in, depth + 1);
+		size_t before = json_object_size(obj);
+		int r = v == NULL ? -1 : json_object_setn_new_nocheck(obj, k, keylen, v);
+		if (k != key && k != kbuf)
+			free(k);
+		if (r < 0) {
+			bad(in, at, "out of memory");
+			break;
+		}
+		if (json_object_size(obj) == before) {
+			bad(in, at, "duplicate object key");
+			break;
+		}
+		skip_ws(in);
+		if (in->p < in->end && *in->p == ',') {
+			in->p++;
+			skip_ws(in);
+			continue;
+		}
+		if (in->p < in->end && *in->p == '}') {
+			in->p++;
+			return obj;
+		}
+		bad(in, in->p, "'}' expected");
+		break;
+	}
+	json_decref(obj);
+	return NULL;
+}
+
+static json_t *
+array(struct in *in, int depth)
+{
+	json_t *arr = json_array();
+
+	if (arr == NULL)
+		return bad(in, in->p, "out of memory");
+	in->p++;
+	skip_ws(in);
+	if (in->p < in->end && *in->p == ']') {
+		in->p++;
+		return arr;
+	}
+	for (;;) {
+		json_t *v = value(in, depth + 1);
+		if (v == NULL || json_array_append_new(arr, v) < 0) {
+			bad(in, in->p, "out of memory");
+			break;
+		}
+		skip_ws(in);
+		if (in->p < in->end && *in->p == ',') {
+			in->p++;
+			continue;
+		}
+		if (in->p < in->end && *in->p == ']') {
+			in->p++;
+			return arr;
+		}
+		bad(in, in->p, "']' expected");
+		break;
+	}
+	json_decref(arr);
+	return NULL;
+}
+
+static json_t *
+literal(struct in *in, const char *word, json_t *v)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(in->end - in->p) < n || memcmp(in->p, word, n) != 0)
+		return bad(in, in->p, "invalid token");
+	in->p += n;
+	return v;
+}
+
+static json_t *
+value(struct in *in, int depth)
+{
+	skip_ws(in);
+	if (in->p >= in->end)
+		return bad(in, in->p, "premature end of input");
+	/* like jansson: every value is a level, a scalar too */
+	if (depth > MAX_DEPTH)
+		return bad(in, in->p, "maximum parsing depth reached");
+	switch (*in->p) {
+	case '{':
+		return object(in, depth);
+	case '[':
+		return array(in, depth);
+	case '"': {
+		const char *s;
+		size_t n;
+		if (scan_string(in, &s, &n) < 0)
+			return NULL;
+		json_t *j = json_stringn_nocheck(s, n);
+		return j != NULL ? j : bad(in, in->p, "out of memory");
+	}
+	case 't':
+		return literal(in, "true", json_true());
+	case 'f':
+		return literal(in, "false", json_false());
+	case 'n':
+		return literal(in, "null", json_null());
+	default:
+		return scan_number(in);
+	}
+}
+
+json_t *
+jsonin_parse(const char *buf, size_t len, size_t *pos, char *err, size_t errlen)
+{
+	struct in in = {
+		.s = (const unsigned char *)buf, .end = (const unsigned char *)buf + len,
+		.p = (const unsigned char *)buf, .err = err, .errlen = errlen,
+	};
+	json_t *v = value(&in, 1);
+
+	if (v != NULL) {
+		skip_ws(&in);
+		if (in.p != in.end) {
+			json_decref(v);
+			v = bad(&in, in.p, "end of file expected");
+		}
+	}
+	free(in.scratch);
+	if (v == NULL) {
+		if (!in.failed)
+			bad(&in, in.p, "out of memory");
+		*pos = (size_t)(in.errat - in.s);
+	}
+	return v;
+}

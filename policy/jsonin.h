@@ -1,0 +1,27 @@
+/* jsonin.h - the body parser: one pass over the request body building the
+ * jansson document, accepting exactly what json_loadb(JSON_REJECT_DUPLICATES
+ * | JSON_ALLOW_NUL | JSON_DECODE_ANY) accepts and building the same document
+ * (same values, keys in the same order), without jansson's per-character
+ * stream callbacks and token buffer.  tests/unit/test_policy_prepared.c
+ * holds it to json_loadb on a corpus and on mutated bodies.
+ *
+ * Strict RFC 8259 like jansson: no comments, no trailing commas, no leading
+ * zeros, no NaN/Infinity, UTF-8 only (no overlong forms, no surrogates),
+ * no raw control characters in strings, \u escapes with surrogate pairs
+ * only, an object key never holding U+0000, an integer out of int64 or a
+ * real out of double range refused, a repeated key refused, nothing but
+ * white space after the value, at most 2048 levels (values nested, a scalar counting as one).  One difference, on
+ * the strict side: a NUL byte right after a number, which jansson's stream
+ * drops ("[1\0]" is [1] to json_loadb), is refused like any byte that is
+ * not JSON. */
+#ifndef SOCKWARD_JSONIN_H
+#define SOCKWARD_JSONIN_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+/* The document (new reference), or NULL with *pos the byte offset of the
+ * error and err its reason. */
+json_t *jsonin_parse(const char *buf, size_t len, size_t *pos, char *err, size_t errlen);
+
+#endif
