@@ -92,6 +92,7 @@ viol_addv(struct violations *vs, enum rule_id r, const char *fmt, va_list ap)
 	struct violation *v = &vs->v[vs->n++];
 	v->rule = r;
 	v->excepted = 0;
+	v->enforced = 0;
 	v->exception = -1;
 	v->text[0] = '\0';
 	if (fmt != NULL)
