@@ -74,6 +74,46 @@ half_notify_when_flushed(struct half *h)
 		bufferevent_setwatermark(h->bev, EV_WRITE, 0, 0);
 }
 
+void
+half_send(struct half *h, struct evbuffer *src, size_t n)
+{
+	struct evbuffer *out = bufferevent_get_output(h->bev);
+	if (n > evbuffer_get_length(src))
+		n = evbuffer_get_length(src);
+	if (n == 0)
+		return;
+	if (h->direct && !h->shut_pending && evbuffer_get_length(out) == 0 &&
+	    (bufferevent_get_enabled(h->bev) & EV_WRITE)) {
+		int w = evbuffer_write_atmost(src, bufferevent_getfd(h->bev), (ev_ssize_t)n);
+		if (w > 0)
+			n -= (size_t)w;
+	}
+	if (n == 0)
+		return;
+	if (n == evbuffer_get_length(src))
+		evbuffer_add_buffer(out, src);
+	else
+		evbuffer_remove_buffer(src, out, n);
+}
+
+struct evbuffer *
+half_scratch(void)
+{
+	static struct evbuffer *scratch;
+	if (scratch == NULL)
+		scratch = evbuffer_new();
+	return scratch;
+}
+
+void
+half_send_scratch(struct half *h)
+{
+	struct evbuffer *b = half_scratch();
+	if (h->bev != NULL)
+		half_send(h, b, evbuffer_get_length(b));
+	evbuffer_drain(b, evbuffer_get_length(b));
+}
+
 int
 half_move_all(struct half *from, struct half *to, size_t max, uint64_t *count)
 {
@@ -81,7 +121,7 @@ half_move_all(struct half *from, struct half *to, size_t max, uint64_t *count)
 	struct evbuffer *out = bufferevent_get_output(to->bev);
 	size_t n = evbuffer_get_length(in);
 	if (n > 0) {
-		evbuffer_add_buffer(out, in);
+		half_send(to, in, n);
 		*count += n;
 	}
 	return evbuffer_get_length(out) >= max;
@@ -125,6 +165,7 @@ half_drop_connection(struct half *h)
 	h->paused = 0;
 	h->eof = 0;
 	h->shut_pending = 0;
+	h->direct = 0;
 }
 
 void

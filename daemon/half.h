@@ -24,6 +24,7 @@ struct half {
 	unsigned paused : 1;       /* reading stopped: the other side's output is full */
 	unsigned eof : 1;          /* the peer will send nothing more */
 	unsigned shut_pending : 1; /* shut our write side once output has drained */
+	unsigned direct : 1;       /* a connected plain socket: half_send may write to it at once */
 };
 
 struct evbuffer *half_in(const struct half *h);
@@ -45,6 +46,24 @@ void half_stop_reading(struct half *h);
 void half_release_idle_input(struct half *h);
 /* Have the write callback run when the output is completely flushed. */
 void half_notify_when_flushed(struct half *h);
+
+/* Send the first n bytes of src (drained from it): written to the socket at
+ * once when nothing is queued before them and the half is a plain socket
+ * (h->direct), so an answer costs one writev and no wait for writability
+ * (the bufferevent would add a write event, wait for EPOLLOUT, write, and
+ * remove the event: two epoll_ctl and an epoll_wait per write).  What the
+ * socket does not take now, or any error, is left to the bufferevent: the
+ * rest is queued on the output, and a broken connection is reported by the
+ * bufferevent's own write, through its event callback, as before. */
+void half_send(struct half *h, struct evbuffer *src, size_t n);
+
+/* A buffer to build a message in before half_send() takes all of it: one for
+ * the process (the event loop is single-threaded), empty between uses, so a
+ * request or an answer of our own is built without an allocation.  NULL only
+ * when out of memory. */
+struct evbuffer *half_scratch(void);
+/* half_send() of everything in half_scratch(), which is left empty. */
+void half_send_scratch(struct half *h);
 
 /* Move everything read on from to the output of to; counts the bytes.
  * Returns 1 when to's output has reached max (the caller pauses from). */

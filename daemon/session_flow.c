@@ -494,7 +494,7 @@ parse_client(struct session *s)
 			if (r != PARSE_ERROR && archive_pump(s) != 0)
 				return;
 		} else if (s->client.state == C_BODY_STREAM) {
-			evbuffer_remove_buffer(in, uout, used);
+			half_send(&s->upstream.h, in, used);
 			x->bytes_in += used;
 		} else {
 			evbuffer_drain(in, used);
@@ -537,7 +537,13 @@ send_request(struct session *s)
 		session_reply_and_close(s, 500, "sockward: out of memory");
 		return;
 	}
-	exchange_write_request(x, half_out(&s->upstream.h));
+	struct evbuffer *req = half_scratch();
+	if (req == NULL) {
+		session_reply_and_close(s, 500, "sockward: out of memory");
+		return;
+	}
+	exchange_write_request(x, req);
+	half_send_scratch(&s->upstream.h);
 	http_resp_init(&x->resp, strcmp(x->method, "HEAD") == 0);
 	if (stage)
 		response_stage_begin(x->stage, &x->resp);
@@ -742,9 +748,19 @@ pass_answer(struct session *s, struct evbuffer *in, size_t used)
 	size_t n = used;
 	if (x->head_hold && evbuffer_get_length(x->head_hold) > 0) {
 		n += evbuffer_get_length(x->head_hold);
-		evbuffer_add_buffer(sink, x->head_hold);
+		if (sink == cout) {
+			/* the head and what follows it, in one write */
+			evbuffer_remove_buffer(in, x->head_hold, used);
+			half_send(&s->client.h, x->head_hold, n);
+		} else {
+			evbuffer_add_buffer(sink, x->head_hold);
+			evbuffer_remove_buffer(in, sink, used);
+		}
+	} else if (sink == cout) {
+		half_send(&s->client.h, in, used);
+	} else {
+		evbuffer_remove_buffer(in, sink, used);
 	}
-	evbuffer_remove_buffer(in, sink, used);
 	if (!x->answer_started && s->client.h.eof)
 		half_disarm_timer(&s->client.h);   /* answered: no longer abandoned */
 	x->answer_started = 1;
@@ -1113,6 +1129,7 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (session_closing(s))
 		return;
 	if (what & BEV_EVENT_CONNECTED) {
+		s->upstream.h.direct = 1;   /* connected: requests are written at once */
 		set_upstream_state(s, U_IDLE);
 		if (s->client.state == C_WAIT_UPSTREAM)
 			send_request(s);
