@@ -415,7 +415,7 @@ server_reload(struct server *srv)
 	srv->gw.audit = naudit;
 	log_threshold = (enum log_level)n->log_level;
 	collect_host_sockets(srv);   /* upstream.socket may have changed */
-	lookup_cache_configure(srv->gw.base, server_upstream(srv), policy_has_tenants(n->policy));
+	lookup_cache_configure(srv->gw.base, server_upstream(srv), 1);
 	metrics_reload(1);
 	log_info("reload: done; new requests use the new configuration");
 	sdnotify_ready("running; configuration reloaded");
@@ -645,7 +645,7 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 		return -1;
 	}
 	collect_host_sockets(srv);
-	lookup_cache_configure(srv->gw.base, server_upstream(srv), policy_has_tenants(cfg->policy));
+	lookup_cache_configure(srv->gw.base, server_upstream(srv), 1);
 	if (cfg->admin_address || cfg->admin_path) {
 		srv->admin = admin_start(srv->gw.base, cfg->admin_address, cfg->admin_path,
 		    admin_upstream, err, sizeof err);
