@@ -390,6 +390,8 @@ server_reload(struct server *srv)
 	}
 	char aerr[512] = "";
 	struct audit_log *naudit = open_audit(n, aerr, sizeof aerr);
+	if (naudit != NULL)
+		audit_attach_loop(naudit, srv->gw.base);   /* unbatched if it fails */
 	if (naudit == NULL && aerr[0]) {
 		log_error("reload: audit: %s; the previous configuration stays in force", aerr);
 		for (size_t k = 0; k < nl; k++)
@@ -636,6 +638,8 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 	metrics_init();
 	the_server = srv;
 	srv->gw.audit = open_audit(cfg, err, sizeof err);
+	if (srv->gw.audit != NULL)
+		audit_attach_loop(srv->gw.audit, srv->gw.base);   /* unbatched if it fails */
 	if (srv->gw.audit == NULL && err[0]) {
 		log_error("startup: audit: %s", err);
 		return -1;
