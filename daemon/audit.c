@@ -178,12 +178,16 @@ jw_key_str(struct jw *w, const char *key, const char *val)
 static void
 jw_key_num(struct jw *w, const char *key, unsigned long long v, int negative)
 {
-	char num[32];
-	int n = snprintf(num, sizeof num, "%s%llu", negative ? "-" : "", v);
+	char num[32], *p = num + sizeof num;   /* digits from the right: no printf per number */
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	if (negative)
+		*--p = '-';
 	jw_put(w, ",\"", 2);
 	jw_lit(w, key);
 	jw_put(w, "\":", 2);
-	jw_put(w, num, (size_t)n);
+	jw_put(w, p, (size_t)(num + sizeof num - p));
 }
 
 /* {"a","b"} -> ["a","b"]; none -> [].  NULL or "" names are skipped. */
@@ -206,13 +210,29 @@ jw_rules(struct jw *w, const char *const *rules, size_t nrules)
 static void
 format_time(const struct timeval *tv, char *buf, size_t size)
 {
-	struct tm tm;
-	time_t sec = tv->tv_sec;
-	size_t n;
+	/* the calendar part changes once a second: kept, not redone per line */
+	static time_t last_sec = (time_t)-1;
+	static char last[32];
+	static size_t last_len;
+	long us = (long)tv->tv_usec;
 
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%06ldZ", (long)tv->tv_usec);
+	if (tv->tv_sec != last_sec) {
+		struct tm tm;
+		time_t sec = tv->tv_sec;
+		gmtime_r(&sec, &tm);
+		last_len = strftime(last, sizeof last, "%Y-%m-%dT%H:%M:%S", &tm);
+		last_sec = tv->tv_sec;
+	}
+	if (size < last_len + 9 || us < 0 || us > 999999) {
+		snprintf(buf, size, "%.*s.%06ldZ", (int)last_len, last, us < 0 ? 0 : us % 1000000);
+		return;
+	}
+	memcpy(buf, last, last_len);
+	buf[last_len] = '.';
+	for (int i = 6; i >= 1; i--, us /= 10)
+		buf[last_len + (size_t)i] = (char)('0' + us % 10);
+	buf[last_len + 7] = 'Z';
+	buf[last_len + 8] = '\0';
 }
 
 char *
