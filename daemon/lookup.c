@@ -313,6 +313,18 @@ lc_find(enum pol_lookup_kind kind, const char *name, const char *sock)
 	return NULL;
 }
 
+json_t *
+lookup_cache_answer(const char *sock_path, enum pol_lookup_kind kind, const char *name)
+{
+	if (strncmp(sock_path, "unix://", 7) == 0)
+		sock_path += 7;
+	const struct lc_entry *e = lc_find(kind, name, sock_path);
+	if (e == NULL)
+		return NULL;
+	lc.hits++;
+	return json_incref(e->json);
+}
+
 static void
 lc_put(enum pol_lookup_kind kind, const char *name, json_t *json)
 {

@@ -36,6 +36,10 @@ void lookup_cancel(struct lookup *l);
  * before the event base goes away. */
 void lookup_cache_configure(struct event_base *base, const char *sock_path, int on);
 void lookup_cache_stop(void);
+/* The cached 200 answer for kind/name from the engine at sock_path: a new
+ * reference, or NULL when none is held (the stream is down, the kind is not
+ * cached, or no answer is kept).  Counted as a hit. */
+json_t *lookup_cache_answer(const char *sock_path, enum pol_lookup_kind kind, const char *name);
 /* For tests and the log: answers served from the cache, entries held, and
  * whether the event stream is up. */
 void lookup_cache_stats(unsigned long *hits, size_t *entries, int *valid);

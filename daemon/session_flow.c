@@ -244,6 +244,7 @@ judge(struct session *s)
 		.identity = s->facts.ident,
 		.host_sockets = s->gw->host_sockets,
 		.nhost_sockets = s->gw->nhost_sockets,
+		.upstream = session_upstream(s),
 	};
 	exchange_judge(x, &env);
 	switch (x->dec.verdict) {
