@@ -5,7 +5,10 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 struct evbuffer *
 half_in(const struct half *h)
@@ -74,6 +77,38 @@ half_notify_when_flushed(struct half *h)
 		bufferevent_setwatermark(h->bev, EV_WRITE, 0, 0);
 }
 
+/* SSL_write what it takes of the first n bytes of src, draining them; stops
+ * at the first write that does not complete.  A write that would block
+ * leaves its record pending in OpenSSL: the bufferevent retries it with the
+ * same bytes first in its output (they are moved there next, whole), which
+ * SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER allows.  An error is left for the
+ * bufferevent's own write to meet and report. */
+static size_t
+tls_write_now(struct half *h, struct evbuffer *src, size_t n)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(h->bev);
+	size_t done = 0;
+	if (ssl == NULL)
+		return 0;
+	while (done < n) {
+		struct evbuffer_iovec v;
+		if (evbuffer_peek(src, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
+			break;
+		int len = (int)(v.iov_len < n - done ? v.iov_len : n - done);
+		ERR_clear_error();
+		int w = SSL_write(ssl, v.iov_base, len);
+		if (w <= 0) {
+			ERR_clear_error();
+			break;
+		}
+		evbuffer_drain(src, (size_t)w);
+		done += (size_t)w;
+		if (w < len)
+			break;
+	}
+	return done;
+}
+
 void
 half_send(struct half *h, struct evbuffer *src, size_t n)
 {
@@ -82,11 +117,15 @@ half_send(struct half *h, struct evbuffer *src, size_t n)
 		n = evbuffer_get_length(src);
 	if (n == 0)
 		return;
-	if (h->direct && !h->shut_pending && evbuffer_get_length(out) == 0 &&
+	if ((h->direct || h->tls_direct) && !h->shut_pending && evbuffer_get_length(out) == 0 &&
 	    (bufferevent_get_enabled(h->bev) & EV_WRITE)) {
-		int w = evbuffer_write_atmost(src, bufferevent_getfd(h->bev), (ev_ssize_t)n);
-		if (w > 0)
-			n -= (size_t)w;
+		if (h->tls_direct) {
+			n -= tls_write_now(h, src, n);
+		} else {
+			int w = evbuffer_write_atmost(src, bufferevent_getfd(h->bev), (ev_ssize_t)n);
+			if (w > 0)
+				n -= (size_t)w;
+		}
 	}
 	if (n == 0)
 		return;
@@ -166,6 +205,7 @@ half_drop_connection(struct half *h)
 	h->eof = 0;
 	h->shut_pending = 0;
 	h->direct = 0;
+	h->tls_direct = 0;
 }
 
 void

@@ -25,6 +25,7 @@ struct half {
 	unsigned eof : 1;          /* the peer will send nothing more */
 	unsigned shut_pending : 1; /* shut our write side once output has drained */
 	unsigned direct : 1;       /* a connected plain socket: half_send may write to it at once */
+	unsigned tls_direct : 1;   /* an established TLS connection: half_send may SSL_write at once */
 };
 
 struct evbuffer *half_in(const struct half *h);
@@ -54,7 +55,9 @@ void half_notify_when_flushed(struct half *h);
  * remove the event: two epoll_ctl and an epoll_wait per write).  What the
  * socket does not take now, or any error, is left to the bufferevent: the
  * rest is queued on the output, and a broken connection is reported by the
- * bufferevent's own write, through its event callback, as before. */
+ * bufferevent's own write, through its event callback, as before.  A TLS
+ * half (h->tls_direct) is written with SSL_write the same way: libevent's
+ * TLS bufferevent would wait for EPOLLOUT first. */
 void half_send(struct half *h, struct evbuffer *src, size_t n);
 
 /* A buffer to build a message in before half_send() takes all of it: one for

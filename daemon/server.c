@@ -633,7 +633,19 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 	 * Without fastbins small chunks still come from the per-thread cache. */
 	mallopt(M_MXFAST, 0);
 	raise_fd_limit(cfg);
-	srv->gw.base = event_base_new();
+	/* epoll changes are applied when the loop next waits, so an event added
+	 * and removed in one callback costs no system call: libevent's TLS
+	 * bufferevent adds its write event, writes at once and removes it again
+	 * for every answer (two epoll_ctl each).  sockward never dup()s a
+	 * descriptor it watches, the one case the changelist gets wrong. */
+	struct event_config *ec = event_config_new();
+	if (ec != NULL) {
+		event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+		srv->gw.base = event_base_new_with_config(ec);
+		event_config_free(ec);
+	}
+	if (srv->gw.base == NULL)
+		srv->gw.base = event_base_new();
 	if (srv->gw.base == NULL) {
 		log_error("cannot create the event loop");
 		return -1;

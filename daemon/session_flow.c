@@ -978,6 +978,7 @@ on_handshake_done(struct session *s)
 		session_close(s, "out of memory (identity)");
 		return;
 	}
+	s->client.h.tls_direct = 1;   /* established: answers are written at once */
 	conn_log(&s->facts, LOG_LVL_DEBUG, "TLS %s %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
 	size_t authenticated = s->gw->nsessions - s->gw->nhandshakes;   /* not this one */
 	if (authenticated >= (size_t)s->cfg->max_connections) {
