@@ -1,7 +1,9 @@
 /* half.c - the mechanics of one side of a proxied connection. */
 #include "daemon/half.h"
 
+#include <errno.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -32,9 +34,59 @@ void
 half_size_buffers(struct half *h, size_t max)
 {
 	bufferevent_setwatermark(h->bev, EV_READ, 0, max);
+	h->read_max = max;
 	bufferevent_setwatermark(h->bev, EV_WRITE, max / 2, 0);
 	bufferevent_set_max_single_read(h->bev, max / 2);
 	bufferevent_set_max_single_write(h->bev, max / 2);
+}
+
+/* what libevent 2.1's evbuffer_read takes at most (EVBUFFER_MAX_READ) */
+#define LIBEVENT_READ_CAP 4096
+
+size_t
+half_read_more(struct half *h)
+{
+	if (h->bev == NULL || !h->direct || h->paused || h->eof)
+		return 0;
+	struct evbuffer *in = bufferevent_get_input(h->bev);
+	size_t have = evbuffer_get_length(in);
+
+	if (have < LIBEVENT_READ_CAP || have >= h->read_max)
+		return 0;   /* a short read took all there was, or no room */
+	size_t room = h->read_max - have;
+	struct evbuffer_iovec v[2];
+	/* the bufferevent keeps its input's end frozen but while it reads */
+	evbuffer_unfreeze(in, 0);
+	int n = evbuffer_reserve_space(in, (ev_ssize_t)room, v, 2);
+	if (n <= 0) {
+		evbuffer_freeze(in, 0);
+		return 0;
+	}
+	size_t want = 0;
+	for (int i = 0; i < n; i++) {
+		if (want + v[i].iov_len > room)
+			v[i].iov_len = room - want;
+		want += v[i].iov_len;
+	}
+	ssize_t r;
+	do
+		r = readv(bufferevent_getfd(h->bev), (struct iovec *)v, n);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0) {
+		evbuffer_commit_space(in, v, 0);
+		evbuffer_freeze(in, 0);
+		return 0;   /* nothing now, EOF or an error: the bufferevent meets it next */
+	}
+	size_t got = (size_t)r;
+	int used = 0;
+	for (; used < n && got > 0; used++) {
+		size_t take = got < v[used].iov_len ? got : v[used].iov_len;
+		v[used].iov_len = take;
+		got -= take;
+	}
+	evbuffer_commit_space(in, v, used);
+	evbuffer_freeze(in, 0);
+	return (size_t)r;
 }
 
 void

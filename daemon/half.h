@@ -26,6 +26,7 @@ struct half {
 	unsigned shut_pending : 1; /* shut our write side once output has drained */
 	unsigned direct : 1;       /* a connected plain socket: half_send may write to it at once */
 	unsigned tls_direct : 1;   /* an established TLS connection: half_send may SSL_write at once */
+	size_t read_max;           /* the input's high watermark (half_size_buffers) */
 };
 
 struct evbuffer *half_in(const struct half *h);
@@ -37,6 +38,15 @@ size_t half_out_len(const struct half *h);
  * costs many syscalls on a 2 GiB image load).  The one place watermarks
  * are set, but for flushing (half_notify_when_flushed). */
 void half_size_buffers(struct half *h, size_t max);
+/* libevent 2.1 reads a plain socket at most 4 KiB at a time
+ * (EVBUFFER_MAX_READ), one turn of the loop and one FIONREAD each: a 256 MiB
+ * stream took 65,536 of them.  Called first in a read callback of a plain
+ * socket half (h->direct): when that read was a full one, read what else is
+ * waiting, up to the input's high watermark, in one readv.  EOF and errors
+ * are left in the socket for the bufferevent's next read to report, as
+ * they would be without this.  Returns the bytes added. */
+size_t half_read_more(struct half *h);
+
 /* Stop or resume reading for backpressure; never resumes after EOF. */
 void half_pause(struct half *h, int pause);
 /* Stop reading for good (the session has no use for more input). */

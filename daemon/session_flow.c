@@ -860,8 +860,10 @@ pump_upstream(struct session *s)
 static void
 client_read_cb(struct bufferevent *bev, void *arg)
 {
+	struct session *s = arg;
 	(void)bev;
-	pump_client(arg);
+	half_read_more(&s->client.h);   /* libevent read 4 KiB at most */
+	pump_client(s);
 }
 
 static void
@@ -1039,8 +1041,10 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 static void
 upstream_read_cb(struct bufferevent *bev, void *arg)
 {
+	struct session *s = arg;
 	(void)bev;
-	pump_upstream(arg);
+	half_read_more(&s->upstream.h);   /* libevent read 4 KiB at most */
+	pump_upstream(s);
 }
 
 static void
