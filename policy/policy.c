@@ -14,6 +14,7 @@
 #include "policy/checks.h"
 #include "policy/gotypes.h"
 #include "policy/jsonin.h"
+#include "policy/arena.h"
 #include "policy/jsonout.h"
 #include "policy/prepared.h"
 #include "policy/profile.h"
@@ -82,6 +83,7 @@ policy_prepared_free(struct pol_prepared *pp)
 	for (size_t i = 0; i < pp->nlookups; i++)
 		json_decref(pp->lookups[i].json);
 	json_decref(pp->doc);
+	arena_release(&pp->arena);
 	free(pp->body);
 	free(pp->fwd_body);
 	free(pp->raw_target);
@@ -375,13 +377,20 @@ decode_body(const struct route *r, const struct pol_request *req, struct pol_pre
 	}
 	pp->decodes++;
 	/* one pass, what json_loadb(JSON_FLAGS) reads (policy/jsonin.h) */
-	if ((raw = jsonin_parse(req->body, req->body_len, &errpos, je, sizeof je)) == NULL) {
+	/* the document is built in pp's arena: parse and decode only (what
+	 * they allocate is jansson's, released with pp) */
+	struct arena *prev = arena_enter(&pp->arena);
+	raw = jsonin_parse(req->body, req->body_len, &errpos, je, sizeof je);
+	if (raw != NULL) {
+		pp->doc = godecode_inplace(r->body, raw, err, GODEC_ERRLEN);
+		json_decref(raw);
+	}
+	arena_leave(prev);
+	if (raw == NULL) {
 		snprintf(err, sizeof err, "invalid JSON at byte %zu: %s", errpos, je);
 		refuse(pp, 400, "sockward: bad request: %s%s", err, "");
 		return;
 	}
-	pp->doc = godecode_inplace(r->body, raw, err, GODEC_ERRLEN);
-	json_decref(raw);
 	if (pp->doc == NULL) {
 		refuse(pp, 400, "sockward: bad request: %s%s", err, "");
 		return;
