@@ -13,11 +13,13 @@
 
 #include <jansson.h>
 
+#include "policy/arena.h"
 #include "policy/gotypes.h"
 #include "policy/identity_parse.h"
 #include "policy/jsonin.h"
 #include "policy/jsonout.h"
 #include "policy/policy.h"
+#include "policy/prepared.h"
 
 /* restricted, but a joined container may be judged instead of refused */
 static const char config[] =
@@ -575,6 +577,155 @@ START_TEST(parser_matches_loadb_on_mutated_bodies)
 }
 END_TEST
 
+/* The document is built in the request's arena; the lookup answers the
+ * daemon attaches are heap values; the forwarded body is the same as ever
+ * (decoded_once_over_two_lookup_rounds compares it), and the arena's blocks
+ * go back with the pol_prepared and are taken again by the next request. */
+START_TEST(document_lives_in_the_arena)
+{
+	struct pol_prepared *pp = policy_prepare(pol, "POST", "/v1.41/containers/create");
+	struct pol_decision d;
+	struct pol_lookup *lookups;
+
+	ck_assert_ptr_nonnull(pp);
+	ck_assert_int_eq(judge_all(pp, POL_MAX_LOOKUPS, "1000:1000", &d), 3);
+	ck_assert_int_eq(d.verdict, POL_ALLOW);
+	ck_assert(arena_owns(pp->doc));
+	ck_assert(arena_owns(json_object_get(pp->doc, "HostConfig")));
+	ck_assert(arena_owns(json_string_value(json_object_get(pp->doc, "Image"))));
+	ck_assert(!arena_owns(pp->body));   /* the text is the daemon's, plain malloc */
+	ck_assert(!arena_owns(d.body));
+	size_t n = policy_lookups(pp, &lookups);
+	ck_assert_uint_eq(n, 3);
+	for (size_t i = 0; i < n; i++)
+		ck_assert(!arena_owns(lookups[i].json));
+	ck_assert_uint_gt(arena_size(&pp->arena), 0);
+	ck_assert_uint_le(arena_size(&pp->arena), 64 * 1024);
+	const void *first = pp->doc;
+	policy_decision_free(&d);
+	policy_prepared_free(pp);
+
+	/* the next request's document is built in the block just given back */
+	pp = policy_prepare(pol, "POST", "/v1.41/containers/create");
+	ck_assert_ptr_nonnull(pp);
+	ck_assert_int_eq(judge_all(pp, POL_MAX_LOOKUPS, "1000:1000", &d), 3);
+	ck_assert(arena_owns(pp->doc));
+#ifndef __SANITIZE_ADDRESS__
+	ck_assert_ptr_eq(pp->doc, first);   /* LIFO reuse (ASan takes fresh blocks first) */
+#else
+	(void)first;
+#endif
+	policy_decision_free(&d);
+	policy_prepared_free(pp);
+}
+END_TEST
+
+/* Arena and heap values linked both ways in one tree; each piece is freed
+ * the way it was allocated (a heap value set into an arena object after the
+ * scope, an arena value held by a heap object released before the arena). */
+START_TEST(arena_and_heap_values_mix)
+{
+	struct arena a = { 0 };
+	json_t *heap_before = json_object();
+	struct arena *prev = arena_enter(&a);
+	json_t *doc = json_pack("{s:s, s:[i, f, b], s:{}}", "Image", "busybox", "Cmd", 1, 2.5, 1,
+	    "HostConfig");
+	char big[8192];
+	memset(big, 'b', sizeof big);
+	json_t *bigs = json_stringn(big, sizeof big);   /* too big for a block: the heap */
+	arena_leave(prev);
+
+	ck_assert_ptr_null(prev);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_ptr_nonnull(bigs);
+	ck_assert(arena_owns(doc));
+	ck_assert(arena_owns(json_string_value(json_object_get(doc, "Image"))));
+	ck_assert(!arena_owns(json_string_value(bigs)));
+	ck_assert(!arena_owns(heap_before));
+	ck_assert_int_eq(json_object_set_new(doc, "Big", bigs), 0);
+
+	/* after the scope: plain heap again, also for values grown into doc */
+	json_t *after = json_string("after");
+	ck_assert(!arena_owns(after));
+	ck_assert_int_eq(json_object_set_new(doc, "After", after), 0);
+	for (int i = 0; i < 64; i++) {   /* rehashes doc's buckets (arena -> heap) */
+		char k[16];
+		snprintf(k, sizeof k, "k%d", i);
+		ck_assert_int_eq(json_object_set_new(json_object_get(doc, "HostConfig"), k,
+		    json_integer(i)), 0);
+	}
+	ck_assert_int_eq(json_object_set(heap_before, "cmd", json_object_get(doc, "Cmd")), 0);
+	ck_assert_int_eq(json_object_del(doc, "Image"), 0);   /* an arena free: a no-op */
+	char *text = json_dumps(doc, JSON_COMPACT);           /* outside the scope: free() */
+	ck_assert_ptr_nonnull(text);
+	ck_assert(!arena_owns(text));
+	ck_assert_ptr_nonnull(strstr(text, "\"Cmd\":[1,2.5,true]"));
+	ck_assert_ptr_nonnull(strstr(text, "\"After\":\"after\""));
+	free(text);
+	json_decref(heap_before);
+	json_decref(doc);
+	ck_assert_uint_gt(arena_size(&a), 0);
+	arena_release(&a);
+	ck_assert_uint_eq(arena_size(&a), 0);
+	ck_assert_ptr_null(a.blocks);
+}
+END_TEST
+
+/* Scopes nest: the inner arena is active until it is left, then the outer
+ * one again; a document larger than one block chains blocks. */
+START_TEST(arena_scopes_nest)
+{
+	struct arena outer = { 0 }, inner = { 0 };
+	struct arena *p0 = arena_enter(&outer);
+	json_t *o = json_array();
+	struct arena *p1 = arena_enter(&inner);
+	json_t *i = json_array();
+	for (int k = 0; k < 2000; k++)
+		ck_assert_int_eq(json_array_append_new(i, json_string("a string value")), 0);
+	arena_leave(p1);
+	json_t *o2 = json_object();
+	arena_leave(p0);
+
+	ck_assert_ptr_null(p0);
+	ck_assert_ptr_eq(p1, &outer);
+	ck_assert(arena_owns(o) && arena_owns(i) && arena_owns(o2));
+	ck_assert_uint_gt(arena_size(&inner), 2 * 16384);
+	ck_assert_uint_eq(arena_size(&outer), 16384);
+	ck_assert_uint_eq(json_array_size(i), 2000);
+	ck_assert_str_eq(json_string_value(json_array_get(i, 1999)), "a string value");
+	json_decref(i);
+	arena_release(&inner);
+	json_decref(o);
+	json_decref(o2);
+	arena_release(&outer);
+}
+END_TEST
+
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+/* Under ASan the arena poisons what is not live: the red zone after a
+ * value, a value once freed, a block once released. */
+START_TEST(arena_poisons_under_asan)
+{
+	struct arena a = { 0 };
+	struct arena *prev = arena_enter(&a);
+	json_t *s = json_string("abc"), *t = json_string("def");
+	arena_leave(prev);
+	const char *sv = json_string_value(s);
+
+	ck_assert(arena_owns(sv));
+	ck_assert(!__asan_address_is_poisoned(sv + 3));
+	ck_assert(__asan_address_is_poisoned(sv + 4));   /* red zone */
+	json_decref(s);
+	ck_assert(__asan_address_is_poisoned(sv));        /* freed */
+	const char *tv = json_string_value(t);
+	ck_assert(!__asan_address_is_poisoned(tv));
+	arena_release(&a);
+	ck_assert(__asan_address_is_poisoned(tv));        /* released with the arena */
+}
+END_TEST
+#endif
+
 Suite *
 policy_prepared_suite(void)
 {
@@ -596,6 +747,15 @@ policy_prepared_suite(void)
 	tcase_add_test(tc, in_place_decoder_refuses_like_before);
 	tcase_add_test(tc, parser_matches_loadb_on_a_corpus);
 	tcase_add_test(tc, parser_matches_loadb_on_mutated_bodies);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("arena");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, document_lives_in_the_arena);
+	tcase_add_test(tc, arena_and_heap_values_mix);
+	tcase_add_test(tc, arena_scopes_nest);
+#ifdef __SANITIZE_ADDRESS__
+	tcase_add_test(tc, arena_poisons_under_asan);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }
