@@ -180,6 +180,50 @@ check_field_notes(const struct gotype *t, const char *where, int depth)
 		}
 }
 
+/* The decoder tries each table of a struct where its last match left off
+ * before searching them in Go's order (gotypes.c find_field): that is only
+ * Go's answer when no name is in two tables of one struct. */
+static void
+check_distinct_names(const struct gotype *t, int depth)
+{
+	if (t == NULL || depth > 20)
+		return;
+	if (t->kind == GO_SLICE || t->kind == GO_ARRAY2 || t->kind == GO_MAP) {
+		check_distinct_names(t->elem, depth + 1);
+		return;
+	}
+	if (t->kind != GO_STRUCT)
+		return;
+	const struct gofield *lists[1 + GOSTRUCT_MAX_PROMOTED] = { t->st->fields };
+	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+		lists[i + 1] = t->st->promoted[i];
+	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+		size_t n = 0;
+		for (const struct gofield *f = lists[l]; f != NULL && f->name != NULL; f++)
+			n++;
+		/* gotypes.c keeps a bit per field of a table, 256 of them */
+		ck_assert_msg(n <= 256, "%s: %zu fields in one table", t->st->name, n);
+	}
+	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+		for (const struct gofield *f = lists[l]; f != NULL && f->name != NULL; f++) {
+			for (size_t m = l; m < sizeof lists / sizeof lists[0]; m++)
+				for (const struct gofield *g = m == l ? f + 1 : lists[m];
+				    g != NULL && g->name != NULL; g++)
+					ck_assert_msg(strcmp(f->name, g->name) != 0, "%s: %s twice",
+					    t->st->name, f->name);
+			check_distinct_names(f->type, depth + 1);
+		}
+}
+
+START_TEST(struct_names_are_distinct)
+{
+	size_t n = 0;
+	for (const struct gotype *const *t = go_all_types; *t != NULL; t++, n++)
+		check_distinct_names(*t, 0);
+	ck_assert_uint_ge(n, 7);
+}
+END_TEST
+
 START_TEST(every_field_has_a_note)
 {
 	size_t n = 0;
@@ -256,6 +300,7 @@ policy_units_suite(void)
 	tcase_add_test(tc, root_users);
 	tcase_add_test(tc, user_classes);
 	tcase_add_test(tc, every_field_has_a_note);
+	tcase_add_test(tc, struct_names_are_distinct);
 	tcase_add_test(tc, config_errors_name_the_key);
 	tcase_add_test(tc, defaults_load);
 	suite_add_tcase(s, tc);
