@@ -153,10 +153,12 @@ found:
 /* Go: an exact match wins, otherwise the first field equal under folding.
  * (No two names of one table fold to each other, so the order of the
  * embedded lists does not matter.)  hints: one per table (fields, then
- * the promoted ones), zeroed by the caller for each object. */
+ * the promoted ones), zeroed by the caller for each object.  *exact: 0
+ * when the field was found by folding only; *tab: which table holds it
+ * (0 fields, 1.. the promoted ones). */
 static const struct gofield *
 find_field(const struct gostruct *st, size_t *hints, const char *key, size_t keylen,
-    size_t *tab)
+    size_t *tab, int *exact)
 {
 	const struct gofield *f;
 
@@ -164,6 +166,7 @@ find_field(const struct gostruct *st, size_t *hints, const char *key, size_t key
 	 * fields of Go's structs in order, embedded ones included (the names of
 	 * a struct's tables are distinct, test_policy_units.c checks it, so
 	 * the table that holds the key is the only one that can match) */
+	*exact = 1;
 	for (size_t i = 0; i <= GOSTRUCT_MAX_PROMOTED; i++) {
 		const struct gofield *t = i == 0 ? st->fields : st->promoted[i - 1];
 		if (t != NULL && t[hints[i]].name != NULL && same_name(t[hints[i]].name, key, keylen)) {
@@ -180,6 +183,7 @@ find_field(const struct gostruct *st, size_t *hints, const char *key, size_t key
 		if ((f = find_exact(st->promoted[i], &hints[1 + i], key, keylen)) != NULL)
 			return f;
 	}
+	*exact = 0;
 	*tab = 0;
 	if ((f = find_folded(st->fields, key, keylen)) != NULL)
 		return f;
@@ -284,7 +288,8 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 		keylen = json_object_iter_key_len(it);
 		v = json_object_iter_value(it);
 		struct path sub = { .up = p, .seg = key };
-		const struct gofield *f = find_field(st, hints, key, keylen, &tab);
+		int exact;
+		const struct gofield *f = find_field(st, hints, key, keylen, &tab, &exact);
 
 		if (f == NULL) {
 			/* Go ignores unknown keys; so do we, and drop them */
@@ -312,7 +317,9 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 			fail(d, p, "too many keys");
 			break;
 		}
-		int renamed = strlen(f->name) != keylen || memcmp(f->name, key, keylen) != 0;
+		/* found only by folding: spelled otherwise than the field (an
+		 * exact spelling is found by the exact search first) */
+		int renamed = !exact;
 		if (out == NULL && renamed && (out = canonical_prefix(in, it)) == NULL) {
 			fail(d, p, "out of memory");
 			break;
