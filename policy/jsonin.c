@@ -35,8 +35,9 @@ bad(struct in *in, const unsigned char *at, const char *what)
 static void
 skip_ws(struct in *in)
 {
-	while (in->p < in->end && (*in->p == ' ' || *in->p == '\n' || *in->p == '\r' ||
-	    *in->p == '\t'))
+	/* JSON's whitespace is all <= ' ': one compare for a compact body */
+	while (in->p < in->end && *in->p <= ' ' && (*in->p == ' ' || *in->p == '\n' ||
+	    *in->p == '\r' || *in->p == '\t'))
 		in->p++;
 }
 
@@ -339,7 +340,9 @@ object(struct in *in, int depth)
 			bad(in, at, "string or '}' expected");
 			break;
 		}
-		if (memchr(key, '\0', keylen) != NULL) {
+		/* a NUL can only come from a \u0000 escape (a raw control byte is
+		 * refused), so only a key decoded into scratch can hold one */
+		if (key == in->scratch && memchr(key, '\0', keylen) != NULL) {
 			bad(in, at, "NUL byte in object key not supported");
 			break;
 		}
