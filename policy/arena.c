@@ -95,8 +95,10 @@ arena_alloc(struct arena *a, size_t n)
 
 	if ((size_t)(a->end - a->cur) < need) {
 		char *b = block_get();
-		if (b == NULL)
+		if (b == NULL) {
+			a->heap++;
 			return malloc(n);   /* the range is in use: the heap */
+		}
 		memcpy(b, &a->blocks, sizeof a->blocks);
 		a->blocks = b;
 		a->cur = b + ARENA_LINK;
@@ -116,8 +118,12 @@ sw_json_malloc(size_t n)
 {
 	struct arena *a = active;
 
-	if (a == NULL || n > ARENA_BIG || n == 0)
+	if (a == NULL)
 		return malloc(n);
+	if (n > ARENA_BIG || n == 0) {
+		a->heap++;
+		return malloc(n);
+	}
 	return arena_alloc(a, n);
 }
 
@@ -177,6 +183,7 @@ arena_release(struct arena *a)
 		b = next;
 	}
 	a->blocks = a->cur = a->end = NULL;
+	a->heap = 0;
 }
 
 size_t

@@ -29,6 +29,8 @@
 struct arena {
 	char *cur, *end;   /* the free part of the newest block */
 	char *blocks;      /* newest block; each links to the one before */
+	size_t heap;       /* allocations made from malloc while a was active
+	                      (larger than ARENA_BIG, or no block left) */
 };
 
 /* Make a the allocator for jansson until arena_leave; returns the arena
@@ -36,7 +38,10 @@ struct arena {
 struct arena *arena_enter(struct arena *a);
 void arena_leave(struct arena *prev);
 
-/* Give a's blocks back (a is left empty, ready to be used again). */
+/* Give a's blocks back (a is left empty, ready to be used again).  A tree
+ * built in a scope of a with a->heap == 0 holds arena memory only, unless
+ * heap values were linked into it after the scope: its owner may then drop
+ * it with its blocks, without walking it (json_decref). */
 void arena_release(struct arena *a);
 
 /* Whether p lies in arena memory (tests). */

@@ -82,7 +82,10 @@ policy_prepared_free(struct pol_prepared *pp)
 		return;
 	for (size_t i = 0; i < pp->nlookups; i++)
 		json_decref(pp->lookups[i].json);
-	json_decref(pp->doc);
+	/* the document is never changed after its decode (the checks read it
+	 * const): made of arena memory only, it goes with the blocks, unwalked */
+	if (!(arena_owns(pp->doc) && pp->arena.heap == 0))
+		json_decref(pp->doc);
 	arena_release(&pp->arena);
 	free(pp->body);
 	free(pp->fwd_body);
