@@ -444,15 +444,16 @@ END_TEST
 /* Both refuse, or both give the same document with keys in the same order.
  * Returns 1 when accepted. */
 static int
-same_as_loadb(const char *buf, size_t len)
+same_as_loadb_flags(const char *buf, size_t len, size_t flags)
 {
 	char err[160];
 	size_t pos;
-	json_t *want = json_loadb(buf, len, LOADB_FLAGS, NULL);
-	json_t *got = jsonin_parse(buf, len, &pos, err, sizeof err);
+	json_t *want = json_loadb(buf, len, flags, NULL);
+	json_t *got = flags == LOADB_FLAGS ? jsonin_parse(buf, len, &pos, err, sizeof err)
+	    : jsonin_parse_flags(buf, len, flags, &pos, err, sizeof err);
 
-	ck_assert_msg((want == NULL) == (got == NULL), "json_loadb %s, jsonin %s (%s): %.*s",
-	    want ? "accepts" : "refuses", got ? "accepts" : "refuses", got ? "" : err,
+	ck_assert_msg((want == NULL) == (got == NULL), "flags %zx: json_loadb %s, jsonin %s (%s): %.*s",
+	    flags, want ? "accepts" : "refuses", got ? "accepts" : "refuses", got ? "" : err,
 	    (int)(len > 200 ? 200 : len), buf);
 	if (want != NULL) {
 		ck_assert(json_equal(want, got));
@@ -468,6 +469,24 @@ same_as_loadb(const char *buf, size_t len)
 	json_decref(want);
 	json_decref(got);
 	return want != NULL;
+}
+
+/* The body's flags, and none (the engine's answers, daemon/engine_client.c) */
+static int
+same_as_loadb(const char *buf, size_t len)
+{
+	same_as_loadb_flags(buf, len, 0);
+	return same_as_loadb_flags(buf, len, LOADB_FLAGS);
+}
+
+/* every combination of the three flags jsonin reads */
+static void
+same_as_loadb_any_flags(const char *buf, size_t len)
+{
+	static const size_t f[] = { JSON_REJECT_DUPLICATES, JSON_ALLOW_NUL, JSON_DECODE_ANY };
+	for (unsigned m = 0; m < 8; m++)
+		same_as_loadb_flags(buf, len, ((m & 1) ? f[0] : 0) | ((m & 2) ? f[1] : 0) |
+		    ((m & 4) ? f[2] : 0));
 }
 
 START_TEST(parser_matches_loadb_on_a_corpus)
@@ -493,9 +512,34 @@ START_TEST(parser_matches_loadb_on_a_corpus)
 	};
 	int accepted = 0;
 
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		accepted += same_as_loadb(cases[i], strlen(cases[i]));
+		same_as_loadb_any_flags(cases[i], strlen(cases[i]));
+	}
 	ck_assert_int_gt(accepted, 20);
+	/* what the flags change, jsonin_parse_flags changes alike */
+	static const char dup[] = "{\"a\":1,\"b\":2,\"a\":{\"c\":3}}";
+	char ferr[160];
+	size_t fpos;
+	json_t *d = jsonin_parse_flags(dup, sizeof dup - 1, 0, &fpos, ferr, sizeof ferr);
+	ck_assert_ptr_nonnull(d);
+	char *dt = json_dumps(d, JSON_COMPACT);
+	ck_assert_str_eq(dt, "{\"a\":{\"c\":3},\"b\":2}");   /* the last value, the first place */
+	free(dt);
+	json_decref(d);
+	ck_assert_ptr_null(jsonin_parse_flags(dup, sizeof dup - 1, JSON_REJECT_DUPLICATES, &fpos,
+	    ferr, sizeof ferr));
+	static const char nul[] = "[\"a\\u0000\"]";
+	ck_assert_ptr_null(jsonin_parse_flags(nul, sizeof nul - 1, JSON_DECODE_ANY, &fpos, ferr,
+	    sizeof ferr));
+	ck_assert_str_eq(ferr, "\\u0000 is not allowed without JSON_ALLOW_NUL");
+	d = jsonin_parse_flags(nul, sizeof nul - 1, JSON_ALLOW_NUL, &fpos, ferr, sizeof ferr);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(json_string_length(json_array_get(d, 0)), 2);
+	json_decref(d);
+	ck_assert_ptr_null(jsonin_parse_flags(" 1", 2, JSON_ALLOW_NUL, &fpos, ferr, sizeof ferr));
+	ck_assert_str_eq(ferr, "'[' or '{' expected");
+	ck_assert_uint_eq(fpos, 1);
 	/* a NUL byte in the input, inside and outside a string */
 	same_as_loadb("\"a\0b\"", 5);
 	same_as_loadb("{}\0", 3);
