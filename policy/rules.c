@@ -193,6 +193,16 @@ viol_format(char *out, size_t cap, const char *fmt, va_list ap)
 }
 
 void
+textf(char *out, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	viol_format(out, cap, fmt, ap);
+	va_end(ap);
+}
+
+void
 viol_addv(struct violations *vs, enum rule_id r, const char *fmt, va_list ap)
 {
 	if (vs->n == VIOL_MAX) {

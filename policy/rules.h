@@ -77,4 +77,8 @@ void viol_addv(struct violations *vs, enum rule_id r, const char *fmt, va_list a
  * use (%s %d %u, l/ll/z sizes, %%) without stdio (rules.c). */
 void viol_format(char *out, size_t cap, const char *fmt, va_list ap);
 
+/* snprintf(out, cap, fmt, ...) without a result, through viol_format: for
+ * the texts the checks build on every decision. */
+void textf(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif
