@@ -17,6 +17,7 @@
 
 #ifdef ARENA_ASAN
 #include <sanitizer/asan_interface.h>
+#include <sanitizer/lsan_interface.h>
 #define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
 #define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
 #define ARENA_HDR 8      /* the allocation's size, to poison it when freed */
@@ -78,6 +79,11 @@ block_get(void)
 static void
 block_put(char *b)
 {
+#ifdef ARENA_ASAN
+	/* no stale pointer for LeakSanitizer to find in a released block */
+	UNPOISON(b, ARENA_BLOCK);
+	memset(b, 0, ARENA_BLOCK);
+#endif
 	POISON(b, ARENA_BLOCK);
 #ifndef ARENA_ASAN
 	/* a burst of concurrent documents: give the pages back beyond a few */
@@ -153,6 +159,11 @@ arena_enter(struct arena *a)
 		if (r != MAP_FAILED) {
 			region = r;
 			POISON(region, ARENA_BLOCK * ARENA_NBLOCK);
+#ifdef ARENA_ASAN
+			/* a heap value held by an arena one is not a leak while
+			 * the arena lives: LeakSanitizer scans the range too */
+			__lsan_register_root_region(region, ARENA_BLOCK * ARENA_NBLOCK);
+#endif
 			region_lo = (uintptr_t)r;
 			region_span = ARENA_BLOCK * ARENA_NBLOCK;
 		}

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "policy/arena.h"
 #include "policy/checks.h"
 #include "policy/gotypes.h"
 #include "policy/jsonin.h"
-#include "policy/arena.h"
 #include "policy/jsonout.h"
 #include "policy/prepared.h"
 #include "policy/profile.h"
