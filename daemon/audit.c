@@ -178,7 +178,8 @@ jw_key_str(struct jw *w, const char *key, const char *val)
 static void
 jw_key_num(struct jw *w, const char *key, unsigned long long v, int negative)
 {
-	char num[32], *p = num + sizeof num;   /* digits from the right: no printf per number */
+	/* what "%s%llu" prints, without stdio (a few per audit line) */
+	char num[32], *e = num + sizeof num, *p = e;
 	do
 		*--p = (char)('0' + v % 10);
 	while ((v /= 10) != 0);
@@ -187,7 +188,7 @@ jw_key_num(struct jw *w, const char *key, unsigned long long v, int negative)
 	jw_put(w, ",\"", 2);
 	jw_lit(w, key);
 	jw_put(w, "\":", 2);
-	jw_put(w, p, (size_t)(num + sizeof num - p));
+	jw_put(w, p, (size_t)(e - p));
 }
 
 /* {"a","b"} -> ["a","b"]; none -> [].  NULL or "" names are skipped. */

@@ -153,7 +153,7 @@ check_env_secrets(struct check_ctx *c, const json_t *env, const char *what)
 		const char *kind = value_kind(s, nlen, eq ? eq + 1 : "");
 		/* the name itself may be the secret (no '=': the whole entry) */
 		char name[300];
-		snprintf(name, sizeof name, "%.*s", (int)(nlen < 200 ? nlen : 200), s);
+		textf(name, sizeof name, "%.*s", (int)(nlen < 200 ? nlen : 200), s);
 		int name_secret = value_kind("", 0, name) != NULL;
 		if (kind == NULL && name_secret)
 			kind = value_kind("", 0, name);

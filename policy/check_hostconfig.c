@@ -369,7 +369,7 @@ check_restart_policy(struct check_ctx *c, const json_t *rp, int is_update)
 	if (strcmp(name, "on-failure") == 0) {
 		char spec[40] = "";
 		if (max != 0)
-			snprintf(spec, sizeof spec, ":%lld", (long long)max);
+			textf(spec, sizeof spec, ":%lld", (long long)max);
 		if (max < 1 || max > 5)
 			fire(c, R_RESTART_POLICY, "--restart on-failure%s is not allowed (restarts "
 			    "must be bounded, at most 5), use --restart on-failure:5", spec);

@@ -40,7 +40,7 @@ imgref_parse(const char *ref, struct imgref *r)
 
 	memset(r, 0, sizeof *r);
 	if (at != NULL)
-		snprintf(r->digest, sizeof r->digest, "%s", at + 1);
+		textf(r->digest, sizeof r->digest, "%s", at + 1);
 	if (n >= sizeof r->name)
 		n = sizeof r->name - 1;
 	memcpy(r->name, ref, n);
@@ -48,7 +48,7 @@ imgref_parse(const char *ref, struct imgref *r)
 	slash = strrchr(r->name, '/');
 	colon = strrchr(r->name, ':');
 	if (colon != NULL && (slash == NULL || colon > slash)) {
-		snprintf(r->tag, sizeof r->tag, "%s", colon + 1);
+		textf(r->tag, sizeof r->tag, "%s", colon + 1);
 		r->name[colon - r->name] = '\0';
 	}
 	const char *first_slash = strchr(r->name, '/');
@@ -56,9 +56,9 @@ imgref_parse(const char *ref, struct imgref *r)
 		size_t dn = (size_t)(first_slash - r->name);
 		int domain = memchr(r->name, '.', dn) != NULL || memchr(r->name, ':', dn) != NULL ||
 		    (dn == 9 && strncmp(r->name, "localhost", 9) == 0);
-		snprintf(r->full, sizeof r->full, "%s%s", domain ? "" : "docker.io/", r->name);
+		textf(r->full, sizeof r->full, "%s%s", domain ? "" : "docker.io/", r->name);
 	} else
-		snprintf(r->full, sizeof r->full, "docker.io/library/%s", r->name);
+		textf(r->full, sizeof r->full, "docker.io/library/%s", r->name);
 }
 
 /* The familiar form of a normalised name, as the docker CLI shows it:
@@ -81,7 +81,7 @@ check_image_ref(struct check_ctx *c, const char *ref, const char *what)
 	struct imgref r;
 
 	if (c->image[0] == '\0')
-		snprintf(c->image, sizeof c->image, "%s", ref);
+		textf(c->image, sizeof c->image, "%s", ref);
 	if (is_image_id(ref)) {
 		/* one local image, immutable (pinned); but its repository names are
 		 * not in the request, so the registry rule cannot judge it */

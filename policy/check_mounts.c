@@ -219,7 +219,7 @@ tmpfs_left_on(const char *const *opts, size_t n, int safe_default, char *bad, si
 				on = 0;
 		}
 		if (!on)
-			snprintf(bad + strlen(bad), len - strlen(bad), "%s%s", bad[0] ? "," : "",
+			textf(bad + strlen(bad), len - strlen(bad), "%s%s", bad[0] ? "," : "",
 			    tmpfs_pairs[k][1]);
 	}
 }
@@ -244,7 +244,7 @@ judge_tmpfs_string(struct check_ctx *c, const char *data, const char *what, cons
 	char buf[1024];
 	size_t n = 0;
 
-	snprintf(buf, sizeof buf, "%s", data);
+	textf(buf, sizeof buf, "%s", data);
 	if (strlen(data) >= sizeof buf) {
 		fire(c, R_MOUNT_TMPFS, "%s %s: options too long to judge", what, dest);
 		return;
@@ -334,7 +334,7 @@ judge_tmpfs_volume(struct check_ctx *c, const char *o, const char *what)
 		fire(c, R_MOUNT_VOLUME_BIND, "%s: tmpfs volume options too long to judge", what);
 		return;
 	}
-	snprintf(buf, sizeof buf, "%s", o);
+	textf(buf, sizeof buf, "%s", o);
 	for (char *s = buf, *e; s != NULL; s = e ? e + 1 : NULL) {
 		e = strchr(s, ',');
 		if (e != NULL)
@@ -363,10 +363,10 @@ judge_tmpfs_volume(struct check_ctx *c, const char *o, const char *what)
 	tmpfs_left_on(opts, n, 0, bad, sizeof bad);
 	if (bad[0] == '\0')
 		return;
-	snprintf(fix, sizeof fix, "%s%s", o, o[0] ? "," : "");
+	textf(fix, sizeof fix, "%s%s", o, o[0] ? "," : "");
 	for (size_t k = 0; k < 3; k++)
 		if (strstr(bad, tmpfs_pairs[k][1]) != NULL)
-			snprintf(fix + strlen(fix), sizeof fix - strlen(fix), "%s%s",
+			textf(fix + strlen(fix), sizeof fix - strlen(fix), "%s%s",
 			    tmpfs_pairs[k][0], k < 2 ? "," : "");
 	if (fix[0] != '\0' && fix[strlen(fix) - 1] == ',')
 		fix[strlen(fix) - 1] = '\0';
@@ -514,7 +514,7 @@ check_existing_volume(struct check_ctx *c, const char *name, const char *what)
 		    "options (engine answered %d)", what, name, l->status);
 		return;
 	}
-	snprintf(label, sizeof label, "%s %s (existing volume)", what, name);
+	textf(label, sizeof label, "%s %s (existing volume)", what, name);
 	/* made with another driver (by an operator, or around sockward): the
 	 * request gets that driver's volume */
 	check_volume_driver(c, jstr(l->json, "Driver"), label);

@@ -112,9 +112,9 @@ user_fix(const char *user, size_t len, char *out, size_t outlen)
 
 	if (n > 0 && n < 12 && numeric(user, n, &zero) && !zero && user[0] != '-' &&
 	    user[0] != '+')
-		snprintf(out, outlen, "%.*s:%.*s", (int)n, user, (int)n, user);
+		textf(out, outlen, "%.*s:%.*s", (int)n, user, (int)n, user);
 	else
-		snprintf(out, outlen, "1000:1000");
+		textf(out, outlen, "1000:1000");
 }
 
 void
@@ -237,7 +237,7 @@ judge_user(struct check_ctx *c, enum rule_id rule, const char *subject, const ch
 	if (l->status != 200 || !json_is_object(l->json)) {
 		const char *m = jstr(l->json, "message");
 		char reason[300];
-		snprintf(reason, sizeof reason, "%s", m[0] ? m : l->status == 0 ?
+		textf(reason, sizeof reason, "%s", m[0] ? m : l->status == 0 ?
 		    "engine lookup undecided" : "engine lookup failed");
 		if (need)
 			fire(c, rule, "%s cannot be resolved: %s's /etc/passwd and /etc/group cannot "
@@ -331,8 +331,8 @@ judge_image_user(struct check_ctx *c, const char *image, int missing_is_404, con
 	/* a user that means itself: no image needed */
 	if (user[0] != '\0' && !user_needs_files(user, ulen) && !groups_need_files(groups)) {
 		user_fix(user, ulen, uf, sizeof uf);
-		snprintf(subject, sizeof subject, "%s %s", flag, user);
-		snprintf(fix, sizeof fix, "set %s to a numeric non-root uid:gid (%s %s)", flag, flag, uf);
+		textf(subject, sizeof subject, "%s %s", flag, user);
+		textf(fix, sizeof fix, "set %s to a numeric non-root uid:gid (%s %s)", flag, flag, uf);
 		judge_user(c, R_USER_ROOT, subject, fix, user, ulen, groups, gflag,
 		    POL_LOOKUP_IMAGE_USERS, NULL, "");
 		return;
@@ -351,7 +351,7 @@ judge_image_user(struct check_ctx *c, const char *image, int missing_is_404, con
 		return;
 	if (l->status == 404 && missing_is_404) {
 		c->not_found = 1;
-		snprintf(c->not_found_msg, sizeof c->not_found_msg, "No such image: %s", image);
+		textf(c->not_found_msg, sizeof c->not_found_msg, "No such image: %s", image);
 		return;
 	}
 	if (l->status == 404) {
@@ -366,11 +366,11 @@ judge_image_user(struct check_ctx *c, const char *image, int missing_is_404, con
 		return;
 	}
 	const char *id = jstr(l->json, "Id");
-	snprintf(what, sizeof what, "image %s", image);
+	textf(what, sizeof what, "image %s", image);
 	if (user[0] != '\0') {
 		user_fix(user, ulen, uf, sizeof uf);
-		snprintf(subject, sizeof subject, "%s %s", flag, user);
-		snprintf(fix, sizeof fix, "set %s to a numeric non-root uid:gid (%s %s)", flag, flag, uf);
+		textf(subject, sizeof subject, "%s %s", flag, user);
+		textf(fix, sizeof fix, "set %s to a numeric non-root uid:gid (%s %s)", flag, flag, uf);
 		judge_user(c, R_USER_ROOT, subject, fix, user, ulen, groups, gflag,
 		    POL_LOOKUP_IMAGE_USERS, id, what);
 		return;
@@ -384,8 +384,8 @@ judge_image_user(struct check_ctx *c, const char *image, int missing_is_404, con
 		return;
 	}
 	user_fix(iu, strlen(iu), uf, sizeof uf);
-	snprintf(subject, sizeof subject, "image %s runs as user %s, which", image, iu);
-	snprintf(fix, sizeof fix, "set %s to a numeric non-root uid:gid (%s %s)", flag, flag, uf);
+	textf(subject, sizeof subject, "image %s runs as user %s, which", image, iu);
+	textf(fix, sizeof fix, "set %s to a numeric non-root uid:gid (%s %s)", flag, flag, uf);
 	judge_user(c, R_USER_ROOT, subject, fix, iu, strlen(iu), groups, gflag,
 	    POL_LOOKUP_IMAGE_USERS, id, what);
 }

@@ -44,7 +44,7 @@ check_lookup(struct check_ctx *c, enum pol_lookup_kind kind, const char *name)
 	struct pol_lookup *l = &pp->lookups[pp->nlookups++];
 	memset(l, 0, sizeof *l);
 	l->kind = kind;
-	snprintf(l->name, sizeof l->name, "%s", name);
+	textf(l->name, sizeof l->name, "%s", name);
 	if (c->req != NULL && c->req->held_answer != NULL &&
 	    (l->json = c->req->held_answer(c->req->held_ctx, kind, l->name)) != NULL) {
 		l->status = 200;   /* answered now: no round trip, no second round */
@@ -87,7 +87,7 @@ human_bytes(int64_t v, char *buf, size_t len)
 		v /= 1024;
 		u++;
 	}
-	snprintf(buf, len, "%lld%c", (long long)v, units[u]);
+	textf(buf, len, "%lld%c", (long long)v, units[u]);
 	if (u == 0)
 		buf[strlen(buf) - 1] = '\0';
 }
@@ -96,9 +96,9 @@ void
 human_cpus(int64_t nano, char *buf, size_t len)
 {
 	if (nano % 1000000000LL == 0)
-		snprintf(buf, len, "%lld", (long long)(nano / 1000000000LL));
+		textf(buf, len, "%lld", (long long)(nano / 1000000000LL));
 	else
-		snprintf(buf, len, "%.3g", (double)nano / 1e9);
+		textf(buf, len, "%.3g", (double)nano / 1e9);
 }
 
 const struct pol_lookup *
@@ -109,7 +109,7 @@ route_container(struct check_ctx *c)
 		return NULL;
 	if (l->status == 404) {
 		c->not_found = 1;
-		snprintf(c->not_found_msg, sizeof c->not_found_msg, "No such container: %s", c->name);
+		textf(c->not_found_msg, sizeof c->not_found_msg, "No such container: %s", c->name);
 		return NULL;
 	}
 	return l;

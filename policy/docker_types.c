@@ -14,6 +14,7 @@
 #include "policy/gotypes.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #define T(k)            GT_SCALAR(k)
@@ -352,9 +353,30 @@ static const struct gofield create_fields[] = {
 	END
 };
 
+/* For each first byte, a bit per name length (1..63; 64 and longer share
+ * bit 0) of the HostConfig and Resources names: most top-level keys (the
+ * Config's) are told apart without a comparison. */
+static uint64_t hc_shape[256];
+static int hc_shape_ready;
+
+static uint64_t
+shape_bit(size_t len)
+{
+	return (uint64_t)1 << (len < 64 ? len : 0);
+}
+
 static int
 is_hostconfig_key(const char *key)
 {
+	if (!hc_shape_ready) {
+		for (const struct gofield *f = hostconfig_fields; f->name != NULL; f++)
+			hc_shape[(unsigned char)f->name[0]] |= shape_bit(strlen(f->name));
+		for (const struct gofield *f = resources_fields; f->name != NULL; f++)
+			hc_shape[(unsigned char)f->name[0]] |= shape_bit(strlen(f->name));
+		hc_shape_ready = 1;
+	}
+	if ((hc_shape[(unsigned char)key[0]] & shape_bit(strlen(key))) == 0)
+		return 0;
 	/* the first byte before the whole name: every top-level key comes here */
 	for (const struct gofield *f = hostconfig_fields; f->name != NULL; f++)
 		if (f->name[0] == key[0] && strcmp(f->name, key) == 0)

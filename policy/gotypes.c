@@ -100,6 +100,8 @@ wrong_type(struct dec *d, const struct path *p, const struct gotype *t, const js
 static json_t *decode(struct dec *d, const struct path *p, const struct gotype *t,
     json_t *in, int depth);
 
+#define SEEN_WORDS 4   /* fields per table: at most 256 */
+
 static const struct gofield *
 find_folded(const struct gofield *f, const char *key, size_t keylen)
 {
@@ -117,8 +119,11 @@ find_folded(const struct gofield *f, const char *key, size_t keylen)
 static int
 same_name(const char *name, const char *key, size_t keylen)
 {
-	return name[0] == (keylen > 0 ? key[0] : '\0') && strlen(name) == keylen &&
-	    memcmp(name, key, keylen) == 0;
+	/* byte by byte, stopping at the name's end: no strlen per candidate */
+	for (size_t i = 0; i < keylen; i++)
+		if (name[i] == '\0' || name[i] != key[i])
+			return 0;
+	return name[keylen] == '\0';
 }
 
 /* The field named exactly key in the table f, searched from *hint (where
@@ -148,22 +153,45 @@ found:
 /* Go: an exact match wins, otherwise the first field equal under folding.
  * (No two names of one table fold to each other, so the order of the
  * embedded lists does not matter.)  hints: one per table (fields, then
- * the promoted ones), zeroed by the caller for each object. */
+ * the promoted ones), zeroed by the caller for each object.  *exact: 0
+ * when the field was found by folding only; *tab: which table holds it
+ * (0 fields, 1.. the promoted ones). */
 static const struct gofield *
-find_field(const struct gostruct *st, size_t *hints, const char *key, size_t keylen)
+find_field(const struct gostruct *st, size_t *hints, const char *key, size_t keylen,
+    size_t *tab, int *exact)
 {
 	const struct gofield *f;
 
+	/* where each table's last match left off, first: a client sends the
+	 * fields of Go's structs in order, embedded ones included (the names of
+	 * a struct's tables are distinct, test_policy_units.c checks it, so
+	 * the table that holds the key is the only one that can match) */
+	*exact = 1;
+	for (size_t i = 0; i <= GOSTRUCT_MAX_PROMOTED; i++) {
+		const struct gofield *t = i == 0 ? st->fields : st->promoted[i - 1];
+		if (t != NULL && t[hints[i]].name != NULL && same_name(t[hints[i]].name, key, keylen)) {
+			*tab = i;
+			hints[i]++;
+			return &t[hints[i] - 1];
+		}
+	}
+	*tab = 0;
 	if ((f = find_exact(st->fields, &hints[0], key, keylen)) != NULL)
 		return f;
-	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++) {
+		*tab = 1 + i;
 		if ((f = find_exact(st->promoted[i], &hints[1 + i], key, keylen)) != NULL)
 			return f;
+	}
+	*exact = 0;
+	*tab = 0;
 	if ((f = find_folded(st->fields, key, keylen)) != NULL)
 		return f;
-	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++) {
+		*tab = 1 + i;
 		if ((f = find_folded(st->promoted[i], key, keylen)) != NULL)
 			return f;
+	}
 	return NULL;
 }
 
@@ -249,9 +277,10 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 	json_t *v, *out = NULL;   /* NULL: canonicalising in place */
 	void *it, *next;
 	/* which fields were already set: a second key folding to the same
-	 * field would silently win in Go, so it is ambiguous here */
-	const struct gofield *seen[128];
-	size_t nseen = 0, hints[1 + GOSTRUCT_MAX_PROMOTED] = { 0 };
+	 * field would silently win in Go, so it is ambiguous here; a bit per
+	 * (table, index in it) */
+	uint64_t seen[1 + GOSTRUCT_MAX_PROMOTED][SEEN_WORDS] = { { 0 } };
+	size_t nseen = 0, hints[1 + GOSTRUCT_MAX_PROMOTED] = { 0 }, tab;
 
 	for (it = json_object_iter(in); it != NULL; it = next) {
 		next = json_object_iter_next(in, it);
@@ -259,7 +288,8 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 		keylen = json_object_iter_key_len(it);
 		v = json_object_iter_value(it);
 		struct path sub = { .up = p, .seg = key };
-		const struct gofield *f = find_field(st, hints, key, keylen);
+		int exact;
+		const struct gofield *f = find_field(st, hints, key, keylen, &tab, &exact);
 
 		if (f == NULL) {
 			/* Go ignores unknown keys; so do we, and drop them */
@@ -269,20 +299,27 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 			}
 			continue;
 		}
-		for (size_t i = 0; i < nseen; i++)
-			if (seen[i] == f) {
-				char msg[160];
-				snprintf(msg, sizeof msg, "ambiguous: more than one key means %s", f->name);
-				fail(d, &sub, msg);
-				goto out;
-			}
-		if (nseen < sizeof seen / sizeof seen[0])
-			seen[nseen++] = f;
-		else {
+		size_t at = (size_t)(f - (tab == 0 ? st->fields : st->promoted[tab - 1]));
+		if (at >= SEEN_WORDS * 64) {
+			fail(d, p, "too many fields");   /* a table longer than SEEN_WORDS*64 */
+			break;
+		}
+		if (seen[tab][at / 64] & ((uint64_t)1 << (at % 64))) {
+			char msg[160];
+			snprintf(msg, sizeof msg, "ambiguous: more than one key means %s", f->name);
+			fail(d, &sub, msg);
+			goto out;
+		}
+		if (nseen < 128) {
+			seen[tab][at / 64] |= (uint64_t)1 << (at % 64);
+			nseen++;
+		} else {
 			fail(d, p, "too many keys");
 			break;
 		}
-		int renamed = strlen(f->name) != keylen || memcmp(f->name, key, keylen) != 0;
+		/* found only by folding: spelled otherwise than the field (an
+		 * exact spelling is found by the exact search first) */
+		int renamed = !exact;
 		if (out == NULL && renamed && (out = canonical_prefix(in, it)) == NULL) {
 			fail(d, p, "out of memory");
 			break;

@@ -19,6 +19,7 @@ struct in {
 	size_t errlen;
 	int failed;
 	const unsigned char *errat;
+	size_t flags;           /* JSON_REJECT_DUPLICATES, JSON_ALLOW_NUL, JSON_DECODE_ANY */
 };
 
 static json_t *
@@ -35,8 +36,9 @@ bad(struct in *in, const unsigned char *at, const char *what)
 static void
 skip_ws(struct in *in)
 {
-	while (in->p < in->end && (*in->p == ' ' || *in->p == '\n' || *in->p == '\r' ||
-	    *in->p == '\t'))
+	/* JSON's whitespace is all <= ' ': one compare for a compact body */
+	while (in->p < in->end && *in->p <= ' ' && (*in->p == ' ' || *in->p == '\n' ||
+	    *in->p == '\r' || *in->p == '\t'))
 		in->p++;
 }
 
@@ -339,7 +341,9 @@ object(struct in *in, int depth)
 			bad(in, at, "string or '}' expected");
 			break;
 		}
-		if (memchr(key, '\0', keylen) != NULL) {
+		/* a NUL can only come from a \u0000 escape (a raw control byte is
+		 * refused), so only a key decoded into scratch can hold one */
+		if (key == in->scratch && memchr(key, '\0', keylen) != NULL) {
 			bad(in, at, "NUL byte in object key not supported");
 			break;
 		}
@@ -372,7 +376,9 @@ object(struct in *in, int depth)
 			bad(in, at, "out of memory");
 			break;
 		}
-		if (json_object_size(obj) == before) {
+		/* without JSON_REJECT_DUPLICATES the last value won, in the first
+		 * key's place, as jansson's own parser keeps it */
+		if (json_object_size(obj) == before && (in->flags & JSON_REJECT_DUPLICATES)) {
 			bad(in, at, "duplicate object key");
 			break;
 		}
@@ -458,6 +464,9 @@ value(struct in *in, int depth)
 		size_t n;
 		if (scan_string(in, &s, &n) < 0)
 			return NULL;
+		/* a NUL only comes from a \u0000 escape, decoded into scratch */
+		if (!(in->flags & JSON_ALLOW_NUL) && s == in->scratch && memchr(s, '\0', n) != NULL)
+			return bad(in, in->p, "\\u0000 is not allowed without JSON_ALLOW_NUL");
 		json_t *j = json_stringn_nocheck(s, n);
 		return j != NULL ? j : bad(in, in->p, "out of memory");
 	}
@@ -475,11 +484,27 @@ value(struct in *in, int depth)
 json_t *
 jsonin_parse(const char *buf, size_t len, size_t *pos, char *err, size_t errlen)
 {
+	return jsonin_parse_flags(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL |
+	    JSON_DECODE_ANY, pos, err, errlen);
+}
+
+json_t *
+jsonin_parse_flags(const char *buf, size_t len, size_t flags, size_t *pos, char *err,
+    size_t errlen)
+{
 	struct in in = {
 		.s = (const unsigned char *)buf, .end = (const unsigned char *)buf + len,
-		.p = (const unsigned char *)buf, .err = err, .errlen = errlen,
+		.p = (const unsigned char *)buf, .err = err, .errlen = errlen, .flags = flags,
 	};
-	json_t *v = value(&in, 1);
+	json_t *v = NULL;
+
+	if (!(flags & JSON_DECODE_ANY)) {
+		skip_ws(&in);
+		if (in.p >= in.end || (*in.p != '{' && *in.p != '['))
+			bad(&in, in.p, "'[' or '{' expected");
+	}
+	if (!in.failed)
+		v = value(&in, 1);
 
 	if (v != NULL) {
 		skip_ws(&in);

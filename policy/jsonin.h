@@ -24,4 +24,13 @@
  * error and err its reason. */
 json_t *jsonin_parse(const char *buf, size_t len, size_t *pos, char *err, size_t errlen);
 
+/* The same for what json_loadb(buf, len, flags) accepts, where flags holds
+ * any of JSON_REJECT_DUPLICATES (else the last of a repeated key wins, in
+ * the first one's place), JSON_ALLOW_NUL (else a string holding U+0000 is
+ * refused) and JSON_DECODE_ANY (else the value must be an object or an
+ * array); other flags are not read.  jsonin_parse is
+ * jsonin_parse_flags(REJECT_DUPLICATES | ALLOW_NUL | DECODE_ANY). */
+json_t *jsonin_parse_flags(const char *buf, size_t len, size_t flags, size_t *pos, char *err,
+    size_t errlen);
+
 #endif

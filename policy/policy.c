@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "policy/arena.h"
 #include "policy/checks.h"
 #include "policy/gotypes.h"
 #include "policy/jsonin.h"
@@ -81,7 +82,11 @@ policy_prepared_free(struct pol_prepared *pp)
 		return;
 	for (size_t i = 0; i < pp->nlookups; i++)
 		json_decref(pp->lookups[i].json);
-	json_decref(pp->doc);
+	/* the document is never changed after its decode (the checks read it
+	 * const): made of arena memory only, it goes with the blocks, unwalked */
+	if (!(arena_owns(pp->doc) && pp->arena.heap == 0))
+		json_decref(pp->doc);
+	arena_release(&pp->arena);
 	free(pp->body);
 	free(pp->fwd_body);
 	free(pp->raw_target);
@@ -375,13 +380,20 @@ decode_body(const struct route *r, const struct pol_request *req, struct pol_pre
 	}
 	pp->decodes++;
 	/* one pass, what json_loadb(JSON_FLAGS) reads (policy/jsonin.h) */
-	if ((raw = jsonin_parse(req->body, req->body_len, &errpos, je, sizeof je)) == NULL) {
+	/* the document is built in pp's arena: parse and decode only (what
+	 * they allocate is jansson's, released with pp) */
+	struct arena *prev = arena_enter(&pp->arena);
+	raw = jsonin_parse(req->body, req->body_len, &errpos, je, sizeof je);
+	if (raw != NULL) {
+		pp->doc = godecode_inplace(r->body, raw, err, GODEC_ERRLEN);
+		json_decref(raw);
+	}
+	arena_leave(prev);
+	if (raw == NULL) {
 		snprintf(err, sizeof err, "invalid JSON at byte %zu: %s", errpos, je);
 		refuse(pp, 400, "sockward: bad request: %s%s", err, "");
 		return;
 	}
-	pp->doc = godecode_inplace(r->body, raw, err, GODEC_ERRLEN);
-	json_decref(raw);
 	if (pp->doc == NULL) {
 		refuse(pp, 400, "sockward: bad request: %s%s", err, "");
 		return;
@@ -471,6 +483,21 @@ viol_mode(const struct profile *prof, const struct violation *v)
 	return profile_rule_mode(prof, (int)v->rule);
 }
 
+/* Append s to msg (cap bytes, *off used), truncated like snprintf: *off
+ * counts what did not fit too, and msg stays terminated. */
+static void
+put_str(char *msg, size_t cap, size_t *off, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*off + 1 < cap) {
+		size_t room = cap - 1 - *off, k = n < room ? n : room;
+		memcpy(msg + *off, s, k);
+		msg[*off + k] = '\0';
+	}
+	*off += n;
+}
+
 /* The rule list over the violations not excepted, and the mode the
  * decision is made in: the most severe of theirs (*worst), and the message
  * "[id] text; [id] text" over those that act in that mode. */
@@ -500,16 +527,27 @@ explain(struct check_ctx *c, struct pol_decision *dec, const struct pol_request 
 	if ((*nleft == 0 && !c->vs->overflow) || *worst != POL_MODE_ENFORCE ||
 	    (msg = malloc(cap)) == NULL)
 		return;
-	off = (size_t)snprintf(msg, cap, "sockward: denied by policy '%s' for %s: ",
-	    prof->name, identity_name(req));
+	/* what "sockward: denied by policy '%s' for %s: " then "%s[%s] %s" per
+	 * shown violation would print, without a printf per piece */
+	off = 0;
+	msg[0] = '\0';
+	put_str(msg, cap, &off, "sockward: denied by policy '");
+	put_str(msg, cap, &off, prof->name);
+	put_str(msg, cap, &off, "' for ");
+	put_str(msg, cap, &off, identity_name(req));
+	put_str(msg, cap, &off, ": ");
 	for (size_t i = 0; i < c->vs->n; i++) {
 		const struct violation *v = &c->vs->v[i];
 		if (v->excepted || viol_mode(prof, v) != *worst)
 			continue;
-		off += (size_t)snprintf(msg + off, cap - off, "%s[%s] %s", shown++ ? "; " : "",
-		    rules[v->rule].id, v->text);
+		if (shown++)
+			put_str(msg, cap, &off, "; ");
+		put_str(msg, cap, &off, "[");
+		put_str(msg, cap, &off, rules[v->rule].id);
+		put_str(msg, cap, &off, "] ");
+		put_str(msg, cap, &off, v->text);
 	}
-	if (c->vs->overflow)
+	if (c->vs->overflow && off < cap)
 		snprintf(msg + off, cap - off, "; and %d more", c->vs->overflow);
 	dec->message = msg;
 }

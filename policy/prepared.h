@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "policy/arena.h"
 #include "policy/policy.h"
 #include "policy/reqtarget.h"
 #include "policy/routes.h"
@@ -27,6 +28,8 @@ struct pol_prepared {
 	 * very document that is forwarded. */
 	enum body_state body_state;
 	json_t *doc;                        /* canonical document */
+	struct arena arena;                 /* where doc was built (policy/arena.h);
+	                                       released after doc */
 	char *body;                         /* its serialisation: what is forwarded */
 	size_t body_len;
 	int refused_status;

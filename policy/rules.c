@@ -3,6 +3,8 @@
 #include "policy/rules.h"
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,6 +84,124 @@ rule_lookup(const char *id)
 	return -1;
 }
 
+/* Whether fmt uses only what text_format prints itself: %s, %d, %u, %ld,
+ * %lu, %lld, %llu, %zu and %% (what the rules' texts use). */
+static int
+plain_format(const char *fmt)
+{
+	for (const char *f = strchr(fmt, '%'); f != NULL; f = strchr(f, '%')) {
+		f++;
+		if (*f == 'l')
+			f += f[1] == 'l' ? 2 : 1;
+		else if (*f == 'z')
+			f++;
+		if (*f == 's' || *f == '%') {
+			if (f[-1] != '%')
+				return 0;   /* %ls, %zs, %l%... */
+		} else if (*f != 'd' && *f != 'u')
+			return 0;
+		f++;
+	}
+	return 1;
+}
+
+static void
+put_bytes(char *out, size_t cap, size_t *off, const char *s, size_t n)
+{
+	if (*off + 1 < cap) {
+		size_t room = cap - 1 - *off;
+		memcpy(out + *off, s, n < room ? n : room);
+		*off += n < room ? n : room;
+		out[*off] = '\0';
+	}
+}
+
+static void
+put_num(char *out, size_t cap, size_t *off, unsigned long long v, int neg)
+{
+	char b[24], *e = b + sizeof b, *p = e;
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	if (neg)
+		*--p = '-';
+	put_bytes(out, cap, off, p, (size_t)(e - p));
+}
+
+/* vsnprintf(out, cap, fmt, ap) for a plain_format fmt, byte for byte
+ * (truncated the same way), without stdio's machinery: a denial formats a
+ * dozen texts, each was a vsnprintf of ~700 instructions. */
+static void
+text_format(char *out, size_t cap, const char *fmt, va_list ap)
+{
+	size_t off = 0;
+	const char *f = fmt, *pct;
+
+	out[0] = '\0';
+	while ((pct = strchr(f, '%')) != NULL) {
+		put_bytes(out, cap, &off, f, (size_t)(pct - f));
+		f = pct + 1;
+		int lng = 0, sz = 0;
+		if (*f == 'l') {
+			lng = f[1] == 'l' ? 2 : 1;
+			f += lng;
+		} else if (*f == 'z') {
+			sz = 1;
+			f++;
+		}
+		switch (*f++) {
+		case '%':
+			put_bytes(out, cap, &off, "%", 1);
+			break;
+		case 's': {
+			const char *a = va_arg(ap, const char *);
+			if (a == NULL)
+				a = "(null)";
+			put_bytes(out, cap, &off, a, strlen(a));
+			break;
+		}
+		case 'd': {
+			long long v = sz ? (long long)va_arg(ap, ssize_t) : lng == 2 ? va_arg(ap, long long)
+			    : lng == 1 ? (long long)va_arg(ap, long) : (long long)va_arg(ap, int);
+			put_num(out, cap, &off, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v,
+			    v < 0);
+			break;
+		}
+		default: {   /* 'u' */
+			unsigned long long v = sz ? (unsigned long long)va_arg(ap, size_t)
+			    : lng == 2 ? va_arg(ap, unsigned long long)
+			    : lng == 1 ? (unsigned long long)va_arg(ap, unsigned long)
+			    : (unsigned long long)va_arg(ap, unsigned);
+			put_num(out, cap, &off, v, 0);
+			break;
+		}
+		}
+	}
+	put_bytes(out, cap, &off, f, strlen(f));
+}
+
+void
+viol_format(char *out, size_t cap, const char *fmt, va_list ap)
+{
+	if (cap == 0)
+		return;
+	if (plain_format(fmt))
+		text_format(out, cap, fmt, ap);
+	else
+		vsnprintf(out, cap, fmt, ap);
+}
+
+void
+textf(char *out, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	viol_format(out, cap, fmt, ap);
+	va_end(ap);
+}
+
 void
 viol_addv(struct violations *vs, enum rule_id r, const char *fmt, va_list ap)
 {
@@ -96,7 +216,7 @@ viol_addv(struct violations *vs, enum rule_id r, const char *fmt, va_list ap)
 	v->exception = -1;
 	v->text[0] = '\0';
 	if (fmt != NULL)
-		vsnprintf(v->text, sizeof v->text, fmt, ap);
+		viol_format(v->text, sizeof v->text, fmt, ap);
 }
 
 void

@@ -73,5 +73,12 @@ void viol_add(struct violations *vs, enum rule_id r, const char *fmt, ...)
 /* The same with a va_list; fmt NULL records the rule with an empty text
  * (a violation whose text no one will read). */
 void viol_addv(struct violations *vs, enum rule_id r, const char *fmt, va_list ap);
+/* vsnprintf(out, cap, fmt, ap), byte for byte; the formats the rule texts
+ * use (%s %d %u, l/ll/z sizes, %%) without stdio (rules.c). */
+void viol_format(char *out, size_t cap, const char *fmt, va_list ap);
+
+/* snprintf(out, cap, fmt, ...) without a result, through viol_format: for
+ * the texts the checks build on every decision. */
+void textf(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -13,11 +13,13 @@
 
 #include <jansson.h>
 
+#include "policy/arena.h"
 #include "policy/gotypes.h"
 #include "policy/identity_parse.h"
 #include "policy/jsonin.h"
 #include "policy/jsonout.h"
 #include "policy/policy.h"
+#include "policy/prepared.h"
 
 /* restricted, but a joined container may be judged instead of refused */
 static const char config[] =
@@ -503,15 +505,16 @@ END_TEST
 /* Both refuse, or both give the same document with keys in the same order.
  * Returns 1 when accepted. */
 static int
-same_as_loadb(const char *buf, size_t len)
+same_as_loadb_flags(const char *buf, size_t len, size_t flags)
 {
 	char err[160];
 	size_t pos;
-	json_t *want = json_loadb(buf, len, LOADB_FLAGS, NULL);
-	json_t *got = jsonin_parse(buf, len, &pos, err, sizeof err);
+	json_t *want = json_loadb(buf, len, flags, NULL);
+	json_t *got = flags == LOADB_FLAGS ? jsonin_parse(buf, len, &pos, err, sizeof err)
+	    : jsonin_parse_flags(buf, len, flags, &pos, err, sizeof err);
 
-	ck_assert_msg((want == NULL) == (got == NULL), "json_loadb %s, jsonin %s (%s): %.*s",
-	    want ? "accepts" : "refuses", got ? "accepts" : "refuses", got ? "" : err,
+	ck_assert_msg((want == NULL) == (got == NULL), "flags %zx: json_loadb %s, jsonin %s (%s): %.*s",
+	    flags, want ? "accepts" : "refuses", got ? "accepts" : "refuses", got ? "" : err,
 	    (int)(len > 200 ? 200 : len), buf);
 	if (want != NULL) {
 		ck_assert(json_equal(want, got));
@@ -527,6 +530,24 @@ same_as_loadb(const char *buf, size_t len)
 	json_decref(want);
 	json_decref(got);
 	return want != NULL;
+}
+
+/* The body's flags, and none (the engine's answers, daemon/engine_client.c) */
+static int
+same_as_loadb(const char *buf, size_t len)
+{
+	same_as_loadb_flags(buf, len, 0);
+	return same_as_loadb_flags(buf, len, LOADB_FLAGS);
+}
+
+/* every combination of the three flags jsonin reads */
+static void
+same_as_loadb_any_flags(const char *buf, size_t len)
+{
+	static const size_t f[] = { JSON_REJECT_DUPLICATES, JSON_ALLOW_NUL, JSON_DECODE_ANY };
+	for (unsigned m = 0; m < 8; m++)
+		same_as_loadb_flags(buf, len, ((m & 1) ? f[0] : 0) | ((m & 2) ? f[1] : 0) |
+		    ((m & 4) ? f[2] : 0));
 }
 
 START_TEST(parser_matches_loadb_on_a_corpus)
@@ -552,9 +573,34 @@ START_TEST(parser_matches_loadb_on_a_corpus)
 	};
 	int accepted = 0;
 
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		accepted += same_as_loadb(cases[i], strlen(cases[i]));
+		same_as_loadb_any_flags(cases[i], strlen(cases[i]));
+	}
 	ck_assert_int_gt(accepted, 20);
+	/* what the flags change, jsonin_parse_flags changes alike */
+	static const char dup[] = "{\"a\":1,\"b\":2,\"a\":{\"c\":3}}";
+	char ferr[160];
+	size_t fpos;
+	json_t *d = jsonin_parse_flags(dup, sizeof dup - 1, 0, &fpos, ferr, sizeof ferr);
+	ck_assert_ptr_nonnull(d);
+	char *dt = json_dumps(d, JSON_COMPACT);
+	ck_assert_str_eq(dt, "{\"a\":{\"c\":3},\"b\":2}");   /* the last value, the first place */
+	free(dt);
+	json_decref(d);
+	ck_assert_ptr_null(jsonin_parse_flags(dup, sizeof dup - 1, JSON_REJECT_DUPLICATES, &fpos,
+	    ferr, sizeof ferr));
+	static const char nul[] = "[\"a\\u0000\"]";
+	ck_assert_ptr_null(jsonin_parse_flags(nul, sizeof nul - 1, JSON_DECODE_ANY, &fpos, ferr,
+	    sizeof ferr));
+	ck_assert_str_eq(ferr, "\\u0000 is not allowed without JSON_ALLOW_NUL");
+	d = jsonin_parse_flags(nul, sizeof nul - 1, JSON_ALLOW_NUL, &fpos, ferr, sizeof ferr);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(json_string_length(json_array_get(d, 0)), 2);
+	json_decref(d);
+	ck_assert_ptr_null(jsonin_parse_flags(" 1", 2, JSON_ALLOW_NUL, &fpos, ferr, sizeof ferr));
+	ck_assert_str_eq(ferr, "'[' or '{' expected");
+	ck_assert_uint_eq(fpos, 1);
 	/* a NUL byte in the input, inside and outside a string */
 	same_as_loadb("\"a\0b\"", 5);
 	same_as_loadb("{}\0", 3);
@@ -636,6 +682,188 @@ START_TEST(parser_matches_loadb_on_mutated_bodies)
 }
 END_TEST
 
+/* The document is built in the request's arena; the lookup answers the
+ * daemon attaches are heap values; the forwarded body is the same as ever
+ * (decoded_once_over_two_lookup_rounds compares it), and the arena's blocks
+ * go back with the pol_prepared and are taken again by the next request. */
+START_TEST(document_lives_in_the_arena)
+{
+	struct pol_prepared *pp = policy_prepare(pol, "POST", "/v1.41/containers/create");
+	struct pol_decision d;
+	struct pol_lookup *lookups;
+
+	ck_assert_ptr_nonnull(pp);
+	ck_assert_int_eq(judge_all(pp, POL_MAX_LOOKUPS, "1000:1000", &d), 3);
+	ck_assert_int_eq(d.verdict, POL_ALLOW);
+	ck_assert(arena_owns(pp->doc));
+	ck_assert(arena_owns(json_object_get(pp->doc, "HostConfig")));
+	ck_assert(arena_owns(json_string_value(json_object_get(pp->doc, "Image"))));
+	ck_assert(!arena_owns(pp->body));   /* the text is the daemon's, plain malloc */
+	ck_assert(!arena_owns(d.body));
+	size_t n = policy_lookups(pp, &lookups);
+	ck_assert_uint_eq(n, 3);
+	for (size_t i = 0; i < n; i++)
+		ck_assert(!arena_owns(lookups[i].json));
+	ck_assert_uint_gt(arena_size(&pp->arena), 0);
+	ck_assert_uint_le(arena_size(&pp->arena), 64 * 1024);
+	ck_assert_uint_eq(pp->arena.heap, 0);   /* dropped with the blocks, unwalked */
+	const void *first = pp->doc;
+	policy_decision_free(&d);
+	policy_prepared_free(pp);
+
+	/* the next request's document is built in the block just given back */
+	pp = policy_prepare(pol, "POST", "/v1.41/containers/create");
+	ck_assert_ptr_nonnull(pp);
+	ck_assert_int_eq(judge_all(pp, POL_MAX_LOOKUPS, "1000:1000", &d), 3);
+	ck_assert(arena_owns(pp->doc));
+#ifndef __SANITIZE_ADDRESS__
+	ck_assert_ptr_eq(pp->doc, first);   /* LIFO reuse (ASan takes fresh blocks first) */
+#else
+	(void)first;
+#endif
+	policy_decision_free(&d);
+	policy_prepared_free(pp);
+}
+END_TEST
+
+/* Arena and heap values linked both ways in one tree; each piece is freed
+ * the way it was allocated (a heap value set into an arena object after the
+ * scope, an arena value held by a heap object released before the arena). */
+START_TEST(arena_and_heap_values_mix)
+{
+	struct arena a = { 0 };
+	json_t *heap_before = json_object();
+	struct arena *prev = arena_enter(&a);
+	json_t *doc = json_pack("{s:s, s:[i, f, b], s:{}}", "Image", "busybox", "Cmd", 1, 2.5, 1,
+	    "HostConfig");
+	char big[8192];
+	memset(big, 'b', sizeof big);
+	json_t *bigs = json_stringn(big, sizeof big);   /* too big for a block: the heap */
+	arena_leave(prev);
+
+	ck_assert_ptr_null(prev);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_ptr_nonnull(bigs);
+	ck_assert(arena_owns(doc));
+	ck_assert(arena_owns(json_string_value(json_object_get(doc, "Image"))));
+	ck_assert(!arena_owns(json_string_value(bigs)));
+	ck_assert(!arena_owns(heap_before));
+	ck_assert_int_eq(json_object_set_new(doc, "Big", bigs), 0);
+
+	/* after the scope: plain heap again, also for values grown into doc */
+	json_t *after = json_string("after");
+	ck_assert(!arena_owns(after));
+	ck_assert_int_eq(json_object_set_new(doc, "After", after), 0);
+	for (int i = 0; i < 64; i++) {   /* rehashes doc's buckets (arena -> heap) */
+		char k[16];
+		snprintf(k, sizeof k, "k%d", i);
+		ck_assert_int_eq(json_object_set_new(json_object_get(doc, "HostConfig"), k,
+		    json_integer(i)), 0);
+	}
+	ck_assert_int_eq(json_object_set(heap_before, "cmd", json_object_get(doc, "Cmd")), 0);
+	ck_assert_int_eq(json_object_del(doc, "Image"), 0);   /* an arena free: a no-op */
+	char *text = json_dumps(doc, JSON_COMPACT);           /* outside the scope: free() */
+	ck_assert_ptr_nonnull(text);
+	ck_assert(!arena_owns(text));
+	ck_assert_ptr_nonnull(strstr(text, "\"Cmd\":[1,2.5,true]"));
+	ck_assert_ptr_nonnull(strstr(text, "\"After\":\"after\""));
+	free(text);
+	json_decref(heap_before);
+	json_decref(doc);
+	ck_assert_uint_gt(arena_size(&a), 0);
+	arena_release(&a);
+	ck_assert_uint_eq(arena_size(&a), 0);
+	ck_assert_ptr_null(a.blocks);
+}
+END_TEST
+
+/* Scopes nest: the inner arena is active until it is left, then the outer
+ * one again; a document larger than one block chains blocks. */
+START_TEST(arena_scopes_nest)
+{
+	struct arena outer = { 0 }, inner = { 0 };
+	struct arena *p0 = arena_enter(&outer);
+	json_t *o = json_array();
+	struct arena *p1 = arena_enter(&inner);
+	json_t *i = json_array();
+	for (int k = 0; k < 2000; k++)
+		ck_assert_int_eq(json_array_append_new(i, json_string("a string value")), 0);
+	arena_leave(p1);
+	json_t *o2 = json_object();
+	arena_leave(p0);
+
+	ck_assert_ptr_null(p0);
+	ck_assert_ptr_eq(p1, &outer);
+	ck_assert(arena_owns(o) && arena_owns(i) && arena_owns(o2));
+	ck_assert_uint_gt(arena_size(&inner), 2 * 16384);
+	ck_assert_uint_eq(arena_size(&outer), 16384);
+	ck_assert_uint_eq(json_array_size(i), 2000);
+	ck_assert_str_eq(json_string_value(json_array_get(i, 1999)), "a string value");
+	json_decref(i);
+	arena_release(&inner);
+	json_decref(o);
+	json_decref(o2);
+	arena_release(&outer);
+}
+END_TEST
+
+/* A string too big for the arena is the heap's: the document holding it
+ * is walked and freed when the request goes (LeakSanitizer, under
+ * make asan-check, reports it otherwise). */
+START_TEST(big_value_in_the_document_is_freed)
+{
+	static const char head[] = "{\"Image\":\"local/busybox:1.36\",\"User\":\"1000:1000\","
+	    "\"Labels\":{\"big\":\"";
+	static const char tail[] = "\"},\"HostConfig\":{\"CapDrop\":[\"ALL\"]}}";
+	size_t n = sizeof head - 1 + 6000 + sizeof tail - 1;
+	char *body = malloc(n);
+	ck_assert_ptr_nonnull(body);
+	memcpy(body, head, sizeof head - 1);
+	memset(body + sizeof head - 1, 'x', 6000);
+	memcpy(body + sizeof head - 1 + 6000, tail, sizeof tail - 1);
+	struct pol_request req = request(body, n);
+	struct pol_prepared *pp = policy_prepare(pol, "POST", "/v1.41/containers/create");
+	struct pol_decision d;
+
+	ck_assert_ptr_nonnull(pp);
+	policy_judge(pol, pp, &req, &d);
+	ck_assert_uint_eq(policy_prepared_decodes(pp), 1);
+	ck_assert(arena_owns(pp->doc));
+	const json_t *big = json_object_get(json_object_get(pp->doc, "Labels"), "big");
+	ck_assert_uint_eq(json_string_length(big), 6000);
+	ck_assert(!arena_owns(json_string_value(big)));
+	ck_assert_uint_eq(pp->arena.heap, 1);
+	policy_decision_free(&d);
+	policy_prepared_free(pp);
+	free(body);
+}
+END_TEST
+
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+/* Under ASan the arena poisons what is not live: the red zone after a
+ * value, a value once freed, a block once released. */
+START_TEST(arena_poisons_under_asan)
+{
+	struct arena a = { 0 };
+	struct arena *prev = arena_enter(&a);
+	json_t *s = json_string("abc"), *t = json_string("def");
+	arena_leave(prev);
+	const char *sv = json_string_value(s);
+
+	ck_assert(arena_owns(sv));
+	ck_assert(!__asan_address_is_poisoned(sv + 3));
+	ck_assert(__asan_address_is_poisoned(sv + 4));   /* red zone */
+	json_decref(s);
+	ck_assert(__asan_address_is_poisoned(sv));        /* freed */
+	const char *tv = json_string_value(t);
+	ck_assert(!__asan_address_is_poisoned(tv));
+	arena_release(&a);
+	ck_assert(__asan_address_is_poisoned(tv));        /* released with the arena */
+}
+END_TEST
+#endif
+
 Suite *
 policy_prepared_suite(void)
 {
@@ -658,6 +886,16 @@ policy_prepared_suite(void)
 	tcase_add_test(tc, in_place_decoder_refuses_like_before);
 	tcase_add_test(tc, parser_matches_loadb_on_a_corpus);
 	tcase_add_test(tc, parser_matches_loadb_on_mutated_bodies);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("arena");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, document_lives_in_the_arena);
+	tcase_add_test(tc, arena_and_heap_values_mix);
+	tcase_add_test(tc, arena_scopes_nest);
+	tcase_add_test(tc, big_value_in_the_document_is_freed);
+#ifdef __SANITIZE_ADDRESS__
+	tcase_add_test(tc, arena_poisons_under_asan);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }

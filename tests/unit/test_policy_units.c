@@ -1,6 +1,9 @@
 /* test_policy_units.c - the policy's building blocks: Go key folding,
  * request-target decoding, routing, root users and configuration errors. */
 #include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -180,6 +183,93 @@ check_field_notes(const struct gotype *t, const char *where, int depth)
 		}
 }
 
+/* The decoder tries each table of a struct where its last match left off
+ * before searching them in Go's order (gotypes.c find_field): that is only
+ * Go's answer when no name is in two tables of one struct. */
+static void
+check_distinct_names(const struct gotype *t, int depth)
+{
+	if (t == NULL || depth > 20)
+		return;
+	if (t->kind == GO_SLICE || t->kind == GO_ARRAY2 || t->kind == GO_MAP) {
+		check_distinct_names(t->elem, depth + 1);
+		return;
+	}
+	if (t->kind != GO_STRUCT)
+		return;
+	const struct gofield *lists[1 + GOSTRUCT_MAX_PROMOTED] = { t->st->fields };
+	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+		lists[i + 1] = t->st->promoted[i];
+	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+		size_t n = 0;
+		for (const struct gofield *f = lists[l]; f != NULL && f->name != NULL; f++)
+			n++;
+		/* gotypes.c keeps a bit per field of a table, 256 of them */
+		ck_assert_msg(n <= 256, "%s: %zu fields in one table", t->st->name, n);
+	}
+	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+		for (const struct gofield *f = lists[l]; f != NULL && f->name != NULL; f++) {
+			for (size_t m = l; m < sizeof lists / sizeof lists[0]; m++)
+				for (const struct gofield *g = m == l ? f + 1 : lists[m];
+				    g != NULL && g->name != NULL; g++)
+					ck_assert_msg(strcmp(f->name, g->name) != 0, "%s: %s twice",
+					    t->st->name, f->name);
+			check_distinct_names(f->type, depth + 1);
+		}
+}
+
+START_TEST(struct_names_are_distinct)
+{
+	size_t n = 0;
+	for (const struct gotype *const *t = go_all_types; *t != NULL; t++, n++)
+		check_distinct_names(*t, 0);
+	ck_assert_uint_ge(n, 7);
+}
+END_TEST
+
+/* viol_format prints what vsnprintf prints, at every buffer size (the
+ * truncation too), for the formats it handles itself and for the ones it
+ * hands to vsnprintf. */
+static void
+same_as_vsnprintf(const char *fmt, ...)
+{
+	char want[256], got[256];
+	va_list ap, aq;
+
+	for (size_t cap = 1; cap <= sizeof want; cap++) {
+		memset(want, 'W', sizeof want);
+		memset(got, 'G', sizeof got);
+		va_start(ap, fmt);
+		va_copy(aq, ap);
+		vsnprintf(want, cap, fmt, ap);
+		viol_format(got, cap, fmt, aq);
+		va_end(aq);
+		va_end(ap);
+		ck_assert_msg(memcmp(want, got, strlen(want) + 1) == 0, "%s at %zu: '%s' != '%s'",
+		    fmt, cap, want, got);
+	}
+}
+
+START_TEST(rule_texts_format_like_vsnprintf)
+{
+	same_as_vsnprintf("no conversion at all");
+	same_as_vsnprintf("");
+	same_as_vsnprintf("%s", "");
+	same_as_vsnprintf("%s %s (%s) is not allowed%s", "POST", "/v1.41/containers/create",
+	    "container create", "");
+	same_as_vsnprintf("Memory %lld is above %lld; 100%% of %s", (long long)1 << 40,
+	    (long long)-9223372036854775807LL - 1, "the limit");
+	same_as_vsnprintf("%d %d %d %u %u", 0, -1, 2147483647, 0u, 4294967295u);
+	same_as_vsnprintf("%ld %lu %zu %zd %llu", -42L, 42UL, (size_t)-1, (ssize_t)-7,
+	    18446744073709551615ULL);
+	same_as_vsnprintf("%s and %s", "a", (const char *)NULL);
+	same_as_vsnprintf("trailing %%");
+	/* handed to vsnprintf */
+	same_as_vsnprintf("%5d|%-3s|%x|%c|%.2s|%g", 7, "a", 255u, 'z', "abc", 1.5);
+	same_as_vsnprintf("%%%s%%", "x");
+}
+END_TEST
+
 START_TEST(every_field_has_a_note)
 {
 	size_t n = 0;
@@ -256,6 +346,8 @@ policy_units_suite(void)
 	tcase_add_test(tc, root_users);
 	tcase_add_test(tc, user_classes);
 	tcase_add_test(tc, every_field_has_a_note);
+	tcase_add_test(tc, struct_names_are_distinct);
+	tcase_add_test(tc, rule_texts_format_like_vsnprintf);
 	tcase_add_test(tc, config_errors_name_the_key);
 	tcase_add_test(tc, defaults_load);
 	suite_add_tcase(s, tc);
