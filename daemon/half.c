@@ -42,7 +42,23 @@ half_pause(struct half *h, int pause)
 	h->paused = !!pause;
 	if (pause)
 		bufferevent_disable(h->bev, EV_READ);
-	else if (!h->eof)
+	else if (!h->eof && !h->spliced)
+		bufferevent_enable(h->bev, EV_READ);
+}
+
+void
+half_splice_begin(struct half *h)
+{
+	h->spliced = 1;
+	h->paused = 0;
+	bufferevent_disable(h->bev, EV_READ);
+}
+
+void
+half_splice_end(struct half *h)
+{
+	h->spliced = 0;
+	if (h->bev && !h->eof)
 		bufferevent_enable(h->bev, EV_READ);
 }
 
@@ -125,6 +141,7 @@ half_drop_connection(struct half *h)
 	h->paused = 0;
 	h->eof = 0;
 	h->shut_pending = 0;
+	h->spliced = 0;
 }
 
 void

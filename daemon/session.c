@@ -27,6 +27,7 @@
 #include "daemon/identity_pool.h"
 #include "daemon/listener.h"
 #include "daemon/metrics.h"
+#include "daemon/splice_pump.h"
 
 /* The last bytes for a client go out within DRAIN_IDLE_MS of progress;
  * a client that stopped reading (or vanished without a word) is dropped. */
@@ -195,8 +196,19 @@ set_upstream_state(struct session *s, enum upstream_state st)
 }
 
 void
+session_stop_splice(struct session *s)
+{
+	splice_pump_stop(s->pump_down);
+	splice_pump_stop(s->pump_up);
+	s->splice_wait = 0;
+	s->client.h.spliced = 0;
+	s->upstream.h.spliced = 0;
+}
+
+void
 session_drop_upstream(struct session *s)
 {
+	session_stop_splice(s);
 	half_drop_connection(&s->upstream.h);
 	set_upstream_state(s, U_NONE);
 }
@@ -327,6 +339,8 @@ reap_cb(evutil_socket_t fd, short what, void *arg)
 		if (ssl && SSL_is_init_finished(ssl))
 			SSL_shutdown(ssl);
 	}
+	splice_pump_free(s->pump_down);
+	splice_pump_free(s->pump_up);
 	half_free(&s->client.h);
 	half_free(&s->upstream.h);
 	exchange_free(s->x);
@@ -366,6 +380,7 @@ close_session(struct session *s, const char *reason, int storm)
 	} else {
 		conn_log(&s->facts, LOG_LVL_INFO, "closed: %s", reason);
 	}
+	session_stop_splice(s);
 	set_client_state(s, C_CLOSED);
 	set_upstream_state(s, U_CLOSED);
 	if (s->client.h.bev)

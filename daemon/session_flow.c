@@ -17,6 +17,7 @@
  * drained below half of that (watermarks set in half_size_buffers()). */
 #include "daemon/session_flow.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +42,7 @@
 #include "daemon/response_stage.h"
 #include "policy/tenant_answer.h"
 #include "daemon/session.h"
+#include "daemon/splice_pump.h"
 #include "daemon/tls.h"
 
 static void pump_client(struct session *s);
@@ -49,6 +51,7 @@ static void judge(struct session *s);
 static void send_request(struct session *s);
 static void half_close_upstream(struct session *s);
 static void relay_raw(struct session *s, int to_client);
+static void splice_answer_body(struct session *s);
 static void upstream_read_cb(struct bufferevent *bev, void *arg);
 static void upstream_write_cb(struct bufferevent *bev, void *arg);
 static void upstream_event_cb(struct bufferevent *bev, short what, void *arg);
@@ -811,6 +814,77 @@ parse_upstream(struct session *s)
 			return;
 		}
 	}
+	splice_answer_body(s);   /* all read was relayed: the rest may go by splice */
+}
+
+/* ---- splice: answer bytes nobody reads ------------------------------------------------ */
+
+/* Bodies shorter than this are not worth a pipe. */
+#define SPLICE_MIN_BODY (64u << 10)
+
+static int
+splice_possible(const struct session *s)
+{
+	return !s->splice_off && !client_is_tls(s) && s->client.h.bev && s->upstream.h.bev;
+}
+
+/* The pump's end: the engine's connection goes back to its bufferevent,
+ * which reads what is left (the last byte of the body, or the engine's
+ * EOF or error) and the answer ends the way it always does. */
+static void
+answer_splice_done(void *arg, enum splice_end end)
+{
+	struct session *s = arg;
+	uint64_t n = splice_pump_moved(s->pump_down);
+	if (s->x) {
+		s->x->bytes_out += n;
+		http_resp_body_skipped(&s->x->resp, n);
+	}
+	if (end == SPLICE_DST_ERROR) {
+		char why[160];
+		snprintf(why, sizeof why, "client error: %s", strerror(splice_pump_errno(s->pump_down)));
+		session_close(s, why);
+		return;
+	}
+	if (end == SPLICE_UNSUPPORTED) {
+		s->splice_off = 1;
+		conn_log(&s->facts, LOG_LVL_DEBUG, "splice refused; answers are relayed buffered");
+	}
+	half_splice_end(&s->upstream.h);
+}
+
+/* A Content-Length answer body that no stage holds: all of it but its last
+ * byte goes from the engine's socket to the client's by splice, once what
+ * the client is owed before it (the head, the start of the body) has been
+ * written.  The last byte is read and parsed as usual, so the end of the
+ * answer is found where it always is (on_response_complete). */
+static void
+splice_answer_body(struct session *s)
+{
+	struct exchange *x = s->x;
+	if (session_closing(s) || x == NULL || x->stage || s->upstream.state != U_RESP_BODY ||
+	    !splice_possible(s) || splice_pump_running(s->pump_down))
+		return;
+	uint64_t left = http_resp_body_left(&x->resp);
+	if (left < SPLICE_MIN_BODY || evbuffer_get_length(half_in(&s->upstream.h)) > 0)
+		return;
+	half_splice_begin(&s->upstream.h);   /* nothing more goes to the bufferevent */
+	if (half_out_len(&s->client.h) > 0) {
+		s->splice_wait = 1;   /* client_write_cb comes back here */
+		half_notify_when_flushed(&s->client.h);
+		return;
+	}
+	s->splice_wait = 0;
+	half_size_buffers(&s->client.h, session_max_buffer(s));   /* the flush notice is over */
+	if ((s->pump_down == NULL && (s->pump_down = splice_pump_new(s->gw->base)) == NULL) ||
+	    splice_pump_start(s->pump_down, bufferevent_getfd(s->upstream.h.bev),
+	    bufferevent_getfd(s->client.h.bev), left - 1, session_max_buffer(s),
+	    half_out(&s->client.h), answer_splice_done, s) != 0) {
+		conn_log(&s->facts, LOG_LVL_DEBUG, "splice unavailable (%s); relayed buffered",
+		    strerror(errno));
+		s->splice_off = 1;
+		half_splice_end(&s->upstream.h);
+	}
 }
 
 /* ---- pumps and callbacks ----------------------------------------------------------- */
@@ -861,6 +935,11 @@ client_write_cb(struct bufferevent *bev, void *arg)
 	}
 	if (s->client.h.shut_pending) {
 		half_shut_write(&s->client.h);   /* the engine's half-close, passed on */
+		return;
+	}
+	if (s->splice_wait) {
+		if (half_out_len(&s->client.h) == 0)
+			splice_answer_body(s);
 		return;
 	}
 	/* client output drained below the low watermark: resume the engine */
