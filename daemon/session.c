@@ -195,9 +195,20 @@ set_upstream_state(struct session *s, enum upstream_state st)
 	}
 }
 
+static int is_raw(enum upstream_state st);
+
 void
 session_stop_splice(struct session *s)
 {
+	if (splice_pump_running(s->pump_down)) {
+		uint64_t n = splice_pump_moved(s->pump_down);
+		if (is_raw(s->upstream.state))
+			s->stream_out += n;
+		else if (s->x)
+			s->x->bytes_out += n;
+	}
+	if (splice_pump_running(s->pump_up))
+		s->stream_in += splice_pump_moved(s->pump_up);
 	splice_pump_stop(s->pump_down);
 	splice_pump_stop(s->pump_up);
 	s->splice_wait = 0;
@@ -360,6 +371,7 @@ close_session(struct session *s, const char *reason, int storm)
 {
 	if (session_closing(s))
 		return;
+	session_stop_splice(s);   /* what they moved is counted below */
 	end_exchange(s, "aborted", reason);
 	unsigned long held;
 	if (storm) {
@@ -380,7 +392,6 @@ close_session(struct session *s, const char *reason, int storm)
 	} else {
 		conn_log(&s->facts, LOG_LVL_INFO, "closed: %s", reason);
 	}
-	session_stop_splice(s);
 	set_client_state(s, C_CLOSED);
 	set_upstream_state(s, U_CLOSED);
 	if (s->client.h.bev)

@@ -82,6 +82,8 @@ struct session {
 	struct splice_pump *pump_down, *pump_up;
 	unsigned splice_off : 1;       /* splice refused these fds: buffered from now on */
 	unsigned splice_wait : 1;      /* a splice down waits for the client's output to flush */
+	unsigned raw_down_ended : 1;   /* hijacked: a splice met the engine's end of output */
+	unsigned raw_up_ended : 1;     /* hijacked: a splice met the client's end of input */
 	TAILQ_ENTRY(session) link;
 };
 
@@ -106,7 +108,8 @@ size_t session_max_buffer(const struct session *s);
 const char *session_upstream(const struct session *s);
 void session_arm_head_timer(struct session *s);
 void session_drop_upstream(struct session *s);
-/* Stop the splice pumps (the connection they use is going away). */
+/* Stop the splice pumps (the connection they use is going away); the
+ * bytes they moved are counted (exchange or stream). */
 void session_stop_splice(struct session *s);
 /* Record the request in progress and free it. */
 void session_end_exchange(struct session *s, const char *outcome);

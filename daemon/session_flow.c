@@ -52,6 +52,7 @@ static void send_request(struct session *s);
 static void half_close_upstream(struct session *s);
 static void relay_raw(struct session *s, int to_client);
 static void splice_answer_body(struct session *s);
+static void splice_raw(struct session *s);
 static void upstream_read_cb(struct bufferevent *bev, void *arg);
 static void upstream_write_cb(struct bufferevent *bev, void *arg);
 static void upstream_event_cb(struct bufferevent *bev, short what, void *arg);
@@ -639,6 +640,7 @@ enter_hijack(struct session *s)
 		half_close_upstream(s);
 	else
 		half_pause(&s->client.h, 0);
+	splice_raw(s);   /* when nothing is buffered either way; else once flushed */
 }
 
 static void
@@ -887,6 +889,81 @@ splice_answer_body(struct session *s)
 	}
 }
 
+/* A hijacked stream's raw bytes, each direction by splice while the
+ * other half has nothing of it buffered.  A pump runs until its source
+ * ends; then the source's bufferevent reads again, meets the end itself,
+ * and the half-close goes on as it always did (on_client_eof,
+ * on_upstream_gone). */
+static void
+raw_splice_end(struct session *s, enum splice_end end, struct splice_pump *p, struct half *src,
+    const char *dst_name)
+{
+	if (end == SPLICE_DST_ERROR) {
+		char why[160];
+		snprintf(why, sizeof why, "%s error: %s", dst_name, strerror(splice_pump_errno(p)));
+		session_close(s, why);
+		return;
+	}
+	if (end == SPLICE_UNSUPPORTED) {
+		s->splice_off = 1;
+		conn_log(&s->facts, LOG_LVL_DEBUG, "splice refused; the stream is relayed buffered");
+	} else if (src == &s->upstream.h) {
+		s->raw_down_ended = 1;
+	} else {
+		s->raw_up_ended = 1;
+	}
+	half_splice_end(src);
+}
+
+static void
+raw_splice_done_down(void *arg, enum splice_end end)
+{
+	struct session *s = arg;
+	s->stream_out += splice_pump_moved(s->pump_down);
+	raw_splice_end(s, end, s->pump_down, &s->upstream.h, "client");
+}
+
+static void
+raw_splice_done_up(void *arg, enum splice_end end)
+{
+	struct session *s = arg;
+	s->stream_in += splice_pump_moved(s->pump_up);
+	raw_splice_end(s, end, s->pump_up, &s->client.h, "engine");
+}
+
+static int
+raw_pump_start(struct session *s, struct splice_pump **pp, struct half *src, struct half *dst,
+    splice_done_fn done)
+{
+	if (*pp == NULL && (*pp = splice_pump_new(s->gw->base)) == NULL)
+		return -1;
+	half_splice_begin(src);
+	if (splice_pump_start(*pp, bufferevent_getfd(src->bev), bufferevent_getfd(dst->bev),
+	    SPLICE_UNTIL_EOF, session_max_buffer(s), half_out(dst), done, s) != 0) {
+		half_splice_end(src);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+splice_raw(struct session *s)
+{
+	if (session_closing(s) || !splice_possible(s))
+		return;
+	struct half *c = &s->client.h, *u = &s->upstream.h;
+	if ((s->upstream.state == U_RAW || s->upstream.state == U_RAW_SHUT) && !s->raw_down_ended &&
+	    !u->eof && !splice_pump_running(s->pump_down) && evbuffer_get_length(half_in(u)) == 0 &&
+	    half_out_len(c) == 0 && !c->shut_pending &&
+	    raw_pump_start(s, &s->pump_down, u, c, raw_splice_done_down) != 0)
+		s->splice_off = 1;
+	if (s->client.state == C_RAW && !s->splice_off && !s->raw_up_ended && !c->eof &&
+	    !splice_pump_running(s->pump_up) && evbuffer_get_length(half_in(c)) == 0 &&
+	    half_out_len(u) == 0 && !u->shut_pending &&
+	    raw_pump_start(s, &s->pump_up, c, u, raw_splice_done_up) != 0)
+		s->splice_off = 1;
+}
+
 /* ---- pumps and callbacks ----------------------------------------------------------- */
 
 static void
@@ -937,6 +1014,8 @@ client_write_cb(struct bufferevent *bev, void *arg)
 		half_shut_write(&s->client.h);   /* the engine's half-close, passed on */
 		return;
 	}
+	if (s->upstream.state == U_RAW || s->upstream.state == U_RAW_SHUT)
+		splice_raw(s);
 	if (s->splice_wait) {
 		if (half_out_len(&s->client.h) == 0)
 			splice_answer_body(s);
@@ -1115,6 +1194,8 @@ upstream_write_cb(struct bufferevent *bev, void *arg)
 		half_close_upstream(s);
 		return;
 	}
+	if (s->client.state == C_RAW)
+		splice_raw(s);
 	if (s->client.h.paused) {
 		half_pause(&s->client.h, 0);
 		pump_client(s);

@@ -171,6 +171,61 @@ START_TEST(client_leaves_mid_body)
 }
 END_TEST
 
+#define ATTACH_REQ "POST /containers/x/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n" \
+	"Host: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+#define ATTACH_101 "HTTP/1.1 101 UPGRADED\r\n" \
+	"Content-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+
+/* A hijacked stream goes by splice both ways; the half-closes are passed
+ * on in order (after the bytes before them), and the stream's byte counts
+ * in the close line include what the pumps moved. */
+START_TEST(hijack_both_ways_then_half_closes)
+{
+	struct h_peer *c, *e = NULL;
+	char *body = make_body(BODY_LEN);
+	uint64_t runs0 = splice_pump_total_runs(), spliced0 = splice_pump_total_bytes();
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "%s", ATTACH_REQ);
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "POST /containers/x/attach", 1)) != NULL);
+	size_t eh = e->nread;
+	h_sendf(e, "%s", ATTACH_101);
+	H_RUN_UNTIL(&H, c->nread >= strlen(ATTACH_101));
+	size_t ch = strlen(ATTACH_101);
+	/* output: in pieces, each waited for */
+	send_slowly(e, c, body, 0, BODY_LEN, ch);
+	/* input: likewise */
+	for (size_t off = 0; off < 100000; off += PIECE) {
+		size_t n = 100000 - off < PIECE ? 100000 - off : PIECE;
+		h_send(c, body + off, n);
+		H_RUN_UNTIL(&H, e->nread >= eh + off + n);
+	}
+	ck_assert_uint_ge(splice_pump_total_runs() - runs0, 2);
+	/* the client is done sending: the engine reads everything, then EOF */
+	h_shut_wr(c);
+	H_RUN_UNTIL(&H, e->eof);
+	ck_assert_uint_eq(e->nread, eh + 100000);
+	ck_assert(memcmp(h_text(e) + eh, body, 100000) == 0);
+	/* the client still reads */
+	h_send(e, "tail", 4);
+	H_RUN_UNTIL(&H, c->nread >= ch + BODY_LEN + 4);
+	/* the engine ends: the client sees all of it, then the end */
+	h_close_after(e);
+	H_RUN_UNTIL(&H, c->eof && H.srv.gw.nsessions == 0);
+	ck_assert_int_eq(c->rerr, 0);
+	ck_assert_uint_eq(c->nread, ch + BODY_LEN + 4);
+	ck_assert(memcmp(h_text(c) + ch, body, BODY_LEN) == 0);
+	ck_assert(memcmp(h_text(c) + ch + BODY_LEN, "tail", 4) == 0);
+	ck_assert_uint_ge(splice_pump_total_bytes() - spliced0, BODY_LEN + 100000 - 2 * PIECE);
+	ck_assert_uint_eq(H.srv.gw.nhijacked, 0);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+	char want[96];
+	snprintf(want, sizeof want, "closed: stream ended (stream in=100000 out=%u)", BODY_LEN + 4);
+	ck_assert_msg(h_log_has(&H, want), "no '%s' in the log", want);
+	free(body);
+}
+END_TEST
+
 Suite *
 splice_suite(void)
 {
@@ -181,6 +236,7 @@ splice_suite(void)
 	tcase_add_test(tc, slow_body_exact_then_keepalive);
 	tcase_add_test(tc, engine_drops_mid_body);
 	tcase_add_test(tc, client_leaves_mid_body);
+	tcase_add_test(tc, hijack_both_ways_then_half_closes);
 	suite_add_tcase(s, tc);
 	return s;
 }
