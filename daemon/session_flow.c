@@ -1119,7 +1119,9 @@ on_handshake_done(struct session *s)
 		session_close(s, "out of memory (identity)");
 		return;
 	}
-	conn_log(&s->facts, LOG_LVL_DEBUG, "TLS %s %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+	conn_log(&s->facts, LOG_LVL_DEBUG, "TLS %s %s, kernel TLS send %s receive %s", SSL_get_version(ssl),
+	    SSL_get_cipher_name(ssl), BIO_get_ktls_send(SSL_get_wbio(ssl)) ? "on" : "off",
+	    BIO_get_ktls_recv(SSL_get_rbio(ssl)) ? "on" : "off");
 	size_t authenticated = s->gw->nsessions - s->gw->nhandshakes;   /* not this one */
 	if (authenticated >= (size_t)s->cfg->max_connections) {
 		/* past the limit for authenticated connections: now it can be told */
