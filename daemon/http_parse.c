@@ -411,6 +411,21 @@ http_req_has_body(const struct http_req *r)
 	return http_req_chunked(r) || http_req_content_length(r) > 0;
 }
 
+uint64_t
+http_req_body_left(const struct http_req *r)
+{
+	if (!r->head_done || r->paused_at == PAUSE_DONE || r->body != NULL || http_req_chunked(r))
+		return 0;
+	return http_req_content_length(r);
+}
+
+void
+http_req_body_skipped(struct http_req *r, uint64_t n)
+{
+	if (n < http_req_body_left(r))
+		r->p.content_length -= n;
+}
+
 /* ---- response head records ------------------------------------------------- */
 
 void

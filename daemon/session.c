@@ -207,11 +207,17 @@ session_stop_splice(struct session *s)
 		else if (s->x)
 			s->x->bytes_out += n;
 	}
-	if (splice_pump_running(s->pump_up))
-		s->stream_in += splice_pump_moved(s->pump_up);
+	if (splice_pump_running(s->pump_up)) {
+		uint64_t n = splice_pump_moved(s->pump_up);
+		if (is_raw(s->upstream.state))
+			s->stream_in += n;
+		else if (s->x)
+			s->x->bytes_in += n;
+	}
 	splice_pump_stop(s->pump_down);
 	splice_pump_stop(s->pump_up);
 	s->splice_wait = 0;
+	s->splice_up_wait = 0;
 	s->client.h.spliced = 0;
 	s->upstream.h.spliced = 0;
 }

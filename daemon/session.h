@@ -82,6 +82,7 @@ struct session {
 	struct splice_pump *pump_down, *pump_up;
 	unsigned splice_off : 1;       /* splice refused these fds: buffered from now on */
 	unsigned splice_wait : 1;      /* a splice down waits for the client's output to flush */
+	unsigned splice_up_wait : 1;   /* a splice of the request body waits for the engine's output */
 	unsigned raw_down_ended : 1;   /* hijacked: a splice met the engine's end of output */
 	unsigned raw_up_ended : 1;     /* hijacked: a splice met the client's end of input */
 	TAILQ_ENTRY(session) link;

@@ -53,6 +53,7 @@ static void half_close_upstream(struct session *s);
 static void relay_raw(struct session *s, int to_client);
 static void splice_answer_body(struct session *s);
 static void splice_raw(struct session *s);
+static void splice_request_body(struct session *s);
 static void upstream_read_cb(struct bufferevent *bev, void *arg);
 static void upstream_write_cb(struct bufferevent *bev, void *arg);
 static void upstream_event_cb(struct bufferevent *bev, short what, void *arg);
@@ -527,6 +528,7 @@ parse_client(struct session *s)
 			return;
 		}
 	}
+	splice_request_body(s);   /* all read was relayed: the rest may go by splice */
 }
 
 /* Rebuild the request for the engine and send it; the answer's parser and,
@@ -889,6 +891,61 @@ splice_answer_body(struct session *s)
 	}
 }
 
+/* The request direction: a Content-Length body the policy reads nothing
+ * of (not inspected, not an archive judged entry by entry) goes from the
+ * client's socket to the engine's by splice, all but its last byte, once
+ * the head and what came with it have been written.  The last byte is
+ * parsed as usual and completes the request (on_request_complete). */
+static void
+request_splice_done(void *arg, enum splice_end end)
+{
+	struct session *s = arg;
+	uint64_t n = splice_pump_moved(s->pump_up);
+	if (s->x) {
+		s->x->bytes_in += n;
+		http_req_body_skipped(&s->x->req, n);
+	}
+	if (end == SPLICE_DST_ERROR) {
+		/* the engine's connection failed: its side ends the exchange
+		 * (an early answer, or its EOF), the client is not read on */
+		conn_log(&s->facts, LOG_LVL_DEBUG, "request splice: engine write failed: %s",
+		    strerror(splice_pump_errno(s->pump_up)));
+		s->splice_off = 1;
+		return;
+	}
+	if (end == SPLICE_UNSUPPORTED)
+		s->splice_off = 1;
+	half_splice_end(&s->client.h);   /* the last byte, or the client's EOF */
+}
+
+static void
+splice_request_body(struct session *s)
+{
+	struct exchange *x = s->x;
+	if (session_closing(s) || x == NULL || x->archive || s->client.state != C_BODY_STREAM ||
+	    !splice_possible(s) || splice_pump_running(s->pump_up) ||
+	    (s->upstream.state != U_RESP_HEAD && s->upstream.state != U_RESP_BODY))
+		return;
+	uint64_t left = http_req_body_left(&x->req);
+	if (left < SPLICE_MIN_BODY || evbuffer_get_length(half_in(&s->client.h)) > 0)
+		return;
+	half_splice_begin(&s->client.h);   /* nothing more goes to the bufferevent */
+	if (half_out_len(&s->upstream.h) > 0) {
+		s->splice_up_wait = 1;   /* upstream_write_cb comes back here */
+		half_notify_when_flushed(&s->upstream.h);
+		return;
+	}
+	s->splice_up_wait = 0;
+	half_size_buffers(&s->upstream.h, session_max_buffer(s));
+	if ((s->pump_up == NULL && (s->pump_up = splice_pump_new(s->gw->base)) == NULL) ||
+	    splice_pump_start(s->pump_up, bufferevent_getfd(s->client.h.bev),
+	    bufferevent_getfd(s->upstream.h.bev), left - 1, session_max_buffer(s),
+	    half_out(&s->upstream.h), request_splice_done, s) != 0) {
+		s->splice_off = 1;
+		half_splice_end(&s->client.h);
+	}
+}
+
 /* A hijacked stream's raw bytes, each direction by splice while the
  * other half has nothing of it buffered.  A pump runs until its source
  * ends; then the source's bufferevent reads again, meets the end itself,
@@ -1198,6 +1255,11 @@ upstream_write_cb(struct bufferevent *bev, void *arg)
 	}
 	if (s->client.state == C_RAW)
 		splice_raw(s);
+	if (s->splice_up_wait) {
+		if (half_out_len(&s->upstream.h) == 0)
+			splice_request_body(s);
+		return;
+	}
 	if (s->client.h.paused) {
 		half_pause(&s->client.h, 0);
 		pump_client(s);

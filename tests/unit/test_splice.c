@@ -171,6 +171,56 @@ START_TEST(client_leaves_mid_body)
 }
 END_TEST
 
+/* restricted refuses docker load unless a profile allows it; with no
+ * archive rule set, its body is streamed unread */
+#define POLICY_LOAD_OK "{ \"default_profile\": \"p\", \"profiles\": { \"p\": " \
+	"{ \"base\": \"restricted\", \"endpoints_allow\": [\"image.load\"] } } }"
+#define LOAD_ANSWER "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\n{}\n"
+
+/* A request body the policy does not read goes client -> engine by
+ * splice: the engine gets exactly the body, the request ends where it
+ * should (the answer is relayed, the next request is served). */
+START_TEST(request_body_slow_then_keepalive)
+{
+	struct h_peer *c, *e = NULL;
+	char *body = make_body(BODY_LEN);
+	uint64_t spliced0 = splice_pump_total_bytes();
+	h_setup(&H, POLICY_LOAD_OK, NULL);
+	c = h_client(&H);
+	h_sendf(c, "POST /images/load?quiet=1 HTTP/1.1\r\nHost: docker\r\n"
+	    "Content-Type: application/x-tar\r\nContent-Length: %u\r\n\r\n", BODY_LEN);
+	h_send(c, body, 100);
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "POST /images/load?quiet=1 HTTP/1.1\r\n", 1)) != NULL);
+	const char *at = strstr(h_text(e), "\r\n\r\n");
+	size_t eh = (size_t)(at + 4 - h_text(e));
+	H_RUN_UNTIL(&H, e->nread >= eh + 100);
+	for (size_t off = 100; off < BODY_LEN; off += PIECE) {
+		size_t n = BODY_LEN - off < PIECE ? BODY_LEN - off : PIECE;
+		h_send(c, body + off, n);
+		H_RUN_UNTIL(&H, e->nread >= eh + off + n);
+	}
+	h_settle(&H, 50);
+	ck_assert_uint_eq(e->nread, eh + BODY_LEN);
+	ck_assert(memcmp(h_text(e) + eh, body, BODY_LEN) == 0);
+	ck_assert_uint_ge(splice_pump_total_bytes() - spliced0, BODY_LEN - 100 - 1 - PIECE);
+	h_sendf(e, LOAD_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "{}\n"));
+	ck_assert_str_eq(h_text(c), LOAD_ANSWER);
+	char want[64];
+	snprintf(want, sizeof want, "in=%zu out=", eh + BODY_LEN);   /* the head as forwarded, too */
+	ck_assert_msg(h_log_has(&H, want), "no '%s' in the log", want);
+	/* the same connections serve the next request */
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, h_has(e, "GET /containers/json HTTP/1.1\r\n"));
+	h_sendf(e, PS_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "[]\n"));
+	ck_assert_str_eq(h_text(c), LOAD_ANSWER PS_ANSWER);
+	ck_assert_uint_eq(H.nengine, 1);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+	free(body);
+}
+END_TEST
+
 #define ATTACH_REQ "POST /containers/x/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n" \
 	"Host: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
 #define ATTACH_101 "HTTP/1.1 101 UPGRADED\r\n" \
@@ -237,6 +287,7 @@ splice_suite(void)
 	tcase_add_test(tc, engine_drops_mid_body);
 	tcase_add_test(tc, client_leaves_mid_body);
 	tcase_add_test(tc, hijack_both_ways_then_half_closes);
+	tcase_add_test(tc, request_body_slow_then_keepalive);
 	suite_add_tcase(s, tc);
 	return s;
 }
