@@ -33,6 +33,7 @@ struct splice_pump {
 };
 
 static uint64_t total_bytes, total_runs;
+static unsigned active;   /* pipes open */
 
 uint64_t splice_pump_total_bytes(void) { return total_bytes; }
 uint64_t splice_pump_total_runs(void) { return total_runs; }
@@ -72,10 +73,11 @@ events_off(struct splice_pump *p)
 static void
 close_pipe(struct splice_pump *p)
 {
-	if (p->pr >= 0)
+	if (p->pr >= 0) {
 		close(p->pr);
-	if (p->pw >= 0)
 		close(p->pw);
+		active--;
+	}
 	p->pr = p->pw = -1;
 	p->in_pipe = 0;
 }
@@ -126,8 +128,13 @@ splice_pump_start(struct splice_pump *p, int src, int dst, uint64_t count, size_
 		errno = EINVAL;
 		return -1;
 	}
+	if (active >= SPLICE_MAX_ACTIVE) {
+		errno = EAGAIN;
+		return -1;
+	}
 	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
 		return -1;
+	active++;
 	/* bounded: the pipe is the only buffer of a run.  A refusal (the
 	 * user's pipe allowance is used up) leaves the default size. */
 	if (pipe_bytes > 0)

@@ -27,6 +27,10 @@ struct evbuffer;
 struct splice_pump;
 
 #define SPLICE_UNTIL_EOF UINT64_MAX
+/* Pipes open at once, all pumps together (two descriptors each): past
+ * that, splice_pump_start refuses (EAGAIN) and the bytes go buffered.  The
+ * descriptor budget (server.c) counts them. */
+#define SPLICE_MAX_ACTIVE 256
 
 enum splice_end {
 	SPLICE_DONE,        /* the byte count was reached and written */
@@ -46,7 +50,8 @@ void splice_pump_free(struct splice_pump *p);
  * src to dst.  pipe_bytes bounds what sits in the pipe.  spill receives,
  * on SPLICE_UNSUPPORTED, bytes already read into the pipe that could not
  * be spliced out (they are the destination's, in order).  Returns -1 when
- * no pipe could be made (errno set): nothing happened. */
+ * no pipe could be made, or SPLICE_MAX_ACTIVE are open (errno set):
+ * nothing happened. */
 int splice_pump_start(struct splice_pump *p, int src, int dst, uint64_t count, size_t pipe_bytes,
     struct evbuffer *spill, splice_done_fn done, void *arg);
 /* Stop a run without reporting (teardown): whatever is in the pipe is lost. */
