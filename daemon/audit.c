@@ -1,8 +1,10 @@
 /* audit.c - see audit.h.
  *
- * Lines are built with jansson so escaping is right, then written with one
- * write(2) on an O_APPEND descriptor: concurrent writers (a second sockward,
- * logrotate's copytruncate) never interleave inside a line. */
+ * Lines are built by hand (escaped as jansson would) and written with
+ * write(2) on an O_APPEND descriptor, whole lines only, so concurrent
+ * writers (a second sockward, logrotate's copytruncate) never interleave
+ * inside a line.  Under the daemon's loop the lines of one turn go out in
+ * one write (audit_attach_loop). */
 #include "daemon/audit.h"
 
 #include <errno.h>
@@ -15,7 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
+#include <event2/event.h>
+
+#include "daemon/metrics.h"
 
 struct audit_log {
 	char *file;                  /* NULL: no file */
@@ -30,7 +34,17 @@ struct audit_log {
 	 * what we wrote since; probed again only when the room runs low */
 	long long reserved_end;
 	long long written_since_probe;
+	/* with an event loop (audit_attach_loop): the lines of one turn of the
+	 * loop, written together when its other callbacks have run */
+	struct event *flush_ev;
+	char *pend;
+	size_t plen, pcap;
+	size_t plines;
 };
+
+/* Lines held for one turn of the loop, at most: past this they are written
+ * at once. */
+#define PEND_MAX (64u * 1024)
 
 /* Reserve this much at a time, and probe again when less than
  * PROBE_MARGIN is left: an audit line is far shorter, so every request the
@@ -164,12 +178,16 @@ jw_key_str(struct jw *w, const char *key, const char *val)
 static void
 jw_key_num(struct jw *w, const char *key, unsigned long long v, int negative)
 {
-	char num[32];
-	int n = snprintf(num, sizeof num, "%s%llu", negative ? "-" : "", v);
+	char num[32], *p = num + sizeof num;   /* digits from the right: no printf per number */
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	if (negative)
+		*--p = '-';
 	jw_put(w, ",\"", 2);
 	jw_lit(w, key);
 	jw_put(w, "\":", 2);
-	jw_put(w, num, (size_t)n);
+	jw_put(w, p, (size_t)(num + sizeof num - p));
 }
 
 /* {"a","b"} -> ["a","b"]; none -> [].  NULL or "" names are skipped. */
@@ -192,13 +210,29 @@ jw_rules(struct jw *w, const char *const *rules, size_t nrules)
 static void
 format_time(const struct timeval *tv, char *buf, size_t size)
 {
-	struct tm tm;
-	time_t sec = tv->tv_sec;
-	size_t n;
+	/* the calendar part changes once a second: kept, not redone per line */
+	static time_t last_sec = (time_t)-1;
+	static char last[32];
+	static size_t last_len;
+	long us = (long)tv->tv_usec;
 
-	gmtime_r(&sec, &tm);
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%06ldZ", (long)tv->tv_usec);
+	if (tv->tv_sec != last_sec) {
+		struct tm tm;
+		time_t sec = tv->tv_sec;
+		gmtime_r(&sec, &tm);
+		last_len = strftime(last, sizeof last, "%Y-%m-%dT%H:%M:%S", &tm);
+		last_sec = tv->tv_sec;
+	}
+	if (size < last_len + 9 || us < 0 || us > 999999) {
+		snprintf(buf, size, "%.*s.%06ldZ", (int)last_len, last, us < 0 ? 0 : us % 1000000);
+		return;
+	}
+	memcpy(buf, last, last_len);
+	buf[last_len] = '.';
+	for (int i = 6; i >= 1; i--, us /= 10)
+		buf[last_len + (size_t)i] = (char)('0' + us % 10);
+	buf[last_len + 7] = 'Z';
+	buf[last_len + 8] = '\0';
 }
 
 char *
@@ -376,7 +410,64 @@ fail:
 	return -1;
 }
 
+/* Write the held lines: one write(2) for all of them (each complete, so
+ * concurrent appenders still never split a line).  What the file does not
+ * take goes to stderr, as a single line would, and each such line counts as
+ * a failed audit write. */
+static void
+flush_pending(struct audit_log *log)
+{
+	if (log->plen == 0)
+		return;
+	if (write_file(log, log->pend, log->plen) != 0) {
+		write_stderr(log->pend, log->plen);
+		for (size_t i = 0; i < log->plines; i++)
+			metrics_audit_write_failed();
+	}
+	log->plen = 0;
+	log->plines = 0;
+}
+
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	flush_pending(arg);
+}
+
+/* Hold the line for the end of this turn of the loop; 0 when held. */
+static int
+hold_line(struct audit_log *log, const char *line, size_t len)
+{
+	if (log->plen + len > PEND_MAX)
+		flush_pending(log);
+	if (log->plen + len > log->pcap) {
+		size_t cap = log->pcap ? log->pcap : 4096;
+		while (cap < log->plen + len)
+			cap *= 2;
+		char *n = realloc(log->pend, cap);
+		if (n == NULL)
+			return -1;
+		log->pend = n;
+		log->pcap = cap;
+	}
+	memcpy(log->pend + log->plen, line, len);
+	log->plen += len;
+	log->plines++;
+	event_active(log->flush_ev, EV_TIMEOUT, 0);   /* once per turn, after the others */
+	return 0;
+}
+
 /* ---- API ------------------------------------------------------------------- */
+
+int
+audit_attach_loop(struct audit_log *log, struct event_base *base)
+{
+	if (log == NULL || log->file == NULL || log->flush_ev != NULL)
+		return 0;
+	log->flush_ev = event_new(base, -1, 0, flush_cb, log);
+	return log->flush_ev != NULL ? 0 : -1;
+}
 
 /* openlog/closelog are process-wide; a reload opens the new audit log before
  * closing the old one, so count users and close only after the last. */
@@ -416,6 +507,7 @@ audit_reopen(struct audit_log *log, char *err, size_t errlen)
 {
 	if (log->file == NULL)
 		return 0;
+	flush_pending(log);   /* into the file they were decided under */
 	if (open_file(log, err, errlen) != 0) {
 		/* Keep nothing open on the old (rotated, maybe compressed) file. */
 		if (log->fd >= 0)
@@ -465,6 +557,10 @@ audit_close(struct audit_log *log)
 {
 	if (log == NULL)
 		return;
+	flush_pending(log);
+	if (log->flush_ev != NULL)
+		event_free(log->flush_ev);
+	free(log->pend);
 	if (log->fd >= 0)
 		close(log->fd);
 	if (log->syslog && --syslog_users == 0)
@@ -492,7 +588,9 @@ audit_write(struct audit_log *log, const struct audit_record *rec)
 	len = strlen(line);
 	if (log->syslog)
 		syslog(LOG_INFO, "%.*s", (int)(len - 1), line);
-	if (log->file != NULL) {
+	if (log->file != NULL && log->flush_ev != NULL && hold_line(log, line, len) == 0) {
+		/* written at the end of this turn of the loop (flush_pending) */
+	} else if (log->file != NULL) {
 		if (write_file(log, line, len) != 0) {
 			write_stderr(line, len);
 			rc = -1;

@@ -75,6 +75,17 @@ struct audit_log;
  * error, not a runtime failure). */
 struct audit_log *audit_open(const struct audit_config *cfg, char *err, size_t errlen);
 
+/* Batch the file's lines per turn of base's loop: audit_write() then holds
+ * its line and every line of the turn is written with one write(2) once the
+ * turn's other callbacks have run (at most 64 KiB are held; audit_reopen and
+ * audit_close write what is held first).  A failed write is handled as a
+ * failed line is without it (stderr, the failed state, the metric), one turn
+ * later; a crash loses at most the lines of the turn it happened in.
+ * Without it each line is written by audit_write() itself.  -1: out of
+ * memory (the log stays unbatched). */
+struct event_base;
+int audit_attach_loop(struct audit_log *log, struct event_base *base);
+
 /* Reopen the file by name (SIGUSR1, after logrotate renamed it).  Returns 0
  * on success, which also clears the failed state; -1 with a message in err
  * when the file cannot be opened: the log is then failed (fail-closed) or

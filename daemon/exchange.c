@@ -71,6 +71,13 @@ resolve_host_path(void *ctx, const char *path, char *out, size_t outlen)
 	return 0;
 }
 
+/* What the lookup cache holds for the engine this exchange talks to. */
+static json_t *
+held_answer(void *ctx, enum pol_lookup_kind kind, const char *name)
+{
+	return ctx != NULL ? lookup_cache_answer(ctx, kind, name) : NULL;
+}
+
 int
 exchange_prepare(struct exchange *x, const struct policy *policy)
 {
@@ -118,6 +125,8 @@ exchange_judge(struct exchange *x, const struct judge_env *env)
 	pr.resolve_path = resolve_host_path;
 	pr.host_sockets = env->host_sockets;
 	pr.nhost_sockets = env->nhost_sockets;
+	pr.held_answer = held_answer;
+	pr.held_ctx = (void *)env->upstream;
 	if (x->judged)
 		policy_decision_free(&x->dec);
 	policy_judge(env->policy, x->pp, &pr, &x->dec);

@@ -80,6 +80,7 @@ struct judge_env {
 	const struct sw_identity *identity;
 	const char *const *host_sockets;
 	size_t nhost_sockets;
+	const char *upstream;   /* the engine socket: its lookup cache answers at once */
 };
 
 struct exchange *exchange_new(uint64_t id, size_t max_head);

@@ -1,11 +1,16 @@
 /* half.c - the mechanics of one side of a proxied connection. */
 #include "daemon/half.h"
 
+#include <errno.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 struct evbuffer *
 half_in(const struct half *h)
@@ -29,9 +34,59 @@ void
 half_size_buffers(struct half *h, size_t max)
 {
 	bufferevent_setwatermark(h->bev, EV_READ, 0, max);
+	h->read_max = max;
 	bufferevent_setwatermark(h->bev, EV_WRITE, max / 2, 0);
 	bufferevent_set_max_single_read(h->bev, max / 2);
 	bufferevent_set_max_single_write(h->bev, max / 2);
+}
+
+/* what libevent 2.1's evbuffer_read takes at most (EVBUFFER_MAX_READ) */
+#define LIBEVENT_READ_CAP 4096
+
+size_t
+half_read_more(struct half *h)
+{
+	if (h->bev == NULL || !h->direct || h->paused || h->eof || h->spliced)
+		return 0;
+	struct evbuffer *in = bufferevent_get_input(h->bev);
+	size_t have = evbuffer_get_length(in);
+
+	if (have < LIBEVENT_READ_CAP || have >= h->read_max)
+		return 0;   /* a short read took all there was, or no room */
+	size_t room = h->read_max - have;
+	struct evbuffer_iovec v[2];
+	/* the bufferevent keeps its input's end frozen but while it reads */
+	evbuffer_unfreeze(in, 0);
+	int n = evbuffer_reserve_space(in, (ev_ssize_t)room, v, 2);
+	if (n <= 0) {
+		evbuffer_freeze(in, 0);
+		return 0;
+	}
+	size_t want = 0;
+	for (int i = 0; i < n; i++) {
+		if (want + v[i].iov_len > room)
+			v[i].iov_len = room - want;
+		want += v[i].iov_len;
+	}
+	ssize_t r;
+	do
+		r = readv(bufferevent_getfd(h->bev), (struct iovec *)v, n);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0) {
+		evbuffer_commit_space(in, v, 0);
+		evbuffer_freeze(in, 0);
+		return 0;   /* nothing now, EOF or an error: the bufferevent meets it next */
+	}
+	size_t got = (size_t)r;
+	int used = 0;
+	for (; used < n && got > 0; used++) {
+		size_t take = got < v[used].iov_len ? got : v[used].iov_len;
+		v[used].iov_len = take;
+		got -= take;
+	}
+	evbuffer_commit_space(in, v, used);
+	evbuffer_freeze(in, 0);
+	return (size_t)r;
 }
 
 void
@@ -90,6 +145,82 @@ half_notify_when_flushed(struct half *h)
 		bufferevent_setwatermark(h->bev, EV_WRITE, 0, 0);
 }
 
+/* SSL_write what it takes of the first n bytes of src, draining them; stops
+ * at the first write that does not complete.  A write that would block
+ * leaves its record pending in OpenSSL: the bufferevent retries it with the
+ * same bytes first in its output (they are moved there next, whole), which
+ * SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER allows.  An error is left for the
+ * bufferevent's own write to meet and report. */
+static size_t
+tls_write_now(struct half *h, struct evbuffer *src, size_t n)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(h->bev);
+	size_t done = 0;
+	if (ssl == NULL)
+		return 0;
+	while (done < n) {
+		struct evbuffer_iovec v;
+		if (evbuffer_peek(src, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
+			break;
+		int len = (int)(v.iov_len < n - done ? v.iov_len : n - done);
+		ERR_clear_error();
+		int w = SSL_write(ssl, v.iov_base, len);
+		if (w <= 0) {
+			ERR_clear_error();
+			break;
+		}
+		evbuffer_drain(src, (size_t)w);
+		done += (size_t)w;
+		if (w < len)
+			break;
+	}
+	return done;
+}
+
+void
+half_send(struct half *h, struct evbuffer *src, size_t n)
+{
+	struct evbuffer *out = bufferevent_get_output(h->bev);
+	if (n > evbuffer_get_length(src))
+		n = evbuffer_get_length(src);
+	if (n == 0)
+		return;
+	if ((h->direct || h->tls_direct) && !h->shut_pending && evbuffer_get_length(out) == 0 &&
+	    (bufferevent_get_enabled(h->bev) & EV_WRITE)) {
+		if (h->tls_direct) {
+			n -= tls_write_now(h, src, n);
+		} else {
+			int w = evbuffer_write_atmost(src, bufferevent_getfd(h->bev), (ev_ssize_t)n);
+			if (w > 0)
+				n -= (size_t)w;
+		}
+	}
+	if (n == 0)
+		return;
+	if (n == evbuffer_get_length(src))
+		evbuffer_add_buffer(out, src);
+	else
+		evbuffer_remove_buffer(src, out, n);
+}
+
+struct evbuffer *
+half_scratch(void)
+{
+	static struct evbuffer *scratch;
+	if (scratch == NULL)
+		scratch = evbuffer_new();
+	return scratch;
+}
+
+void
+half_send_scratch(struct half *h)
+{
+	struct evbuffer *b = half_scratch();
+	if (h->bev != NULL)
+		half_send(h, b, evbuffer_get_length(b));
+	evbuffer_drain(b, evbuffer_get_length(b));
+}
+
 int
 half_move_all(struct half *from, struct half *to, size_t max, uint64_t *count)
 {
@@ -97,7 +228,7 @@ half_move_all(struct half *from, struct half *to, size_t max, uint64_t *count)
 	struct evbuffer *out = bufferevent_get_output(to->bev);
 	size_t n = evbuffer_get_length(in);
 	if (n > 0) {
-		evbuffer_add_buffer(out, in);
+		half_send(to, in, n);
 		*count += n;
 	}
 	return evbuffer_get_length(out) >= max;
@@ -142,6 +273,8 @@ half_drop_connection(struct half *h)
 	h->eof = 0;
 	h->shut_pending = 0;
 	h->spliced = 0;
+	h->direct = 0;
+	h->tls_direct = 0;
 }
 
 void

@@ -25,6 +25,9 @@ struct half {
 	unsigned eof : 1;          /* the peer will send nothing more */
 	unsigned shut_pending : 1; /* shut our write side once output has drained */
 	unsigned spliced : 1;      /* a splice pump reads this fd: the bufferevent does not */
+	unsigned direct : 1;       /* a connected plain socket: half_send may write to it at once */
+	unsigned tls_direct : 1;   /* an established TLS connection: half_send may SSL_write at once */
+	size_t read_max;           /* the input's high watermark (half_size_buffers) */
 };
 
 struct evbuffer *half_in(const struct half *h);
@@ -36,6 +39,15 @@ size_t half_out_len(const struct half *h);
  * costs many syscalls on a 2 GiB image load).  The one place watermarks
  * are set, but for flushing (half_notify_when_flushed). */
 void half_size_buffers(struct half *h, size_t max);
+/* libevent 2.1 reads a plain socket at most 4 KiB at a time
+ * (EVBUFFER_MAX_READ), one turn of the loop and one FIONREAD each: a 256 MiB
+ * stream took 65,536 of them.  Called first in a read callback of a plain
+ * socket half (h->direct): when that read was a full one, read what else is
+ * waiting, up to the input's high watermark, in one readv.  EOF and errors
+ * are left in the socket for the bufferevent's next read to report, as
+ * they would be without this.  Returns the bytes added. */
+size_t half_read_more(struct half *h);
+
 /* Stop or resume reading for backpressure; never resumes after EOF. */
 void half_pause(struct half *h, int pause);
 /* Stop reading for good (the session has no use for more input). */
@@ -50,6 +62,26 @@ void half_splice_begin(struct half *h);
 void half_splice_end(struct half *h);
 /* Have the write callback run when the output is completely flushed. */
 void half_notify_when_flushed(struct half *h);
+
+/* Send the first n bytes of src (drained from it): written to the socket at
+ * once when nothing is queued before them and the half is a plain socket
+ * (h->direct), so an answer costs one writev and no wait for writability
+ * (the bufferevent would add a write event, wait for EPOLLOUT, write, and
+ * remove the event: two epoll_ctl and an epoll_wait per write).  What the
+ * socket does not take now, or any error, is left to the bufferevent: the
+ * rest is queued on the output, and a broken connection is reported by the
+ * bufferevent's own write, through its event callback, as before.  A TLS
+ * half (h->tls_direct) is written with SSL_write the same way: libevent's
+ * TLS bufferevent would wait for EPOLLOUT first. */
+void half_send(struct half *h, struct evbuffer *src, size_t n);
+
+/* A buffer to build a message in before half_send() takes all of it: one for
+ * the process (the event loop is single-threaded), empty between uses, so a
+ * request or an answer of our own is built without an allocation.  NULL only
+ * when out of memory. */
+struct evbuffer *half_scratch(void);
+/* half_send() of everything in half_scratch(), which is left empty. */
+void half_send_scratch(struct half *h);
 
 /* Move everything read on from to the output of to; counts the bytes.
  * Returns 1 when to's output has reached max (the caller pauses from). */

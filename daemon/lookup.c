@@ -39,6 +39,7 @@ struct lookup {
 #define LCACHE_MAX        256
 #define LCACHE_MAX_BODY   (64u << 10)    /* bytes of one answer kept */
 #define LCACHE_HEAD_MAX   4096
+#define LCACHE_LINE_MAX   (64u << 10)   /* an unfinished event line */
 #define LCACHE_RETRY_MS   1000
 
 struct lc_entry {
@@ -63,20 +64,86 @@ static struct {
 static int
 cacheable(enum pol_lookup_kind k)
 {
-	return k == POL_LOOKUP_CONTAINER || k == POL_LOOKUP_NETWORK || k == POL_LOOKUP_EXEC;
+	return k == POL_LOOKUP_CONTAINER || k == POL_LOOKUP_NETWORK || k == POL_LOOKUP_EXEC ||
+	    k == POL_LOOKUP_VOLUME;
 }
 
-/* Something changed, or the stream cannot tell: forget everything, and let
- * no answer in flight be kept. */
+#define KIND(k) (1u << (k))
+#define ALL_KINDS (~0u)
+
+/* Which cached answers an event of each type can change.  A container's
+ * document shows its networks and mounts, so network and volume events
+ * forget containers (and their execs) too; image events change none of
+ * these documents; plugins are network and volume drivers.  Any other type
+ * (daemon reload, swarm objects, one this table does not know) forgets
+ * everything. */
+static const struct { const char *type; unsigned kinds; } event_scope[] = {
+	{ "container", KIND(POL_LOOKUP_CONTAINER) | KIND(POL_LOOKUP_EXEC) },
+	{ "network",   KIND(POL_LOOKUP_NETWORK) | KIND(POL_LOOKUP_CONTAINER) | KIND(POL_LOOKUP_EXEC) },
+	{ "volume",    KIND(POL_LOOKUP_VOLUME) | KIND(POL_LOOKUP_CONTAINER) | KIND(POL_LOOKUP_EXEC) },
+	{ "image",     0 },
+	{ "plugin",    KIND(POL_LOOKUP_NETWORK) | KIND(POL_LOOKUP_VOLUME) },
+};
+
+/* Something changed, or the stream cannot tell: forget the answers of the
+ * kinds in mask, and let no answer in flight be kept. */
+static void
+lc_clear_kinds(unsigned mask)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < lc.n; i++) {
+		if (mask & KIND(lc.e[i].kind)) {
+			free(lc.e[i].name);
+			json_decref(lc.e[i].json);
+		} else {
+			lc.e[keep++] = lc.e[i];
+		}
+	}
+	lc.n = keep;
+	lc.gen++;
+}
+
 static void
 lc_clear(void)
 {
-	for (size_t i = 0; i < lc.n; i++) {
-		free(lc.e[i].name);
-		json_decref(lc.e[i].json);
+	lc_clear_kinds(ALL_KINDS);
+}
+
+/* The kinds one line of the event stream can change.  The stream is chunked
+ * JSON, one event per line: a line of hex digits (a chunk size) or nothing
+ * says nothing; any other line must name its type ("Type":"container"),
+ * else it could be anything.  A label may also be called Type: every type
+ * named on the line counts, which can only forget more. */
+static unsigned
+event_kinds(const char *line, size_t len)
+{
+	static const char key[] = "\"Type\":\"";
+	const size_t klen = sizeof key - 1;
+	unsigned mask = 0;
+	int typed = 0, framing = 1;
+
+	for (size_t i = 0; i < len; i++)
+		if (!((line[i] >= '0' && line[i] <= '9') || (line[i] >= 'a' && line[i] <= 'f') ||
+		    (line[i] >= 'A' && line[i] <= 'F') || line[i] == '\r'))
+			framing = 0;
+	if (framing)
+		return 0;
+	for (const char *p = line, *end = line + len;
+	    (p = memmem(p, (size_t)(end - p), key, klen)) != NULL; ) {
+		p += klen;
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		if (q == NULL)
+			return ALL_KINDS;
+		size_t i, n = sizeof event_scope / sizeof event_scope[0];
+		for (i = 0; i < n; i++)
+			if (strlen(event_scope[i].type) == (size_t)(q - p) &&
+			    memcmp(event_scope[i].type, p, (size_t)(q - p)) == 0)
+				break;
+		mask |= i < n ? event_scope[i].kinds : ALL_KINDS;
+		typed = 1;
+		p = q;
 	}
-	lc.n = 0;
-	lc.gen++;
+	return typed ? mask : ALL_KINDS;
 }
 
 static void lc_connect(void);
@@ -133,11 +200,31 @@ lc_read(struct bufferevent *bev, void *arg)
 		lc.valid = 1;
 		lc_clear();
 	}
-	/* any byte of the stream is an event (dockerd sends nothing else) */
-	if (evbuffer_get_length(in) > 0) {
-		evbuffer_drain(in, evbuffer_get_length(in));
-		lc_clear();
+	/* every complete line is looked at; an unfinished one waits for its
+	 * end, within bounds (one event is far shorter) */
+	unsigned mask = 0;
+	for (;;) {
+		size_t eol_len = 0;
+		struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
+		if (eol.pos < 0)
+			break;
+		char buf[16384];
+		size_t len = (size_t)eol.pos;
+		if (len < sizeof buf) {
+			evbuffer_remove(in, buf, len);
+			mask |= event_kinds(buf, len);
+		} else {
+			mask = ALL_KINDS;   /* too long to look at: anything may have changed */
+			evbuffer_drain(in, len);
+		}
+		evbuffer_drain(in, eol_len);
 	}
+	if (evbuffer_get_length(in) > LCACHE_LINE_MAX) {
+		mask = ALL_KINDS;
+		evbuffer_drain(in, evbuffer_get_length(in));
+	}
+	if (mask != 0)
+		lc_clear_kinds(mask);
 }
 
 static void
@@ -224,6 +311,18 @@ lc_find(enum pol_lookup_kind kind, const char *name, const char *sock)
 		if (lc.e[i].kind == kind && strcmp(lc.e[i].name, name) == 0)
 			return &lc.e[i];
 	return NULL;
+}
+
+json_t *
+lookup_cache_answer(const char *sock_path, enum pol_lookup_kind kind, const char *name)
+{
+	if (strncmp(sock_path, "unix://", 7) == 0)
+		sock_path += 7;
+	const struct lc_entry *e = lc_find(kind, name, sock_path);
+	if (e == NULL)
+		return NULL;
+	lc.hits++;
+	return json_incref(e->json);
 }
 
 static void

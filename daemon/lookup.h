@@ -17,20 +17,29 @@ struct lookup *lookup_start(struct event_base *base, const char *sock_path,
 /* Abandon a lookup; its callback will not run. */
 void lookup_cancel(struct lookup *l);
 
-/* The ownership cache (tenants, issue 9): answers of container, network and
- * exec lookups (200 only) are kept while the engine's event stream
- * (GET /events on a connection of its own) is up and silent; any event, a
- * lost stream or a changed upstream empties it, and an answer that was in
- * flight across an event is not kept.  Containers and networks are
+/* The lookup cache: answers of container, network, exec and volume lookups
+ * (200 only) are kept while the engine's event stream (GET /events on a
+ * connection of its own) is up; an event forgets the answers its type can
+ * change (container events: containers and execs; network and volume
+ * events: their kind and containers; image events: none; anything else or
+ * anything unreadable: all), a lost stream or a changed upstream forgets
+ * everything, and an answer that was in flight across an event is not kept.
+ * What a cached answer can be older than the engine by is the time its
+ * event takes to reach us: the same order as the time between an uncached
+ * lookup and the request it judged (a lookup and the request that follows it
+ * are never one atomic step).  Containers and networks of tenants are
  * forwarded under the full ID the answer gave and exec IDs are never
- * reused, so a stale answer can only name an object that is gone: the
- * engine answers 404.  Volume and image lookups (names, not IDs, are
- * forwarded) and negative answers are never cached.
- * lookup_cache_configure: on (a policy with tenants) starts or keeps the
- * stream to sock_path, off stops it; lookup_cache_stop before the event base
- * goes away. */
+ * reused.  Negative answers and images (a tag moves without an event this
+ * cache reads) are never cached.
+ * lookup_cache_configure: on starts or keeps the stream to sock_path (the
+ * daemon keeps it on for every policy), off stops it; lookup_cache_stop
+ * before the event base goes away. */
 void lookup_cache_configure(struct event_base *base, const char *sock_path, int on);
 void lookup_cache_stop(void);
+/* The cached 200 answer for kind/name from the engine at sock_path: a new
+ * reference, or NULL when none is held (the stream is down, the kind is not
+ * cached, or no answer is kept).  Counted as a hit. */
+json_t *lookup_cache_answer(const char *sock_path, enum pol_lookup_kind kind, const char *name);
 /* For tests and the log: answers served from the cache, entries held, and
  * whether the event stream is up. */
 void lookup_cache_stats(unsigned long *hits, size_t *entries, int *valid);

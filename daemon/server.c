@@ -391,6 +391,8 @@ server_reload(struct server *srv)
 	}
 	char aerr[512] = "";
 	struct audit_log *naudit = open_audit(n, aerr, sizeof aerr);
+	if (naudit != NULL)
+		audit_attach_loop(naudit, srv->gw.base);   /* unbatched if it fails */
 	if (naudit == NULL && aerr[0]) {
 		log_error("reload: audit: %s; the previous configuration stays in force", aerr);
 		for (size_t k = 0; k < nl; k++)
@@ -416,7 +418,7 @@ server_reload(struct server *srv)
 	srv->gw.audit = naudit;
 	log_threshold = (enum log_level)n->log_level;
 	collect_host_sockets(srv);   /* upstream.socket may have changed */
-	lookup_cache_configure(srv->gw.base, server_upstream(srv), policy_has_tenants(n->policy));
+	lookup_cache_configure(srv->gw.base, server_upstream(srv), 1);
 	metrics_reload(1);
 	log_info("reload: done; new requests use the new configuration");
 	sdnotify_ready("running; configuration reloaded");
@@ -626,8 +628,26 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 	srv->gw.upstream_override = upstream_override;
 	log_threshold = (enum log_level)cfg->log_level;
 	signal(SIGPIPE, SIG_IGN);
+	/* Each request allocates a few objects of several KB (the exchange, the
+	 * policy's prepared request and its violations, evbuffer chunks); with
+	 * glibc's fastbins each of those first consolidates every small chunk
+	 * freed since (malloc_consolidate, ~5% of a create's CPU in perf).
+	 * Without fastbins small chunks still come from the per-thread cache. */
+	mallopt(M_MXFAST, 0);
 	raise_fd_limit(cfg);
-	srv->gw.base = event_base_new();
+	/* epoll changes are applied when the loop next waits, so an event added
+	 * and removed in one callback costs no system call: libevent's TLS
+	 * bufferevent adds its write event, writes at once and removes it again
+	 * for every answer (two epoll_ctl each).  sockward never dup()s a
+	 * descriptor it watches, the one case the changelist gets wrong. */
+	struct event_config *ec = event_config_new();
+	if (ec != NULL) {
+		event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+		srv->gw.base = event_base_new_with_config(ec);
+		event_config_free(ec);
+	}
+	if (srv->gw.base == NULL)
+		srv->gw.base = event_base_new();
 	if (srv->gw.base == NULL) {
 		log_error("cannot create the event loop");
 		return -1;
@@ -638,6 +658,8 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 	metrics_init();
 	the_server = srv;
 	srv->gw.audit = open_audit(cfg, err, sizeof err);
+	if (srv->gw.audit != NULL)
+		audit_attach_loop(srv->gw.audit, srv->gw.base);   /* unbatched if it fails */
 	if (srv->gw.audit == NULL && err[0]) {
 		log_error("startup: audit: %s", err);
 		return -1;
@@ -647,7 +669,7 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 		return -1;
 	}
 	collect_host_sockets(srv);
-	lookup_cache_configure(srv->gw.base, server_upstream(srv), policy_has_tenants(cfg->policy));
+	lookup_cache_configure(srv->gw.base, server_upstream(srv), 1);
 	if (cfg->admin_address || cfg->admin_path) {
 		srv->admin = admin_start(srv->gw.base, cfg->admin_address, cfg->admin_path,
 		    admin_upstream, err, sizeof err);

@@ -322,8 +322,11 @@ session_enter_linger(struct session *s)
 void
 session_write_reply(struct session *s, int status, const char *msg, int last)
 {
-	size_t n = http_error_write_for(half_out(&s->client.h), s->x ? s->x->method : NULL,
+	struct evbuffer *b = half_scratch();
+	size_t n = http_error_write_for(b ? b : half_out(&s->client.h), s->x ? s->x->method : NULL,
 	    status, msg, last);
+	if (b != NULL)
+		half_send_scratch(&s->client.h);
 	if (s->x) {
 		exchange_set_reply(s->x, status, msg);
 		s->x->bytes_out += n;

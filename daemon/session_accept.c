@@ -189,6 +189,7 @@ session_new(struct gateway *gw, const struct listener *lst, evutil_socket_t fd,
 		s->facts.ident = accept_identity(lst, fd, s->facts.peer);
 		if (s->facts.ident != NULL)
 			s->client.h.bev = bufferevent_socket_new(gw->base, fd, BEV_OPT_CLOSE_ON_FREE);
+		s->client.h.direct = 1;   /* a plain socket: answers are written at once */
 		set_client_state(s, C_IDLE);
 	}
 	if (s->client.h.bev == NULL) {

@@ -249,6 +249,7 @@ judge(struct session *s)
 		.identity = s->facts.ident,
 		.host_sockets = s->gw->host_sockets,
 		.nhost_sockets = s->gw->nhost_sockets,
+		.upstream = session_upstream(s),
 	};
 	exchange_judge(x, &env);
 	switch (x->dec.verdict) {
@@ -499,7 +500,7 @@ parse_client(struct session *s)
 			if (r != PARSE_ERROR && archive_pump(s) != 0)
 				return;
 		} else if (s->client.state == C_BODY_STREAM) {
-			evbuffer_remove_buffer(in, uout, used);
+			half_send(&s->upstream.h, in, used);
 			x->bytes_in += used;
 		} else {
 			evbuffer_drain(in, used);
@@ -543,7 +544,13 @@ send_request(struct session *s)
 		session_reply_and_close(s, 500, "sockward: out of memory");
 		return;
 	}
-	exchange_write_request(x, half_out(&s->upstream.h));
+	struct evbuffer *req = half_scratch();
+	if (req == NULL) {
+		session_reply_and_close(s, 500, "sockward: out of memory");
+		return;
+	}
+	exchange_write_request(x, req);
+	half_send_scratch(&s->upstream.h);
 	http_resp_init(&x->resp, strcmp(x->method, "HEAD") == 0);
 	if (stage)
 		response_stage_begin(x->stage, &x->resp);
@@ -749,9 +756,19 @@ pass_answer(struct session *s, struct evbuffer *in, size_t used)
 	size_t n = used;
 	if (x->head_hold && evbuffer_get_length(x->head_hold) > 0) {
 		n += evbuffer_get_length(x->head_hold);
-		evbuffer_add_buffer(sink, x->head_hold);
+		if (sink == cout) {
+			/* the head and what follows it, in one write */
+			evbuffer_remove_buffer(in, x->head_hold, used);
+			half_send(&s->client.h, x->head_hold, n);
+		} else {
+			evbuffer_add_buffer(sink, x->head_hold);
+			evbuffer_remove_buffer(in, sink, used);
+		}
+	} else if (sink == cout) {
+		half_send(&s->client.h, in, used);
+	} else {
+		evbuffer_remove_buffer(in, sink, used);
 	}
-	evbuffer_remove_buffer(in, sink, used);
 	if (!x->answer_started && s->client.h.eof)
 		half_disarm_timer(&s->client.h);   /* answered: no longer abandoned */
 	x->answer_started = 1;
@@ -1051,8 +1068,10 @@ pump_upstream(struct session *s)
 static void
 client_read_cb(struct bufferevent *bev, void *arg)
 {
+	struct session *s = arg;
 	(void)bev;
-	pump_client(arg);
+	half_read_more(&s->client.h);   /* libevent read 4 KiB at most */
+	pump_client(s);
 }
 
 static void
@@ -1176,6 +1195,7 @@ on_handshake_done(struct session *s)
 		session_close(s, "out of memory (identity)");
 		return;
 	}
+	s->client.h.tls_direct = 1;   /* established: answers are written at once */
 	conn_log(&s->facts, LOG_LVL_DEBUG, "TLS %s %s, kernel TLS send %s receive %s", SSL_get_version(ssl),
 	    SSL_get_cipher_name(ssl), BIO_get_ktls_send(SSL_get_wbio(ssl)) ? "on" : "off",
 	    BIO_get_ktls_recv(SSL_get_rbio(ssl)) ? "on" : "off");
@@ -1238,8 +1258,10 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 static void
 upstream_read_cb(struct bufferevent *bev, void *arg)
 {
+	struct session *s = arg;
 	(void)bev;
-	pump_upstream(arg);
+	half_read_more(&s->upstream.h);   /* libevent read 4 KiB at most */
+	pump_upstream(s);
 }
 
 static void
@@ -1337,6 +1359,7 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (session_closing(s))
 		return;
 	if (what & BEV_EVENT_CONNECTED) {
+		s->upstream.h.direct = 1;   /* connected: requests are written at once */
 		set_upstream_state(s, U_IDLE);
 		if (s->client.state == C_WAIT_UPSTREAM)
 			send_request(s);

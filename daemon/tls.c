@@ -35,8 +35,12 @@ tls_server_ctx(const char *cert_file, const char *key_file, const char *ca_file,
 	/* RELEASE_BUFFERS: an idle connection gives its 34 KB of record
 	 * buffers back; thousands of idle `docker events` streams are the
 	 * normal load of a team gateway */
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-	    SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	/* Not SSL_MODE_ENABLE_PARTIAL_WRITE: libevent 2.1's TLS bufferevent
+	 * hands SSL_write one iovec after another and counts what each wrote,
+	 * so a partial write (one 16 KB record of a longer chain) would skip the
+	 * rest of that chain.  Whole writes, or WANT_WRITE and a retry of the
+	 * same bytes, are what it expects. */
 	/* no session resumption: every connection presents and verifies its
 	 * client certificate, and nothing about it outlives it (no cached
 	 * session, no ticket).  NO_TICKET is the TLS 1.2 side: without it a

@@ -96,6 +96,13 @@ struct pol_request {
 	 * judged like mounting the docker socket. */
 	const char *const *host_sockets;
 	size_t nhost_sockets;
+	/* Optional: an engine answer the daemon already holds (its lookup cache,
+	 * kept fresh by the engine's events).  Returns a new reference to the
+	 * engine's 200 answer for kind/name, or NULL when it holds none; the
+	 * policy asks it before it asks for a lookup, so a request whose lookups
+	 * are all held is judged in one round.  No I/O: it only reads memory. */
+	json_t *(*held_answer)(void *ctx, enum pol_lookup_kind kind, const char *name);
+	void *held_ctx;
 };
 
 /* How a profile acts on the rules that fire. */

@@ -137,6 +137,12 @@ http {
 			default_type application/json;
 			return 200 '$(cat "$HERE/volume-data.json")';
 		}
+		# the event stream sockward's lookup cache follows (events_stub.py)
+		location = /events {
+			proxy_pass http://unix:$T/events.sock;
+			proxy_buffering off;
+			proxy_read_timeout 3600s;
+		}
 		# docker save: the blob from tmpfs (sendfile)
 		location = /v1.41/images/bench/get { default_type application/x-tar; }
 		# docker cp into a container: the whole body is read (to tmpfs), then answered
@@ -148,6 +154,8 @@ http {
 	}
 }
 EOF
+python3 "$HERE/events_stub.py" "$T/events.sock" &
+PIDS+=($!)
 nginx -e "$T/engine-error.log" -c "$T/engine.conf" -g 'daemon off;' &
 PIDS+=($!); ENGINE_PID=$!
 

@@ -150,6 +150,21 @@ m=$(docker run --rm "${HARD[@]}" -v "$V:/v" "$IMG" grep ' /v ' /proc/mounts 2>&1
 	fail "the noexec,nosuid,nodev tmpfs volume was refused at run: $m"
 for f in noexec nosuid nodev; do assert_contains "$m" "$f" "tmpfs volume created through sockward"; done
 
+# ---- the lookup cache follows the engine's events ------------------------------------------------
+# sockward keeps a volume's inspect answer while the engine's event stream is
+# quiet about volumes; replacing the volume behind its back (directly on the
+# engine, same name, exec tmpfs options) must be seen at the next request
+CV=$(uniq_name cv); on_exit_rm_volume "$CV"
+engine volume create --opt type=tmpfs --opt device=tmpfs --opt o=size=16m,noexec,nosuid,nodev "$CV" >/dev/null
+for i in 1 2; do
+	docker run --rm "${HARD[@]}" -v "$CV:/v" "$IMG" true >/dev/null 2>&1 ||
+		fail "a noexec,nosuid,nodev tmpfs volume was refused (run $i)"
+done
+engine volume rm "$CV" >/dev/null
+engine volume create --opt type=tmpfs --opt device=tmpfs --opt o=size=16m "$CV" >/dev/null
+refused mounts.tmpfs docker run --rm "${HARD[@]}" -v "$CV:/v" "$IMG" true
+assert_contains "$OUT" "(existing volume)" "the replaced volume is judged as it is now"
+
 # ---- log drivers ------------------------------------------------------------------------------
 refused logging.driver docker run --rm "${HARD[@]}" --log-driver syslog \
 	--log-opt syslog-address=udp://127.0.0.1:514 "$IMG" true

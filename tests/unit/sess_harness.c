@@ -82,6 +82,27 @@ peer_read_cb(evutil_socket_t fd, short what, void *arg)
 	int n = evbuffer_read(p->in, fd, 1 << 20);
 	if (n > 0) {
 		p->nread += (uint64_t)n;
+		if (p->engine_side && evbuffer_search(p->in, "\r\n\r\n", 4, NULL).pos >= 0) {
+			/* the cache's own request (lookup.c), not a client's */
+			static const char cache_req[] = "GET /events HTTP/1.1\r\nHost: docker\r\n"
+			    "User-Agent: sockward\r\n\r\n";
+			struct harness *h = p->h;
+			p->engine_side = 0;
+			if (evbuffer_get_length(p->in) >= sizeof cache_req - 1 &&
+			    memcmp(evbuffer_pullup(p->in, sizeof cache_req - 1), cache_req,
+			    sizeof cache_req - 1) == 0) {
+				for (size_t i = 0; i < h->nengine; i++)
+					if (h->engine[i] == p) {
+						memmove(&h->engine[i], &h->engine[i + 1],
+						    (h->nengine - i - 1) * sizeof h->engine[0]);
+						h->nengine--;
+						break;
+					}
+				ck_assert_msg(h->nevents < H_MAX_PEERS, "too many event streams");
+				h->events[h->nevents++] = p;
+				return;
+			}
+		}
 		if (p->on_input)
 			p->on_input(p);
 		return;
@@ -264,6 +285,7 @@ engine_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	ck_assert_msg(h->nengine < H_MAX_PEERS, "too many engine connections");
 	struct h_peer *p = peer_new(h, fd);
 	p->on_input = h->engine_on_input;
+	p->engine_side = 1;
 	h->engine[h->nengine++] = p;
 }
 
@@ -460,7 +482,9 @@ h_teardown(struct harness *h)
 		peer_free(h->client[i]);
 	for (size_t i = 0; i < h->nengine; i++)
 		peer_free(h->engine[i]);
-	h->nclient = h->nengine = 0;
+	for (size_t i = 0; i < h->nevents; i++)
+		peer_free(h->events[i]);
+	h->nclient = h->nengine = h->nevents = 0;
 	if (h->engine_l)
 		evconnlistener_free(h->engine_l);
 	if (h->engine2_l)

@@ -50,6 +50,7 @@ struct h_peer {
 	int shut_wr;
 	/* engine side: called after new input arrived (optional) */
 	void (*on_input)(struct h_peer *p);
+	int engine_side;          /* accepted by the fake engine, not yet classified */
 };
 
 struct harness {
@@ -62,6 +63,11 @@ struct harness {
 	struct event *tick;
 	struct h_peer *engine[H_MAX_PEERS];
 	size_t nengine;
+	/* the daemon's lookup cache following GET /events: kept apart from the
+	 * exchanges' connections above and never answered, so that cache stays
+	 * off in these tests (test_lookup_cache.c tests it) */
+	struct h_peer *events[H_MAX_PEERS];
+	size_t nevents;
 	struct h_peer *client[H_MAX_PEERS];
 	size_t nclient;
 	int saved_stderr;

@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+#include <event2/event.h>
+
 #include "daemon/audit.h"
 
 static char dir[64];
@@ -533,6 +535,54 @@ START_TEST(short_write_then_recovery)
 }
 END_TEST
 
+/* Under a loop, the lines of one turn go out together at its end, and what
+ * is held is written by a reopen and by close. */
+START_TEST(lines_of_one_turn_written_together)
+{
+	struct audit_config cfg = { .file = file, .on_failure = AUDIT_FAIL_CLOSED };
+	struct audit_record r = sample("allow");
+	char err[256], *text, rotated[160];
+	struct audit_log *log;
+	struct event_base *base = event_base_new();
+
+	mkdir_tmp();
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	ck_assert_int_eq(audit_attach_loop(log, base), 0);
+	for (int i = 0; i < 3; i++) {
+		r.request_id = 10 + (uint64_t)i;
+		ck_assert_int_eq(audit_write(log, &r), 0);
+	}
+	text = slurp(file);
+	ck_assert_int_eq(count_lines(text), 0);   /* held for the end of the turn */
+	free(text);
+	ck_assert_int_ge(event_base_loop(base, EVLOOP_NONBLOCK), 0);   /* 1: nothing left */
+	text = slurp(file);
+	ck_assert_int_eq(count_lines(text), 3);
+	ck_assert_ptr_nonnull(strstr(text, "\"request_id\":12,"));
+	free(text);
+	/* held lines belong to the file they were decided under: a reopen
+	 * writes them to the old one first */
+	r.request_id = 13;
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	snprintf(rotated, sizeof rotated, "%s.1", file);
+	ck_assert_int_eq(rename(file, rotated), 0);
+	ck_assert_int_eq(audit_reopen(log, err, sizeof err), 0);
+	text = slurp(rotated);
+	ck_assert_int_eq(count_lines(text), 4);
+	free(text);
+	/* close writes what is held */
+	r.request_id = 14;
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	audit_close(log);
+	text = slurp(file);
+	ck_assert_int_eq(count_lines(text), 1);
+	ck_assert_ptr_nonnull(strstr(text, "\"request_id\":14,"));
+	free(text);
+	event_base_free(base);
+	rm_tmp();
+}
+END_TEST
+
 START_TEST(open_failure_is_reported)
 {
 	struct audit_config cfg = { .file = "/nonexistent-dir/sockward/audit.log" };
@@ -581,6 +631,7 @@ audit_suite(void)
 	tcase_add_test(tc, full_device_continue);
 	tcase_add_test(tc, directory_removed_then_restored);
 	tcase_add_test(tc, short_write_then_recovery);
+	tcase_add_test(tc, lines_of_one_turn_written_together);
 	tcase_add_test(tc, open_failure_is_reported);
 	tcase_add_test(tc, no_sink_means_stderr);
 	suite_add_tcase(s, tc);

@@ -177,9 +177,9 @@ START_TEST(answers_kept_until_an_event)
 	ck_assert_int_eq(lookup_once(POL_LOOKUP_NETWORK, "net", NULL, 0), 200);
 	ck_assert_int_eq(ngets, 2);
 	ck_assert_uint_eq(cache_entries(), 2);
-	/* any event empties it */
+	/* a network event forgets networks and the containers that show them */
 	ck_assert_ptr_nonnull(events_bev);
-	static const char ev[] = "1a\r\n{\"Type\":\"container\"}      \r\n";
+	static const char ev[] = "13\r\n{\"Type\":\"network\"}\n\r\n";
 	bufferevent_write(events_bev, ev, sizeof ev - 1);
 	RUN_UNTIL(cache_entries() == 0);
 	ck_assert_int_eq(lookup_once(POL_LOOKUP_CONTAINER, "web", NULL, 0), 200);
@@ -187,18 +187,90 @@ START_TEST(answers_kept_until_an_event)
 }
 END_TEST
 
-START_TEST(negative_volume_and_image_answers_not_kept)
+START_TEST(negative_and_image_answers_not_kept)
 {
 	lookup_cache_configure(base, sock, 1);
 	RUN_UNTIL(cache_valid());
 	ck_assert_int_eq(lookup_once(POL_LOOKUP_CONTAINER, "nope", NULL, 0), 404);
 	ck_assert_int_eq(lookup_once(POL_LOOKUP_CONTAINER, "nope", NULL, 0), 404);
-	ck_assert_int_eq(lookup_once(POL_LOOKUP_VOLUME, "v", NULL, 0), 200);
-	ck_assert_int_eq(lookup_once(POL_LOOKUP_VOLUME, "v", NULL, 0), 200);
 	ck_assert_int_eq(lookup_once(POL_LOOKUP_IMAGE, "i", NULL, 0), 200);
 	ck_assert_int_eq(lookup_once(POL_LOOKUP_IMAGE, "i", NULL, 0), 200);
-	ck_assert_int_eq(ngets, 6);
+	ck_assert_int_eq(ngets, 4);
 	ck_assert_uint_eq(cache_entries(), 0);
+}
+END_TEST
+
+/* run the loop a little: the engine's writes reach the cache */
+static void
+spin(void)
+{
+	for (int i = 0; i < 20; i++) {
+		struct timeval t = { 0, 1000 };
+		event_base_loopexit(base, &t);
+		event_base_dispatch(base);
+	}
+}
+
+/* send one event line (chunked as dockerd does) and let the cache read it */
+static void
+send_event(const char *json)
+{
+	char ev[512];
+	int n = snprintf(ev, sizeof ev, "%zx\r\n%s\n\r\n", strlen(json) + 1, json);
+	ck_assert_ptr_nonnull(events_bev);
+	bufferevent_write(events_bev, ev, (size_t)n);
+	spin();
+}
+
+START_TEST(an_event_forgets_what_its_type_can_change)
+{
+	lookup_cache_configure(base, sock, 1);
+	RUN_UNTIL(cache_valid());
+	ck_assert_int_eq(lookup_once(POL_LOOKUP_VOLUME, "data", NULL, 0), 200);
+	ck_assert_int_eq(lookup_once(POL_LOOKUP_NETWORK, "appnet", NULL, 0), 200);
+	ck_assert_int_eq(lookup_once(POL_LOOKUP_CONTAINER, "web", NULL, 0), 200);
+	ck_assert_int_eq(ngets, 3);
+	ck_assert_uint_eq(cache_entries(), 3);
+	/* served from the cache */
+	ck_assert_int_eq(lookup_once(POL_LOOKUP_VOLUME, "data", NULL, 0), 200);
+	ck_assert_int_eq(lookup_once(POL_LOOKUP_NETWORK, "appnet", NULL, 0), 200);
+	ck_assert_int_eq(ngets, 3);
+	/* a container event: the container goes, the volume and network stay */
+	send_event("{\"status\":\"create\",\"id\":\"abc\",\"Type\":\"container\",\"Action\":\"create\","
+	    "\"Actor\":{\"ID\":\"abc\",\"Attributes\":{\"name\":\"x\"}},\"time\":1}");
+	ck_assert_uint_eq(cache_entries(), 2);
+	/* an image event changes none of them */
+	send_event("{\"status\":\"tag\",\"Type\":\"image\",\"Action\":\"tag\",\"Actor\":{}}");
+	ck_assert_uint_eq(cache_entries(), 2);
+	/* a chunk-size line alone says nothing */
+	bufferevent_write(events_bev, "1f\r\n", 4);
+	spin();
+	ck_assert_uint_eq(cache_entries(), 2);
+	/* a volume event forgets the volume, not the network */
+	send_event("{\"Type\":\"volume\",\"Action\":\"destroy\",\"Actor\":{\"ID\":\"data\"}}");
+	ck_assert_uint_eq(cache_entries(), 1);
+	ck_assert_int_eq(lookup_once(POL_LOOKUP_VOLUME, "data", NULL, 0), 200);
+	ck_assert_int_eq(ngets, 4);
+	ck_assert_uint_eq(cache_entries(), 2);
+	/* a container whose label is called Type=volume: both types count */
+	send_event("{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"Attributes\":"
+	    "{\"Type\":\"volume\"}}}");
+	ck_assert_uint_eq(cache_entries(), 1);   /* the network is left */
+	/* a type it does not know, and a line without a type, forget everything */
+	ck_assert_int_eq(lookup_once(POL_LOOKUP_VOLUME, "data", NULL, 0), 200);
+	ck_assert_uint_eq(cache_entries(), 2);
+	send_event("{\"Type\":\"daemon\",\"Action\":\"reload\"}");
+	ck_assert_uint_eq(cache_entries(), 0);
+	ck_assert_int_eq(lookup_once(POL_LOOKUP_NETWORK, "appnet", NULL, 0), 200);
+	ck_assert_uint_eq(cache_entries(), 1);
+	send_event("{\"status\":\"x\"}");
+	ck_assert_uint_eq(cache_entries(), 0);
+	/* an event line cut by chunk framing: its pieces name no type */
+	ck_assert_int_eq(lookup_once(POL_LOOKUP_NETWORK, "appnet", NULL, 0), 200);
+	ck_assert_uint_eq(cache_entries(), 1);
+	static const char cut[] = "8\r\n{\"Type\"\r\n10\r\n:\"image\"}\n\r\n";
+	bufferevent_write(events_bev, cut, sizeof cut - 1);
+	RUN_UNTIL(cache_entries() == 0);
 }
 END_TEST
 
@@ -274,7 +346,8 @@ lookup_cache_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, answers_kept_until_an_event);
-	tcase_add_test(tc, negative_volume_and_image_answers_not_kept);
+	tcase_add_test(tc, negative_and_image_answers_not_kept);
+	tcase_add_test(tc, an_event_forgets_what_its_type_can_change);
 	tcase_add_test(tc, a_lost_stream_empties_and_disables_it);
 	tcase_add_test(tc, an_answer_in_flight_across_an_event_is_not_kept);
 	tcase_add_test(tc, off_and_cancelled_hits);

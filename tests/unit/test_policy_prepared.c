@@ -216,6 +216,67 @@ START_TEST(decoded_once_over_two_lookup_rounds)
 }
 END_TEST
 
+/* The daemon's lookup cache (pol_request.held_answer): what it holds is used
+ * in the round that asks for it, so no round waits for it; what it does not
+ * hold is asked for as before; and the decision is the same. */
+static int held_calls;
+
+static json_t *
+held_web_and_appnet(void *ctx, enum pol_lookup_kind kind, const char *name)
+{
+	ck_assert_ptr_eq(ctx, &held_calls);
+	held_calls++;
+	if (kind == POL_LOOKUP_CONTAINER && strcmp(name, "web") == 0)
+		return json_loads(web_json, 0, NULL);
+	if (kind == POL_LOOKUP_NETWORK && strcmp(name, "appnet") == 0)
+		return json_pack("{ss ss s{ss} s{}}", "Name", "appnet", "Driver", "bridge",
+		    "IPAM", "Driver", "default", "Options");
+	return NULL;   /* the image is not held */
+}
+
+START_TEST(held_answers_save_rounds)
+{
+	struct pol_prepared *ref = policy_prepare(pol, "POST", "/v1.41/containers/create?name=a");
+	struct pol_prepared *pp = policy_prepare(pol, "POST", "/v1.41/containers/create?name=a");
+	struct pol_decision d1, d2;
+	struct pol_lookup *lookups;
+	size_t len;
+	char *body = raw_body(&len);
+	struct pol_request req = request(body, len);
+
+	ck_assert_int_eq(judge_all(ref, POL_MAX_LOOKUPS, "1000:1000", &d1), 3);
+	held_calls = 0;
+	req.held_answer = held_web_and_appnet;
+	req.held_ctx = &held_calls;
+	policy_judge(pol, pp, &req, &d2);
+	/* one round asked only for the image: container and network were held */
+	ck_assert_int_eq(d2.verdict, POL_NEED_LOOKUP);
+	ck_assert_int_eq(held_calls, 3);
+	ck_assert_uint_eq(policy_lookups(pp, &lookups), 3);
+	size_t pending = 0;
+	for (size_t i = 0; i < 3; i++)
+		if (!lookups[i].done) {
+			pending++;
+			ck_assert_int_eq(lookups[i].kind, POL_LOOKUP_IMAGE);
+		}
+	ck_assert_uint_eq(pending, 1);
+	policy_decision_free(&d2);
+	ck_assert_uint_eq(answer_pending(pp, POL_MAX_LOOKUPS, "1000:1000"), 1);
+	req.body = NULL;
+	req.body_len = 0;
+	policy_judge(pol, pp, &req, &d2);
+	ck_assert_msg(d2.verdict == POL_ALLOW, "%s", d2.message ? d2.message : "");
+	ck_assert_int_eq(held_calls, 3);   /* answered slots are not asked again */
+	ck_assert_uint_eq(d1.body_len, d2.body_len);
+	ck_assert_mem_eq(d1.body, d2.body, d1.body_len);
+	policy_decision_free(&d1);
+	policy_decision_free(&d2);
+	policy_prepared_free(ref);
+	policy_prepared_free(pp);
+	free(body);
+}
+END_TEST
+
 /* The answers decide: an image without USER is root, denied after the
  * lookups, with the body still decoded once and nothing forwarded. */
 START_TEST(decoded_once_when_the_lookups_deny)
@@ -584,6 +645,7 @@ policy_prepared_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, first_round_asks_for_both_lookups);
 	tcase_add_test(tc, decoded_once_over_two_lookup_rounds);
+	tcase_add_test(tc, held_answers_save_rounds);
 	tcase_add_test(tc, decoded_once_when_the_lookups_deny);
 	tcase_add_test(tc, refused_body_is_not_decoded_again);
 	tcase_add_test(tc, prepare_routes_once);

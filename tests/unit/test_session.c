@@ -556,6 +556,40 @@ START_TEST(keepalive_two_requests)
 }
 END_TEST
 
+/* A large answer sent at once: sockward reads past libevent's 4 KiB per read
+ * (half_read_more) and writes as it can; every byte arrives in order, and
+ * the connection carries the next request. */
+START_TEST(large_answer_byte_for_byte)
+{
+	enum { N = 3 << 20 };
+	struct h_peer *c, *e = NULL;
+	char *body = malloc(N);
+	const char *got;
+	char head[160];
+	ck_assert_ptr_nonnull(body);
+	for (size_t i = 0; i < N; i++)
+		body[i] = (char)((i * 7 + i / 4093) % 251);
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "GET /images/busybox/get HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /images/busybox/get HTTP/1.1\r\n")) != NULL);
+	int hl = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\n"
+	    "Content-Length: %d\r\n\r\n", (int)N);
+	h_send(e, head, (size_t)hl);
+	h_send(e, body, N);
+	H_RUN_UNTIL(&H, h_after_head(c, &got) == N);
+	ck_assert_int_eq(memcmp(got, body, N), 0);
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, h_has(e, "GET /containers/json HTTP/1.1\r\n"));
+	h_sendf(e, PS_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "[]\n"));
+	ck_assert_uint_eq(H.nengine, 1);
+	free(body);
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
 /* Memory of a burst goes back to the system once the closes stop: fewer
  * closes than the burst rule needs (TRIM_MIN_GONE) are trimmed by the
  * quiet timer, which each close pushes back (server.c). */
@@ -772,6 +806,7 @@ session_suite(void)
 	tcase_add_test(tc, upstream_gone_before_answer);
 	tcase_add_test(tc, reload_mid_exchange);
 	tcase_add_test(tc, keepalive_two_requests);
+	tcase_add_test(tc, large_answer_byte_for_byte);
 	tcase_add_test(tc, keepalive_pipelined);
 	tcase_add_test(tc, keepalive_reload_moves_upstream);
 	tcase_add_test(tc, closes_are_trimmed_once_quiet);
