@@ -46,7 +46,7 @@ half_size_buffers(struct half *h, size_t max)
 size_t
 half_read_more(struct half *h)
 {
-	if (h->bev == NULL || !h->direct || h->paused || h->eof)
+	if (h->bev == NULL || !h->direct || h->paused || h->eof || h->spliced)
 		return 0;
 	struct evbuffer *in = bufferevent_get_input(h->bev);
 	size_t have = evbuffer_get_length(in);
@@ -97,7 +97,23 @@ half_pause(struct half *h, int pause)
 	h->paused = !!pause;
 	if (pause)
 		bufferevent_disable(h->bev, EV_READ);
-	else if (!h->eof)
+	else if (!h->eof && !h->spliced)
+		bufferevent_enable(h->bev, EV_READ);
+}
+
+void
+half_splice_begin(struct half *h)
+{
+	h->spliced = 1;
+	h->paused = 0;
+	bufferevent_disable(h->bev, EV_READ);
+}
+
+void
+half_splice_end(struct half *h)
+{
+	h->spliced = 0;
+	if (h->bev && !h->eof)
 		bufferevent_enable(h->bev, EV_READ);
 }
 
@@ -256,6 +272,7 @@ half_drop_connection(struct half *h)
 	h->paused = 0;
 	h->eof = 0;
 	h->shut_pending = 0;
+	h->spliced = 0;
 	h->direct = 0;
 	h->tls_direct = 0;
 }

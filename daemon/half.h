@@ -24,6 +24,7 @@ struct half {
 	unsigned paused : 1;       /* reading stopped: the other side's output is full */
 	unsigned eof : 1;          /* the peer will send nothing more */
 	unsigned shut_pending : 1; /* shut our write side once output has drained */
+	unsigned spliced : 1;      /* a splice pump reads this fd: the bufferevent does not */
 	unsigned direct : 1;       /* a connected plain socket: half_send may write to it at once */
 	unsigned tls_direct : 1;   /* an established TLS connection: half_send may SSL_write at once */
 	size_t read_max;           /* the input's high watermark (half_size_buffers) */
@@ -55,6 +56,10 @@ void half_stop_reading(struct half *h);
  * OpenSSL reads reserve a whole read's worth of space (max_single_read) and
  * keep it, empty, after the read; an idle TLS connection would hold it. */
 void half_release_idle_input(struct half *h);
+/* A splice pump takes over reading this half's fd (the bufferevent stops
+ * reading and no backpressure resumes it), and gives it back. */
+void half_splice_begin(struct half *h);
+void half_splice_end(struct half *h);
 /* Have the write callback run when the output is completely flushed. */
 void half_notify_when_flushed(struct half *h);
 

@@ -411,6 +411,21 @@ http_req_has_body(const struct http_req *r)
 	return http_req_chunked(r) || http_req_content_length(r) > 0;
 }
 
+uint64_t
+http_req_body_left(const struct http_req *r)
+{
+	if (!r->head_done || r->paused_at == PAUSE_DONE || r->body != NULL || http_req_chunked(r))
+		return 0;
+	return http_req_content_length(r);
+}
+
+void
+http_req_body_skipped(struct http_req *r, uint64_t n)
+{
+	if (n < http_req_body_left(r))
+		r->p.content_length -= n;
+}
+
 /* ---- response head records ------------------------------------------------- */
 
 void
@@ -777,4 +792,22 @@ int
 http_resp_keepalive(const struct http_resp *r)
 {
 	return llhttp_should_keep_alive(&r->p);
+}
+
+uint64_t
+http_resp_body_left(const struct http_resp *r)
+{
+	if (!r->headers_done || r->hijack || r->head_request || r->paused_at == PAUSE_DONE ||
+	    r->status < 200 || r->status == 204 || r->status == 304 ||
+	    (r->p.flags & F_CHUNKED) || !(r->p.flags & F_CONTENT_LENGTH))
+		return 0;
+	/* llhttp counts the body down in content_length as it consumes it */
+	return r->p.content_length;
+}
+
+void
+http_resp_body_skipped(struct http_resp *r, uint64_t n)
+{
+	if (n < http_resp_body_left(r))
+		r->p.content_length -= n;
 }

@@ -73,6 +73,10 @@ int http_req_upgrade(const struct http_req *r);
 int http_req_chunked(const struct http_req *r);
 uint64_t http_req_content_length(const struct http_req *r);   /* 0 if none */
 int http_req_has_body(const struct http_req *r);
+/* The same for a request body: bytes of a Content-Length body still to
+ * come, and n (< that) of them moved past the parser by a splice. */
+uint64_t http_req_body_left(const struct http_req *r);
+void http_req_body_skipped(struct http_req *r, uint64_t n);
 
 /* A response head as llhttp parsed it, recorded only for a caller that asks
  * (http_resp_record), so that an answer head can be rebuilt from what the
@@ -136,5 +140,12 @@ enum parse_result http_resp_feed(struct http_resp *r, const char *data, size_t l
 /* The engine closed the connection: does that complete the message? */
 int http_resp_finish(struct http_resp *r);
 int http_resp_keepalive(const struct http_resp *r);
+/* Bytes of a Content-Length body still to come, between the head and the
+ * end of the message; 0 for any other framing (chunked, EOF-delimited, a
+ * stream, no body).  A splice moves body bytes past the parser:
+ * http_resp_body_skipped(n), n < http_resp_body_left(), tells it, so that
+ * the last byte(s), parsed as usual, complete the message. */
+uint64_t http_resp_body_left(const struct http_resp *r);
+void http_resp_body_skipped(struct http_resp *r, uint64_t n);
 
 #endif

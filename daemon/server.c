@@ -35,6 +35,7 @@
 #include "daemon/sdlisten.h"
 #include "daemon/sdnotify.h"
 #include "daemon/session.h"
+#include "daemon/splice_pump.h"
 #include "daemon/tls.h"
 
 const char *
@@ -551,7 +552,8 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
-/* Each client costs up to two descriptors (client and engine); raise the
+/* Each client costs up to two descriptors (client and engine), splices a
+ * pipe (two) each, up to SPLICE_MAX_ACTIVE of them; raise the
  * soft limit as far as the hard limit allows and say so when
  * limits.max_connections cannot be met. */
 static void
@@ -565,7 +567,7 @@ raise_fd_limit(const struct sw_config *cfg)
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	rlim_t need = (rlim_t)cfg->max_connections * 2 + 64;
+	rlim_t need = (rlim_t)cfg->max_connections * 2 + 64 + 2 * SPLICE_MAX_ACTIVE;
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
 		log_warn("open file limit %llu is below what limits.max_connections=%ld needs "
 		    "(%llu); raise LimitNOFILE or lower max_connections",

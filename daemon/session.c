@@ -27,6 +27,7 @@
 #include "daemon/identity_pool.h"
 #include "daemon/listener.h"
 #include "daemon/metrics.h"
+#include "daemon/splice_pump.h"
 
 /* The last bytes for a client go out within DRAIN_IDLE_MS of progress;
  * a client that stopped reading (or vanished without a word) is dropped. */
@@ -194,9 +195,37 @@ set_upstream_state(struct session *s, enum upstream_state st)
 	}
 }
 
+static int is_raw(enum upstream_state st);
+
+void
+session_stop_splice(struct session *s)
+{
+	if (splice_pump_running(s->pump_down)) {
+		uint64_t n = splice_pump_moved(s->pump_down);
+		if (is_raw(s->upstream.state))
+			s->stream_out += n;
+		else if (s->x)
+			s->x->bytes_out += n;
+	}
+	if (splice_pump_running(s->pump_up)) {
+		uint64_t n = splice_pump_moved(s->pump_up);
+		if (is_raw(s->upstream.state))
+			s->stream_in += n;
+		else if (s->x)
+			s->x->bytes_in += n;
+	}
+	splice_pump_stop(s->pump_down);
+	splice_pump_stop(s->pump_up);
+	s->splice_wait = 0;
+	s->splice_up_wait = 0;
+	s->client.h.spliced = 0;
+	s->upstream.h.spliced = 0;
+}
+
 void
 session_drop_upstream(struct session *s)
 {
+	session_stop_splice(s);
 	half_drop_connection(&s->upstream.h);
 	set_upstream_state(s, U_NONE);
 }
@@ -330,6 +359,8 @@ reap_cb(evutil_socket_t fd, short what, void *arg)
 		if (ssl && SSL_is_init_finished(ssl))
 			SSL_shutdown(ssl);
 	}
+	splice_pump_free(s->pump_down);
+	splice_pump_free(s->pump_up);
 	half_free(&s->client.h);
 	half_free(&s->upstream.h);
 	exchange_free(s->x);
@@ -349,6 +380,7 @@ close_session(struct session *s, const char *reason, int storm)
 {
 	if (session_closing(s))
 		return;
+	session_stop_splice(s);   /* what they moved is counted below */
 	end_exchange(s, "aborted", reason);
 	unsigned long held;
 	if (storm) {

@@ -22,6 +22,7 @@ struct gateway;
 struct listener;
 struct sw_config;
 struct exchange;
+struct splice_pump;
 
 enum client_state {
 	C_NEW,           /* accepted, not yet set up */
@@ -76,6 +77,14 @@ struct session {
 	struct upstream_half upstream;
 	struct exchange *x;            /* the request in progress, or NULL */
 	uint64_t stream_in, stream_out; /* bytes of a hijacked stream, after its upgrade */
+	/* bytes nobody reads move by splice (session_flow.c): engine -> client
+	 * (down) and client -> engine (up); made on first use */
+	struct splice_pump *pump_down, *pump_up;
+	unsigned splice_off : 1;       /* splice refused these fds: buffered from now on */
+	unsigned splice_wait : 1;      /* a splice down waits for the client's output to flush */
+	unsigned splice_up_wait : 1;   /* a splice of the request body waits for the engine's output */
+	unsigned raw_down_ended : 1;   /* hijacked: a splice met the engine's end of output */
+	unsigned raw_up_ended : 1;     /* hijacked: a splice met the client's end of input */
 	TAILQ_ENTRY(session) link;
 };
 
@@ -100,6 +109,9 @@ size_t session_max_buffer(const struct session *s);
 const char *session_upstream(const struct session *s);
 void session_arm_head_timer(struct session *s);
 void session_drop_upstream(struct session *s);
+/* Stop the splice pumps (the connection they use is going away); the
+ * bytes they moved are counted (exchange or stream). */
+void session_stop_splice(struct session *s);
 /* Record the request in progress and free it. */
 void session_end_exchange(struct session *s, const char *outcome);
 /* Stop reading, flush what the client is owed, then session_close(reason). */

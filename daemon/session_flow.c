@@ -17,6 +17,7 @@
  * drained below half of that (watermarks set in half_size_buffers()). */
 #include "daemon/session_flow.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +42,7 @@
 #include "daemon/response_stage.h"
 #include "policy/tenant_answer.h"
 #include "daemon/session.h"
+#include "daemon/splice_pump.h"
 #include "daemon/tls.h"
 
 static void pump_client(struct session *s);
@@ -49,6 +51,9 @@ static void judge(struct session *s);
 static void send_request(struct session *s);
 static void half_close_upstream(struct session *s);
 static void relay_raw(struct session *s, int to_client);
+static void splice_answer_body(struct session *s);
+static void splice_raw(struct session *s);
+static void splice_request_body(struct session *s);
 static void upstream_read_cb(struct bufferevent *bev, void *arg);
 static void upstream_write_cb(struct bufferevent *bev, void *arg);
 static void upstream_event_cb(struct bufferevent *bev, short what, void *arg);
@@ -524,6 +529,7 @@ parse_client(struct session *s)
 			return;
 		}
 	}
+	splice_request_body(s);   /* all read was relayed: the rest may go by splice */
 }
 
 /* Rebuild the request for the engine and send it; the answer's parser and,
@@ -643,6 +649,7 @@ enter_hijack(struct session *s)
 		half_close_upstream(s);
 	else
 		half_pause(&s->client.h, 0);
+	splice_raw(s);   /* when nothing is buffered either way; else once flushed */
 }
 
 static void
@@ -828,6 +835,207 @@ parse_upstream(struct session *s)
 			return;
 		}
 	}
+	splice_answer_body(s);   /* all read was relayed: the rest may go by splice */
+}
+
+/* ---- splice: answer bytes nobody reads ------------------------------------------------ */
+
+/* Bodies shorter than this are not worth a pipe. */
+#define SPLICE_MIN_BODY (64u << 10)
+
+static int
+splice_possible(const struct session *s)
+{
+	return !s->splice_off && !client_is_tls(s) && s->client.h.bev && s->upstream.h.bev;
+}
+
+/* The pump's end: the engine's connection goes back to its bufferevent,
+ * which reads what is left (the last byte of the body, or the engine's
+ * EOF or error) and the answer ends the way it always does. */
+static void
+answer_splice_done(void *arg, enum splice_end end)
+{
+	struct session *s = arg;
+	uint64_t n = splice_pump_moved(s->pump_down);
+	if (s->x) {
+		s->x->bytes_out += n;
+		http_resp_body_skipped(&s->x->resp, n);
+	}
+	if (end == SPLICE_DST_ERROR) {
+		char why[160];
+		snprintf(why, sizeof why, "client error: %s", strerror(splice_pump_errno(s->pump_down)));
+		session_close(s, why);
+		return;
+	}
+	if (end == SPLICE_UNSUPPORTED) {
+		s->splice_off = 1;
+		conn_log(&s->facts, LOG_LVL_DEBUG, "splice refused; answers are relayed buffered");
+	}
+	half_splice_end(&s->upstream.h);
+}
+
+/* A Content-Length answer body that no stage holds: all of it but its last
+ * byte goes from the engine's socket to the client's by splice, once what
+ * the client is owed before it (the head, the start of the body) has been
+ * written.  The last byte is read and parsed as usual, so the end of the
+ * answer is found where it always is (on_response_complete). */
+static void
+splice_answer_body(struct session *s)
+{
+	struct exchange *x = s->x;
+	if (session_closing(s) || x == NULL || x->stage || s->upstream.state != U_RESP_BODY ||
+	    !splice_possible(s) || splice_pump_running(s->pump_down))
+		return;
+	uint64_t left = http_resp_body_left(&x->resp);
+	if (left < SPLICE_MIN_BODY || evbuffer_get_length(half_in(&s->upstream.h)) > 0)
+		return;
+	half_splice_begin(&s->upstream.h);   /* nothing more goes to the bufferevent */
+	if (half_out_len(&s->client.h) > 0) {
+		s->splice_wait = 1;   /* client_write_cb comes back here */
+		half_notify_when_flushed(&s->client.h);
+		return;
+	}
+	s->splice_wait = 0;
+	half_size_buffers(&s->client.h, session_max_buffer(s));   /* the flush notice is over */
+	if ((s->pump_down == NULL && (s->pump_down = splice_pump_new(s->gw->base)) == NULL) ||
+	    splice_pump_start(s->pump_down, bufferevent_getfd(s->upstream.h.bev),
+	    bufferevent_getfd(s->client.h.bev), left - 1, session_max_buffer(s),
+	    half_out(&s->client.h), answer_splice_done, s) != 0) {
+		conn_log(&s->facts, LOG_LVL_DEBUG, "splice unavailable (%s); relayed buffered",
+		    strerror(errno));
+		s->splice_off = 1;
+		half_splice_end(&s->upstream.h);
+	}
+}
+
+/* The request direction: a Content-Length body the policy reads nothing
+ * of (not inspected, not an archive judged entry by entry) goes from the
+ * client's socket to the engine's by splice, all but its last byte, once
+ * the head and what came with it have been written.  The last byte is
+ * parsed as usual and completes the request (on_request_complete). */
+static void
+request_splice_done(void *arg, enum splice_end end)
+{
+	struct session *s = arg;
+	uint64_t n = splice_pump_moved(s->pump_up);
+	if (s->x) {
+		s->x->bytes_in += n;
+		http_req_body_skipped(&s->x->req, n);
+	}
+	if (end == SPLICE_DST_ERROR) {
+		/* the engine's connection failed: its side ends the exchange
+		 * (an early answer, or its EOF), the client is not read on */
+		conn_log(&s->facts, LOG_LVL_DEBUG, "request splice: engine write failed: %s",
+		    strerror(splice_pump_errno(s->pump_up)));
+		s->splice_off = 1;
+		return;
+	}
+	if (end == SPLICE_UNSUPPORTED)
+		s->splice_off = 1;
+	half_splice_end(&s->client.h);   /* the last byte, or the client's EOF */
+}
+
+static void
+splice_request_body(struct session *s)
+{
+	struct exchange *x = s->x;
+	if (session_closing(s) || x == NULL || x->archive || s->client.state != C_BODY_STREAM ||
+	    !splice_possible(s) || splice_pump_running(s->pump_up) ||
+	    (s->upstream.state != U_RESP_HEAD && s->upstream.state != U_RESP_BODY))
+		return;
+	uint64_t left = http_req_body_left(&x->req);
+	if (left < SPLICE_MIN_BODY || evbuffer_get_length(half_in(&s->client.h)) > 0)
+		return;
+	half_splice_begin(&s->client.h);   /* nothing more goes to the bufferevent */
+	if (half_out_len(&s->upstream.h) > 0) {
+		s->splice_up_wait = 1;   /* upstream_write_cb comes back here */
+		half_notify_when_flushed(&s->upstream.h);
+		return;
+	}
+	s->splice_up_wait = 0;
+	half_size_buffers(&s->upstream.h, session_max_buffer(s));
+	if ((s->pump_up == NULL && (s->pump_up = splice_pump_new(s->gw->base)) == NULL) ||
+	    splice_pump_start(s->pump_up, bufferevent_getfd(s->client.h.bev),
+	    bufferevent_getfd(s->upstream.h.bev), left - 1, session_max_buffer(s),
+	    half_out(&s->upstream.h), request_splice_done, s) != 0) {
+		s->splice_off = 1;
+		half_splice_end(&s->client.h);
+	}
+}
+
+/* A hijacked stream's raw bytes, each direction by splice while the
+ * other half has nothing of it buffered.  A pump runs until its source
+ * ends; then the source's bufferevent reads again, meets the end itself,
+ * and the half-close goes on as it always did (on_client_eof,
+ * on_upstream_gone). */
+static void
+raw_splice_end(struct session *s, enum splice_end end, struct splice_pump *p, struct half *src,
+    const char *dst_name)
+{
+	if (end == SPLICE_DST_ERROR) {
+		char why[160];
+		snprintf(why, sizeof why, "%s error: %s", dst_name, strerror(splice_pump_errno(p)));
+		session_close(s, why);
+		return;
+	}
+	if (end == SPLICE_UNSUPPORTED) {
+		s->splice_off = 1;
+		conn_log(&s->facts, LOG_LVL_DEBUG, "splice refused; the stream is relayed buffered");
+	} else if (src == &s->upstream.h) {
+		s->raw_down_ended = 1;
+	} else {
+		s->raw_up_ended = 1;
+	}
+	half_splice_end(src);
+}
+
+static void
+raw_splice_done_down(void *arg, enum splice_end end)
+{
+	struct session *s = arg;
+	s->stream_out += splice_pump_moved(s->pump_down);
+	raw_splice_end(s, end, s->pump_down, &s->upstream.h, "client");
+}
+
+static void
+raw_splice_done_up(void *arg, enum splice_end end)
+{
+	struct session *s = arg;
+	s->stream_in += splice_pump_moved(s->pump_up);
+	raw_splice_end(s, end, s->pump_up, &s->client.h, "engine");
+}
+
+static int
+raw_pump_start(struct session *s, struct splice_pump **pp, struct half *src, struct half *dst,
+    splice_done_fn done)
+{
+	if (*pp == NULL && (*pp = splice_pump_new(s->gw->base)) == NULL)
+		return -1;
+	half_splice_begin(src);
+	if (splice_pump_start(*pp, bufferevent_getfd(src->bev), bufferevent_getfd(dst->bev),
+	    SPLICE_UNTIL_EOF, session_max_buffer(s), half_out(dst), done, s) != 0) {
+		half_splice_end(src);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+splice_raw(struct session *s)
+{
+	if (session_closing(s) || !splice_possible(s))
+		return;
+	struct half *c = &s->client.h, *u = &s->upstream.h;
+	if ((s->upstream.state == U_RAW || s->upstream.state == U_RAW_SHUT) && !s->raw_down_ended &&
+	    !u->eof && !splice_pump_running(s->pump_down) && evbuffer_get_length(half_in(u)) == 0 &&
+	    half_out_len(c) == 0 && !c->shut_pending &&
+	    raw_pump_start(s, &s->pump_down, u, c, raw_splice_done_down) != 0)
+		s->splice_off = 1;
+	if (s->client.state == C_RAW && !s->splice_off && !s->raw_up_ended && !c->eof &&
+	    !splice_pump_running(s->pump_up) && evbuffer_get_length(half_in(c)) == 0 &&
+	    half_out_len(u) == 0 && !u->shut_pending &&
+	    raw_pump_start(s, &s->pump_up, c, u, raw_splice_done_up) != 0)
+		s->splice_off = 1;
 }
 
 /* ---- pumps and callbacks ----------------------------------------------------------- */
@@ -880,6 +1088,13 @@ client_write_cb(struct bufferevent *bev, void *arg)
 	}
 	if (s->client.h.shut_pending) {
 		half_shut_write(&s->client.h);   /* the engine's half-close, passed on */
+		return;
+	}
+	if (s->upstream.state == U_RAW || s->upstream.state == U_RAW_SHUT)
+		splice_raw(s);
+	if (s->splice_wait) {
+		if (half_out_len(&s->client.h) == 0)
+			splice_answer_body(s);
 		return;
 	}
 	/* client output drained below the low watermark: resume the engine */
@@ -981,7 +1196,9 @@ on_handshake_done(struct session *s)
 		return;
 	}
 	s->client.h.tls_direct = 1;   /* established: answers are written at once */
-	conn_log(&s->facts, LOG_LVL_DEBUG, "TLS %s %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+	conn_log(&s->facts, LOG_LVL_DEBUG, "TLS %s %s, kernel TLS send %s receive %s", SSL_get_version(ssl),
+	    SSL_get_cipher_name(ssl), BIO_get_ktls_send(SSL_get_wbio(ssl)) ? "on" : "off",
+	    BIO_get_ktls_recv(SSL_get_rbio(ssl)) ? "on" : "off");
 	size_t authenticated = s->gw->nsessions - s->gw->nhandshakes;   /* not this one */
 	if (authenticated >= (size_t)s->cfg->max_connections) {
 		/* past the limit for authenticated connections: now it can be told */
@@ -1056,6 +1273,13 @@ upstream_write_cb(struct bufferevent *bev, void *arg)
 		return;
 	if (s->upstream.h.shut_pending) {
 		half_close_upstream(s);
+		return;
+	}
+	if (s->client.state == C_RAW)
+		splice_raw(s);
+	if (s->splice_up_wait) {
+		if (half_out_len(&s->upstream.h) == 0)
+			splice_request_body(s);
 		return;
 	}
 	if (s->client.h.paused) {

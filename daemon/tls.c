@@ -48,6 +48,11 @@ tls_server_ctx(const char *cert_file, const char *key_file, const char *ca_file,
 	 * required client certificate and no session id context is an
 	 * internal error alert); num_tickets 0 is TLS 1.3's. */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	/* kernel TLS where the kernel offers it (the tls module): records are
+	 * then encrypted in the kernel, no copy through user space.  Where it
+	 * does not, OpenSSL's setsockopt(TCP_ULP) fails and it carries on in
+	 * user space, so this costs one refused syscall per key change. */
+	SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(ctx, 0);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {

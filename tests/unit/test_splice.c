@@ -1,0 +1,293 @@
+/* test_splice.c - answer bodies moved by splice(2) (daemon/splice_pump.c).
+ *
+ * Real sessions (sess_harness.h) with a fake engine that does what a real
+ * one rarely does on cue: a Content-Length body in many small pieces, a
+ * connection dropped mid-body, a client that leaves mid-body.  Each case
+ * checks that the body did go by splice (the pump's byte counter), that the
+ * client saw exactly the bytes the engine sent, and how the session ended. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/splice_pump.h"
+#include "tests/unit/sess_harness.h"
+
+#define POLICY_RESTRICTED "{ \"default_profile\": \"restricted\" }"
+#define EXPORT_REQ "GET /containers/x/export HTTP/1.1\r\nHost: docker\r\n\r\n"
+#define BODY_LEN 300000u
+#define PIECE 7000u
+
+static struct harness H;
+
+static void
+teardown(void)
+{
+	if (H.srv_up)
+		h_teardown(&H);
+}
+
+static char *
+make_body(size_t n)
+{
+	char *b = malloc(n + 1);
+	ck_assert_ptr_nonnull(b);
+	for (size_t i = 0; i < n; i++)
+		b[i] = (char)('a' + (i * 7 + i / 26) % 26);
+	b[n] = 0;
+	return b;
+}
+
+static struct h_peer *
+engine_request(struct harness *h, const char *prefix, size_t nheads)
+{
+	struct h_peer *e = h_engine_find(h, prefix);
+	return e && h_count(e, "\r\n\r\n") >= nheads ? e : NULL;
+}
+
+/* The engine answers in pieces of PIECE bytes, each one waited for at the
+ * client, so most of the body reaches sockward while a splice runs. */
+static void
+send_slowly(struct h_peer *e, struct h_peer *c, const char *body, size_t from, size_t to,
+    size_t client_base)
+{
+	for (size_t off = from; off < to; off += PIECE) {
+		size_t n = to - off < PIECE ? to - off : PIECE;
+		h_send(e, body + off, n);
+		H_RUN_UNTIL(&H, c->nread >= client_base + off + n);
+	}
+}
+
+static const char *
+export_head(char *buf, size_t cap, size_t len)
+{
+	snprintf(buf, cap, "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\n"
+	    "Content-Length: %zu\r\n\r\n", len);
+	return buf;
+}
+
+#define PS_ANSWER "HTTP/1.1 200 OK\r\nApi-Version: 1.45\r\nContent-Type: application/json\r\n" \
+	"Content-Length: 3\r\n\r\n[]\n"
+
+START_TEST(slow_body_exact_then_keepalive)
+{
+	struct h_peer *c, *e = NULL;
+	char head[160];
+	char *body = make_body(BODY_LEN);
+	uint64_t spliced0 = splice_pump_total_bytes();
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, EXPORT_REQ);
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/x/export HTTP/1.1\r\n", 1)) != NULL);
+	export_head(head, sizeof head, BODY_LEN);
+	size_t hl = strlen(head);
+	/* the head and the start of the body in one write: relayed first, in order */
+	h_send(e, head, hl);
+	h_send(e, body, 100);
+	H_RUN_UNTIL(&H, c->nread >= hl + 100);
+	send_slowly(e, c, body, 100, BODY_LEN, hl);
+	H_RUN_UNTIL(&H, c->nread >= hl + BODY_LEN);
+	h_settle(&H, 50);
+	ck_assert_uint_eq(c->nread, hl + BODY_LEN);
+	const char *t = h_text(c);
+	ck_assert(memcmp(t, head, hl) == 0);
+	ck_assert(memcmp(t + hl, body, BODY_LEN) == 0);
+	/* all but the head, the first piece and the last byte went by splice */
+	ck_assert_uint_ge(splice_pump_total_bytes() - spliced0, BODY_LEN - 100 - 1 - PIECE);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+	ck_assert_int_eq(c->eof, 0);
+
+	/* the answer ended exactly: the next request on the same connections */
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, h_has(e, "GET /containers/json HTTP/1.1\r\n") && h_count(e, "\r\n\r\n") == 2);
+	h_sendf(e, PS_ANSWER);
+	H_RUN_UNTIL(&H, c->nread >= hl + BODY_LEN + strlen(PS_ANSWER));
+	ck_assert(memcmp(h_text(c) + hl + BODY_LEN, PS_ANSWER, strlen(PS_ANSWER)) == 0);
+	ck_assert_uint_eq(H.nengine, 1);
+	/* the spliced bytes are counted in the exchange's log line */
+	char want[64];
+	snprintf(want, sizeof want, "out=%zu dur=", hl + BODY_LEN);
+	ck_assert_msg(h_log_has(&H, want), "no '%s' in the log", want);
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	free(body);
+}
+END_TEST
+
+START_TEST(engine_drops_mid_body)
+{
+	struct h_peer *c, *e = NULL;
+	char head[160];
+	char *body = make_body(BODY_LEN);
+	uint64_t spliced0 = splice_pump_total_bytes();
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, EXPORT_REQ);
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/x/export HTTP/1.1\r\n", 1)) != NULL);
+	export_head(head, sizeof head, BODY_LEN);
+	size_t hl = strlen(head);
+	h_send(e, head, hl);
+	H_RUN_UNTIL(&H, c->nread >= hl);
+	size_t sent = 150000;
+	send_slowly(e, c, body, 0, sent, hl);
+	h_close(e);
+	/* exactly what the engine sent, then the end */
+	H_RUN_UNTIL(&H, c->eof || c->rerr);
+	ck_assert_int_eq(c->rerr, 0);
+	ck_assert_uint_eq(c->nread, hl + sent);
+	ck_assert(memcmp(h_text(c) + hl, body, sent) == 0);
+	ck_assert_uint_ge(splice_pump_total_bytes() - spliced0, sent - PIECE);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+	ck_assert(h_log_has(&H, "closed: engine closed mid-response"));
+	ck_assert(h_log_has(&H, "truncated"));
+	free(body);
+}
+END_TEST
+
+START_TEST(client_leaves_mid_body)
+{
+	struct h_peer *c, *e = NULL;
+	char head[160];
+	char *body = make_body(BODY_LEN);
+	uint64_t runs0 = splice_pump_total_runs();
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, EXPORT_REQ);
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/x/export HTTP/1.1\r\n", 1)) != NULL);
+	export_head(head, sizeof head, BODY_LEN);
+	size_t hl = strlen(head);
+	h_send(e, head, hl);
+	H_RUN_UNTIL(&H, c->nread >= hl);
+	send_slowly(e, c, body, 0, 100000, hl);
+	ck_assert_uint_gt(splice_pump_total_runs() - runs0, 0);   /* a splice is running */
+	h_close(c);
+	/* the engine keeps sending into a session whose client is gone */
+	h_send(e, body + 100000, 100000);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	H_RUN_UNTIL(&H, e->eof || e->rerr);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+	free(body);
+}
+END_TEST
+
+/* restricted refuses docker load unless a profile allows it; with no
+ * archive rule set, its body is streamed unread */
+#define POLICY_LOAD_OK "{ \"default_profile\": \"p\", \"profiles\": { \"p\": " \
+	"{ \"base\": \"restricted\", \"endpoints_allow\": [\"image.load\"] } } }"
+#define LOAD_ANSWER "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\n{}\n"
+
+/* A request body the policy does not read goes client -> engine by
+ * splice: the engine gets exactly the body, the request ends where it
+ * should (the answer is relayed, the next request is served). */
+START_TEST(request_body_slow_then_keepalive)
+{
+	struct h_peer *c, *e = NULL;
+	char *body = make_body(BODY_LEN);
+	uint64_t spliced0 = splice_pump_total_bytes();
+	h_setup(&H, POLICY_LOAD_OK, NULL);
+	c = h_client(&H);
+	h_sendf(c, "POST /images/load?quiet=1 HTTP/1.1\r\nHost: docker\r\n"
+	    "Content-Type: application/x-tar\r\nContent-Length: %u\r\n\r\n", BODY_LEN);
+	h_send(c, body, 100);
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "POST /images/load?quiet=1 HTTP/1.1\r\n", 1)) != NULL);
+	const char *at = strstr(h_text(e), "\r\n\r\n");
+	size_t eh = (size_t)(at + 4 - h_text(e));
+	H_RUN_UNTIL(&H, e->nread >= eh + 100);
+	for (size_t off = 100; off < BODY_LEN; off += PIECE) {
+		size_t n = BODY_LEN - off < PIECE ? BODY_LEN - off : PIECE;
+		h_send(c, body + off, n);
+		H_RUN_UNTIL(&H, e->nread >= eh + off + n);
+	}
+	h_settle(&H, 50);
+	ck_assert_uint_eq(e->nread, eh + BODY_LEN);
+	ck_assert(memcmp(h_text(e) + eh, body, BODY_LEN) == 0);
+	ck_assert_uint_ge(splice_pump_total_bytes() - spliced0, BODY_LEN - 100 - 1 - PIECE);
+	h_sendf(e, LOAD_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "{}\n"));
+	ck_assert_str_eq(h_text(c), LOAD_ANSWER);
+	char want[64];
+	snprintf(want, sizeof want, "in=%zu out=", eh + BODY_LEN);   /* the head as forwarded, too */
+	ck_assert_msg(h_log_has(&H, want), "no '%s' in the log", want);
+	/* the same connections serve the next request */
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, h_has(e, "GET /containers/json HTTP/1.1\r\n"));
+	h_sendf(e, PS_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "[]\n"));
+	ck_assert_str_eq(h_text(c), LOAD_ANSWER PS_ANSWER);
+	ck_assert_uint_eq(H.nengine, 1);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+	free(body);
+}
+END_TEST
+
+#define ATTACH_REQ "POST /containers/x/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n" \
+	"Host: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+#define ATTACH_101 "HTTP/1.1 101 UPGRADED\r\n" \
+	"Content-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
+
+/* A hijacked stream goes by splice both ways; the half-closes are passed
+ * on in order (after the bytes before them), and the stream's byte counts
+ * in the close line include what the pumps moved. */
+START_TEST(hijack_both_ways_then_half_closes)
+{
+	struct h_peer *c, *e = NULL;
+	char *body = make_body(BODY_LEN);
+	uint64_t runs0 = splice_pump_total_runs(), spliced0 = splice_pump_total_bytes();
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "%s", ATTACH_REQ);
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "POST /containers/x/attach", 1)) != NULL);
+	size_t eh = e->nread;
+	h_sendf(e, "%s", ATTACH_101);
+	H_RUN_UNTIL(&H, c->nread >= strlen(ATTACH_101));
+	size_t ch = strlen(ATTACH_101);
+	/* output: in pieces, each waited for */
+	send_slowly(e, c, body, 0, BODY_LEN, ch);
+	/* input: likewise */
+	for (size_t off = 0; off < 100000; off += PIECE) {
+		size_t n = 100000 - off < PIECE ? 100000 - off : PIECE;
+		h_send(c, body + off, n);
+		H_RUN_UNTIL(&H, e->nread >= eh + off + n);
+	}
+	ck_assert_uint_ge(splice_pump_total_runs() - runs0, 2);
+	/* the client is done sending: the engine reads everything, then EOF */
+	h_shut_wr(c);
+	H_RUN_UNTIL(&H, e->eof);
+	ck_assert_uint_eq(e->nread, eh + 100000);
+	ck_assert(memcmp(h_text(e) + eh, body, 100000) == 0);
+	/* the client still reads */
+	h_send(e, "tail", 4);
+	H_RUN_UNTIL(&H, c->nread >= ch + BODY_LEN + 4);
+	/* the engine ends: the client sees all of it, then the end */
+	h_close_after(e);
+	H_RUN_UNTIL(&H, c->eof && H.srv.gw.nsessions == 0);
+	ck_assert_int_eq(c->rerr, 0);
+	ck_assert_uint_eq(c->nread, ch + BODY_LEN + 4);
+	ck_assert(memcmp(h_text(c) + ch, body, BODY_LEN) == 0);
+	ck_assert(memcmp(h_text(c) + ch + BODY_LEN, "tail", 4) == 0);
+	ck_assert_uint_ge(splice_pump_total_bytes() - spliced0, BODY_LEN + 100000 - 2 * PIECE);
+	ck_assert_uint_eq(H.srv.gw.nhijacked, 0);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+	char want[96];
+	snprintf(want, sizeof want, "closed: stream ended (stream in=100000 out=%u)", BODY_LEN + 4);
+	ck_assert_msg(h_log_has(&H, want), "no '%s' in the log", want);
+	free(body);
+}
+END_TEST
+
+Suite *
+splice_suite(void)
+{
+	Suite *s = suite_create("splice");
+	TCase *tc = tcase_create("answer_body");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, slow_body_exact_then_keepalive);
+	tcase_add_test(tc, engine_drops_mid_body);
+	tcase_add_test(tc, client_leaves_mid_body);
+	tcase_add_test(tc, hijack_both_ways_then_half_closes);
+	tcase_add_test(tc, request_body_slow_then_keepalive);
+	suite_add_tcase(s, tc);
+	return s;
+}
