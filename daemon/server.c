@@ -5,6 +5,7 @@
  * configuration and its TLS contexts are fully built before anything is
  * replaced, and on any error the old configuration stays in force. */
 #include "daemon/server.h"
+#include "policy/arena.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -446,6 +447,7 @@ check_drained(struct server *srv)
 static void
 trim_memory(struct server *srv)
 {
+	arena_trim();   /* the policy's free arena blocks (policy/arena.c) */
 	int released = malloc_trim(0);
 	log_debug("%zu sessions closed, %zu live: memory trimmed (%s)", srv->gone_since_trim,
 	    srv->gw.nsessions, released ? "some given back" : "nothing to give back");

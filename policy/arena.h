@@ -46,6 +46,9 @@ void arena_release(struct arena *a);
 
 /* Whether p lies in arena memory (tests). */
 int arena_owns(const void *p);
+/* Give the pages of the free blocks kept resident back to the system (the
+ * daemon calls it when it trims after a burst); returns how many blocks. */
+size_t arena_trim(void);
 
 /* Bytes of blocks a holds (tests, bench). */
 size_t arena_size(const struct arena *a);
