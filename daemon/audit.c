@@ -236,6 +236,45 @@ format_time(const struct timeval *tv, char *buf, size_t size)
 	buf[last_len + 8] = '\0';
 }
 
+/* ms, already rounded to the microsecond, as "%.12g" writes it, with the
+ * ".0" a JSON real keeps when whole (as jansson writes it).  Below 1e9 ms
+ * (11 days) that is the exact decimal with its trailing zeros dropped, done
+ * here without printf (one per request); beyond, printf itself. */
+static int
+format_ms(double ms, char *num, size_t size)
+{
+	long long k = (long long)(ms * 1000.0 + 0.5);   /* microseconds */
+	int n;
+
+	if (k >= 0 && k < 1000000000000LL && size >= 24) {
+		char digits[24], *p = digits + sizeof digits;
+		long long ip = k / 1000;
+		int frac = (int)(k % 1000);
+		do
+			*--p = (char)('0' + ip % 10);
+		while ((ip /= 10) != 0);
+		n = (int)(digits + sizeof digits - p);
+		memcpy(num, p, (size_t)n);
+		num[n++] = '.';
+		if (frac == 0) {
+			num[n++] = '0';
+		} else {
+			num[n++] = (char)('0' + frac / 100);
+			if (frac % 100 != 0) {
+				num[n++] = (char)('0' + frac / 10 % 10);
+				if (frac % 10 != 0)
+					num[n++] = (char)('0' + frac % 10);
+			}
+		}
+		num[n] = '\0';
+		return n;
+	}
+	n = snprintf(num, size, "%.12g", ms);
+	if (strpbrk(num, ".eE") == NULL)
+		n += snprintf(num + n, size - (size_t)n, ".0");
+	return n;
+}
+
 char *
 audit_format(const struct audit_record *rec)
 {
@@ -269,10 +308,7 @@ audit_format(const struct audit_record *rec)
 	    : rec->status), rec->status < 0);
 	jw_key_num(&w, "bytes_in", rec->bytes_in, 0);
 	jw_key_num(&w, "bytes_out", rec->bytes_out, 0);
-	/* a JSON real keeps its ".0" when whole, as jansson writes it */
-	int n = snprintf(num, sizeof num, "%.12g", ms);
-	if (strpbrk(num, ".eE") == NULL)
-		n += snprintf(num + n, sizeof num - (size_t)n, ".0");
+	int n = format_ms(ms, num, sizeof num);
 	jw_lit(&w, ",\"duration_ms\":");
 	jw_put(&w, num, (size_t)n);
 	jw_put(&w, "}\n", 2);

@@ -583,6 +583,31 @@ START_TEST(lines_of_one_turn_written_together)
 }
 END_TEST
 
+/* duration_ms is written as "%.12g" (plus ".0" when whole) of the value
+ * rounded to the microsecond, whatever path writes it */
+START_TEST(duration_as_printf_writes_it)
+{
+	static const double ms[] = { 0, 0.0004, 0.0005, 0.001, 0.01, 0.1, 0.4123, 1, 1.5, 2.05,
+	    30.166, 100, 999.9995, 1000.001, 65535.25, 999999.999, 123456789.123, 999999999.999,
+	    1e9, 1e10 + 0.5, 3e12, 1e15 };
+	for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++) {
+		struct audit_record r = sample("allow");
+		char want[64], *line, *at;
+		double v = (double)(long long)(ms[i] * 1000.0 + 0.5) / 1000.0;
+		int n = snprintf(want, sizeof want, "%.12g", v);
+		if (strpbrk(want, ".eE") == NULL)
+			snprintf(want + n, sizeof want - (size_t)n, ".0");
+		r.duration_ms = ms[i];
+		ck_assert_ptr_nonnull(line = audit_format(&r));
+		ck_assert_ptr_nonnull(at = strstr(line, "\"duration_ms\":"));
+		at += strlen("\"duration_ms\":");
+		ck_assert_msg(strncmp(at, want, strlen(want)) == 0 && at[strlen(want)] == '}',
+		    "%g ms: got %s, want %s", ms[i], at, want);
+		free(line);
+	}
+}
+END_TEST
+
 START_TEST(open_failure_is_reported)
 {
 	struct audit_config cfg = { .file = "/nonexistent-dir/sockward/audit.log" };
@@ -632,6 +657,7 @@ audit_suite(void)
 	tcase_add_test(tc, directory_removed_then_restored);
 	tcase_add_test(tc, short_write_then_recovery);
 	tcase_add_test(tc, lines_of_one_turn_written_together);
+	tcase_add_test(tc, duration_as_printf_writes_it);
 	tcase_add_test(tc, open_failure_is_reported);
 	tcase_add_test(tc, no_sink_means_stderr);
 	suite_add_tcase(s, tc);
