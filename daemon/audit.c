@@ -20,6 +20,7 @@
 #include <event2/event.h>
 
 #include "daemon/metrics.h"
+#include "policy/utf8.h"
 
 struct audit_log {
 	char *file;                  /* NULL: no file */
@@ -53,32 +54,6 @@ struct audit_log {
 #define PROBE_MARGIN (32 * 1024)
 
 /* ---- formatting ------------------------------------------------------------ */
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one.
- * Same rules as jansson: no overlong forms, no surrogates, <= U+10FFFF. */
-static size_t
-utf8_seq(const unsigned char *s)
-{
-	unsigned char c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		unsigned char lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-		if (s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80)
-			return 0;
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		unsigned char lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-		if (s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-			return 0;
-		return 4;
-	}
-	return 0;
-}
 
 /* The line is written by hand into one buffer: one allocation per
  * decision instead of a jansson tree of two dozen nodes, since this runs
@@ -136,8 +111,8 @@ jw_str(struct jw *w, const char *s, size_t len)
 		if (p == end)
 			break;
 		if (*p >= 0x80) {
-			size_t n = utf8_seq(p);
-			if (n == 0 || p + n > end) {
+			size_t n = utf8_seq_len(p, (size_t)(end - p));
+			if (n == 0) {
 				jw_put(w, "\xef\xbf\xbd", 3);
 				p++;
 			} else {

@@ -1,6 +1,7 @@
 /* jsonin.c - strict one-pass JSON parser building jansson values (see
  * jsonin.h). */
 #include "policy/jsonin.h"
+#include "policy/utf8.h"
 
 #include <errno.h>
 #include <math.h>
@@ -40,31 +41,6 @@ skip_ws(struct in *in)
 	while (in->p < in->end && *in->p <= ' ' && (*in->p == ' ' || *in->p == '\n' ||
 	    *in->p == '\r' || *in->p == '\t'))
 		in->p++;
-}
-
-/* Length of the valid UTF-8 sequence at s (no overlong forms, no
- * surrogates, nothing above U+10FFFF), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, const unsigned char *end)
-{
-	unsigned c = s[0], r;
-	size_t k;
-
-	if (c >= 0xc2 && c <= 0xdf) { k = 1; r = c & 0x1f; }
-	else if (c >= 0xe0 && c <= 0xef) { k = 2; r = c & 0x0f; }
-	else if (c >= 0xf0 && c <= 0xf4) { k = 3; r = c & 0x07; }
-	else return 0;
-	if ((size_t)(end - s) <= k)
-		return 0;
-	for (size_t i = 1; i <= k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		r = (r << 6) | (s[i] & 0x3f);
-	}
-	if ((k == 2 && (r < 0x800 || (r >= 0xd800 && r <= 0xdfff))) ||
-	    (k == 3 && (r < 0x10000 || r > 0x10ffff)))
-		return 0;
-	return k + 1;
 }
 
 static int
@@ -148,7 +124,7 @@ scan_string(struct in *in, const char **out, size_t *outlen)
 			while (end - p >= 4 && plain[p[0]] & plain[p[1]] & plain[p[2]] & plain[p[3]])
 				p += 4;
 		} else {
-			size_t k = utf8_len(p, end);
+			size_t k = utf8_seq_len(p, (size_t)(end - p));
 			if (k == 0) {
 				bad(in, p, "invalid UTF-8");
 				return -1;
@@ -183,7 +159,7 @@ scan_string(struct in *in, const char **out, size_t *outlen)
 			return -1;
 		}
 		if (c >= 0x80) {
-			size_t k = utf8_len(p, end);
+			size_t k = utf8_seq_len(p, (size_t)(end - p));
 			if (k == 0) {
 				bad(in, p, "invalid UTF-8");
 				return -1;

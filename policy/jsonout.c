@@ -2,6 +2,7 @@
  * jsonout.h).  tests/unit/test_policy_prepared.c compares it with
  * json_dumps on every fixture body and on strings of every kind. */
 #include "policy/jsonout.h"
+#include "policy/utf8.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,31 +57,6 @@ putc1(struct out *o, char c)
 		o->buf[o->len++] = c;
 }
 
-/* Length of the valid UTF-8 sequence at s (as jansson's utf8_check_full:
- * no overlong forms, no surrogates, nothing above U+10FFFF), 0 if invalid. */
-static size_t
-utf8_valid(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0], r;
-	size_t k;
-
-	if (c >= 0xc2 && c <= 0xdf) { k = 1; r = c & 0x1f; }
-	else if (c >= 0xe0 && c <= 0xef) { k = 2; r = c & 0x0f; }
-	else if (c >= 0xf0 && c <= 0xf4) { k = 3; r = c & 0x07; }
-	else return 0;
-	if (k >= n)
-		return 0;
-	for (size_t i = 1; i <= k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		r = (r << 6) | (s[i] & 0x3f);
-	}
-	if ((k == 2 && (r < 0x800 || (r >= 0xd800 && r <= 0xdfff))) ||
-	    (k == 3 && (r < 0x10000 || r > 0x10ffff)))
-		return 0;
-	return k + 1;
-}
-
 /* printable ASCII but '"' and '\\': copied as is */
 static const unsigned char plain[256] = {
 	[' '] = 1, ['!'] = 1, ['#' ... '['] = 1, [']' ... '~'] = 1,
@@ -110,7 +86,7 @@ put_string(struct out *o, const char *str, size_t n)
 					i += 4;
 				continue;
 			}
-			size_t k = utf8_valid(s + i, n - i);
+			size_t k = utf8_seq_len(s + i, n - i);
 			if (k == 0) {
 				o->failed = 1;
 				return;
