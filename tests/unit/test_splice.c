@@ -69,18 +69,26 @@ export_head(char *buf, size_t cap, size_t len)
 #define PS_ANSWER "HTTP/1.1 200 OK\r\nApi-Version: 1.45\r\nContent-Type: application/json\r\n" \
 	"Content-Length: 3\r\n\r\n[]\n"
 
+/* A client asks for an export of BODY_LEN bytes and the engine has its
+ * request; head is the answer's head (not sent yet), its length returned. */
+static size_t
+export_started(struct h_peer **c, struct h_peer **e, char *head, size_t cap)
+{
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	*c = h_client(&H);
+	h_sendf(*c, EXPORT_REQ);
+	H_RUN_UNTIL(&H, (*e = engine_request(&H, "GET /containers/x/export HTTP/1.1\r\n", 1)) != NULL);
+	export_head(head, cap, BODY_LEN);
+	return strlen(head);
+}
+
 START_TEST(slow_body_exact_then_keepalive)
 {
 	struct h_peer *c, *e = NULL;
 	char head[160];
 	char *body = make_body(BODY_LEN);
 	uint64_t spliced0 = splice_pump_total_bytes();
-	h_setup(&H, POLICY_RESTRICTED, NULL);
-	c = h_client(&H);
-	h_sendf(c, EXPORT_REQ);
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/x/export HTTP/1.1\r\n", 1)) != NULL);
-	export_head(head, sizeof head, BODY_LEN);
-	size_t hl = strlen(head);
+	size_t hl = export_started(&c, &e, head, sizeof head);
 	/* the head and the start of the body in one write: relayed first, in order */
 	h_send(e, head, hl);
 	h_send(e, body, 100);
@@ -120,12 +128,7 @@ START_TEST(engine_drops_mid_body)
 	char head[160];
 	char *body = make_body(BODY_LEN);
 	uint64_t spliced0 = splice_pump_total_bytes();
-	h_setup(&H, POLICY_RESTRICTED, NULL);
-	c = h_client(&H);
-	h_sendf(c, EXPORT_REQ);
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/x/export HTTP/1.1\r\n", 1)) != NULL);
-	export_head(head, sizeof head, BODY_LEN);
-	size_t hl = strlen(head);
+	size_t hl = export_started(&c, &e, head, sizeof head);
 	h_send(e, head, hl);
 	H_RUN_UNTIL(&H, c->nread >= hl);
 	size_t sent = 150000;
@@ -151,12 +154,7 @@ START_TEST(client_leaves_mid_body)
 	char head[160];
 	char *body = make_body(BODY_LEN);
 	uint64_t runs0 = splice_pump_total_runs();
-	h_setup(&H, POLICY_RESTRICTED, NULL);
-	c = h_client(&H);
-	h_sendf(c, EXPORT_REQ);
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/x/export HTTP/1.1\r\n", 1)) != NULL);
-	export_head(head, sizeof head, BODY_LEN);
-	size_t hl = strlen(head);
+	size_t hl = export_started(&c, &e, head, sizeof head);
 	h_send(e, head, hl);
 	H_RUN_UNTIL(&H, c->nread >= hl);
 	send_slowly(e, c, body, 0, 100000, hl);
