@@ -412,17 +412,23 @@ http_req_has_body(const struct http_req *r)
 }
 
 uint64_t
-http_req_body_left(const struct http_req *r)
+http_req_length_left(const struct http_req *r)
 {
-	if (!r->head_done || r->paused_at == PAUSE_DONE || r->body != NULL || http_req_chunked(r))
+	if (!r->head_done || r->paused_at == PAUSE_DONE || http_req_chunked(r))
 		return 0;
 	return http_req_content_length(r);
+}
+
+uint64_t
+http_req_body_left(const struct http_req *r)
+{
+	return r->body != NULL ? 0 : http_req_length_left(r);
 }
 
 void
 http_req_body_skipped(struct http_req *r, uint64_t n)
 {
-	if (n < http_req_body_left(r))
+	if (n < http_req_length_left(r))
 		r->p.content_length -= n;
 }
 

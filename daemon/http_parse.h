@@ -74,8 +74,13 @@ int http_req_chunked(const struct http_req *r);
 uint64_t http_req_content_length(const struct http_req *r);   /* 0 if none */
 int http_req_has_body(const struct http_req *r);
 /* The same for a request body: bytes of a Content-Length body still to
- * come, and n (< that) of them moved past the parser by a splice. */
+ * come (0 while the parser copies the body out: http_req_resume), and n
+ * (< that) of them moved past the parser by a splice. */
 uint64_t http_req_body_left(const struct http_req *r);
+/* Bytes of a Content-Length body still to come, whether or not the parser
+ * copies them out (an archive judged as it streams), and n (< that) of
+ * them moved past the parser (and its copy) by a splice. */
+uint64_t http_req_length_left(const struct http_req *r);
 void http_req_body_skipped(struct http_req *r, uint64_t n);
 
 /* A response head as llhttp parsed it, recorded only for a caller that asks

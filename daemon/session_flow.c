@@ -909,18 +909,28 @@ splice_answer_body(struct session *s)
 }
 
 /* The request direction: a Content-Length body the policy reads nothing
- * of (not inspected, not an archive judged entry by entry) goes from the
- * client's socket to the engine's by splice, all but its last byte, once
- * the head and what came with it have been written.  The last byte is
- * parsed as usual and completes the request (on_request_complete). */
+ * of (not inspected) goes from the client's socket to the engine's by
+ * splice, all but its last byte, once the head and what came with it have
+ * been written.  The last byte is parsed as usual and completes the
+ * request (on_request_complete).  Of an archive judged entry by entry
+ * only what its judge need not see goes so (an accepted entry's data, up
+ * to the next header), once all it has seen has gone on; the next header
+ * is read and judged as usual. */
 static void
 request_splice_done(void *arg, enum splice_end end)
 {
 	struct session *s = arg;
 	uint64_t n = splice_pump_moved(s->pump_up);
-	if (s->x) {
-		s->x->bytes_in += n;
-		http_req_body_skipped(&s->x->req, n);
+	struct exchange *x = s->x;
+	if (x) {
+		x->bytes_in += n;
+		http_req_body_skipped(&x->req, n);
+		if (x->archive) {
+			/* an entry's data: its judge counts it as seen and passed */
+			policy_archive_skip(x->archive, n);
+			x->arch_fed += n;
+			x->arch_released += n;
+		}
 	}
 	if (end == SPLICE_DST_ERROR) {
 		/* the engine's connection failed: its side ends the exchange
@@ -935,15 +945,30 @@ request_splice_done(void *arg, enum splice_end end)
 	half_splice_end(&s->client.h);   /* the last byte, or the client's EOF */
 }
 
+/* How many of the body's next bytes may go by splice (see above). */
+static uint64_t
+request_splice_len(const struct exchange *x)
+{
+	if (x->archive == NULL) {
+		uint64_t left = http_req_body_left(&x->req);
+		return left > 0 ? left - 1 : 0;
+	}
+	uint64_t left = http_req_length_left(&x->req);   /* 0 when chunked */
+	if (left == 0 || x->arch_fed != x->arch_released || evbuffer_get_length(x->arch_hold) > 0)
+		return 0;
+	uint64_t can = policy_archive_skippable(x->archive);
+	return can < left - 1 ? can : left - 1;
+}
+
 static void
 splice_request_body(struct session *s)
 {
 	struct exchange *x = s->x;
-	if (session_closing(s) || x == NULL || x->archive || s->client.state != C_BODY_STREAM ||
+	if (session_closing(s) || x == NULL || s->client.state != C_BODY_STREAM ||
 	    !splice_possible(s) || splice_pump_running(s->pump_up) ||
 	    (s->upstream.state != U_RESP_HEAD && s->upstream.state != U_RESP_BODY))
 		return;
-	uint64_t left = http_req_body_left(&x->req);
+	uint64_t left = request_splice_len(x);
 	if (left < SPLICE_MIN_BODY || evbuffer_get_length(half_in(&s->client.h)) > 0)
 		return;
 	half_splice_begin(&s->client.h);   /* nothing more goes to the bufferevent */
@@ -956,7 +981,7 @@ splice_request_body(struct session *s)
 	half_size_buffers(&s->upstream.h, session_max_buffer(s));
 	if ((s->pump_up == NULL && (s->pump_up = splice_pump_new(s->gw->base)) == NULL) ||
 	    splice_pump_start(s->pump_up, bufferevent_getfd(s->client.h.bev),
-	    bufferevent_getfd(s->upstream.h.bev), left - 1, session_max_buffer(s),
+	    bufferevent_getfd(s->upstream.h.bev), left, session_max_buffer(s),
 	    half_out(&s->upstream.h), request_splice_done, s) != 0) {
 		s->splice_off = 1;
 		half_splice_end(&s->client.h);

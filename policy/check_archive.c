@@ -254,6 +254,24 @@ policy_archive_safe(const struct pol_archive *a)
 	return tarscan_safe(&a->ts);
 }
 
+uint64_t
+policy_archive_skippable(const struct pol_archive *a)
+{
+	if (a->denied)
+		return 0;
+	if (a->gave_up)
+		return UINT64_MAX;
+	return tarscan_skippable(&a->ts);
+}
+
+void
+policy_archive_skip(struct pol_archive *a, uint64_t n)
+{
+	if (a->denied || a->gave_up)
+		return;
+	tarscan_skip(&a->ts, n);
+}
+
 enum pol_archive_verdict
 policy_archive_end(struct pol_archive *a, struct pol_decision *dec)
 {

@@ -251,6 +251,13 @@ enum pol_archive_verdict policy_archive_feed(struct pol_archive *a, const void *
     struct pol_decision *dec);
 /* Bytes from the start of the body that may be forwarded now. */
 uint64_t policy_archive_safe(const struct pol_archive *a);
+/* Bytes that may come next and go on unseen (the data of an accepted
+ * entry, what follows the end of the archive; UINT64_MAX when the rest of
+ * the body goes unjudged), for the daemon to move without copying them;
+ * then policy_archive_skip() with what went (at most this), as if it had
+ * been fed.  0 while a header is being read or after a denial. */
+uint64_t policy_archive_skippable(const struct pol_archive *a);
+void policy_archive_skip(struct pol_archive *a, uint64_t n);
 /* The body is complete: everything fed may go (unless this denies). */
 enum pol_archive_verdict policy_archive_end(struct pol_archive *a, struct pol_decision *dec);
 void policy_archive_free(struct pol_archive *a);

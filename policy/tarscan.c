@@ -544,6 +544,29 @@ tarscan_safe(const struct tarscan *t)
 	return t->group_start;
 }
 
+uint64_t
+tarscan_skippable(const struct tarscan *t)
+{
+	if (t->state == S_END)
+		return UINT64_MAX;
+	if (t->state == S_DATA && !pending(t))
+		return t->skip;
+	return 0;
+}
+
+void
+tarscan_skip(struct tarscan *t, uint64_t n)
+{
+	if (n == 0 || n > tarscan_skippable(t))
+		return;
+	t->off += n;
+	if (t->state == S_DATA) {
+		t->skip -= n;
+		if (t->skip == 0)
+			to_header(t);
+	}
+}
+
 const char *
 tarscan_compressed(const struct tarscan *t)
 {

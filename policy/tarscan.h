@@ -91,6 +91,15 @@ void tarscan_accept(struct tarscan *t);
 /* Bytes from the start of the stream that belong to no header still being
  * read: everything from here on is (part of) an entry not judged yet. */
 uint64_t tarscan_safe(const struct tarscan *t);
+/* Bytes that may come next without being looked at: the rest of an
+ * accepted entry's data and padding (no header is pending), everything
+ * after the end-of-archive marker (UINT64_MAX); else 0.  Go's reader does
+ * nothing with them but count them either, so the caller may move them
+ * without copying (splice) and tell tarscan_skip() how many went. */
+uint64_t tarscan_skippable(const struct tarscan *t);
+/* n (at most tarscan_skippable()) bytes went by unseen: the same as
+ * feeding them. */
+void tarscan_skip(struct tarscan *t, uint64_t n);
 /* The compression dockerd would detect at the start of the stream
  * (pkg/archive DetectCompression: bzip2, gzip, xz, zstd), or NULL.  Known
  * once 6 bytes have arrived, or at the end of a shorter stream. */

@@ -12,6 +12,7 @@
 
 #include "daemon/splice_pump.h"
 #include "tests/unit/sess_harness.h"
+#include "tests/unit/tar_build.h"
 
 #define POLICY_RESTRICTED "{ \"default_profile\": \"restricted\" }"
 #define EXPORT_REQ "GET /containers/x/export HTTP/1.1\r\nHost: docker\r\n\r\n"
@@ -219,6 +220,113 @@ START_TEST(request_body_slow_then_keepalive)
 }
 END_TEST
 
+#define ARCH_DATA 300000u   /* a multiple of 32, not of 512: the entry has padding */
+#define ARCH_PUT "PUT /containers/x/archive?path=%%2Ftmp HTTP/1.1\r\nHost: docker\r\n" \
+	"Content-Type: application/x-tar\r\nContent-Length: %zu\r\n\r\n"
+#define ARCH_ANSWER "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+
+/* An archive of a big file's entry, its data (by splice), then the entry
+ * named second (the data of 10 bytes it needs), and the end marker; *data_at
+ * says where the big file's data starts, *second_at where the second
+ * header starts. */
+static unsigned char *
+make_archive(char second_type, unsigned second_mode, size_t *len, size_t *second_at)
+{
+	size_t pad = (512 - ARCH_DATA % 512) % 512;
+	size_t n = 512 + ARCH_DATA + pad + 512 + 512 + 1024;
+	unsigned char *a = calloc(1, n);
+	ck_assert_ptr_nonnull(a);
+	tar_header(a, "big.bin", '0', 0644, ARCH_DATA, NULL);
+	char *data = make_body(ARCH_DATA);
+	memcpy(a + 512, data, ARCH_DATA);
+	free(data);
+	*second_at = 512 + ARCH_DATA + pad;
+	tar_header(a + *second_at, "second", second_type, second_mode, 10, NULL);
+	memcpy(a + *second_at + 512, "0123456789", 10);
+	*len = n;
+	return a;
+}
+
+/* Send the archive's first header and big file's data: the header whole,
+ * then the data in pieces, each waited for at the engine (the header is
+ * judged, then the data goes by splice).  Returns the engine and the length
+ * of the head it got. */
+static struct h_peer *
+archive_upload_start(struct h_peer *c, const unsigned char *a, size_t len, size_t second_at,
+    size_t *eh)
+{
+	struct h_peer *e = NULL;
+	h_sendf(c, ARCH_PUT, len);
+	h_send(c, a, 512 + 100);
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "PUT /containers/x/archive?path=%2Ftmp HTTP/1.1\r\n", 1)) != NULL);
+	*eh = (size_t)(strstr(h_text(e), "\r\n\r\n") + 4 - h_text(e));
+	H_RUN_UNTIL(&H, e->nread >= *eh + 512 + 100);
+	for (size_t off = 512 + 100; off < second_at; off += PIECE) {
+		size_t n = second_at - off < PIECE ? second_at - off : PIECE;
+		h_send(c, a + off, n);
+		H_RUN_UNTIL(&H, e->nread >= *eh + off + n);
+	}
+	return e;
+}
+
+/* An archive upload judged entry by entry: the data of an accepted entry
+ * goes client -> engine by splice, the next header is read and judged as
+ * usual, the engine gets exactly the archive, and the connection serves
+ * the next request. */
+START_TEST(archive_data_by_splice_headers_judged)
+{
+	struct h_peer *c, *e;
+	size_t len, second_at, eh;
+	unsigned char *a = make_archive('0', 0644, &len, &second_at);
+	uint64_t spliced0 = splice_pump_total_bytes();
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	e = archive_upload_start(c, a, len, second_at, &eh);
+	/* most of the data went by splice (not the first piece, nor the last byte's piece) */
+	ck_assert_uint_ge(splice_pump_total_bytes() - spliced0, ARCH_DATA - 100 - 2 * PIECE);
+	h_send(c, a + second_at, len - second_at);
+	H_RUN_UNTIL(&H, e->nread >= eh + len);
+	h_settle(&H, 50);
+	ck_assert_uint_eq(e->nread, eh + len);
+	ck_assert(memcmp(h_text(e) + eh, a, len) == 0);
+	h_sendf(e, ARCH_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "\r\n\r\n"));
+	ck_assert_str_eq(h_text(c), ARCH_ANSWER);
+	char want[64];
+	snprintf(want, sizeof want, "in=%zu out=", eh + len);
+	ck_assert_msg(h_log_has(&H, want), "no '%s' in the log", want);
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, h_has(e, "GET /containers/json HTTP/1.1\r\n"));
+	h_sendf(e, PS_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "[]\n"));
+	ck_assert_uint_eq(H.nengine, 1);
+	free(a);
+}
+END_TEST
+
+/* The header after spliced data is still judged: a set-uid file there is
+ * refused, nothing of its header reaches the engine (whose connection is
+ * aborted), and the client gets the denial. */
+START_TEST(archive_entry_after_spliced_data_is_judged)
+{
+	struct h_peer *c, *e;
+	size_t len, second_at, eh;
+	unsigned char *a = make_archive('0', 04755, &len, &second_at);
+	uint64_t spliced0 = splice_pump_total_bytes();
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	e = archive_upload_start(c, a, len, second_at, &eh);
+	ck_assert_uint_ge(splice_pump_total_bytes() - spliced0, ARCH_DATA - 100 - 2 * PIECE);
+	h_send(c, a + second_at, len - second_at);
+	H_RUN_UNTIL(&H, h_has(c, "archive.special_files"));
+	H_RUN_UNTIL(&H, e->eof || e->rerr);   /* aborted */
+	ck_assert_msg(h_has(c, "HTTP/1.1 403 "), "%s", h_text(c));
+	ck_assert_uint_eq(e->nread, eh + second_at);   /* everything before the refused header */
+	ck_assert(memcmp(h_text(e) + eh, a, second_at) == 0);
+	free(a);
+}
+END_TEST
+
 #define ATTACH_REQ "POST /containers/x/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n" \
 	"Host: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
 #define ATTACH_101 "HTTP/1.1 101 UPGRADED\r\n" \
@@ -286,6 +394,8 @@ splice_suite(void)
 	tcase_add_test(tc, client_leaves_mid_body);
 	tcase_add_test(tc, hijack_both_ways_then_half_closes);
 	tcase_add_test(tc, request_body_slow_then_keepalive);
+	tcase_add_test(tc, archive_data_by_splice_headers_judged);
+	tcase_add_test(tc, archive_entry_after_spliced_data_is_judged);
 	suite_add_tcase(s, tc);
 	return s;
 }

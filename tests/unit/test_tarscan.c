@@ -10,53 +10,9 @@
 #include <string.h>
 
 #include "policy/tarscan.h"
+#include "tests/unit/tar_build.h"
 
 #define B TAR_BLOCK
-
-static void
-octal(unsigned char *f, size_t w, unsigned long long v)
-{
-	char buf[32];
-	snprintf(buf, sizeof buf, "%0*llo", (int)(w - 1), v);
-	memcpy(f, buf, w - 1);
-	f[w - 1] = 0;
-}
-
-static void
-sum(unsigned char *h, int signed_sum)
-{
-	long long s = 0;
-	memset(h + 148, ' ', 8);
-	for (int i = 0; i < B; i++)
-		s += signed_sum ? (signed char)h[i] : h[i];
-	char buf[16];
-	snprintf(buf, sizeof buf, "%06llo", (unsigned long long)s);
-	memcpy(h + 148, buf, 6);
-	h[154] = 0;
-	h[155] = ' ';
-}
-
-/* a ustar header; size_field NULL: octal size */
-static void
-hdr(unsigned char *h, const char *name, char type, unsigned mode, unsigned long long size,
-    const unsigned char *size_field)
-{
-	memset(h, 0, B);
-	memcpy(h, name, strlen(name));
-	octal(h + 100, 8, mode);
-	octal(h + 108, 8, 0);
-	octal(h + 116, 8, 0);
-	if (size_field)
-		memcpy(h + 124, size_field, 12);
-	else
-		octal(h + 124, 12, size);
-	octal(h + 136, 12, 1700000000);
-	h[156] = (unsigned char)type;
-	memcpy(h + 257, "ustar\0" "00", 8);
-	octal(h + 329, 8, 0);
-	octal(h + 337, 8, 0);
-	sum(h, 0);
-}
 
 /* feed everything (accepting every entry); the last event and the count of entries */
 static enum tar_event
@@ -85,7 +41,7 @@ START_TEST(truncated_header_is_held)
 	struct tarscan t;
 	int n;
 
-	hdr(h, "a", '0', 0644, 0, NULL);
+	tar_header(h, "a", '0', 0644, 0, NULL);
 	tarscan_init(&t);
 	ck_assert_int_eq(run(&t, h, 300, 1, &n), TAR_MORE);
 	ck_assert_int_eq(n, 0);
@@ -101,7 +57,7 @@ START_TEST(huge_base256_size_streams)
 	size_t used;
 
 	sz[4] = 0x40;   /* 2^62 bytes of data, base-256 */
-	hdr(h, "huge", '0', 0644, 0, sz);
+	tar_header(h, "huge", '0', 0644, 0, sz);
 	tarscan_init(&t);
 	ck_assert_int_eq(tarscan_feed(&t, h, B, &used), TAR_ENTRY);
 	ck_assert(t.entry.size == (int64_t)1 << 62);
@@ -111,7 +67,7 @@ START_TEST(huge_base256_size_streams)
 		ck_assert_int_eq(tarscan_feed(&t, data, 1 << 20, &used), TAR_MORE);
 	ck_assert_uint_eq(tarscan_safe(&t), B + 8u * (1 << 20));   /* data is never held */
 	/* a "header" inside that data is data */
-	hdr(data, "suid", '0', 04755, 0, NULL);
+	tar_header(data, "suid", '0', 04755, 0, NULL);
 	ck_assert_int_eq(tarscan_feed(&t, data, B, &used), TAR_MORE);
 	free(data);
 	tarscan_free(&t);
@@ -129,25 +85,25 @@ START_TEST(bad_numbers)
 	struct tarscan t;
 	size_t used;
 
-	hdr(h, "o", '0', 0644, 0, overflow);
+	tar_header(h, "o", '0', 0644, 0, overflow);
 	tarscan_init(&t);
 	ck_assert_int_eq(tarscan_feed(&t, h, B, &used), TAR_ERROR);
 	ck_assert_str_eq(t.error, "a header with a malformed numeric field");
 	tarscan_free(&t);
 
-	hdr(h, "n", '0', 0644, 0, negative);
+	tar_header(h, "n", '0', 0644, 0, negative);
 	tarscan_init(&t);
 	ck_assert_int_eq(tarscan_feed(&t, h, B, &used), TAR_ERROR);
 	ck_assert_str_eq(t.error, "a header with a negative size");
 	tarscan_free(&t);
 
-	hdr(h, "s", '0', 0644, 0, spaced);
+	tar_header(h, "s", '0', 0644, 0, spaced);
 	tarscan_init(&t);
 	ck_assert_int_eq(tarscan_feed(&t, h, B, &used), TAR_ERROR);
 	tarscan_free(&t);
 
 	/* leading spaces, trailing space and NULs: Go trims them */
-	hdr(h, "p", '0', 0644, 0, padded);
+	tar_header(h, "p", '0', 0644, 0, padded);
 	tarscan_init(&t);
 	ck_assert_int_eq(tarscan_feed(&t, h, B, &used), TAR_ENTRY);
 	ck_assert(t.entry.size == 01000);
@@ -161,8 +117,8 @@ START_TEST(signed_checksum_and_bad_checksum)
 	struct tarscan t;
 	size_t used;
 
-	hdr(h, "\xe9t\xe9", '0', 0644, 0, NULL);
-	sum(h, 1);   /* old writers summed signed bytes: Go takes either */
+	tar_header(h, "\xe9t\xe9", '0', 0644, 0, NULL);
+	tar_checksum(h, 1);   /* old writers summed signed bytes: Go takes either */
 	tarscan_init(&t);
 	ck_assert_int_eq(tarscan_feed(&t, h, B, &used), TAR_ENTRY);
 	tarscan_free(&t);
@@ -180,9 +136,9 @@ pax_then_file(const char *records, size_t rn, int *entries, int64_t *size)
 	struct tarscan t;
 
 	memset(buf, 0, sizeof buf);
-	hdr(buf, "PaxHeaders/f", 'x', 0644, rn, NULL);
+	tar_header(buf, "PaxHeaders/f", 'x', 0644, rn, NULL);
 	memcpy(buf + B, records, rn);
-	hdr(buf + 2 * B, "f", '0', 0644, 0, NULL);
+	tar_header(buf + 2 * B, "f", '0', 0644, 0, NULL);
 	tarscan_init(&t);
 	enum tar_event ev = run(&t, buf, 3 * B, 7, entries);
 	*size = t.entry.size;
@@ -224,19 +180,19 @@ START_TEST(bounds)
 	size_t off = 0;
 
 	/* a PAX header over 64 KiB is not held */
-	hdr(buf, "PaxHeaders/big", 'x', 0644, TAR_META_MAX + 1, NULL);
+	tar_header(buf, "PaxHeaders/big", 'x', 0644, TAR_META_MAX + 1, NULL);
 	tarscan_init(&t);
 	ck_assert_int_eq(run(&t, buf, B, B, &entries), TAR_ERROR);
 	tarscan_free(&t);
 	/* nor a GNU long name */
-	hdr(buf, "././@LongLink", 'L', 0644, TAR_META_MAX + 1, NULL);
+	tar_header(buf, "././@LongLink", 'L', 0644, TAR_META_MAX + 1, NULL);
 	tarscan_init(&t);
 	ck_assert_int_eq(run(&t, buf, B, B, &entries), TAR_ERROR);
 	tarscan_free(&t);
 	/* PAX headers replacing each other: the group is bounded */
 	memset(buf, 0, n);
 	for (int i = 0; i < 5; i++) {
-		hdr(buf + off, "PaxHeaders/x", 'x', 0644, 60u << 10, NULL);
+		tar_header(buf + off, "PaxHeaders/x", 'x', 0644, 60u << 10, NULL);
 		off += B;
 		for (size_t k = 0; k < (60u << 10); k += 12)
 			memcpy(buf + off + k, "12 comment=\n", 12);   /* 12-byte records */
@@ -258,8 +214,8 @@ START_TEST(end_marker_and_after)
 	int n;
 
 	memset(buf, 0, sizeof buf);
-	hdr(buf, "a", '0', 0644, 0, NULL);
-	hdr(buf + 4 * B, "after", '3', 0644, 0, NULL);   /* never read by Go */
+	tar_header(buf, "a", '0', 0644, 0, NULL);
+	tar_header(buf + 4 * B, "after", '3', 0644, 0, NULL);   /* never read by Go */
 	tarscan_init(&t);
 	ck_assert_int_eq(run(&t, buf, 2 * B, 1, &n), TAR_MORE);
 	ck_assert_uint_eq(tarscan_safe(&t), B);   /* one zero block: held */
@@ -267,6 +223,126 @@ START_TEST(end_marker_and_after)
 	ck_assert_int_eq(tarscan_feed(&t, buf + 2 * B, 4 * B, &used), TAR_END);
 	ck_assert_int_eq(tarscan_feed(&t, buf + 2 * B + used, 4 * B - used, &used), TAR_MORE);
 	ck_assert_uint_eq(tarscan_safe(&t), 6 * B);
+	tarscan_free(&t);
+}
+END_TEST
+
+/* Scan p[0..n) feeding `step` bytes at a time; with skip set, whatever
+ * tarscan_skippable() allows (up to `skip` at once) is skipped instead of
+ * fed.  The entries seen are written as "type:name:size;" into log; the
+ * bytes skipped are counted; -1 on TAR_ERROR. */
+static int
+scan_log(const unsigned char *p, size_t n, size_t step, uint64_t skip, char *log, size_t loglen,
+    uint64_t *skipped, uint64_t *safe_end)
+{
+	struct tarscan t;
+	size_t off = 0, l = 0;
+	tarscan_init(&t);
+	*skipped = 0;
+	log[0] = '\0';
+	while (off < n) {
+		uint64_t can = skip ? tarscan_skippable(&t) : 0;
+		if (can > 0) {
+			uint64_t k = can < skip ? can : skip;
+			if (k > n - off)
+				k = n - off;
+			tarscan_skip(&t, k);
+			off += (size_t)k;
+			*skipped += k;
+			continue;
+		}
+		size_t used, k = n - off < step ? n - off : step;
+		enum tar_event ev = tarscan_feed(&t, p + off, k, &used);
+		off += used;
+		if (ev == TAR_ERROR) {
+			tarscan_free(&t);
+			return -1;
+		}
+		if (ev == TAR_ENTRY) {
+			/* while an entry waits for its judgement nothing may pass unseen */
+			ck_assert_uint_eq(tarscan_skippable(&t), 0);
+			l += (size_t)snprintf(log + l, loglen - l, "%c:%s:%lld;", t.entry.type ? t.entry.type : '0',
+			    t.entry.name, (long long)t.entry.size);
+			tarscan_accept(&t);
+		}
+	}
+	*safe_end = tarscan_safe(&t);
+	ck_assert_uint_eq(t.off, n);
+	tarscan_free(&t);
+	return 0;
+}
+
+START_TEST(skipped_data_reads_as_fed)
+{
+	/* a PAX path, a 3000-byte file, a symlink, a GNU long name, a
+	 * 1000-byte file whose data holds a header, the end marker, trailing
+	 * bytes */
+	enum { N = 24 * B };
+	unsigned char *a = calloc(1, N);
+	size_t o = 0;
+	const char rec[] = "27 path=pax/named/file.bin\n";   /* a record counts its own bytes */
+	tar_header(a + o, "PaxHeaders/x", 'x', 0644, strlen(rec), NULL);
+	o += B;
+	memcpy(a + o, rec, strlen(rec));
+	o += B;
+	tar_header(a + o, "short.bin", '0', 0644, 3000, NULL);
+	o += B;
+	memset(a + o, 'd', 3000);
+	o += 6 * B;
+	tar_header(a + o, "link", '2', 0777, 0, NULL);
+	o += B;
+	tar_header(a + o, "././@LongLink", 'L', 0644, 20, NULL);
+	o += B;
+	memcpy(a + o, "long/name/of/a/file", 20);
+	o += B;
+	tar_header(a + o, "x", '0', 0644, 1000, NULL);
+	o += B;
+	tar_header(a + o, "inside", '3', 04755, 0, NULL);   /* data, not a header */
+	o += 2 * B;
+	o += 2 * B;   /* the end marker */
+	tar_header(a + o, "after", '3', 0644, 0, NULL);   /* never read by Go */
+	o += B;
+	ck_assert_uint_le(o, N);
+
+	char whole[512], part[512];
+	uint64_t skipped, safe_whole, safe_part;
+	ck_assert_int_eq(scan_log(a, o, 7, 0, whole, sizeof whole, &skipped, &safe_whole), 0);
+	ck_assert_uint_eq(skipped, 0);
+	ck_assert_str_eq(whole, "0:pax/named/file.bin:3000;2:link:0;0:long/name/of/a/file:1000;");
+	ck_assert_uint_eq(safe_whole, o);
+	static const uint64_t skips[] = { 1, 100, 511, 512, 513, 4096, UINT64_MAX };
+	for (size_t i = 0; i < sizeof skips / sizeof skips[0]; i++) {
+		for (size_t step = 1; step <= 1024; step *= 4) {
+			ck_assert_int_eq(scan_log(a, o, step, skips[i], part, sizeof part, &skipped, &safe_part), 0);
+			ck_assert_str_eq(part, whole);
+			ck_assert_uint_eq(safe_part, safe_whole);
+			/* the two files' data and padding, and the block after the end */
+			ck_assert_uint_eq(skipped, 6 * B + 2 * B + 1 * B);
+		}
+	}
+	free(a);
+}
+END_TEST
+
+START_TEST(skippable_is_data_only)
+{
+	unsigned char buf[4 * B];
+	struct tarscan t;
+	size_t used;
+
+	memset(buf, 0, sizeof buf);
+	tar_header(buf, "PaxHeaders/x", 'x', 0644, 27, NULL);
+	memcpy(buf + B, "27 path=pax/named/file.bin\n", 27);
+	tarscan_init(&t);
+	ck_assert_uint_eq(tarscan_skippable(&t), 0);
+	ck_assert_int_eq(tarscan_feed(&t, buf, 100, &used), TAR_MORE);
+	ck_assert_uint_eq(tarscan_skippable(&t), 0);   /* in a header */
+	ck_assert_int_eq(tarscan_feed(&t, buf + 100, B - 100 + 10, &used), TAR_MORE);
+	ck_assert_uint_eq(tarscan_skippable(&t), 0);   /* in PAX records */
+	ck_assert_int_eq(tarscan_feed(&t, buf + B + 10, 30, &used), TAR_MORE);   /* 17 + 13 of padding */
+	ck_assert_uint_eq(tarscan_skippable(&t), 0);   /* PAX padding: the records are pending */
+	tarscan_skip(&t, 10);                          /* refused: nothing changes */
+	ck_assert_uint_eq(t.off, B + 40);
 	tarscan_free(&t);
 }
 END_TEST
@@ -303,6 +379,8 @@ tarscan_suite(void)
 	tcase_add_test(tc, bounds);
 	tcase_add_test(tc, end_marker_and_after);
 	tcase_add_test(tc, compression_magic);
+	tcase_add_test(tc, skipped_data_reads_as_fed);
+	tcase_add_test(tc, skippable_is_data_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
