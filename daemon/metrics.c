@@ -1,6 +1,7 @@
 /* metrics.c - see metrics.h.  Fixed-size tables, no allocation on the
  * request path except the first time a label value is seen. */
 #include "daemon/metrics.h"
+#include "daemon/splice_pump.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,6 +295,9 @@ metrics_render(struct evbuffer *out)
 	    (unsigned long long)m.bytes_c2e);
 	evbuffer_add_printf(out, "sockward_bytes_total{direction=\"engine_to_client\"} %llu\n",
 	    (unsigned long long)m.bytes_e2c);
+	family(out, "spliced_bytes_total", "counter",
+	    "Bytes of those relayed socket to socket by splice(2), not copied through sockward.");
+	sample_u64(out, "spliced_bytes_total", splice_pump_total_bytes());
 
 	family(out, "upstream_errors_total", "counter", "Failures talking to the engine, by kind.");
 	for (i = 0; i < m.upstream_kinds.n; i++) {

@@ -61,6 +61,16 @@ scrape "http://127.0.0.1:$APORT" "$SW_TMP/open.txt"
 want "$SW_TMP/open.txt" sockward_hijacked_sessions_active '>=' 1
 want "$SW_TMP/open.txt" sockward_connections_active '>=' 1
 wait "$EX" || fail "docker exec failed"
+# an archive upload with a Content-Length (docker cp sends its tar chunked):
+# its entry is judged (archive.special_files), the entry's data goes by
+# splice, and the file lands whole
+head -c $((8 << 20)) /dev/urandom > "$SW_TMP/blob.bin"
+tar -C "$SW_TMP" -cf "$SW_TMP/blob.tar" blob.bin
+code=$(curl_t -sS --unix-socket "$SOCK" -o "$SW_TMP/put.out" -w '%{http_code}' -T "$SW_TMP/blob.tar" \
+    -H 'Expect:' -H 'Content-Type: application/x-tar' "http://docker/v1.41/containers/$c/archive?path=/tmp")
+assert_eq 200 "$code" "PUT archive with a Content-Length: $(cat "$SW_TMP/put.out")"
+assert_eq "$(md5sum < "$SW_TMP/blob.bin" | cut -d' ' -f1)" \
+    "$(engine exec "$c" md5sum /tmp/blob.bin | cut -d' ' -f1)" "the archive's file, its data spliced"
 
 # ---- reloads: one good, one bad -----------------------------------------------------
 ops_reload "$PID" m
@@ -84,6 +94,8 @@ want $M sockward_hijacked_sessions_active '==' 0
 want $M sockward_connections_total '>=' 3
 want $M 'sockward_bytes_total{direction="client_to_engine"}' '>' 500
 want $M 'sockward_bytes_total{direction="engine_to_client"}' '>' 1000
+want $M sockward_spliced_bytes_total '>=' $((4 << 20))   # most of the archive's 8 MiB entry
+want $M 'sockward_bytes_total{direction="client_to_engine"}' '>' $((8 << 20))
 total=$(awk '$1 ~ /^sockward_requests_total\{/ { s += $2 } END { print s }' $M)
 want $M sockward_request_duration_seconds_count '==' "$total"
 want $M 'sockward_request_duration_seconds_bucket{le="+Inf"}' '==' "$(val $M sockward_request_duration_seconds_count)"

@@ -7,7 +7,9 @@
 #  - a tar with a set-uid file, a device node, or gzip-compressed, PUT raw
 #    (Content-Length and chunked), is refused 403 [archive.special_files] and
 #    nothing of the bad entry lands in the bind-mounted directory (the plain
-#    entry before it may); docker cp of a set-uid file is refused;
+#    entry before it may, also when that entry's data went by splice);
+#    docker cp of a set-uid file is refused; a 96 MiB upload lands whole,
+#    chunked and with a Content-Length;
 #  - a bind source that is a symlink is refused at create [mounts.bind_symlink];
 #  - a container whose bind source became a symlink after its create is
 #    refused at start, and starts once the directory is back.
@@ -99,6 +101,7 @@ refused_put suid.tar chunked suid "entry suid is set-uid"
 refused_put dev.tar "" null "entry null is a character device node"
 refused_put dev.tar chunked null "character device node"
 refused_put sgid.tar chunked sgid "entry sgid is set-gid"
+refused_put sgid.tar "" sgid "entry sgid is set-gid"   # after big.bin's data, spliced
 refused_put suid.tar.gz "" suid "the archive is gzip-compressed"
 wait_audit "$PAUDIT" '"verdict":"deny".*"rules":\["archive.special_files"\]'
 line=$(audit_last "$PAUDIT" '"endpoint":"container.archive".*"verdict":"deny"')
@@ -132,6 +135,12 @@ out=$(curl_t -sS --unix-socket "$PSOCK" -o put.out -w '%{http_code}' -T big.tar 
     "http://docker/v1.41/containers/$C/archive?path=/data")
 assert_eq 200 "$out" "96 MiB archive PUT chunked"
 assert_eq $((96 << 20)) "$(stat -c %s "$BINDS/data/big.bin")" "96 MiB file landed whole"
+rm -f "$BINDS/data/big.bin"
+out=$(curl_t -sS --unix-socket "$PSOCK" -o put.out -w '%{http_code}' -T big.tar \
+    -H "Content-Type: application/x-tar" "http://docker/v1.41/containers/$C/archive?path=/data")
+assert_eq 200 "$out" "96 MiB archive PUT with a Content-Length (its data by splice)"
+assert_eq $((96 << 20)) "$(stat -c %s "$BINDS/data/big.bin")" "96 MiB file landed whole (Content-Length)"
+[ "$(tr -d Z < "$BINDS/data/big.bin" | wc -c)" = 0 ] || fail "the spliced file's bytes differ"
 after=$(awk '/^VmHWM:/{print $2}' "/proc/$PPID_SW/status")
 log "96 MiB archive upload: sockward VmHWM before $before KiB, after $after KiB"
 record "policy_archive: 96 MiB upload, sockward VmHWM $after KiB"

@@ -181,7 +181,7 @@ START_TEST(every_family_has_help_and_type)
 	static const char *const families[] = {
 		"build_info", "start_time_seconds", "requests_total", "denials_total",
 		"connections_active", "connections_total", "hijacked_sessions_active",
-		"hijacked_sessions_total", "bytes_total", "upstream_errors_total",
+		"hijacked_sessions_total", "bytes_total", "spliced_bytes_total", "upstream_errors_total",
 		"request_duration_seconds", "config_reloads_total",
 		"config_reload_failures_total", "config_last_reload_successful",
 		"config_last_reload_success_timestamp_seconds", "audit_write_failures_total",
