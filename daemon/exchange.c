@@ -18,15 +18,69 @@
 #include "daemon/warnings.h"
 #include "policy/tenant_answer.h"
 
+/* Exchanges freed lately, kept for the next requests with their request
+ * parser's buffer: a request costs no allocation for them (the event loop
+ * is single-threaded).  Bounded; exchange_pool_trim() gives them back.
+ * Under AddressSanitizer a kept exchange is poisoned, so a use after its
+ * exchange_free() is still reported. */
+#define POOL_MAX 32
+#define POOL_BUF_MAX 8192   /* a bigger head buffer is not kept */
+static struct pooled {
+	struct exchange *x;
+	char *buf;
+	size_t cap;
+} pool[POOL_MAX];
+static size_t npool;
+
+#if defined(__SANITIZE_ADDRESS__)
+#define EXCHANGE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EXCHANGE_ASAN 1
+#endif
+#endif
+#ifdef EXCHANGE_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n)   ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+void
+exchange_pool_trim(void)
+{
+	while (npool > 0) {
+		struct pooled *p = &pool[--npool];
+		UNPOISON(p->x, sizeof *p->x);
+		UNPOISON(p->buf, p->cap);
+		free(p->buf);
+		free(p->x);
+	}
+}
+
 struct exchange *
 exchange_new(uint64_t id, size_t max_head)
 {
-	struct exchange *x = calloc(1, sizeof *x);
-	if (x == NULL)
+	struct exchange *x;
+	char *buf = NULL;
+	size_t cap = 0;
+	if (npool > 0) {
+		struct pooled *p = &pool[--npool];
+		x = p->x;
+		buf = p->buf;
+		cap = p->cap;
+		UNPOISON(x, sizeof *x);
+		UNPOISON(buf, cap);
+		memset(x, 0, sizeof *x);
+	} else if ((x = calloc(1, sizeof *x)) == NULL) {
 		return NULL;
+	}
 	x->id = id;
 	gettimeofday(&x->start, NULL);
 	http_req_init(&x->req, max_head);
+	http_req_adopt_buffer(&x->req, buf, cap);
 	snprintf(x->method, sizeof x->method, "-");
 	snprintf(x->target, sizeof x->target, "-");
 	return x;
@@ -44,7 +98,6 @@ exchange_free(struct exchange *x)
 	if (x->judged)
 		policy_decision_free(&x->dec);
 	policy_prepared_free(x->pp);  /* the lookups' answers and dec.body go with it */
-	http_req_free(&x->req);
 	if (x->body)
 		evbuffer_free(x->body);
 	if (x->head_hold)
@@ -53,6 +106,13 @@ exchange_free(struct exchange *x)
 	if (x->arch_hold)
 		evbuffer_free(x->arch_hold);
 	response_stage_free(x->stage);
+	if (npool < POOL_MAX && x->req.cap <= POOL_BUF_MAX) {
+		pool[npool++] = (struct pooled){ x, x->req.buf, x->req.cap };
+		POISON(x->req.buf, x->req.cap);
+		POISON(x, sizeof *x);
+		return;
+	}
+	http_req_free(&x->req);
 	free(x);
 }
 

@@ -84,8 +84,11 @@ struct judge_env {
 };
 
 struct exchange *exchange_new(uint64_t id, size_t max_head);
-/* Cancels pending lookups; never records. */
+/* Cancels pending lookups; never records.  The memory is kept for the
+ * next exchange_new() (a few of them, with the request parser's buffer). */
 void exchange_free(struct exchange *x);
+/* Give back what exchange_free() kept (memory trims, shutdown). */
+void exchange_pool_trim(void);
 
 /* At the request head: parse the target and match the route, once.
  * -1 when out of memory.  Sets x->inspect. */

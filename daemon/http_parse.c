@@ -229,6 +229,14 @@ http_req_init(struct http_req *r, size_t max_head)
 }
 
 void
+http_req_adopt_buffer(struct http_req *r, char *buf, size_t cap)
+{
+	r->buf = buf;
+	r->cap = buf ? cap : 0;
+	r->len = 0;
+}
+
+void
 http_req_free(struct http_req *r)
 {
 	free(r->buf);

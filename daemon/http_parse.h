@@ -53,6 +53,9 @@ struct http_req {
 };
 
 void http_req_init(struct http_req *r, size_t max_head);
+/* Give a freshly initialised parser a buffer for its head (from an earlier
+ * parser: http_req_free() was not called on it), or NULL. */
+void http_req_adopt_buffer(struct http_req *r, char *buf, size_t cap);
 void http_req_free(struct http_req *r);
 /* Prepare for the next request on the connection (after PARSE_DONE). */
 void http_req_next(struct http_req *r);

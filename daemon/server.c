@@ -30,6 +30,7 @@
 
 #include "daemon/admin.h"
 #include "daemon/audit.h"
+#include "daemon/exchange.h"
 #include "daemon/log.h"
 #include "daemon/lookup.h"
 #include "daemon/metrics.h"
@@ -448,6 +449,7 @@ static void
 trim_memory(struct server *srv)
 {
 	arena_trim();   /* the policy's free arena blocks (policy/arena.c) */
+	exchange_pool_trim();
 	int released = malloc_trim(0);
 	log_debug("%zu sessions closed, %zu live: memory trimmed (%s)", srv->gone_since_trim,
 	    srv->gw.nsessions, released ? "some given back" : "nothing to give back");
@@ -730,6 +732,7 @@ server_free(struct server *srv)
 	if (srv->trim_timer)
 		event_free(srv->trim_timer);
 	lookup_cache_stop();
+	exchange_pool_trim();
 	if (srv->gw.base)
 		event_base_free(srv->gw.base);
 	config_unref(srv->gw.cfg);

@@ -6,6 +6,7 @@
  * not have.  Identities (5 KB each) are shared by the connections that
  * have them. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/exchange.h"
@@ -20,6 +21,53 @@ START_TEST(session_with_its_halves_fits_in_1_kib)
 	    sizeof(struct session));
 	/* per-request scratch is in the exchange, not in the session */
 	ck_assert_uint_gt(sizeof(struct exchange), sizeof(struct session));
+}
+END_TEST
+
+/* A freed exchange's memory (and its request parser's head buffer) is
+ * kept for the next request, which starts from nothing of the last one;
+ * exchange_pool_trim() gives the kept ones back. */
+START_TEST(exchanges_are_reused_clean)
+{
+	static const char head[] = "GET /containers/json?all=1 HTTP/1.1\r\nHost: docker\r\n\r\n";
+	size_t used;
+	exchange_pool_trim();
+	struct exchange *a = exchange_new(1, 8192);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(http_req_feed(&a->req, head, strlen(head), &used), PARSE_HEADERS);
+	ck_assert_str_eq(http_req_url(&a->req), "/containers/json?all=1");
+	char *buf = a->req.buf;
+	ck_assert_ptr_nonnull(buf);
+	a->judged = 1;
+	a->bytes_in = 99;
+	exchange_set_reply(a, 403, "denied");
+	exchange_free(a);
+
+	struct exchange *b = exchange_new(2, 8192);
+	ck_assert_ptr_eq(b, a);              /* the same memory */
+	ck_assert_ptr_eq(b->req.buf, buf);   /* and the same head buffer */
+	ck_assert_uint_eq(b->id, 2);
+	ck_assert(!b->judged && b->bytes_in == 0 && b->reply[0] == '\0');
+	ck_assert_ptr_null(b->pp);
+	ck_assert_str_eq(b->method, "-");
+	static const char head2[] = "GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n";
+	ck_assert_int_eq(http_req_feed(&b->req, head2, strlen(head2), &used), PARSE_HEADERS);
+	ck_assert_str_eq(http_req_url(&b->req), "/_ping");
+	ck_assert_ptr_null(http_req_header(&b->req, "Content-Length", NULL));
+	exchange_free(b);
+
+	/* a head buffer that grew big is not kept with its exchange */
+	struct exchange *c = exchange_new(3, 65536);
+	char big[20000];
+	memset(big, 'a', sizeof big);
+	memcpy(big, "GET /", 5);
+	ck_assert_int_eq(http_req_feed(&c->req, big, sizeof big, &used), PARSE_MORE);
+	ck_assert_uint_gt(c->req.cap, 8192);
+	exchange_free(c);
+	struct exchange *d = exchange_new(4, 8192);
+	ck_assert_ptr_null(d->req.buf);
+	exchange_free(d);
+	exchange_pool_trim();
 }
 END_TEST
 
@@ -61,6 +109,7 @@ session_memory_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, session_with_its_halves_fits_in_1_kib);
 	tcase_add_test(tc, identities_are_shared_and_released);
+	tcase_add_test(tc, exchanges_are_reused_clean);
 	suite_add_tcase(s, tc);
 	return s;
 }
