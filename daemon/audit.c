@@ -41,6 +41,9 @@ struct audit_log {
 	char *pend;
 	size_t plen, pcap;
 	size_t plines;
+	/* the line being formatted: one buffer kept for every line */
+	char *line;
+	size_t line_cap;
 };
 
 /* Lines held for one turn of the loop, at most: past this they are written
@@ -55,9 +58,9 @@ struct audit_log {
 
 /* ---- formatting ------------------------------------------------------------ */
 
-/* The line is written by hand into one buffer: one allocation per
- * decision instead of a jansson tree of two dozen nodes, since this runs
- * for every request. */
+/* The line is written by hand into one buffer (the log keeps it from one
+ * line to the next) instead of a jansson tree of two dozen nodes, since
+ * this runs for every request. */
 struct jw {
 	char *buf;
 	size_t len, cap;
@@ -250,48 +253,58 @@ format_ms(double ms, char *num, size_t size)
 	return n;
 }
 
-char *
-audit_format(const struct audit_record *rec)
+/* The line for rec, NUL-terminated, into w (its buffer grown as needed);
+ * -1 when out of memory. */
+static int
+format_line(struct jw *w, const struct audit_record *rec)
 {
 	char when[64], num[48];
 	double ms = rec->duration_ms > 0 ? rec->duration_ms : 0;
-	struct jw w = { 0 };
 
 	format_time(&rec->time, when, sizeof(when));
 	/* microsecond resolution is all the clock gives us; keep lines short */
 	ms = (double)(long long)(ms * 1000.0 + 0.5) / 1000.0;
 
-	jw_lit(&w, "{\"time\":");
-	jw_str(&w, when, strlen(when));
-	jw_key_num(&w, "request_id", rec->request_id, 0);
-	jw_key_num(&w, "conn_id", rec->conn_id, 0);
-	jw_key_str(&w, "identity", rec->identity);
-	jw_key_str(&w, "peer", rec->peer);
-	jw_key_str(&w, "listener", rec->listener);
-	jw_key_str(&w, "method", rec->method);
-	jw_key_str(&w, "path", rec->path);
-	jw_key_str(&w, "endpoint", rec->endpoint);
-	jw_key_str(&w, "image", rec->image);
-	jw_key_str(&w, "verdict", rec->verdict);
-	jw_key_str(&w, "profile", rec->profile);
-	jw_key_str(&w, "mode", rec->mode);
-	jw_rules(&w, rec->rules, rec->nrules);
-	jw_key_str(&w, "exception", rec->exception);
-	jw_key_str(&w, "exception_reason", rec->exception_reason);
-	jw_key_str(&w, "message", rec->message);
-	jw_key_num(&w, "status", (unsigned long long)(rec->status < 0 ? -(long long)rec->status
+	jw_lit(w, "{\"time\":");
+	jw_str(w, when, strlen(when));
+	jw_key_num(w, "request_id", rec->request_id, 0);
+	jw_key_num(w, "conn_id", rec->conn_id, 0);
+	jw_key_str(w, "identity", rec->identity);
+	jw_key_str(w, "peer", rec->peer);
+	jw_key_str(w, "listener", rec->listener);
+	jw_key_str(w, "method", rec->method);
+	jw_key_str(w, "path", rec->path);
+	jw_key_str(w, "endpoint", rec->endpoint);
+	jw_key_str(w, "image", rec->image);
+	jw_key_str(w, "verdict", rec->verdict);
+	jw_key_str(w, "profile", rec->profile);
+	jw_key_str(w, "mode", rec->mode);
+	jw_rules(w, rec->rules, rec->nrules);
+	jw_key_str(w, "exception", rec->exception);
+	jw_key_str(w, "exception_reason", rec->exception_reason);
+	jw_key_str(w, "message", rec->message);
+	jw_key_num(w, "status", (unsigned long long)(rec->status < 0 ? -(long long)rec->status
 	    : rec->status), rec->status < 0);
-	jw_key_num(&w, "bytes_in", rec->bytes_in, 0);
-	jw_key_num(&w, "bytes_out", rec->bytes_out, 0);
+	jw_key_num(w, "bytes_in", rec->bytes_in, 0);
+	jw_key_num(w, "bytes_out", rec->bytes_out, 0);
 	int n = format_ms(ms, num, sizeof num);
-	jw_lit(&w, ",\"duration_ms\":");
-	jw_put(&w, num, (size_t)n);
-	jw_put(&w, "}\n", 2);
-	if (w.err) {
+	jw_lit(w, ",\"duration_ms\":");
+	jw_put(w, num, (size_t)n);
+	jw_put(w, "}\n", 2);
+	if (w->err)
+		return -1;
+	w->buf[w->len] = '\0';
+	return 0;
+}
+
+char *
+audit_format(const struct audit_record *rec)
+{
+	struct jw w = { 0 };
+	if (format_line(&w, rec) != 0) {
 		free(w.buf);
 		return NULL;
 	}
-	w.buf[w.len] = '\0';
 	return w.buf;
 }
 
@@ -573,6 +586,7 @@ audit_close(struct audit_log *log)
 	if (log->flush_ev != NULL)
 		event_free(log->flush_ev);
 	free(log->pend);
+	free(log->line);
 	if (log->fd >= 0)
 		close(log->fd);
 	if (log->syslog && --syslog_users == 0)
@@ -584,11 +598,15 @@ audit_close(struct audit_log *log)
 int
 audit_write(struct audit_log *log, const struct audit_record *rec)
 {
-	char *line = audit_format(rec);
+	struct jw w = { log->line, 0, log->line_cap, 0 };
+	int formatted = format_line(&w, rec);
+	log->line = w.buf;
+	log->line_cap = w.cap;
+	char *line = w.buf;
 	size_t len;
 	int rc = 0;
 
-	if (line == NULL) {
+	if (formatted != 0) {
 		/* Out of memory: still leave a trace of the decision. */
 		char fb[256];
 		int n = snprintf(fb, sizeof(fb),
@@ -610,7 +628,11 @@ audit_write(struct audit_log *log, const struct audit_record *rec)
 	} else if (!log->syslog) {
 		write_stderr(line, len);
 	}
-	free(line);
+	if (log->line_cap > PEND_MAX) {   /* a rare long line: not kept */
+		free(log->line);
+		log->line = NULL;
+		log->line_cap = 0;
+	}
 	return rc;
 }
 
