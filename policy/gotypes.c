@@ -19,6 +19,11 @@ struct dec {
 	char *err;
 	size_t errlen;
 	int failed;
+	/* set by every change made to the document (a key dropped or renamed,
+	 * a value replaced, an array shortened, the struct's finish changing
+	 * it): while it is 0 the document is still the parser's, value for
+	 * value (godecode_inplace_same) */
+	int changed;
 };
 
 static void
@@ -293,6 +298,7 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 
 		if (f == NULL) {
 			/* Go ignores unknown keys; so do we, and drop them */
+			d->changed = 1;
 			if (out == NULL && json_object_deln(in, key, keylen) < 0) {
 				fail(d, p, "out of memory");
 				break;
@@ -320,6 +326,8 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 		/* found only by folding: spelled otherwise than the field (an
 		 * exact spelling is found by the exact search first) */
 		int renamed = !exact;
+		if (renamed)
+			d->changed = 1;
 		if (out == NULL && renamed && (out = canonical_prefix(in, it)) == NULL) {
 			fail(d, p, "out of memory");
 			break;
@@ -333,8 +341,11 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 				break;
 		} else if (cv == v)
 			json_decref(cv);
-		else if (json_object_iter_set_new(in, it, cv) < 0)
-			break;
+		else {
+			d->changed = 1;
+			if (json_object_iter_set_new(in, it, cv) < 0)
+				break;
+		}
 	}
 out:
 	if (d->failed) {
@@ -345,11 +356,14 @@ out:
 		out = json_incref(in);
 	if (st->finish != NULL) {
 		char err[GODEC_ERRLEN];
-		json_t *fin = st->finish(out, err, sizeof err);
+		int changed = 0;
+		json_t *fin = st->finish(out, &changed, err, sizeof err);
 		if (fin == NULL) {
 			fail(d, p, err);
 			return NULL;
 		}
+		if (changed || fin != in)
+			d->changed = 1;
 		return fin;
 	}
 	return out;
@@ -411,7 +425,10 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 	case GO_EMPTY:
 		if (!json_is_object(in))
 			return wrong_type(d, p, t, in);
-		return json_object_size(in) == 0 ? json_incref(in) : json_object();
+		if (json_object_size(in) == 0)
+			return json_incref(in);
+		d->changed = 1;
+		return json_object();
 	case GO_STRSLICE:
 		if (!json_is_string(in) && !json_is_array(in))
 			return wrong_type(d, p, t, in);
@@ -430,11 +447,13 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 		if (!json_is_array(in))
 			return wrong_type(d, p, t, in);
 		/* in place; a [2] keeps its first two elements, like Go */
-		while (t->kind == GO_ARRAY2 && json_array_size(in) > 2)
+		while (t->kind == GO_ARRAY2 && json_array_size(in) > 2) {
+			d->changed = 1;
 			if (json_array_remove(in, json_array_size(in) - 1) < 0) {
 				fail(d, p, "out of memory");
 				return NULL;
 			}
+		}
 		json_array_foreach(in, i, v) {
 			struct path sub = { .up = p, .index = i };
 			json_t *cv = decode(d, &sub, t->elem, v, depth + 1);
@@ -442,7 +461,7 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 				return NULL;
 			if (cv == v)
 				json_decref(cv);
-			else if (json_array_set_new(in, i, cv) < 0) {
+			else if ((d->changed = 1, json_array_set_new(in, i, cv) < 0)) {
 				fail(d, p, "out of memory");
 				return NULL;
 			}
@@ -465,7 +484,7 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 				return NULL;
 			if (cv == v)
 				json_decref(cv);
-			else if (json_object_iter_set_new(in, it, cv) < 0) {
+			else if ((d->changed = 1, json_object_iter_set_new(in, it, cv) < 0)) {
 				fail(d, p, "out of memory");
 				return NULL;
 			}
@@ -481,18 +500,29 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 }
 
 json_t *
-godecode_inplace(const struct gotype *t, json_t *in, char *err, size_t errlen)
+godecode_inplace_same(const struct gotype *t, json_t *in, int *same, char *err, size_t errlen)
 {
 	struct dec d = { .err = err, .errlen = errlen };
 	json_t *out = decode(&d, NULL, t, in, 0);
 
+	*same = 0;
 	if (d.failed) {
 		json_decref(out);
 		return NULL;
 	}
 	if (out == NULL)
 		snprintf(err, errlen, "out of memory");
+	else
+		*same = !d.changed && out == in;
 	return out;
+}
+
+json_t *
+godecode_inplace(const struct gotype *t, json_t *in, char *err, size_t errlen)
+{
+	int same;
+
+	return godecode_inplace_same(t, in, &same, err, errlen);
 }
 
 json_t *
