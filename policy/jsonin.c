@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define MAX_DEPTH 2048   /* jansson's JSON_PARSER_MAX_DEPTH */
 
@@ -39,9 +42,8 @@ bad(struct in *in, const unsigned char *at, const char *what)
 }
 
 static void
-skip_ws(struct in *in)
+skip_ws_run(struct in *in)
 {
-	/* JSON's whitespace is all <= ' ': one compare for a compact body */
 	const unsigned char *p = in->p;
 
 	while (p < in->end && *p <= ' ' && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
@@ -50,6 +52,14 @@ skip_ws(struct in *in)
 		in->noncanon = 1;
 		in->p = p;
 	}
+}
+
+/* JSON's whitespace is all <= ' ': one compare, inline, for a compact body */
+static inline void
+skip_ws(struct in *in)
+{
+	if (in->p < in->end && *in->p <= ' ')
+		skip_ws_run(in);
 }
 
 static int
@@ -110,6 +120,34 @@ scan_string(struct in *in, const char **out, size_t *outlen)
 
 	/* fast path: no escape */
 	for (;;) {
+#ifdef __SSE2__
+		/* sixteen bytes a step while they are all printable ASCII other
+		 * than '"' and '\\' (or DEL): the first that is not ends it, on it
+		 * (most strings: one step to the closing quote); the last bytes
+		 * four at a time */
+		for (;;) {
+			if (end - p < 16) {
+				while (end - p >= 4 && plain[p[0]] & plain[p[1]] & plain[p[2]] & plain[p[3]])
+					p += 4;
+				break;
+			}
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			/* signed: control bytes and every byte >= 0x80 are < 0x20 */
+			__m128i stop = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+			unsigned m = (unsigned)_mm_movemask_epi8(stop);
+			if (m != 0) {
+				p += __builtin_ctz(m);
+				break;
+			}
+			p += 16;
+		}
+#else
+		/* ASCII runs: four bytes a step */
+		while (end - p >= 4 && plain[p[0]] & plain[p[1]] & plain[p[2]] & plain[p[3]])
+			p += 4;
+#endif
 		if (p >= end) {
 			bad(in, p, "premature end of input in a string");
 			return -1;
@@ -127,12 +165,9 @@ scan_string(struct in *in, const char **out, size_t *outlen)
 			bad(in, p, "control character in a string");
 			return -1;
 		}
-		if (c < 0x80) {
+		if (c < 0x80)
 			p++;
-			/* ASCII runs: four bytes a step */
-			while (end - p >= 4 && plain[p[0]] & plain[p[1]] & plain[p[2]] & plain[p[3]])
-				p += 4;
-		} else {
+		else {
 			size_t k = utf8_seq_len(p, (size_t)(end - p));
 			if (k == 0) {
 				bad(in, p, "invalid UTF-8");

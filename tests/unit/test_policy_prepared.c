@@ -629,6 +629,48 @@ START_TEST(parser_matches_loadb_on_a_corpus)
 }
 END_TEST
 
+/* The string scanner reads sixteen bytes a step, then four, then one: a
+ * byte that ends the plain run (the closing quote, an escape, a control
+ * byte, DEL, UTF-8 valid or not, the end of the input) at every offset of
+ * strings of every length up to 40, as a value and as a key, in a document
+ * and at its very end, parsed both ways. */
+START_TEST(parser_matches_loadb_at_every_offset_in_a_string)
+{
+	static const char *const specials[] = { "\"", "\\n", "\\u00e9", "\x01", "\x7f",
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x90\xb3", "\xc3", "\xff", "\xed\xa0\x80", "" };
+	char s[128], buf[256];
+	int accepted = 0, refused = 0;
+
+	for (size_t len = 0; len <= 40; len++)
+		for (size_t at = 0; at <= len; at++)
+			for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++) {
+				size_t n = 0, sl = strlen(specials[k]);
+				for (size_t i = 0; i < len; i++) {
+					if (i == at) {
+						memcpy(s + n, specials[k], sl);
+						n += sl;
+					}
+					s[n++] = (char)('a' + i % 26);
+				}
+				if (at == len) {
+					memcpy(s + n, specials[k], sl);
+					n += sl;
+				}
+				/* a value, a key, and the input ending inside the string */
+				int l = snprintf(buf, sizeof buf, "{\"k\":\"%.*s\",\"%.*s\":1}", (int)n, s,
+				    (int)n, s);
+				if (same_as_loadb(buf, (size_t)l))
+					accepted++;
+				else
+					refused++;
+				l = snprintf(buf, sizeof buf, "[\"%.*s", (int)n, s);
+				ck_assert_int_eq(same_as_loadb(buf, (size_t)l), 0);
+			}
+	ck_assert_int_gt(accepted, 1000);
+	ck_assert_int_gt(refused, 1000);
+}
+END_TEST
+
 /* body (n bytes) with one to three edits (a byte replaced, removed or
  * repeated, two bytes swapped) into m (cap bytes); its length. */
 static size_t
@@ -1204,6 +1246,7 @@ policy_prepared_suite(void)
 	tcase_add_test(tc, in_place_decoder_refuses_like_before);
 	tcase_add_test(tc, parser_matches_loadb_on_a_corpus);
 	tcase_add_test(tc, parser_matches_loadb_on_mutated_bodies);
+	tcase_add_test(tc, parser_matches_loadb_at_every_offset_in_a_string);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("as_sent");
 	tcase_add_checked_fixture(tc, setup, teardown);
