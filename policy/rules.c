@@ -85,12 +85,20 @@ rule_lookup(const char *id)
 }
 
 /* Whether fmt uses only what text_format prints itself: %s, %d, %u, %ld,
- * %lu, %lld, %llu, %zu and %% (what the rules' texts use). */
+ * %lu, %lld, %llu, %zu, %c, %.*s and %% (what the rules' texts use). */
 static int
 plain_format(const char *fmt)
 {
 	for (const char *f = strchr(fmt, '%'); f != NULL; f = strchr(f, '%')) {
 		f++;
+		if (f[0] == '.' && f[1] == '*' && f[2] == 's') {
+			f += 3;
+			continue;
+		}
+		if (*f == 'c') {
+			f++;
+			continue;
+		}
 		if (*f == 'l')
 			f += f[1] == 'l' ? 2 : 1;
 		else if (*f == 'z')
@@ -142,8 +150,11 @@ text_format(char *out, size_t cap, const char *fmt, va_list ap)
 	while ((pct = strchr(f, '%')) != NULL) {
 		put_bytes(out, cap, &off, f, (size_t)(pct - f));
 		f = pct + 1;
-		int lng = 0, sz = 0;
-		if (*f == 'l') {
+		int lng = 0, sz = 0, prec = -1;
+		if (f[0] == '.' && f[1] == '*') {   /* only as %.*s (plain_format) */
+			prec = va_arg(ap, int);
+			f += 2;
+		} else if (*f == 'l') {
 			lng = f[1] == 'l' ? 2 : 1;
 			f += lng;
 		} else if (*f == 'z') {
@@ -156,9 +167,16 @@ text_format(char *out, size_t cap, const char *fmt, va_list ap)
 			break;
 		case 's': {
 			const char *a = va_arg(ap, const char *);
+			/* glibc: NULL is "(null)", or nothing when a precision
+			 * below its length would cut it */
 			if (a == NULL)
-				a = "(null)";
-			put_bytes(out, cap, &off, a, strlen(a));
+				a = prec < 0 || prec >= 6 ? "(null)" : "";
+			put_bytes(out, cap, &off, a, prec < 0 ? strlen(a) : strnlen(a, (size_t)prec));
+			break;
+		}
+		case 'c': {
+			char ch = (char)va_arg(ap, int);
+			put_bytes(out, cap, &off, &ch, 1);
 			break;
 		}
 		case 'd': {

@@ -264,6 +264,14 @@ START_TEST(rule_texts_format_like_vsnprintf)
 	    18446744073709551615ULL);
 	same_as_vsnprintf("%s and %s", "a", (const char *)NULL);
 	same_as_vsnprintf("trailing %%");
+	/* %c and %.*s (env names, user:group, sizes) */
+	same_as_vsnprintf("%lld%c|%c|%c%c", 64LL, 'm', 'b', '%', 'x');
+	same_as_vsnprintf("%.*s:%.*s|%.*s|%.*s|%.*s", 3, "abcdef", 0, "abc", 10, "abc", -1,
+	    "whole string", 2, "a\0bc");
+	same_as_vsnprintf("[%.*s][%.*s][%.*s][%.*s]", 3, (const char *)NULL, 5, (const char *)NULL,
+	    6, (const char *)NULL, -4, (const char *)NULL);
+	same_as_vsnprintf("%s%.*s%c%d", "x", 200, "long enough to be cut at small buffer sizes", 'q',
+	    -5);
 	/* handed to vsnprintf */
 	same_as_vsnprintf("%5d|%-3s|%x|%c|%.2s|%g", 7, "a", 255u, 'z', "abc", 1.5);
 	same_as_vsnprintf("%%%s%%", "x");
