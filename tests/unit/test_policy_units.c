@@ -1,6 +1,7 @@
 /* test_policy_units.c - the policy's building blocks: Go key folding,
  * request-target decoding, routing, root users and configuration errors. */
 #include <check.h>
+#include <ctype.h>
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -220,6 +221,80 @@ check_distinct_names(const struct gotype *t, int depth)
 		}
 }
 
+/* Whether key folds to a name of one of st's tables. */
+static int
+folds_to_a_field(const struct gostruct *st, const char *key)
+{
+	const struct gofield *lists[1 + GOSTRUCT_MAX_PROMOTED] = { st->fields };
+	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+		lists[i + 1] = st->promoted[i];
+	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+		for (const struct gofield *f = lists[l]; f != NULL && f->name != NULL; f++)
+			if (gofold_equal(key, strlen(key), f->name))
+				return 1;
+	return 0;
+}
+
+/* The decoder finds a key among a table's names by their lengths, measured
+ * once per table (gotypes.c table_lens): every name of every table of every
+ * struct is found, spelled exactly (the key kept as it is) or in lower case
+ * (renamed to the field), and a name one byte longer or shorter is not,
+ * unless it is (or folds to) another field's. */
+static void
+check_every_name_is_found(const struct gotype *t, int depth, size_t *n)
+{
+	if (t == NULL || depth > 20)
+		return;
+	if (t->kind == GO_SLICE || t->kind == GO_ARRAY2 || t->kind == GO_MAP) {
+		check_every_name_is_found(t->elem, depth + 1, n);
+		return;
+	}
+	if (t->kind != GO_STRUCT)
+		return;
+	/* the struct alone: no finish (the create's moves keys into HostConfig) */
+	struct gostruct bare = *t->st;
+	bare.finish = NULL;
+	const struct gotype bt = { GO_STRUCT, NULL, &bare };
+	const struct gofield *lists[1 + GOSTRUCT_MAX_PROMOTED] = { t->st->fields };
+	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+		lists[i + 1] = t->st->promoted[i];
+	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+		for (const struct gofield *f = lists[l]; f != NULL && f->name != NULL; f++) {
+			char variants[4][300], err[GODEC_ERRLEN];
+			size_t nl = strlen(f->name);
+			ck_assert_uint_lt(nl, 290);
+			snprintf(variants[0], sizeof variants[0], "%s", f->name);
+			for (size_t k = 0; k <= nl; k++)
+				variants[1][k] = (char)tolower((unsigned char)f->name[k]);
+			snprintf(variants[2], sizeof variants[2], "%sQ", f->name);
+			snprintf(variants[3], sizeof variants[3], "%.*s", (int)(nl - 1), f->name);
+			for (int v = 0; v < 4; v++) {
+				json_t *in = json_object(), *out;
+				ck_assert_int_eq(json_object_set_new(in, variants[v], json_null()), 0);
+				out = godecode(&bt, in, err, sizeof err);
+				ck_assert_msg(out != NULL, "%s.%s: %s", t->st->name, variants[v], err);
+				int want = v < 2 || folds_to_a_field(t->st, variants[v]);
+				ck_assert_msg((json_object_size(out) == 1) == want, "%s: key %s %s",
+				    t->st->name, variants[v], want ? "lost" : "kept");
+				if (v < 2)
+					ck_assert_ptr_nonnull(json_object_get(out, f->name));
+				json_decref(in);
+				json_decref(out);
+			}
+			(*n)++;
+			check_every_name_is_found(f->type, depth + 1, n);
+		}
+}
+
+START_TEST(every_field_name_is_found)
+{
+	size_t n = 0;
+	for (const struct gotype *const *t = go_all_types; *t != NULL; t++)
+		check_every_name_is_found(*t, 0, &n);
+	ck_assert_uint_ge(n, 300);
+}
+END_TEST
+
 START_TEST(struct_names_are_distinct)
 {
 	size_t n = 0;
@@ -408,6 +483,7 @@ policy_units_suite(void)
 	tcase_add_test(tc, struct_names_are_distinct);
 	tcase_add_test(tc, rule_texts_format_like_vsnprintf);
 	tcase_add_test(tc, list_patterns_match_like_fnmatch);
+	tcase_add_test(tc, every_field_name_is_found);
 	tcase_add_test(tc, config_errors_name_the_key);
 	tcase_add_test(tc, defaults_load);
 	suite_add_tcase(s, tc);
