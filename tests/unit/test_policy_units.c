@@ -352,6 +352,10 @@ START_TEST(rule_texts_format_like_vsnprintf)
 	/* handed to vsnprintf */
 	same_as_vsnprintf("%5d|%-3s|%x|%c|%.2s|%g", 7, "a", 255u, 'z', "abc", 1.5);
 	same_as_vsnprintf("%%%s%%", "x");
+	/* handed over after conversions it printed: vsnprintf starts afresh */
+	same_as_vsnprintf("%s %d %c %.*s %x %s", "a", 5, 'c', 2, "xyz", 255u, "b");
+	same_as_vsnprintf("%s|%.*d|%lld", "x", 3, 5, -1LL);
+	same_as_vsnprintf("%zu then %5s", (size_t)12, "pad");
 }
 END_TEST
 
