@@ -90,6 +90,10 @@ has_jwt(const char *v)
 	return 0;
 }
 
+/* The shortest value any pattern of value_kind() matches: "AccountKey=" and
+ * "-----BEGIN " (11); an AWS key id is 20, a token 15 or more, a JWT 32. */
+#define VALUE_MIN 11
+
 static const char *
 value_kind(const char *name, size_t nlen, const char *v)
 {
@@ -99,17 +103,22 @@ value_kind(const char *name, size_t nlen, const char *v)
 	for (size_t i = 0; i < n; i++)
 		up[i] = (char)toupper((unsigned char)name[i]);
 	up[n] = '\0';
+	/* every pattern of the value is at least VALUE_MIN bytes ("AccountKey=",
+	 * "-----BEGIN "; the others are longer): a shorter value (FOO=bar) is
+	 * judged by its name alone, without a dozen scans */
+	size_t vl = strlen(v);
+	if (vl < VALUE_MIN)
+		goto by_name;
 	if (strstr(v, "-----BEGIN ") != NULL && strstr(v, "PRIVATE KEY") != NULL)
 		return "private key";
 	if (has_aws_key_id(v))
 		return "cloud access key";
-	if (strstr(up, "AWS") != NULL && strlen(v) == 40 && all_of(v, 40, B64))
+	if (strstr(up, "AWS") != NULL && vl == 40 && all_of(v, 40, B64))
 		return "cloud access key";
 	if (strstr(v, "service_account") != NULL && strstr(v, "private_key") != NULL)
 		return "cloud access key";
 	if (strstr(v, "AccountKey=") != NULL)
 		return "cloud access key";
-	size_t vl = strlen(v);
 	if (vl == 88 && all_of(v, 86, B64) && strcmp(v + 86, "==") == 0)
 		return "cloud access key";
 	static const char *const gh[] = { "ghp_", "gho_", "ghu_", "ghs_", "ghr_", NULL };
@@ -121,6 +130,7 @@ value_kind(const char *name, size_t nlen, const char *v)
 	    has_token(v, "xoxa-", ALNUM "-", 10) || has_token(v, "xoxr-", ALNUM "-", 10) ||
 	    has_token(v, "xoxs-", ALNUM "-", 10) || has_jwt(v))
 		return "token";
+by_name:
 	/* by name: NAME_FILE points at a secret, it is not one */
 	if (v[0] != '\0' && !(n >= 5 && strcmp(up + n - 5, "_FILE") == 0)) {
 		static const char *const words[] = {

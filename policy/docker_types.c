@@ -395,8 +395,11 @@ zero_value(const json_t *v)
 	    (json_is_string(v) && json_string_length(v) == 0);
 }
 
+/* *changed: set when obj is changed (a top-level HostConfig field moved,
+ * a value copied into HostConfig, Cpuset dropped); HostConfig set again to
+ * its own object is no change. */
 static json_t *
-create_finish(json_t *obj, char *err, size_t errlen)
+create_finish(json_t *obj, int *changed, char *err, size_t errlen)
 {
 	static const char *const merged[] = {
 		"Memory", "MemorySwap", "CpuShares", "CpusetCpus", "VolumeDriver", NULL
@@ -413,6 +416,7 @@ create_finish(json_t *obj, char *err, size_t errlen)
 	}
 	json_object_foreach_safe(obj, tmp, key, v)
 		if (is_hostconfig_key(key)) {
+			*changed = 1;
 			json_object_set(top, key, v);
 			json_object_del(obj, key);
 		}
@@ -425,16 +429,24 @@ create_finish(json_t *obj, char *err, size_t errlen)
 		if (json_object_size(top) > 0)
 			for (size_t i = 0; merged[i] != NULL; i++) {
 				const json_t *tv = json_object_get(top, merged[i]);
-				if (!zero_value(tv) && zero_value(json_object_get(hc, merged[i])))
+				if (!zero_value(tv) && zero_value(json_object_get(hc, merged[i]))) {
+					*changed = 1;
 					json_object_set(hc, merged[i], (json_t *)tv);
+				}
 			}
 	} else
 		hc = NULL;
-	if (hc != NULL && !zero_value(cpuset) && zero_value(json_object_get(hc, "CpusetCpus")))
+	if (hc != NULL && !zero_value(cpuset) && zero_value(json_object_get(hc, "CpusetCpus"))) {
+		*changed = 1;
 		json_object_set(hc, "CpusetCpus", (json_t *)cpuset);
-	json_object_del(obj, "Cpuset");
-	if (hc != NULL)
+	}
+	if (json_object_del(obj, "Cpuset") == 0)
+		*changed = 1;
+	if (hc != NULL) {
+		if (hc != inner)
+			*changed = 1;
 		json_object_set_new(obj, "HostConfig", hc);
+	}
 	json_decref(top);
 	return obj;
 }

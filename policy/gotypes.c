@@ -19,6 +19,11 @@ struct dec {
 	char *err;
 	size_t errlen;
 	int failed;
+	/* set by every change made to the document (a key dropped or renamed,
+	 * a value replaced, an array shortened, the struct's finish changing
+	 * it): while it is 0 the document is still the parser's, value for
+	 * value (godecode_inplace_same) */
+	int changed;
 };
 
 static void
@@ -126,23 +131,78 @@ same_name(const char *name, const char *key, size_t keylen)
 	return name[keylen] == '\0';
 }
 
+/* The lengths of a table's names, measured once per table (the tables are
+ * const and shared): a candidate of another length is passed over without
+ * reading its name, one of the same length is one memcmp.  NAME_LONG: 255
+ * bytes or more, compared by same_name.  Kept in a small open-addressed
+ * cache keyed by the table's address, the lengths in a fixed pool; a table
+ * that finds no room has no lengths (NULL) and is searched by same_name. */
+#define NAME_LONG 255
+#define LENS_SLOTS 256          /* tables (power of 2; ~70 exist) */
+#define LENS_POOL 4096          /* names of all of them (~400 exist) */
+
+static struct { const struct gofield *tab; const unsigned char *len; } lens_cache[LENS_SLOTS];
+static unsigned char lens_pool[LENS_POOL];
+static size_t lens_used;
+
+static const unsigned char *
+table_lens(const struct gofield *f)
+{
+	size_t h = ((uintptr_t)f >> 4) & (LENS_SLOTS - 1), n = 0;
+
+	if (f == NULL)
+		return NULL;
+	for (size_t probe = 0; probe < LENS_SLOTS; probe++, h = (h + 1) & (LENS_SLOTS - 1)) {
+		if (lens_cache[h].tab == f)
+			return lens_cache[h].len;
+		if (lens_cache[h].tab == NULL)
+			break;
+	}
+	if (lens_cache[h].tab != NULL)
+		return NULL;   /* the cache is full */
+	while (f[n].name != NULL)
+		n++;
+	if (n > LENS_POOL - lens_used)
+		return NULL;
+	unsigned char *len = lens_pool + lens_used;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(f[i].name);
+		len[i] = (unsigned char)(l < NAME_LONG ? l : NAME_LONG);
+	}
+	lens_used += n;
+	lens_cache[h].len = len;
+	lens_cache[h].tab = f;
+	return len;
+}
+
+/* f[i] is named exactly key; lens: table_lens(f) or NULL */
+static inline int
+is_named(const struct gofield *f, const unsigned char *lens, size_t i, const char *key,
+    size_t keylen)
+{
+	if (lens == NULL || lens[i] == NAME_LONG)
+		return same_name(f[i].name, key, keylen);
+	return lens[i] == keylen && memcmp(f[i].name, key, keylen) == 0;
+}
+
 /* The field named exactly key in the table f, searched from *hint (where
  * the last match left off: clients send fields in the order of Go's
  * structs, so the next key is usually the next field) round to it.  The
  * names of one table are distinct, so where the search starts does not
  * change what it finds. */
 static const struct gofield *
-find_exact(const struct gofield *f, size_t *hint, const char *key, size_t keylen)
+find_exact(const struct gofield *f, const unsigned char *lens, size_t *hint, const char *key,
+    size_t keylen)
 {
 	size_t i;
 
 	if (f == NULL)
 		return NULL;
 	for (i = *hint; f[i].name != NULL; i++)
-		if (same_name(f[i].name, key, keylen))
+		if (is_named(f, lens, i, key, keylen))
 			goto found;
 	for (i = 0; i < *hint; i++)
-		if (same_name(f[i].name, key, keylen))
+		if (is_named(f, lens, i, key, keylen))
 			goto found;
 	return NULL;
 found:
@@ -157,8 +217,8 @@ found:
  * when the field was found by folding only; *tab: which table holds it
  * (0 fields, 1.. the promoted ones). */
 static const struct gofield *
-find_field(const struct gostruct *st, size_t *hints, const char *key, size_t keylen,
-    size_t *tab, int *exact)
+find_field(const struct gostruct *st, const unsigned char *const *lens, size_t *hints,
+    const char *key, size_t keylen, size_t *tab, int *exact)
 {
 	const struct gofield *f;
 
@@ -169,18 +229,18 @@ find_field(const struct gostruct *st, size_t *hints, const char *key, size_t key
 	*exact = 1;
 	for (size_t i = 0; i <= GOSTRUCT_MAX_PROMOTED; i++) {
 		const struct gofield *t = i == 0 ? st->fields : st->promoted[i - 1];
-		if (t != NULL && t[hints[i]].name != NULL && same_name(t[hints[i]].name, key, keylen)) {
+		if (t != NULL && t[hints[i]].name != NULL && is_named(t, lens[i], hints[i], key, keylen)) {
 			*tab = i;
 			hints[i]++;
 			return &t[hints[i] - 1];
 		}
 	}
 	*tab = 0;
-	if ((f = find_exact(st->fields, &hints[0], key, keylen)) != NULL)
+	if ((f = find_exact(st->fields, lens[0], &hints[0], key, keylen)) != NULL)
 		return f;
 	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++) {
 		*tab = 1 + i;
-		if ((f = find_exact(st->promoted[i], &hints[1 + i], key, keylen)) != NULL)
+		if ((f = find_exact(st->promoted[i], lens[1 + i], &hints[1 + i], key, keylen)) != NULL)
 			return f;
 	}
 	*exact = 0;
@@ -281,6 +341,11 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 	 * (table, index in it) */
 	uint64_t seen[1 + GOSTRUCT_MAX_PROMOTED][SEEN_WORDS] = { { 0 } };
 	size_t nseen = 0, hints[1 + GOSTRUCT_MAX_PROMOTED] = { 0 }, tab;
+	const unsigned char *lens[1 + GOSTRUCT_MAX_PROMOTED];
+
+	lens[0] = table_lens(st->fields);
+	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+		lens[1 + i] = table_lens(st->promoted[i]);
 
 	for (it = json_object_iter(in); it != NULL; it = next) {
 		next = json_object_iter_next(in, it);
@@ -289,10 +354,11 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 		v = json_object_iter_value(it);
 		struct path sub = { .up = p, .seg = key };
 		int exact;
-		const struct gofield *f = find_field(st, hints, key, keylen, &tab, &exact);
+		const struct gofield *f = find_field(st, lens, hints, key, keylen, &tab, &exact);
 
 		if (f == NULL) {
 			/* Go ignores unknown keys; so do we, and drop them */
+			d->changed = 1;
 			if (out == NULL && json_object_deln(in, key, keylen) < 0) {
 				fail(d, p, "out of memory");
 				break;
@@ -320,6 +386,8 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 		/* found only by folding: spelled otherwise than the field (an
 		 * exact spelling is found by the exact search first) */
 		int renamed = !exact;
+		if (renamed)
+			d->changed = 1;
 		if (out == NULL && renamed && (out = canonical_prefix(in, it)) == NULL) {
 			fail(d, p, "out of memory");
 			break;
@@ -333,8 +401,11 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 				break;
 		} else if (cv == v)
 			json_decref(cv);
-		else if (json_object_iter_set_new(in, it, cv) < 0)
-			break;
+		else {
+			d->changed = 1;
+			if (json_object_iter_set_new(in, it, cv) < 0)
+				break;
+		}
 	}
 out:
 	if (d->failed) {
@@ -345,11 +416,14 @@ out:
 		out = json_incref(in);
 	if (st->finish != NULL) {
 		char err[GODEC_ERRLEN];
-		json_t *fin = st->finish(out, err, sizeof err);
+		int changed = 0;
+		json_t *fin = st->finish(out, &changed, err, sizeof err);
 		if (fin == NULL) {
 			fail(d, p, err);
 			return NULL;
 		}
+		if (changed || fin != in)
+			d->changed = 1;
 		return fin;
 	}
 	return out;
@@ -411,7 +485,10 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 	case GO_EMPTY:
 		if (!json_is_object(in))
 			return wrong_type(d, p, t, in);
-		return json_object_size(in) == 0 ? json_incref(in) : json_object();
+		if (json_object_size(in) == 0)
+			return json_incref(in);
+		d->changed = 1;
+		return json_object();
 	case GO_STRSLICE:
 		if (!json_is_string(in) && !json_is_array(in))
 			return wrong_type(d, p, t, in);
@@ -430,11 +507,13 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 		if (!json_is_array(in))
 			return wrong_type(d, p, t, in);
 		/* in place; a [2] keeps its first two elements, like Go */
-		while (t->kind == GO_ARRAY2 && json_array_size(in) > 2)
+		while (t->kind == GO_ARRAY2 && json_array_size(in) > 2) {
+			d->changed = 1;
 			if (json_array_remove(in, json_array_size(in) - 1) < 0) {
 				fail(d, p, "out of memory");
 				return NULL;
 			}
+		}
 		json_array_foreach(in, i, v) {
 			struct path sub = { .up = p, .index = i };
 			json_t *cv = decode(d, &sub, t->elem, v, depth + 1);
@@ -442,7 +521,7 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 				return NULL;
 			if (cv == v)
 				json_decref(cv);
-			else if (json_array_set_new(in, i, cv) < 0) {
+			else if ((d->changed = 1, json_array_set_new(in, i, cv) < 0)) {
 				fail(d, p, "out of memory");
 				return NULL;
 			}
@@ -465,7 +544,7 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 				return NULL;
 			if (cv == v)
 				json_decref(cv);
-			else if (json_object_iter_set_new(in, it, cv) < 0) {
+			else if ((d->changed = 1, json_object_iter_set_new(in, it, cv) < 0)) {
 				fail(d, p, "out of memory");
 				return NULL;
 			}
@@ -481,18 +560,29 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 }
 
 json_t *
-godecode_inplace(const struct gotype *t, json_t *in, char *err, size_t errlen)
+godecode_inplace_same(const struct gotype *t, json_t *in, int *same, char *err, size_t errlen)
 {
 	struct dec d = { .err = err, .errlen = errlen };
 	json_t *out = decode(&d, NULL, t, in, 0);
 
+	*same = 0;
 	if (d.failed) {
 		json_decref(out);
 		return NULL;
 	}
 	if (out == NULL)
 		snprintf(err, errlen, "out of memory");
+	else
+		*same = !d.changed && out == in;
 	return out;
+}
+
+json_t *
+godecode_inplace(const struct gotype *t, json_t *in, char *err, size_t errlen)
+{
+	int same;
+
+	return godecode_inplace_same(t, in, &same, err, errlen);
 }
 
 json_t *

@@ -61,8 +61,9 @@ struct gostruct {
 	 * them (exact first, then folded) */
 	const struct gofield *promoted[GOSTRUCT_MAX_PROMOTED];
 	/* applied to the decoded object, or NULL: turns a wrapper into the
-	 * document dockerd applies (docker_types.c: the create body) */
-	json_t *(*finish)(json_t *obj, char *err, size_t errlen);
+	 * document dockerd applies (docker_types.c: the create body); sets
+	 * *changed when it changes the object in any way */
+	json_t *(*finish)(json_t *obj, int *changed, char *err, size_t errlen);
 };
 
 #define GODEC_ERRLEN 256
@@ -79,6 +80,14 @@ json_t *godecode(const struct gotype *t, const json_t *in, char *err, size_t err
  * it may be changed whatever the outcome, and the caller still releases
  * its reference.  The result may be `in` itself (a new reference). */
 json_t *godecode_inplace(const struct gotype *t, json_t *in, char *err, size_t errlen);
+
+/* godecode_inplace, and *same = 1 when the result is `in` itself with
+ * nothing in it changed (no key dropped or renamed, no value replaced, no
+ * element removed): the document then serialises as the parser's did, and
+ * a body whose bytes were canonical (jsonin_parse_canonical) is forwarded
+ * as it came.  0 otherwise. */
+json_t *godecode_inplace_same(const struct gotype *t, json_t *in, int *same, char *err,
+    size_t errlen);
 
 /* Types defined in docker_types.c */
 extern const struct gotype go_create_request;   /* POST /containers/create */

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define MAX_DEPTH 2048   /* jansson's JSON_PARSER_MAX_DEPTH */
 
@@ -21,6 +24,10 @@ struct in {
 	int failed;
 	const unsigned char *errat;
 	size_t flags;           /* JSON_REJECT_DUPLICATES, JSON_ALLOW_NUL, JSON_DECODE_ANY */
+	/* set when the value's bytes may not be what jsonout_compact writes for
+	 * the document: white space between tokens, an escape in a string, a
+	 * real, -0, a repeated key (see jsonin_parse_canonical) */
+	int noncanon;
 };
 
 static json_t *
@@ -35,12 +42,24 @@ bad(struct in *in, const unsigned char *at, const char *what)
 }
 
 static void
+skip_ws_run(struct in *in)
+{
+	const unsigned char *p = in->p;
+
+	while (p < in->end && *p <= ' ' && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+		p++;
+	if (p != in->p) {
+		in->noncanon = 1;
+		in->p = p;
+	}
+}
+
+/* JSON's whitespace is all <= ' ': one compare, inline, for a compact body */
+static inline void
 skip_ws(struct in *in)
 {
-	/* JSON's whitespace is all <= ' ': one compare for a compact body */
-	while (in->p < in->end && *in->p <= ' ' && (*in->p == ' ' || *in->p == '\n' ||
-	    *in->p == '\r' || *in->p == '\t'))
-		in->p++;
+	if (in->p < in->end && *in->p <= ' ')
+		skip_ws_run(in);
 }
 
 static int
@@ -101,6 +120,34 @@ scan_string(struct in *in, const char **out, size_t *outlen)
 
 	/* fast path: no escape */
 	for (;;) {
+#ifdef __SSE2__
+		/* sixteen bytes a step while they are all printable ASCII other
+		 * than '"' and '\\' (or DEL): the first that is not ends it, on it
+		 * (most strings: one step to the closing quote); the last bytes
+		 * four at a time */
+		for (;;) {
+			if (end - p < 16) {
+				while (end - p >= 4 && plain[p[0]] & plain[p[1]] & plain[p[2]] & plain[p[3]])
+					p += 4;
+				break;
+			}
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			/* signed: control bytes and every byte >= 0x80 are < 0x20 */
+			__m128i stop = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+			unsigned m = (unsigned)_mm_movemask_epi8(stop);
+			if (m != 0) {
+				p += __builtin_ctz(m);
+				break;
+			}
+			p += 16;
+		}
+#else
+		/* ASCII runs: four bytes a step */
+		while (end - p >= 4 && plain[p[0]] & plain[p[1]] & plain[p[2]] & plain[p[3]])
+			p += 4;
+#endif
 		if (p >= end) {
 			bad(in, p, "premature end of input in a string");
 			return -1;
@@ -118,12 +165,9 @@ scan_string(struct in *in, const char **out, size_t *outlen)
 			bad(in, p, "control character in a string");
 			return -1;
 		}
-		if (c < 0x80) {
+		if (c < 0x80)
 			p++;
-			/* ASCII runs: four bytes a step */
-			while (end - p >= 4 && plain[p[0]] & plain[p[1]] & plain[p[2]] & plain[p[3]])
-				p += 4;
-		} else {
+		else {
 			size_t k = utf8_seq_len(p, (size_t)(end - p));
 			if (k == 0) {
 				bad(in, p, "invalid UTF-8");
@@ -132,7 +176,9 @@ scan_string(struct in *in, const char **out, size_t *outlen)
 			p += k;
 		}
 	}
-	/* escapes: decoded into scratch (never longer than the raw text) */
+	/* escapes: decoded into scratch (never longer than the raw text); the
+	 * serialiser may escape otherwise ("\/", "\u00e9", "\u003c") */
+	in->noncanon = 1;
 	size_t need = (size_t)(end - start) + 1;
 	if (need > in->scratch_cap) {
 		char *s = realloc(in->scratch, need);
@@ -269,6 +315,8 @@ scan_number(struct in *in)
 				return bad(in, start, neg ? "too big negative integer" : "too big integer");
 			v = v * 10 - digit;
 		}
+		if (neg && v == 0)
+			in->noncanon = 1;          /* -0 is written 0 */
 		if (!neg) {
 			if (v == INT64_MIN)
 				return bad(in, start, "too big integer");
@@ -279,6 +327,8 @@ scan_number(struct in *in)
 	}
 	char buf[64], *copy = buf, *e;
 	size_t n = (size_t)(p - start);
+
+	in->noncanon = 1;   /* a real is written in jansson's own form */
 	if (n >= sizeof buf && (copy = malloc(n + 1)) == NULL)
 		return bad(in, start, "out of memory");
 	memcpy(copy, start, n);
@@ -354,9 +404,12 @@ object(struct in *in, int depth)
 		}
 		/* without JSON_REJECT_DUPLICATES the last value won, in the first
 		 * key's place, as jansson's own parser keeps it */
-		if (json_object_size(obj) == before && (in->flags & JSON_REJECT_DUPLICATES)) {
-			bad(in, at, "duplicate object key");
-			break;
+		if (json_object_size(obj) == before) {
+			if (in->flags & JSON_REJECT_DUPLICATES) {
+				bad(in, at, "duplicate object key");
+				break;
+			}
+			in->noncanon = 1;
 		}
 		skip_ws(in);
 		if (in->p < in->end && *in->p == ',') {
@@ -457,16 +510,38 @@ value(struct in *in, int depth)
 	}
 }
 
+static json_t *parse(const char *buf, size_t len, size_t flags, size_t *pos, char *err,
+    size_t errlen, size_t *canon_off, size_t *canon_len);
+
 json_t *
 jsonin_parse(const char *buf, size_t len, size_t *pos, char *err, size_t errlen)
 {
-	return jsonin_parse_flags(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL |
-	    JSON_DECODE_ANY, pos, err, errlen);
+	size_t off, n;
+
+	return parse(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, pos,
+	    err, errlen, &off, &n);
 }
 
 json_t *
 jsonin_parse_flags(const char *buf, size_t len, size_t flags, size_t *pos, char *err,
     size_t errlen)
+{
+	size_t off, n;
+
+	return parse(buf, len, flags, pos, err, errlen, &off, &n);
+}
+
+json_t *
+jsonin_parse_canonical(const char *buf, size_t len, size_t *pos, char *err, size_t errlen,
+    size_t *canon_off, size_t *canon_len)
+{
+	return parse(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, pos,
+	    err, errlen, canon_off, canon_len);
+}
+
+static json_t *
+parse(const char *buf, size_t len, size_t flags, size_t *pos, char *err, size_t errlen,
+    size_t *canon_off, size_t *canon_len)
 {
 	struct in in = {
 		.s = (const unsigned char *)buf, .end = (const unsigned char *)buf + len,
@@ -474,8 +549,12 @@ jsonin_parse_flags(const char *buf, size_t len, size_t flags, size_t *pos, char 
 	};
 	json_t *v = NULL;
 
+	/* white space before and after the value is no part of its bytes */
+	skip_ws(&in);
+	in.noncanon = 0;
+	*canon_off = (size_t)(in.p - in.s);
+	*canon_len = 0;
 	if (!(flags & JSON_DECODE_ANY)) {
-		skip_ws(&in);
 		if (in.p >= in.end || (*in.p != '{' && *in.p != '['))
 			bad(&in, in.p, "'[' or '{' expected");
 	}
@@ -483,6 +562,8 @@ jsonin_parse_flags(const char *buf, size_t len, size_t flags, size_t *pos, char 
 		v = value(&in, 1);
 
 	if (v != NULL) {
+		if (!in.noncanon)
+			*canon_len = (size_t)(in.p - in.s) - *canon_off;
 		skip_ws(&in);
 		if (in.p != in.end) {
 			json_decref(v);
@@ -494,6 +575,7 @@ jsonin_parse_flags(const char *buf, size_t len, size_t flags, size_t *pos, char 
 		if (!in.failed)
 			bad(&in, in.p, "out of memory");
 		*pos = (size_t)(in.errat - in.s);
+		*canon_len = 0;
 	}
 	return v;
 }

@@ -33,4 +33,18 @@ json_t *jsonin_parse(const char *buf, size_t len, size_t *pos, char *err, size_t
 json_t *jsonin_parse_flags(const char *buf, size_t len, size_t flags, size_t *pos, char *err,
     size_t errlen);
 
+/* jsonin_parse, and where the value's own bytes already are its canonical
+ * serialisation: when *canon_len > 0, jsonout_compact(document) is exactly
+ * buf[*canon_off .. *canon_off + *canon_len) (the value without the white
+ * space around it).  That is so when the value has no white space between
+ * its tokens, no escape in any string (jansson escapes by its own rules:
+ * "\/" is written "/", "\u00e9" as the UTF-8 bytes, a raw "<" stays), no
+ * real (written in jansson's own form) and no -0 (written 0); strings
+ * without escapes are copied as they are (valid UTF-8, no control byte),
+ * integers in their shortest form, objects keep their keys' order.
+ * Otherwise (or on an error) *canon_len is 0.  The docker CLI's bodies are
+ * canonical but for the newline after them. */
+json_t *jsonin_parse_canonical(const char *buf, size_t len, size_t *pos, char *err,
+    size_t errlen, size_t *canon_off, size_t *canon_len);
+
 #endif

@@ -193,7 +193,13 @@ go_media_type(const char *v, size_t n, char *out, size_t len)
 	size_t i = 0, o = 0, rl, start, end, slash = 0;
 	int slashes = 0;
 	char low[256];
+	static const char json[] = "application/json";
 
+	/* what every client sends: already the media type, as below finds it */
+	if (n == sizeof json - 1 && len >= sizeof json && memcmp(v, json, n) == 0) {
+		memcpy(out, json, sizeof json);
+		return 0;
+	}
 	while (i < n && s[i] != ';') {
 		unsigned r = utf8_rune(s + i, n - i, &rl);
 		if (r == 0x130)
@@ -352,8 +358,9 @@ static void
 decode_body(const struct route *r, const struct pol_request *req, struct pol_prepared *pp)
 {
 	char mt[128], err[GODEC_ERRLEN + 64], je[160];
-	size_t errpos;
+	size_t errpos, canon_off, canon_len;
 	json_t *raw;
+	int same = 0;
 	int present = req->has_body || (req->body != NULL && req->body_len > 0);
 
 	pp->body_state = BODY_READY;
@@ -383,9 +390,10 @@ decode_body(const struct route *r, const struct pol_request *req, struct pol_pre
 	/* the document is built in pp's arena: parse and decode only (what
 	 * they allocate is jansson's, released with pp) */
 	struct arena *prev = arena_enter(&pp->arena);
-	raw = jsonin_parse(req->body, req->body_len, &errpos, je, sizeof je);
+	raw = jsonin_parse_canonical(req->body, req->body_len, &errpos, je, sizeof je,
+	    &canon_off, &canon_len);
 	if (raw != NULL) {
-		pp->doc = godecode_inplace(r->body, raw, err, GODEC_ERRLEN);
+		pp->doc = godecode_inplace_same(r->body, raw, &same, err, GODEC_ERRLEN);
 		json_decref(raw);
 	}
 	arena_leave(prev);
@@ -398,7 +406,18 @@ decode_body(const struct route *r, const struct pol_request *req, struct pol_pre
 		refuse(pp, 400, "sockward: bad request: %s%s", err, "");
 		return;
 	}
-	if ((pp->body = jsonout_compact(pp->doc, req->body_len, &pp->body_len)) == NULL) {
+	/* the body's own bytes when they are the document's serialisation
+	 * already (canonical, and the decoder changed nothing: a docker CLI
+	 * body but for its newline), else the document serialised */
+	if (canon_len > 0 && same) {
+		if ((pp->body = malloc(canon_len + 1)) != NULL) {
+			memcpy(pp->body, req->body + canon_off, canon_len);
+			pp->body[canon_len] = '\0';
+			pp->body_len = canon_len;
+		}
+	} else
+		pp->body = jsonout_compact(pp->doc, req->body_len, &pp->body_len);
+	if (pp->body == NULL) {
 		refuse(pp, 500, "sockward: %s%s", "out of memory", "");
 		return;
 	}

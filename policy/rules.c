@@ -84,27 +84,6 @@ rule_lookup(const char *id)
 	return -1;
 }
 
-/* Whether fmt uses only what text_format prints itself: %s, %d, %u, %ld,
- * %lu, %lld, %llu, %zu and %% (what the rules' texts use). */
-static int
-plain_format(const char *fmt)
-{
-	for (const char *f = strchr(fmt, '%'); f != NULL; f = strchr(f, '%')) {
-		f++;
-		if (*f == 'l')
-			f += f[1] == 'l' ? 2 : 1;
-		else if (*f == 'z')
-			f++;
-		if (*f == 's' || *f == '%') {
-			if (f[-1] != '%')
-				return 0;   /* %ls, %zs, %l%... */
-		} else if (*f != 'd' && *f != 'u')
-			return 0;
-		f++;
-	}
-	return 1;
-}
-
 static void
 put_bytes(char *out, size_t cap, size_t *off, const char *s, size_t n)
 {
@@ -129,10 +108,12 @@ put_num(char *out, size_t cap, size_t *off, unsigned long long v, int neg)
 	put_bytes(out, cap, off, p, (size_t)(e - p));
 }
 
-/* vsnprintf(out, cap, fmt, ap) for a plain_format fmt, byte for byte
- * (truncated the same way), without stdio's machinery: a denial formats a
- * dozen texts, each was a vsnprintf of ~700 instructions. */
-static void
+/* vsnprintf(out, cap, fmt, ap), byte for byte (truncated the same way),
+ * without stdio's machinery, for a fmt using only %s, %d, %u, %ld, %lu,
+ * %lld, %llu, %zu, %zd, %c, %.*s and %% (what the rules' texts use): a
+ * denial formats a dozen texts, each was a vsnprintf of ~700 instructions.
+ * -1, having read part of ap, at the first other conversion. */
+static int
 text_format(char *out, size_t cap, const char *fmt, va_list ap)
 {
 	size_t off = 0;
@@ -142,8 +123,11 @@ text_format(char *out, size_t cap, const char *fmt, va_list ap)
 	while ((pct = strchr(f, '%')) != NULL) {
 		put_bytes(out, cap, &off, f, (size_t)(pct - f));
 		f = pct + 1;
-		int lng = 0, sz = 0;
-		if (*f == 'l') {
+		int lng = 0, sz = 0, prec = -1;
+		if (f[0] == '.' && f[1] == '*' && f[2] == 's') {
+			prec = va_arg(ap, int);
+			f += 2;
+		} else if (*f == 'l') {
 			lng = f[1] == 'l' ? 2 : 1;
 			f += lng;
 		} else if (*f == 'z') {
@@ -152,13 +136,26 @@ text_format(char *out, size_t cap, const char *fmt, va_list ap)
 		}
 		switch (*f++) {
 		case '%':
+			if (lng || sz)
+				return -1;   /* %l%, %z% */
 			put_bytes(out, cap, &off, "%", 1);
 			break;
 		case 's': {
+			if (lng || sz)
+				return -1;   /* %ls, %zs */
 			const char *a = va_arg(ap, const char *);
+			/* glibc: NULL is "(null)", or nothing when a precision
+			 * below its length would cut it */
 			if (a == NULL)
-				a = "(null)";
-			put_bytes(out, cap, &off, a, strlen(a));
+				a = prec < 0 || prec >= 6 ? "(null)" : "";
+			put_bytes(out, cap, &off, a, prec < 0 ? strlen(a) : strnlen(a, (size_t)prec));
+			break;
+		}
+		case 'c': {
+			if (lng || sz)
+				return -1;   /* %lc */
+			char ch = (char)va_arg(ap, int);
+			put_bytes(out, cap, &off, &ch, 1);
 			break;
 		}
 		case 'd': {
@@ -168,7 +165,7 @@ text_format(char *out, size_t cap, const char *fmt, va_list ap)
 			    v < 0);
 			break;
 		}
-		default: {   /* 'u' */
+		case 'u': {
 			unsigned long long v = sz ? (unsigned long long)va_arg(ap, size_t)
 			    : lng == 2 ? va_arg(ap, unsigned long long)
 			    : lng == 1 ? (unsigned long long)va_arg(ap, unsigned long)
@@ -176,20 +173,26 @@ text_format(char *out, size_t cap, const char *fmt, va_list ap)
 			put_num(out, cap, &off, v, 0);
 			break;
 		}
+		default:
+			return -1;
 		}
 	}
 	put_bytes(out, cap, &off, f, strlen(f));
+	return 0;
 }
 
 void
 viol_format(char *out, size_t cap, const char *fmt, va_list ap)
 {
+	va_list aq;
+
 	if (cap == 0)
 		return;
-	if (plain_format(fmt))
-		text_format(out, cap, fmt, ap);
-	else
+	/* one pass; a conversion it does not print goes to vsnprintf whole */
+	va_copy(aq, ap);
+	if (text_format(out, cap, fmt, aq) < 0)
 		vsnprintf(out, cap, fmt, ap);
+	va_end(aq);
 }
 
 void

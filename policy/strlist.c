@@ -61,11 +61,30 @@ strlist_has_ci(const struct strlist *l, const char *s)
 	return 0;
 }
 
+/* fnmatch(pat, s, 0) == 0.  A pattern's literal head (up to its first
+ * '*', '?', '[' or '\\') must be the string's own head, byte for byte: a
+ * mismatch there is no match, a pattern without any of them is the whole
+ * string; fnmatch is asked only from the first of them on, with the whole
+ * pattern (C locale: bytes match themselves). */
+static int
+pattern_match(const char *pat, const char *s)
+{
+	for (size_t i = 0;; i++) {
+		unsigned char p = (unsigned char)pat[i];
+		if (p == '*' || p == '?' || p == '[' || p == '\\')
+			return fnmatch(pat, s, 0) == 0;
+		if (p != (unsigned char)s[i])
+			return 0;
+		if (p == '\0')
+			return 1;
+	}
+}
+
 int
 strlist_match(const struct strlist *l, const char *s)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (fnmatch(l->v[i], s, 0) == 0)
+		if (pattern_match(l->v[i], s))
 			return 1;
 	return 0;
 }

@@ -629,11 +629,89 @@ START_TEST(parser_matches_loadb_on_a_corpus)
 }
 END_TEST
 
-/* The kitchen-sink body and 10,000 mutations of it (a byte
- * replaced, removed or repeated, two bytes swapped), parsed both ways. */
-START_TEST(parser_matches_loadb_on_mutated_bodies)
+/* The string scanner reads sixteen bytes a step, then four, then one: a
+ * byte that ends the plain run (the closing quote, an escape, a control
+ * byte, DEL, UTF-8 valid or not, the end of the input) at every offset of
+ * strings of every length up to 40, as a value and as a key, in a document
+ * and at its very end, parsed both ways. */
+START_TEST(parser_matches_loadb_at_every_offset_in_a_string)
+{
+	static const char *const specials[] = { "\"", "\\n", "\\u00e9", "\x01", "\x7f",
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x90\xb3", "\xc3", "\xff", "\xed\xa0\x80", "" };
+	char s[128], buf[256];
+	int accepted = 0, refused = 0;
+
+	for (size_t len = 0; len <= 40; len++)
+		for (size_t at = 0; at <= len; at++)
+			for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++) {
+				size_t n = 0, sl = strlen(specials[k]);
+				for (size_t i = 0; i < len; i++) {
+					if (i == at) {
+						memcpy(s + n, specials[k], sl);
+						n += sl;
+					}
+					s[n++] = (char)('a' + i % 26);
+				}
+				if (at == len) {
+					memcpy(s + n, specials[k], sl);
+					n += sl;
+				}
+				/* a value, a key, and the input ending inside the string */
+				int l = snprintf(buf, sizeof buf, "{\"k\":\"%.*s\",\"%.*s\":1}", (int)n, s,
+				    (int)n, s);
+				if (same_as_loadb(buf, (size_t)l))
+					accepted++;
+				else
+					refused++;
+				l = snprintf(buf, sizeof buf, "[\"%.*s", (int)n, s);
+				ck_assert_int_eq(same_as_loadb(buf, (size_t)l), 0);
+			}
+	ck_assert_int_gt(accepted, 1000);
+	ck_assert_int_gt(refused, 1000);
+}
+END_TEST
+
+/* body (n bytes) with one to three edits (a byte replaced, removed or
+ * repeated, two bytes swapped) into m (cap bytes); its length. */
+static size_t
+mutate(const char *body, size_t n, char *m, size_t cap, unsigned long long *xp)
 {
 	static const char alphabet[] = "{}[]\",:\\u0123456789abcdefEe+-.ntrl \t\n\x01\x7f\xc3\xa9\xed\xa0\xf0\x9f";
+	unsigned long long x = *xp;
+	size_t len = n, at, k;
+
+	memcpy(m, body, n);
+	for (int edits = 1 + (int)(x % 3); edits > 0; edits--) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		at = (size_t)(x >> 8) % len;
+		switch (x % 4) {
+		case 0:   /* replace */
+			m[at] = alphabet[(x >> 40) % (sizeof alphabet - 1)];
+			break;
+		case 1:   /* remove */
+			memmove(m + at, m + at + 1, len - at - 1);
+			len--;
+			break;
+		case 2:   /* repeat */
+			if (len < cap - 1) {
+				memmove(m + at + 1, m + at, len - at);
+				len++;
+			}
+			break;
+		default:  /* swap two bytes */
+			k = (size_t)(x >> 24) % len;
+			char t = m[at]; m[at] = m[k]; m[k] = t;
+			break;
+		}
+	}
+	*xp = x;
+	return len;
+}
+
+/* The kitchen-sink body and 10,000 mutations of it (mutate()), parsed both
+ * ways. */
+START_TEST(parser_matches_loadb_on_mutated_bodies)
+{
 	FILE *f = fopen("fixtures/policy/kitchen-sink-create.json", "rb");
 	char body[8192], m[8200];
 	size_t n;
@@ -646,31 +724,7 @@ START_TEST(parser_matches_loadb_on_mutated_bodies)
 	ck_assert_uint_gt(n, 1000);
 	ck_assert_int_eq(same_as_loadb(body, n), 1);
 	for (int i = 0; i < 10000; i++) {
-		size_t len = n, at, k;
-		memcpy(m, body, n);
-		for (int edits = 1 + (int)(x % 3); edits > 0; edits--) {
-			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-			at = (size_t)(x >> 8) % len;
-			switch (x % 4) {
-			case 0:   /* replace */
-				m[at] = alphabet[(x >> 40) % (sizeof alphabet - 1)];
-				break;
-			case 1:   /* remove */
-				memmove(m + at, m + at + 1, len - at - 1);
-				len--;
-				break;
-			case 2:   /* repeat */
-				if (len < sizeof m - 1) {
-					memmove(m + at + 1, m + at, len - at);
-					len++;
-				}
-				break;
-			default:  /* swap two bytes */
-				k = (size_t)(x >> 24) % len;
-				char t = m[at]; m[at] = m[k]; m[k] = t;
-				break;
-			}
-		}
+		size_t len = mutate(body, n, m, sizeof m, &x);
 		if (same_as_loadb(m, len))
 			accepted++;
 		else
@@ -679,6 +733,312 @@ START_TEST(parser_matches_loadb_on_mutated_bodies)
 	/* both outcomes are exercised */
 	ck_assert_int_gt(accepted, 250);
 	ck_assert_int_gt(refused, 250);
+}
+END_TEST
+
+/* ---- a canonical body is forwarded as it came ----------------------------
+ * When the body's bytes are the document's serialisation already (no white
+ * space inside, no escape, no real, no -0: jsonin_parse_canonical) and the
+ * decoder changed nothing (godecode_inplace_same), the daemon forwards the
+ * body's own bytes instead of serialising the document.  Every test below
+ * holds that fast path to the general one: parse, decode, jsonout_compact. */
+
+/* The general path's bytes, or NULL when the body is refused. */
+static char *
+general_bytes(const struct gotype *t, const char *buf, size_t len, size_t *outlen)
+{
+	char err[GODEC_ERRLEN], je[160];
+	size_t pos;
+	json_t *raw = jsonin_parse(buf, len, &pos, je, sizeof je), *doc;
+	char *out = NULL;
+
+	if (raw == NULL)
+		return NULL;
+	doc = godecode_inplace(t, raw, err, sizeof err);
+	json_decref(raw);
+	if (doc != NULL) {
+		out = jsonout_compact(doc, len, outlen);
+		ck_assert_ptr_nonnull(out);
+		json_decref(doc);
+	}
+	return out;
+}
+
+enum { FAST_REFUSED = -1, FAST_NOT_TAKEN = 0, FAST_TAKEN = 1 };
+
+/* Whether the fast path is taken for buf as type t; whenever the parser
+ * says the bytes are canonical they are the parsed document's
+ * serialisation, and whenever the decoder also says nothing changed they
+ * are the general path's bytes.  Both paths refuse alike. */
+static int
+fast_path(const struct gotype *t, const char *buf, size_t len)
+{
+	char err[GODEC_ERRLEN], je[160];
+	size_t pos, off = 99, clen = 99, glen = 0, olen;
+	json_t *raw = jsonin_parse_canonical(buf, len, &pos, je, sizeof je, &off, &clen);
+	char *want = general_bytes(t, buf, len, &glen), *out;
+	int same = -1, r;
+
+	if (raw == NULL) {
+		ck_assert_uint_eq(clen, 0);
+		ck_assert_ptr_null(want);
+		return FAST_REFUSED;
+	}
+	if (clen > 0) {
+		ck_assert_uint_le(off + clen, len);
+		out = jsonout_compact(raw, len, &olen);
+		ck_assert_ptr_nonnull(out);
+		ck_assert_msg(olen == clen && memcmp(out, buf + off, clen) == 0,
+		    "claimed canonical, serialises otherwise: %.*s", (int)(len > 300 ? 300 : len), buf);
+		free(out);
+	}
+	json_t *doc = godecode_inplace_same(t, raw, &same, err, sizeof err);
+	json_decref(raw);
+	ck_assert_int_ne(same, -1);
+	if (doc == NULL) {
+		ck_assert_int_eq(same, 0);
+		ck_assert_ptr_null(want);
+		return FAST_REFUSED;
+	}
+	ck_assert_ptr_nonnull(want);
+	out = jsonout_compact(doc, len, &olen);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_uint_eq(olen, glen);
+	ck_assert(memcmp(out, want, glen) == 0);
+	free(out);
+	json_decref(doc);
+	r = FAST_NOT_TAKEN;
+	if (clen > 0 && same) {
+		ck_assert_msg(clen == glen && memcmp(buf + off, want, glen) == 0,
+		    "fast path differs from the serialiser: %.*s", (int)(len > 300 ? 300 : len), buf);
+		r = FAST_TAKEN;
+	}
+	free(want);
+	return r;
+}
+
+static int
+fast_path_str(const struct gotype *t, const char *s)
+{
+	return fast_path(t, s, strlen(s));
+}
+
+static char *
+slurp_fixture(const char *name, size_t *len)
+{
+	char path[512];
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof path, "fixtures/policy/%s", name);
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "%s", path);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	ck_assert_int_gt(n, 0);
+	rewind(f);
+	char *buf = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return buf;
+}
+
+/* The fixtures' names (*.json), NULL-terminated, sorted. */
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static size_t
+fixture_names(char **names, size_t max)
+{
+	DIR *dir = opendir("fixtures/policy");
+	struct dirent *e;
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(dir);
+	while ((e = readdir(dir)) != NULL && n < max - 1) {
+		size_t nl = strlen(e->d_name);
+		if (nl >= 6 && strcmp(e->d_name + nl - 5, ".json") == 0)
+			names[n++] = strdup(e->d_name);
+	}
+	closedir(dir);
+	names[n] = NULL;
+	qsort(names, n, sizeof names[0], cmp_names);
+	return n;
+}
+
+/* Every fixture is a docker CLI body: canonical but for the newline after
+ * it, decoded without a change, so forwarded as sent; and through the
+ * policy, pp->body is the general path's bytes. */
+START_TEST(cli_bodies_are_forwarded_as_sent)
+{
+	char *names[64];
+	size_t n = fixture_names(names, 64);
+
+	ck_assert_uint_ge(n, 5);
+	for (size_t i = 0; i < n; i++) {
+		size_t len, glen, off, clen, pos;
+		char *body = slurp_fixture(names[i], &len), je[160];
+		ck_assert_msg(fast_path(&go_create_request, body, len) == FAST_TAKEN, "%s", names[i]);
+		json_t *raw = jsonin_parse_canonical(body, len, &pos, je, sizeof je, &off, &clen);
+		ck_assert_ptr_nonnull(raw);
+		json_decref(raw);
+		ck_assert_uint_eq(off, 0);
+		ck_assert_uint_eq(clen, len - 1);      /* all but the newline */
+		ck_assert_int_eq(body[len - 1], '\n');
+
+		char *want = general_bytes(&go_create_request, body, len, &glen);
+		struct pol_prepared *pp = policy_prepare(pol, "POST", "/v1.41/containers/create");
+		struct pol_request req = request(body, len);
+		struct pol_decision d;
+		ck_assert_ptr_nonnull(pp);
+		policy_judge(pol, pp, &req, &d);
+		ck_assert_ptr_nonnull(pp->body);
+		ck_assert_uint_eq(pp->body_len, glen);
+		ck_assert(memcmp(pp->body, want, glen) == 0);
+		ck_assert_int_eq(pp->body[glen], '\0');
+		policy_decision_free(&d);
+		policy_prepared_free(pp);
+		free(want);
+		free(body);
+		free(names[i]);
+	}
+}
+END_TEST
+
+/* What the parser must not call canonical, and what it may (white space
+ * around the value is outside it). */
+START_TEST(parser_tells_canonical_bytes)
+{
+	static const struct { const char *in; size_t off, len; } cases[] = {
+		{ "{\"a\":1}", 0, 7 },
+		{ " \t{\"a\":[1,-2,true,false,null,\"x\",{},[]]}\r\n ", 2, 38 },
+		{ "\"caf\xc3\xa9 <&> \x7f/\"", 0, 14 },
+		{ "-9223372036854775808", 0, 20 },
+		{ "{\"a\": 1}", 0, 0 },
+		{ "{\"a\":1 }", 0, 0 },
+		{ "[1,\n2]", 0, 0 },
+		{ "[\"\\/\"]", 0, 0 },
+		{ "[\"\\u0041\"]", 0, 0 },
+		{ "[\"a\\\"b\"]", 0, 0 },
+		{ "{\"\\u0061\":1}", 0, 0 },
+		{ "[-0]", 0, 0 },
+		{ "[1.0]", 0, 0 },
+		{ "[1e2]", 0, 0 },
+		{ "[0.5]", 0, 0 },
+		{ "{\"a\":1,\"a\":2}", 0, 0 },      /* refused: a repeated key */
+		{ "[1,]", 0, 0 },                   /* refused */
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char je[160];
+		size_t pos, off = 99, len = 99, n = strlen(cases[i].in);
+		json_t *v = jsonin_parse_canonical(cases[i].in, n, &pos, je, sizeof je, &off, &len);
+		ck_assert_msg(len == cases[i].len, "%s: %zu", cases[i].in, len);
+		if (len > 0)
+			ck_assert_uint_eq(off, cases[i].off);
+		json_decref(v);
+		/* and the claim holds (opaque: the decoder changes nothing) */
+		ck_assert_int_eq(fast_path(&go_any, cases[i].in, n),
+		    v == NULL ? FAST_REFUSED : len > 0 ? FAST_TAKEN : FAST_NOT_TAKEN);
+	}
+}
+END_TEST
+
+/* Every change the decoder makes turns the fast path off; what it leaves
+ * alone keeps it on. */
+START_TEST(decoder_changes_turn_the_fast_path_off)
+{
+	static const char *const changed[] = {
+		"{\"Image\":\"x\",\"Bogus\":1}",                              /* unknown key */
+		"{\"image\":\"x\"}",                                          /* folded key */
+		"{\"HostConfig\":{\"privileged\":false}}",                    /* folded, nested */
+		"{\"ExposedPorts\":{\"80/tcp\":{\"a\":1}}}",                  /* struct{} */
+		"{\"HostConfig\":{\"ConsoleSize\":[1,2,3]}}",                 /* [2] */
+		"{\"Image\":\"x\",\"Memory\":5}",                             /* top-level HostConfig field */
+		"{\"Image\":\"x\",\"Memory\":0,\"HostConfig\":{}}",           /* moved, zero */
+		"{\"Memory\":5,\"HostConfig\":{\"Memory\":0}}",               /* merged */
+		"{\"Cpuset\":\"\"}",                                          /* dropped */
+		"{\"Cpuset\":\"0\",\"HostConfig\":{\"CpusetCpus\":\"\"}}",    /* CpusetCpus filled */
+		"{\"HostConfig\":{\"Mounts\":[{\"Type\":\"bind\",\"Junk\":1}]}}",  /* in an array */
+		"{\"HostConfig\":{\"LogConfig\":{\"Type\":\"\",\"config\":{}}}}",  /* nested struct */
+		"{\"NetworkingConfig\":{\"EndpointsConfig\":{\"n\":{\"Nope\":1}}}}", /* in a map */
+		"{\"Image\":\"x\" }",                                         /* white space */
+		"{\"Image\":\"\\u0078\"}",                                    /* an escape */
+		"{\"StopTimeout\":-0}",                                       /* -0 */
+	};
+	static const char *const kept[] = {
+		"{\"Image\":\"x\",\"HostConfig\":{\"Memory\":5}}",
+		"{\"HostConfig\":null,\"Image\":\"caf\xc3\xa9 <&>\"}",
+		"{\"Labels\":{\"b\":\"1\",\"a\":\"2\",\"B\":\"3\"},\"Cmd\":\"sh\",\"Entrypoint\":null}",
+		"{\"HostConfig\":{\"ConsoleSize\":[1,2],\"Memory\":0,\"CpusetCpus\":\"\"}}",
+		"{\"ExposedPorts\":{\"80/tcp\":{}},\"Volumes\":{}}",
+		"\n{\"Env\":[\"A=1\"],\"NetworkingConfig\":{\"EndpointsConfig\":{\"n\":{\"Aliases\":[\"a\"]}}}}\n",
+		"{}",
+	};
+
+	for (size_t i = 0; i < sizeof changed / sizeof changed[0]; i++)
+		ck_assert_msg(fast_path_str(&go_create_request, changed[i]) == FAST_NOT_TAKEN, "%s",
+		    changed[i]);
+	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+		ck_assert_msg(fast_path_str(&go_create_request, kept[i]) == FAST_TAKEN, "%s", kept[i]);
+	/* an exec body: a key of another type is unknown here */
+	ck_assert_int_eq(fast_path_str(&go_exec_config, "{\"User\":\"1\",\"Tty\":true}"), FAST_TAKEN);
+	ck_assert_int_eq(fast_path_str(&go_exec_config, "{\"User\":\"1\",\"Image\":\"x\"}"),
+	    FAST_NOT_TAKEN);
+}
+END_TEST
+
+/* Every fixture, each key's case changed (folded to its field, or unknown)
+ * and 2,000 random mutations of each (mutate()), under three types: the
+ * fast path, when taken, gives the general path's bytes. */
+START_TEST(fast_path_matches_serialiser_on_mutated_bodies)
+{
+	static const struct gotype *const types[] = { &go_create_request, &go_any,
+		&go_exec_config };
+	char *names[64], m[8200];
+	size_t n = fixture_names(names, 64);
+	unsigned long long x = 0x2545f4914f6cdd1dULL;
+	int taken = 0, not_taken = 0, refused = 0, folded = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		char *body = slurp_fixture(names[i], &len);
+		ck_assert_uint_lt(len, sizeof m - 8);
+		/* each key with its first or second letter's case flipped */
+		for (size_t at = 1; at + 2 < len; at++) {
+			if (body[at - 1] != '"' || !((body[at] | 0x20) >= 'a' && (body[at] | 0x20) <= 'z'))
+				continue;
+			for (int k = 0; k < 2; k++) {
+				memcpy(m, body, len);
+				m[at + (size_t)k] ^= 0x20;
+				int r = fast_path(&go_create_request, m, len);
+				folded += r == FAST_NOT_TAKEN;
+				taken += r == FAST_TAKEN;   /* a map key or a string value */
+			}
+		}
+		for (int j = 0; j < 2000; j++) {
+			size_t mlen = mutate(body, len, m, sizeof m, &x);
+			for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+				int r = fast_path(types[t], m, mlen);
+				taken += r == FAST_TAKEN;
+				not_taken += r == FAST_NOT_TAKEN;
+				refused += r == FAST_REFUSED;
+			}
+		}
+		free(body);
+		free(names[i]);
+	}
+	/* every outcome is exercised */
+	ck_assert_int_gt(folded, 500);
+	ck_assert_int_gt(taken, 1000);
+	ck_assert_int_gt(not_taken, 1000);
+	ck_assert_int_gt(refused, 1000);
 }
 END_TEST
 
@@ -886,6 +1246,15 @@ policy_prepared_suite(void)
 	tcase_add_test(tc, in_place_decoder_refuses_like_before);
 	tcase_add_test(tc, parser_matches_loadb_on_a_corpus);
 	tcase_add_test(tc, parser_matches_loadb_on_mutated_bodies);
+	tcase_add_test(tc, parser_matches_loadb_at_every_offset_in_a_string);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("as_sent");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);   /* the mutated bodies, under ASan */
+	tcase_add_test(tc, cli_bodies_are_forwarded_as_sent);
+	tcase_add_test(tc, parser_tells_canonical_bytes);
+	tcase_add_test(tc, decoder_changes_turn_the_fast_path_off);
+	tcase_add_test(tc, fast_path_matches_serialiser_on_mutated_bodies);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("arena");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -1,6 +1,8 @@
 /* test_policy_units.c - the policy's building blocks: Go key folding,
  * request-target decoding, routing, root users and configuration errors. */
 #include <check.h>
+#include <ctype.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -15,6 +17,7 @@
 #include "policy/policy.h"
 #include "policy/reqtarget.h"
 #include "policy/routes.h"
+#include "policy/strlist.h"
 
 START_TEST(fold_matches_go)
 {
@@ -218,6 +221,80 @@ check_distinct_names(const struct gotype *t, int depth)
 		}
 }
 
+/* Whether key folds to a name of one of st's tables. */
+static int
+folds_to_a_field(const struct gostruct *st, const char *key)
+{
+	const struct gofield *lists[1 + GOSTRUCT_MAX_PROMOTED] = { st->fields };
+	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+		lists[i + 1] = st->promoted[i];
+	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+		for (const struct gofield *f = lists[l]; f != NULL && f->name != NULL; f++)
+			if (gofold_equal(key, strlen(key), f->name))
+				return 1;
+	return 0;
+}
+
+/* The decoder finds a key among a table's names by their lengths, measured
+ * once per table (gotypes.c table_lens): every name of every table of every
+ * struct is found, spelled exactly (the key kept as it is) or in lower case
+ * (renamed to the field), and a name one byte longer or shorter is not,
+ * unless it is (or folds to) another field's. */
+static void
+check_every_name_is_found(const struct gotype *t, int depth, size_t *n)
+{
+	if (t == NULL || depth > 20)
+		return;
+	if (t->kind == GO_SLICE || t->kind == GO_ARRAY2 || t->kind == GO_MAP) {
+		check_every_name_is_found(t->elem, depth + 1, n);
+		return;
+	}
+	if (t->kind != GO_STRUCT)
+		return;
+	/* the struct alone: no finish (the create's moves keys into HostConfig) */
+	struct gostruct bare = *t->st;
+	bare.finish = NULL;
+	const struct gotype bt = { GO_STRUCT, NULL, &bare };
+	const struct gofield *lists[1 + GOSTRUCT_MAX_PROMOTED] = { t->st->fields };
+	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+		lists[i + 1] = t->st->promoted[i];
+	for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+		for (const struct gofield *f = lists[l]; f != NULL && f->name != NULL; f++) {
+			char variants[4][300], err[GODEC_ERRLEN];
+			size_t nl = strlen(f->name);
+			ck_assert_uint_lt(nl, 290);
+			snprintf(variants[0], sizeof variants[0], "%s", f->name);
+			for (size_t k = 0; k <= nl; k++)
+				variants[1][k] = (char)tolower((unsigned char)f->name[k]);
+			snprintf(variants[2], sizeof variants[2], "%sQ", f->name);
+			snprintf(variants[3], sizeof variants[3], "%.*s", (int)(nl - 1), f->name);
+			for (int v = 0; v < 4; v++) {
+				json_t *in = json_object(), *out;
+				ck_assert_int_eq(json_object_set_new(in, variants[v], json_null()), 0);
+				out = godecode(&bt, in, err, sizeof err);
+				ck_assert_msg(out != NULL, "%s.%s: %s", t->st->name, variants[v], err);
+				int want = v < 2 || folds_to_a_field(t->st, variants[v]);
+				ck_assert_msg((json_object_size(out) == 1) == want, "%s: key %s %s",
+				    t->st->name, variants[v], want ? "lost" : "kept");
+				if (v < 2)
+					ck_assert_ptr_nonnull(json_object_get(out, f->name));
+				json_decref(in);
+				json_decref(out);
+			}
+			(*n)++;
+			check_every_name_is_found(f->type, depth + 1, n);
+		}
+}
+
+START_TEST(every_field_name_is_found)
+{
+	size_t n = 0;
+	for (const struct gotype *const *t = go_all_types; *t != NULL; t++)
+		check_every_name_is_found(*t, 0, &n);
+	ck_assert_uint_ge(n, 300);
+}
+END_TEST
+
 START_TEST(struct_names_are_distinct)
 {
 	size_t n = 0;
@@ -264,9 +341,70 @@ START_TEST(rule_texts_format_like_vsnprintf)
 	    18446744073709551615ULL);
 	same_as_vsnprintf("%s and %s", "a", (const char *)NULL);
 	same_as_vsnprintf("trailing %%");
+	/* %c and %.*s (env names, user:group, sizes) */
+	same_as_vsnprintf("%lld%c|%c|%c%c", 64LL, 'm', 'b', '%', 'x');
+	same_as_vsnprintf("%.*s:%.*s|%.*s|%.*s|%.*s", 3, "abcdef", 0, "abc", 10, "abc", -1,
+	    "whole string", 2, "a\0bc");
+	same_as_vsnprintf("[%.*s][%.*s][%.*s][%.*s]", 3, (const char *)NULL, 5, (const char *)NULL,
+	    6, (const char *)NULL, -4, (const char *)NULL);
+	same_as_vsnprintf("%s%.*s%c%d", "x", 200, "long enough to be cut at small buffer sizes", 'q',
+	    -5);
 	/* handed to vsnprintf */
 	same_as_vsnprintf("%5d|%-3s|%x|%c|%.2s|%g", 7, "a", 255u, 'z', "abc", 1.5);
 	same_as_vsnprintf("%%%s%%", "x");
+	/* handed over after conversions it printed: vsnprintf starts afresh */
+	same_as_vsnprintf("%s %d %c %.*s %x %s", "a", 5, 'c', 2, "xyz", 255u, "b");
+	same_as_vsnprintf("%s|%.*d|%lld", "x", 3, 5, -1LL);
+	same_as_vsnprintf("%zu then %5s", (size_t)12, "pad");
+}
+END_TEST
+
+/* strlist_match compares a pattern's literal head itself and asks fnmatch
+ * only past it: the same answers as fnmatch(pattern, s, 0) for a corpus
+ * (the profiles' kind of patterns, escapes, brackets, bytes >= 0x80) and for
+ * 50,000 random pairs over the special characters. */
+static void
+same_as_fnmatch(const char *pat, const char *str)
+{
+	struct strlist l = { 0 };
+
+	ck_assert_int_eq(strlist_add(&l, pat), 0);
+	ck_assert_msg(strlist_match(&l, str) == (fnmatch(pat, str, 0) == 0), "'%s' on '%s'", pat,
+	    str);
+	strlist_free(&l);
+}
+
+START_TEST(list_patterns_match_like_fnmatch)
+{
+	static const char *const pats[] = {
+		"", "a", "abc", "a*", "*", "a?c", "a[bc]d", "a\\*b", "a\\", "\\", "[", "a[", "a[!b]c",
+		"net.ipv4.ip_*", "kernel.shm*", "container.*", "local/*", "*/busybox:*",
+		"caf\xc3\xa9*", "\xc3", "image.pull", "exec.*", NULL
+	};
+	static const char *const strs[] = {
+		"", "a", "ab", "abc", "abcd", "a*b", "a\\*b", "a\\", "\\", "[", "a[", "abd", "acd", "axc",
+		"net.ipv4.ip_forward", "net.ipv4", "kernel.shmmax", "container.create", "container",
+		"local/busybox:1.36", "docker.io/library/busybox:1", "caf\xc3\xa9", "caf\xc3\xa9s",
+		"\xc3", "image.pull", "exec.start", NULL
+	};
+	static const char alphabet[] = "ab*?[]!\\.";
+	unsigned long long x = 88172645463325252ULL;
+
+	for (size_t i = 0; pats[i] != NULL; i++)
+		for (size_t k = 0; strs[k] != NULL; k++)
+			same_as_fnmatch(pats[i], strs[k]);
+	for (int i = 0; i < 50000; i++) {
+		char p[8], t[8];
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		size_t pl = x % 7, tl = (x >> 3) % 7;
+		for (size_t j = 0; j < pl; j++)
+			p[j] = alphabet[(x >> (6 + 3 * j)) % (sizeof alphabet - 1)];
+		for (size_t j = 0; j < tl; j++)
+			t[j] = alphabet[(x >> (30 + 3 * j)) % 3 == 0 ? 0 : (x >> (31 + 2 * j)) % (sizeof alphabet - 1)];
+		p[pl] = '\0';
+		t[tl] = '\0';
+		same_as_fnmatch(p, t);
+	}
 }
 END_TEST
 
@@ -348,6 +486,8 @@ policy_units_suite(void)
 	tcase_add_test(tc, every_field_has_a_note);
 	tcase_add_test(tc, struct_names_are_distinct);
 	tcase_add_test(tc, rule_texts_format_like_vsnprintf);
+	tcase_add_test(tc, list_patterns_match_like_fnmatch);
+	tcase_add_test(tc, every_field_name_is_found);
 	tcase_add_test(tc, config_errors_name_the_key);
 	tcase_add_test(tc, defaults_load);
 	suite_add_tcase(s, tc);
