@@ -16,6 +16,7 @@
 #include "daemon/metrics.h"
 #include "daemon/response_stage.h"
 #include "daemon/warnings.h"
+#include "policy/poison.h"
 #include "policy/tenant_answer.h"
 
 /* Exchanges freed lately, kept for the next requests with their request
@@ -31,22 +32,6 @@ static struct pooled {
 	size_t cap;
 } pool[POOL_MAX];
 static size_t npool;
-
-#if defined(__SANITIZE_ADDRESS__)
-#define EXCHANGE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define EXCHANGE_ASAN 1
-#endif
-#endif
-#ifdef EXCHANGE_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POISON(p, n)   ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
 
 void
 exchange_pool_trim(void)

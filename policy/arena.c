@@ -7,24 +7,14 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define ARENA_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ARENA_ASAN 1
-#endif
-#endif
+#include "policy/poison.h"
 
-#ifdef ARENA_ASAN
-#include <sanitizer/asan_interface.h>
+#ifdef SW_ASAN
 #include <sanitizer/lsan_interface.h>
-#define POISON(p, n)   ASAN_POISON_MEMORY_REGION((p), (n))
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#define ARENA_ASAN 1
 #define ARENA_HDR 8      /* the allocation's size, to poison it when freed */
 #define ARENA_RED 16     /* poisoned bytes after each allocation */
 #else
-#define POISON(p, n)   ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
 #define ARENA_HDR 0
 #define ARENA_RED 0
 #endif

@@ -325,6 +325,46 @@ START_TEST(refused_body_is_not_decoded_again)
 }
 END_TEST
 
+/* A prepared request's memory is kept for the next one, which starts from
+ * nothing of the last (no lookups, no document, its own route); two in use
+ * at once are two allocations. */
+START_TEST(prepared_memory_is_reused_clean)
+{
+	size_t len;
+	char *body = raw_body(&len);
+	struct pol_request req = request(body, len);
+	struct pol_lookup *lookups;
+	struct pol_decision d;
+	struct pol_prepared *one = policy_prepare(pol, "POST", "/v1.41/containers/create?name=a");
+	ck_assert_ptr_nonnull(one);
+	policy_judge(pol, one, &req, &d);
+	ck_assert_int_eq(d.verdict, POL_NEED_LOOKUP);
+	ck_assert_uint_eq(policy_lookups(one, &lookups), 2);
+	policy_decision_free(&d);
+	policy_prepared_free(one);
+
+	struct pol_prepared *two = policy_prepare(pol, "GET", "/v1.41/_ping");
+	ck_assert_ptr_eq(two, one);   /* the same memory */
+	struct pol_prepared *three = policy_prepare(pol, "GET", "/v1.41/_ping");
+	ck_assert_ptr_nonnull(three);
+	ck_assert_ptr_ne(three, two);
+	ck_assert_int_eq(policy_prepared_wants_body(two), 0);
+	ck_assert_uint_eq(policy_prepared_decodes(two), 0);
+	ck_assert_uint_eq(policy_lookups(two, &lookups), 0);
+	struct pol_request none = request(NULL, 0);
+	none.has_body = 0;
+	policy_judge(pol, two, &none, &d);
+	ck_assert_int_eq(d.verdict, POL_ALLOW);
+	ck_assert_str_eq(d.endpoint, "system.ping");
+	ck_assert_uint_eq(d.nrules, 0);
+	ck_assert_ptr_null(d.body);
+	policy_decision_free(&d);
+	policy_prepared_free(three);
+	policy_prepared_free(two);
+	free(body);
+}
+END_TEST
+
 /* The head alone says whether the body is read; a bad target reads none
  * and is a 400. */
 START_TEST(prepare_routes_once)
@@ -1232,6 +1272,7 @@ policy_prepared_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, first_round_asks_for_both_lookups);
+	tcase_add_test(tc, prepared_memory_is_reused_clean);
 	tcase_add_test(tc, decoded_once_over_two_lookup_rounds);
 	tcase_add_test(tc, held_answers_save_rounds);
 	tcase_add_test(tc, decoded_once_when_the_lookups_deny);
