@@ -144,17 +144,20 @@ jw_str(struct jw *w, const char *s, size_t len)
 	jw_put(w, "\"", 1);
 }
 
+/* ,"key": as one literal, its length known when compiled */
+#define JW_KEY(key) ",\"" key "\":", sizeof(",\"" key "\":") - 1
+#define jw_key_str(w, key, val) jw_key_str_((w), JW_KEY(key), (val))
+#define jw_key_num(w, key, v, neg) jw_key_num_((w), JW_KEY(key), (v), (neg))
+
 static void
-jw_key_str(struct jw *w, const char *key, const char *val)
+jw_key_str_(struct jw *w, const char *key, size_t klen, const char *val)
 {
-	jw_put(w, ",\"", 2);
-	jw_lit(w, key);
-	jw_put(w, "\":", 2);
+	jw_put(w, key, klen);
 	jw_str(w, val, val ? strlen(val) : 0);
 }
 
 static void
-jw_key_num(struct jw *w, const char *key, unsigned long long v, int negative)
+jw_key_num_(struct jw *w, const char *key, size_t klen, unsigned long long v, int negative)
 {
 	/* what "%s%llu" prints, without stdio (a few per audit line) */
 	char num[32], *e = num + sizeof num, *p = e;
@@ -163,9 +166,7 @@ jw_key_num(struct jw *w, const char *key, unsigned long long v, int negative)
 	while ((v /= 10) != 0);
 	if (negative)
 		*--p = '-';
-	jw_put(w, ",\"", 2);
-	jw_lit(w, key);
-	jw_put(w, "\":", 2);
+	jw_put(w, key, klen);
 	jw_put(w, p, (size_t)(e - p));
 }
 

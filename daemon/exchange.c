@@ -66,9 +66,26 @@ exchange_new(uint64_t id, size_t max_head)
 	gettimeofday(&x->start, NULL);
 	http_req_init(&x->req, max_head);
 	http_req_adopt_buffer(&x->req, buf, cap);
-	snprintf(x->method, sizeof x->method, "-");
-	snprintf(x->target, sizeof x->target, "-");
+	x->method[0] = '-';   /* until the head says (the rest is zeroed) */
+	x->target[0] = '-';
 	return x;
+}
+
+/* src into dst, cut to what fits */
+static void
+copy_cut(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void
+exchange_note_head(struct exchange *x)
+{
+	x->head_seen = 1;
+	copy_cut(x->method, sizeof x->method, http_req_method(&x->req));
+	copy_cut(x->target, sizeof x->target, http_req_url(&x->req));
 }
 
 static void gate_leave(struct exchange *x);
@@ -341,6 +358,23 @@ header_is_framing(const char *name, size_t len)
 	return 0;
 }
 
+/* "Content-Length: N\r\n" into buf (room for any 64-bit N); its length */
+static size_t
+content_length_line(char *buf, unsigned long long n)
+{
+	static const char name[] = "Content-Length: ";
+	char digits[24], *e = digits + sizeof digits, *p = e;
+	do
+		*--p = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	size_t len = sizeof name - 1;
+	memcpy(buf, name, len);
+	memcpy(buf + len, p, (size_t)(e - p));
+	len += (size_t)(e - p);
+	memcpy(buf + len, "\r\n", 2);
+	return len + 2;
+}
+
 void
 exchange_write_request(struct exchange *x, struct evbuffer *out)
 {
@@ -349,38 +383,75 @@ exchange_write_request(struct exchange *x, struct evbuffer *out)
 	/* the policy may name the object by the full ID it resolved, so the
 	 * engine acts on exactly what was judged */
 	const char *target = x->judged && x->dec.target ? x->dec.target : http_req_url(r);
-	evbuffer_add_printf(out, "%s %s HTTP/%d.%d\r\n", x->method, target,
-	    r->p.http_major, r->p.http_minor);
+	/* the framing sockward chose, and the body that follows the head */
+	char framing[64];
+	size_t flen = 0;
+	const char *body = NULL;
+	size_t body_len = 0;
+	int add_body = 0;
+	if (x->inspect) {
+		if (x->judged && x->dec.body) {
+			/* exactly the document that was judged */
+			flen = content_length_line(framing, x->dec.body_len);
+			body = x->dec.body;
+			body_len = x->dec.body_len;
+		} else {
+			size_t n = x->body ? evbuffer_get_length(x->body) : 0;
+			if (n > 0 || http_req_has_body(r))
+				flen = content_length_line(framing, n);
+			add_body = x->body != NULL;
+		}
+	} else if (http_req_chunked(r)) {
+		static const char te[] = "Transfer-Encoding: chunked\r\n";
+		memcpy(framing, te, sizeof te - 1);
+		flen = sizeof te - 1;
+	} else if (r->p.flags & F_CONTENT_LENGTH) {
+		flen = content_length_line(framing, http_req_content_length(r));
+	}
+	/* the head is built in one piece of the buffer: measured, then written */
+	size_t mlen = strlen(x->method), tlen = strlen(target);
+	size_t len = mlen + 1 + tlen + sizeof " HTTP/1.1\r\n" - 1 + flen + 2;
+	for (size_t i = 0; i < r->nhdr; i++) {
+		const struct req_header *h = &r->hdr[i];
+		if (!header_is_framing(r->buf + h->name_off, h->name_len))
+			len += h->name_len + 2 + h->val_len + 2;
+	}
+	struct evbuffer_iovec v;
+	if (evbuffer_reserve_space(out, (ev_ssize_t)len, &v, 1) != 1 || v.iov_len < len)
+		return;   /* out of memory: the engine gets nothing, its answer never comes */
+	char *p = v.iov_base;
+	memcpy(p, x->method, mlen);
+	p += mlen;
+	*p++ = ' ';
+	memcpy(p, target, tlen);
+	p += tlen;
+	memcpy(p, " HTTP/1.1\r\n", sizeof " HTTP/1.1\r\n" - 1);
+	p[6] = (char)('0' + r->p.http_major % 10);   /* llhttp reads one digit each */
+	p[8] = (char)('0' + r->p.http_minor % 10);
+	p += sizeof " HTTP/1.1\r\n" - 1;
 	for (size_t i = 0; i < r->nhdr; i++) {
 		const struct req_header *h = &r->hdr[i];
 		if (header_is_framing(r->buf + h->name_off, h->name_len))
 			continue;
-		evbuffer_add(out, r->buf + h->name_off, h->name_len);
-		evbuffer_add(out, ": ", 2);
-		evbuffer_add(out, r->buf + h->val_off, h->val_len);
-		evbuffer_add(out, "\r\n", 2);
+		memcpy(p, r->buf + h->name_off, h->name_len);
+		p += h->name_len;
+		*p++ = ':';
+		*p++ = ' ';
+		memcpy(p, r->buf + h->val_off, h->val_len);
+		p += h->val_len;
+		*p++ = '\r';
+		*p++ = '\n';
 	}
-	if (x->inspect) {
-		if (x->judged && x->dec.body) {
-			/* exactly the document that was judged */
-			evbuffer_add_printf(out, "Content-Length: %zu\r\n\r\n", x->dec.body_len);
-			evbuffer_add(out, x->dec.body, x->dec.body_len);
-		} else {
-			size_t n = x->body ? evbuffer_get_length(x->body) : 0;
-			if (n > 0 || http_req_has_body(r))
-				evbuffer_add_printf(out, "Content-Length: %zu\r\n", n);
-			evbuffer_add(out, "\r\n", 2);
-			if (x->body)
-				evbuffer_add_buffer(out, x->body);
-		}
-	} else if (http_req_chunked(r)) {
-		evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n\r\n");
-	} else if (r->p.flags & F_CONTENT_LENGTH) {
-		evbuffer_add_printf(out, "Content-Length: %llu\r\n\r\n",
-		    (unsigned long long)http_req_content_length(r));
-	} else {
-		evbuffer_add(out, "\r\n", 2);
-	}
+	memcpy(p, framing, flen);
+	p += flen;
+	*p++ = '\r';
+	*p++ = '\n';
+	v.iov_len = len;
+	evbuffer_commit_space(out, &v, 1);
+	if (body != NULL)
+		evbuffer_add(out, body, body_len);
+	else if (add_body)
+		evbuffer_add_buffer(out, x->body);
 	x->bytes_in += evbuffer_get_length(out) - before;
 }
 

@@ -90,6 +90,8 @@ void exchange_free(struct exchange *x);
 /* Give back what exchange_free() kept (memory trims, shutdown). */
 void exchange_pool_trim(void);
 
+/* The request head is complete: method and target are noted (for logs). */
+void exchange_note_head(struct exchange *x);
 /* At the request head: parse the target and match the route, once.
  * -1 when out of memory.  Sets x->inspect. */
 int exchange_prepare(struct exchange *x, const struct policy *policy);

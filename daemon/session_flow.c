@@ -378,9 +378,7 @@ on_request_head(struct session *s)
 {
 	struct exchange *x = s->x;
 	half_disarm_timer(&s->client.h);
-	x->head_seen = 1;
-	snprintf(x->method, sizeof x->method, "%s", http_req_method(&x->req));
-	snprintf(x->target, sizeof x->target, "%s", http_req_url(&x->req));
+	exchange_note_head(x);
 	if (s->gw->draining) {
 		session_reply_and_close(s, 503, "sockward: shutting down, retry");
 		return;

@@ -721,6 +721,36 @@ START_TEST(abandoned_request_is_cancelled)
 }
 END_TEST
 
+/* The head the engine gets is the client's, rebuilt: request line with
+ * the client's HTTP version, the headers in order, the framing sockward
+ * chose (here the body's Content-Length, the client's chunks dropped), and
+ * nothing else. */
+START_TEST(forwarded_head_is_rebuilt_exactly)
+{
+	struct h_peer *c, *e = NULL;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "GET /containers/json?all=1 HTTP/1.0\r\nHost: docker\r\nX-One: a b\r\n"
+	    "User-Agent: Docker-Client/28.2.2\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/json?all=1 HTTP/1.0\r\n")) != NULL);
+	H_RUN_UNTIL(&H, h_has(e, "\r\n\r\n"));
+	ck_assert_str_eq(h_text(e), "GET /containers/json?all=1 HTTP/1.0\r\nHost: docker\r\n"
+	    "X-One: a b\r\nUser-Agent: Docker-Client/28.2.2\r\n\r\n");
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	h_teardown(&H);
+
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "POST /containers/abc/stop?t=3 HTTP/1.1\r\nHost: docker\r\n"
+	    "Transfer-Encoding: chunked\r\nX-Two: z\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "POST /containers/abc/stop?t=3 HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, h_has(e, "0\r\n\r\n"));
+	ck_assert_str_eq(h_text(e), "POST /containers/abc/stop?t=3 HTTP/1.1\r\nHost: docker\r\n"
+	    "X-Two: z\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+}
+END_TEST
+
 /* Half-closed only (it may still read): the engine gets the half-close,
  * and its answer still reaches the client. */
 START_TEST(half_closed_client_still_gets_its_answer)
@@ -814,6 +844,7 @@ session_suite(void)
 	tcase_add_test(tc, malformed_answer_head_gets_502);
 	tcase_add_test(tc, abandoned_request_is_cancelled);
 	tcase_add_test(tc, half_closed_client_still_gets_its_answer);
+	tcase_add_test(tc, forwarded_head_is_rebuilt_exactly);
 	tcase_add_test(tc, refusal_at_the_limit_is_explained_and_rate_limited);
 	suite_add_tcase(s, tc);
 	return s;
