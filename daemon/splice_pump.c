@@ -189,7 +189,6 @@ finish(struct splice_pump *p, enum splice_end end)
 	events_off(p);
 	close_pipe(p);
 	p->running = 0;
-	total_bytes += p->moved;
 	p->done(p->arg, end);   /* the last thing: the owner may restart us */
 }
 
@@ -236,6 +235,7 @@ run(struct splice_pump *p)
 			if (n > 0) {
 				p->in_pipe -= (size_t)n;
 				p->moved += (uint64_t)n;
+				total_bytes += (uint64_t)n;   /* as they go: a stream's run may last hours */
 				p->read_blocked = 0;
 				progress = 1;
 			} else if (n < 0 && errno == EINTR) {

@@ -61,7 +61,8 @@ int splice_pump_running(const struct splice_pump *p);
 uint64_t splice_pump_moved(const struct splice_pump *p);
 int splice_pump_errno(const struct splice_pump *p);
 
-/* Runs and bytes moved by all pumps since start (for the bench and tests). */
+/* Runs started and bytes spliced out by all pumps since start (counted as
+ * they go, not what a refused splice spilled; the metrics, the tests). */
 uint64_t splice_pump_total_bytes(void);
 uint64_t splice_pump_total_runs(void);
 

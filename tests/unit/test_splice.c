@@ -327,6 +327,36 @@ START_TEST(archive_entry_after_spliced_data_is_judged)
 }
 END_TEST
 
+/* A client that leaves in the middle of an entry's spliced data: the
+ * engine's connection is aborted (it never sees the archive end), and the
+ * session ends. */
+START_TEST(archive_client_leaves_mid_data)
+{
+	struct h_peer *c, *e = NULL;
+	size_t len, second_at, eh;
+	unsigned char *a = make_archive('0', 0644, &len, &second_at);
+	uint64_t spliced0 = splice_pump_total_bytes();
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, ARCH_PUT, len);
+	h_send(c, a, 512 + 100);
+	H_RUN_UNTIL(&H, (e = engine_request(&H, "PUT /containers/x/archive?path=%2Ftmp HTTP/1.1\r\n", 1)) != NULL);
+	eh = (size_t)(strstr(h_text(e), "\r\n\r\n") + 4 - h_text(e));
+	size_t sent = 512 + 100;
+	for (int i = 0; i < 10; i++, sent += PIECE) {
+		h_send(c, a + sent, PIECE);
+		H_RUN_UNTIL(&H, e->nread >= eh + sent + PIECE);
+	}
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	H_RUN_UNTIL(&H, e->eof || e->rerr);
+	ck_assert_uint_eq(e->nread, eh + sent);   /* nothing after what the client sent */
+	/* a run is counted when it ends (here by the client's EOF) */
+	ck_assert_uint_ge(splice_pump_total_bytes() - spliced0, 8 * PIECE);
+	free(a);
+}
+END_TEST
+
 #define ATTACH_REQ "POST /containers/x/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n" \
 	"Host: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
 #define ATTACH_101 "HTTP/1.1 101 UPGRADED\r\n" \
@@ -396,6 +426,7 @@ splice_suite(void)
 	tcase_add_test(tc, request_body_slow_then_keepalive);
 	tcase_add_test(tc, archive_data_by_splice_headers_judged);
 	tcase_add_test(tc, archive_entry_after_spliced_data_is_judged);
+	tcase_add_test(tc, archive_client_leaves_mid_data);
 	suite_add_tcase(s, tc);
 	return s;
 }
