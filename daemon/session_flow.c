@@ -291,21 +291,21 @@ static void
 archive_release(struct session *s, uint64_t upto)
 {
 	struct exchange *x = s->x;
-	struct evbuffer *uout = half_out(&s->upstream.h);
+	struct evbuffer *out = half_scratch();   /* then written at once (half_send) */
 	if (upto > x->arch_fed)
 		upto = x->arch_fed;
-	if (upto <= x->arch_released)
+	if (upto <= x->arch_released || out == NULL)
 		return;
 	size_t n = (size_t)(upto - x->arch_released);
-	size_t before = evbuffer_get_length(uout);
 	int chunked = http_req_chunked(&x->req);
 	if (chunked)
-		evbuffer_add_printf(uout, "%zx\r\n", n);
-	evbuffer_remove_buffer(x->arch_hold, uout, n);
+		evbuffer_add_printf(out, "%zx\r\n", n);
+	evbuffer_remove_buffer(x->arch_hold, out, n);
 	if (chunked)
-		evbuffer_add(uout, "\r\n", 2);
+		evbuffer_add(out, "\r\n", 2);
 	x->arch_released += n;
-	x->bytes_in += evbuffer_get_length(uout) - before;
+	x->bytes_in += evbuffer_get_length(out);
+	half_send_scratch(&s->upstream.h);
 }
 
 /* A bad entry: nothing of it has gone on.  The engine's connection is
@@ -366,9 +366,11 @@ archive_finish(struct session *s)
 		return -1;
 	}
 	archive_release(s, x->arch_fed);
-	if (http_req_chunked(&x->req)) {
-		evbuffer_add(half_out(&s->upstream.h), "0\r\n\r\n", 5);
+	struct evbuffer *out = half_scratch();
+	if (http_req_chunked(&x->req) && out != NULL) {
+		evbuffer_add(out, "0\r\n\r\n", 5);
 		x->bytes_in += 5;
+		half_send_scratch(&s->upstream.h);
 	}
 	return 0;
 }
