@@ -24,6 +24,10 @@ struct dec {
 	 * it): while it is 0 the document is still the parser's, value for
 	 * value (godecode_inplace_same) */
 	int changed;
+	/* the caller vouches that no string and no key of the document holds
+	 * U+0000 (godecode_inplace_flags, GODEC_NUL_FREE): the NUL checks are
+	 * skipped; the decoder itself adds none (field names, {}) */
+	int nul_free;
 };
 
 static void
@@ -283,8 +287,9 @@ value_has_nul(struct dec *d, const struct path *p, const json_t *v, int depth)
 		fail(d, p, "nested too deeply");
 		return 1;
 	}
+	/* walked even when nul_free: the depth bound holds for opaque values */
 	if (json_is_string(v)) {
-		if (has_nul(json_string_value(v), json_string_length(v))) {
+		if (!d->nul_free && has_nul(json_string_value(v), json_string_length(v))) {
 			fail_nul(d, p);
 			return 1;
 		}
@@ -297,7 +302,8 @@ value_has_nul(struct dec *d, const struct path *p, const json_t *v, int depth)
 	} else if (json_is_object(v)) {
 		json_object_keylen_foreach((json_t *)v, key, keylen, e) {
 			struct path sub = { .up = p, .seg = key };
-			if (has_nul(key, keylen) || value_has_nul(d, &sub, e, depth + 1)) {
+			if ((!d->nul_free && has_nul(key, keylen)) ||
+			    value_has_nul(d, &sub, e, depth + 1)) {
 				fail_nul(d, &sub);
 				return 1;
 			}
@@ -341,6 +347,7 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 	 * (table, index in it) */
 	uint64_t seen[1 + GOSTRUCT_MAX_PROMOTED][SEEN_WORDS] = { { 0 } };
 	size_t nseen = 0, hints[1 + GOSTRUCT_MAX_PROMOTED] = { 0 }, tab;
+	unsigned tables = 0;   /* a bit per table a kept key's field is in */
 	const unsigned char *lens[1 + GOSTRUCT_MAX_PROMOTED];
 
 	lens[0] = table_lens(st->fields);
@@ -379,6 +386,7 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 		if (nseen < 128) {
 			seen[tab][at / 64] |= (uint64_t)1 << (at % 64);
 			nseen++;
+			tables |= 1u << tab;
 		} else {
 			fail(d, p, "too many keys");
 			break;
@@ -417,7 +425,7 @@ out:
 	if (st->finish != NULL) {
 		char err[GODEC_ERRLEN];
 		int changed = 0;
-		json_t *fin = st->finish(out, &changed, err, sizeof err);
+		json_t *fin = st->finish(out, tables, &changed, err, sizeof err);
 		if (fin == NULL) {
 			fail(d, p, err);
 			return NULL;
@@ -466,7 +474,7 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 	case GO_STRING:
 		if (!json_is_string(in))
 			return wrong_type(d, p, t, in);
-		if (has_nul(json_string_value(in), json_string_length(in))) {
+		if (!d->nul_free && has_nul(json_string_value(in), json_string_length(in))) {
 			fail_nul(d, p);
 			return NULL;
 		}
@@ -534,7 +542,7 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 		for (void *it = json_object_iter(in); it != NULL; it = json_object_iter_next(in, it)) {
 			const char *key = json_object_iter_key(it);
 			struct path sub = { .up = p, .seg = key };
-			if (has_nul(key, json_object_iter_key_len(it))) {
+			if (!d->nul_free && has_nul(key, json_object_iter_key_len(it))) {
 				fail_nul(d, &sub);
 				return NULL;
 			}
@@ -560,9 +568,10 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 }
 
 json_t *
-godecode_inplace_same(const struct gotype *t, json_t *in, int *same, char *err, size_t errlen)
+godecode_inplace_flags(const struct gotype *t, json_t *in, unsigned flags, int *same, char *err,
+    size_t errlen)
 {
-	struct dec d = { .err = err, .errlen = errlen };
+	struct dec d = { .err = err, .errlen = errlen, .nul_free = (flags & GODEC_NUL_FREE) != 0 };
 	json_t *out = decode(&d, NULL, t, in, 0);
 
 	*same = 0;
@@ -575,6 +584,12 @@ godecode_inplace_same(const struct gotype *t, json_t *in, int *same, char *err, 
 	else
 		*same = !d.changed && out == in;
 	return out;
+}
+
+json_t *
+godecode_inplace_same(const struct gotype *t, json_t *in, int *same, char *err, size_t errlen)
+{
+	return godecode_inplace_flags(t, in, 0, same, err, errlen);
 }
 
 json_t *

@@ -62,8 +62,11 @@ struct gostruct {
 	const struct gofield *promoted[GOSTRUCT_MAX_PROMOTED];
 	/* applied to the decoded object, or NULL: turns a wrapper into the
 	 * document dockerd applies (docker_types.c: the create body); sets
-	 * *changed when it changes the object in any way */
-	json_t *(*finish)(json_t *obj, int *changed, char *err, size_t errlen);
+	 * *changed when it changes the object in any way.  tables: a bit per
+	 * table that holds a field of a key the object has (bit 0 fields, bit
+	 * 1 + i promoted[i]): after decoding, every key of obj is the name of
+	 * a field of one of those tables */
+	json_t *(*finish)(json_t *obj, unsigned tables, int *changed, char *err, size_t errlen);
 };
 
 #define GODEC_ERRLEN 256
@@ -88,6 +91,15 @@ json_t *godecode_inplace(const struct gotype *t, json_t *in, char *err, size_t e
  * as it came.  0 otherwise. */
 json_t *godecode_inplace_same(const struct gotype *t, json_t *in, int *same, char *err,
     size_t errlen);
+
+/* godecode_inplace_same with flags: GODEC_NUL_FREE when the caller knows
+ * that no string and no key of `in` holds U+0000 (jsonin_parse_canonical
+ * said its bytes are canonical: no escape anywhere, and a NUL can only come
+ * from a \u0000 escape); the decoder then skips its NUL checks, which
+ * cannot fire.  Any other bit is ignored. */
+#define GODEC_NUL_FREE 1u
+json_t *godecode_inplace_flags(const struct gotype *t, json_t *in, unsigned flags, int *same,
+    char *err, size_t errlen);
 
 /* Types defined in docker_types.c */
 extern const struct gotype go_create_request;   /* POST /containers/create */

@@ -422,7 +422,9 @@ decode_body(const struct route *r, const struct pol_request *req, struct pol_pre
 	raw = jsonin_parse_canonical(req->body, req->body_len, &errpos, je, sizeof je,
 	    &canon_off, &canon_len);
 	if (raw != NULL) {
-		pp->doc = godecode_inplace_same(r->body, raw, &same, err, GODEC_ERRLEN);
+		/* canonical bytes have no escape, so no U+0000 (jsonin.h) */
+		pp->doc = godecode_inplace_flags(r->body, raw, canon_len > 0 ? GODEC_NUL_FREE : 0,
+		    &same, err, GODEC_ERRLEN);
 		json_decref(raw);
 	}
 	arena_leave(prev);
