@@ -464,11 +464,10 @@ array(struct in *in, int depth)
 	return NULL;
 }
 
-static json_t *
-literal(struct in *in, const char *word, json_t *v)
+/* word: a literal of n bytes (the compiler compares it inline) */
+static inline json_t *
+literal(struct in *in, const char *word, size_t n, json_t *v)
 {
-	size_t n = strlen(word);
-
 	if ((size_t)(in->end - in->p) < n || memcmp(in->p, word, n) != 0)
 		return bad(in, in->p, "invalid token");
 	in->p += n;
@@ -501,11 +500,11 @@ value(struct in *in, int depth)
 		return j != NULL ? j : bad(in, in->p, "out of memory");
 	}
 	case 't':
-		return literal(in, "true", json_true());
+		return literal(in, "true", 4, json_true());
 	case 'f':
-		return literal(in, "false", json_false());
+		return literal(in, "false", 5, json_false());
 	case 'n':
-		return literal(in, "null", json_null());
+		return literal(in, "null", 4, json_null());
 	default:
 		return scan_number(in);
 	}
