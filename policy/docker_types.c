@@ -284,6 +284,7 @@ static const struct gostruct hostconfig_st = {
 	"HostConfig", hostconfig_fields, { resources_fields }, NULL
 };
 static const struct gotype t_hostconfig = STRUCT(&hostconfig_st);
+const struct gostruct *const go_hostconfig_struct = &hostconfig_st;
 
 /* ---- network.NetworkingConfig --------------------------------------------- */
 #define ON_ITS_NETWORK "addressing on a network the container is attached to"

@@ -28,6 +28,8 @@ struct dec {
 	 * U+0000 (godecode_inplace_flags, GODEC_NUL_FREE): the NUL checks are
 	 * skipped; the decoder itself adds none (field names, {}) */
 	int nul_free;
+	struct godec_index *ix;   /* or NULL */
+	int ix_taken;             /* the first ix->st object was met */
 };
 
 static void
@@ -350,6 +352,15 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 	unsigned tables = 0;   /* a bit per table a kept key's field is in */
 	const unsigned char *lens[1 + GOSTRUCT_MAX_PROMOTED];
 
+	/* the first object of the indexed struct: its values recorded as they
+	 * are decoded (rec), unless a key falls outside the index (rec_ok 0) */
+	struct godec_index *rec = NULL;
+	int rec_ok = 1;
+	if (d->ix != NULL && d->ix->st == st && !d->ix_taken) {
+		d->ix_taken = 1;
+		rec = d->ix;
+	}
+
 	lens[0] = table_lens(st->fields);
 	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
 		lens[1 + i] = table_lens(st->promoted[i]);
@@ -404,6 +415,12 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 		json_t *cv = decode(d, &sub, f->type, v, depth + 1);
 		if (cv == NULL)
 			break;
+		if (rec != NULL) {
+			if (tab < 2 && at < GODEC_INDEX_FIELDS)
+				rec->vals[tab][at] = cv;
+			else
+				rec_ok = 0;
+		}
 		if (out != NULL) {
 			if (json_object_set_new(out, f->name, cv) < 0)
 				break;
@@ -422,6 +439,11 @@ out:
 	}
 	if (out == NULL)
 		out = json_incref(in);
+	if (rec != NULL && rec_ok && st->finish == NULL) {
+		rec->seen[0] = seen[0][0];
+		rec->seen[1] = seen[1][0];
+		rec->obj = out;
+	}
 	if (st->finish != NULL) {
 		char err[GODEC_ERRLEN];
 		int changed = 0;
@@ -430,8 +452,11 @@ out:
 			fail(d, p, err);
 			return NULL;
 		}
-		if (changed || fin != in)
+		if (changed || fin != in) {
 			d->changed = 1;
+			if (d->ix != NULL)
+				d->ix->obj = NULL;   /* it may have set keys in the indexed object */
+		}
 		return fin;
 	}
 	return out;
@@ -568,13 +593,20 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 }
 
 json_t *
-godecode_inplace_flags(const struct gotype *t, json_t *in, unsigned flags, int *same, char *err,
-    size_t errlen)
+godecode_inplace_index(const struct gotype *t, json_t *in, unsigned flags, int *same,
+    struct godec_index *ix, char *err, size_t errlen)
 {
-	struct dec d = { .err = err, .errlen = errlen, .nul_free = (flags & GODEC_NUL_FREE) != 0 };
+	struct dec d = { .err = err, .errlen = errlen, .nul_free = (flags & GODEC_NUL_FREE) != 0,
+		.ix = ix };
+	if (ix != NULL)
+		ix->obj = NULL;
 	json_t *out = decode(&d, NULL, t, in, 0);
 
 	*same = 0;
+	if (d.failed || out == NULL) {
+		if (ix != NULL)
+			ix->obj = NULL;
+	}
 	if (d.failed) {
 		json_decref(out);
 		return NULL;
@@ -584,6 +616,63 @@ godecode_inplace_flags(const struct gotype *t, json_t *in, unsigned flags, int *
 	else
 		*same = !d.changed && out == in;
 	return out;
+}
+
+json_t *
+godecode_inplace_flags(const struct gotype *t, json_t *in, unsigned flags, int *same, char *err,
+    size_t errlen)
+{
+	return godecode_inplace_index(t, in, flags, same, NULL, err, errlen);
+}
+
+/* The names of an index's struct (its fields and first promoted table):
+ * (table, index) by a small open-addressed table, built when a struct is
+ * first asked for (one at a time: the create's HostConfig). */
+#define NAMES_SLOTS 256   /* power of 2, > 2 * GODEC_INDEX_FIELDS */
+static const struct gostruct *names_st;
+static struct { const char *name; size_t len; unsigned char tab, at; } names[NAMES_SLOTS];
+
+static inline size_t
+name_hash(const char *key, size_t len)
+{
+	if (len == 0)
+		return 0;
+	return (len * 37 + (unsigned char)key[0] * 5 + (unsigned char)key[len / 2] * 3 +
+	    (unsigned char)key[len - 1]) & (NAMES_SLOTS - 1);
+}
+
+static void
+names_build(const struct gostruct *st)
+{
+	memset(names, 0, sizeof names);
+	for (unsigned tab = 0; tab < 2; tab++) {
+		const struct gofield *f = tab == 0 ? st->fields : st->promoted[0];
+		for (unsigned at = 0; f != NULL && f[at].name != NULL && at < GODEC_INDEX_FIELDS; at++) {
+			size_t len = strlen(f[at].name), h = name_hash(f[at].name, len);
+			while (names[h].name != NULL)
+				h = (h + 1) & (NAMES_SLOTS - 1);
+			names[h].name = f[at].name;
+			names[h].len = len;
+			names[h].tab = (unsigned char)tab;
+			names[h].at = (unsigned char)at;
+		}
+	}
+	names_st = st;
+}
+
+json_t *
+godec_index_get(const struct godec_index *ix, const char *key, size_t len)
+{
+	if (names_st != ix->st)
+		names_build(ix->st);
+	for (size_t h = name_hash(key, len);; h = (h + 1) & (NAMES_SLOTS - 1)) {
+		if (names[h].name == NULL)
+			return NULL;   /* no field: no such key in a decoded object */
+		if (names[h].len == len && memcmp(names[h].name, key, len) == 0) {
+			unsigned tab = names[h].tab, at = names[h].at;
+			return ix->seen[tab] & ((uint64_t)1 << at) ? ix->vals[tab][at] : NULL;
+		}
+	}
 }
 
 json_t *

@@ -63,9 +63,11 @@ policy_prepare(const struct policy *p, const char *method, const char *target)
 	(void)p;   /* the route table is the API's, not the configuration's */
 	if (pp == NULL)
 		return NULL;
-	/* zeroed but for the two big arrays (16 KB): a lookup slot is cleared
-	 * when it is queued (check_lookup), the target by reqtarget_parse */
+	/* zeroed but for the big arrays (17 KB): a lookup slot is cleared
+	 * when it is queued (check_lookup), the target by reqtarget_parse,
+	 * the HostConfig index holds nothing while its obj is NULL */
 	memset(pp, 0, offsetof(struct pol_prepared, lookups));
+	pp->hcix.obj = NULL;
 	memset((char *)pp + offsetof(struct pol_prepared, nlookups), 0,
 	    offsetof(struct pol_prepared, rt) - offsetof(struct pol_prepared, nlookups));
 	memset((char *)pp + offsetof(struct pol_prepared, rt) + sizeof pp->rt, 0,
@@ -423,8 +425,9 @@ decode_body(const struct route *r, const struct pol_request *req, struct pol_pre
 	    &canon_off, &canon_len);
 	if (raw != NULL) {
 		/* canonical bytes have no escape, so no U+0000 (jsonin.h) */
-		pp->doc = godecode_inplace_flags(r->body, raw, canon_len > 0 ? GODEC_NUL_FREE : 0,
-		    &same, err, GODEC_ERRLEN);
+		pp->hcix.st = go_hostconfig_struct;
+		pp->doc = godecode_inplace_index(r->body, raw, canon_len > 0 ? GODEC_NUL_FREE : 0,
+		    &same, &pp->hcix, err, GODEC_ERRLEN);
 		json_decref(raw);
 	}
 	arena_leave(prev);

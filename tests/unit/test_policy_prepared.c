@@ -1218,6 +1218,113 @@ START_TEST(decoder_shortcuts_match_the_full_walks)
 }
 END_TEST
 
+/* The decoder's index of the create's HostConfig (gotypes.h, what the
+ * checks' jget reads) gives json_object_get's answer for every field name,
+ * every key of the object and names of no field, on every fixture, with
+ * keys' case flipped and on mutated bodies; it is withdrawn when the
+ * create's finish changes the document. */
+static int
+index_matches(const char *buf, size_t len)
+{
+	char err[GODEC_ERRLEN], je[160];
+	size_t pos;
+	int same;
+	struct godec_index ix = { .st = go_hostconfig_struct, .obj = (const json_t *)&ix };
+	json_t *raw = jsonin_parse(buf, len, &pos, je, sizeof je);
+
+	if (raw == NULL)
+		return -1;
+	json_t *doc = godecode_inplace_index(&go_create_request, raw, 0, &same, &ix, err, sizeof err);
+	json_decref(raw);
+	if (doc == NULL) {
+		ck_assert_ptr_null(ix.obj);
+		return -1;
+	}
+	if (ix.obj == NULL) {
+		json_decref(doc);
+		return 0;
+	}
+	const json_t *hc = json_object_get(doc, "HostConfig");
+	ck_assert_ptr_eq(ix.obj, hc);
+	for (int tab = 0; tab < 2; tab++) {
+		const struct gofield *f = tab == 0 ? go_hostconfig_struct->fields :
+		    go_hostconfig_struct->promoted[0];
+		for (; f->name != NULL; f++) {
+			char other[80];
+			ck_assert_ptr_eq(godec_index_get(&ix, f->name, strlen(f->name)),
+			    json_object_get(hc, f->name));
+			/* one byte more, one less, another case: no field */
+			snprintf(other, sizeof other, "%sx", f->name);
+			ck_assert_ptr_null(godec_index_get(&ix, other, strlen(other)));
+			ck_assert_ptr_null(godec_index_get(&ix, f->name, strlen(f->name) - 1));
+			snprintf(other, sizeof other, "%s", f->name);
+			other[0] ^= 0x20;
+			ck_assert_ptr_null(godec_index_get(&ix, other, strlen(other)));
+		}
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)hc, key, v)
+		ck_assert_ptr_eq(godec_index_get(&ix, key, strlen(key)), v);
+	ck_assert_ptr_null(godec_index_get(&ix, "", 0));
+	ck_assert_ptr_null(godec_index_get(&ix, "Image", 5));
+	json_decref(doc);
+	return 1;
+}
+
+static int
+index_matches_str(const char *s)
+{
+	return index_matches(s, strlen(s));
+}
+
+START_TEST(hostconfig_index_matches_jansson)
+{
+	char *names[64], m[8200];
+	size_t n = fixture_names(names, 64);
+	unsigned long long x = 0x6a09e667f3bcc909ULL;
+	int indexed = 0, without = 0, refused = 0;
+
+	ck_assert_int_eq(index_matches_str("{\"HostConfig\":{\"Privileged\":true,\"Memory\":5}}"), 1);
+	ck_assert_int_eq(index_matches_str("{\"HostConfig\":{\"privileged\":true}}"), 1);
+	/* the finish sets Memory in HostConfig: no index */
+	ck_assert_int_eq(index_matches_str("{\"Memory\":5,\"HostConfig\":{\"Memory\":0}}"), 0);
+	ck_assert_int_eq(index_matches_str("{\"Cpuset\":\"0\",\"HostConfig\":{}}"), 0);
+	ck_assert_int_eq(index_matches_str("{\"Image\":\"x\"}"), 0);
+	ck_assert_int_eq(index_matches_str("{\"HostConfig\":null}"), 0);
+	ck_assert_int_eq(index_matches_str("{\"HostConfig\":{\"Privileged\":1}}"), -1);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		char *body = slurp_fixture(names[i], &len);
+		ck_assert_uint_lt(len, sizeof m - 8);
+		int r = index_matches(body, len);
+		ck_assert_int_ge(r, 0);
+		indexed += r == 1;
+		for (size_t at = 1; at + 2 < len; at++) {
+			if (body[at - 1] != '"' || !((body[at] | 0x20) >= 'a' && (body[at] | 0x20) <= 'z'))
+				continue;
+			memcpy(m, body, len);
+			m[at] ^= 0x20;
+			r = index_matches(m, len);
+			indexed += r == 1;
+			without += r == 0;
+		}
+		for (int j = 0; j < 500; j++) {
+			size_t mlen = mutate(body, len, m, sizeof m, &x);
+			r = index_matches(m, mlen);
+			indexed += r == 1;
+			without += r == 0;
+			refused += r < 0;
+		}
+		free(body);
+		free(names[i]);
+	}
+	ck_assert_int_gt(indexed, 1000);
+	ck_assert_int_gt(without, 10);
+	ck_assert_int_gt(refused, 1000);
+}
+END_TEST
+
 /* The document is built in the request's arena; the lookup answers the
  * daemon attaches are heap values; the forwarded body is the same as ever
  * (decoded_once_over_two_lookup_rounds compares it), and the arena's blocks
@@ -1233,6 +1340,9 @@ START_TEST(document_lives_in_the_arena)
 	ck_assert_int_eq(d.verdict, POL_ALLOW);
 	ck_assert(arena_owns(pp->doc));
 	ck_assert(arena_owns(json_object_get(pp->doc, "HostConfig")));
+	/* the checks read HostConfig through the decoder's index */
+	ck_assert_ptr_nonnull(pp->hcix.obj);
+	ck_assert_ptr_eq(pp->hcix.obj, json_object_get(pp->doc, "HostConfig"));
 	ck_assert(arena_owns(json_string_value(json_object_get(pp->doc, "Image"))));
 	ck_assert(!arena_owns(pp->body));   /* the text is the daemon's, plain malloc */
 	ck_assert(!arena_owns(d.body));
@@ -1433,6 +1543,7 @@ policy_prepared_suite(void)
 	tcase_add_test(tc, decoder_changes_turn_the_fast_path_off);
 	tcase_add_test(tc, fast_path_matches_serialiser_on_mutated_bodies);
 	tcase_add_test(tc, decoder_shortcuts_match_the_full_walks);
+	tcase_add_test(tc, hostconfig_index_matches_jansson);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("arena");
 	tcase_add_checked_fixture(tc, setup, teardown);
