@@ -66,8 +66,10 @@ extern const struct godec_index *jget_index;
 static inline json_t *
 jget(const json_t *obj, const char *key)
 {
-	if (jget_index != NULL && obj == jget_index->obj && obj != NULL)
-		return godec_index_get(jget_index, key, strlen(key));   /* a literal's length folds */
+	if (jget_index != NULL && obj == jget_index->obj && obj != NULL) {
+		size_t len = strlen(key);   /* a literal's length and hash fold */
+		return godec_index_probe(jget_index, key, len, godec_name_hash(key, len));
+	}
 	return json_object_get(obj, key);
 }
 

@@ -628,18 +628,10 @@ godecode_inplace_flags(const struct gotype *t, json_t *in, unsigned flags, int *
 /* The names of an index's struct (its fields and first promoted table):
  * (table, index) by a small open-addressed table, built when a struct is
  * first asked for (one at a time: the create's HostConfig). */
-#define NAMES_SLOTS 256   /* power of 2, > 2 * GODEC_INDEX_FIELDS */
+#define NAMES_SLOTS GODEC_NAME_SLOTS
+#define name_hash godec_name_hash
 static const struct gostruct *names_st;
 static struct { const char *name; size_t len; unsigned char tab, at; } names[NAMES_SLOTS];
-
-static inline size_t
-name_hash(const char *key, size_t len)
-{
-	if (len == 0)
-		return 0;
-	return (len * 37 + (unsigned char)key[0] * 5 + (unsigned char)key[len / 2] * 3 +
-	    (unsigned char)key[len - 1]) & (NAMES_SLOTS - 1);
-}
 
 static void
 names_build(const struct gostruct *st)
@@ -663,12 +655,20 @@ names_build(const struct gostruct *st)
 json_t *
 godec_index_get(const struct godec_index *ix, const char *key, size_t len)
 {
+	return godec_index_probe(ix, key, len, godec_name_hash(key, len));
+}
+
+json_t *
+godec_index_probe(const struct godec_index *ix, const char *key, size_t len, size_t h)
+{
 	if (names_st != ix->st)
 		names_build(ix->st);
-	for (size_t h = name_hash(key, len);; h = (h + 1) & (NAMES_SLOTS - 1)) {
+	for (;; h = (h + 1) & (NAMES_SLOTS - 1)) {
 		if (names[h].name == NULL)
 			return NULL;   /* no field: no such key in a decoded object */
-		if (names[h].len == len && memcmp(names[h].name, key, len) == 0) {
+		/* the linker merges equal string literals: often the very name */
+		if (names[h].len == len && (names[h].name == key ||
+		    memcmp(names[h].name, key, len) == 0)) {
 			unsigned tab = names[h].tab, at = names[h].at;
 			return ix->seen[tab] & ((uint64_t)1 << at) ? ix->vals[tab][at] : NULL;
 		}

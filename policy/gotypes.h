@@ -113,6 +113,19 @@ struct godec_index {
  * field of st's two tables is in no decoded st object. */
 json_t *godec_index_get(const struct godec_index *ix, const char *key, size_t len);
 
+/* The same with the key's godec_name_hash, which the compiler works out
+ * for a literal key when the call is inlined (checks.h: jget). */
+#define GODEC_NAME_SLOTS 256   /* power of 2, > 2 * GODEC_INDEX_FIELDS */
+static inline size_t
+godec_name_hash(const char *key, size_t len)
+{
+	if (len == 0)
+		return 0;
+	return (len * 37 + (unsigned char)key[0] * 5 + (unsigned char)key[len / 2] * 3 +
+	    (unsigned char)key[len - 1]) & (GODEC_NAME_SLOTS - 1);
+}
+json_t *godec_index_probe(const struct godec_index *ix, const char *key, size_t len, size_t h);
+
 /* godecode_inplace_same with flags: GODEC_NUL_FREE when the caller knows
  * that no string and no key of `in` holds U+0000 (jsonin_parse_canonical
  * said its bytes are canonical: no escape anywhere, and a NUL can only come

@@ -536,20 +536,24 @@ viol_mode(const struct profile *prof, const struct violation *v)
 	return profile_rule_mode(prof, (int)v->rule);
 }
 
-/* Append s to msg (cap bytes, *off used), truncated like snprintf: *off
- * counts what did not fit too, and msg stays terminated. */
-static void
-put_str(char *msg, size_t cap, size_t *off, const char *s)
+/* Append s (n bytes) to msg (cap bytes, *off used), truncated like
+ * snprintf: *off counts what did not fit too, and msg stays terminated.
+ * Inline, so that a literal's length and copy fold (put_str). */
+static inline void
+put_n(char *msg, size_t cap, size_t *off, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
-	if (*off + 1 < cap) {
-		size_t room = cap - 1 - *off, k = n < room ? n : room;
+	if (*off + n < cap) {
+		memcpy(msg + *off, s, n);
+		msg[*off + n] = '\0';
+	} else if (*off + 1 < cap) {
+		size_t k = cap - 1 - *off;
 		memcpy(msg + *off, s, k);
 		msg[*off + k] = '\0';
 	}
 	*off += n;
 }
+
+#define put_str(msg, cap, off, s) put_n((msg), (cap), (off), (s), strlen(s))
 
 /* The rule list over the violations not excepted, and the mode the
  * decision is made in: the most severe of theirs (*worst), and the message
