@@ -17,13 +17,18 @@ check_create(struct check_ctx *c)
 	 * like an empty HostConfig (no limits, default bridge, ...). */
 	if (!json_is_object(hc))
 		hc = empty = json_object();
+	/* the decoder's index of this HostConfig, for the ~50 lookups below
+	 * (NULL when there is none: each goes to jansson) */
+	const struct godec_index *prev = jget_index;
+	jget_index = c->pp != NULL && c->pp->hcix.obj == hc ? &c->pp->hcix : NULL;
 	check_image_use(c, jstr(c->doc, "Image"), "image");
 	check_hostconfig(c, hc);
 	check_mounts(c, hc);
 	check_endpoints_config(c, json_object_get(c->doc, "NetworkingConfig"),
 	    jstr(hc, "NetworkMode"));
-	check_user(c, c->doc, json_object_get(hc, "GroupAdd"));
+	check_user(c, c->doc, jget(hc, "GroupAdd"));
 	check_env_secrets(c, json_object_get(c->doc, "Env"), "Env");
+	jget_index = prev;
 	json_decref(empty);
 }
 

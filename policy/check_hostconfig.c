@@ -55,7 +55,7 @@ check_joined_container(struct check_ctx *c, const char *flag, const char *id)
 	sub = *c;
 	sub.vs = &tmp;
 	sub.judging_joined = 1;   /* no further joins or volume lookups; its networks are looked up */
-	const json_t *hc = json_object_get(l->json, "HostConfig");
+	const json_t *hc = jget(l->json, "HostConfig");
 	if (!json_is_object(hc)) {
 		fire(c, R_NS_CONTAINER, "%s container:%s: cannot verify that container "
 		    "(no HostConfig)", flag, id);
@@ -180,14 +180,14 @@ check_cap_lists(struct check_ctx *c, const json_t *add, const json_t *drop)
 static int
 nonempty_array(const json_t *hc, const char *key)
 {
-	const json_t *v = json_object_get(hc, key);
+	const json_t *v = jget(hc, key);
 	return json_is_array(v) && json_array_size(v) > 0;
 }
 
 static void
 check_devices(struct check_ctx *c, const json_t *hc)
 {
-	const json_t *devs = json_object_get(hc, "Devices"), *d;
+	const json_t *devs = jget(hc, "Devices"), *d;
 	size_t i;
 
 	json_array_foreach(devs, i, d)
@@ -202,7 +202,7 @@ static void
 check_cgroup_runtime_groups(struct check_ctx *c, const json_t *hc)
 {
 	const char *cp = jstr(hc, "CgroupParent"), *rt = jstr(hc, "Runtime");
-	const json_t *groups = json_object_get(hc, "GroupAdd"), *g;
+	const json_t *groups = jget(hc, "GroupAdd"), *g;
 	size_t i;
 
 	if (cp[0] != '\0' && !strlist_match(&c->prof->cgroup_parents, cp))
@@ -217,8 +217,8 @@ check_cgroup_runtime_groups(struct check_ctx *c, const json_t *hc)
 	 * (dockerd itself refuses that option in SecurityOpt), so it is judged
 	 * under that rule: its message and its exceptions are the ones the user
 	 * knows. */
-	const json_t *mp = json_object_get(hc, "MaskedPaths");
-	const json_t *rp = json_object_get(hc, "ReadonlyPaths");
+	const json_t *mp = jget(hc, "MaskedPaths");
+	const json_t *rp = jget(hc, "ReadonlyPaths");
 	if (json_is_array(mp) && json_array_size(mp) == 0 &&
 	    json_is_array(rp) && json_array_size(rp) == 0) {
 		fire(c, R_SEC_SYSTEMPATHS, "--security-opt systempaths=unconfined is not allowed");
@@ -265,7 +265,7 @@ check_ports(struct check_ctx *c, const json_t *hc)
 
 	if (jbool(hc, "PublishAllPorts"))
 		fire(c, R_PORTS_PUBLISH_ALL, "-P/--publish-all is not allowed");
-	json_object_foreach((json_t *)json_object_get(hc, "PortBindings"), port, list) {
+	json_object_foreach((json_t *)jget(hc, "PortBindings"), port, list) {
 		json_array_foreach(list, i, b) {
 			const char *ip = jstr(b, "HostIp"), *hp = jstr(b, "HostPort");
 			long lo;
@@ -335,10 +335,10 @@ check_hostconfig(struct check_ctx *c, const json_t *hc)
 	if (jbool(hc, "Privileged"))
 		fire(c, R_PRIVILEGED, "--privileged is not allowed");
 	check_namespaces(c, hc);
-	check_cap_lists(c, json_object_get(hc, "CapAdd"), json_object_get(hc, "CapDrop"));
+	check_cap_lists(c, jget(hc, "CapAdd"), jget(hc, "CapDrop"));
 	check_secopts(c, hc);
 	check_devices(c, hc);
-	check_sysctl_map(c, json_object_get(hc, "Sysctls"));
+	check_sysctl_map(c, jget(hc, "Sysctls"));
 	check_cgroup_runtime_groups(c, hc);
 	check_limits(c, hc, 0);
 	if (!jbool(hc, "ReadonlyRootfs"))
@@ -346,10 +346,10 @@ check_hostconfig(struct check_ctx *c, const json_t *hc)
 	check_ports(c, hc);
 	check_network(c, hc);
 	check_volume_driver(c, jstr(hc, "VolumeDriver"), "--volume-driver");
-	check_ulimits(c, json_object_get(hc, "Ulimits"), "--ulimit");
+	check_ulimits(c, jget(hc, "Ulimits"), "--ulimit");
 	check_oom(c, hc, "OomScoreAdj");
-	check_restart_policy(c, json_object_get(hc, "RestartPolicy"), 0);
-	check_log_config(c, json_object_get(hc, "LogConfig"), "Type", "Config", "--log-driver");
+	check_restart_policy(c, jget(hc, "RestartPolicy"), 0);
+	check_log_config(c, jget(hc, "LogConfig"), "Type", "Config", "--log-driver");
 }
 
 /* CIS 5.15: a container restarts on failure a bounded number of times, or
@@ -390,7 +390,7 @@ check_resources_update(struct check_ctx *c, const json_t *res)
 	if (cp[0] != '\0' && !strlist_match(&c->prof->cgroup_parents, cp))
 		fire(c, R_CGROUP_PARENT, "--cgroup-parent %s is not allowed", cp);
 	check_limits(c, res, 1);
-	check_ulimits(c, json_object_get(res, "Ulimits"), "--ulimit");
+	check_ulimits(c, jget(res, "Ulimits"), "--ulimit");
 	check_oom(c, res, "OomScoreAdj");   /* not in an update: only OomKillDisable */
-	check_restart_policy(c, json_object_get(res, "RestartPolicy"), 1);
+	check_restart_policy(c, jget(res, "RestartPolicy"), 1);
 }

@@ -156,5 +156,5 @@ check_log_config(struct check_ctx *c, const json_t *lc, const char *type_field,
 		    "drivers%s", flag, driver, flag, allowed[0] ? allowed + 1 : " (none)");
 		return;
 	}
-	judge_log_opts(c, driver, json_object_get(lc, opts_field), "--log-opt");
+	judge_log_opts(c, driver, jget(lc, opts_field), "--log-opt");
 }

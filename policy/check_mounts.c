@@ -172,7 +172,7 @@ has_token(const char *list, const char *tok)
 static void
 check_binds(struct check_ctx *c, const json_t *hc)
 {
-	const json_t *binds = json_object_get(hc, "Binds"), *b;
+	const json_t *binds = jget(hc, "Binds"), *b;
 	size_t i;
 
 	json_array_foreach(binds, i, b) {
@@ -278,7 +278,7 @@ check_tmpfs_map(struct check_ctx *c, const json_t *tmpfs)
 static void
 check_tmpfs_mount(struct check_ctx *c, const json_t *m)
 {
-	const json_t *opts = json_object_get(json_object_get(m, "TmpfsOptions"), "Options"), *o;
+	const json_t *opts = jget(jget(m, "TmpfsOptions"), "Options"), *o;
 	const char *flags[64];
 	size_t i, n = 0;
 
@@ -410,7 +410,7 @@ check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix)
 
 	json_array_foreach(mounts, i, m) {
 		const char *type = jstr(m, "Type");
-		const json_t *bo = json_object_get(m, "BindOptions");
+		const json_t *bo = jget(m, "BindOptions");
 		const char *prop = jstr(bo, "Propagation");
 		if (strcasecmp(prop, "shared") == 0 || strcasecmp(prop, "rshared") == 0)
 			fire(c, R_MOUNT_PROPAGATION, "--mount bind-propagation=%s is not allowed", prop);
@@ -418,10 +418,10 @@ check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix)
 			check_host_path(c, jstr(m, "Source"), jbool(m, "ReadOnly"), "--mount source",
 			    ro_fix);
 		} else if (strcasecmp(type, "volume") == 0) {
-			const json_t *dc = json_object_get(json_object_get(m, "VolumeOptions"),
+			const json_t *dc = jget(jget(m, "VolumeOptions"),
 			    "DriverConfig");
 			check_volume_driver(c, jstr(dc, "Name"), "--mount volume-driver");
-			check_volume_driver_opts(c, jstr(dc, "Name"), json_object_get(dc, "Options"),
+			check_volume_driver_opts(c, jstr(dc, "Name"), jget(dc, "Options"),
 			    "--mount");
 			/* an existing volume is used as it is, whatever the options say */
 			check_existing_volume(c, jstr(m, "Source"), "--mount source");
@@ -434,13 +434,13 @@ check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix)
 void
 check_mounts(struct check_ctx *c, const json_t *hc)
 {
-	const json_t *vf = json_object_get(hc, "VolumesFrom");
+	const json_t *vf = jget(hc, "VolumesFrom");
 
 	if (json_is_array(vf) && json_array_size(vf) > 0)
 		fire(c, R_MOUNT_VOLUMES_FROM, "--volumes-from is not allowed");
 	check_binds(c, hc);
-	check_mount_array(c, json_object_get(hc, "Mounts"), "add :ro");
-	check_tmpfs_map(c, json_object_get(hc, "Tmpfs"));
+	check_mount_array(c, jget(hc, "Mounts"), "add :ro");
+	check_tmpfs_map(c, jget(hc, "Tmpfs"));
 }
 
 /* ---- start and restart: the bind sources once more ------------------------------- */
@@ -463,13 +463,13 @@ check_start_binds(struct check_ctx *c)
 		return;
 	if ((l = route_container(c)) == NULL)
 		return;
-	hc = json_object_get(l->json, "HostConfig");
+	hc = jget(l->json, "HostConfig");
 	if (l->status != 200 || !json_is_object(hc)) {
 		fire(c, R_MOUNT_BIND_SYMLINK, "cannot read the bind mounts of container %s (engine "
 		    "answered %d), so its start cannot be judged", c->name, l->status);
 		return;
 	}
-	json_array_foreach(json_object_get(hc, "Binds"), i, b) {
+	json_array_foreach(jget(hc, "Binds"), i, b) {
 		const char *spec = json_string_value(b), *c1, *c2;
 		char src[PATH_MAXLEN];
 		if (spec == NULL || spec[0] != '/' || (c1 = strchr(spec, ':')) == NULL ||
@@ -480,7 +480,7 @@ check_start_binds(struct check_ctx *c)
 		c2 = strchr(c1 + 1, ':');
 		check_host_path(c, src, has_token(c2 ? c2 + 1 : "", "ro"), "-v", "add :ro");
 	}
-	json_array_foreach(json_object_get(hc, "Mounts"), i, m)
+	json_array_foreach(jget(hc, "Mounts"), i, m)
 		if (strcasecmp(jstr(m, "Type"), "bind") == 0)
 			check_host_path(c, jstr(m, "Source"), jbool(m, "ReadOnly"), "--mount source",
 			    "add :ro");
@@ -518,6 +518,6 @@ check_existing_volume(struct check_ctx *c, const char *name, const char *what)
 	/* made with another driver (by an operator, or around sockward): the
 	 * request gets that driver's volume */
 	check_volume_driver(c, jstr(l->json, "Driver"), label);
-	check_volume_driver_opts(c, jstr(l->json, "Driver"), json_object_get(l->json, "Options"),
+	check_volume_driver_opts(c, jstr(l->json, "Driver"), jget(l->json, "Options"),
 	    label);
 }

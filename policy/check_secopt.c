@@ -131,7 +131,7 @@ may_hold(const char *cap, const json_t *capadd)
 static int
 rule_may_apply(const json_t *inc, const json_t *capadd)
 {
-	const json_t *caps = json_object_get(inc, "caps"), *arches = json_object_get(inc, "arches");
+	const json_t *caps = jget(inc, "caps"), *arches = jget(inc, "arches");
 	const json_t *e;
 	size_t i;
 	const char *native = NATIVE_ARCH;
@@ -162,9 +162,9 @@ args_keep_default(const char *call, const json_t *args)
 		return 0;
 	json_array_foreach(args, i, a) {
 		const char *op = jstr(a, "op");
-		json_int_t idx = json_integer_value(json_object_get(a, "index"));
-		json_int_t v = json_integer_value(json_object_get(a, "value"));
-		json_int_t v2 = json_integer_value(json_object_get(a, "valueTwo"));
+		json_int_t idx = json_integer_value(jget(a, "index"));
+		json_int_t v = json_integer_value(jget(a, "value"));
+		json_int_t v2 = json_integer_value(jget(a, "valueTwo"));
 		int ok = 0;
 		if (idx != 0)
 			return 0;
@@ -199,10 +199,10 @@ seccomp_problem(const json_t *prof, const json_t *capadd, char *buf, size_t len)
 		snprintf(buf, len, "it hands calls to a user-space notifier (listenerPath)");
 		return buf;
 	}
-	json_array_foreach(json_object_get(prof, "syscalls"), i, sc) {
+	json_array_foreach(jget(prof, "syscalls"), i, sc) {
 		const char *action = jstr(sc, "action");
-		const json_t *inc = json_object_get(sc, "includes");
-		const json_t *args = json_object_get(sc, "args");
+		const json_t *inc = jget(sc, "includes");
+		const json_t *args = jget(sc, "args");
 		const char *names[256];
 		size_t nn = 0;
 		if (in_list(refusing_actions, action))
@@ -211,7 +211,7 @@ seccomp_problem(const json_t *prof, const json_t *capadd, char *buf, size_t len)
 			continue;    /* not here, or only with a capability capabilities.add judges */
 		if (jstr(sc, "name")[0] != '\0')
 			names[nn++] = jstr(sc, "name");
-		json_array_foreach(json_object_get(sc, "names"), k, n)
+		json_array_foreach(jget(sc, "names"), k, n)
 			if (json_is_string(n) && nn < sizeof names / sizeof names[0])
 				names[nn++] = json_string_value(n);
 		for (k = 0; k < nn; k++) {
@@ -293,7 +293,7 @@ parse_bool(const char *s, int *out)
 void
 check_secopts(struct check_ctx *c, const json_t *hc)
 {
-	const json_t *arr = json_object_get(hc, "SecurityOpt"), *e;
+	const json_t *arr = jget(hc, "SecurityOpt"), *e;
 	size_t i;
 	int nnp = 0;
 
@@ -327,7 +327,7 @@ check_secopts(struct check_ctx *c, const json_t *hc)
 				fire(c, R_SEC_SECCOMP, "--security-opt seccomp=unconfined is not allowed");
 			else if (strcmp(v, "builtin") != 0)
 				judge_seccomp_json(c, v, strlen(v), "--security-opt seccomp=<profile>",
-				    json_object_get(hc, "CapAdd"));
+				    jget(hc, "CapAdd"));
 		} else if (strcasecmp(key, "apparmor") == 0)
 			judge_apparmor(c, v);
 		else if (strcasecmp(key, "label") == 0)
@@ -375,10 +375,10 @@ base64_decode(const char *in, size_t n, unsigned char *out, size_t outlen)
 void
 check_service_privileges(struct check_ctx *c, const json_t *priv, const json_t *capadd)
 {
-	const json_t *se = json_object_get(priv, "SELinuxContext");
-	const json_t *sc = json_object_get(priv, "Seccomp");
+	const json_t *se = jget(priv, "SELinuxContext");
+	const json_t *sc = jget(priv, "Seccomp");
 	const char *seccomp = jstr(sc, "Mode");
-	const char *apparmor = jstr(json_object_get(priv, "AppArmor"), "Mode");
+	const char *apparmor = jstr(jget(priv, "AppArmor"), "Mode");
 	const char *type = jstr(se, "Type");
 
 	if (jbool(se, "Disable"))

@@ -26,7 +26,7 @@
 static const json_t *
 obj(const json_t *parent, const char *key, json_t *empty)
 {
-	const json_t *v = json_object_get(parent, key);
+	const json_t *v = jget(parent, key);
 	return json_is_object(v) ? v : empty;
 }
 
@@ -37,8 +37,8 @@ static void
 check_runtime(struct check_ctx *c, const json_t *task)
 {
 	const char *rt = jstr(task, "Runtime");
-	const json_t *ps = json_object_get(task, "PluginSpec");
-	const json_t *nas = json_object_get(task, "NetworkAttachmentSpec");
+	const json_t *ps = jget(task, "PluginSpec");
+	const json_t *nas = jget(task, "NetworkAttachmentSpec");
 
 	if (rt[0] != '\0' && strcmp(rt, "container") != 0)
 		fire(c, R_ENDPOINT, "TaskTemplate.Runtime %s is not allowed, only container "
@@ -130,25 +130,25 @@ static void
 check_container_spec(struct check_ctx *c, const json_t *cs)
 {
 	const char *user = jstr(cs, "User");
-	const json_t *groups = json_object_get(cs, "Groups"), *g;
+	const json_t *groups = jget(cs, "Groups"), *g;
 	json_t *empty = json_object();
 	size_t i;
 
 	check_image_use(c, jstr(cs, "Image"), "service image");
 	judge_image_user(c, jstr(cs, "Image"), 0, user,
-	    json_string_length(json_object_get(cs, "User")), groups, "--group", "--user");
+	    json_string_length(jget(cs, "User")), groups, "--group", "--user");
 	json_array_foreach(groups, i, g)
 		if (json_is_string(g) && !strlist_has(&c->prof->group_add, json_string_value(g)))
 			fire(c, R_GROUP_ADD, "--group %s is not allowed", json_string_value(g));
-	check_mount_array(c, json_object_get(cs, "Mounts"), "add readonly to --mount");
-	check_cap_lists(c, json_object_get(cs, "CapabilityAdd"),
-	    json_object_get(cs, "CapabilityDrop"));
+	check_mount_array(c, jget(cs, "Mounts"), "add readonly to --mount");
+	check_cap_lists(c, jget(cs, "CapabilityAdd"),
+	    jget(cs, "CapabilityDrop"));
 	check_service_privileges(c, obj(cs, "Privileges", empty),
-	    json_object_get(cs, "CapabilityAdd"));
-	check_ulimits(c, json_object_get(cs, "Ulimits"), "--ulimit");
+	    jget(cs, "CapabilityAdd"));
+	check_ulimits(c, jget(cs, "Ulimits"), "--ulimit");
 	check_oom(c, cs, "OomScoreAdj");
-	check_sysctl_map(c, json_object_get(cs, "Sysctls"));
-	check_env_secrets(c, json_object_get(cs, "Env"), "service Env");
+	check_sysctl_map(c, jget(cs, "Sysctls"));
+	check_env_secrets(c, jget(cs, "Env"), "service Env");
 	if (!jbool(cs, "ReadOnly"))
 		fire(c, R_ROOTFS_READONLY, "add --read-only");
 	json_decref(empty);
@@ -172,10 +172,10 @@ check_service(struct check_ctx *c)
 			fire(c, R_LIMIT_MEMORY, "--memory-swap %lld is not allowed (unlimited or above "
 			    "twice the memory maximum)", (long long)swap);
 	}
-	check_log_config(c, json_object_get(task, "LogDriver"), "Name", "Options", "--log-driver");
-	check_network_list(c, json_object_get(task, "Networks"));
-	check_network_list(c, json_object_get(c->doc, "Networks"));   /* deprecated place */
-	check_service_ports(c, json_object_get(obj(c->doc, "EndpointSpec", e5), "Ports"));
+	check_log_config(c, jget(task, "LogDriver"), "Name", "Options", "--log-driver");
+	check_network_list(c, jget(task, "Networks"));
+	check_network_list(c, jget(c->doc, "Networks"));   /* deprecated place */
+	check_service_ports(c, jget(obj(c->doc, "EndpointSpec", e5), "Ports"));
 	json_decref(e1);
 	json_decref(e2);
 	json_decref(e3);

@@ -56,7 +56,7 @@ check_update_merged(struct check_ctx *c)
 		return;
 	if ((l = route_container(c)) == NULL)
 		return;
-	const json_t *hc = json_object_get(l->json, "HostConfig");
+	const json_t *hc = jget(l->json, "HostConfig");
 	if (l->status != 200 || !json_is_object(hc)) {
 		fire(c, R_LIMIT_CPU, "cannot read the current CPU limit of container %s (engine "
 		    "answered %d), so the update cannot be judged", c->name, l->status);
@@ -121,7 +121,7 @@ static int
 found_by_id(const char *ref, const char *hex, const json_t *img)
 {
 	const char *id = jstr(img, "Id");
-	const json_t *tags = json_object_get(img, "RepoTags");
+	const json_t *tags = jget(img, "RepoTags");
 	char name[600];
 
 	if (strncmp(id, "sha256:", 7) == 0)
@@ -161,7 +161,7 @@ judge_image_names(struct check_ctx *c, const json_t *img, const char *what, cons
 {
 	const char *keys[] = { "RepoTags", "RepoDigests" }, *first = NULL;
 	for (size_t k = 0; k < 2; k++) {
-		const json_t *arr = json_object_get(img, keys[k]), *e;
+		const json_t *arr = jget(img, keys[k]), *e;
 		size_t i;
 		json_array_foreach(arr, i, e) {
 			const char *n = json_string_value(e);
@@ -372,7 +372,7 @@ check_changes_user(struct check_ctx *c, const char *what, const json_t *config)
 			    "use USER <non-root uid>", what, user);
 		return;
 	}
-	const json_t *u = json_object_get(config, "User");
+	const json_t *u = jget(config, "User");
 	if (json_is_string(u) && json_string_length(u) > 0 &&
 	    user_is_root(json_string_value(u), json_string_length(u)))
 		fire(c, R_USER_ROOT, "%s: Config.User %s makes the image run as root, use a "

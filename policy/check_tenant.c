@@ -161,15 +161,15 @@ static const char *
 owner_of(enum pol_lookup_kind kind, const json_t *j)
 {
 	const json_t *labels = (kind == POL_LOOKUP_CONTAINER || kind == POL_LOOKUP_IMAGE)
-	    ? json_object_get(json_object_get(j, "Config"), "Labels")
-	    : json_object_get(j, "Labels");
+	    ? jget(jget(j, "Config"), "Labels")
+	    : jget(j, "Labels");
 	/* swarm objects: the spec's labels; a task: its container's */
 	if (kind == POL_LOOKUP_SERVICE || kind == POL_LOOKUP_SECRET || kind == POL_LOOKUP_CONFIG)
-		labels = json_object_get(json_object_get(j, "Spec"), "Labels");
+		labels = jget(jget(j, "Spec"), "Labels");
 	else if (kind == POL_LOOKUP_TASK)
-		labels = json_object_get(json_object_get(json_object_get(j, "Spec"),
+		labels = jget(jget(jget(j, "Spec"),
 		    "ContainerSpec"), "Labels");
-	const json_t *v = json_object_get(labels, TENANT_LABEL);
+	const json_t *v = jget(labels, TENANT_LABEL);
 	return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
 }
 
@@ -252,7 +252,7 @@ static int64_t create_nano_cpus(const json_t *hc);
 static const char *
 stamped_value(struct check_ctx *c, const char *key, char *buf, size_t len)
 {
-	const json_t *hc = json_object_get(c->doc, "HostConfig");
+	const json_t *hc = jget(c->doc, "HostConfig");
 	int create = c->pp->route != NULL && strcmp(c->pp->route->endpoint, "container.create") == 0;
 
 	if (strcmp(key, TENANT_LABEL) == 0)
@@ -429,7 +429,7 @@ static int64_t anonymous_volumes(struct check_ctx *c, json_t *out);
 static void
 check_volumes_from_anon(struct check_ctx *c)
 {
-	const json_t *vf = json_object_get(json_object_get(c->doc, "HostConfig"), "VolumesFrom");
+	const json_t *vf = jget(jget(c->doc, "HostConfig"), "VolumesFrom");
 	const json_t *e, *obj, *m;
 	json_t *anon;
 	char name[512];
@@ -450,7 +450,7 @@ check_volumes_from_anon(struct check_ctx *c)
 				covered = 1;   /* judged again once it is answered */
 				break;
 			}
-			json_array_foreach(json_object_get(donor, "Mounts"), k, m)
+			json_array_foreach(jget(donor, "Mounts"), k, m)
 				if (strcmp(jstr(m, "Destination"), t) == 0)
 					covered = 1;
 		}
@@ -468,17 +468,17 @@ check_volumes_from_anon(struct check_ctx *c)
 static void
 check_create_refs(struct check_ctx *c)
 {
-	const json_t *hc = json_object_get(c->doc, "HostConfig"), *e, *v, *obj;
+	const json_t *hc = jget(c->doc, "HostConfig"), *e, *v, *obj;
 	/* HostConfig.Cgroup takes container:<x> as well (runconfig CgroupSpec) */
 	const char *modes[] = { "NetworkMode", "PidMode", "IpcMode", "Cgroup" }, *key;
 	char name[512];
 	size_t i;
 
-	json_array_foreach(json_object_get(hc, "VolumesFrom"), i, e) {
+	json_array_foreach(jget(hc, "VolumesFrom"), i, e) {
 		ref_name(json_string_value(e) ? json_string_value(e) : "", name, sizeof name);
 		own_ref(c, POL_LOOKUP_CONTAINER, name, 0);
 	}
-	json_array_foreach(json_object_get(hc, "Links"), i, e) {
+	json_array_foreach(jget(hc, "Links"), i, e) {
 		ref_name(json_string_value(e) ? json_string_value(e) : "", name, sizeof name);
 		own_ref(c, POL_LOOKUP_CONTAINER, name, 1);
 	}
@@ -489,20 +489,20 @@ check_create_refs(struct check_ctx *c)
 		else if (i == 0 && !special_network(m))
 			own_ref(c, POL_LOOKUP_NETWORK, m, 0);
 	}
-	json_object_foreach(json_object_get(json_object_get(c->doc, "NetworkingConfig"),
+	json_object_foreach(jget(jget(c->doc, "NetworkingConfig"),
 	    "EndpointsConfig"), key, v) {
 		if (!special_network(key))
 			own_ref(c, POL_LOOKUP_NETWORK, key, 0);
 		endpoint_network_id(c, v, 1);
 		/* links of a user-defined network's endpoint ("name:alias") */
-		json_array_foreach(json_object_get(v, "Links"), i, e) {
+		json_array_foreach(jget(v, "Links"), i, e) {
 			ref_name(json_string_value(e) ? json_string_value(e) : "", name, sizeof name);
 			own_ref(c, POL_LOOKUP_CONTAINER, name, 1);
 		}
 	}
 	/* a named volume that does not exist is created by dockerd (labelled:
 	 * tenant_forward); one that exists must be the tenant's */
-	json_array_foreach(json_object_get(hc, "Binds"), i, e) {
+	json_array_foreach(jget(hc, "Binds"), i, e) {
 		if (!json_is_string(e) || !bind_volume(json_string_value(e), name, sizeof name))
 			continue;
 		enum own o = resolve(c, POL_LOOKUP_VOLUME, name, &obj, &(int){ 0 });
@@ -516,7 +516,7 @@ check_create_refs(struct check_ctx *c)
 			    "and nocopy carry over); create it first (docker volume create %s) or use "
 			    "those modes", json_string_value(e), name, name);
 	}
-	json_array_foreach(json_object_get(hc, "Mounts"), i, e) {
+	json_array_foreach(jget(hc, "Mounts"), i, e) {
 		const char *src = jstr(e, "Source");
 		if (strcmp(jstr(e, "Type"), "volume") == 0 && src[0] != '\0' &&
 		    resolve(c, POL_LOOKUP_VOLUME, src, &obj, &(int){ 0 }) != OWN_MISSING)
@@ -534,7 +534,7 @@ check_create_refs(struct check_ctx *c)
 			answer(c, 403, R_TENANT_ISOLATION, "cannot tell which tenant owns image %s "
 			    "(engine answered %d)", image, st);
 	}
-	refuse_labels(c, json_object_get(c->doc, "Labels"), "docker create");
+	refuse_labels(c, jget(c->doc, "Labels"), "docker create");
 	check_volumes_from_anon(c);
 }
 
@@ -622,7 +622,7 @@ check_ps_anchors(struct check_ctx *c, enum pol_lookup_kind kind)
 	doc = json_loads(merged, 0, NULL);
 	free(merged);
 	for (size_t k = 0; k < 2; k++)
-		json_object_foreach(json_object_get(doc, keys[k]), name, v) {
+		json_object_foreach(jget(doc, keys[k]), name, v) {
 			int st;
 			enum own o = resolve(c, kind, name, &obj, &st);
 			if (o == OWN_PENDING || o == OWN_MINE ||
@@ -717,11 +717,11 @@ tenant_precheck(struct check_ctx *c)
 		check_image_name(c, ref, "docker commit", 0);
 		refuse_changes(c, "docker commit");
 		if (json_is_object(c->doc))
-			refuse_labels(c, json_object_get(c->doc, "Labels"), "docker commit");
+			refuse_labels(c, jget(c->doc, "Labels"), "docker commit");
 	} else if (strcmp(ep, "volume.create") == 0) {
 		const char *n = jstr(c->doc, "Name");
 		int st;
-		refuse_labels(c, json_object_get(c->doc, "Labels"), "docker volume create");
+		refuse_labels(c, jget(c->doc, "Labels"), "docker volume create");
 		/* dockerd answers an existing name with that volume */
 		if (n[0] != '\0') {
 			enum own o = resolve(c, POL_LOOKUP_VOLUME, n, &obj, &st);
@@ -736,12 +736,12 @@ tenant_precheck(struct check_ctx *c)
 	    strcmp(ep, "volume.prune") != 0) {
 		own_object(c, POL_LOOKUP_VOLUME, c->name, SHARED_HIDDEN, "", &obj);
 	} else if (strcmp(ep, "network.create") == 0) {
-		refuse_labels(c, json_object_get(c->doc, "Labels"), "docker network create");
+		refuse_labels(c, jget(c->doc, "Labels"), "docker network create");
 	} else if (strcmp(ep, "network.connect") == 0 || strcmp(ep, "network.disconnect") == 0) {
 		if (own_object(c, POL_LOOKUP_NETWORK, c->name, SHARED_USE, "", &obj)) {
 			const char *ct = jstr(c->doc, "Container");
 			if (own_object(c, POL_LOOKUP_CONTAINER, ct, SHARED_HIDDEN, "", &obj))
-				endpoint_network_id(c, json_object_get(c->doc, "EndpointConfig"), 0);
+				endpoint_network_id(c, jget(c->doc, "EndpointConfig"), 0);
 		}
 	} else if (strcmp(ep, "network.inspect") == 0 || strcmp(ep, "network.delete") == 0) {
 		own_object(c, POL_LOOKUP_NETWORK, c->name, SHARED_USE, "", &obj);
@@ -861,7 +861,7 @@ static void
 quota_containers(struct check_ctx *c)
 {
 	const struct quota *q = &c->prof->quota;
-	const json_t *hc = json_object_get(c->doc, "HostConfig"), *e;
+	const json_t *hc = jget(c->doc, "HostConfig"), *e;
 	const struct pol_lookup *l;
 	int64_t mem = 0, cpus = 0, n, want_mem = jint(hc, "Memory", NULL);
 	int64_t want_cpus = create_nano_cpus(hc);
@@ -881,7 +881,7 @@ quota_containers(struct check_ctx *c)
 	/* a container without the limit labels (made by an operator for the
 	 * tenant) counts as the most the profile lets a container have */
 	json_array_foreach(l->json, i, e) {
-		const json_t *labels = json_object_get(e, "Labels");
+		const json_t *labels = jget(e, "Labels");
 		mem += label_int(labels, MEMORY_LABEL, c->prof->memory_max);
 		cpus += label_int(labels, NANOCPUS_LABEL, c->prof->nano_cpus_max);
 	}
@@ -933,7 +933,7 @@ quota_volumes(struct check_ctx *c, int64_t adding)
 		return;
 	if ((l = check_lookup(c, POL_LOOKUP_TENANT_VOLUMES, c->tenant)) == NULL)
 		return;
-	const json_t *vols = json_object_get(l->json, "Volumes");
+	const json_t *vols = jget(l->json, "Volumes");
 	if (l->status != 200 || !(json_is_array(vols) || json_is_null(vols))) {
 		answer(c, 403, R_TENANT_QUOTA, "cannot count the volumes of tenant %s (engine "
 		    "answered %d), so the quota cannot be checked", c->tenant, l->status);
@@ -952,7 +952,7 @@ quota_volumes(struct check_ctx *c, int64_t adding)
 static int64_t
 anonymous_volumes(struct check_ctx *c, json_t *out)
 {
-	const json_t *hc = json_object_get(c->doc, "HostConfig"), *e, *obj;
+	const json_t *hc = jget(c->doc, "HostConfig"), *e, *obj;
 	json_t *targets = json_object();
 	const char *key;
 	int64_t n = 0;
@@ -961,7 +961,7 @@ anonymous_volumes(struct check_ctx *c, json_t *out)
 
 	if (targets == NULL)
 		return 0;
-	json_array_foreach(json_object_get(hc, "Binds"), i, e) {
+	json_array_foreach(jget(hc, "Binds"), i, e) {
 		const char *b = json_string_value(e), *c1 = b ? strchr(b, ':') : NULL;
 		if (c1 != NULL) {
 			char dst[1024];
@@ -974,15 +974,15 @@ anonymous_volumes(struct check_ctx *c, json_t *out)
 			}
 		}
 	}
-	json_array_foreach(json_object_get(hc, "Mounts"), i, e)
+	json_array_foreach(jget(hc, "Mounts"), i, e)
 		json_object_set_new(targets, jstr(e, "Target"), json_true());
-	json_object_foreach(json_object_get(hc, "Tmpfs"), key, e)
+	json_object_foreach(jget(hc, "Tmpfs"), key, e)
 		json_object_set_new(targets, key, json_true());
-	const json_t *srcs[2] = { json_object_get(c->doc, "Volumes"), NULL };
+	const json_t *srcs[2] = { jget(c->doc, "Volumes"), NULL };
 	const char *image = jstr(c->doc, "Image");
 	if (image[0] != '\0' && resolve(c, POL_LOOKUP_IMAGE, image, &obj, &st) != OWN_PENDING &&
 	    obj != NULL)
-		srcs[1] = json_object_get(json_object_get(obj, "Config"), "Volumes");
+		srcs[1] = jget(jget(obj, "Config"), "Volumes");
 	for (i = 0; i < 2; i++)
 		json_object_foreach((json_t *)srcs[i], key, e) {
 			char t[1024];
@@ -990,7 +990,7 @@ anonymous_volumes(struct check_ctx *c, json_t *out)
 			snprintf(t, sizeof t, "%s", key);
 			while (len > 1 && t[len - 1] == '/')   /* dockerd cleans the path */
 				t[--len] = '\0';
-			if (json_object_get(targets, t) != NULL)
+			if (jget(targets, t) != NULL)
 				continue;
 			json_object_set_new(targets, t, json_true());
 			n++;
@@ -1005,17 +1005,17 @@ anonymous_volumes(struct check_ctx *c, json_t *out)
 static int64_t
 volumes_created(struct check_ctx *c)
 {
-	const json_t *hc = json_object_get(c->doc, "HostConfig"), *e, *obj;
+	const json_t *hc = jget(c->doc, "HostConfig"), *e, *obj;
 	char name[512];
 	int64_t n = anonymous_volumes(c, NULL);
 	size_t i;
 	int st;
 
-	json_array_foreach(json_object_get(hc, "Binds"), i, e)
+	json_array_foreach(jget(hc, "Binds"), i, e)
 		if (json_is_string(e) && bind_volume(json_string_value(e), name, sizeof name) &&
 		    resolve(c, POL_LOOKUP_VOLUME, name, &obj, &st) == OWN_MISSING)
 			n++;
-	json_array_foreach(json_object_get(hc, "Mounts"), i, e)
+	json_array_foreach(jget(hc, "Mounts"), i, e)
 		if (strcmp(jstr(e, "Type"), "volume") == 0 && (jstr(e, "Source")[0] == '\0' ||
 		    resolve(c, POL_LOOKUP_VOLUME, jstr(e, "Source"), &obj, &st) == OWN_MISSING))
 			n++;
@@ -1178,7 +1178,7 @@ new_target(const struct check_ctx *c, const char *id, const struct qedit *ed, si
 static void
 set_label(json_t *obj, const char *key, const char *val)
 {
-	json_t *labels = json_object_get(obj, "Labels");
+	json_t *labels = jget(obj, "Labels");
 	if (!json_is_object(labels)) {
 		labels = json_object();
 		json_object_set_new(obj, "Labels", labels);
@@ -1214,7 +1214,7 @@ rewrite_ref(struct check_ctx *c, json_t *arr, size_t i, const char *s, const cha
 static void
 stamp_create(struct check_ctx *c, json_t *doc)
 {
-	json_t *hc = json_object_get(doc, "HostConfig"), *e, *anon;
+	json_t *hc = jget(doc, "HostConfig"), *e, *anon;
 	const char *modes[] = { "NetworkMode", "PidMode", "IpcMode", "Cgroup" };
 	char num[32];
 	size_t i;
@@ -1229,7 +1229,7 @@ stamp_create(struct check_ctx *c, json_t *doc)
 		json_object_set_new(doc, "HostConfig", hc);
 	}
 	/* references by the full ID that was judged */
-	json_t *vf = json_object_get(hc, "VolumesFrom");
+	json_t *vf = jget(hc, "VolumesFrom");
 	json_array_foreach(vf, i, e)
 		if (json_is_string(e))
 			rewrite_ref(c, vf, i, json_string_value(e), "");
@@ -1246,7 +1246,7 @@ stamp_create(struct check_ctx *c, json_t *doc)
 	 * VolumeOptions.Labels.  With --volumes-from the donor's mount points
 	 * come first and a Mount would replace them, so those are left as
 	 * they are (check_volumes_from_anon refuses one no donor covers). */
-	json_t *mounts = json_object_get(hc, "Mounts");
+	json_t *mounts = jget(hc, "Mounts");
 	if (!json_is_array(mounts)) {
 		mounts = json_array();
 		json_object_set_new(hc, "Mounts", mounts);
@@ -1254,7 +1254,7 @@ stamp_create(struct check_ctx *c, json_t *doc)
 	/* a named volume of Binds that does not exist yet is created by
 	 * dockerd: as a Mount it gets the label (only the plain modes ro, rw
 	 * and nocopy translate; others are left as they are) */
-	json_t *binds = json_object_get(hc, "Binds");
+	json_t *binds = jget(hc, "Binds");
 	for (i = 0; i < json_array_size(binds); i++) {
 		const char *b = json_string_value(json_array_get(binds, i));
 		char name[512], dst[1024], opts[256];
@@ -1287,7 +1287,7 @@ stamp_create(struct check_ctx *c, json_t *doc)
 			continue;
 		/* a Mount does not take HostConfig.VolumeDriver: carry it over */
 		if (jstr(hc, "VolumeDriver")[0] != '\0')
-			json_object_set_new(json_object_get(m, "VolumeOptions"), "DriverConfig",
+			json_object_set_new(jget(m, "VolumeOptions"), "DriverConfig",
 			    json_pack("{s:s}", "Name", jstr(hc, "VolumeDriver")));
 		json_array_append_new(mounts, m);
 		json_array_remove(binds, i--);
@@ -1295,7 +1295,7 @@ stamp_create(struct check_ctx *c, json_t *doc)
 	json_array_foreach(mounts, i, e) {
 		if (strcmp(jstr(e, "Type"), "volume") != 0)
 			continue;
-		json_t *vo = json_object_get(e, "VolumeOptions");
+		json_t *vo = jget(e, "VolumeOptions");
 		if (!json_is_object(vo)) {
 			vo = json_object();
 			json_object_set_new(e, "VolumeOptions", vo);
@@ -1425,7 +1425,7 @@ char *
 policy_tenant_conflict_body(const char *body, size_t len)
 {
 	json_t *doc = json_loadb(body, len, 0, NULL), *out;
-	const char *m = json_string_value(json_object_get(doc, "message"));
+	const char *m = json_string_value(jget(doc, "message"));
 	static const char by[] = "by container \"";
 	char *res = NULL, buf[2048];
 
@@ -1515,7 +1515,7 @@ own_swarm_ref(struct check_ctx *c, enum pol_lookup_kind kind, const char *id, co
 			return;
 		}
 		if (o == OWN_MINE && strcmp(jstr(obj, "ID"), id) == 0 &&
-		    strcmp(jstr(json_object_get(obj, "Spec"), "Name"), name) == 0)
+		    strcmp(jstr(jget(obj, "Spec"), "Name"), name) == 0)
 			return;
 	}
 	answer(c, 400, R_TENANT_ISOLATION, "rpc error: code = InvalidArgument desc = %s not "
@@ -1525,22 +1525,22 @@ own_swarm_ref(struct check_ctx *c, enum pol_lookup_kind kind, const char *id, co
 static void
 check_service_refs(struct check_ctx *c)
 {
-	const json_t *task = json_object_get(c->doc, "TaskTemplate");
-	const json_t *cs = json_object_get(task, "ContainerSpec"), *e, *obj, *nets;
+	const json_t *task = jget(c->doc, "TaskTemplate");
+	const json_t *cs = jget(task, "ContainerSpec"), *e, *obj, *nets;
 	size_t i;
 	int st;
 
-	refuse_labels(c, json_object_get(c->doc, "Labels"), "docker service");
-	refuse_labels(c, json_object_get(cs, "Labels"), "docker service (--container-label)");
-	json_array_foreach(json_object_get(cs, "Secrets"), i, e)
+	refuse_labels(c, jget(c->doc, "Labels"), "docker service");
+	refuse_labels(c, jget(cs, "Labels"), "docker service (--container-label)");
+	json_array_foreach(jget(cs, "Secrets"), i, e)
 		own_swarm_ref(c, POL_LOOKUP_SECRET, jstr(e, "SecretID"), jstr(e, "SecretName"));
-	json_array_foreach(json_object_get(cs, "Configs"), i, e)
+	json_array_foreach(jget(cs, "Configs"), i, e)
 		own_swarm_ref(c, POL_LOOKUP_CONFIG, jstr(e, "ConfigID"), jstr(e, "ConfigName"));
 	/* dockerd reads TaskTemplate.Networks, else the deprecated Networks
 	 * (both are judged); one it cannot find is a plain error (500 "network
 	 * x not found") */
 	for (int k = 0; k < 2; k++) {
-		nets = json_object_get(k == 0 ? task : c->doc, "Networks");
+		nets = jget(k == 0 ? task : c->doc, "Networks");
 		json_array_foreach(nets, i, e) {
 			if (c->tenant_status)
 				break;
@@ -1562,7 +1562,7 @@ check_service_refs(struct check_ctx *c)
 	}
 	/* a named volume a task mounts: one that exists must be the tenant's (a
 	 * missing one is created on the node, labelled: swarm_forward) */
-	json_array_foreach(json_object_get(cs, "Mounts"), i, e) {
+	json_array_foreach(jget(cs, "Mounts"), i, e) {
 		const char *src = jstr(e, "Source");
 		if (strcmp(jstr(e, "Type"), "volume") == 0 && src[0] != '\0' &&
 		    resolve(c, POL_LOOKUP_VOLUME, src, &obj, &st) != OWN_MISSING)
@@ -1590,7 +1590,7 @@ task_list_services(struct check_ctx *c)
 		return;
 	doc = json_loads(merged, 0, NULL);
 	free(merged);
-	json_object_foreach(json_object_get(doc, "service"), key, v)
+	json_object_foreach(jget(doc, "service"), key, v)
 		if (!own_object(c, POL_LOOKUP_SERVICE, key, SHARED_HIDDEN, "", &obj) &&
 		    c->tenant_status)
 			break;
@@ -1657,7 +1657,7 @@ swarm_precheck(struct check_ctx *c, const char *ep)
 			    "body", ep);
 			return;
 		}
-		refuse_labels(c, json_object_get(c->doc, "Labels"), what);
+		refuse_labels(c, jget(c->doc, "Labels"), what);
 		return;
 	}
 	/* inspect, delete, logs of a service or task; inspect and delete of a
@@ -1676,11 +1676,11 @@ stamp_swarm_body(struct check_ctx *c, const char *ep)
 		return -1;
 	set_label(doc, TENANT_LABEL, c->tenant);
 	if (has_prefix(ep, "service.")) {
-		if (!json_is_object(task = json_object_get(doc, "TaskTemplate"))) {
+		if (!json_is_object(task = jget(doc, "TaskTemplate"))) {
 			task = json_object();
 			json_object_set_new(doc, "TaskTemplate", task);
 		}
-		if (!json_is_object(cs = json_object_get(task, "ContainerSpec"))) {
+		if (!json_is_object(cs = jget(task, "ContainerSpec"))) {
 			cs = json_object();
 			json_object_set_new(task, "ContainerSpec", cs);
 		}
@@ -1689,11 +1689,11 @@ stamp_swarm_body(struct check_ctx *c, const char *ep)
 			return -1;
 		}
 		set_label(cs, TENANT_LABEL, c->tenant);
-		json_array_foreach(json_object_get(cs, "Mounts"), i, e) {
+		json_array_foreach(jget(cs, "Mounts"), i, e) {
 			json_t *vo;
 			if (strcmp(jstr(e, "Type"), "volume") != 0)
 				continue;
-			if (!json_is_object(vo = json_object_get(e, "VolumeOptions"))) {
+			if (!json_is_object(vo = jget(e, "VolumeOptions"))) {
 				vo = json_object();
 				json_object_set_new(e, "VolumeOptions", vo);
 			}

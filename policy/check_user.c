@@ -195,7 +195,7 @@ groups_need_files(const json_t *groups)
 static struct pw_file
 file_of(const json_t *answer, const char *key)
 {
-	const json_t *v = json_object_get(answer, key);
+	const json_t *v = jget(answer, key);
 	struct pw_file f = { NULL, 0 };
 
 	if (json_is_string(v)) {
@@ -309,7 +309,7 @@ check_group_add_root(struct check_ctx *c, enum rule_id rule, const json_t *group
 void
 check_user(struct check_ctx *c, const json_t *config, const json_t *groups)
 {
-	const json_t *u = json_object_get(config, "User");
+	const json_t *u = jget(config, "User");
 
 	judge_image_user(c, jstr(config, "Image"), 1, json_string_value(u) ? json_string_value(u) : "",
 	    json_string_length(u), groups, "--group-add", "--user");
@@ -375,7 +375,7 @@ judge_image_user(struct check_ctx *c, const char *image, int missing_is_404, con
 		    POL_LOOKUP_IMAGE_USERS, id, what);
 		return;
 	}
-	const char *iu = jstr(json_object_get(l->json, "Config"), "User");
+	const char *iu = jstr(jget(l->json, "Config"), "User");
 	if (iu[0] == '\0') {
 		fire(c, R_USER_ROOT, "image %s runs as root (no USER), set %s to a numeric "
 		    "non-root uid:gid (%s 1000:1000)", image, flag, flag);

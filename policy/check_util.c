@@ -55,27 +55,7 @@ check_lookup(struct check_ctx *c, enum pol_lookup_kind kind, const char *name)
 	return NULL;
 }
 
-const char *
-jstr(const json_t *obj, const char *key)
-{
-	const json_t *v = json_object_get(obj, key);
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
-int64_t
-jint(const json_t *obj, const char *key, int *present)
-{
-	const json_t *v = json_object_get(obj, key);
-	if (present != NULL)
-		*present = json_is_integer(v);
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
-int
-jbool(const json_t *obj, const char *key)
-{
-	return json_is_true(json_object_get(obj, key));
-}
+const struct godec_index *jget_index;
 
 void
 human_bytes(int64_t v, char *buf, size_t len)

@@ -67,9 +67,9 @@ judge_network_json(struct check_ctx *c, const json_t *net, const char *ref, cons
 	 * allocator has run; it then gets swarmkit's default, overlay */
 	if (driver[0] == '\0' && strcmp(jstr(net, "Scope"), "swarm") == 0)
 		driver = "overlay";
-	const json_t *opts = json_object_get(net, "Options"), *v;
-	const char *ipam = jstr(json_object_get(net, "IPAM"), "Driver");
-	const char *from = jstr(json_object_get(net, "ConfigFrom"), "Network");
+	const json_t *opts = jget(net, "Options"), *v;
+	const char *ipam = jstr(jget(net, "IPAM"), "Driver");
+	const char *from = jstr(jget(net, "ConfigFrom"), "Network");
 	const char *key;
 
 	if (strcmp(driver, "host") == 0 || strcmp(name, "host") == 0) {
@@ -151,7 +151,7 @@ judge_attachment(struct check_ctx *c, const char *net, const char *what)
 void
 check_endpoints_config(struct check_ctx *c, const json_t *netcfg, const char *network_mode)
 {
-	const json_t *eps = json_object_get(netcfg, "EndpointsConfig"), *v;
+	const json_t *eps = jget(netcfg, "EndpointsConfig"), *v;
 	const char *key;
 
 	json_object_foreach((json_t *)eps, key, v) {
@@ -191,7 +191,7 @@ void
 check_network_connect(struct check_ctx *c)
 {
 	judge_attachment(c, c->name, "docker network connect");
-	check_endpoint_network_id(c, c->name, json_object_get(c->doc, "EndpointConfig"),
+	check_endpoint_network_id(c, c->name, jget(c->doc, "EndpointConfig"),
 	    "docker network connect");
 }
 
@@ -199,10 +199,10 @@ void
 check_network_create(struct check_ctx *c)
 {
 	const char *driver = jstr(c->doc, "Driver");
-	const json_t *ipam = json_object_get(c->doc, "IPAM");
+	const json_t *ipam = jget(c->doc, "IPAM");
 	const char *ipam_driver = jstr(ipam, "Driver");
-	const char *from = jstr(json_object_get(c->doc, "ConfigFrom"), "Network");
-	const json_t *opts = json_object_get(c->doc, "Options"), *v;
+	const char *from = jstr(jget(c->doc, "ConfigFrom"), "Network");
+	const json_t *opts = jget(c->doc, "Options"), *v;
 	const char *key;
 
 	if (driver[0] == '\0')

@@ -4,8 +4,11 @@
 #ifndef SOCKWARD_CHECKS_H
 #define SOCKWARD_CHECKS_H
 
+#include <string.h>
+
 #include <jansson.h>
 
+#include "policy/gotypes.h"
 #include "policy/policy.h"
 #include "policy/prepared.h"
 #include "policy/profile.h"
@@ -52,9 +55,45 @@ const struct pol_lookup *check_lookup(struct check_ctx *c, enum pol_lookup_kind 
 const struct pol_lookup *route_container(struct check_ctx *c);
 
 /* Helpers shared by the checks */
-const char *jstr(const json_t *obj, const char *key);    /* "" when absent/null */
-int64_t jint(const json_t *obj, const char *key, int *present);
-int jbool(const json_t *obj, const char *key);
+
+/* The index jget reads for its object (check_create sets it to the
+ * decoder's index of the document's HostConfig, gotypes.h), or NULL. */
+extern const struct godec_index *jget_index;
+
+/* json_object_get(obj, key): through the index for its object (a probe of
+ * a small table, not jansson's hash: a create's checks read HostConfig
+ * ~50 times) */
+static inline json_t *
+jget(const json_t *obj, const char *key)
+{
+	if (jget_index != NULL && obj == jget_index->obj && obj != NULL) {
+		size_t len = strlen(key);   /* a literal's length and hash fold */
+		return godec_index_probe(jget_index, key, len, godec_name_hash(key, len));
+	}
+	return json_object_get(obj, key);
+}
+
+static inline const char *
+jstr(const json_t *obj, const char *key)   /* "" when absent/null */
+{
+	const json_t *v = jget(obj, key);
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static inline int64_t
+jint(const json_t *obj, const char *key, int *present)
+{
+	const json_t *v = jget(obj, key);
+	if (present != NULL)
+		*present = json_is_integer(v);
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+static inline int
+jbool(const json_t *obj, const char *key)
+{
+	return json_is_true(jget(obj, key));
+}
 void human_bytes(int64_t v, char *buf, size_t len);
 void human_cpus(int64_t nano, char *buf, size_t len);
 

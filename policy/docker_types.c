@@ -284,6 +284,7 @@ static const struct gostruct hostconfig_st = {
 	"HostConfig", hostconfig_fields, { resources_fields }, NULL
 };
 static const struct gotype t_hostconfig = STRUCT(&hostconfig_st);
+const struct gostruct *const go_hostconfig_struct = &hostconfig_st;
 
 /* ---- network.NetworkingConfig --------------------------------------------- */
 #define ON_ITS_NETWORK "addressing on a network the container is attached to"
@@ -399,34 +400,40 @@ zero_value(const json_t *v)
  * a value copied into HostConfig, Cpuset dropped); HostConfig set again to
  * its own object is no change. */
 static json_t *
-create_finish(json_t *obj, int *changed, char *err, size_t errlen)
+create_finish(json_t *obj, unsigned tables, int *changed, char *err, size_t errlen)
 {
 	static const char *const merged[] = {
 		"Memory", "MemorySwap", "CpuShares", "CpusetCpus", "VolumeDriver", NULL
 	};
-	json_t *top = json_object(), *inner = json_object_get(obj, "HostConfig"), *hc, *v;
+	json_t *top = NULL, *inner = json_object_get(obj, "HostConfig"), *hc, *v;
 	const json_t *cpuset = json_object_get(obj, "Cpuset");
 	const char *key;
 	void *tmp;
 
-	if (top == NULL) {
-		snprintf(err, errlen, "out of memory");
-		json_decref(obj);
-		return NULL;
-	}
-	json_object_foreach_safe(obj, tmp, key, v)
-		if (is_hostconfig_key(key)) {
-			*changed = 1;
-			json_object_set(top, key, v);
-			json_object_del(obj, key);
+	/* a top-level HostConfig or Resources key is a key whose field is in
+	 * hostconfig_fields or resources_fields (promoted[1], promoted[2]; the
+	 * names of the tables are distinct): without one, nothing to move */
+	if (tables & (1u << 2 | 1u << 3)) {
+		if ((top = json_object()) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			json_decref(obj);
+			return NULL;
 		}
+		json_object_foreach_safe(obj, tmp, key, v)
+			if (is_hostconfig_key(key)) {
+				*changed = 1;
+				json_object_set(top, key, v);
+				json_object_del(obj, key);
+			}
+	}
+	size_t ntop = top != NULL ? json_object_size(top) : 0;
 	if (!json_is_object(inner))
 		inner = NULL;
-	if (json_object_size(top) > 0 && inner == NULL)
+	if (ntop > 0 && inner == NULL)
 		hc = json_incref(top);
 	else if (inner != NULL) {
 		hc = json_incref(inner);
-		if (json_object_size(top) > 0)
+		if (ntop > 0)
 			for (size_t i = 0; merged[i] != NULL; i++) {
 				const json_t *tv = json_object_get(top, merged[i]);
 				if (!zero_value(tv) && zero_value(json_object_get(hc, merged[i]))) {
@@ -440,11 +447,13 @@ create_finish(json_t *obj, int *changed, char *err, size_t errlen)
 		*changed = 1;
 		json_object_set(hc, "CpusetCpus", (json_t *)cpuset);
 	}
-	if (json_object_del(obj, "Cpuset") == 0)
+	/* no Cpuset key: nothing to delete */
+	if (cpuset != NULL && json_object_del(obj, "Cpuset") == 0)
 		*changed = 1;
-	if (hc != NULL) {
-		if (hc != inner)
-			*changed = 1;
+	if (hc == inner)
+		json_decref(hc);   /* "HostConfig" holds it already (or there is none) */
+	else {
+		*changed = 1;
 		json_object_set_new(obj, "HostConfig", hc);
 	}
 	json_decref(top);

@@ -24,6 +24,12 @@ struct dec {
 	 * it): while it is 0 the document is still the parser's, value for
 	 * value (godecode_inplace_same) */
 	int changed;
+	/* the caller vouches that no string and no key of the document holds
+	 * U+0000 (godecode_inplace_flags, GODEC_NUL_FREE): the NUL checks are
+	 * skipped; the decoder itself adds none (field names, {}) */
+	int nul_free;
+	struct godec_index *ix;   /* or NULL */
+	int ix_taken;             /* the first ix->st object was met */
 };
 
 static void
@@ -283,8 +289,9 @@ value_has_nul(struct dec *d, const struct path *p, const json_t *v, int depth)
 		fail(d, p, "nested too deeply");
 		return 1;
 	}
+	/* walked even when nul_free: the depth bound holds for opaque values */
 	if (json_is_string(v)) {
-		if (has_nul(json_string_value(v), json_string_length(v))) {
+		if (!d->nul_free && has_nul(json_string_value(v), json_string_length(v))) {
 			fail_nul(d, p);
 			return 1;
 		}
@@ -297,7 +304,8 @@ value_has_nul(struct dec *d, const struct path *p, const json_t *v, int depth)
 	} else if (json_is_object(v)) {
 		json_object_keylen_foreach((json_t *)v, key, keylen, e) {
 			struct path sub = { .up = p, .seg = key };
-			if (has_nul(key, keylen) || value_has_nul(d, &sub, e, depth + 1)) {
+			if ((!d->nul_free && has_nul(key, keylen)) ||
+			    value_has_nul(d, &sub, e, depth + 1)) {
 				fail_nul(d, &sub);
 				return 1;
 			}
@@ -341,7 +349,17 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 	 * (table, index in it) */
 	uint64_t seen[1 + GOSTRUCT_MAX_PROMOTED][SEEN_WORDS] = { { 0 } };
 	size_t nseen = 0, hints[1 + GOSTRUCT_MAX_PROMOTED] = { 0 }, tab;
+	unsigned tables = 0;   /* a bit per table a kept key's field is in */
 	const unsigned char *lens[1 + GOSTRUCT_MAX_PROMOTED];
+
+	/* the first object of the indexed struct: its values recorded as they
+	 * are decoded (rec), unless a key falls outside the index (rec_ok 0) */
+	struct godec_index *rec = NULL;
+	int rec_ok = 1;
+	if (d->ix != NULL && d->ix->st == st && !d->ix_taken) {
+		d->ix_taken = 1;
+		rec = d->ix;
+	}
 
 	lens[0] = table_lens(st->fields);
 	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
@@ -379,6 +397,7 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 		if (nseen < 128) {
 			seen[tab][at / 64] |= (uint64_t)1 << (at % 64);
 			nseen++;
+			tables |= 1u << tab;
 		} else {
 			fail(d, p, "too many keys");
 			break;
@@ -396,6 +415,12 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 		json_t *cv = decode(d, &sub, f->type, v, depth + 1);
 		if (cv == NULL)
 			break;
+		if (rec != NULL) {
+			if (tab < 2 && at < GODEC_INDEX_FIELDS)
+				rec->vals[tab][at] = cv;
+			else
+				rec_ok = 0;
+		}
 		if (out != NULL) {
 			if (json_object_set_new(out, f->name, cv) < 0)
 				break;
@@ -414,16 +439,24 @@ out:
 	}
 	if (out == NULL)
 		out = json_incref(in);
+	if (rec != NULL && rec_ok && st->finish == NULL) {
+		rec->seen[0] = seen[0][0];
+		rec->seen[1] = seen[1][0];
+		rec->obj = out;
+	}
 	if (st->finish != NULL) {
 		char err[GODEC_ERRLEN];
 		int changed = 0;
-		json_t *fin = st->finish(out, &changed, err, sizeof err);
+		json_t *fin = st->finish(out, tables, &changed, err, sizeof err);
 		if (fin == NULL) {
 			fail(d, p, err);
 			return NULL;
 		}
-		if (changed || fin != in)
+		if (changed || fin != in) {
 			d->changed = 1;
+			if (d->ix != NULL)
+				d->ix->obj = NULL;   /* it may have set keys in the indexed object */
+		}
 		return fin;
 	}
 	return out;
@@ -466,7 +499,7 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 	case GO_STRING:
 		if (!json_is_string(in))
 			return wrong_type(d, p, t, in);
-		if (has_nul(json_string_value(in), json_string_length(in))) {
+		if (!d->nul_free && has_nul(json_string_value(in), json_string_length(in))) {
 			fail_nul(d, p);
 			return NULL;
 		}
@@ -534,7 +567,7 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 		for (void *it = json_object_iter(in); it != NULL; it = json_object_iter_next(in, it)) {
 			const char *key = json_object_iter_key(it);
 			struct path sub = { .up = p, .seg = key };
-			if (has_nul(key, json_object_iter_key_len(it))) {
+			if (!d->nul_free && has_nul(key, json_object_iter_key_len(it))) {
 				fail_nul(d, &sub);
 				return NULL;
 			}
@@ -560,12 +593,20 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 }
 
 json_t *
-godecode_inplace_same(const struct gotype *t, json_t *in, int *same, char *err, size_t errlen)
+godecode_inplace_index(const struct gotype *t, json_t *in, unsigned flags, int *same,
+    struct godec_index *ix, char *err, size_t errlen)
 {
-	struct dec d = { .err = err, .errlen = errlen };
+	struct dec d = { .err = err, .errlen = errlen, .nul_free = (flags & GODEC_NUL_FREE) != 0,
+		.ix = ix };
+	if (ix != NULL)
+		ix->obj = NULL;
 	json_t *out = decode(&d, NULL, t, in, 0);
 
 	*same = 0;
+	if (d.failed || out == NULL) {
+		if (ix != NULL)
+			ix->obj = NULL;
+	}
 	if (d.failed) {
 		json_decref(out);
 		return NULL;
@@ -575,6 +616,69 @@ godecode_inplace_same(const struct gotype *t, json_t *in, int *same, char *err, 
 	else
 		*same = !d.changed && out == in;
 	return out;
+}
+
+json_t *
+godecode_inplace_flags(const struct gotype *t, json_t *in, unsigned flags, int *same, char *err,
+    size_t errlen)
+{
+	return godecode_inplace_index(t, in, flags, same, NULL, err, errlen);
+}
+
+/* The names of an index's struct (its fields and first promoted table):
+ * (table, index) by a small open-addressed table, built when a struct is
+ * first asked for (one at a time: the create's HostConfig). */
+#define NAMES_SLOTS GODEC_NAME_SLOTS
+#define name_hash godec_name_hash
+static const struct gostruct *names_st;
+static struct { const char *name; size_t len; unsigned char tab, at; } names[NAMES_SLOTS];
+
+static void
+names_build(const struct gostruct *st)
+{
+	memset(names, 0, sizeof names);
+	for (unsigned tab = 0; tab < 2; tab++) {
+		const struct gofield *f = tab == 0 ? st->fields : st->promoted[0];
+		for (unsigned at = 0; f != NULL && f[at].name != NULL && at < GODEC_INDEX_FIELDS; at++) {
+			size_t len = strlen(f[at].name), h = name_hash(f[at].name, len);
+			while (names[h].name != NULL)
+				h = (h + 1) & (NAMES_SLOTS - 1);
+			names[h].name = f[at].name;
+			names[h].len = len;
+			names[h].tab = (unsigned char)tab;
+			names[h].at = (unsigned char)at;
+		}
+	}
+	names_st = st;
+}
+
+json_t *
+godec_index_get(const struct godec_index *ix, const char *key, size_t len)
+{
+	return godec_index_probe(ix, key, len, godec_name_hash(key, len));
+}
+
+json_t *
+godec_index_probe(const struct godec_index *ix, const char *key, size_t len, size_t h)
+{
+	if (names_st != ix->st)
+		names_build(ix->st);
+	for (;; h = (h + 1) & (NAMES_SLOTS - 1)) {
+		if (names[h].name == NULL)
+			return NULL;   /* no field: no such key in a decoded object */
+		/* the linker merges equal string literals: often the very name */
+		if (names[h].len == len && (names[h].name == key ||
+		    memcmp(names[h].name, key, len) == 0)) {
+			unsigned tab = names[h].tab, at = names[h].at;
+			return ix->seen[tab] & ((uint64_t)1 << at) ? ix->vals[tab][at] : NULL;
+		}
+	}
+}
+
+json_t *
+godecode_inplace_same(const struct gotype *t, json_t *in, int *same, char *err, size_t errlen)
+{
+	return godecode_inplace_flags(t, in, 0, same, err, errlen);
 }
 
 json_t *

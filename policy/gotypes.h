@@ -10,6 +10,7 @@
 #define SOCKWARD_GOTYPES_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 enum gokind {
@@ -62,8 +63,11 @@ struct gostruct {
 	const struct gofield *promoted[GOSTRUCT_MAX_PROMOTED];
 	/* applied to the decoded object, or NULL: turns a wrapper into the
 	 * document dockerd applies (docker_types.c: the create body); sets
-	 * *changed when it changes the object in any way */
-	json_t *(*finish)(json_t *obj, int *changed, char *err, size_t errlen);
+	 * *changed when it changes the object in any way.  tables: a bit per
+	 * table that holds a field of a key the object has (bit 0 fields, bit
+	 * 1 + i promoted[i]): after decoding, every key of obj is the name of
+	 * a field of one of those tables */
+	json_t *(*finish)(json_t *obj, unsigned tables, int *changed, char *err, size_t errlen);
 };
 
 #define GODEC_ERRLEN 256
@@ -89,6 +93,51 @@ json_t *godecode_inplace(const struct gotype *t, json_t *in, char *err, size_t e
 json_t *godecode_inplace_same(const struct gotype *t, json_t *in, int *same, char *err,
     size_t errlen);
 
+/* An index of one struct object of the decoded document, filled by the
+ * decoder as it goes (no second pass): the first object decoded as `st`
+ * (a struct without finish), when every key of it is a field of st's
+ * fields or first promoted table at an index below GODEC_INDEX_FIELDS.
+ * obj is that object, or NULL when there is none, or when a finish above
+ * it changed anything (it may have set keys in it).  The checks read the
+ * create's HostConfig ~50 times: godec_index_get costs a probe of a small
+ * table instead of jansson's hash (hashlittle and a bucket walk). */
+#define GODEC_INDEX_FIELDS 64
+struct godec_index {
+	const struct gostruct *st;       /* set by the caller */
+	const json_t *obj;               /* set by the decoder */
+	uint64_t seen[2];                /* a bit per field present (table 0, table 1) */
+	json_t *vals[2][GODEC_INDEX_FIELDS];
+};
+
+/* json_object_get(ix->obj, key) (ix->obj != NULL): a key that names no
+ * field of st's two tables is in no decoded st object. */
+json_t *godec_index_get(const struct godec_index *ix, const char *key, size_t len);
+
+/* The same with the key's godec_name_hash, which the compiler works out
+ * for a literal key when the call is inlined (checks.h: jget). */
+#define GODEC_NAME_SLOTS 256   /* power of 2, > 2 * GODEC_INDEX_FIELDS */
+static inline size_t
+godec_name_hash(const char *key, size_t len)
+{
+	if (len == 0)
+		return 0;
+	return (len * 37 + (unsigned char)key[0] * 5 + (unsigned char)key[len / 2] * 3 +
+	    (unsigned char)key[len - 1]) & (GODEC_NAME_SLOTS - 1);
+}
+json_t *godec_index_probe(const struct godec_index *ix, const char *key, size_t len, size_t h);
+
+/* godecode_inplace_same with flags: GODEC_NUL_FREE when the caller knows
+ * that no string and no key of `in` holds U+0000 (jsonin_parse_canonical
+ * said its bytes are canonical: no escape anywhere, and a NUL can only come
+ * from a \u0000 escape); the decoder then skips its NUL checks, which
+ * cannot fire.  Any other bit is ignored. */
+#define GODEC_NUL_FREE 1u
+json_t *godecode_inplace_flags(const struct gotype *t, json_t *in, unsigned flags, int *same,
+    char *err, size_t errlen);
+/* the same, filling ix (ix->st set by the caller; NULL: no index) */
+json_t *godecode_inplace_index(const struct gotype *t, json_t *in, unsigned flags, int *same,
+    struct godec_index *ix, char *err, size_t errlen);
+
 /* Types defined in docker_types.c */
 extern const struct gotype go_create_request;   /* POST /containers/create */
 extern const struct gotype go_update_config;    /* POST /containers/{id}/update */
@@ -100,6 +149,7 @@ extern const struct gotype go_network_connect;  /* POST /networks/{id}/connect *
 extern const struct gotype go_seccomp_profile;  /* a seccomp profile (security-opt seccomp=JSON) */
 extern const struct gotype go_start_body;       /* POST /containers/{id}/start (old API) */
 extern const struct gotype go_any;              /* any JSON value (opaque) */
+extern const struct gostruct *const go_hostconfig_struct;  /* container.HostConfig */
 
 /* Scalars and small compounds shared by the type tables (docker_types.c,
  * swarm_types.c). */

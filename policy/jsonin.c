@@ -350,6 +350,7 @@ static json_t *
 object(struct in *in, int depth)
 {
 	json_t *obj = json_object();
+	size_t nkeys = 0;   /* json_object_size(obj) before the next insert */
 
 	if (obj == NULL)
 		return bad(in, in->p, "out of memory");
@@ -394,7 +395,6 @@ object(struct in *in, int depth)
 		}
 		in->p++;
 		json_t *v = value(in, depth + 1);
-		size_t before = json_object_size(obj);
 		int r = v == NULL ? -1 : json_object_setn_new_nocheck(obj, k, keylen, v);
 		if (k != key && k != kbuf)
 			free(k);
@@ -404,13 +404,14 @@ object(struct in *in, int depth)
 		}
 		/* without JSON_REJECT_DUPLICATES the last value won, in the first
 		 * key's place, as jansson's own parser keeps it */
-		if (json_object_size(obj) == before) {
+		if (json_object_size(obj) == nkeys) {
 			if (in->flags & JSON_REJECT_DUPLICATES) {
 				bad(in, at, "duplicate object key");
 				break;
 			}
 			in->noncanon = 1;
-		}
+		} else
+			nkeys++;
 		skip_ws(in);
 		if (in->p < in->end && *in->p == ',') {
 			in->p++;
@@ -463,11 +464,10 @@ array(struct in *in, int depth)
 	return NULL;
 }
 
-static json_t *
-literal(struct in *in, const char *word, json_t *v)
+/* word: a literal of n bytes (the compiler compares it inline) */
+static inline json_t *
+literal(struct in *in, const char *word, size_t n, json_t *v)
 {
-	size_t n = strlen(word);
-
 	if ((size_t)(in->end - in->p) < n || memcmp(in->p, word, n) != 0)
 		return bad(in, in->p, "invalid token");
 	in->p += n;
@@ -500,11 +500,11 @@ value(struct in *in, int depth)
 		return j != NULL ? j : bad(in, in->p, "out of memory");
 	}
 	case 't':
-		return literal(in, "true", json_true());
+		return literal(in, "true", 4, json_true());
 	case 'f':
-		return literal(in, "false", json_false());
+		return literal(in, "false", 5, json_false());
 	case 'n':
-		return literal(in, "null", json_null());
+		return literal(in, "null", 4, json_null());
 	default:
 		return scan_number(in);
 	}

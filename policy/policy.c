@@ -63,9 +63,11 @@ policy_prepare(const struct policy *p, const char *method, const char *target)
 	(void)p;   /* the route table is the API's, not the configuration's */
 	if (pp == NULL)
 		return NULL;
-	/* zeroed but for the two big arrays (16 KB): a lookup slot is cleared
-	 * when it is queued (check_lookup), the target by reqtarget_parse */
+	/* zeroed but for the big arrays (17 KB): a lookup slot is cleared
+	 * when it is queued (check_lookup), the target by reqtarget_parse,
+	 * the HostConfig index holds nothing while its obj is NULL */
 	memset(pp, 0, offsetof(struct pol_prepared, lookups));
+	pp->hcix.obj = NULL;
 	memset((char *)pp + offsetof(struct pol_prepared, nlookups), 0,
 	    offsetof(struct pol_prepared, rt) - offsetof(struct pol_prepared, nlookups));
 	memset((char *)pp + offsetof(struct pol_prepared, rt) + sizeof pp->rt, 0,
@@ -422,7 +424,10 @@ decode_body(const struct route *r, const struct pol_request *req, struct pol_pre
 	raw = jsonin_parse_canonical(req->body, req->body_len, &errpos, je, sizeof je,
 	    &canon_off, &canon_len);
 	if (raw != NULL) {
-		pp->doc = godecode_inplace_same(r->body, raw, &same, err, GODEC_ERRLEN);
+		/* canonical bytes have no escape, so no U+0000 (jsonin.h) */
+		pp->hcix.st = go_hostconfig_struct;
+		pp->doc = godecode_inplace_index(r->body, raw, canon_len > 0 ? GODEC_NUL_FREE : 0,
+		    &same, &pp->hcix, err, GODEC_ERRLEN);
 		json_decref(raw);
 	}
 	arena_leave(prev);
@@ -531,20 +536,24 @@ viol_mode(const struct profile *prof, const struct violation *v)
 	return profile_rule_mode(prof, (int)v->rule);
 }
 
-/* Append s to msg (cap bytes, *off used), truncated like snprintf: *off
- * counts what did not fit too, and msg stays terminated. */
-static void
-put_str(char *msg, size_t cap, size_t *off, const char *s)
+/* Append s (n bytes) to msg (cap bytes, *off used), truncated like
+ * snprintf: *off counts what did not fit too, and msg stays terminated.
+ * Inline, so that a literal's length and copy fold (put_str). */
+static inline void
+put_n(char *msg, size_t cap, size_t *off, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
-	if (*off + 1 < cap) {
-		size_t room = cap - 1 - *off, k = n < room ? n : room;
+	if (*off + n < cap) {
+		memcpy(msg + *off, s, n);
+		msg[*off + n] = '\0';
+	} else if (*off + 1 < cap) {
+		size_t k = cap - 1 - *off;
 		memcpy(msg + *off, s, k);
 		msg[*off + k] = '\0';
 	}
 	*off += n;
 }
+
+#define put_str(msg, cap, off, s) put_n((msg), (cap), (off), (s), strlen(s))
 
 /* The rule list over the violations not excepted, and the mode the
  * decision is made in: the most severe of theirs (*worst), and the message

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "policy/arena.h"
+#include "policy/gotypes.h"
 #include "policy/policy.h"
 #include "policy/reqtarget.h"
 #include "policy/routes.h"
@@ -47,6 +48,9 @@ struct pol_prepared {
 	size_t fwd_body_len;
 
 	struct pol_lookup lookups[POL_MAX_LOOKUPS];
+	/* the document's HostConfig indexed by the decoder for the checks
+	 * (gotypes.h); not zeroed per request: hcix.obj is reset */
+	struct godec_index hcix;
 	size_t nlookups;
 
 	struct reqtarget rt;                /* parsed target; last, it is the big one */

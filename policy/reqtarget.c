@@ -171,7 +171,12 @@ reqtarget_parse(const char *target, struct reqtarget *rt, char *err, size_t errl
 	const char *qmark;
 	size_t plen;
 
-	memset(rt, 0, sizeof *rt);
+	/* the small fields only: the struct is 7 KB (path, params, storage),
+	 * and nothing reads params past nparams or storage but through them */
+	rt->path[0] = '\0';
+	rt->has_version = 0;
+	rt->major = rt->minor = 0;
+	rt->nparams = 0;
 	if (target == NULL || target[0] != '/') {
 		snprintf(err, errlen, "request-target must be an absolute path");
 		return -1;

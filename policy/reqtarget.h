@@ -27,7 +27,9 @@ struct reqtarget {
 	char storage[RT_MAX_PATH * 2];  /* decoded query keys and values */
 };
 
-/* 0 on success, -1 with a reason. */
+/* 0 on success, -1 with a reason.  Only path, has_version, major, minor
+ * and nparams are reset (path "" until decoded); params[] past nparams and
+ * storage hold whatever they held. */
 int reqtarget_parse(const char *target, struct reqtarget *rt, char *err, size_t errlen);
 
 /* First value of key (r.FormValue), or NULL when absent. */

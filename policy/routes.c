@@ -216,15 +216,66 @@ match_from(const char *pat, const char *s, struct cap *first, int nvar)
 	return 0;
 }
 
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+/* Whether a pattern begins with two literal bytes (neither a variable nor
+ * its end): then a path matches it only if it begins with them too. */
+static int
+literal2(const char *pat)
+{
+	return pat[0] != '{' && pat[0] != '\0' && pat[1] != '{' && pat[1] != '\0';
+}
+
+/* pre2[i]: route i's two literal first bytes (a byte each), 0 when it has
+ * none; run_end[i]: the first route after i whose pattern does not begin
+ * with them (i + 1 when it has none): a path that does not begin with them
+ * matches none of the routes in between.  Built once from the const
+ * table. */
+static unsigned short pre2[NROUTES];
+static unsigned char run_end[NROUTES];
+static int run_end_ready;
+
+static void
+build_run_end(void)
+{
+	_Static_assert(NROUTES < 256, "run_end holds route indexes in a byte");
+	for (size_t i = NROUTES; i-- > 0;) {
+		const unsigned char *p = (const unsigned char *)routes[i].pattern;
+		size_t j = i + 1;
+		pre2[i] = literal2(routes[i].pattern) ? (unsigned short)(p[0] | p[1] << 8) : 0;
+		if (pre2[i] != 0)
+			while (j < NROUTES && pre2[j] == pre2[i])
+				j = run_end[j];
+		run_end[i] = (unsigned char)j;
+	}
+	run_end_ready = 1;
+}
+
 const struct route *
 route_match(const char *method, const char *path, char *name, size_t namelen)
 {
+	const unsigned char *up = (const unsigned char *)path;
+	/* the path's first two bytes as pre2 holds a pattern's (a NUL byte
+	 * ends it: then no literal pair is equal) */
+	unsigned short ppre = up[0] == '\0' ? 0 : (unsigned short)(up[0] | up[1] << 8);
+
 	if (namelen > 0)
 		name[0] = '\0';
-	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+	if (!run_end_ready)
+		build_run_end();
+	for (size_t i = 0; i < NROUTES; i++) {
 		const struct route *r = &routes[i];
 		struct cap first = { NULL, 0, 0 };
-		if (strcmp(r->method, "*") != 0 && strcmp(r->method, method) != 0)
+		/* a pattern's first two literal bytes must begin the path
+		 * (match_from would stop there), so must those of the routes
+		 * after it that share them: passed over together */
+		if (pre2[i] != 0 && pre2[i] != ppre) {
+			i = run_end[i] - 1u;
+			continue;
+		}
+		/* the first byte before strcmp: most routes are another method's */
+		if (!(r->method[0] == '*' && r->method[1] == '\0') &&
+		    (r->method[0] != method[0] || strcmp(r->method, method) != 0))
 			continue;
 		if (!match_from(r->pattern, path, &first, 0))
 			continue;

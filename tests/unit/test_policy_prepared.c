@@ -1082,6 +1082,249 @@ START_TEST(fast_path_matches_serialiser_on_mutated_bodies)
 }
 END_TEST
 
+/* The decoder's shortcuts against its full walks: GODEC_NUL_FREE (given
+ * for a canonical body: its U+0000 checks skipped) and the create's finish
+ * told which tables the top-level keys came from (the walk over them
+ * skipped when none is a HostConfig/Resources field).  The reference is
+ * the same decoder with no flag and a finish told "every table", on a
+ * separately parsed copy: the same outcome, error text, document (key
+ * order included) and "nothing changed" answer. */
+static json_t *
+finish_every_table(json_t *obj, unsigned tables, int *changed, char *err, size_t errlen)
+{
+	(void)tables;
+	return go_create_request.st->finish(obj, ~0u, changed, err, errlen);
+}
+
+static struct gostruct create_full_st;
+static const struct gotype create_full = { GO_STRUCT, NULL, &create_full_st };
+
+/* 1 when decoded, 0 when refused (both ways alike) */
+static int
+shortcuts_match(const struct gotype *t, const struct gotype *ref, const char *buf, size_t len)
+{
+	char err[GODEC_ERRLEN], rerr[GODEC_ERRLEN], je[160];
+	size_t pos, off, clen;
+	int same = -1, rsame = -1;
+	json_t *raw = jsonin_parse_canonical(buf, len, &pos, je, sizeof je, &off, &clen);
+	json_t *rraw = jsonin_parse(buf, len, &pos, je, sizeof je);
+
+	ck_assert_int_eq(raw == NULL, rraw == NULL);
+	if (raw == NULL)
+		return 0;
+	err[0] = rerr[0] = '\0';
+	json_t *doc = godecode_inplace_flags(t, raw, clen > 0 ? GODEC_NUL_FREE : 0, &same, err,
+	    sizeof err);
+	json_t *rdoc = godecode_inplace_flags(ref, rraw, 0, &rsame, rerr, sizeof rerr);
+	json_decref(raw);
+	json_decref(rraw);
+	ck_assert_msg((doc == NULL) == (rdoc == NULL), "%s / %s: %.*s", err, rerr,
+	    (int)(len > 300 ? 300 : len), buf);
+	if (doc == NULL) {
+		ck_assert_str_eq(err, rerr);
+		return 0;
+	}
+	char *a = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *b = json_dumps(rdoc, JSON_COMPACT | JSON_ENCODE_ANY);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_msg(strcmp(a, b) == 0, "%s\n%s", a, b);
+	ck_assert_int_eq(same, rsame);
+	free(a);
+	free(b);
+	json_decref(doc);
+	json_decref(rdoc);
+	return 1;
+}
+
+START_TEST(decoder_shortcuts_match_the_full_walks)
+{
+	static const char *const bodies[] = {
+		"{\"Image\":\"x\",\"Memory\":5}",
+		"{\"Image\":\"x\",\"memory\":5,\"HostConfig\":{\"Memory\":0}}",
+		"{\"Privileged\":true,\"HostConfig\":null}",
+		"{\"Binds\":[\"/:/h\"],\"Cpuset\":\"0\"}",
+		"{\"Cpuset\":\"0\",\"HostConfig\":{\"CpusetCpus\":\"\"}}",
+		"{\"Cpuset\":\"\",\"HostConfig\":{}}",
+		"{\"cpuset\":\"1\"}",
+		"{\"HostConfig\":{\"Memory\":5},\"CpuShares\":2,\"VolumeDriver\":\"v\"}",
+		"{\"HostConfig\":[],\"Memory\":1}",
+		"{\"HostConfig\":{},\"Image\":\"x\"}",
+		"{\"Image\":\"\\u0000\"}",
+		"{\"Labels\":{\"a\\u0000\":\"1\"}}",
+		"{\"HostConfig\":{\"LogConfig\":{\"Config\":{\"k\":\"\\u0000\"}}}}",
+		"{\"Healthcheck\":{\"Test\":[\"x\\u0000\"]}}",
+		"{\"Cmd\":\"a\\u0000b\"}",
+		"{}",
+	};
+	static const struct gotype *const others[] = { &go_any, &go_exec_config,
+		&go_service_spec };
+	char *names[64], m[8200];
+	size_t n = fixture_names(names, 64);
+	unsigned long long x = 0x853c49e6748fea9bULL;
+	int decoded = 0, refused = 0;
+
+	create_full_st = *go_create_request.st;
+	create_full_st.finish = finish_every_table;
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		int r = shortcuts_match(&go_create_request, &create_full, bodies[i], strlen(bodies[i]));
+		decoded += r;
+		refused += !r;
+	}
+	ck_assert_int_ge(refused, 5);   /* the U+0000 bodies */
+	ck_assert_int_ge(decoded, 10);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		char *body = slurp_fixture(names[i], &len);
+		ck_assert_uint_lt(len, sizeof m - 8);
+		ck_assert_int_eq(shortcuts_match(&go_create_request, &create_full, body, len), 1);
+		/* each key's case flipped: folded to its field (top-level
+		 * HostConfig ones too), or unknown */
+		for (size_t at = 1; at + 2 < len; at++) {
+			if (body[at - 1] != '"' || !((body[at] | 0x20) >= 'a' && (body[at] | 0x20) <= 'z'))
+				continue;
+			memcpy(m, body, len);
+			m[at] ^= 0x20;
+			decoded += shortcuts_match(&go_create_request, &create_full, m, len);
+		}
+		for (int j = 0; j < 1000; j++) {
+			size_t mlen = mutate(body, len, m, sizeof m, &x);
+			int r = shortcuts_match(&go_create_request, &create_full, m, mlen);
+			decoded += r;
+			refused += !r;
+			for (size_t t = 0; t < sizeof others / sizeof others[0]; t++)
+				shortcuts_match(others[t], others[t], m, mlen);
+		}
+		free(body);
+		free(names[i]);
+	}
+	ck_assert_int_gt(decoded, 1000);
+	ck_assert_int_gt(refused, 1000);
+	/* the flag is what skips the checks: a caller that wrongly vouches
+	 * gets a NUL through (policy.c gives it for canonical bytes only) */
+	char err[GODEC_ERRLEN], je[160];
+	size_t pos;
+	int same;
+	json_t *raw = jsonin_parse("{\"Image\":\"\\u0000\"}", 18, &pos, je, sizeof je);
+	ck_assert_ptr_nonnull(raw);
+	json_t *doc = godecode_inplace_flags(&go_create_request, raw, GODEC_NUL_FREE, &same, err,
+	    sizeof err);
+	ck_assert_ptr_nonnull(doc);
+	json_decref(doc);
+	ck_assert_ptr_null(godecode_inplace_flags(&go_create_request, raw, 0, &same, err,
+	    sizeof err));
+	ck_assert_ptr_nonnull(strstr(err, "U+0000"));
+	json_decref(raw);
+}
+END_TEST
+
+/* The decoder's index of the create's HostConfig (gotypes.h, what the
+ * checks' jget reads) gives json_object_get's answer for every field name,
+ * every key of the object and names of no field, on every fixture, with
+ * keys' case flipped and on mutated bodies; it is withdrawn when the
+ * create's finish changes the document. */
+static int
+index_matches(const char *buf, size_t len)
+{
+	char err[GODEC_ERRLEN], je[160];
+	size_t pos;
+	int same;
+	struct godec_index ix = { .st = go_hostconfig_struct, .obj = (const json_t *)&ix };
+	json_t *raw = jsonin_parse(buf, len, &pos, je, sizeof je);
+
+	if (raw == NULL)
+		return -1;
+	json_t *doc = godecode_inplace_index(&go_create_request, raw, 0, &same, &ix, err, sizeof err);
+	json_decref(raw);
+	if (doc == NULL) {
+		ck_assert_ptr_null(ix.obj);
+		return -1;
+	}
+	if (ix.obj == NULL) {
+		json_decref(doc);
+		return 0;
+	}
+	const json_t *hc = json_object_get(doc, "HostConfig");
+	ck_assert_ptr_eq(ix.obj, hc);
+	for (int tab = 0; tab < 2; tab++) {
+		const struct gofield *f = tab == 0 ? go_hostconfig_struct->fields :
+		    go_hostconfig_struct->promoted[0];
+		for (; f->name != NULL; f++) {
+			char other[80];
+			ck_assert_ptr_eq(godec_index_get(&ix, f->name, strlen(f->name)),
+			    json_object_get(hc, f->name));
+			/* one byte more, one less, another case: no field */
+			snprintf(other, sizeof other, "%sx", f->name);
+			ck_assert_ptr_null(godec_index_get(&ix, other, strlen(other)));
+			ck_assert_ptr_null(godec_index_get(&ix, f->name, strlen(f->name) - 1));
+			snprintf(other, sizeof other, "%s", f->name);
+			other[0] ^= 0x20;
+			ck_assert_ptr_null(godec_index_get(&ix, other, strlen(other)));
+		}
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)hc, key, v)
+		ck_assert_ptr_eq(godec_index_get(&ix, key, strlen(key)), v);
+	ck_assert_ptr_null(godec_index_get(&ix, "", 0));
+	ck_assert_ptr_null(godec_index_get(&ix, "Image", 5));
+	json_decref(doc);
+	return 1;
+}
+
+static int
+index_matches_str(const char *s)
+{
+	return index_matches(s, strlen(s));
+}
+
+START_TEST(hostconfig_index_matches_jansson)
+{
+	char *names[64], m[8200];
+	size_t n = fixture_names(names, 64);
+	unsigned long long x = 0x6a09e667f3bcc909ULL;
+	int indexed = 0, without = 0, refused = 0;
+
+	ck_assert_int_eq(index_matches_str("{\"HostConfig\":{\"Privileged\":true,\"Memory\":5}}"), 1);
+	ck_assert_int_eq(index_matches_str("{\"HostConfig\":{\"privileged\":true}}"), 1);
+	/* the finish sets Memory in HostConfig: no index */
+	ck_assert_int_eq(index_matches_str("{\"Memory\":5,\"HostConfig\":{\"Memory\":0}}"), 0);
+	ck_assert_int_eq(index_matches_str("{\"Cpuset\":\"0\",\"HostConfig\":{}}"), 0);
+	ck_assert_int_eq(index_matches_str("{\"Image\":\"x\"}"), 0);
+	ck_assert_int_eq(index_matches_str("{\"HostConfig\":null}"), 0);
+	ck_assert_int_eq(index_matches_str("{\"HostConfig\":{\"Privileged\":1}}"), -1);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		char *body = slurp_fixture(names[i], &len);
+		ck_assert_uint_lt(len, sizeof m - 8);
+		int r = index_matches(body, len);
+		ck_assert_int_ge(r, 0);
+		indexed += r == 1;
+		for (size_t at = 1; at + 2 < len; at++) {
+			if (body[at - 1] != '"' || !((body[at] | 0x20) >= 'a' && (body[at] | 0x20) <= 'z'))
+				continue;
+			memcpy(m, body, len);
+			m[at] ^= 0x20;
+			r = index_matches(m, len);
+			indexed += r == 1;
+			without += r == 0;
+		}
+		for (int j = 0; j < 500; j++) {
+			size_t mlen = mutate(body, len, m, sizeof m, &x);
+			r = index_matches(m, mlen);
+			indexed += r == 1;
+			without += r == 0;
+			refused += r < 0;
+		}
+		free(body);
+		free(names[i]);
+	}
+	ck_assert_int_gt(indexed, 1000);
+	ck_assert_int_gt(without, 10);
+	ck_assert_int_gt(refused, 1000);
+}
+END_TEST
+
 /* The document is built in the request's arena; the lookup answers the
  * daemon attaches are heap values; the forwarded body is the same as ever
  * (decoded_once_over_two_lookup_rounds compares it), and the arena's blocks
@@ -1097,6 +1340,9 @@ START_TEST(document_lives_in_the_arena)
 	ck_assert_int_eq(d.verdict, POL_ALLOW);
 	ck_assert(arena_owns(pp->doc));
 	ck_assert(arena_owns(json_object_get(pp->doc, "HostConfig")));
+	/* the checks read HostConfig through the decoder's index */
+	ck_assert_ptr_nonnull(pp->hcix.obj);
+	ck_assert_ptr_eq(pp->hcix.obj, json_object_get(pp->doc, "HostConfig"));
 	ck_assert(arena_owns(json_string_value(json_object_get(pp->doc, "Image"))));
 	ck_assert(!arena_owns(pp->body));   /* the text is the daemon's, plain malloc */
 	ck_assert(!arena_owns(d.body));
@@ -1296,6 +1542,8 @@ policy_prepared_suite(void)
 	tcase_add_test(tc, parser_tells_canonical_bytes);
 	tcase_add_test(tc, decoder_changes_turn_the_fast_path_off);
 	tcase_add_test(tc, fast_path_matches_serialiser_on_mutated_bodies);
+	tcase_add_test(tc, decoder_shortcuts_match_the_full_walks);
+	tcase_add_test(tc, hostconfig_index_matches_jansson);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("arena");
 	tcase_add_checked_fixture(tc, setup, teardown);

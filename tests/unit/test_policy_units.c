@@ -55,6 +55,23 @@ START_TEST(target_decoding)
 	ck_assert_int_eq(reqtarget_parse("/v1.x/info", &rt, err, sizeof err), 0);
 	ck_assert_int_eq(rt.has_version, 0);   /* not a version: a path */
 	ck_assert_int_eq(reqtarget_parse("/v1./info", &rt, err, sizeof err), -1);
+	/* the struct is not zeroed whole: what a parse leaves is reset by the
+	 * next one (the daemon's prepared requests are reused) */
+	memset(&rt, 0x5a, sizeof rt);
+	ck_assert_int_eq(reqtarget_parse("/v1.41/a?x=1&y=2", &rt, err, sizeof err), 0);
+	ck_assert_uint_eq(rt.nparams, 2);
+	ck_assert_int_eq(reqtarget_parse("/b", &rt, err, sizeof err), 0);
+	ck_assert_str_eq(rt.path, "/b");
+	ck_assert_int_eq(rt.has_version, 0);
+	ck_assert_int_eq(rt.major, 0);
+	ck_assert_int_eq(rt.minor, 0);
+	ck_assert_uint_eq(rt.nparams, 0);
+	ck_assert_ptr_null(reqtarget_get(&rt, "x"));
+	ck_assert_int_eq(reqtarget_parse("/v1.41/a?x=1", &rt, err, sizeof err), 0);
+	ck_assert_int_eq(reqtarget_parse("/c\x01", &rt, err, sizeof err), -1);
+	ck_assert_str_eq(rt.path, "");
+	ck_assert_uint_eq(rt.nparams, 0);
+	ck_assert_int_eq(rt.has_version, 0);
 }
 END_TEST
 

@@ -200,6 +200,89 @@ START_TEST(order_and_greed)
 }
 END_TEST
 
+/* route_match passes over the routes whose first two literal bytes the
+ * path does not begin with, a run of them at a time, and compares methods
+ * by their first byte first: it must still give the first route of the
+ * table that matches.  The reference here is a plain scan with a
+ * backtracking matcher of mux's patterns; the paths are every pattern
+ * with its variables filled three ways, each cut at every length and with
+ * each of its first three bytes changed. */
+static int
+ref_match(const char *pat, const char *s)
+{
+	if (*pat == '\0')
+		return *s == '\0';
+	if (*pat != '{')
+		return *pat == *s && ref_match(pat + 1, s + 1);
+	const char *close = strchr(pat, '}'), *colon = memchr(pat, ':', (size_t)(close - pat));
+	int segment = colon == NULL, some = colon != NULL && colon[2] == '+';
+	size_t max = 0;
+	while (s[max] != '\0' && s[max] != '\n' && (!segment || s[max] != '/'))
+		max++;
+	for (size_t n = max + 1; n-- > (size_t)(segment || some);)
+		if (ref_match(close + 1, s + n))
+			return 1;
+	return 0;
+}
+
+static const struct route *
+ref_route(const char *method, const char *path)
+{
+	size_t n;
+	const struct route *t = route_table(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if ((strcmp(t[i].method, "*") == 0 || strcmp(t[i].method, method) == 0) &&
+		    ref_match(t[i].pattern, path))
+			return &t[i];
+	return NULL;
+}
+
+START_TEST(route_skips_match_a_plain_scan)
+{
+	static const char *const methods[] = { "GET", "POST", "PUT", "DELETE", "HEAD", "P", "" };
+	static const char *const fills[] = { "x", "a/b", "" };
+	static const char swaps[] = "/_cv{";
+	size_t n, checked = 0, matched = 0;
+	const struct route *t = route_table(&n);
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t f = 0; f < sizeof fills / sizeof fills[0]; f++) {
+			char path[256], cut[256], got[ROUTE_MAX_NAME];
+			size_t len = 0;
+			for (const char *p = t[i].pattern; *p != '\0' && len < sizeof path - 8; p++) {
+				if (*p != '{') {
+					path[len++] = *p;
+					continue;
+				}
+				len += (size_t)snprintf(path + len, sizeof path - len, "%s", fills[f]);
+				p = strchr(p, '}');
+			}
+			path[len] = '\0';
+			for (size_t l = 0; l <= len; l++)
+				for (size_t k = 0; k <= 3 * (sizeof swaps - 1); k++) {
+					memcpy(cut, path, l);
+					cut[l] = '\0';
+					if (k > 0) {
+						size_t at = (k - 1) / (sizeof swaps - 1);
+						if (at >= l)
+							continue;
+						cut[at] = swaps[(k - 1) % (sizeof swaps - 1)];
+					}
+					for (size_t m = 0; m < sizeof methods / sizeof methods[0]; m++) {
+						const struct route *r = route_match(methods[m], cut, got, sizeof got);
+						ck_assert_msg(r == ref_route(methods[m], cut), "%s %s: %s %s",
+						    methods[m], cut, r ? r->method : "-", r ? r->pattern : "-");
+						checked++;
+						matched += r != NULL;
+					}
+				}
+		}
+	ck_assert_uint_gt(checked, 50000);
+	ck_assert_uint_gt(matched, 5000);
+}
+END_TEST
+
 /* Names are whole: long ones are cut at the buffer, never overrun; '\n'
  * never matches '.' (reqtarget refuses it before routing anyway). */
 START_TEST(names_bounded)
@@ -433,6 +516,10 @@ routes_suite(void)
 	tcase_add_test(tc, names_bounded);
 	tcase_add_test(tc, readme_endpoint_table);
 	tcase_add_test(tc, man_endpoint_list);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("skips");
+	tcase_set_timeout(tc, 120);   /* ~70,000 lookups both ways, under ASan */
+	tcase_add_test(tc, route_skips_match_a_plain_scan);
 	suite_add_tcase(s, tc);
 	return s;
 }
