@@ -290,7 +290,9 @@ check_tenant_narrowed(const struct policy *pol, const struct pol_prepared *pp,
 	}
 	const char *f = reqtarget_get(&pp2->rt, "filters");
 	json_t *doc = f ? json_loads(f, 0, NULL) : NULL;
-	if (!json_is_true(json_object_get(json_object_get(doc, "label"), "io.sockward.tenant=web"))) {
+	char term[128];   /* the identity's own tenant (web, red, blue) */
+	snprintf(term, sizeof term, "io.sockward.tenant=%s", dec->tenant);
+	if (!json_is_true(json_object_get(json_object_get(doc, "label"), term))) {
 		fprintf(stderr, "narrowed target %s lacks the tenant's term\n", dec->target);
 		abort();
 	}

@@ -1,9 +1,12 @@
 /* fuzz_tarscan.c - the streaming tar header reader (policy/tarscan.c).
  *
  * Input: the first byte picks a read size (1..256), the rest is the stream.
- * Invariants: fed whole and fed in reads of that size, the stream gives the
- * same entries (type, mode, size), the same end and the same safe offset;
- * the safe offset never passes what was fed and never goes back. */
+ * Invariants: fed whole, fed in reads of that size, and fed so with what
+ * tarscan_skippable() allows skipped instead (up to three reads' worth at
+ * once), the stream gives the same entries (type, mode, size), the same end
+ * and the same safe offset; the safe offset never passes what was fed and
+ * never goes back; nothing is skippable while an entry waits for its
+ * judgement. */
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,7 +22,7 @@ struct outcome {
 };
 
 static void
-run(const uint8_t *p, size_t n, size_t step, struct outcome *o)
+run(const uint8_t *p, size_t n, size_t step, int skip, struct outcome *o)
 {
 	struct tarscan t;
 	uint64_t fed = 0, safe = 0;
@@ -28,6 +31,19 @@ run(const uint8_t *p, size_t n, size_t step, struct outcome *o)
 	tarscan_init(&t);
 	o->last = TAR_MORE;
 	for (size_t off = 0; off < n && o->last != TAR_ERROR;) {
+		uint64_t can = skip ? tarscan_skippable(&t) : 0;
+		if (can > 0) {
+			uint64_t k = can < 3 * (uint64_t)step ? can : 3 * (uint64_t)step;
+			if (k > n - off)
+				k = n - off;
+			tarscan_skip(&t, k);
+			off += (size_t)k;
+			fed += k;
+			uint64_t s = tarscan_safe(&t);
+			assert(s <= fed && s >= safe);
+			safe = s;
+			continue;
+		}
 		size_t used, k = n - off < step ? n - off : step;
 		enum tar_event ev = tarscan_feed(&t, p + off, k, &used);
 		assert(used <= k);
@@ -37,6 +53,7 @@ run(const uint8_t *p, size_t n, size_t step, struct outcome *o)
 		assert(s <= fed && s >= safe);
 		safe = s;
 		if (ev == TAR_ENTRY) {
+			assert(tarscan_skippable(&t) == 0);
 			o->entries++;
 			o->sig = o->sig * 31 + (uint64_t)t.entry.type * 7 + (uint64_t)t.entry.mode * 13 +
 			    (uint64_t)t.entry.size;
@@ -56,13 +73,15 @@ run(const uint8_t *p, size_t n, size_t step, struct outcome *o)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct outcome a, b;
+	struct outcome a, b, c;
 
 	if (size < 1)
 		return 0;
 	size_t step = (size_t)data[0] + 1;
-	run(data + 1, size - 1, size, &a);
-	run(data + 1, size - 1, step, &b);
+	run(data + 1, size - 1, size, 0, &a);
+	run(data + 1, size - 1, step, 0, &b);
+	run(data + 1, size - 1, step, 1, &c);
 	assert(a.entries == b.entries && a.sig == b.sig && a.last == b.last && a.safe == b.safe);
+	assert(a.entries == c.entries && a.sig == c.sig && a.last == c.last && a.safe == c.safe);
 	return 0;
 }
