@@ -307,6 +307,15 @@ log_read(struct harness *h)
 	return buf;
 }
 
+void
+h_next_request_served(struct harness *h, struct h_peer *c, struct h_peer *e)
+{
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(h, h_has(e, "GET /containers/json HTTP/1.1\r\n"));
+	h_sendf(e, PS_ANSWER);
+	H_RUN_UNTIL(h, h_has(c, "[]\n"));
+}
+
 int
 h_log_has(struct harness *h, const char *needle)
 {

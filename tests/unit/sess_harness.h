@@ -129,6 +129,14 @@ size_t h_after_head(const struct h_peer *p, const char **at);
 struct h_peer *h_engine_find(struct harness *h, const char *prefix);
 /* The daemon's log so far contains needle. */
 int h_log_has(struct harness *h, const char *needle);
+
+/* The engine's answer to GET /containers/json with no containers. */
+#define PS_ANSWER "HTTP/1.1 200 OK\r\nApi-Version: 1.45\r\nContent-Type: application/json\r\n" \
+	"Content-Length: 3\r\n\r\n[]\n"
+/* The client c sends GET /containers/json on its kept connection, the
+ * engine connection e gets it and answers PS_ANSWER, and c gets that
+ * answer: the connections still serve a next request. */
+void h_next_request_served(struct harness *h, struct h_peer *c, struct h_peer *e);
 size_t h_log_count(struct harness *h, const char *needle);
 
 #endif

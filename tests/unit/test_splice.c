@@ -67,8 +67,6 @@ export_head(char *buf, size_t cap, size_t len)
 	return buf;
 }
 
-#define PS_ANSWER "HTTP/1.1 200 OK\r\nApi-Version: 1.45\r\nContent-Type: application/json\r\n" \
-	"Content-Length: 3\r\n\r\n[]\n"
 
 /* A client asks for an export of BODY_LEN bytes and the engine has its
  * request; head is the answer's head (not sent yet), its length returned. */
@@ -209,10 +207,7 @@ START_TEST(request_body_slow_then_keepalive)
 	snprintf(want, sizeof want, "in=%zu out=", eh + BODY_LEN);   /* the head as forwarded, too */
 	ck_assert_msg(h_log_has(&H, want), "no '%s' in the log", want);
 	/* the same connections serve the next request */
-	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, h_has(e, "GET /containers/json HTTP/1.1\r\n"));
-	h_sendf(e, PS_ANSWER);
-	H_RUN_UNTIL(&H, h_has(c, "[]\n"));
+	h_next_request_served(&H, c, e);
 	ck_assert_str_eq(h_text(c), LOAD_ANSWER PS_ANSWER);
 	ck_assert_uint_eq(H.nengine, 1);
 	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
@@ -295,10 +290,7 @@ START_TEST(archive_data_by_splice_headers_judged)
 	char want[64];
 	snprintf(want, sizeof want, "in=%zu out=", eh + len);
 	ck_assert_msg(h_log_has(&H, want), "no '%s' in the log", want);
-	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, h_has(e, "GET /containers/json HTTP/1.1\r\n"));
-	h_sendf(e, PS_ANSWER);
-	H_RUN_UNTIL(&H, h_has(c, "[]\n"));
+	h_next_request_served(&H, c, e);
 	ck_assert_uint_eq(H.nengine, 1);
 	free(a);
 }
