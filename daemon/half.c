@@ -8,6 +8,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -34,33 +35,28 @@ void
 half_size_buffers(struct half *h, size_t max)
 {
 	bufferevent_setwatermark(h->bev, EV_READ, 0, max);
-	h->read_max = max;
 	bufferevent_setwatermark(h->bev, EV_WRITE, max / 2, 0);
 	bufferevent_set_max_single_read(h->bev, max / 2);
 	bufferevent_set_max_single_write(h->bev, max / 2);
 }
 
-/* what libevent 2.1's evbuffer_read takes at most (EVBUFFER_MAX_READ) */
-#define LIBEVENT_READ_CAP 4096
+/* The first read of a turn takes what libevent's evbuffer_read would take
+ * (EVBUFFER_MAX_READ): an idle connection keeps no bigger buffer. */
+#define FIRST_READ 4096
 
-size_t
-half_read_more(struct half *h)
+/* Read up to room bytes into in with one readv.  The bufferevent keeps its
+ * input's end frozen but while it reads.  Returns what readv returned
+ * (errno set when -1). */
+static ssize_t
+read_into(int fd, struct evbuffer *in, size_t room)
 {
-	if (h->bev == NULL || !h->direct || h->paused || h->eof || h->spliced)
-		return 0;
-	struct evbuffer *in = bufferevent_get_input(h->bev);
-	size_t have = evbuffer_get_length(in);
-
-	if (have < LIBEVENT_READ_CAP || have >= h->read_max)
-		return 0;   /* a short read took all there was, or no room */
-	size_t room = h->read_max - have;
 	struct evbuffer_iovec v[2];
-	/* the bufferevent keeps its input's end frozen but while it reads */
 	evbuffer_unfreeze(in, 0);
 	int n = evbuffer_reserve_space(in, (ev_ssize_t)room, v, 2);
 	if (n <= 0) {
 		evbuffer_freeze(in, 0);
-		return 0;
+		errno = ENOMEM;
+		return -1;
 	}
 	size_t want = 0;
 	for (int i = 0; i < n; i++) {
@@ -70,14 +66,10 @@ half_read_more(struct half *h)
 	}
 	ssize_t r;
 	do
-		r = readv(bufferevent_getfd(h->bev), (struct iovec *)v, n);
+		r = readv(fd, (struct iovec *)v, n);
 	while (r < 0 && errno == EINTR);
-	if (r <= 0) {
-		evbuffer_commit_space(in, v, 0);
-		evbuffer_freeze(in, 0);
-		return 0;   /* nothing now, EOF or an error: the bufferevent meets it next */
-	}
-	size_t got = (size_t)r;
+	int err = errno;
+	size_t got = r > 0 ? (size_t)r : 0;
 	int used = 0;
 	for (; used < n && got > 0; used++) {
 		size_t take = got < v[used].iov_len ? got : v[used].iov_len;
@@ -86,7 +78,68 @@ half_read_more(struct half *h)
 	}
 	evbuffer_commit_space(in, v, used);
 	evbuffer_freeze(in, 0);
-	return (size_t)r;
+	errno = err;
+	return r;
+}
+
+/* The read event of a plain socket half (half_go_direct), in place of
+ * libevent's: what libevent's socket bufferevent does on EV_READ, without
+ * the FIONREAD it asks before every read and without stopping at 4 KiB.
+ * A full first read means more is waiting: the rest, up to the input's high
+ * watermark, comes in a second readv in the same turn.  Then the same
+ * callbacks libevent would run: the read callback, or on EOF or an error
+ * the event callback with reading disabled.  The bufferevent is referenced
+ * meanwhile, as libevent does, so a callback may free it. */
+static void
+half_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct bufferevent *bev = arg;   /* libevent's finalizer expects it here */
+	(void)what;   /* no read timeouts are set on these bufferevents */
+	size_t max = 0;
+	bufferevent_getwatermark(bev, EV_READ, NULL, &max);   /* half_size_buffers' */
+	if (max == 0)
+		max = FIRST_READ;
+	bufferevent_data_cb readcb;
+	bufferevent_event_cb eventcb;
+	void *cbarg;
+	bufferevent_getcb(bev, &readcb, NULL, &eventcb, &cbarg);
+	bufferevent_incref(bev);
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t have = evbuffer_get_length(in);
+	size_t room = have < max ? max - have : 0;
+	ssize_t r = read_into(fd, in, room < FIRST_READ && room > 0 ? room : FIRST_READ);
+	if (r == FIRST_READ && have + FIRST_READ < max) {
+		int err = errno;
+		if (read_into(fd, in, max - have - FIRST_READ) < 0)
+			errno = err;   /* nothing more now; EOF or an error is met next turn */
+	}
+	if (r > 0) {
+		if (readcb)
+			readcb(bev, cbarg);
+	} else if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+		int err = errno;
+		bufferevent_disable(bev, EV_READ);
+		errno = err;
+		if (eventcb)
+			eventcb(bev, BEV_EVENT_READING | (r == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR), cbarg);
+	}
+	bufferevent_decref(bev);
+}
+
+void
+half_go_direct(struct half *h)
+{
+	h->direct = 1;
+	/* the bufferevent's own read event, given our callback; libevent's
+	 * enabling, disabling and watermark suspension go on working on it */
+	struct event *ev = &h->bev->ev_read;
+	int pending = event_pending(ev, EV_READ, NULL);
+	if (pending)
+		event_del(ev);
+	event_assign(ev, bufferevent_get_base(h->bev), bufferevent_getfd(h->bev),
+	    EV_READ | EV_PERSIST | EV_FINALIZE, half_read_cb, h->bev);
+	if (pending)
+		event_add(ev, NULL);
 }
 
 void

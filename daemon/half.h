@@ -27,7 +27,6 @@ struct half {
 	unsigned spliced : 1;      /* a splice pump reads this fd: the bufferevent does not */
 	unsigned direct : 1;       /* a connected plain socket: half_send may write to it at once */
 	unsigned tls_direct : 1;   /* an established TLS connection: half_send may SSL_write at once */
-	size_t read_max;           /* the input's high watermark (half_size_buffers) */
 };
 
 struct evbuffer *half_in(const struct half *h);
@@ -39,14 +38,16 @@ size_t half_out_len(const struct half *h);
  * costs many syscalls on a 2 GiB image load).  The one place watermarks
  * are set, but for flushing (half_notify_when_flushed). */
 void half_size_buffers(struct half *h, size_t max);
-/* libevent 2.1 reads a plain socket at most 4 KiB at a time
- * (EVBUFFER_MAX_READ), one turn of the loop and one FIONREAD each: a 256 MiB
- * stream took 65,536 of them.  Called first in a read callback of a plain
- * socket half (h->direct): when that read was a full one, read what else is
- * waiting, up to the input's high watermark, in one readv.  EOF and errors
- * are left in the socket for the bufferevent's next read to report, as
- * they would be without this.  Returns the bytes added. */
-size_t half_read_more(struct half *h);
+/* The half is a connected plain socket (accepted, or the engine's once
+ * connected): half_send may write to it at once (h->direct), and its reads
+ * are sockward's.  libevent 2.1 reads a plain socket with a FIONREAD before
+ * every read, and 4 KiB at a time (EVBUFFER_MAX_READ), one turn of the loop
+ * each: a 256 MiB stream took 65,536 of them, and every request paid a
+ * FIONREAD per side.  Ours reads without asking, and after a full 4 KiB read
+ * takes the rest of what is waiting, up to the input's high watermark, in
+ * one more readv.  The bufferevent's enable, disable and watermarks are
+ * unchanged: its read event is the one given our callback. */
+void half_go_direct(struct half *h);
 
 /* Stop or resume reading for backpressure; never resumes after EOF. */
 void half_pause(struct half *h, int pause);

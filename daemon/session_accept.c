@@ -189,7 +189,8 @@ session_new(struct gateway *gw, const struct listener *lst, evutil_socket_t fd,
 		s->facts.ident = accept_identity(lst, fd, s->facts.peer);
 		if (s->facts.ident != NULL)
 			s->client.h.bev = bufferevent_socket_new(gw->base, fd, BEV_OPT_CLOSE_ON_FREE);
-		s->client.h.direct = 1;   /* a plain socket: answers are written at once */
+		if (s->client.h.bev)
+			half_go_direct(&s->client.h);   /* a plain socket: written at once, read by us */
 		set_client_state(s, C_IDLE);
 	}
 	if (s->client.h.bev == NULL) {

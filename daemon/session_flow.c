@@ -1095,7 +1095,6 @@ client_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct session *s = arg;
 	(void)bev;
-	half_read_more(&s->client.h);   /* libevent read 4 KiB at most */
 	pump_client(s);
 }
 
@@ -1285,7 +1284,6 @@ upstream_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct session *s = arg;
 	(void)bev;
-	half_read_more(&s->upstream.h);   /* libevent read 4 KiB at most */
 	pump_upstream(s);
 }
 
@@ -1384,7 +1382,7 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (session_closing(s))
 		return;
 	if (what & BEV_EVENT_CONNECTED) {
-		s->upstream.h.direct = 1;   /* connected: requests are written at once */
+		half_go_direct(&s->upstream.h);   /* connected: written at once, read by us */
 		set_upstream_state(s, U_IDLE);
 		if (s->client.state == C_WAIT_UPSTREAM)
 			send_request(s);

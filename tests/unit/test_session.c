@@ -555,7 +555,7 @@ START_TEST(keepalive_two_requests)
 END_TEST
 
 /* A large answer sent at once: sockward reads past libevent's 4 KiB per read
- * (half_read_more) and writes as it can; every byte arrives in order, and
+ * (its own read event, half_go_direct) and writes as it can; every byte arrives in order, and
  * the connection carries the next request. */
 START_TEST(large_answer_byte_for_byte)
 {
