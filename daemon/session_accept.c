@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/tcp.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -180,6 +181,15 @@ session_new(struct gateway *gw, const struct listener *lst, evutil_socket_t fd,
 	metrics_connection_opened();
 
 	evutil_make_socket_nonblocking(fd);
+	if (lst->type != LISTEN_UNIX) {
+		/* An answer is written whole when it is whole, but one that comes
+		 * from the engine in two reads leaves in two writes (two TLS
+		 * records at least): with Nagle on, the second waits for the ACK
+		 * of the first, which the client delays (40 ms) because it has
+		 * nothing to say until the answer is complete. */
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	}
 	if (refused_at_limit(s, fd))
 		return;
 	if (lst->type == LISTEN_TLS) {

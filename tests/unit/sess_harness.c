@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
@@ -481,6 +483,32 @@ h_client(struct harness *h)
 	struct h_peer *p = peer_new(h, sv[1]);
 	h->client[h->nclient++] = p;
 	session_new(&h->srv.gw, &h->srv.listeners[0], sv[0], NULL, 0);
+	return p;
+}
+
+struct h_peer *
+h_client_tcp(struct harness *h)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof sin;
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(l, 0);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&sin, sizeof sin), 0);
+	ck_assert_int_eq(listen(l, 1), 0);
+	ck_assert_int_eq(getsockname(l, (struct sockaddr *)&sin, &len), 0);
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(c, 0);
+	ck_assert_int_eq(connect(c, (struct sockaddr *)&sin, sizeof sin), 0);
+	int a = accept4(l, (struct sockaddr *)&sin, &len, SOCK_CLOEXEC);
+	ck_assert_int_ge(a, 0);
+	close(l);
+	ck_assert_msg(h->nclient < H_MAX_PEERS, "too many clients");
+	struct h_peer *p = peer_new(h, c);
+	h->client[h->nclient++] = p;
+	h->tcp_listener = h->srv.listeners[0];   /* the unix one, retyped */
+	h->tcp_listener.type = LISTEN_TCP;
+	snprintf(h->tcp_listener.name, sizeof h->tcp_listener.name, "tcp");
+	session_new(&h->srv.gw, &h->tcp_listener, a, (struct sockaddr *)&sin, (int)len);
 	return p;
 }
 

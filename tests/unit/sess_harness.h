@@ -71,6 +71,7 @@ struct harness {
 	struct h_peer *client[H_MAX_PEERS];
 	size_t nclient;
 	int saved_stderr;
+	struct listener tcp_listener;   /* h_client_tcp()'s: an insecure "tcp" listener */
 	/* installed on every engine connection at accept */
 	void (*engine_on_input)(struct h_peer *p);
 	void *user;
@@ -89,6 +90,10 @@ void h_engine_move(struct harness *h);
 
 /* A new client connection: session_new() on the server's unix listener. */
 struct h_peer *h_client(struct harness *h);
+/* A client over loopback TCP, handed to session_new() as accepted on an
+ * insecure "tcp" listener: what TCP does to small writes (Nagle, delayed
+ * ACKs) applies between it and sockward. */
+struct h_peer *h_client_tcp(struct harness *h);
 
 /* One bounded turn of the event loop. */
 void h_step(struct harness *h);
