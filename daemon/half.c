@@ -142,6 +142,55 @@ half_go_direct(struct half *h)
 		event_add(ev, NULL);
 }
 
+/* ---- TLS read-ahead ----
+ * Without read-ahead OpenSSL reads a record's 5-byte header, then its body:
+ * two read(2) per record, every request and every 16 KB of an upload.
+ * With it, one read takes what is waiting, several records at once.  But
+ * libevent 2.1's TLS bufferevent only goes on reading while SSL_pending()
+ * (decrypted bytes of the current record) says so: whole records already
+ * read from the socket into OpenSSL's buffer would wait for the socket to
+ * become readable again, which it may never do (the client waits for our
+ * answer).  So whenever reading may go on and OpenSSL holds unprocessed
+ * bytes, the bufferevent's read event is made active by hand: after each
+ * read callback, when the input is drained, and when reading resumes. */
+#define TLS_READ_AHEAD_BUF (64u << 10)
+
+static void
+tls_kick(struct half *h)
+{
+	if (!h->tls_ahead || h->bev == NULL || h->eof ||
+	    !(bufferevent_get_enabled(h->bev) & EV_READ))
+		return;
+	SSL *ssl = bufferevent_openssl_get_ssl(h->bev);
+	if (ssl != NULL && SSL_has_pending(ssl))
+		event_active(&h->bev->ev_read, EV_READ, 1);
+}
+
+static void
+tls_input_cb(struct evbuffer *in, const struct evbuffer_cb_info *info, void *arg)
+{
+	(void)in;
+	if (info->n_deleted > 0)
+		tls_kick(arg);
+}
+
+void
+half_tls_read_ahead(struct half *h)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(h->bev);
+	if (ssl == NULL || evbuffer_add_cb(bufferevent_get_input(h->bev), tls_input_cb, h) == NULL)
+		return;   /* without the kick, read-ahead could stall: leave it off */
+	SSL_set_default_read_buffer_len(ssl, TLS_READ_AHEAD_BUF);
+	SSL_set_read_ahead(ssl, 1);
+	h->tls_ahead = 1;
+}
+
+void
+half_after_read(struct half *h)
+{
+	tls_kick(h);
+}
+
 void
 half_pause(struct half *h, int pause)
 {
@@ -150,8 +199,10 @@ half_pause(struct half *h, int pause)
 	h->paused = !!pause;
 	if (pause)
 		bufferevent_disable(h->bev, EV_READ);
-	else if (!h->eof && !h->spliced)
+	else if (!h->eof && !h->spliced) {
 		bufferevent_enable(h->bev, EV_READ);
+		tls_kick(h);
+	}
 }
 
 void
@@ -328,6 +379,7 @@ half_drop_connection(struct half *h)
 	h->spliced = 0;
 	h->direct = 0;
 	h->tls_direct = 0;
+	h->tls_ahead = 0;
 }
 
 void

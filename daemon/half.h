@@ -27,6 +27,7 @@ struct half {
 	unsigned spliced : 1;      /* a splice pump reads this fd: the bufferevent does not */
 	unsigned direct : 1;       /* a connected plain socket: half_send may write to it at once */
 	unsigned tls_direct : 1;   /* an established TLS connection: half_send may SSL_write at once */
+	unsigned tls_ahead : 1;    /* OpenSSL reads ahead: see half_tls_read_ahead */
 };
 
 struct evbuffer *half_in(const struct half *h);
@@ -48,6 +49,13 @@ void half_size_buffers(struct half *h, size_t max);
  * one more readv.  The bufferevent's enable, disable and watermarks are
  * unchanged: its read event is the one given our callback. */
 void half_go_direct(struct half *h);
+
+/* An established TLS half: OpenSSL reads ahead (several records per
+ * read(2), not a header and a body each), and the half makes libevent read
+ * what OpenSSL already holds whenever reading may go on.  The session calls
+ * half_after_read() at the end of its read callback for that. */
+void half_tls_read_ahead(struct half *h);
+void half_after_read(struct half *h);
 
 /* Stop or resume reading for backpressure; never resumes after EOF. */
 void half_pause(struct half *h, int pause);

@@ -1096,6 +1096,8 @@ client_read_cb(struct bufferevent *bev, void *arg)
 	struct session *s = arg;
 	(void)bev;
 	pump_client(s);
+	if (!session_closing(s))
+		half_after_read(&s->client.h);
 }
 
 static void
@@ -1220,6 +1222,7 @@ on_handshake_done(struct session *s)
 		return;
 	}
 	s->client.h.tls_direct = 1;   /* established: answers are written at once */
+	half_tls_read_ahead(&s->client.h);
 	conn_log(&s->facts, LOG_LVL_DEBUG, "TLS %s %s, kernel TLS send %s receive %s", SSL_get_version(ssl),
 	    SSL_get_cipher_name(ssl), BIO_get_ktls_send(SSL_get_wbio(ssl)) ? "on" : "off",
 	    BIO_get_ktls_recv(SSL_get_rbio(ssl)) ? "on" : "off");
