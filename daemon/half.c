@@ -191,6 +191,43 @@ half_after_read(struct half *h)
 	tls_kick(h);
 }
 
+/* One TLS record's plaintext at most */
+#define TLS_RECORD_MAX 16384
+
+size_t
+half_tls_read_more(struct half *h)
+{
+	if (!h->tls_ahead || h->bev == NULL || h->eof || !(bufferevent_get_enabled(h->bev) & EV_READ))
+		return 0;
+	SSL *ssl = bufferevent_openssl_get_ssl(h->bev);
+	struct evbuffer *in = bufferevent_get_input(h->bev);
+	size_t high = 0, got = 0;
+	bufferevent_getwatermark(h->bev, EV_READ, NULL, &high);
+	while (ssl != NULL && SSL_has_pending(ssl)) {
+		size_t have = evbuffer_get_length(in);
+		if (high == 0 || have >= high)
+			break;
+		size_t room = high - have < TLS_RECORD_MAX ? high - have : TLS_RECORD_MAX;
+		struct evbuffer_iovec v;
+		/* (a TLS bufferevent does not freeze its input's end) */
+		if (evbuffer_reserve_space(in, (ev_ssize_t)room, &v, 1) < 1)
+			break;
+		int r = SSL_read(ssl, v.iov_base, (int)(v.iov_len < room ? v.iov_len : room));
+		v.iov_len = r > 0 ? (size_t)r : 0;
+		evbuffer_commit_space(in, &v, r > 0 ? 1 : 0);
+		if (r <= 0) {
+			/* a record still incomplete (WANT_READ) waits for the socket as
+			 * libevent would; anything else (the peer's close_notify, an
+			 * error) is met again by libevent's own SSL_read, now */
+			if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ)
+				event_active(&h->bev->ev_read, EV_READ, 1);
+			break;
+		}
+		got += (size_t)r;
+	}
+	return got;
+}
+
 void
 half_pause(struct half *h, int pause)
 {

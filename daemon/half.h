@@ -56,6 +56,12 @@ void half_go_direct(struct half *h);
  * half_after_read() at the end of its read callback for that. */
 void half_tls_read_ahead(struct half *h);
 void half_after_read(struct half *h);
+/* libevent's TLS bufferevent hands its read callback two records at most
+ * (two iovecs, one SSL_read each) and then stops until the next turn: an
+ * upload was relayed to the engine 32 KiB per write.  Called first in the
+ * read callback of a TLS half: decrypt what OpenSSL already holds, up to the
+ * input's high watermark.  Returns the bytes added. */
+size_t half_tls_read_more(struct half *h);
 
 /* Stop or resume reading for backpressure; never resumes after EOF. */
 void half_pause(struct half *h, int pause);

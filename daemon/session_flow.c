@@ -1095,6 +1095,7 @@ client_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct session *s = arg;
 	(void)bev;
+	half_tls_read_more(&s->client.h);
 	pump_client(s);
 	if (!session_closing(s))
 		half_after_read(&s->client.h);
