@@ -336,19 +336,27 @@ archive_pump(struct session *s)
 	struct exchange *x = s->x;
 	size_t have = evbuffer_get_length(x->arch_hold);
 	size_t seen = (size_t)(x->arch_fed - x->arch_released);
-	if (have > seen) {
-		const unsigned char *p = evbuffer_pullup(x->arch_hold, -1);
-		if (p == NULL) {
-			session_reply_and_close(s, 500, "sockward: out of memory");
-			return -1;
+	/* fed piece by piece as the buffer holds it (the judge reads a stream
+	 * cut anywhere): making it one piece first would copy what spans chains */
+	while (seen < have) {
+		struct evbuffer_ptr at;
+		struct evbuffer_iovec v[8];
+		if (evbuffer_ptr_set(x->arch_hold, &at, seen, EVBUFFER_PTR_SET) != 0)
+			break;
+		int n = evbuffer_peek(x->arch_hold, (ev_ssize_t)(have - seen), &at, v, 8);
+		for (int i = 0; i < n && i < 8 && seen < have; i++) {
+			size_t len = v[i].iov_len < have - seen ? v[i].iov_len : have - seen;
+			enum pol_archive_verdict verdict = policy_archive_feed(x->archive, v[i].iov_base,
+			    len, &x->dec);
+			x->arch_fed += len;
+			seen += len;
+			if (verdict == POL_ARCHIVE_DENY) {
+				archive_refuse(s);
+				return -1;
+			}
 		}
-		enum pol_archive_verdict v = policy_archive_feed(x->archive, p + seen, have - seen,
-		    &x->dec);
-		x->arch_fed += have - seen;
-		if (v == POL_ARCHIVE_DENY) {
-			archive_refuse(s);
-			return -1;
-		}
+		if (n <= 0)
+			break;
 	}
 	archive_release(s, policy_archive_safe(x->archive));
 	return 0;

@@ -319,6 +319,101 @@ START_TEST(archive_entry_after_spliced_data_is_judged)
 }
 END_TEST
 
+/* The body the engine got (after its head), de-chunked into out; a last
+ * chunk cut off by an abort gives what arrived of it. */
+static size_t
+dechunk(const char *in, size_t n, unsigned char *out)
+{
+	size_t got = 0, i = 0;
+	while (i < n) {
+		char *end;
+		unsigned long sz = strtoul(in + i, &end, 16);
+		i = (size_t)(strstr(end, "\r\n") + 2 - in);
+		if (sz == 0)
+			break;
+		if (sz > n - i)
+			sz = n - i;   /* cut off: an aborted upload */
+		memcpy(out + got, in + i, sz);
+		got += sz;
+		i += sz + 2;
+	}
+	return got;
+}
+
+/* An archive of n small entries (100 bytes of data each, so 1 KiB apiece
+ * with header and padding) and the end marker; entry bad (if < n) is
+ * set-gid.  *bad_at: where that entry's header starts. */
+static unsigned char *
+make_small_entries(size_t n, size_t bad, size_t *len, size_t *bad_at)
+{
+	*len = n * 1024 + 1024;
+	unsigned char *a = calloc(1, *len);
+	ck_assert_ptr_nonnull(a);
+	for (size_t i = 0; i < n; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "f%zu", i);
+		tar_header(a + i * 1024, name, '0', i == bad ? 02755 : 0644, 100, NULL);
+		memset(a + i * 1024 + 512, 'a' + (int)(i % 26), 100);
+	}
+	*bad_at = bad * 1024;
+	return a;
+}
+
+/* A chunked archive (docker cp) of many entries in chunks of odd sizes, sent
+ * at once: the tar headers are cut across chunks and across the pieces in
+ * which sockward holds the de-chunked body, so the judge reads them from
+ * several pieces.  A good archive reaches the engine whole (de-chunked, the
+ * same bytes); with a set-gid entry near the end nothing of that entry's
+ * header reaches the engine and the client gets the denial. */
+START_TEST(chunked_archive_headers_across_pieces)
+{
+	for (int bad = 0; bad <= 1; bad++) {
+		struct h_peer *c, *e = NULL;
+		size_t len, bad_at;
+		unsigned char *a = make_small_entries(300, bad ? 290 : 300, &len, &bad_at);
+		unsigned char *got = malloc(len + 1);
+		ck_assert_ptr_nonnull(got);
+		h_setup(&H, POLICY_RESTRICTED, NULL);
+		c = h_client(&H);
+		h_sendf(c, "PUT /containers/x/archive?path=%%2Ftmp HTTP/1.1\r\nHost: docker\r\n"
+		    "Content-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n");
+		for (size_t off = 0, step = 333; off < len; off += step, step = step * 7 % 4093 + 97) {
+			size_t n = len - off < step ? len - off : step;
+			h_sendf(c, "%zx\r\n", n);
+			h_send(c, a + off, n);
+			h_sendf(c, "\r\n");
+		}
+		h_sendf(c, "0\r\n\r\n");
+		if (!bad) {
+			H_RUN_UNTIL(&H, (e = engine_request(&H, "PUT /containers/x/archive", 1)) != NULL &&
+			    h_has(e, "\r\n0\r\n\r\n"));
+			const char *body = strstr(h_text(e), "\r\n\r\n") + 4;
+			size_t n = dechunk(body, e->nread - (size_t)(body - h_text(e)), got);
+			ck_assert_uint_eq(n, len);
+			ck_assert(memcmp(got, a, len) == 0);
+			h_sendf(e, ARCH_ANSWER);
+			H_RUN_UNTIL(&H, h_has(c, "\r\n\r\n"));
+			ck_assert_str_eq(h_text(c), ARCH_ANSWER);
+		} else {
+			H_RUN_UNTIL(&H, h_has(c, "archive.special_files"));
+			ck_assert_msg(h_has(c, "HTTP/1.1 403 "), "%s", h_text(c));
+			ck_assert_msg(h_has(c, "f290"), "%s", h_text(c));
+			e = engine_request(&H, "PUT /containers/x/archive", 1);
+			if (e != NULL) {   /* what it got is the archive before the refused header */
+				H_RUN_UNTIL(&H, e->eof || e->rerr);
+				const char *body = strstr(h_text(e), "\r\n\r\n") + 4;
+				size_t n = dechunk(body, e->nread - (size_t)(body - h_text(e)), got);
+				ck_assert_uint_le(n, bad_at);
+				ck_assert(memcmp(got, a, n) == 0);
+			}
+		}
+		h_teardown(&H);
+		free(got);
+		free(a);
+	}
+}
+END_TEST
+
 /* A client that leaves in the middle of an entry's spliced data: the
  * engine's connection is aborted (it never sees the archive end), and the
  * session ends. */
@@ -419,6 +514,7 @@ splice_suite(void)
 	tcase_add_test(tc, archive_data_by_splice_headers_judged);
 	tcase_add_test(tc, archive_entry_after_spliced_data_is_judged);
 	tcase_add_test(tc, archive_client_leaves_mid_data);
+	tcase_add_test(tc, chunked_archive_headers_across_pieces);
 	suite_add_tcase(s, tc);
 	return s;
 }
