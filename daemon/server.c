@@ -30,6 +30,7 @@
 
 #include "daemon/admin.h"
 #include "daemon/audit.h"
+#include "daemon/evmem.h"
 #include "daemon/exchange.h"
 #include "daemon/log.h"
 #include "daemon/lookup.h"
@@ -450,6 +451,7 @@ trim_memory(struct server *srv)
 {
 	arena_trim();   /* the policy's free arena blocks (policy/arena.c) */
 	exchange_pool_trim();
+	evmem_trim();
 	int released = malloc_trim(0);
 	log_debug("%zu sessions closed, %zu live: memory trimmed (%s)", srv->gone_since_trim,
 	    srv->gw.nsessions, released ? "some given back" : "nothing to give back");
@@ -638,6 +640,7 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 	 * freed since (malloc_consolidate, ~5% of a create's CPU in perf).
 	 * Without fastbins small chunks still come from the per-thread cache. */
 	mallopt(M_MXFAST, 0);
+	evmem_install();   /* libevent's buffer blocks kept for the next request */
 	raise_fd_limit(cfg);
 	/* epoll changes are applied when the loop next waits, so an event added
 	 * and removed in one callback costs no system call: libevent's TLS
@@ -735,6 +738,7 @@ server_free(struct server *srv)
 	exchange_pool_trim();
 	if (srv->gw.base)
 		event_base_free(srv->gw.base);
+	evmem_trim();
 	config_unref(srv->gw.cfg);
 	srv->gw.cfg = NULL;
 }
