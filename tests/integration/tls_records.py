@@ -3,6 +3,9 @@
 
 Usage: tls_records.py HOST:PORT CERT_DIR
 
+The last case sends a request and the client's close_notify in one segment
+and leaves TCP open: the request is answered and sockward ends too.
+
 sockward lets OpenSSL read ahead (several TLS records per read(2)); records
 it has read but not decrypted yet must still be processed although the
 socket has nothing more to say.  Each case builds its TLS records first
@@ -106,6 +109,35 @@ def main():
     c.read_until(lambda b: b.count(b"HTTP/1.1 ") >= 7 and b.endswith(b"OK"),
                  "requests sent one byte per record")
     expect(c.plain.count(b"HTTP/1.1 ") == 7, "%d one-byte records sent together: every request answered" % len(req))
+    c.sock.close()
+
+    # a request and the client's close_notify in one segment, the TCP
+    # connection left open: the request is answered, then sockward ends too
+    c = Conn(addr, certs)
+    c.tls.write(ping)
+    try:
+        c.tls.unwrap()
+    except ssl.SSLWantReadError:
+        pass   # our close_notify is written; the peer's is still to come
+    c.flush()
+    end = time.time() + DEADLINE
+    got = b""
+    while True:
+        c.sock.settimeout(max(0.1, end - time.time()))
+        try:
+            d = c.sock.recv(65536)
+        except socket.timeout:
+            raise AssertionError("sockward did not end the connection after close_notify")
+        if not d:
+            break
+        c.inc.write(d)
+        try:
+            while True:
+                got += c.tls.read(65536)
+        except (ssl.SSLWantReadError, ssl.SSLZeroReturnError):
+            pass
+    expect(b"HTTP/1.1 200 OK" in got and got.endswith(b"OK"),
+           "a request followed by close_notify in one segment: answered, then closed")
     c.sock.close()
 
 
