@@ -264,6 +264,24 @@ archive_upload_start(struct h_peer *c, const unsigned char *a, size_t len, size_
 	return e;
 }
 
+/* A restricted server and a client that has sent an archive (its second
+ * entry of second_mode) up to that entry's header; most of the first
+ * entry's data went by splice (not the first piece, nor the last byte's
+ * piece).  Returns the engine; *a (the archive, to free) and the lengths
+ * as archive_upload_start() gives them. */
+static struct h_peer *
+spliced_archive_start(unsigned second_mode, struct h_peer **c, unsigned char **a, size_t *len,
+    size_t *second_at, size_t *eh)
+{
+	*a = make_archive('0', second_mode, len, second_at);
+	uint64_t spliced0 = splice_pump_total_bytes();
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	*c = h_client(&H);
+	struct h_peer *e = archive_upload_start(*c, *a, *len, *second_at, eh);
+	ck_assert_uint_ge(splice_pump_total_bytes() - spliced0, ARCH_DATA - 100 - 2 * PIECE);
+	return e;
+}
+
 /* An archive upload judged entry by entry: the data of an accepted entry
  * goes client -> engine by splice, the next header is read and judged as
  * usual, the engine gets exactly the archive, and the connection serves
@@ -272,13 +290,8 @@ START_TEST(archive_data_by_splice_headers_judged)
 {
 	struct h_peer *c, *e;
 	size_t len, second_at, eh;
-	unsigned char *a = make_archive('0', 0644, &len, &second_at);
-	uint64_t spliced0 = splice_pump_total_bytes();
-	h_setup(&H, POLICY_RESTRICTED, NULL);
-	c = h_client(&H);
-	e = archive_upload_start(c, a, len, second_at, &eh);
-	/* most of the data went by splice (not the first piece, nor the last byte's piece) */
-	ck_assert_uint_ge(splice_pump_total_bytes() - spliced0, ARCH_DATA - 100 - 2 * PIECE);
+	unsigned char *a;
+	e = spliced_archive_start(0644, &c, &a, &len, &second_at, &eh);
 	h_send(c, a + second_at, len - second_at);
 	H_RUN_UNTIL(&H, e->nread >= eh + len);
 	h_settle(&H, 50);
@@ -303,12 +316,8 @@ START_TEST(archive_entry_after_spliced_data_is_judged)
 {
 	struct h_peer *c, *e;
 	size_t len, second_at, eh;
-	unsigned char *a = make_archive('0', 04755, &len, &second_at);
-	uint64_t spliced0 = splice_pump_total_bytes();
-	h_setup(&H, POLICY_RESTRICTED, NULL);
-	c = h_client(&H);
-	e = archive_upload_start(c, a, len, second_at, &eh);
-	ck_assert_uint_ge(splice_pump_total_bytes() - spliced0, ARCH_DATA - 100 - 2 * PIECE);
+	unsigned char *a;
+	e = spliced_archive_start(04755, &c, &a, &len, &second_at, &eh);
 	h_send(c, a + second_at, len - second_at);
 	H_RUN_UNTIL(&H, h_has(c, "archive.special_files"));
 	H_RUN_UNTIL(&H, e->eof || e->rerr);   /* aborted */
