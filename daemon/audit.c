@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,102 +61,118 @@ struct audit_log {
 
 /* The line is written by hand into one buffer (the log keeps it from one
  * line to the next) instead of a jansson tree of two dozen nodes, since
- * this runs for every request. */
+ * this runs for every request.  format_line works out how long the line can
+ * be at most and makes room once; everything after that is stores into
+ * room already there (no capacity check per piece). */
 struct jw {
 	char *buf;
 	size_t len, cap;
-	int err;
 };
 
-static void
+/* Room for n more bytes and the NUL; -1 when out of memory. */
+static int
+jw_room(struct jw *w, size_t n)
+{
+	if (n > SIZE_MAX / 2 - w->len - 1)
+		return -1;
+	if (w->len + n + 1 <= w->cap)
+		return 0;
+	size_t cap = w->cap ? w->cap : 512;
+	while (w->len + n + 1 > cap)
+		cap *= 2;
+	char *nb = realloc(w->buf, cap);
+	if (nb == NULL)
+		return -1;
+	w->buf = nb;
+	w->cap = cap;
+	return 0;
+}
+
+/* The pieces below write into room made by jw_room. */
+static inline void
 jw_put(struct jw *w, const char *p, size_t n)
 {
-	if (w->err)
-		return;
-	if (w->len + n + 2 > w->cap) {
-		size_t cap = w->cap ? w->cap : 512;
-		while (w->len + n + 2 > cap)
-			cap *= 2;
-		char *nb = realloc(w->buf, cap);
-		if (nb == NULL) {
-			w->err = 1;
-			return;
-		}
-		w->buf = nb;
-		w->cap = cap;
-	}
 	memcpy(w->buf + w->len, p, n);
 	w->len += n;
 }
+#define JW_LIT(w, s) jw_put((w), (s), sizeof(s) - 1)
 
-static void
-jw_lit(struct jw *w, const char *s)
-{
-	jw_put(w, s, strlen(s));
-}
+/* ASCII from ' ' up (DEL included) but '"' and '\\': copied as they are */
+static const unsigned char jw_plain[256] = {
+	[' '] = 1, ['!'] = 1, ['#' ... '['] = 1, [']' ... 0x7f] = 1,
+};
 
-/* A JSON string for s; NULL becomes null, invalid bytes become U+FFFD. */
+/* What jw_str writes for len bytes, at most: a control byte becomes
+ * \u00XX (6), an invalid byte U+FFFD (3), anything else itself; quotes. */
+#define JW_STR_MAX(len) (6 * (len) + 2)
+
+/* A JSON string for s; NULL becomes null, invalid bytes become U+FFFD.
+ * Room: JW_STR_MAX(len). */
 static void
 jw_str(struct jw *w, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s, *end;
+	char *o;
+
 	if (s == NULL) {
-		jw_lit(w, "null");
+		JW_LIT(w, "null");
 		return;
 	}
 	end = p + len;
-	jw_put(w, "\"", 1);
-	while (p < end) {
+	o = w->buf + w->len;
+	*o++ = '"';
+	for (;;) {
 		const unsigned char *run = p;
-		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+		/* plain runs four bytes a step, then byte by byte */
+		while (end - p >= 4 && (jw_plain[p[0]] & jw_plain[p[1]] & jw_plain[p[2]] &
+		    jw_plain[p[3]]))
+			p += 4;
+		while (p < end && jw_plain[*p])
 			p++;
-		jw_put(w, (const char *)run, (size_t)(p - run));
+		memcpy(o, run, (size_t)(p - run));
+		o += p - run;
 		if (p == end)
 			break;
 		if (*p >= 0x80) {
 			size_t n = utf8_seq_len(p, (size_t)(end - p));
 			if (n == 0) {
-				jw_put(w, "\xef\xbf\xbd", 3);
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
 				p++;
 			} else {
-				jw_put(w, (const char *)p, n);
+				memcpy(o, p, n);
+				o += n;
 				p += n;
 			}
 			continue;
 		}
-		char esc[7] = { '\\', 0 };
-		switch (*p) {
-		case '"': esc[1] = '"'; jw_put(w, esc, 2); break;
-		case '\\': esc[1] = '\\'; jw_put(w, esc, 2); break;
-		case '\n': jw_lit(w, "\\n"); break;
-		case '\t': jw_lit(w, "\\t"); break;
-		case '\r': jw_lit(w, "\\r"); break;
-		case '\b': jw_lit(w, "\\b"); break;
-		case '\f': jw_lit(w, "\\f"); break;
+		unsigned char c = *p++;
+		*o++ = '\\';
+		switch (c) {
+		case '"':  *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\t': *o++ = 't'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
 		default:
-			esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
-			esc[4] = hex[*p >> 4]; esc[5] = hex[*p & 15];
-			jw_put(w, esc, 6);
+			*o++ = 'u'; *o++ = '0'; *o++ = '0';
+			*o++ = hex[c >> 4]; *o++ = hex[c & 15];
 			break;
 		}
-		p++;
 	}
-	jw_put(w, "\"", 1);
+	*o++ = '"';
+	w->len = (size_t)(o - w->buf);
 }
 
 /* ,"key": as one literal, its length known when compiled */
 #define JW_KEY(key) ",\"" key "\":", sizeof(",\"" key "\":") - 1
-#define jw_key_str(w, key, val) jw_key_str_((w), JW_KEY(key), (val))
 #define jw_key_num(w, key, v, neg) jw_key_num_((w), JW_KEY(key), (v), (neg))
 
-static void
-jw_key_str_(struct jw *w, const char *key, size_t klen, const char *val)
-{
-	jw_put(w, key, klen);
-	jw_str(w, val, val ? strlen(val) : 0);
-}
-
+/* Room: klen + JW_NUM_MAX */
+#define JW_NUM_MAX 21
 static void
 jw_key_num_(struct jw *w, const char *key, size_t klen, unsigned long long v, int negative)
 {
@@ -168,23 +185,6 @@ jw_key_num_(struct jw *w, const char *key, size_t klen, unsigned long long v, in
 		*--p = '-';
 	jw_put(w, key, klen);
 	jw_put(w, p, (size_t)(e - p));
-}
-
-/* {"a","b"} -> ["a","b"]; none -> [].  NULL or "" names are skipped. */
-static void
-jw_rules(struct jw *w, const char *const *rules, size_t nrules)
-{
-	int first = 1;
-	jw_lit(w, ",\"rules\":[");
-	for (size_t i = 0; i < nrules; i++) {
-		if (rules[i] == NULL || rules[i][0] == '\0')
-			continue;
-		if (!first)
-			jw_put(w, ",", 1);
-		jw_str(w, rules[i], strlen(rules[i]));
-		first = 0;
-	}
-	jw_put(w, "]", 1);
 }
 
 static void
@@ -254,6 +254,18 @@ format_ms(double ms, char *num, size_t size)
 	return n;
 }
 
+/* The string fields of a line, in the line's order, each after its key:
+ * the table both the room and the writing are worked out from. */
+#define AUDIT_STR_FIELDS(X) \
+	X(identity) X(peer) X(listener) X(method) X(path) X(endpoint) X(image) \
+	X(verdict) X(profile) X(mode)
+#define AUDIT_STR_FIELDS_AFTER_RULES(X) X(exception) X(exception_reason) X(message)
+
+/* Everything of a line but its strings, time and rule names: the keys,
+ * three counters, the status, the duration and punctuation (about 400
+ * bytes; the margin costs nothing, the buffer is kept). */
+#define LINE_FIXED 1024
+
 /* The line for rec, NUL-terminated, into w (its buffer grown as needed);
  * -1 when out of memory. */
 static int
@@ -261,39 +273,58 @@ format_line(struct jw *w, const struct audit_record *rec)
 {
 	char when[64], num[48];
 	double ms = rec->duration_ms > 0 ? rec->duration_ms : 0;
+	size_t need = LINE_FIXED, when_len;
 
 	format_time(&rec->time, when, sizeof(when));
+	when_len = strlen(when);
+	need += JW_STR_MAX(when_len);
+
+#define X(f) size_t f##_len = rec->f ? strlen(rec->f) : 0;
+	AUDIT_STR_FIELDS(X)
+	AUDIT_STR_FIELDS_AFTER_RULES(X)
+#undef X
+	/* a field is a C string in memory, so 6 * length cannot overflow a
+	 * size_t on a 64-bit address space; jw_room refuses a sum that would */
+#define X(f) need += JW_STR_MAX(f##_len);
+	AUDIT_STR_FIELDS(X)
+	AUDIT_STR_FIELDS_AFTER_RULES(X)
+#undef X
+	for (size_t i = 0; i < rec->nrules; i++)
+		if (rec->rules[i] != NULL)
+			need += JW_STR_MAX(strlen(rec->rules[i])) + 1;
+	if (jw_room(w, need) != 0)
+		return -1;
+
 	/* microsecond resolution is all the clock gives us; keep lines short */
 	ms = (double)(long long)(ms * 1000.0 + 0.5) / 1000.0;
 
-	jw_lit(w, "{\"time\":");
-	jw_str(w, when, strlen(when));
+	JW_LIT(w, "{\"time\":");
+	jw_str(w, when, when_len);
 	jw_key_num(w, "request_id", rec->request_id, 0);
 	jw_key_num(w, "conn_id", rec->conn_id, 0);
-	jw_key_str(w, "identity", rec->identity);
-	jw_key_str(w, "peer", rec->peer);
-	jw_key_str(w, "listener", rec->listener);
-	jw_key_str(w, "method", rec->method);
-	jw_key_str(w, "path", rec->path);
-	jw_key_str(w, "endpoint", rec->endpoint);
-	jw_key_str(w, "image", rec->image);
-	jw_key_str(w, "verdict", rec->verdict);
-	jw_key_str(w, "profile", rec->profile);
-	jw_key_str(w, "mode", rec->mode);
-	jw_rules(w, rec->rules, rec->nrules);
-	jw_key_str(w, "exception", rec->exception);
-	jw_key_str(w, "exception_reason", rec->exception_reason);
-	jw_key_str(w, "message", rec->message);
+#define X(f) jw_put(w, JW_KEY(#f)); jw_str(w, rec->f, f##_len);
+	AUDIT_STR_FIELDS(X)
+	/* {"a","b"} -> ["a","b"]; none -> [].  NULL or "" names are skipped. */
+	JW_LIT(w, ",\"rules\":[");
+	for (size_t i = 0, first = 1; i < rec->nrules; i++) {
+		if (rec->rules[i] == NULL || rec->rules[i][0] == '\0')
+			continue;
+		if (!first)
+			JW_LIT(w, ",");
+		jw_str(w, rec->rules[i], strlen(rec->rules[i]));
+		first = 0;
+	}
+	JW_LIT(w, "]");
+	AUDIT_STR_FIELDS_AFTER_RULES(X)
+#undef X
 	jw_key_num(w, "status", (unsigned long long)(rec->status < 0 ? -(long long)rec->status
 	    : rec->status), rec->status < 0);
 	jw_key_num(w, "bytes_in", rec->bytes_in, 0);
 	jw_key_num(w, "bytes_out", rec->bytes_out, 0);
 	int n = format_ms(ms, num, sizeof num);
-	jw_lit(w, ",\"duration_ms\":");
+	JW_LIT(w, ",\"duration_ms\":");
 	jw_put(w, num, (size_t)n);
-	jw_put(w, "}\n", 2);
-	if (w->err)
-		return -1;
+	JW_LIT(w, "}\n");
 	w->buf[w->len] = '\0';
 	return 0;
 }
@@ -599,7 +630,7 @@ audit_close(struct audit_log *log)
 int
 audit_write(struct audit_log *log, const struct audit_record *rec)
 {
-	struct jw w = { log->line, 0, log->line_cap, 0 };
+	struct jw w = { log->line, 0, log->line_cap };
 	int formatted = format_line(&w, rec);
 	log->line = w.buf;
 	log->line_cap = w.cap;
@@ -616,7 +647,7 @@ audit_write(struct audit_log *log, const struct audit_record *rec)
 		write_stderr(fb, n > 0 ? (size_t)n : 0);
 		return -1;
 	}
-	len = strlen(line);
+	len = w.len;
 	if (log->syslog)
 		syslog(LOG_INFO, "%.*s", (int)(len - 1), line);
 	if (log->file != NULL && log->flush_ev != NULL && hold_line(log, line, len) == 0) {

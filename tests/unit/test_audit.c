@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "daemon/audit.h"
+#include "policy/utf8.h"
 
 static char dir[64];
 static char file[128];
@@ -304,6 +305,134 @@ START_TEST(invalid_utf8_and_control_chars)
 	assert_str(o, "identity", "cn=\xc3\xa9t\xef\xbf\xbd");
 	json_decref(o);
 	free(line);
+}
+END_TEST
+
+/* The escaping as a plain byte-by-byte rule, to hold the line writer to:
+ * printable ASCII but '"' and '\\' as is, the short escapes, \u00xx for
+ * other control bytes, a valid UTF-8 sequence as is, any other byte as
+ * U+FFFD. */
+static size_t
+ref_escape(const char *s, char *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *o = out;
+	*o++ = '"';
+	while (*p) {
+		unsigned char c = *p;
+		size_t n;
+		if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+			p++;
+		} else if (c >= 0x20 && c < 0x7f) {
+			*o++ = (char)*p++;
+		} else if (c == 0x7f) {
+			*o++ = (char)*p++;
+		} else if (c < 0x20) {
+			const char *e = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r"
+			    : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+			if (e != NULL)
+				o += sprintf(o, "%s", e);
+			else
+				o += sprintf(o, "\\u%04x", c);
+			p++;
+		} else if ((n = utf8_seq_len(p, strlen((const char *)p))) > 0) {
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			p++;
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	return (size_t)(o - out);
+}
+
+/* A string of n bytes (no NUL) drawn from one of a few mixes: mostly
+ * plain text, text with quotes and escapes, raw control bytes, valid and
+ * broken UTF-8. */
+static void
+random_field(char *buf, size_t n, unsigned mix)
+{
+	static const char *const pieces[] = {
+		"a", "Z", "/", " ", "~", "\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f",
+		"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x90\xb3", "\xc3", "\xff", "\xed\xa0\x80",
+		"\xe2\x82", "\x80",
+	};
+	size_t i = 0;
+	while (i < n) {
+		const char *piece;
+		if (mix == 0 || (mix == 1 && rand() % 4 != 0))
+			piece = pieces[rand() % 5];
+		else
+			piece = pieces[rand() % (sizeof pieces / sizeof pieces[0])];
+		size_t l = strlen(piece);
+		if (i + l > n)
+			l = n - i;
+		memcpy(buf + i, piece, l);
+		i += l;
+	}
+	buf[n] = '\0';
+}
+
+/* Every string field and rule name, whatever its bytes and length, comes
+ * out as the byte-by-byte rule writes it (the writer scans runs several
+ * bytes at a time and makes room for the line once). */
+START_TEST(strings_escaped_as_the_byte_rule_says)
+{
+	enum { MAXLEN = 5000 };
+	static char path[MAXLEN + 1], msg[MAXLEN + 1], rule[MAXLEN + 1];
+	static char want[6 * MAXLEN + 3];
+	struct audit_record r = sample("deny");
+	const char *rules[2] = { "container.privileged", rule };
+
+	srand(20261201);
+	r.rules = rules;
+	for (int i = 0; i < 3000; i++) {
+		size_t n = i < 10 ? (size_t)i : i % 100 == 0 ? MAXLEN : (size_t)(rand() % 200);
+		random_field(path, n, (unsigned)i % 4);
+		random_field(msg, (size_t)(rand() % 64), (unsigned)(i + 1) % 4);
+		random_field(rule, i % 500 == 0 ? MAXLEN : (size_t)(rand() % 40), (unsigned)(i + 2) % 4);
+		r.path = path;
+		r.message = msg;
+		char *line = audit_format(&r);
+		ck_assert_ptr_nonnull(line);
+		ck_assert_ptr_eq(strchr(line, '\n'), line + strlen(line) - 1);
+
+		size_t wl = ref_escape(path, want);
+		const char *at = strstr(line, ",\"path\":");
+		ck_assert_ptr_nonnull(at);
+		at += strlen(",\"path\":");
+		ck_assert_msg(strncmp(at, want, wl) == 0 && strncmp(at + wl, ",\"endpoint\":", 12) == 0,
+		    "path %d (%zu bytes) written otherwise than the rule", i, n);
+		wl = ref_escape(msg, want);
+		at = strstr(line, ",\"message\":");
+		ck_assert_ptr_nonnull(at);
+		at += strlen(",\"message\":");
+		ck_assert_msg(strncmp(at, want, wl) == 0 && strncmp(at + wl, ",\"status\":", 10) == 0,
+		    "message %d written otherwise than the rule", i);
+		if (rule[0] == '\0') {   /* an empty name is skipped */
+			ck_assert_ptr_nonnull(strstr(line, ",\"rules\":[\"container.privileged\"],"));
+			free(line);
+			continue;
+		}
+		wl = ref_escape(rule, want);
+		at = strstr(line, "\"container.privileged\",");
+		ck_assert_ptr_nonnull(at);
+		at += strlen("\"container.privileged\",");
+		ck_assert_msg(strncmp(at, want, wl) == 0 && at[wl] == ']',
+		    "rule %d written otherwise than the rule", i);
+
+		json_error_t e;
+		json_t *o = json_loads(line, 0, &e);
+		ck_assert_msg(o != NULL, "line %d is not JSON: %s", i, e.text);
+		json_decref(o);
+		free(line);
+	}
 }
 END_TEST
 
@@ -648,6 +777,7 @@ audit_suite(void)
 	tcase_add_test(tc, every_verdict);
 	tcase_add_test(tc, null_fields_are_null_and_rules_empty);
 	tcase_add_test(tc, invalid_utf8_and_control_chars);
+	tcase_add_test(tc, strings_escaped_as_the_byte_rule_says);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("file");
 	tcase_add_test(tc, reopen_after_logrotate_rename);
