@@ -44,9 +44,53 @@ half_size_buffers(struct half *h, size_t max)
  * (EVBUFFER_MAX_READ): an idle connection keeps no bigger buffer. */
 #define FIRST_READ 4096
 
-/* Read up to room bytes into in with one readv.  The bufferevent keeps its
- * input's end frozen but while it reads.  Returns what readv returned
- * (errno set when -1). */
+/* A half's descriptor is always a socket (accepted, connected, or handed
+ * over by systemd as one): it is read and written with recv/send
+ * (recvmsg/sendmsg for more than one piece) rather than readv/writev, which
+ * go through the file layer first (position, permission and fsnotify
+ * hooks) on every call: about 0.5 us of a 24 us GET /_ping. */
+static ssize_t
+sock_readv(int fd, struct iovec *v, int n)
+{
+	struct msghdr m = { .msg_iov = v, .msg_iovlen = (size_t)n };
+	/* one piece (the usual case): recv, which copies no msghdr in */
+	ssize_t r = n == 1 ? recv(fd, v[0].iov_base, v[0].iov_len, 0) : recvmsg(fd, &m, 0);
+	return r;
+}
+
+/* Up to n bytes from the front of src, written at once (what
+ * evbuffer_write_atmost does, with sendmsg); returns what was written, or
+ * -1 with errno. */
+#define SEND_IOV 16
+static int
+sock_send_atmost(int fd, struct evbuffer *src, size_t n)
+{
+	struct evbuffer_iovec v[SEND_IOV];
+	int k = evbuffer_peek(src, (ev_ssize_t)n, NULL, v, SEND_IOV);
+	size_t total = 0;
+	if (k <= 0)
+		return 0;
+	if (k > SEND_IOV)
+		k = SEND_IOV;
+	for (int i = 0; i < k; i++) {
+		if (v[i].iov_len > n - total)
+			v[i].iov_len = n - total;
+		total += v[i].iov_len;
+	}
+	struct msghdr m = { .msg_iov = (struct iovec *)v, .msg_iovlen = (size_t)k };
+	ssize_t w;
+	do
+		w = k == 1 ? send(fd, v[0].iov_base, v[0].iov_len, MSG_NOSIGNAL)
+		    : sendmsg(fd, &m, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	if (w > 0)
+		evbuffer_drain(src, (size_t)w);
+	return (int)w;
+}
+
+/* Read up to room bytes into in with one sock_readv.  The bufferevent
+ * keeps its input's end frozen but while it reads.  Returns what the read
+ * returned (errno set when -1). */
 static ssize_t
 read_into(int fd, struct evbuffer *in, size_t room)
 {
@@ -66,7 +110,7 @@ read_into(int fd, struct evbuffer *in, size_t room)
 	}
 	ssize_t r;
 	do
-		r = readv(fd, (struct iovec *)v, n);
+		r = sock_readv(fd, (struct iovec *)v, n);
 	while (r < 0 && errno == EINTR);
 	int err = errno;
 	size_t got = r > 0 ? (size_t)r : 0;
@@ -331,7 +375,7 @@ half_send(struct half *h, struct evbuffer *src, size_t n)
 		if (h->tls_direct) {
 			n -= tls_write_now(h, src, n);
 		} else {
-			int w = evbuffer_write_atmost(src, bufferevent_getfd(h->bev), (ev_ssize_t)n);
+			int w = sock_send_atmost(bufferevent_getfd(h->bev), src, n);
 			if (w > 0)
 				n -= (size_t)w;
 		}
