@@ -13,6 +13,7 @@
 #include <sys/queue.h>
 
 #include "daemon/config.h"
+#include "daemon/half.h"
 #include "daemon/log.h"
 
 struct event_base;
@@ -28,6 +29,7 @@ struct gateway {
 	struct sw_config *cfg;     /* current; sessions hold their own reference */
 	const char *upstream_override;
 	struct audit_log *audit;   /* NULL when no audit trail is configured */
+	struct half_flusher sends; /* plain sockets' sends, made at the end of a turn */
 	int draining;              /* SIGTERM seen: no new connections or requests */
 	struct session_list sessions;
 	size_t nsessions;

@@ -20,14 +20,16 @@ half_in(const struct half *h)
 }
 
 struct evbuffer *
-half_out(const struct half *h)
+half_out(struct half *h)
 {
+	half_flush_now(h);
 	return bufferevent_get_output(h->bev);
 }
 
 size_t
-half_out_len(const struct half *h)
+half_out_len(struct half *h)
 {
+	half_flush_now(h);
 	return h->bev ? evbuffer_get_length(bufferevent_get_output(h->bev)) : 0;
 }
 
@@ -171,9 +173,10 @@ half_read_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 void
-half_go_direct(struct half *h)
+half_go_direct(struct half *h, struct half_flusher *f)
 {
 	h->direct = 1;
+	h->flusher = f;
 	/* the bufferevent's own read event, given our callback; libevent's
 	 * enabling, disabling and watermark suspension go on working on it */
 	struct event *ev = &h->bev->ev_read;
@@ -326,6 +329,7 @@ half_release_idle_input(struct half *h)
 void
 half_notify_when_flushed(struct half *h)
 {
+	half_flush_now(h);
 	if (h->bev)
 		bufferevent_setwatermark(h->bev, EV_WRITE, 0, 0);
 }
@@ -362,6 +366,81 @@ tls_write_now(struct half *h, struct evbuffer *src, size_t n)
 	return done;
 }
 
+/* ---- sends put off to the end of the turn (struct half_flusher) ---- */
+
+void
+half_flush_now(struct half *h)
+{
+	if (!h->queued)
+		return;
+	TAILQ_REMOVE(&h->flusher->queue, h, flush_link);
+	h->queued = 0;
+	size_t n = evbuffer_get_length(h->parked);
+	if (h->bev == NULL || n == 0)
+		return;
+	while (n > 0) {
+		int w = sock_send_atmost(bufferevent_getfd(h->bev), h->parked, n);
+		if (w <= 0)
+			break;
+		n -= (size_t)w;
+	}
+	/* the rest (or a broken connection) is the bufferevent's, as in half_send */
+	if (n > 0)
+		evbuffer_add_buffer(bufferevent_get_output(h->bev), h->parked);
+}
+
+static void
+flusher_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct half_flusher *f = arg;
+	struct half *h;
+	(void)fd;
+	(void)what;
+	/* sending calls no callback of ours: no half leaves the queue meanwhile
+	 * but the one being sent */
+	while ((h = TAILQ_FIRST(&f->queue)) != NULL)
+		half_flush_now(h);
+}
+
+int
+half_flusher_init(struct half_flusher *f, struct event_base *base)
+{
+	TAILQ_INIT(&f->queue);
+	f->ev = event_new(base, -1, 0, flusher_cb, f);
+	return f->ev != NULL ? 0 : -1;
+}
+
+void
+half_flusher_free(struct half_flusher *f)
+{
+	if (f->ev == NULL)
+		return;
+	flusher_cb(-1, 0, f);
+	event_free(f->ev);
+	f->ev = NULL;
+}
+
+/* Park the first n bytes of src on h, to be sent at the end of the turn;
+ * -1 when that cannot be done (no flusher, out of memory) */
+static int
+park(struct half *h, struct evbuffer *src, size_t n)
+{
+	struct half_flusher *f = h->flusher;
+	if (f == NULL || f->ev == NULL)
+		return -1;
+	if (h->parked == NULL && (h->parked = evbuffer_new()) == NULL)
+		return -1;
+	if (n == evbuffer_get_length(src) ? evbuffer_add_buffer(h->parked, src) != 0
+	    : evbuffer_remove_buffer(src, h->parked, n) != (int)n)
+		return -1;
+	if (!h->queued) {
+		TAILQ_INSERT_TAIL(&f->queue, h, flush_link);
+		h->queued = 1;
+		event_active(f->ev, EV_WRITE, 0);   /* once the turn's other callbacks ran */
+	}
+	return 0;
+}
+
 void
 half_send(struct half *h, struct evbuffer *src, size_t n)
 {
@@ -374,7 +453,9 @@ half_send(struct half *h, struct evbuffer *src, size_t n)
 	    (bufferevent_get_enabled(h->bev) & EV_WRITE)) {
 		if (h->tls_direct) {
 			n -= tls_write_now(h, src, n);
-		} else {
+		} else if (park(h, src, n) == 0) {
+			return;
+		} else if (!h->queued) {   /* no flusher: at once, unless bytes are parked */
 			int w = sock_send_atmost(bufferevent_getfd(h->bev), src, n);
 			if (w > 0)
 				n -= (size_t)w;
@@ -382,6 +463,7 @@ half_send(struct half *h, struct evbuffer *src, size_t n)
 	}
 	if (n == 0)
 		return;
+	half_flush_now(h);   /* anything parked goes first (writing was disabled since) */
 	if (n == evbuffer_get_length(src))
 		evbuffer_add_buffer(out, src);
 	else
@@ -416,13 +498,19 @@ half_move_all(struct half *from, struct half *to, size_t max, uint64_t *count)
 		half_send(to, in, n);
 		*count += n;
 	}
+	/* parked bytes count; when they fill the output, they go to the
+	 * bufferevent now, whose write callback resumes the reader */
+	size_t parked = to->queued ? evbuffer_get_length(to->parked) : 0;
+	if (evbuffer_get_length(out) + parked < max)
+		return 0;
+	half_flush_now(to);
 	return evbuffer_get_length(out) >= max;
 }
 
 int
 half_shut_write(struct half *h)
 {
-	if (evbuffer_get_length(bufferevent_get_output(h->bev)) > 0) {
+	if (half_out_len(h) > 0) {
 		h->shut_pending = 1;
 		half_notify_when_flushed(h);
 		return 0;
@@ -451,6 +539,12 @@ half_disarm_timer(struct half *h)
 void
 half_drop_connection(struct half *h)
 {
+	/* parked bytes get the one try a direct send gave them before */
+	half_flush_now(h);
+	if (h->parked != NULL)
+		evbuffer_free(h->parked);
+	h->parked = NULL;
+	h->flusher = NULL;
 	if (h->bev)
 		bufferevent_free(h->bev);
 	h->bev = NULL;

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/queue.h>
 #include <event2/event.h>
 
 struct bufferevent;
@@ -28,11 +29,41 @@ struct half {
 	unsigned direct : 1;       /* a connected plain socket: half_send may write to it at once */
 	unsigned tls_direct : 1;   /* an established TLS connection: half_send may SSL_write at once */
 	unsigned tls_ahead : 1;    /* OpenSSL reads ahead: see half_tls_read_ahead */
+	unsigned queued : 1;       /* on its flusher's queue (parked bytes to send) */
+	/* plain sockets: what half_send put off to the end of the turn (see
+	 * struct half_flusher); bytes are parked only while the output is empty */
+	struct half_flusher *flusher;
+	struct evbuffer *parked;   /* created on first use */
+	TAILQ_ENTRY(half) flush_link;
 };
 
+/* The sends of a turn of the loop, made at its end.  half_send on a plain
+ * socket parks the bytes on the half and queues the half here; once the
+ * turn's other callbacks have run, one event writes every queued half's
+ * bytes with one send each.  Answers for many connections then leave
+ * together, the engine and the clients are woken once for a batch rather
+ * than once per request, and a head and a body sent in one turn go out in
+ * one write: GET /_ping at 64 connections costs about 4% less CPU.  Parked
+ * bytes are never left behind by anything that looks at or writes the
+ * output: half_out, half_out_len, half_shut_write, half_notify_when_flushed
+ * and half_drop_connection send them first (half_flush_now), so whatever
+ * waits for the output to drain waits on the bufferevent as before. */
+struct half_flusher {
+	struct event *ev;
+	TAILQ_HEAD(half_queue, half) queue;
+};
+/* -1 when out of memory */
+int half_flusher_init(struct half_flusher *f, struct event_base *base);
+/* Sends what is queued, then frees the event. */
+void half_flusher_free(struct half_flusher *f);
+/* Send h's parked bytes now: what the socket takes, the rest onto the
+ * output (the bufferevent writes it when it can); h leaves the queue. */
+void half_flush_now(struct half *h);
+
 struct evbuffer *half_in(const struct half *h);
-struct evbuffer *half_out(const struct half *h);
-size_t half_out_len(const struct half *h);
+/* The output, for writing to it or looking at it (parked bytes sent first) */
+struct evbuffer *half_out(struct half *h);
+size_t half_out_len(struct half *h);
 
 /* Backpressure and I/O sizes: stop reading at max, resume below half of it,
  * move up to half of it per read or write (libevent's default of 16 KiB
@@ -47,8 +78,9 @@ void half_size_buffers(struct half *h, size_t max);
  * FIONREAD per side.  Ours reads without asking, and after a full 4 KiB read
  * takes the rest of what is waiting, up to the input's high watermark, in
  * one more readv.  The bufferevent's enable, disable and watermarks are
- * unchanged: its read event is the one given our callback. */
-void half_go_direct(struct half *h);
+ * unchanged: its read event is the one given our callback.  f: where its
+ * sends are put off to the end of the turn (NULL: written at once). */
+void half_go_direct(struct half *h, struct half_flusher *f);
 
 /* An established TLS half: OpenSSL reads ahead (several records per
  * read(2), not a header and a body each), and the half makes libevent read
@@ -78,9 +110,10 @@ void half_splice_end(struct half *h);
 /* Have the write callback run when the output is completely flushed. */
 void half_notify_when_flushed(struct half *h);
 
-/* Send the first n bytes of src (drained from it): written to the socket at
- * once when nothing is queued before them and the half is a plain socket
- * (h->direct), so an answer costs one writev and no wait for writability
+/* Send the first n bytes of src (drained from it): written to the socket
+ * when nothing is queued before them and the half is a plain socket
+ * (h->direct), at the end of the turn when it has a flusher, else at once,
+ * so an answer costs one send and no wait for writability
  * (the bufferevent would add a write event, wait for EPOLLOUT, write, and
  * remove the event: two epoll_ctl and an epoll_wait per write).  What the
  * socket does not take now, or any error, is left to the bufferevent: the

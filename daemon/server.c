@@ -660,6 +660,10 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 		return -1;
 	}
 	reserve_fd_slots(srv->gw.base, cfg);
+	if (half_flusher_init(&srv->gw.sends, srv->gw.base) != 0) {
+		log_error("cannot create the event loop");
+		return -1;
+	}
 	srv->trim_timer = evtimer_new(srv->gw.base, trim_quiet_cb, srv);
 	char err[512] = "";
 	metrics_init();
@@ -736,6 +740,7 @@ server_free(struct server *srv)
 		event_free(srv->trim_timer);
 	lookup_cache_stop();
 	exchange_pool_trim();
+	half_flusher_free(&srv->gw.sends);
 	if (srv->gw.base)
 		event_base_free(srv->gw.base);
 	evmem_trim();

@@ -200,7 +200,7 @@ session_new(struct gateway *gw, const struct listener *lst, evutil_socket_t fd,
 		if (s->facts.ident != NULL)
 			s->client.h.bev = bufferevent_socket_new(gw->base, fd, BEV_OPT_CLOSE_ON_FREE);
 		if (s->client.h.bev)
-			half_go_direct(&s->client.h);   /* a plain socket: written at once, read by us */
+			half_go_direct(&s->client.h, &gw->sends);   /* a plain socket: written at once, read by us */
 		set_client_state(s, C_IDLE);
 	}
 	if (s->client.h.bev == NULL) {

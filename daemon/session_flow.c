@@ -1394,7 +1394,7 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (session_closing(s))
 		return;
 	if (what & BEV_EVENT_CONNECTED) {
-		half_go_direct(&s->upstream.h);   /* connected: written at once, read by us */
+		half_go_direct(&s->upstream.h, &s->gw->sends);   /* connected: written at once, read by us */
 		set_upstream_state(s, U_IDLE);
 		if (s->client.state == C_WAIT_UPSTREAM)
 			send_request(s);

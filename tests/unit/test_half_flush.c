@@ -1,0 +1,228 @@
+/* test_half_flush.c - sends put off to the end of the loop's turn
+ * (struct half_flusher in daemon/half.h): what half_send parks on a plain
+ * socket leaves in one send once the turn's callbacks have run, never after
+ * anything written to the output later, and never left behind by a shut
+ * write side, a dropped connection or a full output. */
+#include <check.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "daemon/half.h"
+
+struct rig {
+	struct event_base *base;
+	struct half_flusher f;
+	struct half h;
+	int peer;
+};
+
+/* A half on one end of a socketpair of the given type, its sends put off
+ * to the end of the turn; the test reads the other end. */
+static void
+rig_up(struct rig *r, int type)
+{
+	int sv[2];
+	memset(r, 0, sizeof *r);
+	ck_assert_int_eq(socketpair(AF_UNIX, type | SOCK_NONBLOCK, 0, sv), 0);
+	r->base = event_base_new();
+	ck_assert_ptr_nonnull(r->base);
+	ck_assert_int_eq(half_flusher_init(&r->f, r->base), 0);
+	r->h.bev = bufferevent_socket_new(r->base, sv[0], BEV_OPT_CLOSE_ON_FREE);
+	ck_assert_ptr_nonnull(r->h.bev);
+	bufferevent_enable(r->h.bev, EV_READ | EV_WRITE);
+	half_go_direct(&r->h, &r->f);
+	r->peer = sv[1];
+}
+
+static void
+rig_down(struct rig *r)
+{
+	half_free(&r->h);
+	half_flusher_free(&r->f);
+	event_base_free(r->base);
+	close(r->peer);
+}
+
+static void
+send_text(struct half *h, const char *text)
+{
+	struct evbuffer *b = evbuffer_new();
+	evbuffer_add(b, text, strlen(text));
+	half_send(h, b, strlen(text));
+	ck_assert_uint_eq(evbuffer_get_length(b), 0);
+	evbuffer_free(b);
+}
+
+/* One recv on the peer, NUL-terminated; -1 with EAGAIN when nothing came. */
+static ssize_t
+peer_recv(struct rig *r, char *buf, size_t len)
+{
+	ssize_t n = recv(r->peer, buf, len - 1, MSG_DONTWAIT);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+/* Two sends in one turn (a head, then a body) reach the peer together at
+ * the end of the turn: a SEQPACKET socket keeps each send a record of its
+ * own, so one record holding both is one send. */
+START_TEST(sends_of_a_turn_leave_together_at_its_end)
+{
+	struct rig r;
+	char buf[256];
+	rig_up(&r, SOCK_SEQPACKET);
+
+	send_text(&r.h, "HTTP/1.1 200 OK\r\n\r\n");
+	send_text(&r.h, "OK");
+	ck_assert_int_eq(peer_recv(&r, buf, sizeof buf), -1);   /* parked, not sent */
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert_uint_eq(half_out_len(&r.h), 0);   /* looking sends them now */
+	ck_assert_int_eq(peer_recv(&r, buf, sizeof buf), 21);
+	ck_assert_str_eq(buf, "HTTP/1.1 200 OK\r\n\r\nOK");
+
+	/* and without anyone looking, the turn's end sends them */
+	send_text(&r.h, "one ");
+	send_text(&r.h, "two");
+	ck_assert_int_eq(peer_recv(&r, buf, sizeof buf), -1);
+	event_base_loop(r.base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(peer_recv(&r, buf, sizeof buf), 7);
+	ck_assert_str_eq(buf, "one two");
+	ck_assert_int_eq(peer_recv(&r, buf, sizeof buf), -1);   /* nothing else */
+	rig_down(&r);
+}
+END_TEST
+
+/* Bytes written to the output after parked ones (an error answer, a
+ * splice pump's output) come after them. */
+START_TEST(parked_bytes_go_before_what_is_written_to_the_output)
+{
+	struct rig r;
+	char buf[256];
+	rig_up(&r, SOCK_SEQPACKET);
+
+	send_text(&r.h, "first");
+	evbuffer_add(half_out(&r.h), "second", 6);
+	/* taking the output sent the parked bytes: they cannot fall behind */
+	ck_assert_int_eq(peer_recv(&r, buf, sizeof buf), 5);
+	ck_assert_str_eq(buf, "first");
+	for (int i = 0; i < 10; i++)
+		event_base_loop(r.base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(peer_recv(&r, buf, sizeof buf), 6);
+	ck_assert_str_eq(buf, "second");
+	rig_down(&r);
+}
+END_TEST
+
+/* A connection dropped in the turn its last answer was sent still sends
+ * it (the one try a direct send gave it before), and leaves the queue. */
+START_TEST(dropping_a_half_sends_what_it_parked)
+{
+	struct rig r;
+	char buf[256];
+	rig_up(&r, SOCK_STREAM);
+
+	send_text(&r.h, "bye");
+	half_drop_connection(&r.h);
+	ck_assert_ptr_null(TAILQ_FIRST(&r.f.queue));
+	event_base_loop(r.base, EVLOOP_NONBLOCK);   /* the flusher finds nothing freed */
+	ck_assert_int_eq(peer_recv(&r, buf, sizeof buf), 3);
+	ck_assert_str_eq(buf, "bye");
+	ck_assert_int_eq(peer_recv(&r, buf, sizeof buf), 0);   /* then EOF */
+	rig_down(&r);
+}
+END_TEST
+
+/* Shutting the write side sends what is parked first: the peer reads it,
+ * then EOF. */
+START_TEST(shut_write_sends_parked_bytes_first)
+{
+	struct rig r;
+	char buf[256];
+	rig_up(&r, SOCK_STREAM);
+
+	send_text(&r.h, "last words");
+	ck_assert_int_eq(half_shut_write(&r.h), 1);
+	ck_assert_int_eq(peer_recv(&r, buf, sizeof buf), 10);
+	ck_assert_str_eq(buf, "last words");
+	ck_assert_int_eq(peer_recv(&r, buf, sizeof buf), 0);
+	rig_down(&r);
+}
+END_TEST
+
+static int write_cb_calls;
+static void
+count_write_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	(void)arg;
+	write_cb_calls++;
+}
+
+/* When what is parked fills the output (max), it is handed to the
+ * bufferevent at once: the caller pauses its reader and waits for the
+ * write callback, which only the bufferevent's own writing calls.  Every
+ * byte arrives, in order. */
+START_TEST(full_output_hands_parked_bytes_to_the_bufferevent)
+{
+	enum { TOTAL = 1 << 20, MAX = 64 << 10 };
+	struct rig r;
+	static char data[TOTAL], got[TOTAL];
+	size_t have = 0;
+	uint64_t count = 0;
+	int sv[2];
+	rig_up(&r, SOCK_STREAM);
+	int small = 16 << 10;   /* the socket takes a little of it at a time */
+	ck_assert_int_eq(setsockopt(bufferevent_getfd(r.h.bev), SOL_SOCKET, SO_SNDBUF, &small,
+	    sizeof small), 0);
+	for (size_t i = 0; i < TOTAL; i++)
+		data[i] = (char)(i * 7 + i / 4096);
+
+	/* the half the bytes are read on: its input is filled by hand */
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	struct half from = { .bev = bufferevent_socket_new(r.base, sv[0], BEV_OPT_CLOSE_ON_FREE) };
+	ck_assert_ptr_nonnull(from.bev);
+	bufferevent_setcb(r.h.bev, NULL, count_write_cb, NULL, NULL);
+	write_cb_calls = 0;
+
+	struct evbuffer *in = bufferevent_get_input(from.bev);
+	evbuffer_unfreeze(in, 0);   /* as a read does: the bufferevent keeps its end frozen */
+	ck_assert_int_eq(evbuffer_add(in, data, TOTAL), 0);
+	evbuffer_freeze(in, 0);
+	ck_assert_int_eq(half_move_all(&from, &r.h, MAX, &count), 1);
+	ck_assert_uint_eq(count, TOTAL);
+	ck_assert(!r.h.queued);   /* nothing parked: the bufferevent has the rest */
+	ck_assert_uint_ge(evbuffer_get_length(bufferevent_get_output(r.h.bev)), MAX);
+
+	for (int spins = 0; have < TOTAL && spins < 100000; spins++) {
+		ssize_t n = recv(r.peer, got + have, TOTAL - have, MSG_DONTWAIT);
+		if (n > 0)
+			have += (size_t)n;
+		event_base_loop(r.base, EVLOOP_NONBLOCK);
+	}
+	ck_assert_uint_eq(have, TOTAL);
+	ck_assert(memcmp(got, data, TOTAL) == 0);
+	ck_assert_int_gt(write_cb_calls, 0);   /* the reader would have been resumed */
+	half_free(&from);
+	close(sv[1]);
+	rig_down(&r);
+}
+END_TEST
+
+Suite *
+half_flush_suite(void)
+{
+	Suite *s = suite_create("half_flush");
+	TCase *tc = tcase_create("flush");
+	tcase_add_test(tc, sends_of_a_turn_leave_together_at_its_end);
+	tcase_add_test(tc, parked_bytes_go_before_what_is_written_to_the_output);
+	tcase_add_test(tc, dropping_a_half_sends_what_it_parked);
+	tcase_add_test(tc, shut_write_sends_parked_bytes_first);
+	tcase_add_test(tc, full_output_hands_parked_bytes_to_the_bufferevent);
+	suite_add_tcase(s, tc);
+	return s;
+}
