@@ -298,10 +298,13 @@ check_limits(struct check_ctx *c, const json_t *res, int is_update)
 	int has_swap;
 	int64_t swap = jint(res, "MemorySwap", &has_swap);
 
-	human_bytes(p->memory_max, max, sizeof max);
+	/* the limits are written out only for a message (most requests keep
+	 * within them) */
 	if (is_update ? (has_mem && (mem < 0 || mem > p->memory_max))
-	    : (mem <= 0 || mem > p->memory_max))
+	    : (mem <= 0 || mem > p->memory_max)) {
+		human_bytes(p->memory_max, max, sizeof max);
 		fire(c, R_LIMIT_MEMORY, "set --memory (max %s)", max);
+	}
 	/* memory + swap; -1 is unlimited swap.  dockerd's default (0) is twice
 	 * the memory limit, so that is the bound. */
 	if (has_swap && (swap < 0 || swap / 2 > p->memory_max)) {
@@ -316,13 +319,12 @@ check_limits(struct check_ctx *c, const json_t *res, int is_update)
 		eff = nano;
 	else if (quota > 0)
 		eff = (int64_t)((double)quota * 1e9 / (double)(period > 0 ? period : 100000));
-	human_cpus(p->nano_cpus_max, max, sizeof max);
-	if (is_update) {
-		if ((has_nano && (nano < 0 || nano > p->nano_cpus_max)) ||
-		    (has_quota && (quota < 0 || eff > p->nano_cpus_max)))
-			fire(c, R_LIMIT_CPU, "set --cpus (max %s)", max);
-	} else if (eff <= 0 || eff > p->nano_cpus_max || nano < 0 || quota < 0)
+	if (is_update ? ((has_nano && (nano < 0 || nano > p->nano_cpus_max)) ||
+	    (has_quota && (quota < 0 || eff > p->nano_cpus_max)))
+	    : (eff <= 0 || eff > p->nano_cpus_max || nano < 0 || quota < 0)) {
+		human_cpus(p->nano_cpus_max, max, sizeof max);
 		fire(c, R_LIMIT_CPU, "set --cpus (max %s)", max);
+	}
 
 	if (is_update ? (has_pids && (pids <= 0 || pids > p->pids_max))
 	    : (!has_pids || pids <= 0 || pids > p->pids_max))
