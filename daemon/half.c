@@ -189,6 +189,13 @@ half_go_direct(struct half *h, struct half_flusher *f)
 		event_add(ev, NULL);
 }
 
+void
+half_tls_established(struct half *h, struct half_flusher *f)
+{
+	h->tls_direct = 1;
+	h->flusher = f;
+}
+
 /* ---- TLS read-ahead ----
  * Without read-ahead OpenSSL reads a record's 5-byte header, then its body:
  * two read(2) per record, every request and every 16 KB of an upload.
@@ -378,7 +385,13 @@ half_flush_now(struct half *h)
 	size_t n = evbuffer_get_length(h->parked);
 	if (h->bev == NULL || n == 0)
 		return;
-	while (n > 0) {
+	if (h->tls_direct) {
+		/* one record (and one write) for what fits in one */
+		if (n <= TLS_RECORD_MAX)
+			evbuffer_pullup(h->parked, -1);
+		n -= tls_write_now(h, h->parked, n);
+	}
+	while (!h->tls_direct && n > 0) {
 		int w = sock_send_atmost(bufferevent_getfd(h->bev), h->parked, n);
 		if (w <= 0)
 			break;
@@ -451,11 +464,13 @@ half_send(struct half *h, struct evbuffer *src, size_t n)
 		return;
 	if ((h->direct || h->tls_direct) && !h->shut_pending && evbuffer_get_length(out) == 0 &&
 	    (bufferevent_get_enabled(h->bev) & EV_WRITE)) {
-		if (h->tls_direct) {
-			n -= tls_write_now(h, src, n);
-		} else if (park(h, src, n) == 0) {
+		if (park(h, src, n) == 0) {
 			return;
-		} else if (!h->queued) {   /* no flusher: at once, unless bytes are parked */
+		} else if (h->queued) {
+			/* out of memory parking: after what is parked, below */
+		} else if (h->tls_direct) {   /* no flusher: at once */
+			n -= tls_write_now(h, src, n);
+		} else {
 			int w = sock_send_atmost(bufferevent_getfd(h->bev), src, n);
 			if (w > 0)
 				n -= (size_t)w;

@@ -82,6 +82,11 @@ void half_size_buffers(struct half *h, size_t max);
  * sends are put off to the end of the turn (NULL: written at once). */
 void half_go_direct(struct half *h, struct half_flusher *f);
 
+/* A TLS half whose handshake is done: half_send may SSL_write to it
+ * (h->tls_direct), at the end of the turn when f is not NULL, what fits in
+ * one record as one record. */
+void half_tls_established(struct half *h, struct half_flusher *f);
+
 /* An established TLS half: OpenSSL reads ahead (several records per
  * read(2), not a header and a body each), and the half makes libevent read
  * what OpenSSL already holds whenever reading may go on.  The session calls

@@ -1230,7 +1230,7 @@ on_handshake_done(struct session *s)
 		session_close(s, "out of memory (identity)");
 		return;
 	}
-	s->client.h.tls_direct = 1;   /* established: answers are written at once */
+	half_tls_established(&s->client.h, &s->gw->sends);   /* answers written at the turn's end */
 	half_tls_read_ahead(&s->client.h);
 	conn_log(&s->facts, LOG_LVL_DEBUG, "TLS %s %s, kernel TLS send %s receive %s", SSL_get_version(ssl),
 	    SSL_get_cipher_name(ssl), BIO_get_ktls_send(SSL_get_wbio(ssl)) ? "on" : "off",
