@@ -380,26 +380,34 @@ half_flush_now(struct half *h)
 {
 	if (!h->queued)
 		return;
-	TAILQ_REMOVE(&h->flusher->queue, h, flush_link);
+	struct half_flusher *f = h->flusher;
+	TAILQ_REMOVE(&f->queue, h, flush_link);
 	h->queued = 0;
 	size_t n = evbuffer_get_length(h->parked);
-	if (h->bev == NULL || n == 0)
-		return;
-	if (h->tls_direct) {
-		/* one record (and one write) for what fits in one */
-		if (n <= TLS_RECORD_MAX)
-			evbuffer_pullup(h->parked, -1);
-		n -= tls_write_now(h, h->parked, n);
+	if (h->bev != NULL && n > 0) {
+		if (h->tls_direct) {
+			/* one record (and one write) for what fits in one */
+			if (n <= TLS_RECORD_MAX)
+				evbuffer_pullup(h->parked, -1);
+			n -= tls_write_now(h, h->parked, n);
+		}
+		while (!h->tls_direct && n > 0) {
+			int w = sock_send_atmost(bufferevent_getfd(h->bev), h->parked, n);
+			if (w <= 0)
+				break;
+			n -= (size_t)w;
+		}
+		/* the rest (or a broken connection) is the bufferevent's, as in
+		 * half_send */
+		if (n > 0)
+			evbuffer_add_buffer(bufferevent_get_output(h->bev), h->parked);
 	}
-	while (!h->tls_direct && n > 0) {
-		int w = sock_send_atmost(bufferevent_getfd(h->bev), h->parked, n);
-		if (w <= 0)
-			break;
-		n -= (size_t)w;
-	}
-	/* the rest (or a broken connection) is the bufferevent's, as in half_send */
-	if (n > 0)
-		evbuffer_add_buffer(bufferevent_get_output(h->bev), h->parked);
+	/* emptied (unless the connection is gone): kept for the next sends */
+	if (evbuffer_get_length(h->parked) == 0 && f->nspare < HALF_FLUSH_SPARES)
+		f->spare[f->nspare++] = h->parked;
+	else
+		evbuffer_free(h->parked);
+	h->parked = NULL;
 }
 
 static void
@@ -419,6 +427,7 @@ int
 half_flusher_init(struct half_flusher *f, struct event_base *base)
 {
 	TAILQ_INIT(&f->queue);
+	f->nspare = 0;
 	f->ev = event_new(base, -1, 0, flusher_cb, f);
 	return f->ev != NULL ? 0 : -1;
 }
@@ -431,6 +440,8 @@ half_flusher_free(struct half_flusher *f)
 	flusher_cb(-1, 0, f);
 	event_free(f->ev);
 	f->ev = NULL;
+	while (f->nspare > 0)
+		evbuffer_free(f->spare[--f->nspare]);
 }
 
 /* Park the first n bytes of src on h, to be sent at the end of the turn;
@@ -441,7 +452,8 @@ park(struct half *h, struct evbuffer *src, size_t n)
 	struct half_flusher *f = h->flusher;
 	if (f == NULL || f->ev == NULL)
 		return -1;
-	if (h->parked == NULL && (h->parked = evbuffer_new()) == NULL)
+	if (h->parked == NULL &&
+	    (h->parked = f->nspare > 0 ? f->spare[--f->nspare] : evbuffer_new()) == NULL)
 		return -1;
 	if (n == evbuffer_get_length(src) ? evbuffer_add_buffer(h->parked, src) != 0
 	    : evbuffer_remove_buffer(src, h->parked, n) != (int)n)
