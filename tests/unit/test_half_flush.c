@@ -93,6 +93,9 @@ START_TEST(sends_of_a_turn_leave_together_at_its_end)
 	ck_assert_int_eq(peer_recv(&r, buf, sizeof buf), 7);
 	ck_assert_str_eq(buf, "one two");
 	ck_assert_int_eq(peer_recv(&r, buf, sizeof buf), -1);   /* nothing else */
+	/* the idle half holds no buffer: it went back to the flusher */
+	ck_assert_ptr_null(r.h.parked);
+	ck_assert_uint_eq(r.f.nspare, 1);
 	rig_down(&r);
 }
 END_TEST
