@@ -314,6 +314,34 @@ value_has_nul(struct dec *d, const struct path *p, const json_t *v, int depth)
 	return 0;
 }
 
+/* Whether v decodes as t to itself, unchanged, for the commonest fields (a
+ * bool, a string of a NUL-free document, an int64, a number, a null): the
+ * loops below then keep it where it is without calling decode, and without
+ * the reference decode would hand back and they would drop again (two
+ * atomic operations per value in jansson).  Anything else goes to decode,
+ * which says the same for these. */
+static inline int
+keeps_as_is(const struct dec *d, const struct gotype *t, const json_t *v, int depth)
+{
+	if (depth > MAX_DEPTH)
+		return 0;
+	switch (json_typeof(v)) {
+	case JSON_NULL:
+		return t->kind != GO_OPAQUE;   /* decode's json_null() is v itself */
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return t->kind == GO_BOOL;
+	case JSON_STRING:
+		return t->kind == GO_STRING && d->nul_free;
+	case JSON_INTEGER:
+		return t->kind == GO_INT64 || t->kind == GO_FLOAT;
+	case JSON_REAL:
+		return t->kind == GO_FLOAT;
+	default:
+		return 0;
+	}
+}
+
 /* The keys of `in` up to (not including) stop, into a new object: they are
  * canonical already (decode_struct in place so far). */
 static json_t *
@@ -412,7 +440,9 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 			break;
 		}
 		sub.seg = f->name;
-		json_t *cv = decode(d, &sub, f->type, v, depth + 1);
+		/* borrowed: v kept as it is, no reference taken */
+		int borrowed = out == NULL && keeps_as_is(d, f->type, v, depth + 1);
+		json_t *cv = borrowed ? v : decode(d, &sub, f->type, v, depth + 1);
 		if (cv == NULL)
 			break;
 		if (rec != NULL) {
@@ -424,9 +454,10 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 		if (out != NULL) {
 			if (json_object_set_new(out, f->name, cv) < 0)
 				break;
-		} else if (cv == v)
-			json_decref(cv);
-		else {
+		} else if (cv == v) {
+			if (!borrowed)
+				json_decref(cv);
+		} else {
 			d->changed = 1;
 			if (json_object_iter_set_new(in, it, cv) < 0)
 				break;
@@ -548,6 +579,8 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 			}
 		}
 		json_array_foreach(in, i, v) {
+			if (keeps_as_is(d, t->elem, v, depth + 1))
+				continue;
 			struct path sub = { .up = p, .index = i };
 			json_t *cv = decode(d, &sub, t->elem, v, depth + 1);
 			if (cv == NULL)
@@ -572,6 +605,8 @@ decode(struct dec *d, const struct path *p, const struct gotype *t, json_t *in, 
 				return NULL;
 			}
 			v = json_object_iter_value(it);
+			if (keeps_as_is(d, t->elem, v, depth + 1))
+				continue;
 			json_t *cv = decode(d, &sub, t->elem, v, depth + 1);
 			if (cv == NULL)
 				return NULL;
