@@ -147,21 +147,7 @@ jw_str(struct jw *w, const char *s, size_t len)
 			}
 			continue;
 		}
-		unsigned char c = *p++;
-		*o++ = '\\';
-		switch (c) {
-		case '"':  *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\t': *o++ = 't'; break;
-		case '\r': *o++ = 'r'; break;
-		case '\b': *o++ = 'b'; break;
-		case '\f': *o++ = 'f'; break;
-		default:
-			*o++ = 'u'; *o++ = '0'; *o++ = '0';
-			*o++ = hex[c >> 4]; *o++ = hex[c & 15];
-			break;
-		}
+		o = json_escape_byte(o, *p++, hex);
 	}
 	*o++ = '"';
 	w->len = (size_t)(o - w->buf);

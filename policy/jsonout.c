@@ -99,20 +99,7 @@ put_string(struct out *o, const char *str, size_t n)
 			break;
 		unsigned char c = s[i++];
 		start = i;
-		*w++ = '\\';
-		switch (c) {
-		case '"':  *w++ = '"'; break;
-		case '\\': *w++ = '\\'; break;
-		case '\b': *w++ = 'b'; break;
-		case '\f': *w++ = 'f'; break;
-		case '\n': *w++ = 'n'; break;
-		case '\r': *w++ = 'r'; break;
-		case '\t': *w++ = 't'; break;
-		default:
-			*w++ = 'u'; *w++ = '0'; *w++ = '0';
-			*w++ = hex[c >> 4]; *w++ = hex[c & 15];
-			break;
-		}
+		w = json_escape_byte(w, c, hex);
 	}
 	*w++ = '"';
 	o->len = (size_t)(w - o->buf);

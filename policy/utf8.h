@@ -1,7 +1,8 @@
-/* utf8.h - one UTF-8 sequence, judged as jansson judges it (utf8_check_full):
- * no overlong forms, no surrogates, nothing above U+10FFFF.  The body reader
- * (jsonin.c), the serialiser (jsonout.c) and the audit line (daemon/audit.c)
- * must agree with jansson and with each other on what is valid. */
+/* utf8.h - one UTF-8 sequence, judged as jansson judges it (utf8_check_full:
+ * no overlong forms, no surrogates, nothing above U+10FFFF), and one byte
+ * escaped as jansson escapes it.  The body reader (jsonin.c), the serialiser
+ * (jsonout.c) and the audit line (daemon/audit.c) must agree with jansson
+ * and with each other on what is valid and how it is written. */
 #ifndef SOCKWARD_UTF8_H
 #define SOCKWARD_UTF8_H
 
@@ -30,6 +31,30 @@ utf8_seq_len(const unsigned char *s, size_t n)
 	    (k == 3 && (r < 0x10000 || r > 0x10ffff)))
 		return 0;
 	return k + 1;
+}
+
+/* The JSON escape of c, a '"', a '\\' or a control byte (< 0x20), written
+ * at w (6 bytes at most): the short forms jansson uses, \u00XX for the
+ * rest, its hex digits from hex ("0123456789ABCDEF" as jansson writes them,
+ * lower case in the audit line).  Returns the end. */
+static inline char *
+json_escape_byte(char *w, unsigned char c, const char hex[16])
+{
+	*w++ = '\\';
+	switch (c) {
+	case '"':  *w++ = '"'; break;
+	case '\\': *w++ = '\\'; break;
+	case '\b': *w++ = 'b'; break;
+	case '\f': *w++ = 'f'; break;
+	case '\n': *w++ = 'n'; break;
+	case '\r': *w++ = 'r'; break;
+	case '\t': *w++ = 't'; break;
+	default:
+		*w++ = 'u'; *w++ = '0'; *w++ = '0';
+		*w++ = hex[c >> 4]; *w++ = hex[c & 15];
+		break;
+	}
+	return w;
 }
 
 #endif
