@@ -444,6 +444,12 @@ half_flusher_free(struct half_flusher *f)
 		evbuffer_free(f->spare[--f->nspare]);
 }
 
+/* What half_send parks at most: a request, an answer, a TLS record's worth.
+ * Bigger pieces are a stream's, sent at once so that the peer works on them
+ * while the turn goes on (an mTLS upload was 2-5% slower when its pieces
+ * waited for the turn's end). */
+#define PARK_MAX (16u << 10)
+
 /* Park the first n bytes of src on h, to be sent at the end of the turn;
  * -1 when that cannot be done (no flusher, out of memory) */
 static int
@@ -476,11 +482,14 @@ half_send(struct half *h, struct evbuffer *src, size_t n)
 		return;
 	if ((h->direct || h->tls_direct) && !h->shut_pending && evbuffer_get_length(out) == 0 &&
 	    (bufferevent_get_enabled(h->bev) & EV_WRITE)) {
-		if (park(h, src, n) == 0) {
+		/* small pieces wait for the turn's end; a stream's pieces go at once
+		 * (the peer starts on them while we read on), what is parked first */
+		if (n <= PARK_MAX && park(h, src, n) == 0)
 			return;
-		} else if (h->queued) {
-			/* out of memory parking: after what is parked, below */
-		} else if (h->tls_direct) {   /* no flusher: at once */
+		half_flush_now(h);
+		if (evbuffer_get_length(out) > 0) {
+			/* the socket did not take the parked bytes: the rest goes after them */
+		} else if (h->tls_direct) {
 			n -= tls_write_now(h, src, n);
 		} else {
 			int w = sock_send_atmost(bufferevent_getfd(h->bev), src, n);

@@ -192,14 +192,26 @@ START_TEST(full_output_hands_parked_bytes_to_the_bufferevent)
 	bufferevent_setcb(r.h.bev, NULL, count_write_cb, NULL, NULL);
 	write_cb_calls = 0;
 
+	/* 4 KiB reads moved on in one turn, each small enough to be parked,
+	 * until the output is full */
 	struct evbuffer *in = bufferevent_get_input(from.bev);
-	evbuffer_unfreeze(in, 0);   /* as a read does: the bufferevent keeps its end frozen */
-	ck_assert_int_eq(evbuffer_add(in, data, TOTAL), 0);
-	evbuffer_freeze(in, 0);
-	ck_assert_int_eq(half_move_all(&from, &r.h, MAX, &count), 1);
-	ck_assert_uint_eq(count, TOTAL);
+	int full = 0;
+	while (count < TOTAL && !full) {
+		evbuffer_unfreeze(in, 0);   /* as a read does: the bufferevent keeps its end frozen */
+		ck_assert_int_eq(evbuffer_add(in, data + count, 4096), 0);
+		evbuffer_freeze(in, 0);
+		full = half_move_all(&from, &r.h, MAX, &count);
+	}
+	ck_assert(full);
+	ck_assert_uint_lt(count, TOTAL);
 	ck_assert(!r.h.queued);   /* nothing parked: the bufferevent has the rest */
 	ck_assert_uint_ge(evbuffer_get_length(bufferevent_get_output(r.h.bev)), MAX);
+	/* the reader resumes (as the session does on the write callback) */
+	evbuffer_unfreeze(in, 0);
+	ck_assert_int_eq(evbuffer_add(in, data + count, TOTAL - count), 0);
+	evbuffer_freeze(in, 0);
+	half_move_all(&from, &r.h, MAX, &count);
+	ck_assert_uint_eq(count, TOTAL);
 
 	for (int spins = 0; have < TOTAL && spins < 100000; spins++) {
 		ssize_t n = recv(r.peer, got + have, TOTAL - have, MSG_DONTWAIT);
@@ -216,6 +228,40 @@ START_TEST(full_output_hands_parked_bytes_to_the_bufferevent)
 }
 END_TEST
 
+/* A stream's piece (more than a TLS record's worth) goes out at once, not
+ * at the turn's end, after what was parked before it. */
+START_TEST(stream_pieces_go_at_once_after_what_is_parked)
+{
+	enum { BIG = 64 << 10 };
+	struct rig r;
+	static char big[BIG], got[BIG + 16];
+	size_t have = 0;
+	rig_up(&r, SOCK_STREAM);
+	memset(big, 'b', sizeof big);
+
+	send_text(&r.h, "head;");
+	struct evbuffer *b = evbuffer_new();
+	evbuffer_add(b, big, BIG);
+	half_send(&r.h, b, BIG);
+	evbuffer_free(b);
+	ck_assert(!r.h.queued);
+	/* before any turn of the loop: the head, then the piece */
+	for (ssize_t n; (n = recv(r.peer, got + have, sizeof got - have, MSG_DONTWAIT)) > 0; )
+		have += (size_t)n;
+	ck_assert_uint_ge(have, 5);
+	ck_assert(memcmp(got, "head;", 5) == 0);
+	for (int spins = 0; have < BIG + 5 && spins < 10000; spins++) {
+		ssize_t n = recv(r.peer, got + have, sizeof got - have, MSG_DONTWAIT);
+		if (n > 0)
+			have += (size_t)n;
+		event_base_loop(r.base, EVLOOP_NONBLOCK);
+	}
+	ck_assert_uint_eq(have, BIG + 5);
+	ck_assert(memcmp(got + 5, big, BIG) == 0);
+	rig_down(&r);
+}
+END_TEST
+
 Suite *
 half_flush_suite(void)
 {
@@ -226,6 +272,7 @@ half_flush_suite(void)
 	tcase_add_test(tc, dropping_a_half_sends_what_it_parked);
 	tcase_add_test(tc, shut_write_sends_parked_bytes_first);
 	tcase_add_test(tc, full_output_hands_parked_bytes_to_the_bufferevent);
+	tcase_add_test(tc, stream_pieces_go_at_once_after_what_is_parked);
 	suite_add_tcase(s, tc);
 	return s;
 }
