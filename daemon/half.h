@@ -37,10 +37,11 @@ struct half {
 	TAILQ_ENTRY(half) flush_link;
 };
 
-/* The sends of a turn of the loop, made at its end.  half_send on a plain
- * socket parks the bytes on the half and queues the half here; once the
- * turn's other callbacks have run, one event writes every queued half's
- * bytes with one send each.  Answers for many connections then leave
+/* The sends of a turn of the loop, made at its end.  half_send parks a
+ * piece of up to 16 KiB (a request, an answer; a stream's bigger pieces go
+ * at once) on the half and queues the half here; once the turn's other
+ * callbacks have run, one event writes every queued half's bytes with one
+ * send each (one SSL_write for a TLS half).  Answers for many connections then leave
  * together, the engine and the clients are woken once for a batch rather
  * than once per request, and a head and a body sent in one turn go out in
  * one write: GET /_ping at 64 connections costs about 4% less CPU.  Parked
