@@ -69,23 +69,33 @@ struct jw {
 	size_t len, cap;
 };
 
+/* *buf (of *cap bytes) holding at least need bytes, grown by doubling from
+ * first; -1 when out of memory (the buffer is left as it was). */
+static int
+grow(char **buf, size_t *cap, size_t need, size_t first)
+{
+	if (need <= *cap)
+		return 0;
+	if (need > SIZE_MAX / 2)
+		return -1;
+	size_t c = *cap ? *cap : first;
+	while (c < need)
+		c *= 2;
+	char *nb = realloc(*buf, c);
+	if (nb == NULL)
+		return -1;
+	*buf = nb;
+	*cap = c;
+	return 0;
+}
+
 /* Room for n more bytes and the NUL; -1 when out of memory. */
 static int
 jw_room(struct jw *w, size_t n)
 {
 	if (n > SIZE_MAX / 2 - w->len - 1)
 		return -1;
-	if (w->len + n + 1 <= w->cap)
-		return 0;
-	size_t cap = w->cap ? w->cap : 512;
-	while (w->len + n + 1 > cap)
-		cap *= 2;
-	char *nb = realloc(w->buf, cap);
-	if (nb == NULL)
-		return -1;
-	w->buf = nb;
-	w->cap = cap;
-	return 0;
+	return grow(&w->buf, &w->cap, w->len + n + 1, 512);
 }
 
 /* The pieces below write into room made by jw_room. */
@@ -484,16 +494,8 @@ hold_line(struct audit_log *log, const char *line, size_t len)
 {
 	if (log->plen + len > PEND_MAX)
 		flush_pending(log);
-	if (log->plen + len > log->pcap) {
-		size_t cap = log->pcap ? log->pcap : 4096;
-		while (cap < log->plen + len)
-			cap *= 2;
-		char *n = realloc(log->pend, cap);
-		if (n == NULL)
-			return -1;
-		log->pend = n;
-		log->pcap = cap;
-	}
+	if (grow(&log->pend, &log->pcap, log->plen + len, 4096) != 0)
+		return -1;
 	memcpy(log->pend + log->plen, line, len);
 	log->plen += len;
 	log->plines++;
