@@ -446,7 +446,7 @@ half_flusher_free(struct half_flusher *f)
 
 /* What half_send parks at most: a request, an answer, a TLS record's worth.
  * Bigger pieces are a stream's, sent at once so that the peer works on them
- * while the turn goes on (an mTLS upload was 2-5% slower when its pieces
+ * while the turn goes on (an mTLS upload was 1-5% slower when its pieces
  * waited for the turn's end). */
 #define PARK_MAX (16u << 10)
 
