@@ -33,6 +33,13 @@ half_out_len(struct half *h)
 	return h->bev ? evbuffer_get_length(bufferevent_get_output(h->bev)) : 0;
 }
 
+size_t
+half_pending(const struct half *h)
+{
+	size_t n = h->parked ? evbuffer_get_length(h->parked) : 0;
+	return n + (h->bev ? evbuffer_get_length(bufferevent_get_output(h->bev)) : 0);
+}
+
 void
 half_size_buffers(struct half *h, size_t max)
 {
@@ -337,8 +344,14 @@ void
 half_notify_when_flushed(struct half *h)
 {
 	half_flush_now(h);
-	if (h->bev)
-		bufferevent_setwatermark(h->bev, EV_WRITE, 0, 0);
+	if (h->bev == NULL)
+		return;
+	bufferevent_setwatermark(h->bev, EV_WRITE, 0, 0);
+	/* the parked bytes were all that was left and the socket took them: no
+	 * write of the bufferevent's will run the callback, so have it run
+	 * from the loop (never on this stack) */
+	if (evbuffer_get_length(bufferevent_get_output(h->bev)) == 0)
+		bufferevent_trigger(h->bev, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
 }
 
 /* SSL_write what it takes of the first n bytes of src, draining them; stops

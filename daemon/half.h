@@ -72,6 +72,8 @@ struct evbuffer *half_in(const struct half *h);
 /* The output, for writing to it or looking at it (parked bytes sent first) */
 struct evbuffer *half_out(struct half *h);
 size_t half_out_len(struct half *h);
+/* What the half still has to send, parked or in the output (nothing sent) */
+size_t half_pending(const struct half *h);
 
 /* Backpressure and I/O sizes: stop reading at max, resume below half of it,
  * move up to half of it per read or write (libevent's default of 16 KiB
@@ -120,7 +122,8 @@ void half_release_idle_input(struct half *h);
  * reading and no backpressure resumes it), and gives it back. */
 void half_splice_begin(struct half *h);
 void half_splice_end(struct half *h);
-/* Have the write callback run when the output is completely flushed. */
+/* Have the write callback run when the output is completely flushed (at
+ * once, deferred to the loop, when sending the parked bytes flushed it). */
 void half_notify_when_flushed(struct half *h);
 
 /* Send the first n bytes of src (drained from it): written to the socket

@@ -354,6 +354,8 @@ reap_cb(evutil_socket_t fd, short what, void *arg)
 	struct session *s = arg;
 	(void)fd; (void)what;
 	if (s->client.h.bev && s->lst && s->lst->type == LISTEN_TLS) {
+		/* what is parked goes first: close_notify is the stream's last record */
+		half_flush_now(&s->client.h);
 		/* send close_notify so TLS clients see a clean end of stream */
 		SSL *ssl = bufferevent_openssl_get_ssl(s->client.h.bev);
 		if (ssl && SSL_is_init_finished(ssl))

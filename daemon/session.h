@@ -85,6 +85,8 @@ struct session {
 	unsigned splice_up_wait : 1;   /* a splice of the request body waits for the engine's output */
 	unsigned raw_down_ended : 1;   /* hijacked: a splice met the engine's end of output */
 	unsigned raw_up_ended : 1;     /* hijacked: a splice met the client's end of input */
+	unsigned pumping : 1;          /* pump_client is on the stack (session_flow.c) */
+	unsigned pump_again : 1;       /* ... and was asked for again from inside */
 	TAILQ_ENTRY(session) link;
 };
 

@@ -472,6 +472,22 @@ on_request_error(struct session *s)
 	session_reply_and_close(s, status, msg);
 }
 
+/* What the client is owed and has not taken (our answers, a forwarded
+ * answer) has reached the buffer limit.  A client that pipelines requests
+ * sockward answers itself and reads none of the answers would otherwise have
+ * them all held for it: each read brings up to max_buffer_bytes of requests
+ * and each denial is bigger than its request. */
+static int
+client_owed_full(struct session *s)
+{
+	size_t max = session_max_buffer(s);
+	if (half_pending(&s->client.h) < max)
+		return 0;
+	/* send what is parked now: only what the socket does not take counts,
+	 * and the bufferevent's write callback then says when it drains */
+	return half_out_len(&s->client.h) >= max;
+}
+
 /* Parse what the client sent, one contiguous chunk at a time. */
 static void
 parse_client(struct session *s)
@@ -483,6 +499,12 @@ parse_client(struct session *s)
 			return;
 		struct evbuffer *uout = s->upstream.h.bev ? half_out(&s->upstream.h) : NULL;
 		if (st == C_BODY_STREAM && uout && evbuffer_get_length(uout) >= session_max_buffer(s)) {
+			half_pause(&s->client.h, 1);
+			return;
+		}
+		if (st == C_IDLE && client_owed_full(s)) {
+			/* answers the client has not read: no more requests until it
+			 * does (client_write_cb resumes) */
 			half_pause(&s->client.h, 1);
 			return;
 		}
@@ -1073,22 +1095,37 @@ splice_raw(struct session *s)
 
 /* ---- pumps and callbacks ----------------------------------------------------------- */
 
+/* Everything that lets the client's input go on (an answer of our own, the
+ * end of an exchange, a resume) asks for a pump, often from inside one: a
+ * denial answered while parse_client runs.  The pump that is already on the
+ * stack goes round again instead, so pipelined requests are handled one
+ * after another, not each inside the last (30,000 denied requests in one
+ * read were 30,000 nested calls and overflowed the stack). */
 static void
 pump_client(struct session *s)
 {
-	if (session_closing(s))
+	if (s->pumping) {
+		s->pump_again = 1;
 		return;
-	switch (s->client.state) {
-	case C_RAW:
-		relay_raw(s, 0);
-		break;
-	case C_LINGER:
-		session_linger_discard(s);
-		break;
-	default:
-		parse_client(s);
-		break;
 	}
+	s->pumping = 1;
+	do {
+		s->pump_again = 0;
+		if (session_closing(s))
+			break;
+		switch (s->client.state) {
+		case C_RAW:
+			relay_raw(s, 0);
+			break;
+		case C_LINGER:
+			session_linger_discard(s);
+			break;
+		default:
+			parse_client(s);
+			break;
+		}
+	} while (s->pump_again);
+	s->pumping = 0;
 }
 
 static void
@@ -1132,7 +1169,14 @@ client_write_cb(struct bufferevent *bev, void *arg)
 			splice_answer_body(s);
 		return;
 	}
-	/* client output drained below the low watermark: resume the engine */
+	/* client output drained below the low watermark: take the client's next
+	 * requests (parse_client paused it), resume the engine */
+	if (s->client.h.paused && s->client.state == C_IDLE) {
+		half_pause(&s->client.h, 0);
+		pump_client(s);
+		if (session_closing(s))
+			return;
+	}
 	if (s->upstream.h.paused) {
 		half_pause(&s->upstream.h, 0);
 		pump_upstream(s);
@@ -1163,7 +1207,7 @@ on_client_eof(struct session *s, const char *why)
 	case C_BODY_BUFFER:
 	case C_BODY_STREAM:
 		/* parse whatever arrived before the EOF first */
-		parse_client(s);
+		pump_client(s);
 		if (session_closing(s))
 			break;
 		switch (s->client.state) {

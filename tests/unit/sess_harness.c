@@ -396,12 +396,14 @@ write_config(struct harness *h, const char *policy_json, const char *limits_json
 	    "{\n"
 	    "  \"listeners\": [ { \"name\": \"test\", \"type\": \"unix\", \"path\": \"%s\" } ],\n"
 	    "  \"upstream\": { \"socket\": \"%s\" },\n"
-	    "  \"limits\": { \"header_timeout_ms\": 10000, \"max_buffer_bytes\": 262144%s%s },\n"
+	    "  \"limits\": { \"header_timeout_ms\": 10000%s%s%s },\n"
 	    "  \"log\": { \"level\": \"%s\" },\n"
 	    "  \"audit\": { \"file\": \"%s\", \"on_failure\": \"continue\" },\n"
 	    "  \"policy\": %s\n"
 	    "}\n",
 	    h->listen_path, h->engine_path,
+	    /* 256 KiB unless the test sets its own */
+	    limits_json && strstr(limits_json, "max_buffer_bytes") ? "" : ", \"max_buffer_bytes\": 262144",
 	    limits_json && limits_json[0] ? ", " : "", limits_json ? limits_json : "",
 	    level, h->audit_path, policy_json);
 	ck_assert_int_eq(fclose(f), 0);

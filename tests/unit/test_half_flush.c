@@ -5,13 +5,20 @@
  * write side, a dropped connection or a full output. */
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "daemon/half.h"
 
@@ -262,6 +269,202 @@ START_TEST(stream_pieces_go_at_once_after_what_is_parked)
 }
 END_TEST
 
+static short event_what;
+static void
+note_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)arg;
+	if (!(what & BEV_EVENT_CONNECTED))
+		event_what |= what;
+}
+
+/* The peer is gone when the parked answer is sent: the failed send leaves
+ * the bytes to the bufferevent, whose own write meets the error and reports
+ * it to the event callback (the session's teardown), so nothing waits. */
+START_TEST(a_failed_send_of_parked_bytes_is_reported)
+{
+	struct rig r;
+	signal(SIGPIPE, SIG_IGN);   /* as server_init */
+	rig_up(&r, SOCK_STREAM);
+	bufferevent_setcb(r.h.bev, NULL, NULL, note_event, NULL);
+	close(r.peer);
+	r.peer = -1;
+	event_what = 0;
+	send_text(&r.h, "the answer");
+	ck_assert(r.h.queued);
+	for (int i = 0; i < 20 && event_what == 0; i++)
+		event_base_loop(r.base, EVLOOP_NONBLOCK);
+	ck_assert_msg(event_what & BEV_EVENT_ERROR, "no error reported (what=%#x)", event_what);
+	half_free(&r.h);
+	half_flusher_free(&r.f);
+	event_base_free(r.base);
+}
+END_TEST
+
+/* Asked to call back once the output is flushed, when the parked bytes were
+ * all there was and the socket takes them: the write callback still runs
+ * (from the loop), or a drain waiting for it would wait forever. */
+START_TEST(flush_notice_comes_when_sending_the_parked_bytes_flushed_all)
+{
+	struct rig r;
+	rig_up(&r, SOCK_STREAM);
+	bufferevent_setcb(r.h.bev, NULL, count_write_cb, NULL, NULL);
+	for (int i = 0; i < 5; i++)
+		event_base_loop(r.base, EVLOOP_NONBLOCK);   /* the enable's first write event */
+	write_cb_calls = 0;
+	send_text(&r.h, "the answer");
+	ck_assert(r.h.queued);
+	half_notify_when_flushed(&r.h);
+	ck_assert_int_eq(write_cb_calls, 0);   /* not on this stack */
+	ck_assert_uint_eq(evbuffer_get_length(bufferevent_get_output(r.h.bev)), 0);
+	for (int i = 0; i < 20 && write_cb_calls == 0; i++)
+		event_base_loop(r.base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(write_cb_calls, 1);
+	char buf[64];
+	ck_assert_int_eq(peer_recv(&r, buf, sizeof buf), 10);
+	ck_assert_str_eq(buf, "the answer");
+	rig_down(&r);
+}
+END_TEST
+
+/* ---- TLS halves ---- */
+
+static SSL_CTX *
+self_signed_server_ctx(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	ck_assert_ptr_nonnull(k);
+	ck_assert_ptr_nonnull(x);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, k);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	    (const unsigned char *)"sockward-test", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	ck_assert_int_gt(X509_sign(x, k, EVP_sha256()), 0);
+	SSL_CTX *c = SSL_CTX_new(TLS_server_method());
+	ck_assert_ptr_nonnull(c);
+	/* as daemon/tls.c sets its contexts up */
+	SSL_CTX_set_options(c, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
+	SSL_CTX_set_mode(c, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	ck_assert_int_eq(SSL_CTX_use_certificate(c, x), 1);
+	ck_assert_int_eq(SSL_CTX_use_PrivateKey(c, k), 1);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return c;
+}
+
+struct tls_rig {
+	struct event_base *base;
+	struct half_flusher f;
+	struct half h;
+	SSL_CTX *sctx, *cctx;
+	SSL *cssl;   /* the peer: a blocking-free client SSL on the other end */
+	int peer;
+};
+
+/* A TLS half (server side, the way sockward accepts) on one end of a
+ * socketpair with small socket buffers, handshake done, its sends put off
+ * to the end of the turn. */
+static void
+tls_rig_up(struct tls_rig *r, int sockbuf)
+{
+	int sv[2];
+	memset(r, 0, sizeof *r);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sockbuf, sizeof sockbuf);
+	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &sockbuf, sizeof sockbuf);
+	r->base = event_base_new();
+	ck_assert_int_eq(half_flusher_init(&r->f, r->base), 0);
+	r->sctx = self_signed_server_ctx();
+	r->h.bev = bufferevent_openssl_socket_new(r->base, sv[0], SSL_new(r->sctx),
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	ck_assert_ptr_nonnull(r->h.bev);
+	bufferevent_setcb(r->h.bev, NULL, NULL, note_event, NULL);
+	bufferevent_enable(r->h.bev, EV_READ | EV_WRITE);
+	r->cctx = SSL_CTX_new(TLS_client_method());
+	r->cssl = SSL_new(r->cctx);
+	SSL_set_fd(r->cssl, sv[1]);
+	SSL_set_connect_state(r->cssl);
+	r->peer = sv[1];
+	event_what = 0;
+	int done = 0;
+	for (int i = 0; i < 10000 && !(done && SSL_is_init_finished(
+	    bufferevent_openssl_get_ssl(r->h.bev))); i++) {
+		if (!done && SSL_do_handshake(r->cssl) == 1)
+			done = 1;
+		event_base_loop(r->base, EVLOOP_NONBLOCK);
+	}
+	ck_assert(done);
+	half_tls_established(&r->h, &r->f);
+}
+
+static void
+tls_rig_down(struct tls_rig *r)
+{
+	half_free(&r->h);
+	half_flusher_free(&r->f);
+	event_base_free(r->base);
+	SSL_free(r->cssl);
+	SSL_CTX_free(r->cctx);
+	SSL_CTX_free(r->sctx);
+	close(r->peer);
+}
+
+/* Parked and big pieces of random sizes to a TLS reader slower than the
+ * writer, over small socket buffers: SSL_write blocks again and again, on
+ * parked bytes as on big pieces, and the bufferevent retries each blocked
+ * record with the same bytes.  Every byte arrives, in order, and OpenSSL
+ * reports no error (a retry with other bytes is SSL_R_BAD_WRITE_RETRY). */
+START_TEST(tls_pieces_arrive_whole_through_blocked_writes)
+{
+	enum { TOTAL = 4 << 20 };
+	struct tls_rig r;
+	tls_rig_up(&r, 8192);
+	half_size_buffers(&r.h, 256 << 10);
+	unsigned char *data = malloc(TOTAL), *got = malloc(TOTAL);
+	struct evbuffer *b = evbuffer_new();
+	ck_assert(data != NULL && got != NULL && b != NULL);
+	for (size_t i = 0; i < TOTAL; i++)
+		data[i] = (unsigned char)(i * 131 + (i >> 12));
+	size_t sent = 0, have = 0;
+	unsigned seed = 7;
+	int parked = 0;
+	for (int spins = 0; have < TOTAL && spins < 2000000; spins++) {
+		/* a turn: a few sends while the output is empty (as a session
+		 * sends while its peer keeps up), then the loop */
+		for (int k = 0; k < 4 && sent < TOTAL; k++) {
+			if (evbuffer_get_length(bufferevent_get_output(r.h.bev)) > 0)
+				break;
+			seed = seed * 1103515245 + 12345;
+			size_t n = 1 + (seed >> 8) % ((seed & 16) ? 40000 : 16384);
+			if (n > TOTAL - sent)
+				n = TOTAL - sent;
+			evbuffer_add(b, data + sent, n);
+			half_send(&r.h, b, n);
+			parked += r.h.queued;
+			sent += n;
+		}
+		event_base_loop(r.base, EVLOOP_NONBLOCK);
+		int m = SSL_read(r.cssl, got + have, (int)(TOTAL - have < 3000 ? TOTAL - have : 3000));
+		if (m > 0)
+			have += (size_t)m;
+		ck_assert_msg(event_what == 0, "TLS half error %#x: %s", event_what,
+		    ERR_error_string(bufferevent_get_openssl_error(r.h.bev), NULL));
+	}
+	ck_assert_int_gt(parked, 100);   /* the flusher's path was taken */
+	ck_assert_uint_eq(have, TOTAL);
+	ck_assert(memcmp(got, data, TOTAL) == 0);
+	evbuffer_free(b);
+	free(data);
+	free(got);
+	tls_rig_down(&r);
+}
+END_TEST
+
 Suite *
 half_flush_suite(void)
 {
@@ -273,6 +476,9 @@ half_flush_suite(void)
 	tcase_add_test(tc, shut_write_sends_parked_bytes_first);
 	tcase_add_test(tc, full_output_hands_parked_bytes_to_the_bufferevent);
 	tcase_add_test(tc, stream_pieces_go_at_once_after_what_is_parked);
+	tcase_add_test(tc, a_failed_send_of_parked_bytes_is_reported);
+	tcase_add_test(tc, flush_notice_comes_when_sending_the_parked_bytes_flushed_all);
+	tcase_add_test(tc, tls_pieces_arrive_whole_through_blocked_writes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,10 +10,14 @@
  * Assertions marked "Regression (was a bug)" failed on the daemon this
  * suite was first written against; the comment at each says what was wrong. */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <jansson.h>
 
@@ -848,6 +852,116 @@ START_TEST(keepalive_pipelined)
 }
 END_TEST
 
+/* Lines of the audit file holding needle. */
+static size_t
+audit_lines_with(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	char line[8192];
+	size_t n = 0;
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		n += strstr(line, needle) != NULL;
+	if (f != NULL)
+		fclose(f);
+	return n;
+}
+
+/* Run until c has n denials (403 answers), each answer counted once. */
+static void
+run_until_answered(struct h_peer *c, size_t n)
+{
+	int64_t deadline = h_now_ms() + 20000;
+	uint64_t counted_at = UINT64_MAX;
+	size_t got = 0;
+	for (;;) {
+		if (c->nread != counted_at) {   /* count again only when more came */
+			counted_at = c->nread;
+			got = h_count(c, "HTTP/1.1 403 ");
+			if (got >= n)
+				break;
+		}
+		if (h_now_ms() > deadline) {
+			h_fail_dump(&H);
+			ck_abort_msg("%zu of %zu answers after 20 s", got, n);
+		}
+		h_step(&H);
+	}
+	ck_assert_uint_eq(got, n);
+}
+
+/* A burst of pipelined requests in one socket write, each one sockward
+ * answers itself (docker load is denied). */
+static void
+send_pipelined_denials(struct h_peer *c, size_t n)
+{
+	static const char req[] = "POST /images/load HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n";
+	struct evbuffer *b = evbuffer_new();
+	ck_assert_ptr_nonnull(b);
+	for (size_t i = 0; i < n; i++)
+		evbuffer_add(b, req, sizeof req - 1);
+	size_t len = evbuffer_get_length(b);
+	h_send(c, evbuffer_pullup(b, -1), len);
+	evbuffer_free(b);
+}
+
+/* Requests that come in one read are handled one after another: a denial
+ * answered while the input is parsed used to parse the rest inside itself,
+ * a level of the stack per request, and 30,000 of them in one read (a
+ * client with a big socket buffer and max_buffer_bytes of 1 MiB) crashed
+ * the daemon.  Here the stack may grow to 1 MiB only, the client's socket
+ * buffer holds all 12,000 requests, and all of them are answered. */
+START_TEST(pipelined_denials_are_handled_flat)
+{
+	enum { N = 12000 };
+	struct h_peer *c;
+	int big = 4 << 20;
+	h_setup(&H, POLICY_RESTRICTED, "\"max_buffer_bytes\": 4194304");
+	c = h_client(&H);
+	/* root (make check) may raise the buffer past wmem_max: one read */
+	if (setsockopt(c->fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big) != 0)
+		ck_assert_int_eq(setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big), 0);
+	struct rlimit old, stack;
+	ck_assert_int_eq(getrlimit(RLIMIT_STACK, &old), 0);
+	stack = old;
+	stack.rlim_cur = 1 << 20;
+	ck_assert_int_eq(setrlimit(RLIMIT_STACK, &stack), 0);
+	send_pipelined_denials(c, N);
+	ck_assert_uint_eq(h_out_left(c), 0);   /* all in the socket at once */
+	run_until_answered(c, N);
+	ck_assert_int_eq(setrlimit(RLIMIT_STACK, &old), 0);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);   /* and it goes on */
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, engine_request(&H, "GET /containers/json HTTP/1.1\r\n") != NULL);
+}
+END_TEST
+
+/* A client that pipelines requests sockward answers itself and reads none
+ * of the answers is not served past the buffer limit: sockward stops
+ * taking requests once the answers it holds for the client reach
+ * max_buffer_bytes (256 KiB here), and goes on, in order, when the client
+ * reads. */
+START_TEST(unread_answers_stop_pipelined_requests)
+{
+	enum { N = 6000 };
+	struct h_peer *c;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_pause_read(c, 1);
+	send_pipelined_denials(c, N);
+	h_settle(&H, 300);
+	size_t judged = audit_lines_with(H.audit_path, "/images/load");
+	/* 256 KiB of ~300-byte answers, what the sockets hold, and a read's
+	 * worth of requests in flight: about 1,500 */
+	ck_assert_msg(judged > 100 && judged < N / 2, "%zu of %d requests judged while the "
+	    "client read nothing", judged, N);
+	ck_assert_uint_eq(c->nread, 0);
+	h_pause_read(c, 0);
+	run_until_answered(c, N);
+	ck_assert_uint_eq(audit_lines_with(H.audit_path, "/images/load"), N);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+}
+END_TEST
+
 Suite *
 session_suite(void)
 {
@@ -869,6 +983,8 @@ session_suite(void)
 	tcase_add_test(tc, large_answer_byte_for_byte);
 	tcase_add_test(tc, split_answer_not_held_back_on_tcp);
 	tcase_add_test(tc, keepalive_pipelined);
+	tcase_add_test(tc, pipelined_denials_are_handled_flat);
+	tcase_add_test(tc, unread_answers_stop_pipelined_requests);
 	tcase_add_test(tc, keepalive_reload_moves_upstream);
 	tcase_add_test(tc, closes_are_trimmed_once_quiet);
 	tcase_add_test(tc, unjudged_request_is_audited_as_not_judged);
