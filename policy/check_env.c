@@ -49,53 +49,79 @@ run(const char *s, const char *set)
 	return n;
 }
 
+/* Every scan below is linear in the value: a detector that measured the run
+ * after each occurrence of its prefix anew ("AKIA" * 25,000, "eyJ" * n) cost
+ * n^2 and held the event loop for minutes on one 1 MiB body. */
+
+/* An AWS key id: a prefix and at least 16 more upper-case letters or digits,
+ * not preceded by a letter or digit.  The prefixes are upper-case, so an id
+ * can only start a maximal run of UPPER_DIGITS (anywhere else the byte
+ * before it is one of them): each run is looked at once, at its start. */
 static int
 has_aws_key_id(const char *v)
 {
 	static const char *const prefixes[] = {
 		"AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "APKA", NULL
 	};
-	for (const char *p = v; *p != '\0'; p++)
-		for (size_t i = 0; prefixes[i] != NULL; i++)
-			if (strncmp(p, prefixes[i], 4) == 0 && run(p + 4, UPPER_DIGITS) >= 16 &&
-			    (p == v || !isalnum((unsigned char)p[-1])))
-				return 1;
+	for (const char *p = v; *p != '\0';) {
+		size_t r = run(p, UPPER_DIGITS);
+		if (r == 0) {
+			p++;
+			continue;
+		}
+		if (r >= 20 && (p == v || !isalnum((unsigned char)p[-1])))
+			for (size_t i = 0; prefixes[i] != NULL; i++)
+				if (strncmp(p, prefixes[i], 4) == 0)
+					return 1;
+		p += r;
+	}
 	return 0;
 }
 
-/* A token prefix followed by at least min characters of set. */
+/* A token prefix followed by at least min characters of set, not preceded
+ * by a letter or digit.  An occurrence that starts inside the run measured
+ * for an earlier one ends where that run ends: its length is known. */
 static int
 has_token(const char *v, const char *prefix, const char *set, size_t min)
 {
 	size_t pl = strlen(prefix);
-	for (const char *p = strstr(v, prefix); p != NULL; p = strstr(p + 1, prefix))
-		if (run(p + pl, set) >= min && (p == v || !isalnum((unsigned char)p[-1])))
-			return 1;
-	return 0;
-}
-
-static int
-has_jwt(const char *v)
-{
-	for (const char *p = strstr(v, "eyJ"); p != NULL; p = strstr(p + 1, "eyJ")) {
-		size_t a = run(p, B64URL);
-		if (a < 10 || p[a] != '.' || strncmp(p + a + 1, "eyJ", 3) != 0)
+	const char *end = NULL;   /* end of the last run measured */
+	for (const char *p = strstr(v, prefix); p != NULL; p = strstr(p + 1, prefix)) {
+		if (p != v && isalnum((unsigned char)p[-1]))
 			continue;
-		size_t b = run(p + a + 1, B64URL);
-		if (b < 10 || p[a + 1 + b] != '.')
-			continue;
-		if (run(p + a + 2 + b, B64URL) >= 10)
+		const char *s = p + pl;
+		if (end == NULL || s > end)
+			end = s + run(s, set);
+		if ((size_t)(end - s) >= min)
 			return 1;
 	}
 	return 0;
 }
 
-/* The shortest value any pattern of value_kind() matches: "AccountKey=" and
+/* A JWT: three runs of B64URL of 10 or more, joined by dots, the first two
+ * starting "eyJ".  Occurrences of "eyJ" inside one run share everything
+ * after it, and the first has the longest head: only it is tried. */
+static int
+has_jwt(const char *v)
+{
+	for (const char *p = strstr(v, "eyJ"); p != NULL; ) {
+		size_t a = run(p, B64URL);
+		if (a >= 10 && p[a] == '.' && strncmp(p + a + 1, "eyJ", 3) == 0) {
+			size_t b = run(p + a + 1, B64URL);
+			if (b >= 10 && p[a + 1 + b] == '.' && run(p + a + 2 + b, B64URL) >= 10)
+				return 1;
+		}
+		p = strstr(p + a, "eyJ");   /* a >= 3: past this run */
+	}
+	return 0;
+}
+
+/* The shortest value any pattern of env_value_kind() matches: "AccountKey=" and
  * "-----BEGIN " (11); an AWS key id is 20, a token 15 or more, a JWT 32. */
 #define VALUE_MIN 11
 
-static const char *
-value_kind(const char *name, size_t nlen, const char *v)
+const char *
+env_value_kind(const char *name, size_t nlen, const char *v)
 {
 	char up[256];
 	size_t n = nlen < sizeof up - 1 ? nlen : sizeof up - 1;
@@ -160,13 +186,13 @@ check_env_secrets(struct check_ctx *c, const json_t *env, const char *what)
 			continue;
 		const char *eq = strchr(s, '=');
 		size_t nlen = eq ? (size_t)(eq - s) : strlen(s);
-		const char *kind = value_kind(s, nlen, eq ? eq + 1 : "");
+		const char *kind = env_value_kind(s, nlen, eq ? eq + 1 : "");
 		/* the name itself may be the secret (no '=': the whole entry) */
 		char name[300];
 		textf(name, sizeof name, "%.*s", (int)(nlen < 200 ? nlen : 200), s);
-		int name_secret = value_kind("", 0, name) != NULL;
+		int name_secret = env_value_kind("", 0, name) != NULL;
 		if (kind == NULL && name_secret)
-			kind = value_kind("", 0, name);
+			kind = env_value_kind("", 0, name);
 		if (kind == NULL)
 			continue;
 		if (name_secret || nlen == 0)

@@ -431,30 +431,41 @@ check_volumes_from_anon(struct check_ctx *c)
 {
 	const json_t *vf = jget(jget(c->doc, "HostConfig"), "VolumesFrom");
 	const json_t *e, *obj, *m;
-	json_t *anon;
+	json_t *anon, *donors = NULL, *covered = NULL;
 	char name[512];
-	size_t i, j, k;
-	int st;
+	size_t i, k;
+	int st, pending = 0;
 
 	if (json_array_size(vf) == 0 || c->tenant_status || (anon = json_array()) == NULL)
 		return;
 	anonymous_volumes(c, anon);
-	json_array_foreach(anon, i, e) {
-		const char *t = json_string_value(e);
-		int covered = 0;
-		json_array_foreach(vf, j, obj) {
-			ref_name(json_string_value(obj) ? json_string_value(obj) : "", name, sizeof name);
-			const json_t *donor;
-			enum own o = resolve(c, POL_LOOKUP_CONTAINER, name, &donor, &st);
-			if (o == OWN_PENDING) {
-				covered = 1;   /* judged again once it is answered */
-				break;
-			}
-			json_array_foreach(jget(donor, "Mounts"), k, m)
-				if (strcmp(jstr(m, "Destination"), t) == 0)
-					covered = 1;
+	if (json_array_size(anon) == 0)
+		goto out;
+	/* each donor once (a name may be repeated), every mount point of
+	 * theirs into one set: the body's lists are walked once each, not
+	 * one inside the other (200,000 copies of one name held the loop) */
+	if ((donors = json_object()) == NULL || (covered = json_object()) == NULL) {
+		answer(c, 500, R_TENANT_ISOLATION, "docker run --volumes-from: out of memory");
+		goto out;
+	}
+	json_array_foreach(vf, i, e) {
+		ref_name(json_string_value(e) ? json_string_value(e) : "", name, sizeof name);
+		if (json_object_get(donors, name) != NULL)
+			continue;
+		json_object_set_new(donors, name, json_true());
+		const json_t *donor;
+		if (resolve(c, POL_LOOKUP_CONTAINER, name, &donor, &st) == OWN_PENDING) {
+			pending = 1;   /* judged again once it is answered */
+			continue;
 		}
-		if (!covered) {
+		json_array_foreach(jget(donor, "Mounts"), k, m)
+			json_object_set_new(covered, jstr(m, "Destination"), json_true());
+	}
+	if (pending)
+		goto out;
+	json_array_foreach(anon, i, obj) {
+		const char *t = json_string_value(obj);
+		if (json_object_get(covered, t) == NULL) {
 			answer(c, 403, R_TENANT_ISOLATION, "docker run --volumes-from: the anonymous "
 			    "volume at %s (-v %s or the image's VOLUME) would be created for no tenant; "
 			    "give it a named volume (-v NAME:%s) or take that path from the donor",
@@ -462,6 +473,9 @@ check_volumes_from_anon(struct check_ctx *c)
 			break;
 		}
 	}
+out:
+	json_decref(covered);
+	json_decref(donors);
 	json_decref(anon);
 }
 
@@ -1211,6 +1225,48 @@ rewrite_ref(struct check_ctx *c, json_t *arr, size_t i, const char *s, const cha
 	json_array_set_new(arr, i, json_string(buf));
 }
 
+/* A named volume of Binds that does not exist yet ("name:/dst[:ro|rw|nocopy]")
+ * as a Mount with the tenant's label to be (appended to mounts): 1 when it
+ * is one and the bind goes, 0 when the bind stays as it is. */
+static int
+bind_as_mount(struct check_ctx *c, const json_t *hc, const char *b, json_t *mounts)
+{
+	char name[512], dst[1024], opts[256];
+	const json_t *obj;
+	int st, ro = 0, nocopy = 0, ok = 1;
+	if (b == NULL || !bind_volume(b, name, sizeof name) ||
+	    resolve(c, POL_LOOKUP_VOLUME, name, &obj, &st) != OWN_MISSING)
+		return 0;
+	const char *d = strchr(b, ':') + 1, *o = strchr(d, ':');
+	size_t dl = o ? (size_t)(o - d) : strlen(d);
+	if (dl == 0 || dl >= sizeof dst || (o && strlen(o + 1) >= sizeof opts))
+		return 0;
+	memcpy(dst, d, dl);
+	dst[dl] = '\0';
+	snprintf(opts, sizeof opts, "%s", o ? o + 1 : "");
+	for (char *save = NULL, *w = strtok_r(opts, ",", &save); w;
+	    w = strtok_r(NULL, ",", &save)) {
+		if (strcmp(w, "ro") == 0)
+			ro = 1;
+		else if (strcmp(w, "nocopy") == 0)
+			nocopy = 1;
+		else if (strcmp(w, "rw") != 0)
+			ok = 0;
+	}
+	if (!ok)
+		return 0;
+	json_t *m = json_pack("{s:s, s:s, s:s, s:b, s:{s:b}}", "Type", "volume", "Source",
+	    name, "Target", dst, "ReadOnly", ro, "VolumeOptions", "NoCopy", nocopy);
+	if (m == NULL)
+		return 0;
+	/* a Mount does not take HostConfig.VolumeDriver: carry it over */
+	if (jstr(hc, "VolumeDriver")[0] != '\0')
+		json_object_set_new(jget(m, "VolumeOptions"), "DriverConfig",
+		    json_pack("{s:s}", "Name", jstr(hc, "VolumeDriver")));
+	json_array_append_new(mounts, m);
+	return 1;
+}
+
 static void
 stamp_create(struct check_ctx *c, json_t *doc)
 {
@@ -1255,43 +1311,19 @@ stamp_create(struct check_ctx *c, json_t *doc)
 	 * dockerd: as a Mount it gets the label (only the plain modes ro, rw
 	 * and nocopy translate; others are left as they are) */
 	json_t *binds = jget(hc, "Binds");
-	for (i = 0; i < json_array_size(binds); i++) {
-		const char *b = json_string_value(json_array_get(binds, i));
-		char name[512], dst[1024], opts[256];
-		const json_t *obj;
-		int st, ro = 0, nocopy = 0, ok = 1;
-		if (b == NULL || !bind_volume(b, name, sizeof name) ||
-		    resolve(c, POL_LOOKUP_VOLUME, name, &obj, &st) != OWN_MISSING)
+	size_t kept = 0, nbinds = json_array_size(binds);
+	for (i = 0; i < nbinds; i++) {
+		json_t *b = json_array_get(binds, i);
+		if (bind_as_mount(c, hc, json_string_value(b), mounts))
 			continue;
-		const char *d = strchr(b, ':') + 1, *o = strchr(d, ':');
-		size_t dl = o ? (size_t)(o - d) : strlen(d);
-		if (dl == 0 || dl >= sizeof dst || (o && strlen(o + 1) >= sizeof opts))
-			continue;
-		memcpy(dst, d, dl);
-		dst[dl] = '\0';
-		snprintf(opts, sizeof opts, "%s", o ? o + 1 : "");
-		for (char *save = NULL, *w = strtok_r(opts, ",", &save); w;
-		    w = strtok_r(NULL, ",", &save)) {
-			if (strcmp(w, "ro") == 0)
-				ro = 1;
-			else if (strcmp(w, "nocopy") == 0)
-				nocopy = 1;
-			else if (strcmp(w, "rw") != 0)
-				ok = 0;
-		}
-		if (!ok)
-			continue;
-		json_t *m = json_pack("{s:s, s:s, s:s, s:b, s:{s:b}}", "Type", "volume", "Source",
-		    name, "Target", dst, "ReadOnly", ro, "VolumeOptions", "NoCopy", nocopy);
-		if (m == NULL)
-			continue;
-		/* a Mount does not take HostConfig.VolumeDriver: carry it over */
-		if (jstr(hc, "VolumeDriver")[0] != '\0')
-			json_object_set_new(jget(m, "VolumeOptions"), "DriverConfig",
-			    json_pack("{s:s}", "Name", jstr(hc, "VolumeDriver")));
-		json_array_append_new(mounts, m);
-		json_array_remove(binds, i--);
+		/* the binds that stay close up in place, in order (one removal
+		 * at a time moved the rest each time: 80,000 binds, n^2) */
+		if (kept != i)
+			json_array_set(binds, kept, b);
+		kept++;
 	}
+	while (json_array_size(binds) > kept)
+		json_array_remove(binds, json_array_size(binds) - 1);
 	json_array_foreach(mounts, i, e) {
 		if (strcmp(jstr(e, "Type"), "volume") != 0)
 			continue;

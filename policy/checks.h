@@ -111,6 +111,9 @@ void check_volume_driver_opts(struct check_ctx *c, const char *driver,
  * the current policy) */
 void check_restart_policy(struct check_ctx *c, const json_t *rp, int is_update);
 /* Env entries that look like secrets (check_env.c) */
+/* What a variable (name, nlen) with value v looks like: "private key",
+ * "cloud access key", "token", "password or secret", or NULL (check_env.c) */
+const char *env_value_kind(const char *name, size_t nlen, const char *v);
 void check_env_secrets(struct check_ctx *c, const json_t *env, const char *what);
 /* User: what a User string ("uid[:gid]", names) means for the user rules. */
 enum user_class {

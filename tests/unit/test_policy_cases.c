@@ -40,6 +40,7 @@
 
 #include "policy/identity_parse.h"
 #include "policy/policy.h"
+#include "tests/unit/policy_case.h"
 
 struct pcase {
 	char file[128];
@@ -355,17 +356,12 @@ check_expect(const char *name, const json_t *exp, const struct pol_decision *d)
 	}
 }
 
-START_TEST(policy_case)
+void
+policy_case_run(const char *name, const json_t *file, const json_t *tc)
 {
-	const struct pcase *pc = &cases[_i];
-	json_t *file = json_load_file(pc->file, JSON_ALLOW_NUL, NULL);
-	const json_t *tc = json_array_get(json_object_get(file, "cases"), pc->index);
-	char err[512], name[300];
+	char err[512];
 	struct sw_identity id;
 	struct policy *pol;
-
-	snprintf(name, sizeof name, "%s[%zu] %s", pc->file, pc->index,
-	    json_string_value(json_object_get(tc, "name")));
 	struct pol_load_errors perr = { 0 };
 	/* "config_file": a shipped configuration (path from tests/), its policy */
 	const char *cf = json_string_value(json_object_get(file, "config_file"));
@@ -439,6 +435,18 @@ START_TEST(policy_case)
 	policy_prepared_free(pp);
 	free(body);
 	policy_free(pol);
+}
+
+START_TEST(policy_case)
+{
+	const struct pcase *pc = &cases[_i];
+	json_t *file = json_load_file(pc->file, JSON_ALLOW_NUL, NULL);
+	const json_t *tc = json_array_get(json_object_get(file, "cases"), pc->index);
+	char name[300];
+
+	snprintf(name, sizeof name, "%s[%zu] %s", pc->file, pc->index,
+	    json_string_value(json_object_get(tc, "name")));
+	policy_case_run(name, file, tc);
 	json_decref(file);
 }
 END_TEST
