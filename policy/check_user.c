@@ -25,6 +25,7 @@
 #include "policy/checks.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy/passwd.h"
@@ -205,6 +206,40 @@ file_of(const json_t *answer, const char *key)
 	return f;
 }
 
+/* The names of GroupAdd (or Groups) through the image's /etc/group, all in
+ * one pass over the file (pw_group_add_many) */
+static void
+judge_group_names(struct check_ctx *c, enum rule_id rule, const json_t *groups,
+    struct pw_file group, const char *gflag, const char *what)
+{
+	size_t i, n = 0;
+	const json_t *g;
+	struct pw_group_req *r = calloc(json_array_size(groups) + 1, sizeof *r);
+
+	if (r == NULL) {
+		fire(c, rule, "%s cannot be judged: out of memory", gflag);
+		return;
+	}
+	json_array_foreach(groups, i, g) {
+		const char *s = json_string_value(g);
+		if (s != NULL && group_needs_files(s, json_string_length(g)))
+			r[n++] = (struct pw_group_req){ .ag = s, .len = json_string_length(g) };
+	}
+	if (pw_group_add_many(r, n, group) != 0) {
+		fire(c, rule, "%s cannot be judged: out of memory", gflag);
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (r[i].rc != 0)
+			fire(c, rule, "%s %s cannot be resolved: %s %s; use a numeric non-zero gid",
+			    gflag, r[i].ag, what, r[i].err);
+		else if (r[i].ids.sgid0)
+			fire(c, rule, "%s %s adds group 0 (root) (group %s of %s's /etc/group); "
+			    "remove it", gflag, r[i].ag, r[i].ids.sgid0_name, what);
+	}
+	free(r);
+}
+
 void
 judge_user(struct check_ctx *c, enum rule_id rule, const char *subject, const char *fix,
     const char *user, size_t ulen, const json_t *groups, const char *gflag,
@@ -266,18 +301,7 @@ judge_user(struct check_ctx *c, enum rule_id rule, const char *subject, const ch
 			fire(c, rule, "%s is in group 0 (root): %s's /etc/group lists it in group %s; %s",
 			    subject, what, ids.sgid0_name, fix);
 	}
-	json_array_foreach(groups, i, g) {
-		struct pw_ids ids = { 0 };
-		const char *s = json_string_value(g);
-		if (s == NULL || !group_needs_files(s, json_string_length(g)))
-			continue;
-		if (pw_group_add(s, json_string_length(g), group, &ids, err, sizeof err) != 0)
-			fire(c, rule, "%s %s cannot be resolved: %s %s; use a numeric non-zero gid",
-			    gflag, s, what, err);
-		else if (ids.sgid0)
-			fire(c, rule, "%s %s adds group 0 (root) (group %s of %s's /etc/group); "
-			    "remove it", gflag, s, ids.sgid0_name, what);
-	}
+	judge_group_names(c, rule, groups, group, gflag, what);
 }
 
 /* GroupAdd / Groups judged without files (numbers only; a name fires) */

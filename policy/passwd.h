@@ -36,6 +36,19 @@ int pw_resolve_user(const char *spec, size_t len, struct pw_file passwd, struct 
 int pw_group_add(const char *ag, size_t len, struct pw_file group, struct pw_ids *out,
     char *err, size_t errlen);
 
+/* The same for n entries at once, in one pass over /etc/group: r[i].ag and
+ * r[i].len in, the rest out (rc -1 and err when runc would fail on that
+ * entry).  -1 when out of memory (nothing judged). */
+struct pw_group_req {
+	const char *ag;
+	size_t len;
+	struct pw_ids ids;
+	int found;   /* some /etc/group line matched */
+	int rc;
+	char err[200];
+};
+int pw_group_add_many(struct pw_group_req *r, size_t n, struct pw_file group);
+
 /* Go's strconv.Atoi: 1 and *v when s parses (sign, decimal digits, in
  * int64); 0 otherwise, with *v what Atoi returns then (0, or the clamped
  * value on overflow) */

@@ -5,7 +5,8 @@
  * against the first, quadratic versions (kept below as the reference) on
  * random values; the tenant stamps and the --volumes-from check on big
  * bodies built from the table cases of tests/policy/tenants.json, whose
- * outcomes they keep.  A scan that goes quadratic again runs into the
+ * outcomes they keep; GroupAdd names resolved together against each
+ * resolved alone.  A scan that goes quadratic again runs into the
  * test's timeout. */
 #include <check.h>
 #include <ctype.h>
@@ -16,6 +17,7 @@
 #include <jansson.h>
 
 #include "policy/checks.h"
+#include "policy/passwd.h"
 #include "tests/unit/policy_case.h"
 
 /* ---- env.secrets ---------------------------------------------------------- */
@@ -298,6 +300,92 @@ START_TEST(many_new_volume_binds_become_mounts_in_one_pass)
 }
 END_TEST
 
+/* ---- GroupAdd through the image's /etc/group ------------------------------ */
+
+/* Entries resolved together come out as each resolved alone: random files
+ * (names that are numbers, gid 0 and 2^32, repeated names, blank and CR
+ * lines) and random entries (repeated, numbers, unknown names). */
+START_TEST(group_entries_together_as_each_alone)
+{
+	static const char *const names[] = { "staff", "wheel", "100", "0", "root", "docker",
+	    "x", "" };
+	static const char *const gids[] = { "0", "100", "1000", "4294967296", "-1", "abc", "" };
+	static const char *const extra[] = { "nosuch", "2147483648", "42", "0", "1000" };
+	enum { NN = sizeof names / sizeof names[0], NG = sizeof gids / sizeof gids[0],
+	    NE = sizeof extra / sizeof extra[0] };
+	unsigned seed = 99;
+	char file[4096];
+
+	for (int round = 0; round < 3000; round++) {
+		size_t len = 0;
+		seed = seed * 1103515245u + 12345u;
+		int lines = (int)((seed >> 16) % 12);
+		for (int k = 0; k < lines; k++) {
+			seed = seed * 1103515245u + 12345u;
+			len += (size_t)snprintf(file + len, sizeof file - len, "%s%s:x:%s:%s\n",
+			    (seed & 1) ? " " : "", names[(seed >> 4) % NN], gids[(seed >> 9) % NG],
+			    (seed & 2) ? "a,b" : "");
+			if ((seed >> 20) % 5 == 0)
+				len += (size_t)snprintf(file + len, sizeof file - len, "\r\n");
+		}
+		struct pw_file f = { (seed >> 24) % 7 == 0 ? NULL : file, len };
+		struct pw_group_req r[10];
+		size_t n = 1 + (seed >> 12) % 10;
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			const char *e = (seed >> 16) % 3 == 0 ? extra[(seed >> 5) % NE]
+			    : names[(seed >> 5) % NN];
+			r[i] = (struct pw_group_req){ .ag = e, .len = strlen(e) };
+		}
+		ck_assert_int_eq(pw_group_add_many(r, n, f), 0);
+		for (size_t i = 0; i < n; i++) {
+			struct pw_ids one = { 0 };
+			char err[200] = "";
+			int rc = pw_group_add(r[i].ag, r[i].len, f, &one, err, sizeof err);
+			ck_assert_msg(rc == r[i].rc && one.nsgids == r[i].ids.nsgids &&
+			    one.sgid0 == r[i].ids.sgid0 && strcmp(one.sgid0_name, r[i].ids.sgid0_name) == 0 &&
+			    strcmp(err, r[i].err) == 0, "entry %s of %zu in\n%.*s: together rc %d n %zu "
+			    "root %d (%s) %s, alone rc %d n %zu root %d (%s) %s", r[i].ag, n, (int)len,
+			    file, r[i].rc, r[i].ids.nsgids, r[i].ids.sgid0, r[i].ids.sgid0_name, r[i].err,
+			    rc, one.nsgids, one.sgid0, one.sgid0_name, err);
+		}
+	}
+}
+END_TEST
+
+/* 20,000 GroupAdd names against a 1 MiB /etc/group: one pass over the file
+ * (each name re-read the whole file: minutes). */
+START_TEST(many_group_entries_read_the_file_once)
+{
+	enum { LINES = 40000, ENTRIES = 20000 };
+	char *file = malloc((size_t)LINES * 32);
+	size_t len = 0;
+	ck_assert_ptr_nonnull(file);
+	for (int i = 0; i < LINES; i++)
+		len += (size_t)sprintf(file + len, "group%d:x:%d:u%d\n", i, 1000 + i, i);
+	len += (size_t)sprintf(file + len, "rootish:x:0:\n");
+	struct pw_group_req *r = calloc(ENTRIES, sizeof *r);
+	char (*names)[16] = calloc(ENTRIES, sizeof *names);
+	ck_assert(r != NULL && names != NULL);
+	for (int i = 0; i < ENTRIES; i++) {
+		snprintf(names[i], sizeof names[i], i == ENTRIES - 1 ? "rootish" : "group%d",
+		    (i * 7) % (LINES + 500));   /* some past the last line: unknown */
+		r[i] = (struct pw_group_req){ .ag = names[i], .len = strlen(names[i]) };
+	}
+	ck_assert_int_eq(pw_group_add_many(r, ENTRIES, (struct pw_file){ file, len }), 0);
+	for (int i = 0; i < ENTRIES - 1; i++) {
+		int known = (i * 7) % (LINES + 500) < LINES;
+		ck_assert_msg(r[i].rc == (known ? 0 : -1) && r[i].ids.nsgids == (known ? 1u : 0u) &&
+		    !r[i].ids.sgid0, "%s: rc %d n %zu", names[i], r[i].rc, r[i].ids.nsgids);
+	}
+	ck_assert(r[ENTRIES - 1].rc == 0 && r[ENTRIES - 1].ids.sgid0);
+	ck_assert_str_eq(r[ENTRIES - 1].ids.sgid0_name, "rootish");
+	free(names);
+	free(r);
+	free(file);
+}
+END_TEST
+
 Suite *
 policy_scans_suite(void)
 {
@@ -310,6 +398,8 @@ policy_scans_suite(void)
 	tcase_add_test(tc, volumes_from_named_over_and_over_covered);
 	tcase_add_test(tc, volumes_from_named_over_and_over_not_covered);
 	tcase_add_test(tc, many_new_volume_binds_become_mounts_in_one_pass);
+	tcase_add_test(tc, group_entries_together_as_each_alone);
+	tcase_add_test(tc, many_group_entries_read_the_file_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
