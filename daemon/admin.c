@@ -19,16 +19,19 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <event2/util.h>
 #include <jansson.h>
 
 #include "daemon/engine_client.h"
+#include "daemon/http_error.h"
+#include "daemon/log.h"
 #include "daemon/metrics.h"
 
-#define MAX_PROBES        16     /* concurrent /healthz probes */
 #define MAX_PING_ANSWER   65536  /* /_ping answers "OK" and a few headers */
 
 struct probe;
@@ -42,6 +45,14 @@ struct admin {
 	const char *(*upstream_path)(void);
 	TAILQ_HEAD(, probe) probes;
 	int nprobes;
+	/* connections: see "the connection cap" below */
+	struct evconnlistener *lev;
+	struct event *count_ev;           /* runs count_fresh() */
+	struct bufferevent *fresh[ADMIN_ACCEPT_BATCH];
+	int nfresh;
+	int nconns;                    /* counted and open */
+	int accept_paused;
+	struct log_limit refusals;
 };
 
 struct probe {
@@ -135,7 +146,7 @@ start_probe(struct admin *adm, struct evhttp_request *req)
 	    .timeout_ms = adm->ping_timeout_ms, .user_agent = "sockward-healthz" };
 	struct probe *p;
 
-	if (adm->nprobes >= MAX_PROBES) {
+	if (adm->nprobes >= ADMIN_MAX_PROBES) {
 		reply_json(req, 503, "Service Unavailable", "too many concurrent health checks");
 		return;
 	}
@@ -196,6 +207,123 @@ handle(struct evhttp_request *req, void *arg)
 		start_probe(adm, req);
 	else
 		reply_json(req, 404, "Not Found", "not found");
+}
+
+/* ---- the connection cap ---------------------------------------------------- */
+/* evhttp in libevent 2.1 accepts without limit and tells nobody about a new
+ * connection until a request arrives on it (an idle one, never).  What it
+ * does call for every accepted connection is the bufferevent callback, just
+ * before it makes the connection around the bufferevent that callback
+ * returns, with the connection as the bufferevent's callback argument.  So
+ * each bufferevent made here is kept (with a reference, in case evhttp frees
+ * it first) until a callback activated right away, which runs before any
+ * of the connection's own events: the connection is then counted, with a
+ * close callback to uncount it, or refused past ADMIN_MAX_CONNECTIONS.  At
+ * most ADMIN_ACCEPT_BATCH are taken before they are counted: the listener
+ * pauses until then, leaving the rest in its backlog. */
+
+static void
+accept_pause(struct admin *adm, int pause)
+{
+	if (adm->lev == NULL || adm->accept_paused == pause)
+		return;
+	adm->accept_paused = pause;
+	if (pause)
+		evconnlistener_disable(adm->lev);
+	else
+		evconnlistener_enable(adm->lev);
+}
+
+static void
+conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct admin *adm = arg;
+
+	(void)evcon;
+	adm->nconns--;
+}
+
+/* A 503 without reading the request, written without waiting (the way the
+ * Docker listeners refuse, session_accept.c): our side is shut, then what
+ * the client already sent is read away so the close does not reset the
+ * answer out of its receive queue. */
+static void
+refuse(struct admin *adm, struct evhttp_connection *evcon, evutil_socket_t fd)
+{
+	char msg[128];
+	struct evbuffer *b = evbuffer_new();
+	unsigned long held;
+
+	snprintf(msg, sizeof(msg), "too many admin connections (%d open); retry later",
+	    adm->nconns);
+	if (b != NULL && fd >= 0) {
+		const void *p;
+		size_t len = http_error_write(b, 503, msg, 1);
+		if ((p = evbuffer_pullup(b, -1)) != NULL &&
+		    send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL) > 0) {
+			char sink[4096];
+			int i;
+			shutdown(fd, SHUT_WR);
+			for (i = 0; i < 16 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+				;
+		}
+	}
+	if (b != NULL)
+		evbuffer_free(b);
+	evhttp_connection_free(evcon);   /* closes fd */
+	if (log_limit_pass(&adm->refusals, &held)) {
+		if (held)
+			log_warn("admin endpoint: refused a connection: %d open (and %lu more "
+			    "refused since the last such line)", adm->nconns, held);
+		else
+			log_warn("admin endpoint: refused a connection: %d open", adm->nconns);
+	}
+}
+
+static void
+count_fresh(evutil_socket_t fd, short what, void *arg)
+{
+	struct admin *adm = arg;
+	int i;
+
+	(void)fd; (void)what;
+	for (i = 0; i < adm->nfresh; i++) {
+		struct bufferevent *bev = adm->fresh[i];
+		void *evcon = NULL;
+
+		/* NULL: evhttp has given up on it already (it cleared the callbacks) */
+		bufferevent_getcb(bev, NULL, NULL, NULL, &evcon);
+		if (evcon != NULL && adm->nconns < ADMIN_MAX_CONNECTIONS) {
+			adm->nconns++;
+			evhttp_connection_set_closecb(evcon, conn_closed, adm);
+		} else if (evcon != NULL) {
+			refuse(adm, evcon, bufferevent_getfd(bev));
+		}
+		bufferevent_decref(bev);
+	}
+	adm->nfresh = 0;
+	accept_pause(adm, 0);
+}
+
+static struct bufferevent *
+new_connection_bev(struct event_base *base, void *arg)
+{
+	struct admin *adm = arg;
+	struct bufferevent *bev;
+
+	/* cannot happen (the listener pauses at a full batch); evhttp then
+	 * makes the bufferevent itself and the connection goes uncounted */
+	if (adm->nfresh >= ADMIN_ACCEPT_BATCH)
+		return NULL;
+	/* options as evhttp's own: it closes the descriptor itself */
+	if ((bev = bufferevent_socket_new(base, -1, 0)) == NULL)
+		return NULL;
+	bufferevent_incref(bev);
+	adm->fresh[adm->nfresh++] = bev;
+	event_active(adm->count_ev, EV_TIMEOUT, 1);
+	if (adm->nfresh == ADMIN_ACCEPT_BATCH)
+		accept_pause(adm, 1);   /* libevent's accept loop stops after this one */
+	return bev;
 }
 
 /* ---- listeners ------------------------------------------------------------- */
@@ -332,6 +460,7 @@ admin_start(struct event_base *base, const char *address, const char *unix_path,
     const char *(*upstream_path)(void), char *err, size_t errlen)
 {
 	struct admin *adm;
+	struct evhttp_bound_socket *bound;
 	int fd;
 
 	if ((address == NULL) == (unix_path == NULL)) {
@@ -357,7 +486,8 @@ admin_start(struct event_base *base, const char *address, const char *unix_path,
 		snprintf(err, errlen, "admin: out of memory");
 		goto fail;
 	}
-	if ((adm->http = evhttp_new(base)) == NULL) {
+	if ((adm->http = evhttp_new(base)) == NULL ||
+	    (adm->count_ev = event_new(base, -1, 0, count_fresh, adm)) == NULL) {
 		snprintf(err, errlen, "admin: cannot create the HTTP server");
 		goto fail;
 	}
@@ -367,17 +497,21 @@ admin_start(struct event_base *base, const char *address, const char *unix_path,
 	    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(adm->http, 8192);
 	evhttp_set_max_body_size(adm->http, 0);
-	evhttp_set_timeout(adm->http, 10);
+	evhttp_set_timeout(adm->http, ADMIN_IDLE_TIMEOUT_S);
 	evhttp_set_gencb(adm->http, handle, adm);
-	if (evhttp_accept_socket_with_handle(adm->http, fd) == NULL) {
+	evhttp_set_bevcb(adm->http, new_connection_bev, adm);
+	if ((bound = evhttp_accept_socket_with_handle(adm->http, fd)) == NULL) {
 		snprintf(err, errlen, "admin: cannot accept on the listener");
 		goto fail;
 	}
+	adm->lev = evhttp_bound_socket_get_listener(bound);
 	return adm;
 fail:
 	close(fd);
 	if (adm->http != NULL)
 		evhttp_free(adm->http);
+	if (adm->count_ev != NULL)
+		event_free(adm->count_ev);
 	if (adm->unix_path != NULL)
 		unlink(adm->unix_path);
 	free(adm->unix_path);
@@ -389,6 +523,7 @@ void
 admin_stop(struct admin *adm)
 {
 	struct probe *p;
+	int i;
 
 	if (adm == NULL)
 		return;
@@ -396,7 +531,10 @@ admin_stop(struct admin *adm)
 		reply_json(p->req, 503, "Service Unavailable", "sockward is stopping");
 		probe_free(p);
 	}
-	evhttp_free(adm->http);   /* closes the listening socket */
+	evhttp_free(adm->http);   /* closes the listening socket and the connections */
+	for (i = 0; i < adm->nfresh; i++)
+		bufferevent_decref(adm->fresh[i]);
+	event_free(adm->count_ev);
 	if (adm->unix_path != NULL)
 		unlink(adm->unix_path);
 	free(adm->unix_path);

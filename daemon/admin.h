@@ -11,6 +11,9 @@
  *                 probes the engine afresh (no caching), asynchronously.
  *   anything else 404 {"message": "not found"}; methods other than GET
  *                 (HEAD included) get 405.
+ *
+ * Its connections are bounded (ADMIN_MAX_CONNECTIONS, below) apart from the
+ * Docker listeners' limits.max_connections.
  */
 #ifndef SOCKWARD_ADMIN_H
 #define SOCKWARD_ADMIN_H
@@ -22,6 +25,26 @@ struct admin;
 
 /* Default time the engine has to answer /_ping. */
 #define ADMIN_PING_TIMEOUT_MS 2000
+
+/* Admin connections open at once.  A scraper and a health checker need a
+ * few; past the cap a connection gets a 503 and is closed at once, so idle
+ * connections to the admin port cannot take the descriptors the Docker
+ * listeners need.  An open connection that sends nothing for
+ * ADMIN_IDLE_TIMEOUT_S seconds is closed. */
+#define ADMIN_MAX_CONNECTIONS 64
+#define ADMIN_IDLE_TIMEOUT_S  10
+
+/* /healthz probes at once, one engine connection each. */
+#define ADMIN_MAX_PROBES      16
+
+/* Connections taken from the listener in one turn of the loop before they
+ * are counted (the ones past the cap among them are refused then). */
+#define ADMIN_ACCEPT_BATCH    16
+
+/* Every descriptor the admin endpoint can hold: its listener, the
+ * connections, those of one batch still to be refused, the probes. */
+#define ADMIN_MAX_DESCRIPTORS \
+	(1 + ADMIN_MAX_CONNECTIONS + ADMIN_ACCEPT_BATCH + ADMIN_MAX_PROBES)
 
 /* Start serving.  Exactly one of address / unix_path must be non-NULL.
  * address is "host:port" or "[v6]:port" with a numeric loopback host (or

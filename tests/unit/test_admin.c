@@ -4,7 +4,9 @@
  * unix socket that answers /_ping the way the test asks (200, 500, never,
  * or not at all).  The parent is a plain blocking HTTP client. */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -151,6 +154,7 @@ static void
 start(enum engine_mode m, const char *address, const char *upath, unsigned ping_ms)
 {
 	int p[2];
+	char eof;
 
 	mode = m;
 	ck_assert_int_eq(pipe(p), 0);
@@ -163,6 +167,8 @@ start(enum engine_mode m, const char *address, const char *upath, unsigned ping_
 	close(p[1]);
 	ck_assert_msg(read(p[0], &server_port, sizeof(server_port)) == sizeof(server_port),
 	    "server did not start");
+	/* the end of the pipe: the server has closed its side (server_fds) */
+	ck_assert_int_eq(read(p[0], &eof, 1), 0);
 	close(p[0]);
 }
 
@@ -224,6 +230,66 @@ body_of(const char *resp)
 	const char *b = strstr(resp, "\r\n\r\n");
 	ck_assert_ptr_nonnull(b);
 	return b + 4;
+}
+
+/* Read one answer from fd, for at most ms: until the server closes (a reset
+ * after the answer counts too).  *closed says whether it did. */
+static char *
+read_answer(int fd, int ms, int *closed)
+{
+	char *buf = malloc(65536);
+	size_t used = 0;
+	struct timespec t0, t;
+	ssize_t n;
+
+	*closed = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long left;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&pfd, 1, (int)left) != 1)
+			break;
+		n = read(fd, buf + used, 65535 - used);
+		if (n <= 0) {
+			*closed = n == 0 || errno == ECONNRESET;
+			break;
+		}
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	return buf;
+}
+
+/* Descriptors the server process has open. */
+static int
+server_fds(void)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)server);
+	d = opendir(path);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Give the server up to 2 s to hold want descriptors; returns what it holds. */
+static int
+wait_server_fds(int want)
+{
+	int n, i;
+
+	for (i = 0; i < 200 && (n = server_fds()) != want; i++)
+		usleep(10 * 1000);
+	return n;
 }
 
 #define ASSERT_STATUS(resp, code) \
@@ -352,6 +418,68 @@ START_TEST(unknown_paths_and_methods)
 }
 END_TEST
 
+/* A local user holding ~1,000 idle connections to the admin port once took
+ * every descriptor the daemon had, and the Docker listeners failed with
+ * EMFILE.  Past ADMIN_MAX_CONNECTIONS a connection gets a 503 at once and
+ * is closed; the ones held stay served; once they close, a full cap's worth
+ * is taken again (the count goes down as they close). */
+#define EXTRA (2 * ADMIN_ACCEPT_BATCH + 3)
+START_TEST(connections_capped)
+{
+	static const char get[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+	int held[ADMIN_MAX_CONNECTIONS], extra[EXTRA], base, i, closed;
+	char *r;
+
+	setup_dir();
+	start(ENGINE_OK, "127.0.0.1:0", NULL, 0);
+	base = server_fds();
+	for (i = 0; i < ADMIN_MAX_CONNECTIONS; i++)
+		held[i] = connect_tcp();
+	ck_assert_int_eq(wait_server_fds(base + ADMIN_MAX_CONNECTIONS), base + ADMIN_MAX_CONNECTIONS);
+
+	/* more than a batch of them at once (queued while the server is
+	 * stopped, then taken in one turn), each asking for the metrics */
+	kill(server, SIGSTOP);
+	for (i = 0; i < EXTRA; i++) {
+		extra[i] = connect_tcp();
+		ck_assert_int_eq(write(extra[i], get, strlen(get)), (ssize_t)strlen(get));
+	}
+	kill(server, SIGCONT);
+	for (i = 0; i < EXTRA; i++) {
+		r = read_answer(extra[i], 2000, &closed);
+		ASSERT_STATUS(r, 503);
+		ck_assert_msg(strstr(body_of(r), "too many admin connections (64 open)") != NULL, "%s", r);
+		ck_assert_msg(closed, "connection %d past the cap left open", i);
+		free(r);
+		close(extra[i]);
+	}
+	ck_assert_int_eq(wait_server_fds(base + ADMIN_MAX_CONNECTIONS), base + ADMIN_MAX_CONNECTIONS);
+
+	/* the connections within the cap are still served */
+	r = request(held[0], "GET", "/metrics");
+	ASSERT_STATUS(r, 200);
+	free(r);
+	r = request(held[ADMIN_MAX_CONNECTIONS - 1], "GET", "/healthz");
+	ASSERT_STATUS(r, 200);
+	free(r);
+	for (i = 1; i < ADMIN_MAX_CONNECTIONS - 1; i++)
+		close(held[i]);
+	ck_assert_int_eq(wait_server_fds(base), base);
+
+	/* all of them counted out: a full cap again, every one served */
+	for (i = 0; i < ADMIN_MAX_CONNECTIONS; i++)
+		held[i] = connect_tcp();
+	ck_assert_int_eq(wait_server_fds(base + ADMIN_MAX_CONNECTIONS), base + ADMIN_MAX_CONNECTIONS);
+	for (i = 0; i < ADMIN_MAX_CONNECTIONS; i++) {
+		r = request(held[i], "GET", "/metrics");
+		ASSERT_STATUS(r, 200);
+		free(r);
+	}
+	ck_assert_int_eq(wait_server_fds(base), base);
+	stop();
+}
+END_TEST
+
 START_TEST(unix_socket_listener)
 {
 	struct stat st;
@@ -471,6 +599,7 @@ admin_suite(void)
 	tcase_add_test(tc, healthz_503_on_timeout);
 	tcase_add_test(tc, stop_with_pending_probe);
 	tcase_add_test(tc, unknown_paths_and_methods);
+	tcase_add_test(tc, connections_capped);
 	tcase_add_test(tc, unix_socket_listener);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("listen");
