@@ -558,9 +558,29 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
-/* Each client costs up to two descriptors (client and engine), splices a
- * pipe (two) each, up to SPLICE_MAX_ACTIVE of them; raise the
- * soft limit as far as the hard limit allows and say so when
+/* The descriptors the connection limits can reach: each client costs up to
+ * two (client and engine), each TLS handshake one (handshakes are counted
+ * apart from max_connections), and the admin endpoint, when there is one,
+ * up to ADMIN_MAX_DESCRIPTORS (its connections, a batch of them still to be
+ * refused, its /healthz probes).  FD_RESERVE is for the rest: the listeners,
+ * the event loop's own, the audit log, the lookup cache's /events stream,
+ * stderr and syslog, and the engine connections of policy lookups and image
+ * user reads, which have no limit of their own (a request waiting for its
+ * judgement holds up to POL_MAX_LOOKUPS at once, short-lived).  Splice
+ * pipes are not in it (see raise_fd_limit). */
+#define FD_RESERVE 64
+
+static long long
+fd_budget(const struct sw_config *cfg)
+{
+	long long n = (long long)cfg->max_connections * 2 + cfg->max_handshakes + FD_RESERVE;
+	if (cfg->admin_address || cfg->admin_path)
+		n += ADMIN_MAX_DESCRIPTORS;
+	return n;
+}
+
+/* fd_budget() and a pipe (two) for each splice, up to SPLICE_MAX_ACTIVE of
+ * them; raise the soft limit as far as the hard limit allows and say so when
  * limits.max_connections cannot be met. */
 static void
 raise_fd_limit(const struct sw_config *cfg)
@@ -573,10 +593,11 @@ raise_fd_limit(const struct sw_config *cfg)
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	rlim_t need = (rlim_t)cfg->max_connections * 2 + 64 + 2 * SPLICE_MAX_ACTIVE;
+	rlim_t need = (rlim_t)fd_budget(cfg) + 2 * SPLICE_MAX_ACTIVE;
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
 		log_warn("open file limit %llu is below what limits.max_connections=%ld needs "
-		    "(%llu); raise LimitNOFILE or lower max_connections",
+		    "(%llu, with max_handshakes, splice pipes and the admin endpoint); "
+		    "raise LimitNOFILE or lower max_connections",
 		    (unsigned long long)rl.rlim_cur, cfg->max_connections, (unsigned long long)need);
 }
 
@@ -587,7 +608,8 @@ raise_fd_limit(const struct sw_config *cfg)
  * each pins a page that malloc_trim cannot give back (10,000 mutual-TLS
  * connections came and went: 115 MiB left instead of 11).  So they are
  * made here, side by side, for every descriptor number the connection
- * limits can reach (2 per connection, 1 per handshake, and a reserve),
+ * limits can reach (fd_budget(): 2 per connection, 1 per handshake, the
+ * admin endpoint's, and a reserve),
  * by watching and unwatching one spare descriptor under each free number:
  * about 40 bytes and 10 us a number (the default limits: 8,500 numbers,
  * 0.3 MiB, 80 ms at startup), at most FD_SLOTS_MAX of them; numbers past
@@ -598,7 +620,7 @@ static void
 reserve_fd_slots(struct event_base *base, const struct sw_config *cfg)
 {
 	struct rlimit rl;
-	long long want = (long long)cfg->max_connections * 2 + cfg->max_handshakes + 64;
+	long long want = fd_budget(cfg);
 	if (want > FD_SLOTS_MAX)
 		want = FD_SLOTS_MAX;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
