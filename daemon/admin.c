@@ -33,6 +33,7 @@
 #include "daemon/metrics.h"
 
 #define MAX_PING_ANSWER   65536  /* /_ping answers "OK" and a few headers */
+#define ACCEPT_PAUSE_MS   250    /* after a failed accept, as the Docker listeners */
 
 struct probe;
 
@@ -47,13 +48,22 @@ struct admin {
 	int nprobes;
 	/* connections: see "the connection cap" below */
 	struct evconnlistener *lev;
-	struct event *count_ev;           /* runs count_fresh() */
+	struct event *count_ev;        /* runs count_fresh() */
+	struct event *resume_ev;       /* ends a pause after a failed accept */
 	struct bufferevent *fresh[ADMIN_ACCEPT_BATCH];
 	int nfresh;
 	int nconns;                    /* counted and open */
-	int accept_paused;
+	unsigned paused;               /* PAUSE_* bits; the listener is off while any is set */
 	struct log_limit refusals;
+	SLIST_ENTRY(admin) all;
 };
+
+/* Every admin endpoint started: a listener's error callback gets the
+ * argument evhttp gave the listener (the evhttp), not ours. */
+static SLIST_HEAD(, admin) admins = SLIST_HEAD_INITIALIZER(admins);
+
+#define PAUSE_BATCH 1u   /* a batch of connections to count */
+#define PAUSE_ERROR 2u   /* accept failed (out of descriptors) */
 
 struct probe {
 	TAILQ_ENTRY(probe) next;
@@ -223,15 +233,47 @@ handle(struct evhttp_request *req, void *arg)
  * pauses until then, leaving the rest in its backlog. */
 
 static void
-accept_pause(struct admin *adm, int pause)
+accept_pause(struct admin *adm, unsigned why, int pause)
 {
-	if (adm->lev == NULL || adm->accept_paused == pause)
+	unsigned was = adm->paused;
+
+	adm->paused = pause ? was | why : was & ~why;
+	if (adm->lev == NULL || !was == !adm->paused)
 		return;
-	adm->accept_paused = pause;
-	if (pause)
+	if (adm->paused)
 		evconnlistener_disable(adm->lev);
 	else
 		evconnlistener_enable(adm->lev);
+}
+
+/* Out of descriptors the pending connection stays in the backlog and the
+ * listening socket stays readable: libevent would try again every turn of
+ * the loop, at full CPU, with a line on stderr each time.  Pause instead,
+ * as the Docker listeners do (server.c). */
+static void
+accept_failed(struct evconnlistener *lev, void *arg)
+{
+	struct admin *adm;
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = { ACCEPT_PAUSE_MS / 1000, (ACCEPT_PAUSE_MS % 1000) * 1000 };
+
+	(void)arg;
+	SLIST_FOREACH(adm, &admins, all)
+		if (adm->lev == lev)
+			break;
+	if (adm == NULL)
+		return;
+	log_error("admin endpoint: accept: %s; not accepting for %d ms (%d connections open)",
+	    evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS, adm->nconns);
+	accept_pause(adm, PAUSE_ERROR, 1);
+	evtimer_add(adm->resume_ev, &tv);
+}
+
+static void
+accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what;
+	accept_pause(arg, PAUSE_ERROR, 0);
 }
 
 static void
@@ -302,7 +344,7 @@ count_fresh(evutil_socket_t fd, short what, void *arg)
 		bufferevent_decref(bev);
 	}
 	adm->nfresh = 0;
-	accept_pause(adm, 0);
+	accept_pause(adm, PAUSE_BATCH, 0);
 }
 
 static struct bufferevent *
@@ -322,7 +364,7 @@ new_connection_bev(struct event_base *base, void *arg)
 	adm->fresh[adm->nfresh++] = bev;
 	event_active(adm->count_ev, EV_TIMEOUT, 1);
 	if (adm->nfresh == ADMIN_ACCEPT_BATCH)
-		accept_pause(adm, 1);   /* libevent's accept loop stops after this one */
+		accept_pause(adm, PAUSE_BATCH, 1);   /* libevent's accept loop stops after this one */
 	return bev;
 }
 
@@ -487,7 +529,8 @@ admin_start(struct event_base *base, const char *address, const char *unix_path,
 		goto fail;
 	}
 	if ((adm->http = evhttp_new(base)) == NULL ||
-	    (adm->count_ev = event_new(base, -1, 0, count_fresh, adm)) == NULL) {
+	    (adm->count_ev = event_new(base, -1, 0, count_fresh, adm)) == NULL ||
+	    (adm->resume_ev = evtimer_new(base, accept_resume, adm)) == NULL) {
 		snprintf(err, errlen, "admin: cannot create the HTTP server");
 		goto fail;
 	}
@@ -505,6 +548,8 @@ admin_start(struct event_base *base, const char *address, const char *unix_path,
 		goto fail;
 	}
 	adm->lev = evhttp_bound_socket_get_listener(bound);
+	evconnlistener_set_error_cb(adm->lev, accept_failed);
+	SLIST_INSERT_HEAD(&admins, adm, all);
 	return adm;
 fail:
 	close(fd);
@@ -512,6 +557,8 @@ fail:
 		evhttp_free(adm->http);
 	if (adm->count_ev != NULL)
 		event_free(adm->count_ev);
+	if (adm->resume_ev != NULL)
+		event_free(adm->resume_ev);
 	if (adm->unix_path != NULL)
 		unlink(adm->unix_path);
 	free(adm->unix_path);
@@ -527,6 +574,7 @@ admin_stop(struct admin *adm)
 
 	if (adm == NULL)
 		return;
+	SLIST_REMOVE(&admins, adm, admin, all);
 	while ((p = TAILQ_FIRST(&adm->probes)) != NULL) {
 		reply_json(p->req, 503, "Service Unavailable", "sockward is stopping");
 		probe_free(p);
@@ -535,6 +583,7 @@ admin_stop(struct admin *adm)
 	for (i = 0; i < adm->nfresh; i++)
 		bufferevent_decref(adm->fresh[i]);
 	event_free(adm->count_ev);
+	event_free(adm->resume_ev);
 	if (adm->unix_path != NULL)
 		unlink(adm->unix_path);
 	free(adm->unix_path);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -292,6 +293,41 @@ wait_server_fds(int want)
 	return n;
 }
 
+/* The lowest descriptor number the server has free. */
+static int
+server_lowest_free_fd(void)
+{
+	char path[64];
+	struct stat st;
+	int fd;
+
+	for (fd = 0;; fd++) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)server, fd);
+		if (lstat(path, &st) != 0)
+			return fd;
+	}
+}
+
+/* CPU time the server has used, in clock ticks. */
+static long
+server_cpu_ticks(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long utime, stime;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)server);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	p = strrchr(buf, ')');   /* the command name may hold spaces */
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &utime, &stime), 2);
+	return (long)(utime + stime);
+}
+
 #define ASSERT_STATUS(resp, code) \
 	ck_assert_msg(strncmp(resp, "HTTP/1.1 " #code " ", 13) == 0, "want " #code ", got: %.200s", resp)
 
@@ -480,6 +516,39 @@ START_TEST(connections_capped)
 }
 END_TEST
 
+/* Out of descriptors, libevent would try the pending accept again every
+ * turn of the loop, at full CPU; the listener pauses instead, and takes the
+ * connection once descriptors are free again. */
+START_TEST(accept_failure_pauses)
+{
+	static const char get[] = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	struct rlimit old, low;
+	long cpu;
+	int fd, closed;
+	char *r;
+
+	setup_dir();
+	start(ENGINE_OK, "127.0.0.1:0", NULL, 0);
+	ck_assert_int_eq(prlimit(server, RLIMIT_NOFILE, NULL, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)server_lowest_free_fd();
+	ck_assert_int_eq(prlimit(server, RLIMIT_NOFILE, &low, NULL), 0);
+	fd = connect_tcp();
+	ck_assert_int_eq(write(fd, get, strlen(get)), (ssize_t)strlen(get));
+	usleep(100 * 1000);
+	cpu = server_cpu_ticks();
+	usleep(500 * 1000);
+	cpu = server_cpu_ticks() - cpu;
+	ck_assert_msg(cpu < sysconf(_SC_CLK_TCK) / 10, "the server spun: %ld ticks in 0.5 s", cpu);
+	ck_assert_int_eq(prlimit(server, RLIMIT_NOFILE, &old, NULL), 0);
+	r = read_answer(fd, 2000, &closed);
+	ASSERT_STATUS(r, 200);
+	free(r);
+	close(fd);
+	stop();
+}
+END_TEST
+
 START_TEST(unix_socket_listener)
 {
 	struct stat st;
@@ -600,6 +669,7 @@ admin_suite(void)
 	tcase_add_test(tc, stop_with_pending_probe);
 	tcase_add_test(tc, unknown_paths_and_methods);
 	tcase_add_test(tc, connections_capped);
+	tcase_add_test(tc, accept_failure_pauses);
 	tcase_add_test(tc, unix_socket_listener);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("listen");
