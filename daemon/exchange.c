@@ -99,7 +99,8 @@ exchange_free(struct exchange *x)
 	exchange_cancel_lookups(x);   /* before pp: they write into its lookups */
 	if (x->judged)
 		policy_decision_free(&x->dec);
-	policy_prepared_free(x->pp);  /* the lookups' answers and dec.body go with it */
+	policy_prepared_free(x->pp);  /* dec.body goes with it (the lookups' answers
+	                                 went when the decision was final) */
 	if (x->body)
 		evbuffer_free(x->body);
 	if (x->head_hold)
@@ -197,6 +198,19 @@ exchange_judge(struct exchange *x, const struct judge_env *env)
 		/* decoded: the canonical document in pp is what goes on */
 		evbuffer_free(x->body);
 		x->body = NULL;
+	}
+	if (x->dec.verdict != POL_NEED_LOOKUP) {
+		/* The decision is final.  Nothing after it reads the lookups'
+		 * answers or the decoded document: the request goes as
+		 * x->dec.target and x->dec.body (copies of their own), the
+		 * answer's stage, the archive judge and the record read x->dec
+		 * and the archive settings only.  An allowed request may live for
+		 * hours (docker logs -f): its answers (up to 16 x 4 MiB of JSON,
+		 * ~10x that parsed) go now, not with the exchange.  No lookup is
+		 * on its way when the last round decides; none may write into a
+		 * settled request. */
+		exchange_cancel_lookups(x);
+		policy_prepared_settle(x->pp);
 	}
 }
 

@@ -48,7 +48,8 @@ struct exchange {
 	struct evbuffer *body;         /* inspected body, de-chunked */
 
 	/* the policy's scratch for this request: parsed target, route, the
-	 * canonical body (decoded once) and the lookups' answers */
+	 * canonical body (decoded once) and the lookups' answers (those and
+	 * the decoded document only until the decision is final) */
 	struct pol_prepared *pp;
 	struct lookup *pending[POL_MAX_LOOKUPS];   /* indexed like policy_lookups() */
 	void (*lookups_done)(void *arg);
@@ -98,7 +99,9 @@ int exchange_prepare(struct exchange *x, const struct policy *policy);
 /* Judge the request; x->dec holds the outcome.  The first judgement
  * decodes the inspected body (and the raw copy is dropped: what is
  * forwarded is the canonical document); rounds after lookups only run the
- * checks again. */
+ * checks again.  Once the verdict is allow or deny, the lookups' answers and
+ * the decoded document are released (policy_prepared_settle): only x->dec,
+ * the forwarded body and the archive settings outlive the decision. */
 void exchange_judge(struct exchange *x, const struct judge_env *env);
 /* Lookups the last judgement asked for. */
 size_t exchange_lookups(struct exchange *x);

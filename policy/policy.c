@@ -106,18 +106,48 @@ policy_prepared_decodes(const struct pol_prepared *pp)
 	return pp->decodes;
 }
 
+size_t
+policy_prepared_trees(const struct pol_prepared *pp)
+{
+	size_t n = pp->doc != NULL;
+	for (size_t i = 0; i < pp->nlookups; i++)
+		n += pp->lookups[i].json != NULL;
+	return n;
+}
+
+/* The lookups' answers and the decoded document (with its arena); the
+ * serialised body (pp->body, pp->fwd_body) is plain malloc and stays. */
+static void
+drop_judged_state(struct pol_prepared *pp)
+{
+	for (size_t i = 0; i < pp->nlookups; i++) {
+		json_decref(pp->lookups[i].json);
+		pp->lookups[i].json = NULL;
+	}
+	/* the document is never changed after its decode (the checks read it
+	 * const): made of arena memory only, it goes with the blocks, unwalked */
+	if (!(arena_owns(pp->doc) && pp->arena.heap == 0))
+		json_decref(pp->doc);
+	pp->doc = NULL;
+	pp->hcix.obj = NULL;   /* it indexed the document */
+	arena_release(&pp->arena);
+}
+
+void
+policy_prepared_settle(struct pol_prepared *pp)
+{
+	if (pp == NULL)
+		return;
+	pp->settled = 1;
+	drop_judged_state(pp);
+}
+
 void
 policy_prepared_free(struct pol_prepared *pp)
 {
 	if (pp == NULL)
 		return;
-	for (size_t i = 0; i < pp->nlookups; i++)
-		json_decref(pp->lookups[i].json);
-	/* the document is never changed after its decode (the checks read it
-	 * const): made of arena memory only, it goes with the blocks, unwalked */
-	if (!(arena_owns(pp->doc) && pp->arena.heap == 0))
-		json_decref(pp->doc);
-	arena_release(&pp->arena);
+	drop_judged_state(pp);
 	free(pp->body);
 	free(pp->fwd_body);
 	free(pp->raw_target);
@@ -670,6 +700,13 @@ policy_judge(const struct policy *p, struct pol_prepared *pp, const struct pol_r
 	dec->tenant = bd != NULL ? bd->tenant : NULL;
 	dec->profile = prof->name;
 	dec->mode = prof->mode;
+	if (pp != NULL && pp->settled) {
+		/* its answers and document are gone: fail closed, never judge
+		 * without them */
+		deny(dec, 500, "sockward: %s%s", "internal error: a request judged again after "
+		    "its decision", "");
+		goto out;
+	}
 	/* not zeroed: 25 KB of violation slots (kept from the last request), filled as they fire */
 	if (pp == NULL || (vs = take_spare((void **)&spare_vs, sizeof *vs)) == NULL) {
 		deny(dec, 500, "sockward: %s%s", "out of memory", "");

@@ -18,7 +18,9 @@
  *      (only the checks run again); allow: forward (dec->body replaces the
  *      body when set, sent with Content-Length); deny/bad request: answer
  *      dec->status with {"message": dec->message} and forward nothing.
- *   3. policy_prepared_free() when the request is done.
+ *   3. policy_prepared_settle() once the verdict is allow or deny (the
+ *      lookups' answers and the decoded document go; the forwarded body
+ *      stays), policy_prepared_free() when the request is done.
  */
 #ifndef SOCKWARD_POLICY_H
 #define SOCKWARD_POLICY_H
@@ -71,7 +73,8 @@ struct pol_lookup {
 	int done;         /* daemon sets 1 once status/json are filled in */
 	int status;       /* engine's HTTP status; 0 = engine unreachable */
 	json_t *json;     /* parsed body when status == 200; owned by the
-	                     pol_prepared it lives in (freed with it) */
+	                     pol_prepared it lives in (freed with it, or by
+	                     policy_prepared_settle once the decision is final) */
 };
 
 /* What the daemon knows of a request besides its method and target (those
@@ -219,6 +222,24 @@ size_t policy_lookups(struct pol_prepared *pp, struct pol_lookup **out);
 
 /* Frees the canonical body (dec->body points into it) and the lookups' json. */
 void policy_prepared_free(struct pol_prepared *pp);
+
+/* The decision is final (POL_ALLOW or POL_DENY) and no lookup is on its
+ * way: drop what only the judgement reads, the lookups' answers and the
+ * decoded document with its arena.  An allowed request lives as long as its
+ * answer (docker logs -f, events, a long pull) and an engine answer may be
+ * 4 MiB of JSON, 16 lookups a request, each ~10 times that once parsed:
+ * held to the end, they were the largest memory of a stream, unbounded by
+ * limits.max_buffer_bytes.  What follows the decision keeps working:
+ * dec->body (the serialised document, a copy of its own), dec's own
+ * strings, policy_archive_wanted/begin, the lookups' kinds, names and
+ * statuses (their json becomes NULL).  A policy_judge() of pp afterwards
+ * denies (500): it never judges without the answers it asked for.  pp
+ * still goes to policy_prepared_free().  NULL is ignored. */
+void policy_prepared_settle(struct pol_prepared *pp);
+
+/* For tests: the parsed JSON trees pp holds (lookup answers and the decoded
+ * document). */
+size_t policy_prepared_trees(const struct pol_prepared *pp);
 
 /* For tests: how many times the body was decoded (at most 1 per request). */
 unsigned policy_prepared_decodes(const struct pol_prepared *pp);

@@ -46,6 +46,8 @@ struct pol_prepared {
 	char *fwd_body;                     /* a tenant's request: the judged document
 	                                       with its labels stamped; forwarded */
 	size_t fwd_body_len;
+	int settled;                        /* policy_prepared_settle: the answers and
+	                                       the document are gone, no more judging */
 
 	struct pol_lookup lookups[POL_MAX_LOOKUPS];
 	/* the document's HostConfig indexed by the decoder for the checks

@@ -299,6 +299,85 @@ START_TEST(decoded_once_when_the_lookups_deny)
 }
 END_TEST
 
+/* Once the decision is final the lookups' answers and the decoded document
+ * go (policy_prepared_settle); the forwarded body, the lookups' statuses and
+ * the decision stay as they were, and judging again is refused rather than
+ * done without the answers.  The prepared memory is reused clean after it. */
+START_TEST(settled_request_keeps_only_what_goes_on)
+{
+	struct pol_prepared *pp = policy_prepare(pol, "POST", "/v1.41/containers/create");
+	struct pol_decision d, again;
+	struct pol_lookup *lookups;
+
+	ck_assert_ptr_nonnull(pp);
+	ck_assert_int_eq(judge_all(pp, POL_MAX_LOOKUPS, "1000:1000", &d), 3);
+	ck_assert_int_eq(d.verdict, POL_ALLOW);
+	ck_assert_uint_eq(policy_prepared_trees(pp), 4);   /* 3 answers and the document */
+	ck_assert_uint_gt(arena_size(&pp->arena), 0);
+	char *body = strndup(d.body, d.body_len);
+	ck_assert_ptr_nonnull(body);
+
+	policy_prepared_settle(pp);
+	ck_assert_uint_eq(policy_prepared_trees(pp), 0);
+	ck_assert_ptr_null(pp->doc);
+	ck_assert_ptr_null(pp->hcix.obj);
+	ck_assert_uint_eq(arena_size(&pp->arena), 0);
+	ck_assert_uint_eq(policy_lookups(pp, &lookups), 3);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_int_eq(lookups[i].done, 1);
+		ck_assert_int_eq(lookups[i].status, 200);
+		ck_assert_ptr_null(lookups[i].json);
+	}
+	/* what is forwarded is untouched (ASan: not freed either) */
+	ck_assert_int_eq(d.verdict, POL_ALLOW);
+	ck_assert_uint_eq(d.body_len, strlen(body));
+	ck_assert_mem_eq(d.body, body, d.body_len);
+	ck_assert_int_eq(policy_archive_wanted(pp), 0);
+	policy_prepared_settle(pp);   /* twice: nothing more to drop */
+
+	/* fail closed: never judged again without the answers */
+	struct pol_request req = request(NULL, 0);
+	policy_judge(pol, pp, &req, &again);
+	ck_assert_int_eq(again.verdict, POL_DENY);
+	ck_assert_int_eq(again.status, 500);
+	ck_assert_ptr_null(again.body);
+	ck_assert_uint_eq(policy_lookups(pp, &lookups), 3);   /* asked for nothing */
+	policy_decision_free(&again);
+	policy_decision_free(&d);
+	policy_prepared_free(pp);
+	free(body);
+
+	/* the next request is judged as usual */
+	pp = policy_prepare(pol, "POST", "/v1.41/containers/create");
+	ck_assert_ptr_nonnull(pp);
+	ck_assert_int_eq(judge_all(pp, POL_MAX_LOOKUPS, "1000:1000", &d), 3);
+	ck_assert_int_eq(d.verdict, POL_ALLOW);
+	ck_assert_uint_eq(policy_prepared_trees(pp), 4);
+	policy_decision_free(&d);
+	policy_prepared_free(pp);
+	policy_prepared_settle(NULL);
+}
+END_TEST
+
+/* A denial keeps its message; the answers that led to it go. */
+START_TEST(settled_denial_keeps_its_message)
+{
+	struct pol_prepared *pp = policy_prepare(pol, "POST", "/v1.41/containers/create");
+	struct pol_decision d;
+
+	ck_assert_ptr_nonnull(pp);
+	ck_assert_int_eq(judge_all(pp, 1, "", &d), 4);
+	ck_assert_int_eq(d.verdict, POL_DENY);
+	ck_assert_uint_gt(policy_prepared_trees(pp), 0);
+	policy_prepared_settle(pp);
+	ck_assert_uint_eq(policy_prepared_trees(pp), 0);
+	ck_assert_int_eq(d.status, 403);
+	ck_assert_ptr_nonnull(strstr(d.message, "[user.root]"));
+	policy_decision_free(&d);
+	policy_prepared_free(pp);
+}
+END_TEST
+
 /* A body that cannot be judged is refused on every round alike, without
  * being decoded again. */
 START_TEST(refused_body_is_not_decoded_again)
@@ -1551,6 +1630,8 @@ policy_prepared_suite(void)
 	tcase_add_test(tc, decoded_once_over_two_lookup_rounds);
 	tcase_add_test(tc, held_answers_save_rounds);
 	tcase_add_test(tc, decoded_once_when_the_lookups_deny);
+	tcase_add_test(tc, settled_request_keeps_only_what_goes_on);
+	tcase_add_test(tc, settled_denial_keeps_its_message);
 	tcase_add_test(tc, refused_body_is_not_decoded_again);
 	tcase_add_test(tc, prepare_routes_once);
 	suite_add_tcase(s, tc);
