@@ -41,6 +41,7 @@ struct sw_config {
 	long max_connections;
 	long max_handshakes;
 	long handshake_timeout_ms;
+	long quota_wait_ms;      /* a request waiting for the quota gate (exchange.c) */
 	long log_level;          /* enum log_level */
 	char *audit_file;        /* NULL: no file */
 	int audit_syslog;

@@ -12,6 +12,7 @@
 #include <event2/event.h>
 
 #include "daemon/audit.h"
+#include "daemon/log.h"
 #include "daemon/lookup.h"
 #include "daemon/metrics.h"
 #include "daemon/response_stage.h"
@@ -222,9 +223,17 @@ exchange_judge(struct exchange *x, const struct judge_env *env)
  * judgement counts them holds the gate from that count until its exchange
  * is over (the engine has answered: what it created is counted by the
  * next); other such requests wait in order.  One gate for every tenant: it
- * only serialises creates under a quota, each one engine round trip. */
+ * only serialises creates under a quota, each one engine round trip.
+ *
+ * Nothing bounds the holder's round trip once its create is forwarded (the
+ * engine may take its time, or never answer while the client stays), and
+ * it cannot be let go early: a create the engine is still working on would
+ * not be in the next count.  So the wait is what is bounded: a request
+ * that has waited limits.quota_wait_ms gives up its place (gate_expired)
+ * and is answered 503 without being counted or forwarded (fail closed). */
 static struct exchange *gate_holder, *gate_head, *gate_tail;
 static int gate_wake_armed;
+static struct log_limit gate_log;   /* expiries come in storms behind a stuck holder */
 
 static int
 counts_tenant(struct exchange *x)
@@ -240,6 +249,30 @@ counts_tenant(struct exchange *x)
 
 static size_t start_lookups(struct exchange *x, struct event_base *base, const char *upstream);
 
+/* x no longer waits: out of the queue, its deadline gone */
+static void
+gate_unqueue(struct exchange *x)
+{
+	if (x->gate_timer != NULL) {
+		event_free(x->gate_timer);
+		x->gate_timer = NULL;
+	}
+	if (!x->gate_waiting)
+		return;
+	struct exchange **pp = &gate_head, *prev = NULL;
+	while (*pp != NULL && *pp != x) {
+		prev = *pp;
+		pp = &(*pp)->gate_next;
+	}
+	if (*pp == x) {
+		*pp = x->gate_next;
+		if (gate_tail == x)
+			gate_tail = prev;
+	}
+	x->gate_waiting = 0;
+	x->gate_next = NULL;
+}
+
 static void
 gate_wake(evutil_socket_t fd, short what, void *arg)
 {
@@ -247,15 +280,44 @@ gate_wake(evutil_socket_t fd, short what, void *arg)
 	gate_wake_armed = 0;
 	while (gate_holder == NULL && gate_head != NULL) {
 		struct exchange *x = gate_head;
-		gate_head = x->gate_next;
-		if (gate_head == NULL)
-			gate_tail = NULL;
-		x->gate_next = NULL;
-		x->gate_waiting = 0;
+		gate_unqueue(x);
 		gate_holder = x;
 		if (start_lookups(x, x->gate_base, x->gate_upstream) == 0)
 			x->lookups_done(x->lookups_arg);   /* judged as unanswered */
 	}
+}
+
+/* x waited limits.quota_wait_ms: it leaves the queue uncounted and its
+ * session answers it (exchange_gate_expired) */
+static void
+gate_expired(evutil_socket_t fd, short what, void *arg)
+{
+	struct exchange *x = arg;
+	struct timeval now, d;
+	unsigned long held_back;
+	(void)fd; (void)what;
+	gate_unqueue(x);
+	x->gate_expired = 1;
+	if (log_limit_pass(&gate_log, &held_back)) {
+		char holder[400] = "none (being handed on)";
+		if (gate_holder != NULL) {
+			gettimeofday(&now, NULL);
+			timersub(&now, &gate_holder->start, &d);
+			snprintf(holder, sizeof holder, "req=%llu \"%s %s\" for %ld.%01ld s",
+			    (unsigned long long)gate_holder->id, gate_holder->method, gate_holder->target,
+			    (long)d.tv_sec, (long)d.tv_usec / 100000);
+		}
+		log_warn("quota gate: req=%llu refused after waiting limits.quota_wait_ms; the gate "
+		    "is held by %s (%lu more refused since the last line)", (unsigned long long)x->id,
+		    holder, held_back);
+	}
+	x->lookups_done(x->lookups_arg);
+}
+
+int
+exchange_gate_expired(const struct exchange *x)
+{
+	return x->gate_expired;
 }
 
 /* x is over: the next waiting request goes on, from the loop (never from
@@ -263,20 +325,7 @@ gate_wake(evutil_socket_t fd, short what, void *arg)
 static void
 gate_leave(struct exchange *x)
 {
-	if (x->gate_waiting) {
-		struct exchange **pp = &gate_head, *prev = NULL;
-		while (*pp != NULL && *pp != x) {
-			prev = *pp;
-			pp = &(*pp)->gate_next;
-		}
-		if (*pp == x) {
-			*pp = x->gate_next;
-			if (gate_tail == x)
-				gate_tail = prev;
-		}
-		x->gate_waiting = 0;
-		x->gate_next = NULL;
-	}
+	gate_unqueue(x);
 	if (gate_holder != x)
 		return;
 	gate_holder = NULL;
@@ -304,13 +353,21 @@ lookup_answered(struct pol_lookup *lk, void *arg)
 
 size_t
 exchange_start_lookups(struct exchange *x, struct event_base *base, const char *upstream,
-    void (*done)(void *arg), void *arg)
+    long gate_wait_ms, void (*done)(void *arg), void *arg)
 {
 	x->lookups_done = done;
 	x->lookups_arg = arg;
 	if (gate_holder != x && counts_tenant(x)) {
 		if (gate_holder != NULL || gate_head != NULL) {
-			/* wait for the gate: reported as one lookup on its way */
+			/* wait for the gate, at most gate_wait_ms: reported as one
+			 * lookup on its way */
+			struct timeval tv = { gate_wait_ms / 1000, (gate_wait_ms % 1000) * 1000 };
+			if ((x->gate_timer = evtimer_new(base, gate_expired, x)) == NULL ||
+			    evtimer_add(x->gate_timer, &tv) != 0) {
+				gate_unqueue(x);
+				x->gate_expired = 1;   /* no deadline, no wait */
+				return 0;
+			}
 			x->gate_base = base;
 			x->gate_upstream = upstream;
 			x->gate_waiting = 1;
@@ -586,7 +643,9 @@ exchange_set_reply(struct exchange *x, int status, const char *msg)
 static const char *
 verdict_of(const struct exchange *x)
 {
-	if (!x->judged)   /* refused by sockward itself, or never got that far */
+	/* refused by sockward itself, or never got that far (still waiting
+	 * on lookups or the quota gate) */
+	if (!x->judged || x->dec.verdict == POL_NEED_LOOKUP)
 		return x->reply[0] ? "deny" : "not-judged";
 	if (x->dec.verdict == POL_DENY)
 		return "deny";

@@ -72,7 +72,9 @@ struct exchange {
 	struct exchange *gate_next;
 	struct event_base *gate_base;
 	const char *gate_upstream;
+	struct event *gate_timer;      /* the wait's deadline (limits.quota_wait_ms) */
 	unsigned gate_waiting : 1;
+	unsigned gate_expired : 1;     /* gave up waiting: answered 503, never counted */
 };
 
 /* What a judgement needs to know about the connection and the host. */
@@ -107,9 +109,13 @@ void exchange_judge(struct exchange *x, const struct judge_env *env);
 size_t exchange_lookups(struct exchange *x);
 /* Fetch the lookups the last judgement asked for on their own engine
  * connections; done(arg) runs once when all have answered.  Returns the
- * number started (0: judge again now). */
+ * number started (0: judge again now).  A request that counts a tenant's
+ * objects first waits for the quota gate, at most gate_wait_ms: past that
+ * done(arg) runs with exchange_gate_expired(x) set, nothing counted or
+ * started, and the request must be refused (not judged again). */
 size_t exchange_start_lookups(struct exchange *x, struct event_base *base, const char *upstream,
-    void (*done)(void *arg), void *arg);
+    long gate_wait_ms, void (*done)(void *arg), void *arg);
+int exchange_gate_expired(const struct exchange *x);
 void exchange_cancel_lookups(struct exchange *x);
 
 /* The request head for the engine, with the body framing sockward chose:

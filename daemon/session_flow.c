@@ -175,11 +175,27 @@ finish_bodyless(struct exchange *x)
 	return r;
 }
 
+/* The quota gate was not ours in time (limits.quota_wait_ms): refused,
+ * nothing counted or forwarded; the connection goes on. */
+static void
+refuse_gate_expired(struct session *s)
+{
+	char msg[300];
+	snprintf(msg, sizeof msg, "sockward: quota check busy: this request waited %ld ms "
+	    "(limits.quota_wait_ms) behind another create under a tenant quota that the Docker "
+	    "engine has not finished; nothing was created, retry later", s->cfg->quota_wait_ms);
+	reply_and_continue(s, 503, msg, "quota-busy");
+}
+
 static void
 lookups_answered(void *arg)
 {
 	struct session *s = arg;
-	if (s->client.state == C_LOOKUP)
+	if (s->client.state != C_LOOKUP)
+		return;
+	if (exchange_gate_expired(s->x))
+		refuse_gate_expired(s);
+	else
 		judge(s);
 }
 
@@ -259,9 +275,13 @@ judge(struct session *s)
 			return;
 		}
 		set_client_state(s, C_LOOKUP);
-		if (exchange_start_lookups(x, s->gw->base, session_upstream(s),
-		    lookups_answered, s) == 0)
-			judge(s);   /* none could start: judged as unanswered */
+		if (exchange_start_lookups(x, s->gw->base, session_upstream(s), s->cfg->quota_wait_ms,
+		    lookups_answered, s) == 0) {
+			if (exchange_gate_expired(x))
+				refuse_gate_expired(s);
+			else
+				judge(s);   /* none could start: judged as unanswered */
+		}
 		return;
 	case POL_DENY:
 		reply_and_continue(s, x->dec.status ? x->dec.status : 403,

@@ -40,6 +40,7 @@ START_TEST(minimal_config_gets_defaults)
 	ck_assert_int_eq(c->max_header_bytes, 65536);
 	ck_assert_int_eq(c->max_body_bytes, 1048576);
 	ck_assert_int_eq(c->header_timeout_ms, 30000);
+	ck_assert_int_eq(c->quota_wait_ms, 60000);
 	ck_assert_int_eq(c->listeners[0].mode, 0660);
 	ck_assert_str_eq(c->listeners[0].name, "unix0");
 	ck_assert_int_eq(c->audit_on_failure, AUDIT_FAIL_CLOSED);

@@ -1,0 +1,268 @@
+/* test_gate_bounds.c - what one request can hold up for others: the quota
+ * gate (exchange.c) and the engine connections of policy lookups. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <jansson.h>
+
+#include "tests/unit/sess_harness.h"
+
+static struct harness H;
+
+static void
+teardown(void)
+{
+	if (H.srv_up)
+		h_teardown(&H);
+}
+
+/* every client of the harness is this process's uid: tenant red, with a
+ * volume quota, so a volume create counts the tenant's volumes */
+static const char *
+tenant_policy(void)
+{
+	static char buf[600];
+	snprintf(buf, sizeof buf, "{ \"default_profile\": \"p\", \"profiles\": { \"p\": "
+	    "{ \"base\": \"baseline\", \"quota\": { \"volumes\": 5 } } }, "
+	    "\"bindings\": [ { \"match\": { \"uid\": %u }, \"profile\": \"p\", "
+	    "\"tenant\": \"red\" } ] }", (unsigned)getuid());
+	return buf;
+}
+
+/* the engine connections whose request starts with prefix (complete heads) */
+static size_t
+engine_count(struct harness *h, const char *prefix)
+{
+	size_t n = 0, pl = strlen(prefix);
+	for (size_t i = 0; i < h->nengine; i++) {
+		struct evbuffer *in = h->engine[i]->in;
+		if (evbuffer_get_length(in) >= pl &&
+		    memcmp(evbuffer_pullup(in, (ev_ssize_t)pl), prefix, pl) == 0 &&
+		    evbuffer_search(in, "\r\n\r\n", 4, NULL).pos >= 0)
+			n++;
+	}
+	return n;
+}
+
+/* the n-th (0-based) engine connection whose request starts with prefix */
+static struct h_peer *
+engine_nth(struct harness *h, const char *prefix, size_t nth)
+{
+	size_t pl = strlen(prefix);
+	for (size_t i = 0; i < h->nengine; i++) {
+		struct evbuffer *in = h->engine[i]->in;
+		if (evbuffer_get_length(in) >= pl &&
+		    memcmp(evbuffer_pullup(in, (ev_ssize_t)pl), prefix, pl) == 0 &&
+		    evbuffer_search(in, "\r\n\r\n", 4, NULL).pos >= 0 && nth-- == 0)
+			return h->engine[i];
+	}
+	return NULL;
+}
+
+/* forget what p received so far (the next answer is read from the start) */
+static void
+h_evbuffer_reset(struct h_peer *p)
+{
+	evbuffer_drain(p->in, evbuffer_get_length(p->in));
+}
+
+static void
+answer_json(struct h_peer *e, int status, const char *body)
+{
+	h_sendf(e, "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n\r\n%s", status, strlen(body), body);
+	h_close_after(e);
+}
+
+static void
+send_volume_create(struct h_peer *c, const char *name)
+{
+	char body[100];
+	snprintf(body, sizeof body, "{\"Name\":\"%s\"}", name);
+	h_sendf(c, "POST /volumes/create HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+}
+
+#define COUNT_VOLUMES "GET /volumes?filters="
+
+/* The volume create of c for name: its own lookup answered (no such
+ * volume), so that it goes on to the tenant's count (the quota gate). */
+static void
+volume_lookup_answered(struct harness *h, const char *name)
+{
+	char prefix[100];
+	struct h_peer *e;
+	snprintf(prefix, sizeof prefix, "GET /volumes/%s HTTP/1.1\r\n", name);
+	H_RUN_UNTIL(h, (e = h_engine_find(h, prefix)) != NULL && h_has(e, "\r\n\r\n"));
+	answer_json(e, 404, "{\"message\":\"get x: no such volume\"}");
+}
+
+/* The first line of the audit trail that contains needle (static buffer). */
+static const char *
+audit_line_with(const char *path, const char *needle)
+{
+	static char line[8192];
+	FILE *f = fopen(path, "r");
+	const char *found = NULL;
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		if (strstr(line, needle) != NULL) {
+			found = line;
+			break;
+		}
+	if (f != NULL)
+		fclose(f);
+	return found;
+}
+
+/* A whole Content-Length answer at the start of what p received: its
+ * status, and body/blen; 0 while incomplete. */
+static int
+answer_of(const struct h_peer *p, const char **body, size_t *blen)
+{
+	const char *t = h_text(p), *end = strstr(t, "\r\n\r\n"), *cl;
+	int status;
+	if (end == NULL || sscanf(t, "HTTP/1.1 %d ", &status) != 1 ||
+	    (cl = strcasestr(t, "\r\nContent-Length:")) == NULL || cl > end)
+		return 0;
+	size_t want = strtoul(cl + 17, NULL, 10);
+	if (strlen(end + 4) < want)
+		return 0;
+	*body = end + 4;
+	*blen = want;
+	return status;
+}
+
+static void
+assert_docker_error(const char *body, size_t blen, const char *contains)
+{
+	json_error_t err;
+	json_t *o = json_loadb(body, blen, 0, &err);
+	ck_assert_msg(o != NULL, "error body is not JSON: %.*s", (int)blen, body);
+	ck_assert_uint_eq(json_object_size(o), 1);
+	const char *m = json_string_value(json_object_get(o, "message"));
+	ck_assert_ptr_nonnull(m);
+	ck_assert_msg(strstr(m, contains) != NULL, "message '%s' lacks '%s'", m, contains);
+	json_decref(o);
+}
+
+/* One tenant's create the engine never answers holds the quota gate, and
+ * nothing bounds that: the next create (any tenant's: the gate is global)
+ * waited behind it for as long as it lasted, past every other timeout
+ * (12 s were tried: lookups give up after 10 s, the harness's
+ * header_timeout_ms is 10 s).  Now the wait is bounded by
+ * limits.quota_wait_ms: the waiter gets a 503 in Docker's form, is never
+ * counted nor forwarded, and its connection goes on; the holder keeps the
+ * gate until the engine answers it (letting go earlier would let the next
+ * count miss what the engine is still creating). */
+START_TEST(quota_gate_wait_is_bounded)
+{
+	struct h_peer *c1, *c2, *cnt, *e1, *e;
+	const char *body;
+	size_t blen;
+	h_setup(&H, tenant_policy(), "\"quota_wait_ms\": 300");
+	c1 = h_client(&H);
+	send_volume_create(c1, "v1");
+	volume_lookup_answered(&H, "v1");
+	H_RUN_UNTIL(&H, (cnt = engine_nth(&H, COUNT_VOLUMES, 0)) != NULL);
+	answer_json(cnt, 200, "{\"Volumes\":[],\"Warnings\":null}");
+	H_RUN_UNTIL(&H, (e1 = h_engine_find(&H, "POST /volumes/create HTTP/1.1\r\n")) != NULL);
+	/* the engine does not answer c1's create */
+
+	c2 = h_client(&H);
+	int64_t t0 = h_now_ms();
+	send_volume_create(c2, "v2");
+	volume_lookup_answered(&H, "v2");
+	H_RUN_UNTIL_MS(&H, 3000, answer_of(c2, &body, &blen) != 0);
+	int64_t waited = h_now_ms() - t0;
+	ck_assert_int_eq(answer_of(c2, &body, &blen), 503);
+	assert_docker_error(body, blen, "limits.quota_wait_ms");
+	ck_assert_int_ge(waited, 250);
+	ck_assert_msg(engine_count(&H, COUNT_VOLUMES) == 1, "c2 was counted behind the gate");
+	ck_assert_uint_eq(engine_count(&H, "POST /volumes/create"), 1);
+	ck_assert(h_log_has(&H, "quota gate: req="));
+	ck_assert(h_log_has(&H, "is held by req="));
+	ck_assert_int_eq(c2->eof, 0);   /* kept alive */
+	h_settle(&H, 20);
+	/* audited as sockward's own refusal, not as allowed (it was judged
+	 * only as far as "needs lookups") */
+	const char *line = audit_line_with(H.audit_path, "limits.quota_wait_ms");
+	ck_assert_msg(line != NULL, "no audit line for the refusal");
+	ck_assert_msg(strstr(line, "\"verdict\":\"deny\"") != NULL, "audit: %s", line);
+	ck_assert_msg(strstr(line, "\"status\":503") != NULL, "audit: %s", line);
+
+	/* the holder still holds: c2's next create waits and is refused too */
+	h_evbuffer_reset(c2);
+	send_volume_create(c2, "v3");
+	volume_lookup_answered(&H, "v3");
+	H_RUN_UNTIL_MS(&H, 3000, answer_of(c2, &body, &blen) != 0);
+	ck_assert_int_eq(answer_of(c2, &body, &blen), 503);
+	ck_assert_uint_eq(engine_count(&H, COUNT_VOLUMES), 1);
+
+	/* the engine answers the holder: the gate is free, the next create
+	 * is counted and goes on */
+	answer_json(e1, 201, "{\"Name\":\"v1\",\"Driver\":\"local\"}");
+	H_RUN_UNTIL(&H, answer_of(c1, &body, &blen) == 201);
+	h_evbuffer_reset(c2);
+	send_volume_create(c2, "v4");
+	volume_lookup_answered(&H, "v4");
+	H_RUN_UNTIL(&H, (cnt = engine_nth(&H, COUNT_VOLUMES, 1)) != NULL);
+	answer_json(cnt, 200, "{\"Volumes\":[{\"Name\":\"v1\"}],\"Warnings\":null}");
+	H_RUN_UNTIL(&H, (e = engine_nth(&H, "POST /volumes/create HTTP/1.1\r\n", 1)) != NULL);
+	ck_assert(h_has(e, "\"Name\":\"v4\""));
+	answer_json(e, 201, "{\"Name\":\"v4\",\"Driver\":\"local\"}");
+	H_RUN_UNTIL(&H, answer_of(c2, &body, &blen) == 201);
+}
+END_TEST
+
+/* A waiter that leaves before its deadline leaves the queue with it: the
+ * requests behind it go on in order once the holder is done. */
+START_TEST(quota_gate_waiter_gone_leaves_the_queue)
+{
+	struct h_peer *c1, *c2, *c3, *cnt, *e1;
+	const char *body;
+	size_t blen;
+	h_setup(&H, tenant_policy(), "\"quota_wait_ms\": 2000");
+	c1 = h_client(&H);
+	send_volume_create(c1, "v1");
+	volume_lookup_answered(&H, "v1");
+	H_RUN_UNTIL(&H, (cnt = engine_nth(&H, COUNT_VOLUMES, 0)) != NULL);
+	answer_json(cnt, 200, "{\"Volumes\":[],\"Warnings\":null}");
+	H_RUN_UNTIL(&H, (e1 = h_engine_find(&H, "POST /volumes/create HTTP/1.1\r\n")) != NULL);
+	c2 = h_client(&H);
+	send_volume_create(c2, "v2");
+	volume_lookup_answered(&H, "v2");
+	c3 = h_client(&H);
+	send_volume_create(c3, "v3");
+	volume_lookup_answered(&H, "v3");
+	h_settle(&H, 50);
+	h_close(c2);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 2);
+	answer_json(e1, 201, "{\"Name\":\"v1\",\"Driver\":\"local\"}");
+	H_RUN_UNTIL(&H, answer_of(c1, &body, &blen) == 201);
+	H_RUN_UNTIL(&H, (cnt = engine_nth(&H, COUNT_VOLUMES, 1)) != NULL);
+	answer_json(cnt, 200, "{\"Volumes\":[],\"Warnings\":null}");
+	H_RUN_UNTIL(&H, engine_count(&H, "POST /volumes/create HTTP/1.1\r\n") == 2);
+	ck_assert_ptr_nonnull(engine_nth(&H, "POST /volumes/create HTTP/1.1\r\n", 1));
+	ck_assert(h_has(engine_nth(&H, "POST /volumes/create HTTP/1.1\r\n", 1), "\"Name\":\"v3\""));
+	/* past c2's deadline nothing fires for the session that is gone */
+	h_settle(&H, 2100);
+	ck_assert(!h_log_has(&H, "quota gate: req="));
+}
+END_TEST
+
+Suite *
+gate_bounds_suite(void)
+{
+	Suite *s = suite_create("gate_bounds");
+	TCase *tc = tcase_create("quota_gate");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, quota_gate_wait_is_bounded);
+	tcase_add_test(tc, quota_gate_waiter_gone_leaves_the_queue);
+	suite_add_tcase(s, tc);
+	return s;
+}
