@@ -173,7 +173,10 @@ u_finish(struct users_req *u)
 	struct pol_lookup *lk = u->lk;
 	json_t *ans = NULL;
 
-	if (u->status == 0 && u->why[0] == '\0') {
+	/* only a dialogue that ran to its end for its caller read both files:
+	 * one cancelled on the way has read one or none, and its answer
+	 * (missing files) must not be kept for the next request */
+	if (lk != NULL && u->status == 0 && u->why[0] == '\0') {
 		ans = json_pack("{s:O, s:O}", "passwd", u->passwd ? u->passwd : json_null(),
 		    "group", u->group ? u->group : json_null());
 		if (ans != NULL && u->image) {

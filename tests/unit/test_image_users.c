@@ -511,6 +511,18 @@ START_TEST(cancel_still_deletes)
 	struct users_stats st;
 	users_stats(&st);
 	ck_assert_uint_eq(st.created, st.deleted);
+	/* Regression (was a bug): the cancelled dialogue read no file and yet
+	 * cached {"passwd":null,"group":null} for the image: every later
+	 * lookup of it, anyone's, was answered "no /etc/passwd" from the
+	 * cache (a user name in it then unresolvable) until evicted */
+	passwd_mode = 0;
+	run_lookup("sha256:4444");
+	ck_assert_int_eq(got_status, 200);
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(got_json, "passwd")));
+	ck_assert_str_eq(json_string_value(json_object_get(got_json, "passwd")), PW);
+	json_decref(lk.json);
+	users_stats(&st);
+	ck_assert_uint_eq(st.cache_hits, 0);
 }
 END_TEST
 
