@@ -18,10 +18,16 @@
 #include <event2/event.h>
 
 #include "daemon/http_parse.h"
+#include "daemon/log.h"
 #include "policy/jsonin.h"
 
 struct engine_req {
 	struct bufferevent *bev;
+	struct sockaddr_un sun;     /* where it connects (once it may) */
+	/* opts->limited: counted in lim.active while it has a connection
+	 * (counted), or in lim's queue while it waits for one (queued) */
+	int limited, urgent, counted, queued;
+	struct engine_req *qnext, *qprev;
 	/* the deadline; a start that failed is also reported through it, one
 	 * loop turn later, so the caller's bookkeeping is in place first */
 	struct event *timer;
@@ -37,11 +43,101 @@ struct engine_req {
 	char error[192];
 };
 
+/* The connections of limited requests (engine_opts.limited): the policy's
+ * lookups and image user reads.  A judgement may ask for POL_MAX_LOOKUPS at
+ * once and a cancelled image user read still deletes its container, so
+ * without a bound of their own the number of engine connections followed
+ * the number of clients (times 16).  Past ENGINE_LOOKUP_CONNECTIONS a
+ * request waits here, in order (urgent ones first), for a connection to
+ * close. */
+static struct {
+	unsigned active, waiting;
+	struct engine_req *head, *tail;
+	struct log_limit log;
+} lim;
+
+static void
+lim_unqueue(struct engine_req *r)
+{
+	if (!r->queued)
+		return;
+	if (r->qprev != NULL)
+		r->qprev->qnext = r->qnext;
+	else
+		lim.head = r->qnext;
+	if (r->qnext != NULL)
+		r->qnext->qprev = r->qprev;
+	else
+		lim.tail = r->qprev;
+	r->qnext = r->qprev = NULL;
+	r->queued = 0;
+	lim.waiting--;
+}
+
+static void
+lim_enqueue(struct engine_req *r)
+{
+	r->queued = 1;
+	lim.waiting++;
+	if (r->urgent) {
+		/* after the urgent ones already waiting, before the rest */
+		struct engine_req *after = NULL;
+		for (struct engine_req *q = lim.head; q != NULL && q->urgent; q = q->qnext)
+			after = q;
+		r->qprev = after;
+		r->qnext = after ? after->qnext : lim.head;
+	} else {
+		r->qprev = lim.tail;
+		r->qnext = NULL;
+	}
+	if (r->qprev != NULL)
+		r->qprev->qnext = r;
+	else
+		lim.head = r;
+	if (r->qnext != NULL)
+		r->qnext->qprev = r;
+	else
+		lim.tail = r;
+}
+
+static void req_connect(struct engine_req *r);
+
+/* r's connection is closed: the next waiting request gets one */
+static void
+lim_release(struct engine_req *r)
+{
+	if (!r->counted)
+		return;
+	r->counted = 0;
+	lim.active--;
+	while (lim.active < ENGINE_LOOKUP_CONNECTIONS && lim.head != NULL) {
+		struct engine_req *next = lim.head;
+		lim_unqueue(next);
+		req_connect(next);
+	}
+}
+
+int
+engine_queued(const struct engine_req *r)
+{
+	return r != NULL && r->queued;
+}
+
+void
+engine_limited_stats(unsigned *active, unsigned *waiting)
+{
+	*active = lim.active;
+	*waiting = lim.waiting;
+}
+
 static void
 req_free(struct engine_req *r)
 {
+	lim_unqueue(r);
 	if (r->bev != NULL)
 		bufferevent_free(r->bev);
+	r->bev = NULL;
+	lim_release(r);
 	if (r->timer != NULL)
 		event_free(r->timer);
 	if (r->body != NULL)
@@ -54,14 +150,16 @@ static void
 complete(struct engine_req *r, int status)
 {
 	struct engine_answer a = { .status = status, .body = r->body,
-	    .error = status ? "" : r->error };
+	    .error = status ? "" : r->error, .unsent = r->queued };
 
 	/* the connection is done with either way: close it before the callback,
 	 * which may take a while or start the next request */
+	lim_unqueue(r);
 	if (r->bev != NULL) {
 		bufferevent_free(r->bev);
 		r->bev = NULL;
 	}
+	lim_release(r);
 	evtimer_del(r->timer);
 	if (status != 0 && r->want_json && evbuffer_get_length(r->body) > 0) {
 		/* what json_loadb(flags 0) reads, in one pass (policy/jsonin.h):
@@ -175,10 +273,54 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	struct engine_req *r = arg;
 
 	(void)fd; (void)what;
-	if (r->error[0] != '\0')
+	if (r->error[0] != '\0') {
 		complete(r, 0);   /* the failed start, reported */
-	else
+	} else if (r->queued) {
+		unsigned long held_back;
+		if (log_limit_pass(&lim.log, &held_back))
+			log_warn("engine lookups: a lookup waited %u ms for one of the %d engine "
+			    "connections policy lookups may have open at once and was given up "
+			    "(%u waiting; %lu more since the last line); its request is refused",
+			    r->timeout_ms, ENGINE_LOOKUP_CONNECTIONS, lim.waiting - 1, held_back);
+		fail(r, "no engine connection free for policy lookups within %u ms (%d in use)",
+		    r->timeout_ms, ENGINE_LOOKUP_CONNECTIONS);
+	} else {
 		fail(r, "no answer within %u ms", r->timeout_ms);
+	}
+}
+
+static void
+arm_timer(struct engine_req *r, unsigned ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	evtimer_add(r->timer, &tv);
+}
+
+/* Open r's connection (its request is already in the output buffer); a
+ * failure is reported from the loop through the timer. */
+static void
+req_connect(struct engine_req *r)
+{
+	if (r->limited) {
+		r->counted = 1;
+		lim.active++;
+	}
+	if (bufferevent_socket_connect(r->bev, (struct sockaddr *)&r->sun, sizeof r->sun) != 0) {
+		snprintf(r->error, sizeof(r->error), "connect: %s", strerror(errno));
+		bufferevent_free(r->bev);
+		r->bev = NULL;
+		if (r->counted) {
+			/* no connection after all; not lim_release(): called from its
+			 * loop, that would recurse once per waiting request */
+			r->counted = 0;
+			lim.active--;
+		}
+		arm_timer(r, 0);
+		return;
+	}
+	bufferevent_enable(r->bev, EV_READ | EV_WRITE);
+	if (r->urgent)
+		arm_timer(r, r->timeout_ms);   /* its deadline starts now */
 }
 
 /* Anything that could end the request line early or smuggle a header. */
@@ -205,19 +347,20 @@ engine_request(struct event_base *base, const char *sock_path, const char *metho
     const char *path, const char *body, size_t body_len, const struct engine_opts *opts,
     engine_cb cb, void *arg)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct engine_req *r;
-	struct timeval tv;
 
 	if (strncmp(sock_path, "unix://", 7) == 0)
 		sock_path += 7;
-	if (strlen(sock_path) >= sizeof(sun.sun_path) || !path_ok(path) || cb == NULL ||
+	if (strlen(sock_path) >= sizeof(r->sun.sun_path) || !path_ok(path) || cb == NULL ||
 	    (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 &&
 	    strcmp(method, "DELETE") != 0))
 		return NULL;
-	strcpy(sun.sun_path, sock_path);
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
+	r->sun.sun_family = AF_UNIX;
+	strcpy(r->sun.sun_path, sock_path);
+	r->limited = opts ? opts->limited : 0;
+	r->urgent = r->limited && opts->urgent;
 	r->cb = cb;
 	r->arg = arg;
 	r->max_bytes = opts && opts->max_bytes ? opts->max_bytes : ENGINE_DEFAULT_MAX_BYTES;
@@ -245,18 +388,12 @@ engine_request(struct event_base *base, const char *sock_path, const char *metho
 	evbuffer_add(bufferevent_get_output(r->bev), "\r\n", 2);
 	if (body != NULL)
 		evbuffer_add(bufferevent_get_output(r->bev), body, body_len);
-	if (bufferevent_socket_connect(r->bev, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		snprintf(r->error, sizeof(r->error), "connect: %s", strerror(errno));
-		bufferevent_free(r->bev);
-		r->bev = NULL;
-		tv.tv_sec = 0;
-		tv.tv_usec = 0;
-	} else {
-		bufferevent_enable(r->bev, EV_READ | EV_WRITE);
-		tv.tv_sec = r->timeout_ms / 1000;
-		tv.tv_usec = (r->timeout_ms % 1000) * 1000;
-	}
-	evtimer_add(r->timer, &tv);
+	if (!r->urgent)
+		arm_timer(r, r->timeout_ms);   /* from now, a wait for a connection included */
+	if (r->limited && (lim.active >= ENGINE_LOOKUP_CONNECTIONS || lim.head != NULL))
+		lim_enqueue(r);   /* connects when one closes (lim_release) */
+	else
+		req_connect(r);
 	return r;
 }
 

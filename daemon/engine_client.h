@@ -33,6 +33,9 @@ struct engine_answer {
 	json_t *json;
 	/* why status is 0, for logs and messages; "" otherwise */
 	const char *error;
+	/* 1: a limited request that never had a connection (its deadline
+	 * passed while it waited): nothing of it reached the engine */
+	int unsent;
 };
 
 typedef void (*engine_cb)(const struct engine_answer *a, void *arg);
@@ -42,10 +45,23 @@ struct engine_opts {
 	unsigned timeout_ms;   /* from start to the end of the answer; 0: 10 s */
 	int want_json;         /* parse the body as JSON */
 	const char *user_agent;   /* NULL: "sockward" */
+	/* one of the policy's requests (lookups, image user reads): at most
+	 * ENGINE_LOOKUP_CONNECTIONS of them have a connection at once, the
+	 * others wait in order.  timeout_ms counts from engine_request(),
+	 * the wait included; past it the request fails (status 0, error says
+	 * no connection was free). */
+	int limited;
+	/* with limited: cleanup that must not be lost to the wait (deleting a
+	 * transient container): first in line, and timeout_ms counts from its
+	 * connection */
+	int urgent;
 };
 
 #define ENGINE_DEFAULT_MAX_BYTES  (4u << 20)
 #define ENGINE_DEFAULT_TIMEOUT_MS 10000u
+/* engine connections of limited requests at once: part of the daemon's
+ * descriptor reserve (server.c, FD_RESERVE) */
+#define ENGINE_LOOKUP_CONNECTIONS 32
 
 /* GET path (already escaped; no spaces or control characters) from the
  * engine at sock_path ("/run/docker.sock" or "unix:///run/docker.sock").
@@ -64,5 +80,12 @@ struct engine_req *engine_request(struct event_base *base, const char *sock_path
 /* Abandon a request: its callback will not run.  NULL is accepted; so is a
  * request whose callback is running (it is freed when the callback returns). */
 void engine_cancel(struct engine_req *r);
+
+/* A limited request still waiting for a connection: nothing of it has
+ * reached the engine (cancelling it now undoes nothing). */
+int engine_queued(const struct engine_req *r);
+
+/* For tests and metrics: limited requests with a connection, and waiting. */
+void engine_limited_stats(unsigned *active, unsigned *waiting);
 
 #endif

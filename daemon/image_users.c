@@ -243,8 +243,9 @@ u_answered(const struct engine_answer *a, void *arg)
 		}
 		snprintf(why, sizeof why, "the transient container was not created (engine %d: %s)",
 		    a->status, engine_message(a));
-		/* a 4xx created nothing; anything else may have */
-		if (a->status >= 400 && a->status < 500)
+		/* a 4xx created nothing, nor did a create that never had an
+		 * engine connection; anything else may have */
+		if ((a->status >= 400 && a->status < 500) || a->unsent)
 			u->image = 0;
 		u_fail(u, a->status == 0 ? 0 : 502, "%s", why);
 		return;
@@ -302,8 +303,10 @@ u_answered(const struct engine_answer *a, void *arg)
 static void
 u_next(struct users_req *u)
 {
+	/* the delete goes first among the lookups waiting for a connection,
+	 * with its whole time once it has one: it must not be lost */
 	struct engine_opts opts = { .max_bytes = USERS_ANSWER_MAX, .timeout_ms = USERS_TIMEOUT_MS,
-	    .want_json = 1 };
+	    .want_json = 1, .limited = 1, .urgent = u->step == S_DELETE };
 	char path[1200];
 	const char *method = "GET";
 	char *body = NULL;
@@ -457,7 +460,11 @@ users_cancel(struct users_req *u)
 		u_free(u);
 		return;
 	}
-	if (!u->image) {
+	if (!u->image || (u->step == S_CREATE && engine_queued(u->req))) {
+		/* nothing to undo: a container's files are only read, and a create
+		 * still waiting for a connection has not reached the engine */
+		if (u->image)
+			uc.st.created--;   /* counted when asked for; never made */
 		engine_cancel(u->req);
 		u_free(u);
 		return;

@@ -35,7 +35,9 @@ typedef void (*users_cb)(struct pol_lookup *lk, void *arg);
 struct users_req *users_start(struct event_base *base, const char *sock_path,
     struct pol_lookup *lk, users_cb cb, void *arg);
 /* The caller goes away: cb will not run; a transient container is still
- * deleted.  A dialogue cancelled on the way caches nothing. */
+ * deleted (its create, once sent, is waited for), and a create still
+ * waiting for an engine connection (engine_opts.limited) is dropped
+ * unsent.  A dialogue cancelled on the way caches nothing. */
 void users_cancel(struct users_req *u);
 
 /* Read one file out of an archive answer (a tar stream): 0 and *data, *len

@@ -449,7 +449,7 @@ lookup_start(struct event_base *base, const char *sock_path, struct pol_lookup *
     lookup_cb cb, void *arg)
 {
 	struct engine_opts opts = { .max_bytes = LOOKUP_MAX_BYTES,
-	    .timeout_ms = LOOKUP_TIMEOUT_MS, .want_json = 1 };
+	    .timeout_ms = LOOKUP_TIMEOUT_MS, .want_json = 1, .limited = 1 };
 	char path[1700];
 
 	if (lk->kind == POL_LOOKUP_IMAGE_USERS || lk->kind == POL_LOOKUP_CONTAINER_USERS) {

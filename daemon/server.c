@@ -30,6 +30,7 @@
 
 #include "daemon/admin.h"
 #include "daemon/audit.h"
+#include "daemon/engine_client.h"
 #include "daemon/evmem.h"
 #include "daemon/exchange.h"
 #include "daemon/log.h"
@@ -565,10 +566,11 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
  * refused, its /healthz probes).  FD_RESERVE is for the rest: the listeners,
  * the event loop's own, the audit log, the lookup cache's /events stream,
  * stderr and syslog, and the engine connections of policy lookups and image
- * user reads, which have no limit of their own (a request waiting for its
- * judgement holds up to POL_MAX_LOOKUPS at once, short-lived).  Splice
- * pipes are not in it (see raise_fd_limit). */
+ * user reads: at most ENGINE_LOOKUP_CONNECTIONS (32) of those at once, the
+ * rest wait (engine_client.c), however many requests ask (each may ask for
+ * POL_MAX_LOOKUPS).  Splice pipes are not in it (see raise_fd_limit). */
 #define FD_RESERVE 64
+_Static_assert(ENGINE_LOOKUP_CONNECTIONS <= FD_RESERVE / 2, "lookups fit in the reserve");
 
 static long long
 fd_budget(const struct sw_config *cfg)

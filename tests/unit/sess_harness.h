@@ -31,7 +31,7 @@ struct evbuffer;
 struct evconnlistener;
 struct harness;
 
-#define H_MAX_PEERS 16
+#define H_MAX_PEERS 128
 #define H_TIMEOUT_MS 5000
 
 struct h_peer {

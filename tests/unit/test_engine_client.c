@@ -38,7 +38,7 @@ static struct event *dribble;
 static size_t sent;
 
 /* what the client reported */
-static int ncalls, got_status;
+static int ncalls, got_status, got_unsent;
 static char got_body[8192], got_error[256];
 static json_t *got_json;
 
@@ -148,7 +148,9 @@ static void
 teardown(void)
 {
 	engine_close();
-	evconnlistener_free(listener);
+	if (listener != NULL)
+		evconnlistener_free(listener);
+	listener = NULL;
 	event_base_free(base);
 	json_decref(got_json);
 	unlink(sock);
@@ -163,6 +165,7 @@ on_answer(const struct engine_answer *a, void *arg)
 	(void)arg;
 	ncalls++;
 	got_status = a->status;
+	got_unsent = a->unsent;
 	ck_assert_uint_lt(n, sizeof(got_body));
 	evbuffer_copyout(a->body, got_body, n);
 	got_body[n] = '\0';
@@ -331,6 +334,7 @@ START_TEST(timeout)
 	run("/_ping", &o);
 	ck_assert_int_eq(got_status, 0);
 	ck_assert_str_eq(got_error, "no answer within 100 ms");
+	ck_assert_int_eq(got_unsent, 0);
 	ck_assert_str_ne(request, "");
 }
 END_TEST
@@ -406,6 +410,75 @@ START_TEST(refuses_bad_requests)
 }
 END_TEST
 
+/* Policy lookups (engine_opts.limited) have at most ENGINE_LOOKUP_CONNECTIONS
+ * engine connections at once; past that a request waits, in order, within
+ * its own deadline, and connects when one closes.  Other requests (the
+ * /healthz probe, doctor) are not held back. */
+START_TEST(limited_requests_wait_their_turn)
+{
+	struct engine_opts hang = { .timeout_ms = 5000, .limited = 1 };
+	struct engine_opts quick = { .timeout_ms = 150, .limited = 1 };
+	struct engine_opts other = { .timeout_ms = 5000 };
+	struct engine_req *r[ENGINE_LOOKUP_CONNECTIONS], *q, *q2, *o;
+	struct timeval t = { 0, 50 * 1000 }, limit = { 3, 0 };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	unsigned active, waiting;
+
+	/* an engine that takes connections (the backlog) and never reads */
+	evconnlistener_free(listener);
+	listener = NULL;
+	unlink(sock);
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	strcpy(sun.sun_path, sock);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&sun, sizeof sun), 0);
+	ck_assert_int_eq(listen(l, 128), 0);
+
+	for (int i = 0; i < ENGINE_LOOKUP_CONNECTIONS; i++) {
+		r[i] = engine_get(base, sock, "/_ping", &hang, on_answer, NULL);
+		ck_assert_ptr_nonnull(r[i]);
+		ck_assert(!engine_queued(r[i]));
+	}
+	event_base_loopexit(base, &t);
+	event_base_dispatch(base);
+	engine_limited_stats(&active, &waiting);
+	ck_assert_uint_eq(active, ENGINE_LOOKUP_CONNECTIONS);
+	ck_assert_uint_eq(waiting, 0);
+	q = engine_get(base, sock, "/_ping", &quick, on_answer, NULL);
+	ck_assert(engine_queued(q));
+	o = engine_get(base, sock, "/_ping", &other, on_answer, NULL);
+	ck_assert(!engine_queued(o));
+	engine_limited_stats(&active, &waiting);
+	ck_assert_uint_eq(active, ENGINE_LOOKUP_CONNECTIONS);
+	ck_assert_uint_eq(waiting, 1);
+	/* the waiting one gives up at its deadline, saying why */
+	event_base_loopexit(base, &limit);
+	event_base_dispatch(base);
+	ck_assert_int_eq(ncalls, 1);
+	ck_assert_int_eq(got_status, 0);
+	ck_assert_str_eq(got_error, "no engine connection free for policy lookups within 150 ms "
+	    "(32 in use)");
+	ck_assert_int_eq(got_unsent, 1);
+	engine_limited_stats(&active, &waiting);
+	ck_assert_uint_eq(waiting, 0);
+	/* one closes: the next waiting one connects in its place */
+	q2 = engine_get(base, sock, "/_ping", &hang, on_answer, NULL);
+	ck_assert(engine_queued(q2));
+	engine_cancel(r[0]);
+	ck_assert(!engine_queued(q2));
+	engine_limited_stats(&active, &waiting);
+	ck_assert_uint_eq(active, ENGINE_LOOKUP_CONNECTIONS);
+	ck_assert_uint_eq(waiting, 0);
+	for (int i = 1; i < ENGINE_LOOKUP_CONNECTIONS; i++)
+		engine_cancel(r[i]);
+	engine_cancel(q2);
+	engine_cancel(o);
+	engine_limited_stats(&active, &waiting);
+	ck_assert_uint_eq(active, 0);
+	ck_assert_int_eq(ncalls, 1);
+	close(l);
+}
+END_TEST
+
 Suite *
 engine_client_suite(void)
 {
@@ -427,6 +500,7 @@ engine_client_suite(void)
 	tcase_add_test(tc, no_engine);
 	tcase_add_test(tc, cancel_before_completion);
 	tcase_add_test(tc, refuses_bad_requests);
+	tcase_add_test(tc, limited_requests_wait_their_turn);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,6 +9,8 @@
 #include <event2/buffer.h>
 #include <jansson.h>
 
+#include "daemon/engine_client.h"
+#include "daemon/image_users.h"
 #include "tests/unit/sess_harness.h"
 
 static struct harness H;
@@ -254,6 +256,170 @@ START_TEST(quota_gate_waiter_gone_leaves_the_queue)
 }
 END_TEST
 
+/* ---- engine connections of policy lookups ---------------------------------- */
+
+/* a tenant's create naming 20 volumes: 16 volume lookups at once (the
+ * most one judgement asks for, POL_MAX_LOOKUPS) */
+static void
+send_many_lookups_create(struct h_peer *c)
+{
+	char body[2048];
+	size_t n = (size_t)snprintf(body, sizeof body, "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],"
+	    "\"HostConfig\":{\"Mounts\":[");
+	for (int i = 0; i < 20; i++)
+		n += (size_t)snprintf(body + n, sizeof body - n, "%s{\"Type\":\"volume\",\"Source\":"
+		    "\"v%d\",\"Target\":\"/m%d\"}", i ? "," : "", i, i);
+	snprintf(body + n, sizeof body - n, "]}}");
+	h_sendf(c, "POST /containers/create HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+}
+
+/* engine connections open now (sockward's end not closed) */
+static size_t
+engine_open(struct harness *h)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < h->nengine; i++)
+		if (h->engine[i]->fd >= 0 && !h->engine[i]->eof && !h->engine[i]->rerr)
+			n++;
+	return n;
+}
+
+static int engine_answers;   /* the fake engine answers every request (404) */
+
+static void
+answer_404(struct h_peer *e)
+{
+	if (!engine_answers || e->fd < 0 || e->close_pending || !h_has(e, "\r\n\r\n"))
+		return;
+	answer_json(e, 404, "{\"message\":\"no such object\"}");
+}
+
+/* Each request waiting for its judgement may hold 16 lookup connections,
+ * and nothing bounded them together: 4 clients held 64 engine connections
+ * at once (4,096 connections could hold 65,536, against a descriptor
+ * reserve of 64 for everything that is not a client's).  Now at most
+ * ENGINE_LOOKUP_CONNECTIONS are open; the rest wait their turn (within
+ * their own deadline) and every request is still judged once the engine
+ * answers. */
+START_TEST(lookup_connections_are_bounded)
+{
+	enum { NCLIENTS = 4 };
+	struct h_peer *c[NCLIENTS];
+	engine_answers = 0;
+	h_setup(&H, tenant_policy(), NULL);
+	H.engine_on_input = answer_404;
+	for (int i = 0; i < NCLIENTS; i++) {
+		c[i] = h_client(&H);
+		send_many_lookups_create(c[i]);
+	}
+	/* the engine answers nothing: everything sockward opens stays open */
+	H_RUN_UNTIL(&H, engine_count(&H, "GET /volumes/") >= 32);
+	h_settle(&H, 300);
+	size_t open = engine_open(&H);
+	ck_assert_msg(open <= 32, "%zu lookup connections open at once", open);
+	ck_assert_uint_eq(engine_count(&H, "GET /volumes/"), 32);
+	/* the engine answers: the queued lookups go on, every client is judged */
+	engine_answers = 1;
+	for (size_t i = 0; i < H.nengine; i++)
+		answer_404(H.engine[i]);
+	for (int i = 0; i < NCLIENTS; i++)
+		H_RUN_UNTIL(&H, h_has(c[i], "\r\n\r\n"));
+	ck_assert_uint_ge(engine_count(&H, "GET /volumes/"), 16 * NCLIENTS);
+	for (int i = 0; i < NCLIENTS; i++)
+		ck_assert(strncmp(h_text(c[i]), "HTTP/1.1 403 ", 13) == 0);
+	H_RUN_UNTIL(&H, engine_open(&H) == 0);
+}
+END_TEST
+
+static int users_done;
+
+static void
+users_cb_count(struct pol_lookup *lk, void *arg)
+{
+	(void)lk; (void)arg;
+	users_done++;
+}
+
+#define TRANSIENT_CREATE "POST /containers/create?name=sockward-passwd-"
+
+/* Image user reads share the bound.  A cancelled one whose create is still
+ * waiting for a connection is dropped unsent (it made nothing, so nothing
+ * is left to delete); one whose create was sent still deletes its
+ * container, and that delete goes first when a connection frees. */
+START_TEST(cancelled_image_users_read_stops)
+{
+	struct pol_lookup lk1 = { .kind = POL_LOOKUP_IMAGE_USERS, .name = "sha256:aaaa" };
+	struct pol_lookup lk2 = { .kind = POL_LOOKUP_IMAGE_USERS, .name = "sha256:bbbb" };
+	struct h_peer *c[3], *create1, *e;
+	struct users_stats st0, st;
+	engine_answers = 0;
+	users_cache_clear();
+	users_stats(&st0);
+	users_done = 0;
+	h_setup(&H, tenant_policy(), NULL);
+	H.engine_on_input = answer_404;
+	/* u1's create goes out while connections are free */
+	struct users_req *u1 = users_start(H.srv.gw.base, H.engine_path, &lk1, users_cb_count, NULL);
+	ck_assert_ptr_nonnull(u1);
+	H_RUN_UNTIL(&H, (create1 = h_engine_find(&H, TRANSIENT_CREATE)) != NULL &&
+	    h_has(create1, "\r\n\r\n"));
+	/* three requests take the other 31 connections; 17 lookups wait */
+	for (int i = 0; i < 3; i++) {
+		c[i] = h_client(&H);
+		send_many_lookups_create(c[i]);
+	}
+	H_RUN_UNTIL(&H, engine_count(&H, "GET /volumes/") == 31);
+	unsigned active, waiting;
+	engine_limited_stats(&active, &waiting);
+	ck_assert_uint_eq(active, 32);
+	ck_assert_uint_eq(waiting, 17);
+	/* u2's create has to wait; its caller goes away before it is sent */
+	struct users_req *u2 = users_start(H.srv.gw.base, H.engine_path, &lk2, users_cb_count, NULL);
+	ck_assert_ptr_nonnull(u2);
+	h_settle(&H, 50);
+	ck_assert_uint_eq(engine_count(&H, TRANSIENT_CREATE), 1);
+	users_cancel(u2);
+	users_cancel(u1);   /* its create is on its way: it runs on to the delete */
+	engine_limited_stats(&active, &waiting);
+	ck_assert_uint_eq(waiting, 17);
+	/* the engine makes u1's container: the first queued lookup takes that
+	 * connection, and u1's delete waits first in line for the next, ahead
+	 * of the 16 lookups queued before it */
+	h_sendf(create1, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 30\r\n\r\n{\"Id\":\"0123abc\",\"Warnings\":[]}");
+	h_close_after(create1);
+	H_RUN_UNTIL(&H, engine_count(&H, "GET /volumes/") == 32);
+	engine_limited_stats(&active, &waiting);
+	ck_assert_uint_eq(waiting, 17);
+	ck_assert_uint_eq(engine_count(&H, "DELETE /containers/sockward-passwd-"), 0);
+	/* one lookup answered: the next connection is the delete's */
+	struct h_peer *l0 = engine_nth(&H, "GET /volumes/", 0);
+	answer_json(l0, 404, "{\"message\":\"no such volume\"}");
+	H_RUN_UNTIL(&H, (e = h_engine_find(&H, "DELETE /containers/sockward-passwd-")) != NULL &&
+	    h_has(e, "\r\n\r\n"));
+	ck_assert_uint_eq(engine_count(&H, "GET /volumes/"), 32);
+	answer_json(e, 204, "");
+	/* everything else answered: both requests are judged, u2 never made
+	 * a container, nothing is left behind and no callback ran */
+	engine_answers = 1;
+	for (size_t i = 0; i < H.nengine; i++)
+		answer_404(H.engine[i]);
+	for (int i = 0; i < 3; i++)
+		H_RUN_UNTIL(&H, h_has(c[i], "\r\n\r\n"));
+	H_RUN_UNTIL(&H, engine_open(&H) == 0);
+	ck_assert_uint_eq(engine_count(&H, TRANSIENT_CREATE), 1);
+	ck_assert_uint_eq(engine_count(&H, "DELETE /containers/sockward-passwd-"), 1);
+	users_stats(&st);
+	ck_assert_uint_eq(st.created - st0.created, 1);
+	ck_assert_uint_eq(st.deleted - st0.deleted, 1);
+	ck_assert_int_eq(users_done, 0);
+	engine_limited_stats(&active, &waiting);
+	ck_assert_uint_eq(active, 0);
+	ck_assert_uint_eq(waiting, 0);
+}
+END_TEST
+
 Suite *
 gate_bounds_suite(void)
 {
@@ -263,6 +429,12 @@ gate_bounds_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, quota_gate_wait_is_bounded);
 	tcase_add_test(tc, quota_gate_waiter_gone_leaves_the_queue);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("lookup_connections");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, lookup_connections_are_bounded);
+	tcase_add_test(tc, cancelled_image_users_read_stops);
 	suite_add_tcase(s, tc);
 	return s;
 }
