@@ -1217,8 +1217,12 @@ on_client_eof(struct session *s, const char *why)
 	case C_RAW_SHUT:
 		break;
 	case C_HANDSHAKE:
-	case C_IDLE:
 		session_close(s, why);
+		break;
+	case C_IDLE:
+		/* between requests: the answers it is still owed go first (a
+		 * client that pipelines and then shuts its side still reads) */
+		drain_then_close(s, why);
 		break;
 	case C_LINGER:
 		drain_then_close(s, "answered early");
@@ -1237,7 +1241,7 @@ on_client_eof(struct session *s, const char *why)
 			session_close(s, "client closed mid-request");
 			break;
 		case C_IDLE:
-			session_close(s, why);   /* between requests */
+			drain_then_close(s, why);   /* between requests, answers owed first */
 			break;
 		case C_LINGER:
 		case C_DRAIN:

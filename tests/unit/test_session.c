@@ -962,6 +962,29 @@ START_TEST(unread_answers_stop_pipelined_requests)
 }
 END_TEST
 
+/* The client pipelines, shuts its write side and only then reads: its end
+ * of input comes while sockward still holds answers for it, and every one
+ * of them arrives before the connection ends.  Regression (was a bug): the
+ * session was closed at the EOF and the answers still held were dropped
+ * (5,536 of 6,000 arrived; 544 before the pause at max_buffer_bytes). */
+START_TEST(pipelined_then_half_closed_gets_every_answer)
+{
+	enum { N = 6000 };
+	struct h_peer *c;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_pause_read(c, 1);
+	send_pipelined_denials(c, N);
+	h_shut_wr(c);
+	h_settle(&H, 300);
+	h_pause_read(c, 0);
+	H_RUN_UNTIL_MS(&H, 20000, c->eof || c->rerr);
+	ck_assert_int_eq(c->rerr, 0);
+	ck_assert_uint_eq(h_count(c, "HTTP/1.1 403 "), N);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
 Suite *
 session_suite(void)
 {
@@ -985,6 +1008,7 @@ session_suite(void)
 	tcase_add_test(tc, keepalive_pipelined);
 	tcase_add_test(tc, pipelined_denials_are_handled_flat);
 	tcase_add_test(tc, unread_answers_stop_pipelined_requests);
+	tcase_add_test(tc, pipelined_then_half_closed_gets_every_answer);
 	tcase_add_test(tc, keepalive_reload_moves_upstream);
 	tcase_add_test(tc, closes_are_trimmed_once_quiet);
 	tcase_add_test(tc, unjudged_request_is_audited_as_not_judged);
