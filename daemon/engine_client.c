@@ -150,7 +150,7 @@ static void
 complete(struct engine_req *r, int status)
 {
 	struct engine_answer a = { .status = status, .body = r->body,
-	    .error = status ? "" : r->error, .unsent = r->queued };
+	    .error = status ? "" : r->error, .unsent = r->queued || !r->connected };
 
 	/* the connection is done with either way: close it before the callback,
 	 * which may take a while or start the next request */

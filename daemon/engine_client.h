@@ -33,8 +33,9 @@ struct engine_answer {
 	json_t *json;
 	/* why status is 0, for logs and messages; "" otherwise */
 	const char *error;
-	/* 1: a limited request that never had a connection (its deadline
-	 * passed while it waited): nothing of it reached the engine */
+	/* 1: nothing of the request reached the engine: a limited request
+	 * that never had a connection (its deadline passed while it waited),
+	 * or one whose connection never connected (no engine socket) */
 	int unsent;
 };
 

@@ -479,6 +479,27 @@ START_TEST(archive_error_still_deletes)
 }
 END_TEST
 
+/* No engine socket: the create never reached an engine, so nothing is
+ * deleted (a delete of a container that was never made, and a warning
+ * telling the operator to remove it, were the old answer); the lookup is
+ * undecided. */
+START_TEST(no_engine_no_delete)
+{
+	char saved[sizeof sock];
+	struct users_stats before, after;
+	memcpy(saved, sock, sizeof sock);
+	snprintf(sock, sizeof sock, "%s/no-such-engine.sock", dir);
+	users_stats(&before);
+	run_lookup("sha256:5555");
+	users_stats(&after);
+	memcpy(sock, saved, sizeof sock);
+	ck_assert_int_eq(got_status, 0);
+	ck_assert_uint_eq(after.engine_calls - before.engine_calls, 1);   /* the create only */
+	ck_assert_uint_eq(after.deleted, before.deleted);
+	json_decref(lk.json);
+}
+END_TEST
+
 START_TEST(cancel_still_deletes)
 {
 	struct timeval limit = { 5, 0 }, tick = { 0, 20000 };
@@ -546,6 +567,7 @@ image_users_suite(void)
 	tcase_add_test(tc, symlink_fails_and_still_deletes);
 	tcase_add_test(tc, archive_error_still_deletes);
 	tcase_add_test(tc, cancel_still_deletes);
+	tcase_add_test(tc, no_engine_no_delete);
 	suite_add_tcase(s, tc);
 	return s;
 }
