@@ -34,6 +34,7 @@ struct gateway {
 	struct session_list sessions;
 	size_t nsessions;
 	size_t nhandshakes;        /* TLS connections whose handshake is running */
+	struct session_list handshakes; /* those, oldest first (session.c set_client_state) */
 	size_t nhijacked;
 	struct log_limit refusals; /* refused connections are logged at most once a second */
 	uint64_t next_conn_id;

@@ -653,6 +653,7 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 {
 	memset(srv, 0, sizeof *srv);
 	TAILQ_INIT(&srv->gw.sessions);
+	TAILQ_INIT(&srv->gw.handshakes);
 	srv->gw.session_gone = session_gone;
 	srv->gw.cfg = cfg;
 	srv->gw.upstream_override = upstream_override;

@@ -160,10 +160,13 @@ set_client_state(struct session *s, enum client_state st)
 	    client_state_names[s->client.state], client_state_names[st]);
 	/* connections without an identity yet are bounded on their own
 	 * (limits.max_handshakes), apart from authenticated ones */
-	if (s->client.state == C_HANDSHAKE)
+	if (s->client.state == C_HANDSHAKE) {
 		s->gw->nhandshakes--;
-	else if (st == C_HANDSHAKE)
+		TAILQ_REMOVE(&s->gw->handshakes, s, hs_link);
+	} else if (st == C_HANDSHAKE) {
 		s->gw->nhandshakes++;
+		TAILQ_INSERT_TAIL(&s->gw->handshakes, s, hs_link);
+	}
 	s->client.state = st;
 	if (st == C_DRAIN)
 		arm_drain_timer(s);   /* a final answer must not wait forever */

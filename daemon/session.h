@@ -88,6 +88,7 @@ struct session {
 	unsigned pumping : 1;          /* pump_client is on the stack (session_flow.c) */
 	unsigned pump_again : 1;       /* ... and was asked for again from inside */
 	TAILQ_ENTRY(session) link;
+	TAILQ_ENTRY(session) hs_link;  /* on gw->handshakes while in C_HANDSHAKE */
 };
 
 void session_new(struct gateway *gw, const struct listener *lst, evutil_socket_t fd,

@@ -129,10 +129,14 @@ tls_client(struct session *s, evutil_socket_t fd)
 
 /* Connections past a limit are refused at once, bounded in every way: a
  * plain client gets a 503 in Docker's form (the CLI prints it), written
- * without waiting; a TLS client, which cannot be answered before a
- * handshake, gets its connection closed.  Connections still in their TLS
- * handshake (no identity yet) are bounded apart from authenticated ones,
- * so bare sockets on the TLS port cannot lock real clients out. */
+ * without waiting.  Connections still in their TLS handshake (no identity
+ * yet) are bounded apart from authenticated ones (limits.max_handshakes),
+ * and when they are all taken the oldest handshake makes room for the new
+ * connection: a real client's handshake takes a round trip or two, so
+ * sockets that send nothing (or too little, too slowly) cannot hold the
+ * port until their handshake timeout and lock real clients out; to push
+ * a real client's handshake out, a flood must bring max_handshakes new
+ * connections within its round trips. */
 static int
 refused_at_limit(struct session *s, evutil_socket_t fd)
 {
@@ -143,8 +147,15 @@ refused_at_limit(struct session *s, evutil_socket_t fd)
 	if (s->lst->type == LISTEN_TLS) {
 		/* its identity is not known yet: bounded as a handshake here, as
 		 * an authenticated connection once the handshake is done */
+		struct session *oldest = TAILQ_FIRST(&gw->handshakes);
 		if (gw->nhandshakes < (size_t)s->cfg->max_handshakes)
 			return 0;
+		if (oldest != NULL && s->cfg->max_handshakes > 0) {
+			snprintf(why, sizeof why, "refused: its TLS handshake made room for a newer "
+			    "connection (%zu running, limits.max_handshakes)", gw->nhandshakes);
+			session_refuse(oldest, why);   /* another session: not on this stack */
+			return 0;
+		}
 		snprintf(why, sizeof why, "refused: %zu TLS handshakes running (limits.max_handshakes)",
 		    gw->nhandshakes);
 	} else if (authenticated >= (size_t)s->cfg->max_connections)

@@ -2,8 +2,9 @@
 # sw-pass: tls
 # Limits that refuse with a reason, and connections without an identity
 # bounded apart from authenticated ones: bare TCP sockets on the TLS port
-# fill limits.max_handshakes, not max_connections, are dropped after
-# limits.handshake_timeout_ms, and never lock an authenticated client out;
+# fill limits.max_handshakes, not max_connections, make room (oldest first)
+# for new connections, are dropped after limits.handshake_timeout_ms, and
+# lock neither an authenticated client nor a new one out;
 # a client past max_connections gets a 503 in Docker's form after its
 # handshake.
 . "$(dirname "$0")/lib.sh"; sw_test_init; tls_only
@@ -58,17 +59,20 @@ def closed(s, wait=3.0):
 a = mtls()
 if b" 200 " not in ping(a).split(b"\r\n")[0] + b" ":
     fail("the first mTLS client was not served")
-# two bare sockets take the two handshake slots; a third is refused at once
+# two bare sockets take the two handshake slots; a third takes the place
+# of the oldest, which is closed at once
 bare = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
 time.sleep(0.2)
 third = socket.create_connection(("127.0.0.1", port))
-if not closed(third, 2):
-    fail("a socket past limits.max_handshakes was not closed")
+if not closed(bare[0], 2):
+    fail("past limits.max_handshakes the oldest handshake was not closed")
+if closed(bare[1], 0.2) or closed(third, 0.2):
+    fail("past limits.max_handshakes a newer handshake was closed")
 # the authenticated client is not locked out by them
 if b"HTTP/1.1 200" not in ping(a):
     fail("bare sockets on the TLS port locked the authenticated client out")
 # the bare sockets are dropped after the handshake timeout
-for b in bare:
+for b in (bare[1], third):
     if not closed(b, 4):
         fail("a bare socket outlived limits.handshake_timeout_ms")
 # a second authenticated client, past max_connections: a 503 in Docker's form
@@ -87,7 +91,18 @@ if not ans.startswith(b"HTTP/1.1 503 ") or b"max_connections" not in ans:
     fail("past max_connections: %r" % ans[:200])
 if b'{"message":"sockward: too many connections' not in ans:
     fail("the 503 is not in Docker's error form: %r" % ans[:300])
-print("  ok: handshakes bounded apart, bare sockets dropped, 503 past max_connections")
+b2.close()
+# bare sockets holding every handshake slot do not keep a real client out:
+# its handshake takes the oldest one's place
+a.close()
+time.sleep(0.3)
+held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+time.sleep(0.2)
+c = mtls()
+if b"HTTP/1.1 200" not in ping(c):
+    fail("bare sockets holding the handshake slots locked a new mTLS client out")
+print("  ok: handshakes bounded apart, the oldest makes room, bare sockets dropped, "
+      "503 past max_connections")
 PY
 n=$(grep -c "refused: " "$PLOG" || true)
 [ "$n" -ge 1 ] || fail "no refusal logged"
