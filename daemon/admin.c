@@ -285,33 +285,17 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 	adm->nconns--;
 }
 
-/* A 503 without reading the request, written without waiting (the way the
- * Docker listeners refuse, session_accept.c): our side is shut, then what
- * the client already sent is read away so the close does not reset the
- * answer out of its receive queue. */
+/* A 503 without reading the request, written without waiting, as the
+ * Docker listeners refuse (http_error_send_refusal). */
 static void
 refuse(struct admin *adm, struct evhttp_connection *evcon, evutil_socket_t fd)
 {
 	char msg[128];
-	struct evbuffer *b = evbuffer_new();
 	unsigned long held;
 
 	snprintf(msg, sizeof(msg), "too many admin connections (%d open); retry later",
 	    adm->nconns);
-	if (b != NULL && fd >= 0) {
-		const void *p;
-		size_t len = http_error_write(b, 503, msg, 1);
-		if ((p = evbuffer_pullup(b, -1)) != NULL &&
-		    send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL) > 0) {
-			char sink[4096];
-			int i;
-			shutdown(fd, SHUT_WR);
-			for (i = 0; i < 16 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
-				;
-		}
-	}
-	if (b != NULL)
-		evbuffer_free(b);
+	http_error_send_refusal(fd, 503, msg);
 	evhttp_connection_free(evcon);   /* closes fd */
 	if (log_limit_pass(&adm->refusals, &held)) {
 		if (held)

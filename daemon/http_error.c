@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 static const struct {
 	int status;
@@ -62,4 +63,24 @@ http_error_write_for(struct evbuffer *out, const char *method, int status, const
 	    head_only ? "" : b, head_only ? "" : "\n");
 	free(body);
 	return evbuffer_get_length(out) - before;
+}
+
+void
+http_error_send_refusal(evutil_socket_t fd, int status, const char *msg)
+{
+	struct evbuffer *b = evbuffer_new();
+	if (b == NULL || fd < 0) {
+		if (b != NULL)
+			evbuffer_free(b);
+		return;
+	}
+	size_t len = http_error_write(b, status, msg, 1);
+	const void *p = evbuffer_pullup(b, -1);
+	if (p != NULL && send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL) > 0) {
+		char sink[4096];
+		shutdown(fd, SHUT_WR);
+		for (int i = 0; i < 16 && recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
+			;
+	}
+	evbuffer_free(b);
 }

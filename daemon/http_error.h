@@ -4,6 +4,7 @@
 #define SOCKWARD_HTTP_ERROR_H
 
 #include <event2/buffer.h>
+#include <event2/util.h>
 
 const char *http_reason(int status);
 
@@ -15,5 +16,12 @@ size_t http_error_write(struct evbuffer *out, int status, const char *msg, int c
  * kept-alive client would read the body as the start of the next answer. */
 size_t http_error_write_for(struct evbuffer *out, const char *method, int status,
     const char *msg, int close);
+
+/* A refusal (Connection: close) sent straight to a socket nobody reads yet,
+ * without waiting: what the socket takes at once, then our side shut and
+ * what the client already sent read away (a little), so that the close
+ * does not reset the answer out of the client's receive queue.  The caller
+ * closes fd. */
+void http_error_send_refusal(evutil_socket_t fd, int status, const char *msg);
 
 #endif

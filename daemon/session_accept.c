@@ -97,19 +97,7 @@ answer_refusal(evutil_socket_t fd, long max)
 	char msg[160];
 	snprintf(msg, sizeof msg, "sockward: too many connections (limits.max_connections %ld); "
 	    "retry later", max);
-	struct evbuffer *b = evbuffer_new();
-	if (b == NULL)
-		return;
-	http_error_write(b, 503, msg, 1);
-	size_t len = evbuffer_get_length(b);
-	const void *p = evbuffer_pullup(b, -1);
-	if (p != NULL && send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL) > 0) {
-		char sink[4096];
-		shutdown(fd, SHUT_WR);
-		for (int i = 0; i < 16 && recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
-			;
-	}
-	evbuffer_free(b);
+	http_error_send_refusal(fd, 503, msg);
 }
 
 static struct bufferevent *
