@@ -549,3 +549,47 @@ h_teardown(struct harness *h)
 	unlink(h->log_path);
 	rmdir(h->dir);
 }
+
+struct h_peer *
+h_engine_request(struct harness *h, const char *prefix)
+{
+	struct h_peer *e = h_engine_find(h, prefix);
+	return e && h_has(e, "\r\n\r\n") ? e : NULL;
+}
+
+int
+h_answer_at(const struct h_peer *p, size_t off, const char **body, size_t *blen)
+{
+	const char *t = h_text(p);
+	if (strlen(t) < off)
+		return 0;
+	t += off;
+	const char *end = strstr(t, "\r\n\r\n");
+	int status;
+	if (end == NULL || sscanf(t, "HTTP/1.1 %d ", &status) != 1)
+		return 0;
+	const char *cl = strcasestr(t, "\r\nContent-Length:");
+	if (cl == NULL || cl > end)
+		return 0;
+	size_t want = strtoul(cl + 17, NULL, 10);
+	if (strlen(end + 4) < want)
+		return 0;
+	*body = end + 4;
+	*blen = want;
+	return status;
+}
+
+void
+h_assert_docker_error(const char *body, size_t blen, const char *contains)
+{
+	json_error_t err;
+	json_t *o = json_loadb(body, blen, 0, &err);
+	ck_assert_msg(o != NULL, "error body is not JSON: %.*s", (int)blen, body);
+	ck_assert(json_is_object(o));
+	ck_assert_uint_eq(json_object_size(o), 1);
+	const char *m = json_string_value(json_object_get(o, "message"));
+	ck_assert_ptr_nonnull(m);
+	ck_assert_msg(strstr(m, contains) != NULL, "message '%s' lacks '%s'", m, contains);
+	json_decref(o);
+	ck_assert_msg(blen > 0 && body[blen - 1] == '\n', "error body does not end with a newline");
+}

@@ -132,6 +132,15 @@ const char *h_text(const struct h_peer *p);
 size_t h_after_head(const struct h_peer *p, const char **at);
 /* The first engine connection whose input starts with prefix, or NULL. */
 struct h_peer *h_engine_find(struct harness *h, const char *prefix);
+/* The first engine connection that received a complete request head
+ * starting with prefix, or NULL. */
+struct h_peer *h_engine_request(struct harness *h, const char *prefix);
+/* A whole Content-Length answer starting at offset off of what p received:
+ * its status, and body/blen; 0 while incomplete. */
+int h_answer_at(const struct h_peer *p, size_t off, const char **body, size_t *blen);
+/* Docker's JSON error form: {"message":"..."} holding contains, nothing
+ * else, ending with a newline. */
+void h_assert_docker_error(const char *body, size_t blen, const char *contains);
 /* The daemon's log so far contains needle. */
 int h_log_has(struct harness *h, const char *needle);
 

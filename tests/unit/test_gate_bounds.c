@@ -120,37 +120,6 @@ audit_line_with(const char *path, const char *needle)
 	return found;
 }
 
-/* A whole Content-Length answer at the start of what p received: its
- * status, and body/blen; 0 while incomplete. */
-static int
-answer_of(const struct h_peer *p, const char **body, size_t *blen)
-{
-	const char *t = h_text(p), *end = strstr(t, "\r\n\r\n"), *cl;
-	int status;
-	if (end == NULL || sscanf(t, "HTTP/1.1 %d ", &status) != 1 ||
-	    (cl = strcasestr(t, "\r\nContent-Length:")) == NULL || cl > end)
-		return 0;
-	size_t want = strtoul(cl + 17, NULL, 10);
-	if (strlen(end + 4) < want)
-		return 0;
-	*body = end + 4;
-	*blen = want;
-	return status;
-}
-
-static void
-assert_docker_error(const char *body, size_t blen, const char *contains)
-{
-	json_error_t err;
-	json_t *o = json_loadb(body, blen, 0, &err);
-	ck_assert_msg(o != NULL, "error body is not JSON: %.*s", (int)blen, body);
-	ck_assert_uint_eq(json_object_size(o), 1);
-	const char *m = json_string_value(json_object_get(o, "message"));
-	ck_assert_ptr_nonnull(m);
-	ck_assert_msg(strstr(m, contains) != NULL, "message '%s' lacks '%s'", m, contains);
-	json_decref(o);
-}
-
 /* One tenant's create the engine never answers holds the quota gate, and
  * nothing bounds that: the next create (any tenant's: the gate is global)
  * waited behind it for as long as it lasted, past every other timeout
@@ -178,10 +147,10 @@ START_TEST(quota_gate_wait_is_bounded)
 	int64_t t0 = h_now_ms();
 	send_volume_create(c2, "v2");
 	volume_lookup_answered(&H, "v2");
-	H_RUN_UNTIL_MS(&H, 3000, answer_of(c2, &body, &blen) != 0);
+	H_RUN_UNTIL_MS(&H, 3000, h_answer_at(c2, 0, &body, &blen) != 0);
 	int64_t waited = h_now_ms() - t0;
-	ck_assert_int_eq(answer_of(c2, &body, &blen), 503);
-	assert_docker_error(body, blen, "limits.quota_wait_ms");
+	ck_assert_int_eq(h_answer_at(c2, 0, &body, &blen), 503);
+	h_assert_docker_error(body, blen, "limits.quota_wait_ms");
 	ck_assert_int_ge(waited, 250);
 	ck_assert_msg(engine_count(&H, COUNT_VOLUMES) == 1, "c2 was counted behind the gate");
 	ck_assert_uint_eq(engine_count(&H, "POST /volumes/create"), 1);
@@ -200,14 +169,14 @@ START_TEST(quota_gate_wait_is_bounded)
 	h_evbuffer_reset(c2);
 	send_volume_create(c2, "v3");
 	volume_lookup_answered(&H, "v3");
-	H_RUN_UNTIL_MS(&H, 3000, answer_of(c2, &body, &blen) != 0);
-	ck_assert_int_eq(answer_of(c2, &body, &blen), 503);
+	H_RUN_UNTIL_MS(&H, 3000, h_answer_at(c2, 0, &body, &blen) != 0);
+	ck_assert_int_eq(h_answer_at(c2, 0, &body, &blen), 503);
 	ck_assert_uint_eq(engine_count(&H, COUNT_VOLUMES), 1);
 
 	/* the engine answers the holder: the gate is free, the next create
 	 * is counted and goes on */
 	answer_json(e1, 201, "{\"Name\":\"v1\",\"Driver\":\"local\"}");
-	H_RUN_UNTIL(&H, answer_of(c1, &body, &blen) == 201);
+	H_RUN_UNTIL(&H, h_answer_at(c1, 0, &body, &blen) == 201);
 	h_evbuffer_reset(c2);
 	send_volume_create(c2, "v4");
 	volume_lookup_answered(&H, "v4");
@@ -216,7 +185,7 @@ START_TEST(quota_gate_wait_is_bounded)
 	H_RUN_UNTIL(&H, (e = engine_nth(&H, "POST /volumes/create HTTP/1.1\r\n", 1)) != NULL);
 	ck_assert(h_has(e, "\"Name\":\"v4\""));
 	answer_json(e, 201, "{\"Name\":\"v4\",\"Driver\":\"local\"}");
-	H_RUN_UNTIL(&H, answer_of(c2, &body, &blen) == 201);
+	H_RUN_UNTIL(&H, h_answer_at(c2, 0, &body, &blen) == 201);
 }
 END_TEST
 
@@ -244,7 +213,7 @@ START_TEST(quota_gate_waiter_gone_leaves_the_queue)
 	h_close(c2);
 	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 2);
 	answer_json(e1, 201, "{\"Name\":\"v1\",\"Driver\":\"local\"}");
-	H_RUN_UNTIL(&H, answer_of(c1, &body, &blen) == 201);
+	H_RUN_UNTIL(&H, h_answer_at(c1, 0, &body, &blen) == 201);
 	H_RUN_UNTIL(&H, (cnt = engine_nth(&H, COUNT_VOLUMES, 1)) != NULL);
 	answer_json(cnt, 200, "{\"Volumes\":[],\"Warnings\":null}");
 	H_RUN_UNTIL(&H, engine_count(&H, "POST /volumes/create HTTP/1.1\r\n") == 2);

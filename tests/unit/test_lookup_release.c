@@ -35,13 +35,6 @@ teardown(void)
 		h_teardown(&H);
 }
 
-static struct h_peer *
-engine_request(struct harness *h, const char *prefix)
-{
-	struct h_peer *e = h_engine_find(h, prefix);
-	return e && h_has(e, "\r\n\r\n") ? e : NULL;
-}
-
 /* The exchange of the only session. */
 static struct exchange *
 only_exchange(struct harness *h)
@@ -81,7 +74,7 @@ start_stream(struct h_peer **cp, struct h_peer **ep)
 
 	c = h_client(&H);
 	h_sendf(c, "GET " LOGS_TARGET " HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (lk = engine_request(&H, "GET /containers/web/json HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (lk = h_engine_request(&H, "GET /containers/web/json HTTP/1.1\r\n")) != NULL);
 	/* the decision waits for the answer: the request is not judged yet */
 	struct exchange *x = only_exchange(&H);
 	ck_assert_ptr_nonnull(x);
@@ -93,7 +86,7 @@ start_stream(struct h_peer **cp, struct h_peer **ep)
 	h_close_after(lk);
 	free(ans);
 	/* forwarded under the full ID the answer gave */
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/" WEB_ID "/logs?follow=1&stdout=1 "
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/" WEB_ID "/logs?follow=1&stdout=1 "
 	    "HTTP/1.1\r\n")) != NULL);
 	h_sendf(e, STREAM_HEAD "6\r\nline1\n\r\n");
 	H_RUN_UNTIL(&H, h_has(c, "line1\n"));
@@ -147,7 +140,7 @@ START_TEST(denial_after_lookup_answered_from_the_decision)
 	h_setup(&H, POLICY_TENANT, NULL);
 	c = h_client(&H);
 	h_sendf(c, "GET /containers/db/logs?follow=1&stdout=1 HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (lk = engine_request(&H, "GET /containers/db/json HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (lk = h_engine_request(&H, "GET /containers/db/json HTTP/1.1\r\n")) != NULL);
 	h_sendf(lk, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
 	    "Connection: close\r\n\r\n%s", strlen(other), other);
 	h_close_after(lk);

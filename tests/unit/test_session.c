@@ -48,14 +48,6 @@ teardown(void)
 
 /* ---- helpers --------------------------------------------------------------- */
 
-/* The engine received a complete request head starting with prefix. */
-static struct h_peer *
-engine_request(struct harness *h, const char *prefix)
-{
-	struct h_peer *e = h_engine_find(h, prefix);
-	return e && h_has(e, "\r\n\r\n") ? e : NULL;
-}
-
 /* The bytes after the first head equal want exactly. */
 static int
 after_head_is(const struct h_peer *p, const char *want)
@@ -73,47 +65,6 @@ after_head_has(const struct h_peer *p, const char *want)
 	return memmem(at, n, want, strlen(want)) != NULL;
 }
 
-/* A whole Content-Length answer starting at offset off of the client's
- * input; returns its status, sets body and blen. 0 while incomplete. */
-static int
-answer_at(const struct h_peer *p, size_t off, const char **body, size_t *blen)
-{
-	const char *t = h_text(p);
-	if (strlen(t) < off)
-		return 0;
-	t += off;
-	const char *end = strstr(t, "\r\n\r\n");
-	int status;
-	if (end == NULL || sscanf(t, "HTTP/1.1 %d ", &status) != 1)
-		return 0;
-	const char *cl = strcasestr(t, "\r\nContent-Length:");
-	if (cl == NULL || cl > end)
-		return 0;
-	size_t want = strtoul(cl + 17, NULL, 10);
-	size_t have = strlen(end + 4);
-	if (have < want)
-		return 0;
-	*body = end + 4;
-	*blen = want;
-	return status;
-}
-
-/* Docker's JSON error form: {"message":"..."} and nothing else. */
-static void
-assert_docker_error(const char *body, size_t blen, const char *contains)
-{
-	json_error_t err;
-	json_t *o = json_loadb(body, blen, 0, &err);
-	ck_assert_msg(o != NULL, "error body is not JSON: %.*s", (int)blen, body);
-	ck_assert(json_is_object(o));
-	ck_assert_uint_eq(json_object_size(o), 1);
-	const char *m = json_string_value(json_object_get(o, "message"));
-	ck_assert_ptr_nonnull(m);
-	ck_assert_msg(strstr(m, contains) != NULL, "message '%s' lacks '%s'", m, contains);
-	json_decref(o);
-	ck_assert_msg(blen > 0 && body[blen - 1] == '\n', "error body does not end with a newline");
-}
-
 #define ATTACH_REQ "POST /containers/x/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n" \
 	"Host: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"
 #define ATTACH_101 "HTTP/1.1 101 UPGRADED\r\n" \
@@ -125,7 +76,7 @@ hijack(struct harness *h, struct h_peer **cp, struct h_peer **ep)
 {
 	struct h_peer *c = h_client(h), *e = NULL;
 	h_sendf(c, "%s", ATTACH_REQ);
-	H_RUN_UNTIL(h, (e = engine_request(h, "POST /containers/x/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(h, (e = h_engine_request(h, "POST /containers/x/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\n")) != NULL);
 	ck_assert(h_has(e, "\r\nUpgrade: tcp\r\n"));
 	ck_assert(after_head_is(e, ""));
 	h_sendf(e, "%s", ATTACH_101);
@@ -240,7 +191,7 @@ start_load(struct harness *h, struct h_peer **ep)
 	for (unsigned i = 0; i < LOAD_SIZE / 65536; i++)
 		h_send(c, chunk, 65536);
 	free(chunk);
-	H_RUN_UNTIL(h, (e = engine_request(h, "POST /images/load?quiet=1 HTTP/1.1\r\n")) != NULL &&
+	H_RUN_UNTIL(h, (e = h_engine_request(h, "POST /images/load?quiet=1 HTTP/1.1\r\n")) != NULL &&
 	    e->nread > (1u << 20));
 	ck_assert(h_has(e, "\r\nContent-Length: 8388608\r\n"));
 	/* the scenario: the request is far from over when the answer comes */
@@ -294,7 +245,7 @@ START_TEST(early_answer_then_engine_closes)
 	ck_assert_int_eq(c->rerr, 0);
 	const char *body;
 	size_t blen;
-	ck_assert_int_ne(answer_at(c, 0, &body, &blen), 0);   /* one whole answer */
+	ck_assert_int_ne(h_answer_at(c, 0, &body, &blen), 0);   /* one whole answer */
 	ck_assert_uint_eq(strlen(body), blen);
 	/* Regression (was a bug): ENGINE_ANSWER_LOST.  The engine's answer is in the daemon's
 	 * receive queue when the next body write fails with EPIPE (the engine
@@ -341,13 +292,13 @@ START_TEST(lookup_answered_create_forwarded)
 	h_setup(&H, POLICY_RESTRICTED, NULL);
 	c = h_client(&H);
 	send_create(c);
-	H_RUN_UNTIL(&H, (lk = engine_request(&H, IMAGE_LOOKUP)) != NULL);
+	H_RUN_UNTIL(&H, (lk = h_engine_request(&H, IMAGE_LOOKUP)) != NULL);
 	h_sendf(lk, "%s", IMAGE_ANSWER);
 	h_close_after(lk);
-	H_RUN_UNTIL(&H, (nl = engine_request(&H, NETWORK_LOOKUP)) != NULL);
+	H_RUN_UNTIL(&H, (nl = h_engine_request(&H, NETWORK_LOOKUP)) != NULL);
 	h_sendf(nl, "%s", NETWORK_ANSWER);
 	h_close_after(nl);
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "POST /containers/create HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "POST /containers/create HTTP/1.1\r\n")) != NULL);
 	H_RUN_UNTIL(&H, after_head_has(e, "\"Image\":\"local/busybox:1.36\""));
 	h_sendf(e, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
 	    "Content-Length: 27\r\n\r\n{\"Id\":\"abc\",\"Warnings\":[]}\n");
@@ -365,7 +316,7 @@ START_TEST(client_gone_during_lookup)
 	h_setup(&H, POLICY_RESTRICTED, NULL);
 	c = h_client(&H);
 	send_create(c);
-	H_RUN_UNTIL(&H, (lk = engine_request(&H, IMAGE_LOOKUP)) != NULL);
+	H_RUN_UNTIL(&H, (lk = h_engine_request(&H, IMAGE_LOOKUP)) != NULL);
 	/* the engine stalls the lookup; the client gives up and goes away */
 	h_settle(&H, 20);
 	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
@@ -386,7 +337,7 @@ START_TEST(client_gone_during_lookup)
 	h_sendf(lk, "%s", IMAGE_ANSWER);
 	h_close_after(lk);
 	h_settle(&H, 200);
-	struct h_peer *fwd = engine_request(&H, "POST /containers/create");
+	struct h_peer *fwd = h_engine_request(&H, "POST /containers/create");
 	/* Regression (was a bug): CLIENT_GONE_IN_LOOKUP (above): the create of a client that is gone reaches the
 	 * engine. */
 	ck_assert_msg(fwd == NULL, "create forwarded after the client left");
@@ -409,7 +360,7 @@ START_TEST(upstream_gone_mid_answer)
 	h_setup(&H, POLICY_RESTRICTED, NULL);
 	c = h_client(&H);
 	h_sendf(c, "GET /containers/x/export HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/x/export HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/x/export HTTP/1.1\r\n")) != NULL);
 	h_sendf(e, TRUNC_HEAD "0123456789");
 	h_close_after(e);
 	/* the client gets what the engine sent, then EOF: not a hang */
@@ -435,15 +386,15 @@ START_TEST(upstream_gone_before_answer)
 	h_setup(&H, POLICY_RESTRICTED, NULL);
 	c = h_client(&H);
 	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
 	h_close(e);
-	H_RUN_UNTIL(&H, answer_at(c, 0, &body, &blen) != 0 || c->eof || c->rerr);
-	ck_assert_int_eq(answer_at(c, 0, &body, &blen), 502);
+	H_RUN_UNTIL(&H, h_answer_at(c, 0, &body, &blen) != 0 || c->eof || c->rerr);
+	ck_assert_int_eq(h_answer_at(c, 0, &body, &blen), 502);
 	const char *t = h_text(c);
 	ck_assert(strncmp(t, "HTTP/1.1 502 Bad Gateway\r\n", 26) == 0);
 	ck_assert_ptr_nonnull(strstr(t, "\r\nContent-Type: application/json\r\n"));
 	ck_assert_ptr_nonnull(strstr(t, "\r\nConnection: close\r\n"));
-	assert_docker_error(body, blen, "engine");
+	h_assert_docker_error(body, blen, "engine");
 	ck_assert_uint_eq(strlen(body), blen);   /* nothing after the answer */
 	H_RUN_UNTIL(&H, c->eof || c->rerr);
 	ck_assert_int_eq(c->rerr, 0);
@@ -475,7 +426,7 @@ START_TEST(reload_mid_exchange)
 
 	c = h_client(&H);
 	h_sendf(c, "GET /events HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /events HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /events HTTP/1.1\r\n")) != NULL);
 	snprintf(chunk, sizeof chunk, "%zx\r\n%s\r\n", strlen(EV1), EV1);
 	h_sendf(e, EVENTS_HEAD "%s", chunk);
 	H_RUN_UNTIL(&H, h_has(c, EV1));
@@ -502,9 +453,9 @@ START_TEST(reload_mid_exchange)
 	h_sendf(c, "GET /events HTTP/1.1\r\nHost: docker\r\n\r\n");
 	const char *body;
 	size_t blen;
-	H_RUN_UNTIL(&H, answer_at(c, before, &body, &blen) != 0 || c->eof || c->rerr);
-	ck_assert_int_eq(answer_at(c, before, &body, &blen), 403);
-	assert_docker_error(body, blen, "system.events");
+	H_RUN_UNTIL(&H, h_answer_at(c, before, &body, &blen) != 0 || c->eof || c->rerr);
+	ck_assert_int_eq(h_answer_at(c, before, &body, &blen), 403);
+	h_assert_docker_error(body, blen, "system.events");
 	const char *second = h_text(c) + before;
 	ck_assert_msg(strncmp(second, "HTTP/1.1 403 Forbidden\r\n", 24) == 0, "got %s", second);
 	ck_assert_ptr_nonnull(strstr(second, "system.events"));
@@ -534,7 +485,7 @@ START_TEST(keepalive_two_requests)
 	h_setup(&H, POLICY_RESTRICTED, NULL);
 	c = h_client(&H);
 	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
 	h_sendf(e, PS_ANSWER);
 	H_RUN_UNTIL(&H, h_has(c, "[]\n"));
 	ck_assert_str_eq(h_text(c), PS_ANSWER);
@@ -574,7 +525,7 @@ START_TEST(split_answer_not_held_back_on_tcp)
 	c = h_client_tcp(&H);
 	for (int i = 1; i <= 10; i++) {
 		h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
-		H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL &&
+		H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL &&
 		    h_count(e, "GET /containers/json") == (size_t)i);
 		uint64_t before = c->nread;
 		h_send(e, head, sizeof head - 1);
@@ -609,7 +560,7 @@ START_TEST(large_answer_byte_for_byte)
 	h_setup(&H, POLICY_RESTRICTED, NULL);
 	c = h_client(&H);
 	h_sendf(c, "GET /images/busybox/get HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /images/busybox/get HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /images/busybox/get HTTP/1.1\r\n")) != NULL);
 	int hl = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\n"
 	    "Content-Length: %d\r\n\r\n", (int)N);
 	h_send(e, head, (size_t)hl);
@@ -664,7 +615,7 @@ START_TEST(keepalive_reload_moves_upstream)
 	h_setup(&H, POLICY_RESTRICTED, NULL);
 	c = h_client(&H);
 	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
 	h_sendf(e, PS_ANSWER);
 	H_RUN_UNTIL(&H, h_has(c, "[]\n"));
 
@@ -726,14 +677,14 @@ START_TEST(malformed_answer_head_gets_502)
 	h_setup(&H, POLICY_RESTRICTED, NULL);
 	c = h_client(&H);
 	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
 	h_sendf(e, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n");
 	h_settle(&H, 30);
 	ck_assert_uint_eq(c->nread, 0);   /* nothing of an incomplete head */
 	h_sendf(e, "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
-	H_RUN_UNTIL(&H, answer_at(c, 0, &body, &blen) != 0 || c->eof || c->rerr);
-	ck_assert_int_eq(answer_at(c, 0, &body, &blen), 502);
-	assert_docker_error(body, blen, "malformed");
+	H_RUN_UNTIL(&H, h_answer_at(c, 0, &body, &blen) != 0 || c->eof || c->rerr);
+	ck_assert_int_eq(h_answer_at(c, 0, &body, &blen), 502);
+	h_assert_docker_error(body, blen, "malformed");
 	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
 }
 END_TEST
@@ -746,7 +697,7 @@ START_TEST(abandoned_request_is_cancelled)
 	h_setup(&H, POLICY_RESTRICTED, NULL);
 	c = h_client(&H);
 	h_sendf(c, "POST /containers/abc/stop HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "POST /containers/abc/stop HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "POST /containers/abc/stop HTTP/1.1\r\n")) != NULL);
 	h_settle(&H, 20);   /* the engine stalls */
 	h_close(c);
 	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
@@ -766,7 +717,7 @@ START_TEST(forwarded_head_is_rebuilt_exactly)
 	c = h_client(&H);
 	h_sendf(c, "GET /containers/json?all=1 HTTP/1.0\r\nHost: docker\r\nX-One: a b\r\n"
 	    "User-Agent: Docker-Client/28.2.2\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/json?all=1 HTTP/1.0\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json?all=1 HTTP/1.0\r\n")) != NULL);
 	H_RUN_UNTIL(&H, h_has(e, "\r\n\r\n"));
 	ck_assert_str_eq(h_text(e), "GET /containers/json?all=1 HTTP/1.0\r\nHost: docker\r\n"
 	    "X-One: a b\r\nUser-Agent: Docker-Client/28.2.2\r\n\r\n");
@@ -778,7 +729,7 @@ START_TEST(forwarded_head_is_rebuilt_exactly)
 	c = h_client(&H);
 	h_sendf(c, "POST /containers/abc/stop?t=3 HTTP/1.1\r\nHost: docker\r\n"
 	    "Transfer-Encoding: chunked\r\nX-Two: z\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "POST /containers/abc/stop?t=3 HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "POST /containers/abc/stop?t=3 HTTP/1.1\r\n")) != NULL);
 	H_RUN_UNTIL(&H, h_has(e, "0\r\n\r\n"));
 	ck_assert_str_eq(h_text(e), "POST /containers/abc/stop?t=3 HTTP/1.1\r\nHost: docker\r\n"
 	    "X-Two: z\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
@@ -794,7 +745,7 @@ START_TEST(half_closed_client_still_gets_its_answer)
 	c = h_client(&H);
 	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
 	h_shut_wr(c);
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
 	H_RUN_UNTIL(&H, e->eof);   /* the half-close, passed on */
 	h_sendf(e, PS_ANSWER);
 	H_RUN_UNTIL(&H, c->eof || c->rerr);
@@ -815,8 +766,8 @@ START_TEST(refusal_at_the_limit_is_explained_and_rate_limited)
 	h_settle(&H, 10);
 	c2 = h_client(&H);
 	H_RUN_UNTIL(&H, c2->eof || c2->rerr);
-	ck_assert_int_eq(answer_at(c2, 0, &body, &blen), 503);
-	assert_docker_error(body, blen, "max_connections");
+	ck_assert_int_eq(h_answer_at(c2, 0, &body, &blen), 503);
+	h_assert_docker_error(body, blen, "max_connections");
 	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
 	for (int i = 0; i < 12; i++)
 		h_client(&H);
@@ -837,7 +788,7 @@ START_TEST(keepalive_pipelined)
 	/* both at once: the second waits until the first is answered */
 	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n"
 	    "GET /images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
 	h_settle(&H, 20);
 	ck_assert_uint_eq(h_count(e, "\r\n\r\n"), 1);
 	h_sendf(e, PS_ANSWER);
@@ -931,7 +882,7 @@ START_TEST(pipelined_denials_are_handled_flat)
 	ck_assert_int_eq(setrlimit(RLIMIT_STACK, &old), 0);
 	ck_assert_uint_eq(H.srv.gw.nsessions, 1);   /* and it goes on */
 	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, engine_request(&H, "GET /containers/json HTTP/1.1\r\n") != NULL);
+	H_RUN_UNTIL(&H, h_engine_request(&H, "GET /containers/json HTTP/1.1\r\n") != NULL);
 }
 END_TEST
 

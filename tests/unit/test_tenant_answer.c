@@ -201,13 +201,6 @@ setup_tenant(void)
 	h_setup(&H, pol, NULL);
 }
 
-static struct h_peer *
-engine_request(struct harness *h, const char *prefix)
-{
-	struct h_peer *e = h_engine_find(h, prefix);
-	return e && h_has(e, "\r\n\r\n") ? e : NULL;
-}
-
 /* The client's complete answer: status, and body (Content-Length framed). */
 static int
 client_answer(const struct h_peer *c, const char **body, size_t *blen)
@@ -237,7 +230,7 @@ START_TEST(stage_filters_images)
 	setup_tenant();
 	c = h_client(&H);
 	h_sendf(c, "GET /v1.41/images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /v1.41/images/json HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /v1.41/images/json HTTP/1.1\r\n")) != NULL);
 	size_t n = strlen(IMAGES);
 	h_sendf(e, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nApi-Version: 1.41\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n%zx\r\n%.*s\r\n%zx\r\n%s\r\n0\r\n\r\n",
@@ -265,7 +258,7 @@ START_TEST(stage_ps_gets_label_filter)
 	setup_tenant();
 	c = h_client(&H);
 	h_sendf(c, "GET /v1.41/containers/json?all=1 HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /v1.41/containers/json?all=1&filters="
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /v1.41/containers/json?all=1&filters="
 	    "%7B%22label%22%3A%7B%22io.sockward.tenant%3Dweb%22%3Atrue%7D%7D HTTP/1.1\r\n")) != NULL);
 	h_sendf(e, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\n[]\n");
 	H_RUN_UNTIL(&H, h_has(c, "\r\n\r\n[]\n"));
@@ -283,7 +276,7 @@ START_TEST(stage_error_relayed)
 	setup_tenant();
 	c = h_client(&H);
 	h_sendf(c, "GET /v1.41/networks HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /v1.41/networks HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /v1.41/networks HTTP/1.1\r\n")) != NULL);
 	h_sendf(e, "%s", ans);
 	H_RUN_UNTIL(&H, h_has(c, "{\"message\":\"broken\"}\n"));
 	ck_assert_str_eq(h_text(c), ans);
@@ -316,7 +309,7 @@ START_TEST(stage_malformed_json_502)
 	setup_tenant();
 	c = h_client(&H);
 	h_sendf(c, "GET /v1.41/images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /v1.41/images/json HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /v1.41/images/json HTTP/1.1\r\n")) != NULL);
 	h_sendf(e, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n"
 	    "[{\"Id\":\"other\"},");
 	expect_502(c, "not JSON");
@@ -329,7 +322,7 @@ START_TEST(stage_cut_short_502)
 	setup_tenant();
 	c = h_client(&H);
 	h_sendf(c, "GET /v1.41/system/df HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /v1.41/system/df HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /v1.41/system/df HTTP/1.1\r\n")) != NULL);
 	h_sendf(e, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n"
 	    "{\"Images\":[{\"Id\":\"other\"");
 	h_close_after(e);
@@ -344,7 +337,7 @@ START_TEST(stage_too_big_502)
 	setup_tenant();
 	c = h_client(&H);
 	h_sendf(c, "GET /v1.41/images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = engine_request(&H, "GET /v1.41/images/json HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /v1.41/images/json HTTP/1.1\r\n")) != NULL);
 	size_t big = (9u << 20);
 	h_sendf(e, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n"
 	    "[{\"Id\":\"other\",\"Labels\":{\"io.sockward.tenant\":\"db\"},\"Pad\":\"", big);
