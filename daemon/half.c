@@ -223,7 +223,7 @@ tls_kick(struct half *h)
 	    !(bufferevent_get_enabled(h->bev) & EV_READ))
 		return;
 	SSL *ssl = bufferevent_openssl_get_ssl(h->bev);
-	if (ssl != NULL && SSL_has_pending(ssl))
+	if (ssl != NULL && (h->tls_ended || SSL_has_pending(ssl)))
 		event_active(&h->bev->ev_read, EV_READ, 1);
 }
 
@@ -264,7 +264,7 @@ half_tls_read_more(struct half *h)
 	struct evbuffer *in = bufferevent_get_input(h->bev);
 	size_t high = 0, got = 0;
 	bufferevent_getwatermark(h->bev, EV_READ, NULL, &high);
-	while (ssl != NULL && SSL_has_pending(ssl)) {
+	while (ssl != NULL && !h->tls_ended && SSL_has_pending(ssl)) {
 		size_t have = evbuffer_get_length(in);
 		if (high == 0 || have >= high)
 			break;
@@ -278,10 +278,17 @@ half_tls_read_more(struct half *h)
 		evbuffer_commit_space(in, &v, r > 0 ? 1 : 0);
 		if (r <= 0) {
 			/* a record still incomplete (WANT_READ) waits for the socket as
-			 * libevent would; anything else (the peer's close_notify, an
-			 * error) is met again by libevent's own SSL_read, now */
-			if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ)
+			 * libevent would.  Anything else (the peer's close_notify, an
+			 * error) has to be met again by libevent's own SSL_read, which
+			 * reports it; the socket will not wake it, so every kick
+			 * (tls_kick) asks for that read until the end is reported.  A
+			 * read asked for only now would be lost if the caller stops
+			 * reading before it runs (a paused stream): docker exec -i's
+			 * close_notify was, 2 times in 40, and the exec never ended. */
+			if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ) {
+				h->tls_ended = 1;
 				event_active(&h->bev->ev_read, EV_READ, 1);
+			}
 			break;
 		}
 		got += (size_t)r;
@@ -604,6 +611,7 @@ half_drop_connection(struct half *h)
 	h->direct = 0;
 	h->tls_direct = 0;
 	h->tls_ahead = 0;
+	h->tls_ended = 0;
 }
 
 void

@@ -29,6 +29,7 @@ struct half {
 	unsigned direct : 1;       /* a connected plain socket: half_send may write to it at once */
 	unsigned tls_direct : 1;   /* an established TLS connection: half_send may SSL_write at once */
 	unsigned tls_ahead : 1;    /* OpenSSL reads ahead: see half_tls_read_ahead */
+	unsigned tls_ended : 1;    /* our own SSL_read met the input's end: see half_tls_read_more */
 	unsigned queued : 1;       /* on its flusher's queue (parked bytes to send) */
 	/* plain sockets: what half_send put off to the end of the turn (see
 	 * struct half_flusher); bytes are parked only while the output is empty */

@@ -465,6 +465,64 @@ START_TEST(tls_pieces_arrive_whole_through_blocked_writes)
 }
 END_TEST
 
+/* The session's client read callback, cut down: what libevent read goes on
+ * (drained, as relayed), the rest of what OpenSSL read ahead is taken by
+ * half_tls_read_more, and then the engine's side is full, so reading
+ * pauses (relay_raw).  The first call only. */
+static int read_calls;
+static void
+relay_then_pause(struct bufferevent *bev, void *arg)
+{
+	struct half *h = arg;
+	if (read_calls++ > 0)
+		return;
+	evbuffer_drain(bufferevent_get_input(bev), evbuffer_get_length(bufferevent_get_input(bev)));
+	half_tls_read_more(h);
+	half_pause(h, 1);
+}
+
+/* A TLS client sends the last of its stdin and its close_notify in one
+ * flight (docker exec -i).  libevent reads the first record and stops at
+ * the watermark; half_tls_read_more takes the second record and meets the
+ * close_notify; the stream then pauses before libevent's read, asked for
+ * then, runs.  When reading resumes, the end is still reported: the socket
+ * has nothing more to wake anyone (the exec hung for good, 2 times in 40). */
+START_TEST(tls_end_met_by_read_ahead_is_reported_after_a_pause)
+{
+	struct tls_rig r;
+	tls_rig_up(&r, 256 << 10);
+	half_tls_read_ahead(&r.h);
+	ck_assert(r.h.tls_ahead);
+	bufferevent_setwatermark(r.h.bev, EV_READ, 0, 16384);
+	bufferevent_setcb(r.h.bev, relay_then_pause, NULL, note_event, &r.h);
+	read_calls = 0;
+	event_what = 0;
+	static char first[16384], last[100];
+	memset(first, 'a', sizeof first);
+	memset(last, 'z', sizeof last);
+	ck_assert_int_eq(SSL_write(r.cssl, first, sizeof first), (int)sizeof first);
+	ck_assert_int_eq(SSL_write(r.cssl, last, sizeof last), (int)sizeof last);
+	ck_assert_int_ge(SSL_shutdown(r.cssl), 0);   /* close_notify sent */
+	for (int i = 0; i < 50 && read_calls == 0; i++)
+		event_base_loop(r.base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(read_calls, 1);
+	ck_assert(r.h.paused);
+	/* what the pause left: the second record, and no report yet */
+	ck_assert_uint_eq(evbuffer_get_length(bufferevent_get_input(r.h.bev)), sizeof last);
+	for (int i = 0; i < 20; i++)
+		event_base_loop(r.base, EVLOOP_NONBLOCK);
+	ck_assert_int_eq(event_what, 0);
+	/* the engine drained: relayed on, reading resumes */
+	evbuffer_drain(bufferevent_get_input(r.h.bev), sizeof last);
+	half_pause(&r.h, 0);
+	for (int i = 0; i < 50 && event_what == 0; i++)
+		event_base_loop(r.base, EVLOOP_NONBLOCK);
+	ck_assert_msg(event_what & BEV_EVENT_EOF, "the client's close_notify was never reported (what=%#x)",
+	    event_what);
+	tls_rig_down(&r);
+}
+END_TEST
+
 Suite *
 half_flush_suite(void)
 {
@@ -479,6 +537,7 @@ half_flush_suite(void)
 	tcase_add_test(tc, a_failed_send_of_parked_bytes_is_reported);
 	tcase_add_test(tc, flush_notice_comes_when_sending_the_parked_bytes_flushed_all);
 	tcase_add_test(tc, tls_pieces_arrive_whole_through_blocked_writes);
+	tcase_add_test(tc, tls_end_met_by_read_ahead_is_reported_after_a_pause);
 	suite_add_tcase(s, tc);
 	return s;
 }
