@@ -56,6 +56,10 @@ sockward: $(call obj,rel,$(DAEMON_SRC) $(POLICY_SRC)) $(call LLHTTP_OBJ,rel)
 tests/unit/run-unit: $(call obj,rel,$(CORE_SRC) $(UNIT_SRC)) $(call LLHTTP_OBJ,rel)
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs check)
 
+# the held answers' cost (tests/bench/answer_bench.c), on the daemon's own code
+tests/bench/answer-bench: $(call obj,rel,$(CORE_SRC) tests/bench/answer_bench.c) $(call LLHTTP_OBJ,rel)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
 # ---- sanitizer build (ASan + UBSan) ----------------------------------------
 $(B)/san/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -84,6 +84,7 @@ static const struct conf_key limits_keys[] = {
 	{ "max_connections", K_INT, OFF(max_connections), "4096", 1, 1, 1000000, NULL, NULL, "client connections at once (TLS ones once their handshake is done)" },
 	{ "max_handshakes", K_INT, OFF(max_handshakes), "256", 1, 1, 1000000, NULL, NULL, "TLS handshakes at once (connections without an identity yet)" },
 	{ "handshake_timeout_ms", K_INT, OFF(handshake_timeout_ms), "10000", 1, 100, 3600000, NULL, NULL, "time allowed for a TLS handshake" },
+	{ "max_held_answer_bytes", K_INT, OFF(max_held_answer_bytes), "67108864", 1, 65536, 1073741824, NULL, NULL, "bytes of engine answers held at once, all connections together, to be filtered or rewritten" },
 	{ "quota_wait_ms", K_INT, OFF(quota_wait_ms), "60000", 1, 100, 3600000, NULL, NULL, "time a quota-counted create waits behind another before a 503" },
 };
 static const struct conf_key log_keys[] = {

@@ -41,6 +41,7 @@ struct sw_config {
 	long max_connections;
 	long max_handshakes;
 	long handshake_timeout_ms;
+	long max_held_answer_bytes;   /* all response stages together (response_stage.h) */
 	long quota_wait_ms;      /* a request waiting for the quota gate (exchange.c) */
 	long log_level;          /* enum log_level */
 	char *audit_file;        /* NULL: no file */

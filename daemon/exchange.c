@@ -17,6 +17,8 @@
 #include "daemon/metrics.h"
 #include "daemon/response_stage.h"
 #include "daemon/warnings.h"
+#include "policy/jsonin.h"
+#include "policy/jsonout.h"
 #include "policy/poison.h"
 #include "policy/tenant_answer.h"
 
@@ -564,9 +566,37 @@ add_warnings(const struct http_resp *resp, struct evbuffer *raw, struct evbuffer
 	return warnings_rewrite_parsed(resp->head, body, x->dec.warnings, x->dec.nwarnings, out);
 }
 
+/* The rewritten answer: its head, then text (taken) without a copy; all or
+ * nothing reaches out. */
+static int
+write_filtered(const struct resp_head *h, char *text, size_t len, struct evbuffer *out,
+    char *why, size_t whylen)
+{
+	struct evbuffer *answer = evbuffer_new();
+	const char *fail = answer == NULL ? "out of memory"
+	    : answer_write_head(h, len, answer) != 0 ? "its head cannot be rebuilt faithfully" : NULL;
+	if (fail != NULL)
+		free(text);
+	else if (response_stage_add_text(answer, text, len) != 0)   /* text goes either way */
+		fail = "out of memory";
+	else if (evbuffer_add_buffer(out, answer) != 0)   /* moves the chains, no copy */
+		fail = "the client's buffer took none of it";
+	if (answer != NULL)
+		evbuffer_free(answer);
+	if (fail == NULL)
+		return 0;
+	snprintf(why, whylen, "%s", fail);
+	return STAGE_REFUSE;
+}
+
 /* A tenant's list answer: a success is filtered by the policy
  * (tenant_answer_filter) or not relayed at all; an error answer carries no
- * objects and is relayed as the engine gave it. */
+ * objects and is relayed as the engine gave it.  It runs on the event loop
+ * and an answer may be 8 MiB, so at most one of its forms is alive at a
+ * time where that is possible: the body goes once parsed (the document is
+ * several times its size), the document once serialised, and the text is
+ * handed to the client's buffer as it is (counted in the held total until
+ * sent). */
 static int
 filter_answer(const struct http_resp *resp, struct evbuffer *raw, struct evbuffer *body,
     struct evbuffer *out, void *arg)
@@ -574,8 +604,8 @@ filter_answer(const struct http_resp *resp, struct evbuffer *raw, struct evbuffe
 	struct exchange *x = arg;
 	struct response_stage *st = x->stage;
 	const struct resp_head *h = resp->head;
-	json_error_t je;
 	char err[200];
+	size_t pos, len;
 	(void)raw;
 	if (h == NULL || !h->done) {
 		snprintf(st->why, sizeof st->why, "its head was not recorded");
@@ -589,7 +619,10 @@ filter_answer(const struct http_resp *resp, struct evbuffer *raw, struct evbuffe
 	}
 	size_t blen = evbuffer_get_length(body);
 	const char *btext = (const char *)evbuffer_pullup(body, -1);
-	json_t *doc = btext ? json_loadb(btext, blen, JSON_DECODE_ANY, &je) : NULL;
+	/* what json_loadb(JSON_DECODE_ANY) reads, in one pass (policy/jsonin.h) */
+	json_t *doc = btext ? jsonin_parse_flags(btext, blen, JSON_DECODE_ANY, &pos, err,
+	    sizeof err) : NULL;
+	evbuffer_drain(body, blen);
 	if (doc == NULL) {
 		snprintf(st->why, sizeof st->why, "it is not JSON");
 		return STAGE_REFUSE;
@@ -601,19 +634,32 @@ filter_answer(const struct http_resp *resp, struct evbuffer *raw, struct evbuffe
 		snprintf(st->why, sizeof st->why, "%s", err);
 		return STAGE_REFUSE;
 	}
-	char *text = json_dumps(kept, JSON_COMPACT | JSON_ENCODE_ANY);
+	/* byte for byte json_dumps(JSON_COMPACT | JSON_ENCODE_ANY) (policy/jsonout.h) */
+	char *text = jsonout_compact(kept, blen, &len);
 	json_decref(kept);
 	if (text == NULL) {
 		snprintf(st->why, sizeof st->why, "out of memory");
 		return STAGE_REFUSE;
 	}
-	int rc = answer_write_parsed(h, text, strlen(text), out);
-	free(text);
-	if (rc != 0) {
-		snprintf(st->why, sizeof st->why, "its head cannot be rebuilt faithfully");
-		return STAGE_REFUSE;
-	}
-	return 0;
+	text[len] = '\n';   /* over its NUL: dockerd ends a JSON answer with a newline */
+	return write_filtered(h, text, len + 1, out, st->why, sizeof st->why);
+}
+
+/* Warnings only add the policy's findings to the engine's answer: without
+ * them the client gets what it would get from dockerd itself (the audit
+ * line still names the rules), so a warnings stage that cannot hold on
+ * lets the answer pass.  A tenant's list never passes unfiltered, and a
+ * tenant's 409 on create or rename names the container that has the name,
+ * perhaps another tenant's. */
+int
+exchange_answer_may_pass(const struct exchange *x)
+{
+	const struct response_stage *st = x->stage;
+	if (st == NULL)
+		return 1;
+	if (st->strict)
+		return 0;
+	return !(tenant_names(x) && st->head.done && st->head.status == 409);
 }
 
 int

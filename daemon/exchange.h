@@ -129,6 +129,10 @@ void exchange_write_request(struct exchange *x, struct evbuffer *out);
  * relayed).  exchange_attach_stage picks the one the decision asks for. */
 int exchange_wants_stage(const struct exchange *x);
 int exchange_attach_stage(struct exchange *x);
+/* May the held answer reach the client as the engine sent it, when the
+ * stage cannot hold it any longer (limits.max_held_answer_bytes)?  0: it
+ * must not (the client gets a 503 instead). */
+int exchange_answer_may_pass(const struct exchange *x);
 
 /* What sockward answered itself (a denial, a 502...). */
 void exchange_set_reply(struct exchange *x, int status, const char *msg);

@@ -11,6 +11,44 @@
  * relayed unchanged (the records say they are not faithful) */
 #define STAGE_HEAD_MAX 16384
 
+/* Bytes every stage holds, and the rewritten answers (response_stage_add_text)
+ * still in a client's buffer: what limits.max_held_answer_bytes bounds.
+ * The event loop is single-threaded. */
+static size_t held_total;
+
+size_t
+response_stage_held_total(void)
+{
+	return held_total;
+}
+
+/* st now holds n bytes */
+static void
+charge(struct response_stage *st, size_t n)
+{
+	held_total = held_total - st->charged + n;
+	st->charged = n;
+}
+
+static void
+text_sent(const void *data, size_t len, void *arg)
+{
+	(void)arg;
+	held_total -= len;
+	free((void *)data);
+}
+
+int
+response_stage_add_text(struct evbuffer *out, char *text, size_t len)
+{
+	if (evbuffer_add_reference(out, text, len, text_sent, NULL) != 0) {
+		free(text);   /* libevent calls no cleanup when it fails */
+		return -1;
+	}
+	held_total += len;
+	return 0;
+}
+
 struct response_stage *
 response_stage_new(stage_rewrite_fn fn, void *arg, size_t max_body)
 {
@@ -35,6 +73,7 @@ response_stage_free(struct response_stage *st)
 {
 	if (st == NULL)
 		return;
+	charge(st, 0);
 	if (st->raw)
 		evbuffer_free(st->raw);
 	if (st->body)
@@ -58,12 +97,39 @@ response_stage_sink(struct response_stage *st, struct evbuffer *client_out)
 	return st && st->holding ? st->raw : client_out;
 }
 
-int
-response_stage_overflowing(const struct response_stage *st, const struct http_resp *resp)
+enum stage_room
+response_stage_room(struct response_stage *st, const struct http_resp *resp, size_t budget)
 {
+	size_t raw = evbuffer_get_length(st->raw);
+	if (st->strict && raw > 0 && st->head.done && st->head.status < 400) {
+		evbuffer_drain(st->raw, raw);   /* never relayed as received: see raw_dropped */
+		st->raw_dropped = 1;
+		raw = 0;
+	}
+	charge(st, raw + evbuffer_get_length(st->body));
 	/* the raw answer may be chunked, so it can be somewhat bigger than
 	 * the body it carries; twice the body bound is plenty */
-	return resp->capture_overflow || evbuffer_get_length(st->raw) > 2 * st->max_body;
+	if (resp->capture_overflow || raw > 2 * st->max_body)
+		return STAGE_TOO_BIG;
+	return held_total > budget ? STAGE_BUSY : STAGE_ROOM;
+}
+
+/* Holding nothing any more; the parser goes on without the stage. */
+static void
+let_go(struct response_stage *st, struct http_resp *resp)
+{
+	evbuffer_drain(st->raw, evbuffer_get_length(st->raw));
+	evbuffer_drain(st->body, evbuffer_get_length(st->body));
+	charge(st, 0);
+	st->holding = 0;
+	resp->capture = NULL;
+	resp->head = NULL;   /* the rest of the exchange is relayed as it comes */
+}
+
+void
+response_stage_discard(struct response_stage *st, struct http_resp *resp)
+{
+	let_go(st, resp);
 }
 
 size_t
@@ -72,18 +138,16 @@ response_stage_release(struct response_stage *st, struct http_resp *resp, int co
 {
 	size_t before = evbuffer_get_length(out);
 	int rc = complete ? st->rewrite(resp, st->raw, st->body, out, st->arg) : -1;
-	if (rc != 0 && st->strict && (rc == STAGE_REFUSE || !complete)) {
+	if (rc != 0 && st->strict && (rc == STAGE_REFUSE || !complete || st->raw_dropped)) {
 		st->refused = 1;
 		if (!complete)
 			snprintf(st->why, sizeof st->why, "%s",
 			    why_incomplete ? why_incomplete : "the answer is incomplete");
+		else if (rc != STAGE_REFUSE)
+			snprintf(st->why, sizeof st->why, "status %d was not rewritten", st->head.status);
 	} else if (rc != 0) {
 		evbuffer_add_buffer(out, st->raw);
 	}
-	evbuffer_drain(st->raw, evbuffer_get_length(st->raw));
-	evbuffer_drain(st->body, evbuffer_get_length(st->body));
-	st->holding = 0;
-	resp->capture = NULL;
-	resp->head = NULL;   /* the rest of the exchange is relayed as it comes */
+	let_go(st, resp);
 	return evbuffer_get_length(out) - before;
 }

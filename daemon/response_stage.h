@@ -29,7 +29,8 @@ typedef int (*stage_rewrite_fn)(const struct http_resp *resp, struct evbuffer *r
     struct evbuffer *body, struct evbuffer *out, void *arg);
 
 struct response_stage {
-	struct evbuffer *raw;        /* the answer as received, while held */
+	struct evbuffer *raw;        /* the answer as received, while held (a strict
+	                                stage drops it for a success: see raw_dropped) */
 	struct evbuffer *body;       /* its de-chunked body (the parser copies it) */
 	struct resp_head head;       /* the head, recorded by the parser */
 	size_t max_body;
@@ -43,6 +44,12 @@ struct response_stage {
 	 * never an unfiltered list. */
 	int strict;
 	int refused;
+	/* a strict stage relays the answer as received only when it is an
+	 * error (status 400 and up: dockerd's message, no objects); for any
+	 * other status the raw bytes are of no use and are dropped as they
+	 * come, the de-chunked body is what the rewrite reads */
+	int raw_dropped;
+	size_t charged;              /* what this stage counts in the held total */
 	char why[256];
 };
 
@@ -53,12 +60,31 @@ void response_stage_free(struct response_stage *st);
 void response_stage_begin(struct response_stage *st, struct http_resp *resp);
 /* Where the bytes of the answer go while it is parsed. */
 struct evbuffer *response_stage_sink(struct response_stage *st, struct evbuffer *client_out);
-/* Is the held answer beyond what the stage will hold?  (Then release it.) */
-int response_stage_overflowing(const struct response_stage *st, const struct http_resp *resp);
+/* May the stage go on holding, now that more of the answer came?  It
+ * counts what it holds in the process-wide held total (a strict stage
+ * first drops raw bytes it will never relay) and says STAGE_TOO_BIG past
+ * its own bound, STAGE_BUSY when all held answers together take more than
+ * budget bytes (limits.max_held_answer_bytes).  Either way it must be let
+ * go: released (relayed as received, or refused when strict) or
+ * discarded. */
+enum stage_room { STAGE_ROOM, STAGE_TOO_BIG, STAGE_BUSY };
+enum stage_room response_stage_room(struct response_stage *st, const struct http_resp *resp,
+    size_t budget);
+/* Bytes held by all stages now, with the rewritten answers still waiting
+ * in a client's buffer (response_stage_add_text).  The event loop is
+ * single-threaded: a plain counter. */
+size_t response_stage_held_total(void);
+/* Append text[0..len) (malloc'd; out takes it) to out without a copy; it
+ * counts in the held total until out has sent it or is freed: a client
+ * that does not read keeps its rewritten answer inside the budget. */
+int response_stage_add_text(struct evbuffer *out, char *text, size_t len);
+/* Stop holding and forget the answer: nothing reaches the client (the
+ * caller answers instead). */
+void response_stage_discard(struct response_stage *st, struct http_resp *resp);
 /* Stop holding: the rewritten answer when complete and the rewrite accepts
  * it, otherwise the answer exactly as received, goes to out (a strict
  * stage: nothing, and refused is set; why says why, or why_incomplete
- * when the answer is not complete).  Returns the number of bytes appended
+ * when the answer is not complete, or the raw bytes were dropped).  Returns the number of bytes appended
  * to out. */
 size_t response_stage_release(struct response_stage *st, struct http_resp *resp, int complete,
     const char *why_incomplete, struct evbuffer *out);

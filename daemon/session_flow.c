@@ -773,6 +773,24 @@ holding(const struct exchange *x)
 	return x->stage && x->stage->holding;
 }
 
+/* All held answers together are over limits.max_held_answer_bytes and
+ * this one must not pass unchanged (exchange_answer_may_pass): a 503, the
+ * session ends (the engine's answer is not read to its end).  There is no
+ * check before a stage starts: it holds nothing until bytes come, and the
+ * first ones that do not fit end up here. */
+static void
+refuse_busy(struct session *s)
+{
+	char msg[400];
+	long budget = s->cfg->max_held_answer_bytes;
+	response_stage_discard(s->x->stage, &s->x->resp);
+	conn_log(&s->facts, LOG_LVL_WARN, "req=%llu answer not held: the answers held at once reach "
+	    "limits.max_held_answer_bytes (%ld); answered 503", (unsigned long long)s->x->id, budget);
+	snprintf(msg, sizeof msg, "sockward: busy: the answers it holds to filter or rewrite already "
+	    "take limits.max_held_answer_bytes (%ld bytes), so this one is not shown; retry", budget);
+	session_reply_and_close(s, 503, msg);
+}
+
 /* An answer head reaches the client only once it is complete and parsed:
  * a malformed one (Content-Length with Transfer-Encoding, say) is then
  * still answered with a 502 instead of half a head.  Heads beyond
@@ -781,6 +799,34 @@ holding(const struct exchange *x)
 /* ANSWER_FILTER_MAX, as a client reads it */
 #define STAGE_BOUND_TEXT "8 MiB"
 _Static_assert(ANSWER_FILTER_MAX == (8u << 20), "STAGE_BOUND_TEXT says 8 MiB");
+
+/* More of a held answer came: may the stage hold on?  Not a raw stream,
+ * nor an answer over its own bound (released: relayed as received, or
+ * refused when strict), nor when all held answers together are over
+ * limits.max_held_answer_bytes (then relayed as received if it may pass
+ * unchanged, else refused with a 503).  -1 when the session ends. */
+static int
+stage_may_hold(struct session *s, enum parse_result r)
+{
+	struct exchange *x = s->x;
+	enum stage_room room = response_stage_room(x->stage, &x->resp,
+	    (size_t)s->cfg->max_held_answer_bytes);
+	if (r == PARSE_HEADERS)
+		return release_stage(s, 0, "it is a raw stream");
+	if (room == STAGE_TOO_BIG)
+		return release_stage(s, 0, "it is over the " STAGE_BOUND_TEXT " sockward holds to "
+		    "filter; narrow it with filters");
+	if (room == STAGE_ROOM)
+		return 0;
+	if (!exchange_answer_may_pass(x)) {
+		refuse_busy(s);
+		return -1;
+	}
+	conn_log(&s->facts, LOG_LVL_WARN, "req=%llu answer relayed as received, without sockward's "
+	    "warnings: the answers held at once reach limits.max_held_answer_bytes (%ld)",
+	    (unsigned long long)x->id, s->cfg->max_held_answer_bytes);
+	return release_stage(s, 0, "the answers held at once are over limits.max_held_answer_bytes");
+}
 
 static int
 pass_answer(struct session *s, struct evbuffer *in, size_t used)
@@ -853,10 +899,7 @@ parse_upstream(struct session *s)
 		enum parse_result r = http_resp_feed(&x->resp, v.iov_base, v.iov_len, &used);
 		if (used > 0 && r != PARSE_ERROR && pass_answer(s, in, used) != 0)
 			return;
-		if (holding(x) && (r == PARSE_HEADERS || response_stage_overflowing(x->stage, &x->resp)) &&
-		    release_stage(s, 0, r == PARSE_HEADERS ? "it is a raw stream"
-		    : "it is over the " STAGE_BOUND_TEXT " sockward holds to filter; narrow it with "
-		    "filters") != 0)
+		if (holding(x) && stage_may_hold(s, r) != 0)
 			return;
 		if (x->resp.headers_done && s->upstream.state == U_RESP_HEAD)
 			set_upstream_state(s, U_RESP_BODY);

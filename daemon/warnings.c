@@ -89,8 +89,7 @@ add_warnings(struct evbuffer *body, char *const *warnings, size_t n)
 }
 
 int
-answer_write_parsed(const struct resp_head *h, const char *body, size_t len,
-    struct evbuffer *out)
+answer_write_head(const struct resp_head *h, size_t body_len, struct evbuffer *out)
 {
 	if (h == NULL || !rebuildable(h))
 		return -1;
@@ -106,7 +105,16 @@ answer_write_parsed(const struct resp_head *h, const char *body, size_t len,
 		evbuffer_add(out, h->buf + f->val_off, f->val_len);
 		evbuffer_add(out, "\r\n", 2);
 	}
-	evbuffer_add_printf(out, "Content-Length: %zu\r\n\r\n", len + 1);
+	evbuffer_add_printf(out, "Content-Length: %zu\r\n\r\n", body_len);
+	return 0;
+}
+
+int
+answer_write_parsed(const struct resp_head *h, const char *body, size_t len,
+    struct evbuffer *out)
+{
+	if (answer_write_head(h, len + 1, out) != 0)
+		return -1;
 	evbuffer_add(out, body, len);
 	evbuffer_add(out, "\n", 1);
 	return 0;

@@ -21,6 +21,8 @@ int warnings_rewrite_parsed(const struct resp_head *head, struct evbuffer *body,
  * the records cannot say the head faithfully. */
 int answer_write_parsed(const struct resp_head *h, const char *body, size_t len,
     struct evbuffer *out);
+/* Its head alone, for a body of body_len bytes the caller appends. */
+int answer_write_head(const struct resp_head *h, size_t body_len, struct evbuffer *out);
 
 /* The same from the raw answer (tests, fuzzing): head_and_body: the raw response as received (head + framed body);
  * body: its de-chunked body.  The head is read by the strict parser with

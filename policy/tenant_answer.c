@@ -88,7 +88,10 @@ filter_df(const json_t *df, const char *tenant, char *err, size_t errlen)
 		snprintf(err, errlen, "the answer is not an object");
 		return NULL;
 	}
-	if ((out = json_deep_copy(df)) == NULL) {
+	/* a new object over the same members (json_copy is shallow): the
+	 * filtered lists replace their own in it and the answer is left as it
+	 * is, without a second copy of everything in it */
+	if ((out = json_copy((json_t *)df)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -108,11 +111,23 @@ filter_df(const json_t *df, const char *tenant, char *err, size_t errlen)
 	json_array_foreach(images, i, el)
 		if (json_is_integer(json_object_get(el, "Size")))
 			layers += json_integer_value(json_object_get(el, "Size"));
-	json_object_set_new(out, "Images", images);
-	json_object_set_new(out, "Containers", containers);
-	json_object_set_new(out, "Volumes", volumes);
-	json_object_set_new(out, "BuildCache", json_array());
-	json_object_set_new(out, "LayersSize", json_integer(layers));
+	/* every one must be set: one that is not would leave the engine's own
+	 * list in out (json_object_set_new takes the value, set or not) */
+	const struct { const char *key; json_t *v; } set[] = {
+		{ "Images", images },
+		{ "Containers", containers },
+		{ "Volumes", volumes },
+		{ "BuildCache", json_array() },
+		{ "LayersSize", json_integer(layers) },
+	};
+	int failed = 0;
+	for (i = 0; i < sizeof set / sizeof set[0]; i++)
+		failed |= json_object_set_new(out, set[i].key, set[i].v) != 0;
+	if (failed) {
+		json_decref(out);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	return out;
 }
 
@@ -143,7 +158,7 @@ filter_network(const json_t *net, const char *tenant, char *err, size_t errlen)
 		snprintf(err, errlen, "Labels is not an object of strings");
 		return NULL;
 	}
-	if ((out = json_deep_copy(net)) == NULL ||
+	if ((out = json_copy((json_t *)net)) == NULL ||   /* shallow, as in filter_df */
 	    json_object_set_new(out, "Containers", json_object()) != 0) {
 		json_decref(out);
 		snprintf(err, errlen, "out of memory");

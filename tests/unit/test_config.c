@@ -41,6 +41,7 @@ START_TEST(minimal_config_gets_defaults)
 	ck_assert_int_eq(c->max_body_bytes, 1048576);
 	ck_assert_int_eq(c->header_timeout_ms, 30000);
 	ck_assert_int_eq(c->quota_wait_ms, 60000);
+	ck_assert_int_eq(c->max_held_answer_bytes, 64 << 20);
 	ck_assert_int_eq(c->listeners[0].mode, 0660);
 	ck_assert_str_eq(c->listeners[0].name, "unix0");
 	ck_assert_int_eq(c->audit_on_failure, AUDIT_FAIL_CLOSED);
@@ -71,6 +72,26 @@ START_TEST(every_error_is_reported_with_position)
 	ck_assert(has_error(&e, "t.json:6:14: limits.max_body_bytes: must be an integer, not a string"));
 	ck_assert(has_error(&e, "t.json:6:39: limits.bogus: unknown key"));
 	ck_assert(has_error(&e, "t.json:7:16: upstream.socket: must be a string, not an integer"));
+	config_errors_free(&e);
+}
+END_TEST
+
+/* limits.max_held_answer_bytes: every response stage together (tenants'
+ * lists held to be filtered, answers held for warnings) */
+START_TEST(held_answer_budget)
+{
+	struct config_errors e;
+	struct sw_config *c = load("{\"listeners\":[{\"type\":\"unix\",\"path\":\"/tmp/a.sock\"}],"
+	    "\"limits\":{\"max_held_answer_bytes\":16777216}}", &e);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->max_held_answer_bytes, 16 << 20);
+	config_unref(c);
+	c = load("{\"listeners\":[{\"type\":\"unix\",\"path\":\"/tmp/a.sock\"}],"
+	    "\"limits\":{\"max_held_answer_bytes\":4096}}", &e);
+	ck_assert_ptr_null(c);
+	if (!has_error(&e, "t.json:1:63: limits.max_held_answer_bytes: 4096 is out of range "
+	    "[65536, 1073741824]"))
+		dump(&e), ck_abort_msg("range error missing");
 	config_errors_free(&e);
 }
 END_TEST
@@ -217,6 +238,7 @@ config_suite(void)
 	TCase *tc = tcase_create("load");
 	tcase_add_test(tc, minimal_config_gets_defaults);
 	tcase_add_test(tc, every_error_is_reported_with_position);
+	tcase_add_test(tc, held_answer_budget);
 	tcase_add_test(tc, syntax_error_has_position);
 	tcase_add_test(tc, listener_rules);
 	tcase_add_test(tc, restart_needed_is_detected);
