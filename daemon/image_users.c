@@ -39,8 +39,8 @@ struct users_req {
 };
 
 static struct {
-	struct { char *key; json_t *json; uint64_t used; } e[USERS_CACHE_MAX];
-	size_t n;
+	struct { char *key; json_t *json; uint64_t used; size_t size; } e[USERS_CACHE_MAX];
+	size_t n, bytes;
 	uint64_t tick;
 	struct users_stats st;
 } uc;
@@ -50,6 +50,7 @@ users_stats(struct users_stats *st)
 {
 	*st = uc.st;
 	st->entries = uc.n;
+	st->bytes = uc.bytes;
 }
 
 void
@@ -60,6 +61,7 @@ users_cache_clear(void)
 		json_decref(uc.e[i].json);
 	}
 	uc.n = 0;
+	uc.bytes = 0;
 }
 
 static json_t *
@@ -73,27 +75,45 @@ cache_get(const char *key)
 	return NULL;
 }
 
+/* What an entry is counted for: its key and the two files' text (the
+ * JSON around them is small and the same for every entry). */
+static size_t
+entry_size(const char *key, json_t *json)
+{
+	return strlen(key) + json_string_length(json_object_get(json, "passwd")) +
+	    json_string_length(json_object_get(json, "group"));
+}
+
+/* Forget the least recently used entry (the last slot takes its place). */
+static void
+cache_evict_lru(void)
+{
+	size_t i = 0;
+	for (size_t j = 1; j < uc.n; j++)
+		if (uc.e[j].used < uc.e[i].used)
+			i = j;
+	free(uc.e[i].key);
+	json_decref(uc.e[i].json);
+	uc.bytes -= uc.e[i].size;
+	uc.e[i] = uc.e[--uc.n];
+}
+
 static void
 cache_put(const char *key, json_t *json)
 {
-	size_t i = uc.n;
+	size_t size = entry_size(key, json);
 	char *k;
 
-	if (cache_get(key) != NULL || (k = strdup(key)) == NULL)
+	if (size > USERS_CACHE_BYTES || cache_get(key) != NULL || (k = strdup(key)) == NULL)
 		return;
-	if (uc.n == USERS_CACHE_MAX) {
-		i = 0;
-		for (size_t j = 1; j < uc.n; j++)
-			if (uc.e[j].used < uc.e[i].used)
-				i = j;
-		free(uc.e[i].key);
-		json_decref(uc.e[i].json);
-	} else {
-		uc.n++;
-	}
-	uc.e[i].key = k;
-	uc.e[i].json = json_incref(json);
-	uc.e[i].used = ++uc.tick;
+	while (uc.n > 0 && (uc.n == USERS_CACHE_MAX || uc.bytes + size > USERS_CACHE_BYTES))
+		cache_evict_lru();
+	uc.e[uc.n].key = k;
+	uc.e[uc.n].json = json_incref(json);
+	uc.e[uc.n].used = ++uc.tick;
+	uc.e[uc.n].size = size;
+	uc.n++;
+	uc.bytes += size;
 }
 
 /* the cache key: the engine and the image ID */

@@ -16,7 +16,9 @@
  * (archive 404) is answered null, as runc reads no entries from it.
  *
  * Image answers (200 only) are cached per image ID (image content is
- * immutable), USERS_CACHE_MAX entries, least recently used evicted. */
+ * immutable), USERS_CACHE_MAX entries and USERS_CACHE_BYTES of file text
+ * at most, least recently used evicted: counted in entries alone, 256
+ * images with 256 KiB files each held 128 MiB. */
 #ifndef SOCKWARD_IMAGE_USERS_H
 #define SOCKWARD_IMAGE_USERS_H
 
@@ -24,6 +26,7 @@
 
 #define USERS_FILE_MAX (256u << 10)
 #define USERS_CACHE_MAX 256
+#define USERS_CACHE_BYTES (16u << 20)
 
 struct event_base;
 struct users_req;
@@ -49,7 +52,7 @@ int users_tar_file(const unsigned char *tar, size_t tarlen, const unsigned char 
  * transient containers created and deleted, entries cached. */
 struct users_stats {
 	unsigned long engine_calls, cache_hits, created, deleted;
-	size_t entries;
+	size_t entries, bytes;   /* cached: entries, and the bytes they are counted for */
 };
 void users_stats(struct users_stats *st);
 void users_cache_clear(void);

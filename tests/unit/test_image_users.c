@@ -256,7 +256,7 @@ static struct evconnlistener *listener;
 static char dir[64], sock[128];
 static char log_[16][700];     /* "METHOD path" of each request */
 static int nreq;
-static int passwd_mode;        /* 0 regular, 1 symlink, 2 answer 500, 3 hang */
+static int passwd_mode;        /* 0 regular, 1 symlink, 2 answer 500, 3 hang, 4 BIG_PW bytes */
 static char created[700];      /* name given to the create */
 static char create_body[1024]; /* its body */
 static int ndone, got_status;
@@ -277,6 +277,8 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 	bufferevent_free(bev);
 }
 
+#define BIG_PW (250u << 10)
+
 static void
 answer(struct bufferevent *bev, int status, const char *ctype, const void *body, size_t len)
 {
@@ -291,7 +293,8 @@ conn_read(struct bufferevent *bev, void *arg)
 {
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
-	static unsigned char tar[8192];
+	static unsigned char tar[USERS_FILE_MAX + 4096];
+	static char big[USERS_FILE_MAX];
 	char head[2048] = "", method[16], path[600];
 	size_t blen = 0;
 
@@ -323,8 +326,15 @@ conn_read(struct bufferevent *bev, void *arg)
 			answer(bev, 500, "application/json", "{\"message\":\"boom\"}", 18);
 			return;
 		}
-		size_t n = tar1(tar, passwd_mode == 1 ? '2' : '0', "passwd", PW,
-		    passwd_mode == 1 ? 0 : strlen(PW));
+		if (passwd_mode == 4) {
+			/* a passwd near the biggest read: comment lines */
+			memset(big, '#', BIG_PW);
+			for (size_t i = 99; i < BIG_PW; i += 100)
+				big[i] = '\n';
+		}
+		size_t n = tar1(tar, passwd_mode == 1 ? '2' : '0', "passwd",
+		    passwd_mode == 4 ? big : PW,
+		    passwd_mode == 1 ? 0 : passwd_mode == 4 ? BIG_PW : strlen(PW));
 		answer(bev, 200, "application/x-tar", tar, n);
 	} else if (strcmp(method, "GET") == 0 && strstr(path, "/archive?path=%2Fetc%2Fgroup")) {
 		const char nf[] = "{\"message\":\"Could not find the file /etc/group in container x\"}";
@@ -547,6 +557,42 @@ START_TEST(cancel_still_deletes)
 }
 END_TEST
 
+/* The cache was bounded in entries only: 256 images with 256 KiB files
+ * each held 128 MiB.  Now it also holds at most USERS_CACHE_BYTES of
+ * text, least recently used evicted: 100 images with a 250 KiB passwd fit
+ * 65 at most, and what was read last, or used lately, is still there. */
+START_TEST(cache_bounded_in_bytes)
+{
+	struct users_stats st;
+	char id[64];
+	passwd_mode = 4;
+	for (int i = 0; i < 100; i++) {
+		nreq = 0;
+		snprintf(id, sizeof id, "sha256:%04d", i);
+		run_lookup(id);
+		ck_assert_int_eq(got_status, 200);
+		json_decref(lk.json);
+		if (i >= 1) {   /* image 0 is used all along: it is never the least recent */
+			nreq = 0;
+			run_lookup("sha256:0000");
+			ck_assert_int_eq(nreq, 0);
+			json_decref(lk.json);
+		}
+	}
+	users_stats(&st);
+	ck_assert_uint_le(st.bytes, USERS_CACHE_BYTES);
+	ck_assert_uint_le(st.entries, USERS_CACHE_BYTES / BIG_PW);
+	ck_assert_uint_ge(st.entries, USERS_CACHE_BYTES / BIG_PW - 1);
+	nreq = 0;
+	run_lookup("sha256:0099");   /* the last read: cached */
+	json_decref(lk.json);
+	ck_assert_int_eq(nreq, 0);
+	run_lookup("sha256:0001");   /* long evicted: read again */
+	json_decref(lk.json);
+	ck_assert_int_eq(nreq, 4);
+}
+END_TEST
+
 Suite *
 image_users_suite(void)
 {
@@ -568,6 +614,7 @@ image_users_suite(void)
 	tcase_add_test(tc, archive_error_still_deletes);
 	tcase_add_test(tc, cancel_still_deletes);
 	tcase_add_test(tc, no_engine_no_delete);
+	tcase_add_test(tc, cache_bounded_in_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }
