@@ -27,6 +27,8 @@ struct engine_req {
 	/* opts->limited: counted in lim.active while it has a connection
 	 * (counted), or in lim's queue while it waits for one (queued) */
 	int limited, urgent, counted, queued;
+	struct engine_account *acct;   /* opts->account */
+	size_t charged;                /* bytes charged to acct (and its chain) so far */
 	struct engine_req *qnext, *qprev;
 	/* the deadline; a start that failed is also reported through it, one
 	 * loop turn later, so the caller's bookkeeping is in place first */
@@ -53,8 +55,64 @@ struct engine_req {
 static struct {
 	unsigned active, waiting;
 	struct engine_req *head, *tail;
-	struct log_limit log;
+	struct log_limit log, budget_log;
 } lim;
+
+static struct engine_account budget = { .cap = ENGINE_LOOKUP_BUDGET };
+
+const struct engine_account *
+engine_budget(void)
+{
+	return &budget;
+}
+
+/* the accounts a charge to a goes to: a, its parents, the process's */
+static struct engine_account *
+acct_next(struct engine_account *a)
+{
+	return a == &budget ? NULL : a->parent != NULL ? a->parent : &budget;
+}
+
+/* The first account of a's chain without room for n more bytes, or NULL
+ * (then all of them are charged). */
+static struct engine_account *
+acct_charge(struct engine_account *a, size_t n)
+{
+	for (struct engine_account *p = a; p != NULL; p = acct_next(p))
+		if (p->bytes + n > p->cap)
+			return p;
+	for (struct engine_account *p = a; p != NULL; p = acct_next(p))
+		p->bytes += n;
+	return NULL;
+}
+
+static void lim_admit(void);
+
+static void
+acct_uncharge(struct engine_account *a, size_t n)
+{
+	if (n == 0)
+		return;
+	for (struct engine_account *p = a; p != NULL; p = acct_next(p))
+		p->bytes -= n;
+	lim_admit();   /* room for the next waiting lookup, maybe */
+}
+
+void
+engine_account_release(struct engine_account *a)
+{
+	acct_uncharge(a, a->bytes);
+}
+
+/* r is given up for the budget: the first reason is kept on its account */
+static void
+acct_full(struct engine_req *r, const struct engine_account *full, int waited)
+{
+	if (r->acct != NULL && r->acct->full == NULL) {
+		r->acct->full = full;
+		r->acct->waited = waited;
+	}
+}
 
 static void
 lim_unqueue(struct engine_req *r)
@@ -102,6 +160,45 @@ lim_enqueue(struct engine_req *r)
 
 static void req_connect(struct engine_req *r);
 
+static void arm_timer(struct engine_req *r, unsigned ms);
+
+/* An account of r's own chain (not the process's) that is full: waiting
+ * would be for r's own request or identity to give answers back. */
+static const struct engine_account *
+own_chain_full(struct engine_req *r)
+{
+	for (struct engine_account *p = r->acct; p != NULL && p != &budget; p = acct_next(p))
+		if (p->bytes >= p->cap)
+			return p;
+	return NULL;
+}
+
+/* Waiting requests get connections, in order, while there are connections
+ * and budget.  One whose own account is full, or that holds answers while
+ * the process's budget has no room (hold and wait), is given up (reported
+ * from the loop through its timer, never from here). */
+static void
+lim_admit(void)
+{
+	while (lim.active < ENGINE_LOOKUP_CONNECTIONS && lim.head != NULL) {
+		struct engine_req *next = lim.head;
+		const struct engine_account *full = next->acct ? own_chain_full(next) : NULL;
+		int room = next->acct == NULL || budget.bytes + next->max_bytes <= budget.cap;
+		if (full == NULL && !room && next->acct->bytes == 0)
+			return;   /* waits for the budget, and the ones behind it too */
+		lim_unqueue(next);
+		if (full != NULL || !room) {
+			acct_full(next, full ? full : &budget, 0);
+			snprintf(next->error, sizeof next->error, "the lookup budget has no room "
+			    "(%zu of %zu bytes held)", full ? full->bytes : budget.bytes,
+			    full ? full->cap : budget.cap);
+			arm_timer(next, 0);
+			continue;
+		}
+		req_connect(next);
+	}
+}
+
 /* r's connection is closed: the next waiting request gets one */
 static void
 lim_release(struct engine_req *r)
@@ -110,11 +207,7 @@ lim_release(struct engine_req *r)
 		return;
 	r->counted = 0;
 	lim.active--;
-	while (lim.active < ENGINE_LOOKUP_CONNECTIONS && lim.head != NULL) {
-		struct engine_req *next = lim.head;
-		lim_unqueue(next);
-		req_connect(next);
-	}
+	lim_admit();
 }
 
 int
@@ -138,6 +231,11 @@ req_free(struct engine_req *r)
 		bufferevent_free(r->bev);
 	r->bev = NULL;
 	lim_release(r);
+	if (r->charged > 0) {
+		size_t n = r->charged;
+		r->charged = 0;
+		acct_uncharge(r->acct, n);
+	}
 	if (r->timer != NULL)
 		event_free(r->timer);
 	if (r->body != NULL)
@@ -170,6 +268,12 @@ complete(struct engine_req *r, int status)
 		a.json = jsonin_parse_flags((const char *)evbuffer_pullup(r->body, -1),
 		    evbuffer_get_length(r->body), 0, &pos, je, sizeof je);
 	}
+	/* a 200's bytes are the caller's to give back now (it holds what was
+	 * parsed); any other's go back before the callback, which may give
+	 * back its whole account (the request decided) */
+	size_t give_back = status == 200 && (!r->want_json || a.json != NULL) ? 0 : r->charged;
+	r->charged = 0;
+	acct_uncharge(r->acct, give_back);
 	r->in_callback = 1;
 	r->cb(&a, r->arg);
 	json_decref(a.json);
@@ -187,6 +291,26 @@ fail(struct engine_req *r, const char *fmt, ...)
 	vsnprintf(r->error, sizeof(r->error), fmt, ap);
 	va_end(ap);
 	complete(r, 0);
+}
+
+/* Charge n bytes just read; 0 when r failed for want of room. */
+static int
+charge_read(struct engine_req *r, size_t n)
+{
+	struct engine_account *full = acct_charge(r->acct, n);
+	if (full == NULL) {
+		r->charged += n;
+		return 1;
+	}
+	unsigned long held_back;
+	if (log_limit_pass(&lim.budget_log, &held_back))
+		log_warn("engine lookups: an answer was given up at %zu bytes: the lookup budget of "
+		    "%s holds %zu of its %zu bytes; its request is refused (%lu more since the last "
+		    "line)", r->charged, full == &budget ? "all clients" : full == r->acct ?
+		    "its request" : "its client", full->bytes, full->cap, held_back);
+	acct_full(r, full, 0);
+	fail(r, "the lookup budget has no room (%zu of %zu bytes held)", full->bytes, full->cap);
+	return 0;
 }
 
 static void
@@ -211,6 +335,9 @@ on_read(struct bufferevent *bev, void *arg)
 		res = http_resp_feed(&r->resp, v.iov_base, n, &used);
 		r->nread += used;
 		evbuffer_drain(in, used);
+		/* what was read is charged (the parser may leave part of n) */
+		if (r->acct != NULL && !charge_read(r, used))
+			return;
 		if (r->resp.capture_overflow) {
 			fail(r, "answer larger than %zu bytes", r->max_bytes);
 			return;
@@ -279,9 +406,11 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 		unsigned long held_back;
 		if (log_limit_pass(&lim.log, &held_back))
 			log_warn("engine lookups: a lookup waited %u ms for one of the %d engine "
-			    "connections policy lookups may have open at once and was given up "
+			    "connections policy lookups may have open at once, or for room in the "
+			    "lookup budget, and was given up "
 			    "(%u waiting; %lu more since the last line); its request is refused",
 			    r->timeout_ms, ENGINE_LOOKUP_CONNECTIONS, lim.waiting - 1, held_back);
+		acct_full(r, &budget, 1);
 		fail(r, "no engine connection free for policy lookups within %u ms (%d in use)",
 		    r->timeout_ms, ENGINE_LOOKUP_CONNECTIONS);
 	} else {
@@ -361,6 +490,7 @@ engine_request(struct event_base *base, const char *sock_path, const char *metho
 	strcpy(r->sun.sun_path, sock_path);
 	r->limited = opts ? opts->limited : 0;
 	r->urgent = r->limited && opts->urgent;
+	r->acct = r->limited ? opts->account : NULL;
 	r->cb = cb;
 	r->arg = arg;
 	r->max_bytes = opts && opts->max_bytes ? opts->max_bytes : ENGINE_DEFAULT_MAX_BYTES;
@@ -390,10 +520,12 @@ engine_request(struct event_base *base, const char *sock_path, const char *metho
 		evbuffer_add(bufferevent_get_output(r->bev), body, body_len);
 	if (!r->urgent)
 		arm_timer(r, r->timeout_ms);   /* from now, a wait for a connection included */
-	if (r->limited && (lim.active >= ENGINE_LOOKUP_CONNECTIONS || lim.head != NULL))
-		lim_enqueue(r);   /* connects when one closes (lim_release) */
-	else
+	if (r->limited) {
+		lim_enqueue(r);   /* connects now, or when a connection or budget frees */
+		lim_admit();
+	} else {
 		req_connect(r);
+	}
 	return r;
 }
 

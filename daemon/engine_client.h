@@ -21,6 +21,7 @@
 
 struct event_base;
 struct engine_req;
+struct engine_account;
 
 struct engine_answer {
 	/* the engine's status code; 0 when no complete, well-formed answer
@@ -56,6 +57,9 @@ struct engine_opts {
 	 * transient container): first in line, and timeout_ms counts from its
 	 * connection */
 	int urgent;
+	/* with limited: the account the answer's bytes are charged to as they
+	 * are read (see struct engine_account); NULL: not counted */
+	struct engine_account *account;
 };
 
 #define ENGINE_DEFAULT_MAX_BYTES  (4u << 20)
@@ -63,6 +67,48 @@ struct engine_opts {
 /* engine connections of limited requests at once: part of the daemon's
  * descriptor reserve (server.c, FD_RESERVE) */
 #define ENGINE_LOOKUP_CONNECTIONS 32
+
+/* The lookup budget.  One small request may name 16 objects whose inspect
+ * answers are 4 MiB each (labels, Env): read, parsed (a tree about the
+ * size of its text, more for many small strings) and held until the
+ * request is decided, ten such requests held 650 MB and 10 s of CPU, and
+ * their lookups, queued for the 32 connections, timed out for everyone.
+ * So the bytes of lookup answers, from the first byte read until the
+ * request they judge is decided, are charged to accounts with a cap each:
+ * the request's (ENGINE_REQUEST_BUDGET: beyond it waiting cannot help, the
+ * request is refused), its identity's (ENGINE_IDENTITY_BUDGET: half of the
+ * process's, so one client cannot take what the others need) and the
+ * process's (ENGINE_LOOKUP_BUDGET).  A charge that finds no room fails its
+ * request (busy).  A lookup connects only while the process's budget has
+ * room for a whole answer of its size (max_bytes); until then it waits in
+ * order within its deadline, unless its account already holds answers:
+ * a request that held while it waited could wait on the others forever
+ * (each holding what the next needs), so it fails instead.  Image user
+ * reads are not charged (at most 32 x 416 KiB, copied out at once). */
+#define ENGINE_LOOKUP_BUDGET   (64u << 20)
+#define ENGINE_IDENTITY_BUDGET (ENGINE_LOOKUP_BUDGET / 2)
+#define ENGINE_REQUEST_BUDGET  (16u << 20)
+
+struct engine_account {
+	size_t bytes;                    /* charged now */
+	size_t cap;                      /* the most it may be charged */
+	struct engine_account *parent;   /* charged too; NULL: the process's budget only */
+	/* why a request charged to this account was given up as busy: the
+	 * account that had no room (this one, a parent or engine_budget()),
+	 * and whether it was the wait that ran out; the first reason stays */
+	const struct engine_account *full;
+	int waited;
+};
+
+/* A 200 answer's bytes stay charged to its account when the callback
+ * returns (the caller holds what was parsed); any other answer's, and a
+ * cancelled request's, are given back with the request.  The caller gives
+ * back what it holds with engine_account_release, once no request charged
+ * to the account is on its way: then the waiting lookups may go on. */
+void engine_account_release(struct engine_account *a);
+/* The process's budget: for tests, metrics and telling which account had
+ * no room. */
+const struct engine_account *engine_budget(void);
 
 /* GET path (already escaped; no spaces or control characters) from the
  * engine at sock_path ("/run/docker.sock" or "unix:///run/docker.sock").

@@ -104,6 +104,8 @@ exchange_free(struct exchange *x)
 		policy_decision_free(&x->dec);
 	policy_prepared_free(x->pp);  /* dec.body goes with it (the lookups' answers
 	                                 went when the decision was final) */
+	engine_account_release(&x->lookup_acct);
+	lookup_account_put(x->client_acct);
 	if (x->body)
 		evbuffer_free(x->body);
 	if (x->head_hold)
@@ -208,12 +210,14 @@ exchange_judge(struct exchange *x, const struct judge_env *env)
 		 * x->dec.target and x->dec.body (copies of their own), the
 		 * answer's stage, the archive judge and the record read x->dec
 		 * and the archive settings only.  An allowed request may live for
-		 * hours (docker logs -f): its answers (up to 16 x 4 MiB of JSON,
-		 * ~10x that parsed) go now, not with the exchange.  No lookup is
+		 * hours (docker logs -f): its answers (up to 16 MiB of JSON, one
+		 * request's lookup budget, and more parsed) go now, not with the
+		 * exchange, and that budget is given back.  No lookup is
 		 * on its way when the last round decides; none may write into a
 		 * settled request. */
 		exchange_cancel_lookups(x);
 		policy_prepared_settle(x->pp);
+		engine_account_release(&x->lookup_acct);   /* the waiting lookups may go on */
 	}
 }
 
@@ -347,6 +351,10 @@ lookup_answered(struct pol_lookup *lk, void *arg)
 	for (size_t i = 0; i < n; i++)
 		if (&lookups[i] == lk)
 			x->pending[i] = NULL;
+	/* one lookup found no budget: the request is refused, so the others
+	 * are not worth their bytes (and give them back now) */
+	if (x->lookup_acct.full != NULL)
+		exchange_cancel_lookups(x);
 	for (size_t i = 0; i < n; i++)
 		if (x->pending[i])
 			return;
@@ -355,10 +363,15 @@ lookup_answered(struct pol_lookup *lk, void *arg)
 
 size_t
 exchange_start_lookups(struct exchange *x, struct event_base *base, const char *upstream,
-    long gate_wait_ms, void (*done)(void *arg), void *arg)
+    const struct sw_identity *ident, long gate_wait_ms, void (*done)(void *arg), void *arg)
 {
 	x->lookups_done = done;
 	x->lookups_arg = arg;
+	if (x->lookup_acct.cap == 0) {   /* the first round */
+		x->client_acct = lookup_account_get(ident);
+		x->lookup_acct.cap = ENGINE_REQUEST_BUDGET;
+		x->lookup_acct.parent = x->client_acct;
+	}
 	if (gate_holder != x && counts_tenant(x)) {
 		if (gate_holder != NULL || gate_head != NULL) {
 			/* wait for the gate, at most gate_wait_ms: reported as one
@@ -394,7 +407,8 @@ start_lookups(struct exchange *x, struct event_base *base, const char *upstream)
 	for (size_t i = 0; i < n && i < POL_MAX_LOOKUPS; i++) {
 		if (lookups[i].done || x->pending[i])
 			continue;
-		x->pending[i] = lookup_start(base, upstream, &lookups[i], lookup_answered, x);
+		x->pending[i] = lookup_start(base, upstream, &lookups[i], &x->lookup_acct,
+		    lookup_answered, x);
 		if (x->pending[i] == NULL) {
 			lookups[i].done = 1;
 			lookups[i].status = 0;   /* unanswered: the policy denies on it */
@@ -403,6 +417,34 @@ start_lookups(struct exchange *x, struct event_base *base, const char *upstream)
 		}
 	}
 	return started;
+}
+
+int
+exchange_lookups_busy(const struct exchange *x, char *msg, size_t len)
+{
+	const struct engine_account *full = x->lookup_acct.full;
+	if (full == NULL)
+		return 0;
+	if (full == &x->lookup_acct) {
+		/* waiting cannot help: the same request needs the same bytes */
+		snprintf(msg, len, "sockward: the objects this request names have engine answers "
+		    "larger than %u MiB together, the most one request's policy lookups may hold; "
+		    "name fewer of them", ENGINE_REQUEST_BUDGET >> 20);
+		return 403;
+	}
+	if (full == x->client_acct)
+		snprintf(msg, len, "sockward: engine lookups busy: this client's requests being "
+		    "judged hold %u MiB of engine answers, the most one client may hold; nothing "
+		    "was forwarded, retry", ENGINE_IDENTITY_BUDGET >> 20);
+	else if (x->lookup_acct.waited)
+		snprintf(msg, len, "sockward: engine lookups busy: no engine connection or room "
+		    "in the lookup budget was free for this request's policy lookups within their "
+		    "deadline; nothing was forwarded, retry");
+	else
+		snprintf(msg, len, "sockward: engine lookups busy: the requests being judged hold "
+		    "%u MiB of engine answers, the most sockward holds; nothing was forwarded, retry",
+		    ENGINE_LOOKUP_BUDGET >> 20);
+	return 503;
 }
 
 /* Lookups run on connections of their own: only the end of the request

@@ -15,6 +15,7 @@
 #include <sys/time.h>
 
 #include "daemon/conn_log.h"
+#include "daemon/engine_client.h"
 #include "daemon/http_parse.h"
 #include "policy/policy.h"
 
@@ -52,6 +53,11 @@ struct exchange {
 	 * the decoded document only until the decision is final) */
 	struct pol_prepared *pp;
 	struct lookup *pending[POL_MAX_LOOKUPS];   /* indexed like policy_lookups() */
+	/* the lookup budget (engine_client.h): this request's answers, charged
+	 * to its client's share (client_acct, a counted reference) too, held
+	 * until the decision is final */
+	struct engine_account lookup_acct;
+	struct engine_account *client_acct;
 	void (*lookups_done)(void *arg);
 	void *lookups_arg;
 	struct pol_decision dec;
@@ -114,8 +120,13 @@ size_t exchange_lookups(struct exchange *x);
  * done(arg) runs with exchange_gate_expired(x) set, nothing counted or
  * started, and the request must be refused (not judged again). */
 size_t exchange_start_lookups(struct exchange *x, struct event_base *base, const char *upstream,
-    long gate_wait_ms, void (*done)(void *arg), void *arg);
+    const struct sw_identity *ident, long gate_wait_ms, void (*done)(void *arg), void *arg);
 int exchange_gate_expired(const struct exchange *x);
+/* The lookups were given up for the lookup budget (the rest are cancelled
+ * and done(arg) has run): the status and Docker-form message the request
+ * must be refused with (never judged without its answers, never
+ * forwarded); 0 when they were not. */
+int exchange_lookups_busy(const struct exchange *x, char *msg, size_t len);
 void exchange_cancel_lookups(struct exchange *x);
 
 /* The request head for the engine, with the body framing sockward chose:

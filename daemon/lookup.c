@@ -20,8 +20,13 @@
 #include "daemon/log.h"
 #include "policy/tenant.h"
 
+/* One answer: a container's inspect with large labels or Env is
+ * legitimately megabytes, so an answer stays bounded at 4 MiB; what one
+ * request, one client and all of them may hold of such answers together is
+ * the lookup budget's (engine_client.h). */
 #define LOOKUP_MAX_BYTES (4u << 20)
 #define LOOKUP_TIMEOUT_MS 10000u
+_Static_assert(LOOKUP_MAX_BYTES <= ENGINE_REQUEST_BUDGET, "one answer fits a request's budget");
 
 struct lookup {
 	struct engine_req *req;
@@ -33,6 +38,89 @@ struct lookup {
 	lookup_cb cb;
 	void *arg;
 };
+
+/* ---- the clients' shares of the lookup budget ------------------------------------ */
+
+#define ACCT_BUCKETS 64
+
+struct client_acct {
+	struct engine_account acct;   /* first: the pointer handed out */
+	char key[300];
+	size_t refs;
+	struct client_acct *next;
+};
+
+static struct client_acct *acct_buckets[ACCT_BUCKETS];
+
+/* Who a share belongs to: not the display form, which names the process
+ * (pid) of a unix client and the port of an insecure one. */
+static void
+principal(const struct sw_identity *id, char *out, size_t len)
+{
+	const char *colon;
+	switch (id->kind) {
+	case SW_ID_CERT:
+		snprintf(out, len, "cn=%s", id->cn);
+		break;
+	case SW_ID_UNIX:
+		snprintf(out, len, "uid=%ld", id->uid);
+		break;
+	case SW_ID_INSECURE:
+		colon = strrchr(id->peer, ':');
+		snprintf(out, len, "peer=%.*s", colon ? (int)(colon - id->peer) : (int)strlen(id->peer),
+		    id->peer);
+		break;
+	default:
+		snprintf(out, len, "none");
+		break;
+	}
+}
+
+static unsigned
+acct_bucket(const char *key)
+{
+	uint32_t h = 2166136261u;   /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h % ACCT_BUCKETS;
+}
+
+struct engine_account *
+lookup_account_get(const struct sw_identity *id)
+{
+	char key[300];
+	if (id == NULL)
+		return NULL;
+	principal(id, key, sizeof key);
+	unsigned b = acct_bucket(key);
+	for (struct client_acct *c = acct_buckets[b]; c != NULL; c = c->next)
+		if (strcmp(c->key, key) == 0) {
+			c->refs++;
+			return &c->acct;
+		}
+	struct client_acct *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return NULL;
+	c->acct.cap = ENGINE_IDENTITY_BUDGET;
+	snprintf(c->key, sizeof c->key, "%s", key);
+	c->refs = 1;
+	c->next = acct_buckets[b];
+	acct_buckets[b] = c;
+	return &c->acct;
+}
+
+void
+lookup_account_put(struct engine_account *a)
+{
+	struct client_acct *c = (struct client_acct *)(void *)a;
+	if (a == NULL || --c->refs > 0)
+		return;
+	struct client_acct **pp = &acct_buckets[acct_bucket(c->key)];
+	while (*pp != c)
+		pp = &(*pp)->next;
+	*pp = c->next;
+	free(c);
+}
 
 /* ---- the ownership cache --------------------------------------------------------- */
 
@@ -446,10 +534,10 @@ users_answered(struct pol_lookup *lk, void *arg)
 
 struct lookup *
 lookup_start(struct event_base *base, const char *sock_path, struct pol_lookup *lk,
-    lookup_cb cb, void *arg)
+    struct engine_account *acct, lookup_cb cb, void *arg)
 {
 	struct engine_opts opts = { .max_bytes = LOOKUP_MAX_BYTES,
-	    .timeout_ms = LOOKUP_TIMEOUT_MS, .want_json = 1, .limited = 1 };
+	    .timeout_ms = LOOKUP_TIMEOUT_MS, .want_json = 1, .limited = 1, .account = acct };
 	char path[1700];
 
 	if (lk->kind == POL_LOOKUP_IMAGE_USERS || lk->kind == POL_LOOKUP_CONTAINER_USERS) {

@@ -193,8 +193,12 @@ lookups_answered(void *arg)
 	struct session *s = arg;
 	if (s->client.state != C_LOOKUP)
 		return;
+	char msg[300];
+	int status;
 	if (exchange_gate_expired(s->x))
 		refuse_gate_expired(s);
+	else if ((status = exchange_lookups_busy(s->x, msg, sizeof msg)) != 0)
+		reply_and_continue(s, status, msg, "lookups-busy");
 	else
 		judge(s);
 }
@@ -275,8 +279,8 @@ judge(struct session *s)
 			return;
 		}
 		set_client_state(s, C_LOOKUP);
-		if (exchange_start_lookups(x, s->gw->base, session_upstream(s), s->cfg->quota_wait_ms,
-		    lookups_answered, s) == 0) {
+		if (exchange_start_lookups(x, s->gw->base, session_upstream(s), s->facts.ident,
+		    s->cfg->quota_wait_ms, lookups_answered, s) == 0) {
 			if (exchange_gate_expired(x))
 				refuse_gate_expired(s);
 			else

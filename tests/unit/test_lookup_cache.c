@@ -130,7 +130,7 @@ lookup_once(enum pol_lookup_kind kind, const char *name, char *id, size_t idlen)
 	int before = ndone, status;
 
 	snprintf(lk.name, sizeof lk.name, "%s", name);
-	ck_assert_ptr_nonnull(lookup_start(base, sock, &lk, done_cb, NULL));
+	ck_assert_ptr_nonnull(lookup_start(base, sock, &lk, NULL, done_cb, NULL));
 	ck_assert_int_eq(ndone, before);   /* never inside lookup_start */
 	RUN_UNTIL(ndone == before + 1);
 	ck_assert_int_eq(lk.done, 1);
@@ -302,7 +302,7 @@ START_TEST(an_answer_in_flight_across_an_event_is_not_kept)
 	lookup_cache_configure(base, sock, 1);
 	RUN_UNTIL(cache_valid());
 	snprintf(lk.name, sizeof lk.name, "web");
-	ck_assert_ptr_nonnull(lookup_start(base, sock, &lk, done_cb, NULL));
+	ck_assert_ptr_nonnull(lookup_start(base, sock, &lk, NULL, done_cb, NULL));
 	/* the event is on the wire before the answer */
 	static const char ev[] = "2\r\n{}\r\n";
 	bufferevent_write(events_bev, ev, sizeof ev - 1);
@@ -328,7 +328,7 @@ START_TEST(off_and_cancelled_hits)
 	RUN_UNTIL(cache_valid());
 	ck_assert_int_eq(lookup_once(POL_LOOKUP_CONTAINER, "web", NULL, 0), 200);
 	snprintf(lk.name, sizeof lk.name, "web");
-	l = lookup_start(base, sock, &lk, done_cb, NULL);
+	l = lookup_start(base, sock, &lk, NULL, done_cb, NULL);
 	ck_assert_ptr_nonnull(l);
 	lookup_cancel(l);
 	int before = ndone;
