@@ -1,6 +1,8 @@
 /* metrics.c - see metrics.h.  Fixed-size tables, no allocation on the
  * request path except the first time a label value is seen. */
 #include "daemon/metrics.h"
+#include "daemon/engine_client.h"
+#include "daemon/response_stage.h"
 #include "daemon/splice_pump.h"
 
 #include <stdio.h>
@@ -298,6 +300,14 @@ metrics_render(struct evbuffer *out)
 	family(out, "spliced_bytes_total", "counter",
 	    "Bytes of those relayed socket to socket by splice(2), not copied through sockward.");
 	sample_u64(out, "spliced_bytes_total", splice_pump_total_bytes());
+	/* the two memory budgets, so an operator sees them fill before they refuse */
+	_Static_assert(ENGINE_LOOKUP_BUDGET == (64u << 20), "lookup_answer_bytes' help says 64 MiB");
+	family(out, "held_answer_bytes", "gauge",
+	    "Bytes of engine answers held to filter or rewrite (bounded by limits.max_held_answer_bytes).");
+	sample_u64(out, "held_answer_bytes", response_stage_held_total());
+	family(out, "lookup_answer_bytes", "gauge",
+	    "Bytes of engine answers held for policy lookups of requests being judged (bounded at 64 MiB).");
+	sample_u64(out, "lookup_answer_bytes", engine_budget()->bytes);
 
 	family(out, "upstream_errors_total", "counter", "Failures talking to the engine, by kind.");
 	for (i = 0; i < m.upstream_kinds.n; i++) {

@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 
 #include "daemon/metrics.h"
+#include "daemon/response_stage.h"
 
 /* Render into a NUL-terminated malloc'd string. */
 static char *
@@ -164,6 +165,30 @@ START_TEST(labels_are_bounded)
 }
 END_TEST
 
+/* The held answers' gauge follows what is held: a rewritten answer waiting
+ * in a client's buffer counts until the buffer lets it go. */
+START_TEST(budget_gauges_follow_what_is_held)
+{
+	char *t;
+	struct evbuffer *client_out = evbuffer_new();
+	char *text = strdup("[{\"Id\":\"a\"}]\n");
+
+	ck_assert_ptr_nonnull(client_out);
+	ck_assert_ptr_nonnull(text);
+	metrics_reset();
+	ck_assert_int_eq(response_stage_add_text(client_out, text, strlen(text)), 0);
+	t = render();
+	ASSERT_LINE(t, "# TYPE sockward_held_answer_bytes gauge");
+	ASSERT_LINE(t, "sockward_held_answer_bytes 13");   /* strlen(text) */
+	ASSERT_LINE(t, "sockward_lookup_answer_bytes 0");
+	free(t);
+	evbuffer_free(client_out);
+	t = render();
+	ASSERT_LINE(t, "sockward_held_answer_bytes 0");
+	free(t);
+}
+END_TEST
+
 START_TEST(label_values_are_escaped)
 {
 	char *t;
@@ -181,7 +206,8 @@ START_TEST(every_family_has_help_and_type)
 	static const char *const families[] = {
 		"build_info", "start_time_seconds", "requests_total", "denials_total",
 		"connections_active", "connections_total", "hijacked_sessions_active",
-		"hijacked_sessions_total", "bytes_total", "spliced_bytes_total", "upstream_errors_total",
+		"hijacked_sessions_total", "bytes_total", "spliced_bytes_total", "held_answer_bytes",
+		"lookup_answer_bytes", "upstream_errors_total",
 		"request_duration_seconds", "config_reloads_total",
 		"config_reload_failures_total", "config_last_reload_successful",
 		"config_last_reload_success_timestamp_seconds", "audit_write_failures_total",
@@ -268,6 +294,7 @@ metrics_suite(void)
 	tcase_add_test(tc, histogram_is_cumulative);
 	tcase_add_test(tc, labels_are_bounded);
 	tcase_add_test(tc, label_values_are_escaped);
+	tcase_add_test(tc, budget_gauges_follow_what_is_held);
 	tcase_add_test(tc, every_family_has_help_and_type);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("promtool");
