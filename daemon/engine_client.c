@@ -176,16 +176,32 @@ own_chain_full(struct engine_req *r)
 /* Waiting requests get connections, in order, while there are connections
  * and budget.  One whose own account is full, or that holds answers while
  * the process's budget has no room (hold and wait), is given up (reported
- * from the loop through its timer, never from here). */
+ * from the loop through its timer, never from here).  One that holds
+ * nothing waits for room, and the charged ones behind it wait their turn;
+ * but the budget is given back only by requests that finish, and those may
+ * be waiting behind it: a second round of a request that holds answers, or
+ * a read charged to no account (image users).  So the line is walked past
+ * a request that waits for the budget: what needs none of it goes on, what
+ * holds answers is given up now instead of when it reaches the head. */
 static void
 lim_admit(void)
 {
-	while (lim.active < ENGINE_LOOKUP_CONNECTIONS && lim.head != NULL) {
-		struct engine_req *next = lim.head;
-		const struct engine_account *full = next->acct ? own_chain_full(next) : NULL;
-		int room = next->acct == NULL || budget.bytes + next->max_bytes <= budget.cap;
-		if (full == NULL && !room && next->acct->bytes == 0)
-			return;   /* waits for the budget, and the ones behind it too */
+	int blocked = 0;   /* an earlier one waits for room in the budget */
+	struct engine_req *after;
+	for (struct engine_req *next = lim.head; next != NULL &&
+	    lim.active < ENGINE_LOOKUP_CONNECTIONS; next = after) {
+		after = next->qnext;
+		if (next->acct == NULL) {
+			lim_unqueue(next);
+			req_connect(next);
+			continue;
+		}
+		const struct engine_account *full = own_chain_full(next);
+		int room = budget.bytes + next->max_bytes <= budget.cap;
+		if (full == NULL && (room ? blocked : next->acct->bytes == 0)) {
+			blocked = 1;   /* waits for the budget, and the charged ones behind it too */
+			continue;
+		}
 		lim_unqueue(next);
 		if (full != NULL || !room) {
 			acct_full(next, full ? full : &budget, 0);

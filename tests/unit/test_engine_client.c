@@ -479,6 +479,86 @@ START_TEST(limited_requests_wait_their_turn)
 }
 END_TEST
 
+/* What one limited request reported (the budget test tells several apart). */
+struct got { int n, status, unsent; };
+
+static void
+on_answer_into(const struct engine_answer *a, void *arg)
+{
+	struct got *g = arg;
+	g->n++;
+	g->status = a->status;
+	g->unsent = a->unsent;
+}
+
+/* Run the loop until cond or ms pass. */
+#define RUN_UNTIL_MS(ms, cond) do {                                               \
+	struct timeval step_ = { 0, 10 * 1000 };                                    \
+	for (int i_ = 0; i_ < (ms) / 10 && !(cond); i_++) {                         \
+		event_base_loopexit(base, &step_);                                      \
+		event_base_dispatch(base);                                              \
+	}                                                                           \
+} while (0)
+
+/* A request that waits at the head of the line for room in the lookup
+ * budget must not hold back the ones behind it that the budget cannot help:
+ * an image user read (no account: it needs only a connection) goes on, and
+ * a lookup of a request that already holds answers (a second round) is
+ * given up at once, as it would be at the head (hold and wait).  Before,
+ * both waited behind the head, whose room only they could give back: every
+ * lookup stood still until the head's deadline (10 s), then all were
+ * refused. */
+START_TEST(budget_wait_does_not_block_the_line)
+{
+	struct engine_account y = { .cap = ENGINE_REQUEST_BUDGET };
+	struct engine_account z = { .cap = ENGINE_REQUEST_BUDGET };
+	struct engine_opts oy = { .timeout_ms = 5000, .want_json = 1, .limited = 1, .account = &y };
+	/* an answer as big as the whole budget: room only while nothing is held */
+	struct engine_opts oz = { .timeout_ms = 5000, .want_json = 1, .limited = 1, .account = &z,
+	    .max_bytes = ENGINE_LOOKUP_BUDGET };
+	/* y's second round: no room for it either (the daemon's lookups all
+	 * have one bound) */
+	struct engine_opts oy2 = oz;
+	oy2.account = &y;
+	struct engine_opts on = { .timeout_ms = 5000, .want_json = 1, .limited = 1 };
+	struct got gy1 = { 0 }, gh = { 0 }, gy2 = { 0 }, gn = { 0 };
+	answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+	after = CLOSE;
+
+	/* y's first round: its answer is held (charged until y is released) */
+	ck_assert_ptr_nonnull(engine_get(base, sock, "/containers/a/json", &oy, on_answer_into, &gy1));
+	RUN_UNTIL_MS(3000, gy1.n == 1 && ebev == NULL);
+	ck_assert_int_eq(gy1.status, 200);
+	ck_assert_uint_gt(y.bytes, 0);
+	ck_assert_uint_eq(engine_budget()->bytes, y.bytes);
+	request[0] = '\0';
+
+	struct engine_req *h = engine_get(base, sock, "/containers/h/json", &oz, on_answer_into, &gh);
+	ck_assert(engine_queued(h));   /* waits for the budget */
+	struct engine_req *y2 = engine_get(base, sock, "/containers/b/json", &oy2, on_answer_into, &gy2);
+	ck_assert_ptr_nonnull(y2);
+	struct engine_req *n = engine_get(base, sock, "/images/x/get", &on, on_answer_into, &gn);
+	ck_assert_ptr_nonnull(n);
+	RUN_UNTIL_MS(1000, gy2.n == 1 && gn.n == 1);
+	ck_assert_msg(gy2.n == 1, "y's second round still waits behind the head");
+	ck_assert_int_eq(gy2.status, 0);
+	ck_assert_int_eq(gy2.unsent, 1);
+	ck_assert_ptr_eq(y.full, engine_budget());
+	ck_assert_msg(gn.n == 1, "an image user read still waits behind the head");
+	ck_assert_int_eq(gn.status, 200);
+	ck_assert_int_eq(gh.n, 0);
+	ck_assert(engine_queued(h));
+
+	/* y is refused and gives its answer back: the head's turn */
+	engine_account_release(&y);
+	ck_assert(!engine_queued(h));
+	engine_cancel(h);
+	ck_assert_uint_eq(engine_budget()->bytes, 0);
+	ck_assert_uint_eq(y.bytes, 0);
+	ck_assert_uint_eq(z.bytes, 0);
+}
+END_TEST
+
 Suite *
 engine_client_suite(void)
 {
@@ -501,6 +581,7 @@ engine_client_suite(void)
 	tcase_add_test(tc, cancel_before_completion);
 	tcase_add_test(tc, refuses_bad_requests);
 	tcase_add_test(tc, limited_requests_wait_their_turn);
+	tcase_add_test(tc, budget_wait_does_not_block_the_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
