@@ -701,7 +701,8 @@ exchange_answer_may_pass(const struct exchange *x)
 		return 1;
 	if (st->strict)
 		return 0;
-	return !(tenant_names(x) && st->head.done && st->head.status == 409);
+	/* a head still coming may be that 409's: undecided, so not passed */
+	return !(tenant_names(x) && (!st->head.done || st->head.status == 409));
 }
 
 int

@@ -483,6 +483,78 @@ START_TEST(stage_budget_counts_unsent_answer)
 }
 END_TEST
 
+/* the fake engine: the policy's lookups (no /v1.xx prefix) find nothing */
+static void
+lookups_not_found(struct h_peer *e)
+{
+	static const char nf[] = "{\"message\":\"not found\"}";
+	if (e->fd < 0 || e->close_pending || !h_has(e, "\r\n\r\n") ||
+	    strncmp(h_text(e), "GET /v1.", 8) == 0 || strncmp(h_text(e), "GET /", 5) != 0)
+		return;
+	h_sendf(e, "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", strlen(nf), nf);
+	h_close_after(e);
+}
+
+/* A tenant's 409 on create names the container that has the name, perhaps
+ * another tenant's: when the held answers are over the budget it is
+ * answered 503, never relayed, and that holds while its head is still
+ * coming too (the head alone does not say it is no 409).  The total can be
+ * over a session's budget before any of its answer came: a reload that
+ * lowers limits.max_held_answer_bytes leaves the answers held under the
+ * old one in place.  Before, the stage let go of an answer whose head was
+ * not yet complete as if it could pass, and the 409 went out as received,
+ * with the other container's ID. */
+START_TEST(stage_budget_conflict_head_in_pieces)
+{
+	struct h_peer *a, *b, *ea = NULL, *ec = NULL;
+	const char *body;
+	size_t blen, n = 100000;
+	int st;
+	char *pad = padded_image("web", n);
+	char pol[256];
+	snprintf(pol, sizeof pol, "{ \"bindings\": [ { \"match\": { \"uid\": %u }, \"profile\": "
+	    "\"baseline\", \"tenant\": \"web\" } ] }", (unsigned)getuid());
+	h_setup(&H, pol, NULL);
+	/* a's list is held, half come, under the budget of its session */
+	a = h_client(&H);
+	h_sendf(a, "GET /v1.41/images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (ea = h_engine_request(&H, "GET /v1.41/images/json HTTP/1.1\r\n")) != NULL);
+	h_sendf(ea, CHUNKED_200 "%zx\r\n", n);
+	h_send(ea, pad, n);
+	h_sendf(ea, "\r\n");
+	H_RUN_UNTIL(&H, response_stage_held_total() >= n);
+	/* the budget is lowered under what is held */
+	h_reload(&H, pol, "\"max_held_answer_bytes\": 65536");
+
+	H.engine_on_input = lookups_not_found;
+	b = h_client(&H);
+	static const char create[] = "{\"Image\":\"busybox\",\"Cmd\":[\"true\"]}";
+	h_sendf(b, "POST /v1.41/containers/create?name=db HTTP/1.1\r\nHost: docker\r\nContent-Type: "
+	    "application/json\r\nContent-Length: %zu\r\n\r\n%s", strlen(create), create);
+	H_RUN_UNTIL(&H, (ec = h_engine_request(&H, "POST /v1.41/containers/create")) != NULL);
+	static const char conflict[] = "{\"message\":\"Conflict. The container name \\\"/db\\\" is "
+	    "already in use by container \\\"0123456789abcdef0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef\\\". You have to remove (or rename) that container to be able to reuse "
+	    "that name.\"}\n";
+	h_sendf(ec, "HTTP/1.1 409 Conflict\r\nApi-Version: 1.41\r\nContent-");
+	h_settle(&H, 100);   /* the head's first piece is read on its own */
+	h_sendf(ec, "Type: application/json\r\nContent-Length: %zu\r\n\r\n%s", strlen(conflict),
+	    conflict);
+	H_RUN_UNTIL(&H, (st = h_answer_at(b, 0, &body, &blen)) != 0);
+	ck_assert_msg(strstr(h_text(b), "0123456789abcdef") == NULL, "the other container's ID "
+	    "was relayed: %s", h_text(b));
+	ck_assert_msg(st == 503, "status %d: %s", st, h_text(b));
+	h_assert_docker_error(body, blen, "busy");
+	h_close(ea);
+	h_close(a);
+	h_close(b);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_uint_eq(response_stage_held_total(), 0);
+	free(pad);
+}
+END_TEST
+
 Suite *
 tenant_answer_suite(void)
 {
@@ -506,6 +578,7 @@ tenant_answer_suite(void)
 	tcase_add_test(tc, stage_too_big_502);
 	tcase_add_test(tc, stage_budget_busy_503);
 	tcase_add_test(tc, stage_budget_counts_unsent_answer);
+	tcase_add_test(tc, stage_budget_conflict_head_in_pieces);
 	suite_add_tcase(s, tc);
 	return s;
 }
