@@ -105,7 +105,9 @@ exchange_free(struct exchange *x)
 	policy_prepared_free(x->pp);  /* dec.body goes with it (the lookups' answers
 	                                 went when the decision was final) */
 	engine_account_release(&x->lookup_acct);
-	lookup_account_put(x->client_acct);
+	response_stage_free(x->stage);   /* before the share it counts in */
+	x->stage = NULL;
+	share_put(x->share);
 	if (x->body)
 		evbuffer_free(x->body);
 	if (x->head_hold)
@@ -113,7 +115,6 @@ exchange_free(struct exchange *x)
 	policy_archive_free(x->archive);
 	if (x->arch_hold)
 		evbuffer_free(x->arch_hold);
-	response_stage_free(x->stage);
 	if (npool < POOL_MAX && x->req.cap <= POOL_BUF_MAX) {
 		pool[npool++] = (struct pooled){ x, x->req.buf, x->req.cap };
 		POISON(x->req.buf, x->req.cap);
@@ -368,9 +369,10 @@ exchange_start_lookups(struct exchange *x, struct event_base *base, const char *
 	x->lookups_done = done;
 	x->lookups_arg = arg;
 	if (x->lookup_acct.cap == 0) {   /* the first round */
-		x->client_acct = lookup_account_get(ident);
+		if (x->share == NULL)
+			x->share = share_get(ident);
 		x->lookup_acct.cap = ENGINE_REQUEST_BUDGET;
-		x->lookup_acct.parent = x->client_acct;
+		x->lookup_acct.parent = x->share ? &x->share->lookup : NULL;
 	}
 	if (gate_holder != x && counts_tenant(x)) {
 		if (gate_holder != NULL || gate_head != NULL) {
@@ -432,7 +434,7 @@ exchange_lookups_busy(const struct exchange *x, char *msg, size_t len)
 		    "name fewer of them", ENGINE_REQUEST_BUDGET >> 20);
 		return 403;
 	}
-	if (full == x->client_acct)
+	if (x->share != NULL && full == &x->share->lookup)
 		snprintf(msg, len, "sockward: engine lookups busy: this client's requests being "
 		    "judged hold %u MiB of engine answers, the most one client may hold; nothing "
 		    "was forwarded, retry", ENGINE_IDENTITY_BUDGET >> 20);
@@ -611,15 +613,15 @@ add_warnings(const struct http_resp *resp, struct evbuffer *raw, struct evbuffer
 /* The rewritten answer: its head, then text (taken) without a copy; all or
  * nothing reaches out. */
 static int
-write_filtered(const struct resp_head *h, char *text, size_t len, struct evbuffer *out,
-    char *why, size_t whylen)
+write_filtered(const struct resp_head *h, char *text, size_t len, struct share *share,
+    struct evbuffer *out, char *why, size_t whylen)
 {
 	struct evbuffer *answer = evbuffer_new();
 	const char *fail = answer == NULL ? "out of memory"
 	    : answer_write_head(h, len, answer) != 0 ? "its head cannot be rebuilt faithfully" : NULL;
 	if (fail != NULL)
 		free(text);
-	else if (response_stage_add_text(answer, text, len) != 0)   /* text goes either way */
+	else if (response_stage_add_text(answer, text, len, share) != 0)   /* text goes either way */
 		fail = "out of memory";
 	else if (evbuffer_add_buffer(out, answer) != 0)   /* moves the chains, no copy */
 		fail = "the client's buffer took none of it";
@@ -684,7 +686,7 @@ filter_answer(const struct http_resp *resp, struct evbuffer *raw, struct evbuffe
 		return STAGE_REFUSE;
 	}
 	text[len] = '\n';   /* over its NUL: dockerd ends a JSON answer with a newline */
-	return write_filtered(h, text, len + 1, out, st->why, sizeof st->why);
+	return write_filtered(h, text, len + 1, st->share, out, st->why, sizeof st->why);
 }
 
 /* Warnings only add the policy's findings to the engine's answer: without
@@ -706,10 +708,12 @@ exchange_answer_may_pass(const struct exchange *x)
 }
 
 int
-exchange_attach_stage(struct exchange *x)
+exchange_attach_stage(struct exchange *x, const struct sw_identity *ident)
 {
 	if (x->stage != NULL)
 		return 0;
+	if (x->share == NULL)
+		x->share = share_get(ident);   /* NULL: the process-wide budget alone */
 	if (x->dec.answer_filter != POL_ANSWER_NONE) {
 		x->stage = response_stage_new(filter_answer, x, ANSWER_FILTER_MAX);
 		if (x->stage != NULL)
@@ -717,7 +721,10 @@ exchange_attach_stage(struct exchange *x)
 	} else {
 		x->stage = response_stage_new(add_warnings, x, HOLD_MAX);
 	}
-	return x->stage ? 0 : -1;
+	if (x->stage == NULL)
+		return -1;
+	x->stage->share = x->share;
+	return 0;
 }
 
 /* ---- the record ---------------------------------------------------------------- */

@@ -16,6 +16,7 @@
 
 #include "daemon/conn_log.h"
 #include "daemon/engine_client.h"
+#include "daemon/shares.h"
 #include "daemon/http_parse.h"
 #include "policy/policy.h"
 
@@ -54,10 +55,11 @@ struct exchange {
 	struct pol_prepared *pp;
 	struct lookup *pending[POL_MAX_LOOKUPS];   /* indexed like policy_lookups() */
 	/* the lookup budget (engine_client.h): this request's answers, charged
-	 * to its client's share (client_acct, a counted reference) too, held
-	 * until the decision is final */
+	 * to its principal's share too, held until the decision is final */
 	struct engine_account lookup_acct;
-	struct engine_account *client_acct;
+	/* its principal's share of the budgets (shares.h; a counted reference,
+	 * NULL until lookups or a stage need it) */
+	struct share *share;
 	void (*lookups_done)(void *arg);
 	void *lookups_arg;
 	struct pol_decision dec;
@@ -137,9 +139,10 @@ void exchange_write_request(struct exchange *x, struct evbuffer *out);
 
 /* Hold the answer: warn mode adds the policy's findings to it; a tenant's
  * list answer is filtered (strictly: what cannot be filtered is not
- * relayed).  exchange_attach_stage picks the one the decision asks for. */
+ * relayed).  exchange_attach_stage picks the one the decision asks for; what
+ * it holds counts in the share of ident's principal too (shares.h). */
 int exchange_wants_stage(const struct exchange *x);
-int exchange_attach_stage(struct exchange *x);
+int exchange_attach_stage(struct exchange *x, const struct sw_identity *ident);
 /* May the held answer reach the client as the engine sent it, when the
  * stage cannot hold it any longer (limits.max_held_answer_bytes)?  0: it
  * must not (the client gets a 503 instead). */

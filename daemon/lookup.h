@@ -13,23 +13,14 @@ typedef void (*lookup_cb)(struct pol_lookup *lk, void *arg);
 
 /* Start fetching lk; cb runs once with lk->done = 1 (status 0 when the
  * engine could not be asked).  NULL when it could not even start.  The
- * answer's bytes are charged to acct (engine_client.h, the lookup budget;
- * NULL: not counted); a 200's stay charged while the caller holds lk->json,
+ * answer's bytes are charged to acct (engine_client.h, the lookup budget, with
+ * its principal's share in shares.h; NULL: not counted); a 200's stay charged while the caller holds lk->json,
  * until it calls engine_account_release.  An answer from the cache is
  * shared, not charged (the cache is bounded on its own). */
 struct lookup *lookup_start(struct event_base *base, const char *sock_path,
     struct pol_lookup *lk, struct engine_account *acct, lookup_cb cb, void *arg);
 /* Abandon a lookup; its callback will not run. */
 void lookup_cancel(struct lookup *l);
-
-/* The lookup budget's account of the client behind id: one per principal
- * (a certificate's CN, a unix uid, an insecure peer's address), whatever
- * the connection or process, so that opening more of them does not buy a
- * bigger share.  Counted: lookup_account_put when done (its bytes given
- * back first).  NULL (out of memory) means no share of its own: the
- * process's budget still bounds it. */
-struct engine_account *lookup_account_get(const struct sw_identity *id);
-void lookup_account_put(struct engine_account *a);
 
 /* The lookup cache: answers of container, network, exec and volume lookups
  * (200 only) are kept while the engine's event stream (GET /events on a

@@ -1,5 +1,6 @@
 /* response_stage.c - hold an answer, then relay it rewritten or unchanged. */
 #include "daemon/response_stage.h"
+#include "daemon/shares.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,25 +28,33 @@ static void
 charge(struct response_stage *st, size_t n)
 {
 	held_total = held_total - st->charged + n;
+	if (st->share != NULL)
+		st->share->held = st->share->held - st->charged + n;
 	st->charged = n;
 }
 
 static void
 text_sent(const void *data, size_t len, void *arg)
 {
-	(void)arg;
+	struct share *share = arg;
 	held_total -= len;
+	if (share != NULL) {
+		share->held -= len;
+		share_put(share);
+	}
 	free((void *)data);
 }
 
 int
-response_stage_add_text(struct evbuffer *out, char *text, size_t len)
+response_stage_add_text(struct evbuffer *out, char *text, size_t len, struct share *share)
 {
-	if (evbuffer_add_reference(out, text, len, text_sent, NULL) != 0) {
+	if (evbuffer_add_reference(out, text, len, text_sent, share) != 0) {
 		free(text);   /* libevent calls no cleanup when it fails */
 		return -1;
 	}
 	held_total += len;
+	if (share_ref(share) != NULL)
+		share->held += len;
 	return 0;
 }
 
@@ -111,7 +120,11 @@ response_stage_room(struct response_stage *st, const struct http_resp *resp, siz
 	 * the body it carries; twice the body bound is plenty */
 	if (resp->capture_overflow || raw > 2 * st->max_body)
 		return STAGE_TOO_BIG;
-	return held_total > budget ? STAGE_BUSY : STAGE_ROOM;
+	if (held_total > budget)
+		return STAGE_BUSY;
+	if (st->share != NULL && st->share->held > budget / 2)
+		return STAGE_SHARE_FULL;
+	return STAGE_ROOM;
 }
 
 /* Holding nothing any more; the parser goes on without the stage. */

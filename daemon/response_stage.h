@@ -16,6 +16,7 @@
 #include "daemon/http_parse.h"
 
 struct evbuffer;
+struct share;
 
 /* Append the replacement answer (head and body) to out and return 0, or
  * return -1 to have the answer relayed unchanged, or STAGE_REFUSE (with
@@ -50,6 +51,8 @@ struct response_stage {
 	 * come, the de-chunked body is what the rewrite reads */
 	int raw_dropped;
 	size_t charged;              /* what this stage counts in the held total */
+	struct share *share;         /* and in its principal's share (NULL: none); the
+	                                exchange's reference */
 	char why[256];
 };
 
@@ -61,13 +64,15 @@ void response_stage_begin(struct response_stage *st, struct http_resp *resp);
 /* Where the bytes of the answer go while it is parsed. */
 struct evbuffer *response_stage_sink(struct response_stage *st, struct evbuffer *client_out);
 /* May the stage go on holding, now that more of the answer came?  It
- * counts what it holds in the process-wide held total (a strict stage
- * first drops raw bytes it will never relay) and says STAGE_TOO_BIG past
- * its own bound, STAGE_BUSY when all held answers together take more than
- * budget bytes (limits.max_held_answer_bytes).  Either way it must be let
- * go: released (relayed as received, or refused when strict) or
- * discarded. */
-enum stage_room { STAGE_ROOM, STAGE_TOO_BIG, STAGE_BUSY };
+ * counts what it holds in the process-wide held total and in its
+ * principal's share (a strict stage first drops raw bytes it will never
+ * relay) and says STAGE_TOO_BIG past its own bound, STAGE_BUSY when all
+ * held answers together take more than budget bytes
+ * (limits.max_held_answer_bytes), STAGE_SHARE_FULL when its principal's
+ * take more than half of that: one client's unread lists, over many
+ * connections, must not make every other tenant's list busy.  Either way it must be let go: released
+ * (relayed as received, or refused when strict) or discarded. */
+enum stage_room { STAGE_ROOM, STAGE_TOO_BIG, STAGE_BUSY, STAGE_SHARE_FULL };
 enum stage_room response_stage_room(struct response_stage *st, const struct http_resp *resp,
     size_t budget);
 /* Bytes held by all stages now, with the rewritten answers still waiting
@@ -75,9 +80,10 @@ enum stage_room response_stage_room(struct response_stage *st, const struct http
  * single-threaded: a plain counter. */
 size_t response_stage_held_total(void);
 /* Append text[0..len) (malloc'd; out takes it) to out without a copy; it
- * counts in the held total until out has sent it or is freed: a client
- * that does not read keeps its rewritten answer inside the budget. */
-int response_stage_add_text(struct evbuffer *out, char *text, size_t len);
+ * counts in the held total, and in share (NULL: none; referenced until
+ * then), until out has sent it or is freed: a client that does not read
+ * keeps its rewritten answer inside the budget. */
+int response_stage_add_text(struct evbuffer *out, char *text, size_t len, struct share *share);
 /* Stop holding and forget the answer: nothing reaches the client (the
  * caller answers instead). */
 void response_stage_discard(struct response_stage *st, struct http_resp *resp);

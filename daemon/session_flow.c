@@ -592,7 +592,7 @@ static void
 send_request(struct session *s)
 {
 	struct exchange *x = s->x;
-	int stage = exchange_wants_stage(x) && exchange_attach_stage(x) == 0;
+	int stage = exchange_wants_stage(x) && exchange_attach_stage(x, s->facts.ident) == 0;
 	if (!stage && x->judged && x->dec.answer_filter != POL_ANSWER_NONE) {
 		/* a tenant's list that cannot be held cannot be filtered */
 		session_reply_and_close(s, 500, "sockward: out of memory");
@@ -777,21 +777,31 @@ holding(const struct exchange *x)
 	return x->stage && x->stage->holding;
 }
 
-/* All held answers together are over limits.max_held_answer_bytes and
- * this one must not pass unchanged (exchange_answer_may_pass): a 503, the
- * session ends (the engine's answer is not read to its end).  There is no
- * check before a stage starts: it holds nothing until bytes come, and the
- * first ones that do not fit end up here. */
+/* All held answers together are over limits.max_held_answer_bytes, or
+ * this client's are over half of it (share_full), and this one must not
+ * pass unchanged (exchange_answer_may_pass): a 503, the session ends (the
+ * engine's answer is not read to its end).  There is no check before a
+ * stage starts: it holds nothing until bytes come, and the first ones that
+ * do not fit end up here. */
 static void
-refuse_busy(struct session *s)
+refuse_busy(struct session *s, int share_full)
 {
 	char msg[400];
 	long budget = s->cfg->max_held_answer_bytes;
+	const char *whose = share_full ? "this client's" : "all clients'";
 	response_stage_discard(s->x->stage, &s->x->resp);
-	conn_log(&s->facts, LOG_LVL_WARN, "req=%llu answer not held: the answers held at once reach "
-	    "limits.max_held_answer_bytes (%ld); answered 503", (unsigned long long)s->x->id, budget);
-	snprintf(msg, sizeof msg, "sockward: busy: the answers it holds to filter or rewrite already "
-	    "take limits.max_held_answer_bytes (%ld bytes), so this one is not shown; retry", budget);
+	conn_log(&s->facts, LOG_LVL_WARN, "req=%llu answer not held: %s answers held at once reach "
+	    "%s limits.max_held_answer_bytes (%ld); answered 503", (unsigned long long)s->x->id, whose,
+	    share_full ? "half of" : "", budget);
+	if (share_full)
+		snprintf(msg, sizeof msg, "sockward: busy: the answers it holds to filter or rewrite "
+		    "for this client already take half of limits.max_held_answer_bytes (%ld of %ld "
+		    "bytes), the most one client may hold, so this one is not shown; read the answers "
+		    "of its other connections, or retry", budget / 2, budget);
+	else
+		snprintf(msg, sizeof msg, "sockward: busy: the answers it holds to filter or rewrite "
+		    "already take limits.max_held_answer_bytes (%ld bytes), so this one is not shown; "
+		    "retry", budget);
 	session_reply_and_close(s, 503, msg);
 }
 
@@ -807,8 +817,9 @@ _Static_assert(ANSWER_FILTER_MAX == (8u << 20), "STAGE_BOUND_TEXT says 8 MiB");
 /* More of a held answer came: may the stage hold on?  Not a raw stream,
  * nor an answer over its own bound (released: relayed as received, or
  * refused when strict), nor when all held answers together are over
- * limits.max_held_answer_bytes (then relayed as received if it may pass
- * unchanged, else refused with a 503).  -1 when the session ends. */
+ * limits.max_held_answer_bytes or this client's over half of it (then
+ * relayed as received if it may pass unchanged, else refused with a 503).
+ * -1 when the session ends. */
 static int
 stage_may_hold(struct session *s, enum parse_result r)
 {
@@ -823,11 +834,12 @@ stage_may_hold(struct session *s, enum parse_result r)
 	if (room == STAGE_ROOM)
 		return 0;
 	if (!exchange_answer_may_pass(x)) {
-		refuse_busy(s);
+		refuse_busy(s, room == STAGE_SHARE_FULL);
 		return -1;
 	}
 	conn_log(&s->facts, LOG_LVL_WARN, "req=%llu answer relayed as received, without sockward's "
-	    "warnings: the answers held at once reach limits.max_held_answer_bytes (%ld)",
+	    "warnings: the answers held at once reach limits.max_held_answer_bytes (%ld), or "
+	    "this client's half of it",
 	    (unsigned long long)x->id, s->cfg->max_held_answer_bytes);
 	return release_stage(s, 0, "the answers held at once are over limits.max_held_answer_bytes");
 }

@@ -193,7 +193,7 @@ one(enum pol_answer_filter kind, size_t size, int fd)
 	x->dec.verdict = POL_ALLOW;
 	x->dec.answer_filter = kind;
 	x->dec.tenant = "web";
-	if (!exchange_wants_stage(x) || exchange_attach_stage(x) != 0)
+	if (!exchange_wants_stage(x) || exchange_attach_stage(x, NULL) != 0)
 		_exit(2);
 	http_resp_init(&x->resp, 0);
 	response_stage_begin(x->stage, &x->resp);

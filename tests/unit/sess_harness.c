@@ -491,7 +491,14 @@ h_client(struct harness *h)
 struct h_peer *
 h_client_tcp(struct harness *h)
 {
+	return h_client_tcp_from(h, "127.0.0.1");
+}
+
+struct h_peer *
+h_client_tcp_from(struct harness *h, const char *from)
+{
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in src = { .sin_family = AF_INET };
 	socklen_t len = sizeof sin;
 	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_ge(l, 0);
@@ -500,6 +507,8 @@ h_client_tcp(struct harness *h)
 	ck_assert_int_eq(getsockname(l, (struct sockaddr *)&sin, &len), 0);
 	int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_ge(c, 0);
+	ck_assert_int_eq(inet_pton(AF_INET, from, &src.sin_addr), 1);
+	ck_assert_int_eq(bind(c, (struct sockaddr *)&src, sizeof src), 0);
 	ck_assert_int_eq(connect(c, (struct sockaddr *)&sin, sizeof sin), 0);
 	int a = accept4(l, (struct sockaddr *)&sin, &len, SOCK_CLOEXEC);
 	ck_assert_int_ge(a, 0);

@@ -94,6 +94,9 @@ struct h_peer *h_client(struct harness *h);
  * insecure "tcp" listener: what TCP does to small writes (Nagle, delayed
  * ACKs) applies between it and sockward. */
 struct h_peer *h_client_tcp(struct harness *h);
+/* the same from a source address of the loopback net ("127.0.0.2"): another
+ * insecure principal (daemon/shares.h) */
+struct h_peer *h_client_tcp_from(struct harness *h, const char *from);
 
 /* One bounded turn of the event loop. */
 void h_step(struct harness *h);

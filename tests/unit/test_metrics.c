@@ -176,7 +176,7 @@ START_TEST(budget_gauges_follow_what_is_held)
 	ck_assert_ptr_nonnull(client_out);
 	ck_assert_ptr_nonnull(text);
 	metrics_reset();
-	ck_assert_int_eq(response_stage_add_text(client_out, text, strlen(text)), 0);
+	ck_assert_int_eq(response_stage_add_text(client_out, text, strlen(text), NULL), 0);
 	t = render();
 	ASSERT_LINE(t, "# TYPE sockward_held_answer_bytes gauge");
 	ASSERT_LINE(t, "sockward_held_answer_bytes 13");   /* strlen(text) */

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "daemon/response_stage.h"
+#include "daemon/shares.h"
 #include "policy/tenant_answer.h"
 #include "tests/unit/sess_harness.h"
 
@@ -395,61 +396,138 @@ padded_image(const char *tenant, size_t n)
 #define CHUNKED_200 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" \
 	"Transfer-Encoding: chunked\r\n\r\n"
 
-/* All answers held at once are bounded: the tenant's list whose bytes would
- * take the held total over limits.max_held_answer_bytes gets a 503 (busy,
- * retry) and none of it; the list held before it is served, filtered.  A
- * strict stage holds the de-chunked body, not the raw answer as well (it is
- * never relayed as received).  Without the budget 100 tenants' image lists
- * held 1.5 GB at once. */
-START_TEST(stage_budget_busy_503)
+/* a tenant's list asked for on c, held: n bytes of one image of tenant
+ * "db" come, the rest is still to come; returns the engine's end */
+static struct h_peer *
+list_held(struct h_peer *c, const char *query, const char *pad, size_t n)
 {
-	struct h_peer *a, *b, *ea = NULL, *eb = NULL;
+	struct h_peer *e = NULL;
+	char want[128];
+	h_sendf(c, "GET /v1.41/images/json%s HTTP/1.1\r\nHost: docker\r\n\r\n", query);
+	snprintf(want, sizeof want, "GET /v1.41/images/json%s HTTP/1.1\r\n", query);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, want)) != NULL);
+	h_sendf(e, CHUNKED_200 "%zx\r\n", n);
+	h_send(e, pad, n);
+	h_sendf(e, "\r\n");
+	return e;
+}
+
+/* the list held on c (engine e) ends and is served, filtered */
+static void
+list_served(struct h_peer *c, struct h_peer *e)
+{
 	const char *body;
-	size_t blen, n = 40000;
+	size_t blen;
 	int st;
-	char *pad = padded_image("db", n), got[400];
-	char limits[64];
-	snprintf(limits, sizeof limits, "\"max_held_answer_bytes\": %d", 65536);
-	char pol[256];
-	snprintf(pol, sizeof pol, "{ \"bindings\": [ { \"match\": { \"uid\": %u }, \"profile\": "
-	    "\"baseline\", \"tenant\": \"web\" } ] }", (unsigned)getuid());
-	h_setup(&H, pol, limits);
-	a = h_client(&H);
-	h_sendf(a, "GET /v1.41/images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (ea = h_engine_request(&H, "GET /v1.41/images/json HTTP/1.1\r\n")) != NULL);
-	h_sendf(ea, CHUNKED_200 "%zx\r\n", n);
-	h_send(ea, pad, n);
-	h_sendf(ea, "\r\n");
-	H_RUN_UNTIL(&H, response_stage_held_total() >= n);
-	ck_assert_uint_lt(response_stage_held_total(), n + 4096);   /* the body alone */
-
-	b = h_client(&H);
-	h_sendf(b, "GET /v1.41/images/json?all=1 HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (eb = h_engine_request(&H, "GET /v1.41/images/json?all=1 ")) != NULL);
-	h_sendf(eb, CHUNKED_200 "%zx\r\n", n);
-	h_send(eb, pad, n);
-	h_sendf(eb, "\r\n");
-	H_RUN_UNTIL(&H, (st = h_answer_at(b, 0, &body, &blen)) != 0);
-	ck_assert_msg(st == 503, "status %d: %s", st, h_text(b));
-	h_assert_docker_error(body, blen, "busy");
-	h_assert_docker_error(body, blen, "limits.max_held_answer_bytes (65536 bytes)");
-	h_assert_docker_error(body, blen, "retry");
-	ck_assert_msg(strstr(h_text(b), "\"other\"") == NULL, "other tenant's object relayed");
-	ck_assert_uint_lt(response_stage_held_total(), n + 4096);   /* b's went at once */
-
-	/* a's goes on, and is filtered */
-	h_sendf(ea, "%x\r\n%s\r\n0\r\n\r\n", (unsigned)strlen(REST), REST);
-	H_RUN_UNTIL(&H, (st = h_answer_at(a, 0, &body, &blen)) != 0);
-	ck_assert_int_eq(st, 200);
+	char got[400];
+	h_sendf(e, "%x\r\n%s\r\n0\r\n\r\n", (unsigned)strlen(REST), REST);
+	H_RUN_UNTIL(&H, (st = h_answer_at(c, 0, &body, &blen)) != 0);
+	ck_assert_msg(st == 200, "status %d: %s", st, h_text(c));
 	json_t *list = json_loadb(body, blen, 0, NULL);
 	ck_assert_msg(list != NULL, "%.*s", (int)blen, body);
 	ids(list, got, sizeof got);
 	ck_assert_str_eq(got, "own,shared");
 	json_decref(list);
+}
+
+/* unix clients (this uid) and insecure TCP clients are both tenant web:
+ * each TCP source address is a principal of its own (daemon/shares.h) */
+static void
+setup_tenant_principals(long budget)
+{
+	char pol[320], limits[64];
+	snprintf(pol, sizeof pol, "{ \"bindings\": [ { \"match\": { \"uid\": %u }, \"profile\": "
+	    "\"baseline\", \"tenant\": \"web\" }, { \"match\": { \"insecure\": true }, \"profile\": "
+	    "\"baseline\", \"tenant\": \"web\" } ] }", (unsigned)getuid());
+	snprintf(limits, sizeof limits, "\"max_held_answer_bytes\": %ld", budget);
+	h_setup(&H, pol, limits);
+}
+
+/* All answers held at once are bounded: the tenant's list whose bytes would
+ * take the held total over limits.max_held_answer_bytes gets a 503 (busy,
+ * retry) and none of it; the lists held before it are served, filtered.  A
+ * strict stage holds the de-chunked body, not the raw answer as well (it is
+ * never relayed as received).  Three principals, each within its half:
+ * without the budget 100 tenants' image lists held 1.5 GB at once. */
+START_TEST(stage_budget_busy_503)
+{
+	struct h_peer *a, *b, *c, *ea, *eb;
+	const char *body;
+	size_t blen, n = 30000;
+	int st;
+	char *pad = padded_image("db", n);
+	setup_tenant_principals(65536);
+	a = h_client(&H);
+	ea = list_held(a, "", pad, n);
+	H_RUN_UNTIL(&H, response_stage_held_total() >= n);
+	ck_assert_uint_lt(response_stage_held_total(), n + 4096);   /* the body alone */
+	b = h_client_tcp_from(&H, "127.0.0.2");
+	eb = list_held(b, "?all=0", pad, n);
+	H_RUN_UNTIL(&H, response_stage_held_total() >= 2 * n);
+
+	c = h_client_tcp_from(&H, "127.0.0.3");
+	list_held(c, "?all=1", pad, n);
+	H_RUN_UNTIL(&H, (st = h_answer_at(c, 0, &body, &blen)) != 0);
+	ck_assert_msg(st == 503, "status %d: %s", st, h_text(c));
+	h_assert_docker_error(body, blen, "busy");
+	h_assert_docker_error(body, blen, "limits.max_held_answer_bytes (65536 bytes)");
+	h_assert_docker_error(body, blen, "retry");
+	ck_assert_msg(strstr(h_text(c), "\"other\"") == NULL, "other tenant's object relayed");
+	ck_assert_uint_lt(response_stage_held_total(), 2 * n + 8192);   /* c's went at once */
+
+	/* a's and b's go on, and are filtered */
+	list_served(a, ea);
+	list_served(b, eb);
 	h_close(a);
+	h_close(b);
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_uint_eq(response_stage_held_total(), 0);
+	ck_assert_uint_eq(share_count(), 0);
+	free(pad);
+}
+END_TEST
+
+/* One client (a principal: one uid, whatever its connections) holds at
+ * most half of limits.max_held_answer_bytes: its list that does not fit
+ * gets a 503 saying so while the total is still under the budget, and
+ * another client's list is served.  Without the share, one tenant that
+ * asks for lists on many connections and reads none of them made every
+ * other tenant's list busy. */
+START_TEST(stage_budget_share_per_client)
+{
+	struct h_peer *a, *a2, *b, *ea, *eb;
+	const char *body;
+	size_t blen, n = 40000;
+	int st;
+	char *pad = padded_image("db", n);
+	setup_tenant_principals(131072);
+	a = h_client(&H);
+	ea = list_held(a, "", pad, n);
+	H_RUN_UNTIL(&H, response_stage_held_total() >= n);
+
+	a2 = h_client(&H);   /* the same uid: the same share */
+	list_held(a2, "?all=1", pad, n);
+	H_RUN_UNTIL(&H, (st = h_answer_at(a2, 0, &body, &blen)) != 0);
+	ck_assert_msg(st == 503, "status %d: %s", st, h_text(a2));
+	h_assert_docker_error(body, blen, "busy");
+	h_assert_docker_error(body, blen, "for this client");
+	h_assert_docker_error(body, blen, "(65536 of 131072 bytes)");
+	ck_assert_msg(strstr(h_text(a2), "\"other\"") == NULL, "other tenant's object relayed");
+	ck_assert_uint_lt(response_stage_held_total(), n + 4096);   /* a2's went at once */
+
+	/* another client's list fits in the budget and in its own share */
+	b = h_client_tcp(&H);
+	eb = list_held(b, "?all=0", pad, n);
+	H_RUN_UNTIL(&H, response_stage_held_total() >= 2 * n);
+	list_served(b, eb);
+	list_served(a, ea);
+	h_close(a);
+	h_close(a2);
 	h_close(b);
 	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
 	ck_assert_uint_eq(response_stage_held_total(), 0);
+	ck_assert_uint_eq(share_count(), 0);
 	free(pad);
 }
 END_TEST
@@ -577,6 +655,7 @@ tenant_answer_suite(void)
 	tcase_add_test(tc, stage_cut_short_502);
 	tcase_add_test(tc, stage_too_big_502);
 	tcase_add_test(tc, stage_budget_busy_503);
+	tcase_add_test(tc, stage_budget_share_per_client);
 	tcase_add_test(tc, stage_budget_counts_unsent_answer);
 	tcase_add_test(tc, stage_budget_conflict_head_in_pieces);
 	suite_add_tcase(s, tc);
