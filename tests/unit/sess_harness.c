@@ -324,6 +324,22 @@ h_log_has(struct harness *h, const char *needle)
 	return h_log_count(h, needle) > 0;
 }
 
+const char *
+h_audit_line_with(struct harness *h, const char *needle)
+{
+	static char line[8192];
+	FILE *f = fopen(h->audit_path, "r");
+	const char *found = NULL;
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		if (strstr(line, needle) != NULL) {
+			found = line;
+			break;
+		}
+	if (f != NULL)
+		fclose(f);
+	return found;
+}
+
 size_t
 h_log_count(struct harness *h, const char *needle)
 {

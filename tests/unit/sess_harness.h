@@ -146,6 +146,9 @@ int h_answer_at(const struct h_peer *p, size_t off, const char **body, size_t *b
 void h_assert_docker_error(const char *body, size_t blen, const char *contains);
 /* The daemon's log so far contains needle. */
 int h_log_has(struct harness *h, const char *needle);
+/* The first line of the audit trail that contains needle, or NULL (a
+ * static buffer, valid until the next call). */
+const char *h_audit_line_with(struct harness *h, const char *needle);
 
 /* The engine's answer to GET /containers/json with no containers. */
 #define PS_ANSWER "HTTP/1.1 200 OK\r\nApi-Version: 1.45\r\nContent-Type: application/json\r\n" \

@@ -103,23 +103,6 @@ volume_lookup_answered(struct harness *h, const char *name)
 	answer_json(e, 404, "{\"message\":\"get x: no such volume\"}");
 }
 
-/* The first line of the audit trail that contains needle (static buffer). */
-static const char *
-audit_line_with(const char *path, const char *needle)
-{
-	static char line[8192];
-	FILE *f = fopen(path, "r");
-	const char *found = NULL;
-	while (f != NULL && fgets(line, sizeof line, f) != NULL)
-		if (strstr(line, needle) != NULL) {
-			found = line;
-			break;
-		}
-	if (f != NULL)
-		fclose(f);
-	return found;
-}
-
 /* One tenant's create the engine never answers holds the quota gate, and
  * nothing bounds that: the next create (any tenant's: the gate is global)
  * waited behind it for as long as it lasted, past every other timeout
@@ -160,7 +143,7 @@ START_TEST(quota_gate_wait_is_bounded)
 	h_settle(&H, 20);
 	/* audited as sockward's own refusal, not as allowed (it was judged
 	 * only as far as "needs lookups") */
-	const char *line = audit_line_with(H.audit_path, "limits.quota_wait_ms");
+	const char *line = h_audit_line_with(&H, "limits.quota_wait_ms");
 	ck_assert_msg(line != NULL, "no audit line for the refusal");
 	ck_assert_msg(strstr(line, "\"verdict\":\"deny\"") != NULL, "audit: %s", line);
 	ck_assert_msg(strstr(line, "\"status\":503") != NULL, "audit: %s", line);

@@ -633,6 +633,88 @@ START_TEST(stage_budget_conflict_head_in_pieces)
 }
 END_TEST
 
+/* Warn mode over the budget.  A create judged in warn mode has a stage that
+ * adds the policy's findings to the answer's Warnings; when the held
+ * answers are over limits.max_held_answer_bytes as its answer comes, that
+ * answer is relayed exactly as the engine sent it (the warnings only add
+ * the findings: without them the client gets what dockerd itself says),
+ * from its first bytes on (it is not held to the end), the audit line and
+ * the log still name the rule, and the connection goes on.  Then, with nothing held, the next such create gets its warning: the
+ * stage was there, the budget alone made it let go. */
+START_TEST(stage_budget_warn_mode_relayed_as_received)
+{
+	struct h_peer *a, *b, *ea = NULL, *ec = NULL;
+	const char *body;
+	size_t blen, n = 100000;
+	int st;
+	char *pad = padded_image("web", n);
+	char pol[512];
+	/* this uid: tenant web (its lists are held); insecure TCP: warn mode */
+	snprintf(pol, sizeof pol, "{ \"profiles\": { \"trial\": { \"base\": \"baseline\", "
+	    "\"mode\": \"warn\" } }, \"bindings\": [ { \"match\": { \"uid\": %u }, \"profile\": "
+	    "\"baseline\", \"tenant\": \"web\" }, { \"match\": { \"insecure\": true }, "
+	    "\"profile\": \"trial\" } ] }", (unsigned)getuid());
+	h_setup(&H, pol, NULL);
+	/* a's list is held, under the budget of its session */
+	a = h_client(&H);
+	ea = list_held(a, "", pad, n);
+	H_RUN_UNTIL(&H, response_stage_held_total() >= n);
+	/* the budget is lowered under what is held */
+	h_reload(&H, pol, "\"max_held_answer_bytes\": 65536");
+	ck_assert_uint_gt(response_stage_held_total(), 65536);
+
+	H.engine_on_input = lookups_not_found;
+	b = h_client_tcp(&H);
+	static const char create[] = "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"HostConfig\":"
+	    "{\"Privileged\":true}}";
+	h_sendf(b, "POST /v1.41/containers/create HTTP/1.1\r\nHost: docker\r\nContent-Type: "
+	    "application/json\r\nContent-Length: %zu\r\n\r\n%s", strlen(create), create);
+	H_RUN_UNTIL(&H, (ec = h_engine_request(&H, "POST /v1.41/containers/create")) != NULL);
+	ck_assert_msg(h_has(ec, "\"Privileged\":true"), "%s", h_text(ec));   /* warn: forwarded */
+	static const char created[] = "HTTP/1.1 201 Created\r\nApi-Version: 1.41\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 27\r\n\r\n"
+	    "{\"Id\":\"abc\",\"Warnings\":[]}\n";
+	/* its first part is relayed at once: the stage lets go instead of
+	 * holding it over the budget; then the rest, as it comes */
+	size_t part = strlen(created) - 15;
+	h_send(ec, created, part);
+	H_RUN_UNTIL(&H, b->nread >= part);
+	ck_assert_msg(b->nread == part && memcmp(h_text(b), created, part) == 0, "%s", h_text(b));
+	h_sendf(ec, "%s", created + part);
+	H_RUN_UNTIL(&H, (st = h_answer_at(b, 0, &body, &blen)) != 0);
+	ck_assert_msg(st == 201, "status %d: %s", st, h_text(b));
+	ck_assert_str_eq(h_text(b), created);   /* byte for byte, no sockward: warning */
+	ck_assert(h_log_has(&H, "answer relayed as received, without sockward's warnings"));
+	/* the rule is still recorded: in the log line and the audit trail */
+	ck_assert(h_log_has(&H, "rules=privileged"));
+	const char *line;
+	H_RUN_UNTIL(&H, (line = h_audit_line_with(&H, "\"verdict\":\"warn\"")) != NULL);
+	ck_assert_msg(strstr(line, "privileged") != NULL, "audit: %s", line);
+	ck_assert_msg(strstr(line, "\"status\":201") != NULL, "audit: %s", line);
+	ck_assert_int_eq(b->eof, 0);   /* kept alive */
+	ck_assert_uint_gt(response_stage_held_total(), 65536);   /* a's list: still held */
+
+	/* nothing held any more: the same create gets the policy's warning */
+	h_close(ea);
+	h_close(a);
+	H_RUN_UNTIL(&H, response_stage_held_total() == 0);
+	size_t off = b->nread, req_len = ec->nread;
+	h_sendf(b, "POST /v1.41/containers/create HTTP/1.1\r\nHost: docker\r\nContent-Type: "
+	    "application/json\r\nContent-Length: %zu\r\n\r\n%s", strlen(create), create);
+	H_RUN_UNTIL(&H, ec->nread == 2 * req_len);   /* the same request, on the kept connection */
+	h_sendf(ec, "%s", created);
+	H_RUN_UNTIL(&H, (st = h_answer_at(b, off, &body, &blen)) != 0);
+	ck_assert_msg(st == 201, "status %d: %s", st, h_text(b) + off);
+	ck_assert_msg(memmem(body, blen, "sockward: [privileged]", 22) != NULL, "%.*s", (int)blen,
+	    body);
+	h_close(b);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_uint_eq(response_stage_held_total(), 0);
+	ck_assert_uint_eq(share_count(), 0);
+	free(pad);
+}
+END_TEST
+
 Suite *
 tenant_answer_suite(void)
 {
@@ -658,6 +740,7 @@ tenant_answer_suite(void)
 	tcase_add_test(tc, stage_budget_share_per_client);
 	tcase_add_test(tc, stage_budget_counts_unsent_answer);
 	tcase_add_test(tc, stage_budget_conflict_head_in_pieces);
+	tcase_add_test(tc, stage_budget_warn_mode_relayed_as_received);
 	suite_add_tcase(s, tc);
 	return s;
 }
