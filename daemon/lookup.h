@@ -19,6 +19,10 @@ typedef void (*lookup_cb)(struct pol_lookup *lk, void *arg);
  * shared, not charged (the cache is bounded on its own). */
 struct lookup *lookup_start(struct event_base *base, const char *sock_path,
     struct pol_lookup *lk, struct engine_account *acct, lookup_cb cb, void *arg);
+/* Tests only: the deadline (10 s) of the lookups started from now on, so
+ * that one test can see a lookup's wait run out while the lookups started
+ * before it keep theirs; 0 restores 10 s.  The daemon never calls it. */
+void lookup_set_timeout_ms(unsigned ms);
 /* Abandon a lookup; its callback will not run. */
 void lookup_cancel(struct lookup *l);
 

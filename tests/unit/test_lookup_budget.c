@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "daemon/engine_client.h"
+#include "daemon/lookup.h"
 #include "tests/unit/sess_harness.h"
 
 /* every client (unix or TCP) is tenant red's */
@@ -28,6 +29,7 @@ teardown(void)
 {
 	if (H.srv_up)
 		h_teardown(&H);
+	lookup_set_timeout_ms(0);
 	free(big_answer);
 	big_answer = NULL;
 }
@@ -220,6 +222,153 @@ START_TEST(ten_at_once_give_everything_back)
 }
 END_TEST
 
+/* a create on c holding the big answers named in links, waiting for its
+ * lookup of hang<N>, which the engine never answers (10 s): once the
+ * process's budget holds want bytes */
+static void
+hold(struct h_peer *c, const char *links, size_t want)
+{
+	const char *body;
+	size_t blen;
+	send_create(c, links);
+	H_RUN_UNTIL_MS(&H, 10000, engine_budget()->bytes == want);
+	ck_assert_int_eq(h_answer_at(c, 0, &body, &blen), 0);   /* waits for hang<N> */
+}
+
+/* the engine now answers the hang<N> lookups: no such container (404) */
+static void
+answer_hangs(void)
+{
+	static const char nf[] = "{\"message\":\"No such container: hang\"}";
+	for (size_t i = 0; i < H.nengine; i++) {
+		struct h_peer *e = H.engine[i];
+		if (e->fd < 0 || e->close_pending || strncmp(h_text(e), "GET /containers/hang", 20) != 0)
+			continue;
+		h_sendf(e, "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+		    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", strlen(nf), nf);
+		h_close_after(e);
+	}
+}
+
+/* The holders' requests are decided once their last lookups are answered
+ * (a TCP client that closed still counts as reading while the policy waits,
+ * so their sessions would last the 10 s of those lookups): each is answered,
+ * none forwarded, the budget is back to 0, and then every session ends. */
+static void
+holders_done(struct h_peer **held, size_t n, struct h_peer *c)
+{
+	const char *body;
+	size_t blen;
+	answer_hangs();
+	for (size_t i = 0; i < n; i++)
+		H_RUN_UNTIL(&H, h_answer_at(held[i], 0, &body, &blen) != 0);
+	ck_assert_uint_eq(engine_count("POST /containers/create"), 0);
+	H_RUN_UNTIL(&H, engine_budget()->bytes == 0);
+	for (size_t i = 0; i < n; i++)
+		h_close(held[i]);
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_uint_eq(engine_budget()->bytes, 0);
+}
+
+/* Two principals (this uid; 127.0.0.1) hold 8 answers each, under their
+ * 32 MiB shares, and the process's 64 MiB has no room for another whole
+ * answer: a third principal's create waits for room, within its lookups'
+ * deadline, and is then answered 503 saying so; none of it reached the
+ * engine (not even its lookups), and what it waited on is as it was.  The
+ * deadline is 10 s and the holders' lookups run out at theirs, before the
+ * waiter's (they started first): the waiter's is made short
+ * (lookup_set_timeout_ms) so that the budget is still full when it ends. */
+START_TEST(waiting_for_the_budget_runs_out)
+{
+	struct h_peer *a1, *a2, *b1, *b2, *c;
+	const char *body;
+	size_t blen;
+	make_big_answer();
+	h_setup(&H, POLICY_TENANT, NULL);
+	H.engine_on_input = engine_input;
+	a1 = h_client(&H);
+	hold(a1, "big0,big1,big2,big3,hang1", 4 * big_len);
+	a2 = h_client(&H);
+	hold(a2, "big4,big5,big6,big7,hang2", 8 * big_len);
+	b1 = h_client_tcp(&H);
+	hold(b1, "big8,big9,big10,big11,hang3", 12 * big_len);
+	b2 = h_client_tcp(&H);
+	hold(b2, "big12,big13,big14,big15,hang4", 16 * big_len);
+	ck_assert_uint_lt(8 * big_len, ENGINE_IDENTITY_BUDGET);   /* each within its share */
+	ck_assert_uint_gt(16 * big_len + (4u << 20), ENGINE_LOOKUP_BUDGET);   /* no room */
+
+	lookup_set_timeout_ms(300);
+	size_t nengine = H.nengine;
+	c = h_client_tcp_from(&H, "127.0.0.2");
+	int64_t t0 = h_now_ms();
+	send_create(c, "big16");
+	H_RUN_UNTIL(&H, h_answer_at(c, 0, &body, &blen) != 0 ||
+	    engine_count("POST /containers/create") > 0);
+	int64_t waited = h_now_ms() - t0;
+	lookup_set_timeout_ms(0);
+	ck_assert_uint_eq(engine_count("POST /containers/create"), 0);   /* never forwarded */
+	ck_assert_int_eq(h_answer_at(c, 0, &body, &blen), 503);
+	h_assert_docker_error(body, blen, "engine lookups busy: no engine connection or room in "
+	    "the lookup budget was free for this request's policy lookups within their deadline; "
+	    "nothing was forwarded, retry");
+	ck_assert_int_ge(waited, 250);   /* libevent's clock is a turn behind ours */
+	ck_assert_uint_eq(H.nengine, nengine);   /* nothing of c reached the engine */
+	ck_assert(h_log_has(&H, "a lookup waited 300 ms"));
+	ck_assert_int_eq(c->eof, 0);
+	ck_assert_uint_eq(engine_budget()->bytes, 16 * big_len);   /* the holders' */
+	ck_assert_int_eq(h_answer_at(a1, 0, &body, &blen), 0);   /* still waiting */
+	ck_assert_int_eq(h_answer_at(b2, 0, &body, &blen), 0);
+	holders_done((struct h_peer *[]){ a1, a2, b1, b2 }, 4, c);
+}
+END_TEST
+
+/* The process's 64 MiB refuses a third principal even though no client is
+ * over its 32 MiB: two principals hold 15 answers (8 and 7), leaving room
+ * for one more whole answer; the third principal's create names two, both
+ * start (each finds room), and the second's bytes find none: 503 at once,
+ * saying all clients' answers fill the budget, nothing forwarded, its first
+ * answer given back and the holders untouched. */
+START_TEST(process_budget_refuses_a_third_principal)
+{
+	struct h_peer *a1, *a2, *b1, *b2, *c;
+	const char *body;
+	size_t blen;
+	make_big_answer();
+	h_setup(&H, POLICY_TENANT, NULL);
+	H.engine_on_input = engine_input;
+	a1 = h_client(&H);
+	hold(a1, "big0,big1,big2,big3,hang1", 4 * big_len);
+	a2 = h_client(&H);
+	hold(a2, "big4,big5,big6,big7,hang2", 8 * big_len);
+	b1 = h_client_tcp(&H);
+	hold(b1, "big8,big9,big10,big11,hang3", 12 * big_len);
+	b2 = h_client_tcp(&H);
+	hold(b2, "big12,big13,big14,hang4", 15 * big_len);
+	ck_assert_uint_lt(8 * big_len, ENGINE_IDENTITY_BUDGET);
+	ck_assert_uint_le(15 * big_len + (4u << 20), ENGINE_LOOKUP_BUDGET);   /* room for one */
+	ck_assert_uint_gt(17 * big_len, ENGINE_LOOKUP_BUDGET);               /* not two */
+
+	c = h_client_tcp_from(&H, "127.0.0.2");
+	int64_t t0 = h_now_ms();
+	send_create(c, "big15,big16");
+	H_RUN_UNTIL(&H, h_answer_at(c, 0, &body, &blen) != 0 ||
+	    engine_count("POST /containers/create") > 0);
+	ck_assert_uint_eq(engine_count("POST /containers/create"), 0);
+	ck_assert_int_lt(h_now_ms() - t0, 3000);   /* refused, not timed out */
+	ck_assert_int_eq(h_answer_at(c, 0, &body, &blen), 503);
+	h_assert_docker_error(body, blen, "engine lookups busy: the requests being judged hold "
+	    "64 MiB of engine answers, the most sockward holds; nothing was forwarded, retry");
+	ck_assert_uint_eq(engine_count("POST /containers/create"), 0);
+	ck_assert(h_log_has(&H, "the lookup budget of all clients"));
+	ck_assert_int_eq(c->eof, 0);
+	H_RUN_UNTIL(&H, engine_budget()->bytes == 15 * big_len);   /* c's given back */
+	ck_assert_int_eq(h_answer_at(a1, 0, &body, &blen), 0);
+	ck_assert_int_eq(h_answer_at(b2, 0, &body, &blen), 0);
+	holders_done((struct h_peer *[]){ a1, a2, b1, b2 }, 4, c);
+}
+END_TEST
+
 Suite *
 lookup_budget_suite(void)
 {
@@ -230,6 +379,8 @@ lookup_budget_suite(void)
 	tcase_add_test(tc, one_request_holds_at_most_its_share);
 	tcase_add_test(tc, one_client_cannot_take_the_budget);
 	tcase_add_test(tc, ten_at_once_give_everything_back);
+	tcase_add_test(tc, waiting_for_the_budget_runs_out);
+	tcase_add_test(tc, process_budget_refuses_a_third_principal);
 	suite_add_tcase(s, tc);
 	return s;
 }
