@@ -791,8 +791,8 @@ refuse_busy(struct session *s, int share_full)
 	const char *whose = share_full ? "this client's" : "all clients'";
 	response_stage_discard(s->x->stage, &s->x->resp);
 	conn_log(&s->facts, LOG_LVL_WARN, "req=%llu answer not held: %s answers held at once reach "
-	    "%s limits.max_held_answer_bytes (%ld); answered 503", (unsigned long long)s->x->id, whose,
-	    share_full ? "half of" : "", budget);
+	    "%slimits.max_held_answer_bytes (%ld); answered 503", (unsigned long long)s->x->id, whose,
+	    share_full ? "half of " : "", budget);
 	if (share_full)
 		snprintf(msg, sizeof msg, "sockward: busy: the answers it holds to filter or rewrite "
 		    "for this client already take half of limits.max_held_answer_bytes (%ld of %ld "
