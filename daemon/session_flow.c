@@ -1388,6 +1388,16 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	int tls = s->lst && s->lst->type == LISTEN_TLS;
+	if ((what & (BEV_EVENT_EOF | BEV_EVENT_WRITING)) == (BEV_EVENT_EOF | BEV_EVENT_WRITING)) {
+		/* a TLS write that failed on the socket (EPIPE, ECONNRESET):
+		 * libevent reports it as an EOF while writing (a dirty shutdown,
+		 * which we allow).  The client can take nothing more; it is not
+		 * its end of input.  Taken for one, writing was restarted below,
+		 * failed again at once, and so on: the loop spun and the session
+		 * never ended while the engine had output for a gone client. */
+		session_close(s, "client gone (write failed)");
+		return;
+	}
 	if (what & BEV_EVENT_EOF) {
 		on_client_eof(s, "client closed");
 		/* OpenSSL's bufferevent stops writing when it sees the peer's
@@ -1412,6 +1422,14 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 		if (s->client.state == C_RAW && !s->client.h.eof) {
 			/* a reset on a hijacked stream is still the end of input */
 			on_client_eof(s, why);
+			/* as after an EOF: OpenSSL's bufferevent stopped writing too
+			 * (conn_closed), and output already queued would wait for good
+			 * (the engine's side paused behind it) while the engine keeps
+			 * the stream open.  Restarted, it is flushed, or the write fails
+			 * (a fatal alert ends the TLS stream both ways) and ends the
+			 * session. */
+			if (!session_closing(s) && tls)
+				bufferevent_enable(s->client.h.bev, EV_WRITE);
 			return;
 		}
 		session_close(s, why);
