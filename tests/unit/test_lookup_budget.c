@@ -250,15 +250,57 @@ answer_hangs(void)
 	}
 }
 
-/* The holders' requests are decided once their last lookups are answered
- * (a TCP client that closed still counts as reading while the policy waits,
- * so their sessions would last the 10 s of those lookups): each is answered,
- * none forwarded, the budget is back to 0, and then every session ends. */
+/* The server, and two principals holding big answers in the process's
+ * budget, each within its 32 MiB share: this uid (held[0], held[1]: unix
+ * clients, 4 answers each) and 127.0.0.1 (held[2]: TCP, 4 answers; held[3]:
+ * TCP, the ones named in last), each create waiting for its hang<N> (hold);
+ * returns once they hold total answers in all. */
+static void
+hold_principals(struct h_peer *held[4], const char *last, size_t total)
+{
+	make_big_answer();
+	h_setup(&H, POLICY_TENANT, NULL);
+	H.engine_on_input = engine_input;
+	held[0] = h_client(&H);
+	hold(held[0], "big0,big1,big2,big3,hang1", 4 * big_len);
+	held[1] = h_client(&H);
+	hold(held[1], "big4,big5,big6,big7,hang2", 8 * big_len);
+	held[2] = h_client_tcp(&H);
+	hold(held[2], "big8,big9,big10,big11,hang3", 12 * big_len);
+	held[3] = h_client_tcp(&H);
+	hold(held[3], last, total * big_len);
+	ck_assert_uint_lt(8 * big_len, ENGINE_IDENTITY_BUDGET);   /* each within its share */
+}
+
+/* A third principal (127.0.0.2) asks for a create naming the big answers in
+ * links: run until it is answered or forwarded; took: how long, in ms. */
+static struct h_peer *
+third_principal_create(const char *links, int64_t *took)
+{
+	const char *body;
+	size_t blen;
+	struct h_peer *c = h_client_tcp_from(&H, "127.0.0.2");
+	int64_t t0 = h_now_ms();
+	send_create(c, links);
+	H_RUN_UNTIL(&H, h_answer_at(c, 0, &body, &blen) != 0 ||
+	    engine_count("POST /containers/create") > 0);
+	*took = h_now_ms() - t0;
+	return c;
+}
+
+/* The holders (hold_principals) are still waiting: the first and the last,
+ * one of each principal, have no answer.  Their requests are decided once
+ * their last lookups are answered (a TCP client that closed still counts as
+ * reading while the policy waits, so their sessions would last the 10 s of
+ * those lookups): each is answered, none forwarded, the budget is back to
+ * 0, and then every session ends. */
 static void
 holders_done(struct h_peer **held, size_t n, struct h_peer *c)
 {
 	const char *body;
 	size_t blen;
+	ck_assert_int_eq(h_answer_at(held[0], 0, &body, &blen), 0);   /* still waiting */
+	ck_assert_int_eq(h_answer_at(held[n - 1], 0, &body, &blen), 0);
 	answer_hangs();
 	for (size_t i = 0; i < n; i++)
 		H_RUN_UNTIL(&H, h_answer_at(held[i], 0, &body, &blen) != 0);
@@ -281,31 +323,16 @@ holders_done(struct h_peer **held, size_t n, struct h_peer *c)
  * (lookup_set_timeout_ms) so that the budget is still full when it ends. */
 START_TEST(waiting_for_the_budget_runs_out)
 {
-	struct h_peer *a1, *a2, *b1, *b2, *c;
+	struct h_peer *held[4], *c;
 	const char *body;
 	size_t blen;
-	make_big_answer();
-	h_setup(&H, POLICY_TENANT, NULL);
-	H.engine_on_input = engine_input;
-	a1 = h_client(&H);
-	hold(a1, "big0,big1,big2,big3,hang1", 4 * big_len);
-	a2 = h_client(&H);
-	hold(a2, "big4,big5,big6,big7,hang2", 8 * big_len);
-	b1 = h_client_tcp(&H);
-	hold(b1, "big8,big9,big10,big11,hang3", 12 * big_len);
-	b2 = h_client_tcp(&H);
-	hold(b2, "big12,big13,big14,big15,hang4", 16 * big_len);
-	ck_assert_uint_lt(8 * big_len, ENGINE_IDENTITY_BUDGET);   /* each within its share */
+	int64_t waited;
+	hold_principals(held, "big12,big13,big14,big15,hang4", 16);
 	ck_assert_uint_gt(16 * big_len + (4u << 20), ENGINE_LOOKUP_BUDGET);   /* no room */
 
 	lookup_set_timeout_ms(300);
 	size_t nengine = H.nengine;
-	c = h_client_tcp_from(&H, "127.0.0.2");
-	int64_t t0 = h_now_ms();
-	send_create(c, "big16");
-	H_RUN_UNTIL(&H, h_answer_at(c, 0, &body, &blen) != 0 ||
-	    engine_count("POST /containers/create") > 0);
-	int64_t waited = h_now_ms() - t0;
+	c = third_principal_create("big16", &waited);
 	lookup_set_timeout_ms(0);
 	ck_assert_uint_eq(engine_count("POST /containers/create"), 0);   /* never forwarded */
 	ck_assert_int_eq(h_answer_at(c, 0, &body, &blen), 503);
@@ -317,9 +344,7 @@ START_TEST(waiting_for_the_budget_runs_out)
 	ck_assert(h_log_has(&H, "a lookup waited 300 ms"));
 	ck_assert_int_eq(c->eof, 0);
 	ck_assert_uint_eq(engine_budget()->bytes, 16 * big_len);   /* the holders' */
-	ck_assert_int_eq(h_answer_at(a1, 0, &body, &blen), 0);   /* still waiting */
-	ck_assert_int_eq(h_answer_at(b2, 0, &body, &blen), 0);
-	holders_done((struct h_peer *[]){ a1, a2, b1, b2 }, 4, c);
+	holders_done(held, 4, c);
 }
 END_TEST
 
@@ -331,31 +356,17 @@ END_TEST
  * answer given back and the holders untouched. */
 START_TEST(process_budget_refuses_a_third_principal)
 {
-	struct h_peer *a1, *a2, *b1, *b2, *c;
+	struct h_peer *held[4], *c;
 	const char *body;
 	size_t blen;
-	make_big_answer();
-	h_setup(&H, POLICY_TENANT, NULL);
-	H.engine_on_input = engine_input;
-	a1 = h_client(&H);
-	hold(a1, "big0,big1,big2,big3,hang1", 4 * big_len);
-	a2 = h_client(&H);
-	hold(a2, "big4,big5,big6,big7,hang2", 8 * big_len);
-	b1 = h_client_tcp(&H);
-	hold(b1, "big8,big9,big10,big11,hang3", 12 * big_len);
-	b2 = h_client_tcp(&H);
-	hold(b2, "big12,big13,big14,hang4", 15 * big_len);
-	ck_assert_uint_lt(8 * big_len, ENGINE_IDENTITY_BUDGET);
+	int64_t took;
+	hold_principals(held, "big12,big13,big14,hang4", 15);
 	ck_assert_uint_le(15 * big_len + (4u << 20), ENGINE_LOOKUP_BUDGET);   /* room for one */
 	ck_assert_uint_gt(17 * big_len, ENGINE_LOOKUP_BUDGET);               /* not two */
 
-	c = h_client_tcp_from(&H, "127.0.0.2");
-	int64_t t0 = h_now_ms();
-	send_create(c, "big15,big16");
-	H_RUN_UNTIL(&H, h_answer_at(c, 0, &body, &blen) != 0 ||
-	    engine_count("POST /containers/create") > 0);
+	c = third_principal_create("big15,big16", &took);
 	ck_assert_uint_eq(engine_count("POST /containers/create"), 0);
-	ck_assert_int_lt(h_now_ms() - t0, 3000);   /* refused, not timed out */
+	ck_assert_int_lt(took, 3000);   /* refused, not timed out */
 	ck_assert_int_eq(h_answer_at(c, 0, &body, &blen), 503);
 	h_assert_docker_error(body, blen, "engine lookups busy: the requests being judged hold "
 	    "64 MiB of engine answers, the most sockward holds; nothing was forwarded, retry");
@@ -363,9 +374,7 @@ START_TEST(process_budget_refuses_a_third_principal)
 	ck_assert(h_log_has(&H, "the lookup budget of all clients"));
 	ck_assert_int_eq(c->eof, 0);
 	H_RUN_UNTIL(&H, engine_budget()->bytes == 15 * big_len);   /* c's given back */
-	ck_assert_int_eq(h_answer_at(a1, 0, &body, &blen), 0);
-	ck_assert_int_eq(h_answer_at(b2, 0, &body, &blen), 0);
-	holders_done((struct h_peer *[]){ a1, a2, b1, b2 }, 4, c);
+	holders_done(held, 4, c);
 }
 END_TEST
 

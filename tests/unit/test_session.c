@@ -855,6 +855,19 @@ send_pipelined_denials(struct h_peer *c, size_t n)
 	evbuffer_free(b);
 }
 
+/* A new client of a restricted server that reads none of the answers (yet)
+ * sends n pipelined denials in one write. */
+static struct h_peer *
+unread_pipelined_denials(size_t n)
+{
+	struct h_peer *c;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_pause_read(c, 1);
+	send_pipelined_denials(c, n);
+	return c;
+}
+
 /* Requests that come in one read are handled one after another: a denial
  * answered while the input is parsed used to parse the rest inside itself,
  * a level of the stack per request, and 30,000 of them in one read (a
@@ -894,11 +907,7 @@ END_TEST
 START_TEST(unread_answers_stop_pipelined_requests)
 {
 	enum { N = 6000 };
-	struct h_peer *c;
-	h_setup(&H, POLICY_RESTRICTED, NULL);
-	c = h_client(&H);
-	h_pause_read(c, 1);
-	send_pipelined_denials(c, N);
+	struct h_peer *c = unread_pipelined_denials(N);
 	h_settle(&H, 300);
 	size_t judged = audit_lines_with(H.audit_path, "/images/load");
 	/* 256 KiB of ~300-byte answers, what the sockets hold, and a read's
@@ -921,11 +930,7 @@ END_TEST
 START_TEST(pipelined_then_half_closed_gets_every_answer)
 {
 	enum { N = 6000 };
-	struct h_peer *c;
-	h_setup(&H, POLICY_RESTRICTED, NULL);
-	c = h_client(&H);
-	h_pause_read(c, 1);
-	send_pipelined_denials(c, N);
+	struct h_peer *c = unread_pipelined_denials(N);
 	h_shut_wr(c);
 	h_settle(&H, 300);
 	h_pause_read(c, 0);

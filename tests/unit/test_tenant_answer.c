@@ -396,8 +396,8 @@ padded_image(const char *tenant, size_t n)
 #define CHUNKED_200 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" \
 	"Transfer-Encoding: chunked\r\n\r\n"
 
-/* a tenant's list asked for on c, held: n bytes of one image of tenant
- * "db" come, the rest is still to come; returns the engine's end */
+/* a tenant's list asked for on c, held: the n bytes of pad (one image,
+ * padded_image) come, the rest is still to come; returns the engine's end */
 static struct h_peer *
 list_held(struct h_peer *c, const char *query, const char *pad, size_t n)
 {
@@ -430,6 +430,47 @@ list_served(struct h_peer *c, struct h_peer *e)
 	json_decref(list);
 }
 
+/* a new client (this uid) asks for a list, held as list_held's: the held
+ * total counts its n bytes; returns the client, *ea the engine's end */
+static struct h_peer *
+uid_list_held(const char *pad, size_t n, struct h_peer **ea)
+{
+	struct h_peer *a = h_client(&H);
+	*ea = list_held(a, "", pad, n);
+	H_RUN_UNTIL(&H, response_stage_held_total() >= n);
+	return a;
+}
+
+/* c's list (query), with no room left for it, is refused at once: 503,
+ * busy, saying why and why2, none of it relayed */
+static void
+list_busy(struct h_peer *c, const char *query, const char *pad, size_t n, const char *why,
+    const char *why2)
+{
+	const char *body;
+	size_t blen;
+	int st;
+	list_held(c, query, pad, n);
+	H_RUN_UNTIL(&H, (st = h_answer_at(c, 0, &body, &blen)) != 0);
+	ck_assert_msg(st == 503, "status %d: %s", st, h_text(c));
+	h_assert_docker_error(body, blen, "busy");
+	h_assert_docker_error(body, blen, why);
+	h_assert_docker_error(body, blen, why2);
+	ck_assert_msg(strstr(h_text(c), "\"other\"") == NULL, "other tenant's object relayed");
+}
+
+/* the n clients close, in that order: every session ends, nothing is held
+ * any more and no principal keeps a share */
+static void
+closed_nothing_held(struct h_peer **c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h_close(c[i]);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_uint_eq(response_stage_held_total(), 0);
+	ck_assert_uint_eq(share_count(), 0);
+}
+
 /* unix clients (this uid) and insecure TCP clients are both tenant web:
  * each TCP source address is a principal of its own (daemon/shares.h) */
 static void
@@ -452,38 +493,23 @@ setup_tenant_principals(long budget)
 START_TEST(stage_budget_busy_503)
 {
 	struct h_peer *a, *b, *c, *ea, *eb;
-	const char *body;
-	size_t blen, n = 30000;
-	int st;
+	size_t n = 30000;
 	char *pad = padded_image("db", n);
 	setup_tenant_principals(65536);
-	a = h_client(&H);
-	ea = list_held(a, "", pad, n);
-	H_RUN_UNTIL(&H, response_stage_held_total() >= n);
+	a = uid_list_held(pad, n, &ea);
 	ck_assert_uint_lt(response_stage_held_total(), n + 4096);   /* the body alone */
 	b = h_client_tcp_from(&H, "127.0.0.2");
 	eb = list_held(b, "?all=0", pad, n);
 	H_RUN_UNTIL(&H, response_stage_held_total() >= 2 * n);
 
 	c = h_client_tcp_from(&H, "127.0.0.3");
-	list_held(c, "?all=1", pad, n);
-	H_RUN_UNTIL(&H, (st = h_answer_at(c, 0, &body, &blen)) != 0);
-	ck_assert_msg(st == 503, "status %d: %s", st, h_text(c));
-	h_assert_docker_error(body, blen, "busy");
-	h_assert_docker_error(body, blen, "limits.max_held_answer_bytes (65536 bytes)");
-	h_assert_docker_error(body, blen, "retry");
-	ck_assert_msg(strstr(h_text(c), "\"other\"") == NULL, "other tenant's object relayed");
+	list_busy(c, "?all=1", pad, n, "limits.max_held_answer_bytes (65536 bytes)", "retry");
 	ck_assert_uint_lt(response_stage_held_total(), 2 * n + 8192);   /* c's went at once */
 
 	/* a's and b's go on, and are filtered */
 	list_served(a, ea);
 	list_served(b, eb);
-	h_close(a);
-	h_close(b);
-	h_close(c);
-	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
-	ck_assert_uint_eq(response_stage_held_total(), 0);
-	ck_assert_uint_eq(share_count(), 0);
+	closed_nothing_held((struct h_peer *[]){ a, b, c }, 3);
 	free(pad);
 }
 END_TEST
@@ -497,23 +523,13 @@ END_TEST
 START_TEST(stage_budget_share_per_client)
 {
 	struct h_peer *a, *a2, *b, *ea, *eb;
-	const char *body;
-	size_t blen, n = 40000;
-	int st;
+	size_t n = 40000;
 	char *pad = padded_image("db", n);
 	setup_tenant_principals(131072);
-	a = h_client(&H);
-	ea = list_held(a, "", pad, n);
-	H_RUN_UNTIL(&H, response_stage_held_total() >= n);
+	a = uid_list_held(pad, n, &ea);
 
 	a2 = h_client(&H);   /* the same uid: the same share */
-	list_held(a2, "?all=1", pad, n);
-	H_RUN_UNTIL(&H, (st = h_answer_at(a2, 0, &body, &blen)) != 0);
-	ck_assert_msg(st == 503, "status %d: %s", st, h_text(a2));
-	h_assert_docker_error(body, blen, "busy");
-	h_assert_docker_error(body, blen, "for this client");
-	h_assert_docker_error(body, blen, "(65536 of 131072 bytes)");
-	ck_assert_msg(strstr(h_text(a2), "\"other\"") == NULL, "other tenant's object relayed");
+	list_busy(a2, "?all=1", pad, n, "for this client", "(65536 of 131072 bytes)");
 	ck_assert_uint_lt(response_stage_held_total(), n + 4096);   /* a2's went at once */
 
 	/* another client's list fits in the budget and in its own share */
@@ -522,12 +538,7 @@ START_TEST(stage_budget_share_per_client)
 	H_RUN_UNTIL(&H, response_stage_held_total() >= 2 * n);
 	list_served(b, eb);
 	list_served(a, ea);
-	h_close(a);
-	h_close(a2);
-	h_close(b);
-	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
-	ck_assert_uint_eq(response_stage_held_total(), 0);
-	ck_assert_uint_eq(share_count(), 0);
+	closed_nothing_held((struct h_peer *[]){ a, a2, b }, 3);
 	free(pad);
 }
 END_TEST
@@ -595,13 +606,7 @@ START_TEST(stage_budget_conflict_head_in_pieces)
 	    "\"baseline\", \"tenant\": \"web\" } ] }", (unsigned)getuid());
 	h_setup(&H, pol, NULL);
 	/* a's list is held, half come, under the budget of its session */
-	a = h_client(&H);
-	h_sendf(a, "GET /v1.41/images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (ea = h_engine_request(&H, "GET /v1.41/images/json HTTP/1.1\r\n")) != NULL);
-	h_sendf(ea, CHUNKED_200 "%zx\r\n", n);
-	h_send(ea, pad, n);
-	h_sendf(ea, "\r\n");
-	H_RUN_UNTIL(&H, response_stage_held_total() >= n);
+	a = uid_list_held(pad, n, &ea);
 	/* the budget is lowered under what is held */
 	h_reload(&H, pol, "\"max_held_answer_bytes\": 65536");
 
@@ -656,9 +661,7 @@ START_TEST(stage_budget_warn_mode_relayed_as_received)
 	    "\"profile\": \"trial\" } ] }", (unsigned)getuid());
 	h_setup(&H, pol, NULL);
 	/* a's list is held, under the budget of its session */
-	a = h_client(&H);
-	ea = list_held(a, "", pad, n);
-	H_RUN_UNTIL(&H, response_stage_held_total() >= n);
+	a = uid_list_held(pad, n, &ea);
 	/* the budget is lowered under what is held */
 	h_reload(&H, pol, "\"max_held_answer_bytes\": 65536");
 	ck_assert_uint_gt(response_stage_held_total(), 65536);
