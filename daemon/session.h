@@ -58,7 +58,7 @@ struct client_half {
 	/* C_LINGER: request bytes discarded after an early answer, and until when */
 	uint64_t linger_bytes;
 	struct timeval linger_until;
-	/* C_DRAIN: output left when the drain timer was last armed */
+	/* C_DRAIN, C_IDLE: output left when the timer was last armed */
 	size_t drain_left;
 	const char *drain_reason;      /* the close reason once flushed */
 };

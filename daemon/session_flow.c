@@ -96,6 +96,7 @@ static void
 start_idle(struct session *s)
 {
 	set_client_state(s, C_IDLE);
+	s->client.drain_left = half_out_len(&s->client.h);   /* idle_timer_fired */
 	session_arm_head_timer(s);
 	half_release_idle_input(&s->client.h);   /* an idle connection holds no buffer */
 }

@@ -406,22 +406,27 @@ static void
 write_config(struct harness *h, const char *policy_json, const char *limits_json)
 {
 	const char *level = getenv("SESS_TEST_DEBUG") ? "debug" : "info";
+	const char *own = limits_json ? limits_json : "";
+	char limits[4096];
+	/* 10 s and 256 KiB unless the test sets its own */
+	int n = snprintf(limits, sizeof limits, "%s%s%s",
+	    strstr(own, "header_timeout_ms") ? "" : "\"header_timeout_ms\": 10000, ",
+	    strstr(own, "max_buffer_bytes") ? "" : "\"max_buffer_bytes\": 262144, ", own);
+	ck_assert(n >= 0 && (size_t)n < sizeof limits);
+	if (n >= 2 && strcmp(limits + n - 2, ", ") == 0)
+		limits[n - 2] = '\0';   /* the test set no limit of its own */
 	FILE *f = fopen(h->conf_path, "w");
 	ck_assert_ptr_nonnull(f);
 	fprintf(f,
 	    "{\n"
 	    "  \"listeners\": [ { \"name\": \"test\", \"type\": \"unix\", \"path\": \"%s\" } ],\n"
 	    "  \"upstream\": { \"socket\": \"%s\" },\n"
-	    "  \"limits\": { \"header_timeout_ms\": 10000%s%s%s },\n"
+	    "  \"limits\": { %s },\n"
 	    "  \"log\": { \"level\": \"%s\" },\n"
 	    "  \"audit\": { \"file\": \"%s\", \"on_failure\": \"continue\" },\n"
 	    "  \"policy\": %s\n"
 	    "}\n",
-	    h->listen_path, h->engine_path,
-	    /* 256 KiB unless the test sets its own */
-	    limits_json && strstr(limits_json, "max_buffer_bytes") ? "" : ", \"max_buffer_bytes\": 262144",
-	    limits_json && limits_json[0] ? ", " : "", limits_json ? limits_json : "",
-	    level, h->audit_path, policy_json);
+	    h->listen_path, h->engine_path, limits, level, h->audit_path, policy_json);
 	ck_assert_int_eq(fclose(f), 0);
 }
 

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -563,12 +564,117 @@ START_TEST(stage_budget_counts_unsent_answer)
 	H_RUN_UNTIL_MS(&H, 20000, h_log_has(&H, "status=200"));   /* filtered, answered */
 	ck_assert_uint_ge(response_stage_held_total(), n);
 	h_pause_read(c, 0);
-	H_RUN_UNTIL_MS(&H, 20000, h_answer_at(c, 0, &body, &blen) != 0);
+	/* its byte count first: the answer's parse copies all 4 MiB each time */
+	H_RUN_UNTIL_MS(&H, 20000, c->nread >= n + 2);
+	H_RUN_UNTIL(&H, h_answer_at(c, 0, &body, &blen) != 0);
 	ck_assert_uint_eq(blen, n + 2);   /* and a newline */
 	H_RUN_UNTIL(&H, response_stage_held_total() == 0);
 	h_close(c);
 	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
 	free(own);
+}
+END_TEST
+
+/* A tenant's filtered list of n bytes asked for on a client that is not
+ * reading, answered and handed over whole: it waits in the client's output
+ * while the connection is between requests. */
+static struct h_peer *
+unread_list_answered(size_t n, const char *limits)
+{
+	struct h_peer *c, *e = NULL;
+	char pol[256], *own = padded_image("web", n);
+	snprintf(pol, sizeof pol, "{ \"bindings\": [ { \"match\": { \"uid\": %u }, \"profile\": "
+	    "\"baseline\", \"tenant\": \"web\" } ] }", (unsigned)getuid());
+	h_setup(&H, pol, limits);
+	c = h_client(&H);
+	h_pause_read(c, 1);
+	h_sendf(c, "GET /v1.41/images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /v1.41/images/json HTTP/1.1\r\n")) != NULL);
+	h_sendf(e, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+	    n + 1);
+	h_send(e, own, n);
+	h_sendf(e, "]");
+	H_RUN_UNTIL_MS(&H, 20000, h_log_has(&H, "status=200"));   /* filtered, handed over */
+	ck_assert_uint_ge(response_stage_held_total(), n / 2);    /* most of it still here */
+	free(own);
+	return c;
+}
+
+/* The keep-alive wait is for the next request, not for the client to read
+ * the last answer: a client that reads a big answer slowly but steadily
+ * for longer than header_timeout_ms gets all of it, then a whole wait.
+ * Before, the idle timer started when the answer was handed over and the
+ * close threw away what the client had not read yet (a tenant's 4 MiB list
+ * was cut for a client reading under 400 KB/s; under ASan the test above
+ * read that slowly and failed). */
+START_TEST(slow_reader_gets_the_whole_answer_then_a_whole_wait)
+{
+	size_t n = 2u << 20;
+	const char *body;
+	size_t blen;
+	struct h_peer *c = unread_list_answered(n, "\"header_timeout_ms\": 400");
+	int64_t t0 = h_now_ms();
+	/* a trickle, 128 KiB every 100 ms (1.3 MB/s): 2 MiB take four timeouts */
+	while (c->nread < n + 2 && h_now_ms() - t0 < 10000) {
+		for (size_t got = 0; got < (128u << 10);) {
+			int r = evbuffer_read(c->in, c->fd, 4096);
+			if (r <= 0)
+				break;
+			c->nread += (uint64_t)r;
+			got += (size_t)r;
+		}
+		h_settle(&H, 100);
+		if (h_now_ms() - t0 < 1200)
+			ck_assert_uint_lt(c->nread, n);   /* still reading after 3 timeouts */
+	}
+	h_pause_read(c, 0);
+	H_RUN_UNTIL(&H, h_answer_at(c, 0, &body, &blen) != 0);
+	int64_t done = h_now_ms();
+	ck_assert_uint_eq(blen, n + 2);
+	ck_assert_int_eq(h_log_count(&H, "closed:"), 0);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+	/* then the keep-alive wait, whole, and the close for being idle */
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_int_ge(h_now_ms() - done, 350);
+	ck_assert(h_log_has(&H, "closed: idle timeout"));
+	ck_assert_uint_eq(response_stage_held_total(), 0);
+	h_close(c);
+}
+END_TEST
+
+/* One that stops reading with its answer unread is dropped all the same,
+ * and what was held for it goes. */
+START_TEST(reader_that_stopped_is_dropped_with_its_answer)
+{
+	struct h_peer *c = unread_list_answered(2u << 20, "\"header_timeout_ms\": 400");
+	int64_t t0 = h_now_ms();
+	H_RUN_UNTIL_MS(&H, 3000, H.srv.gw.nsessions == 0);
+	ck_assert_int_lt(h_now_ms() - t0, 2000);   /* one timeout without progress, and a second */
+	ck_assert(h_log_has(&H, "closed: client stopped reading"));
+	ck_assert_uint_eq(response_stage_held_total(), 0);
+	h_close(c);
+}
+END_TEST
+
+/* A stop finishes what is in flight: a connection between requests whose
+ * last answer is still going out gets it before the close (it was closed at
+ * once, the answer thrown away). */
+START_TEST(shutdown_sends_the_last_answer_first)
+{
+	size_t n = 2u << 20;
+	const char *body;
+	size_t blen;
+	struct h_peer *c = unread_list_answered(n, NULL);
+	ck_assert_int_eq(raise(SIGTERM), 0);
+	H_RUN_UNTIL(&H, h_log_has(&H, "SIGTERM: no longer accepting"));
+	h_settle(&H, 50);
+	h_pause_read(c, 0);
+	H_RUN_UNTIL_MS(&H, 20000, c->nread >= n + 2 || c->eof);
+	H_RUN_UNTIL(&H, h_answer_at(c, 0, &body, &blen) != 0);
+	ck_assert_uint_eq(blen, n + 2);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert(h_log_has(&H, "closed: shutdown"));
+	h_close(c);
 }
 END_TEST
 
@@ -742,6 +848,9 @@ tenant_answer_suite(void)
 	tcase_add_test(tc, stage_budget_busy_503);
 	tcase_add_test(tc, stage_budget_share_per_client);
 	tcase_add_test(tc, stage_budget_counts_unsent_answer);
+	tcase_add_test(tc, slow_reader_gets_the_whole_answer_then_a_whole_wait);
+	tcase_add_test(tc, reader_that_stopped_is_dropped_with_its_answer);
+	tcase_add_test(tc, shutdown_sends_the_last_answer_first);
 	tcase_add_test(tc, stage_budget_conflict_head_in_pieces);
 	tcase_add_test(tc, stage_budget_warn_mode_relayed_as_received);
 	suite_add_tcase(s, tc);
