@@ -37,6 +37,7 @@ struct lookup {
 	struct event *hit;      /* answered from the cache: the callback, next turn */
 	json_t *hit_json;
 	uint64_t gen;           /* the cache's generation when the lookup started */
+	int followed;           /* asked of the engine the cache follows */
 	struct pol_lookup *lk;
 	lookup_cb cb;
 	void *arg;
@@ -413,8 +414,13 @@ answered(const struct engine_answer *a, void *arg)
 		lk->json = a->json ? json_incref(a->json) : NULL;
 		if (lk->json == NULL)
 			lk->status = 0;   /* unreadable answer: treat as unanswered */
-		/* kept only when no event arrived while it was on its way */
-		else if (lc.valid && l->gen == lc.gen && cacheable(lk->kind) &&
+		/* kept only when no event arrived while it was on its way, and
+		 * only when it came from the engine whose events we read: a
+		 * request that began before a reload moved upstream.socket
+		 * still asks the old engine (it keeps its configuration), and
+		 * the old engine's "data" kept as the new one's would let
+		 * the new engine's volume be judged by another's options */
+		else if (lc.valid && l->followed && l->gen == lc.gen && cacheable(lk->kind) &&
 		    lc_find(lk->kind, lk->name, lc.sock) == NULL &&
 		    evbuffer_get_length(a->body) <= LCACHE_MAX_BODY)
 			lc_put(lk->kind, lk->name, lk->json);
@@ -490,8 +496,8 @@ lookup_start(struct event_base *base, const char *sock_path, struct pol_lookup *
 	l->arg = arg;
 	lk->json = NULL;
 	lk->status = 0;
-	const struct lc_entry *e = lc_find(lk->kind, lk->name,
-	    strncmp(sock_path, "unix://", 7) == 0 ? sock_path + 7 : sock_path);
+	const char *engine = strncmp(sock_path, "unix://", 7) == 0 ? sock_path + 7 : sock_path;
+	const struct lc_entry *e = lc_find(lk->kind, lk->name, engine);
 	if (e != NULL) {
 		/* from the cache; the callback still runs from the loop, never
 		 * inside lookup_start */
@@ -510,7 +516,8 @@ lookup_start(struct event_base *base, const char *sock_path, struct pol_lookup *
 		l->hit = NULL;
 		l->hit_json = NULL;
 	}
-	l->gen = lc.gen;
+	l->gen = lc.gen;   /* a reconfigure moves it on, so the engine stays that one */
+	l->followed = lc.sock[0] != '\0' && strcmp(engine, lc.sock) == 0;
 	l->req = engine_get(base, sock_path, path, &opts, answered, l);
 	if (l->req == NULL) {
 		free(l);

@@ -313,6 +313,38 @@ START_TEST(an_answer_in_flight_across_an_event_is_not_kept)
 }
 END_TEST
 
+/* Another engine's answer is not the followed engine's: a request that
+ * started before a reload moved upstream.socket keeps its configuration,
+ * so its later lookups still go to the old engine while the cache follows
+ * the new one (and the generation is the new one's). */
+START_TEST(another_engines_answer_is_not_kept)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char other[64];
+	struct pol_lookup lk = { .kind = POL_LOOKUP_VOLUME };
+
+	snprintf(other, sizeof other, "%s/old.sock", dir);
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", other);
+	struct evconnlistener *old = evconnlistener_new_bind(base, accept_cb, NULL,
+	    LEV_OPT_CLOSE_ON_FREE, 16, (struct sockaddr *)&sun, sizeof sun);
+	ck_assert_ptr_nonnull(old);
+	lookup_cache_configure(base, sock, 1);
+	RUN_UNTIL(cache_valid());
+	snprintf(lk.name, sizeof lk.name, "data");
+	ck_assert_ptr_nonnull(lookup_start(base, other, &lk, NULL, done_cb, NULL));
+	RUN_UNTIL(ndone == 1);
+	ck_assert_int_eq(lk.status, 200);
+	json_decref(lk.json);
+	/* the followed engine's "data" is not the other engine's */
+	ck_assert_uint_eq(cache_entries(), 0);
+	ck_assert_ptr_null(lookup_cache_answer(sock, POL_LOOKUP_VOLUME, "data"));
+	ck_assert_int_eq(lookup_once(POL_LOOKUP_VOLUME, "data", NULL, 0), 200);
+	ck_assert_int_eq(ngets, 2);
+	evconnlistener_free(old);
+	unlink(other);
+}
+END_TEST
+
 START_TEST(off_and_cancelled_hits)
 {
 	struct pol_lookup lk = { .kind = POL_LOOKUP_CONTAINER };
@@ -351,6 +383,7 @@ lookup_cache_suite(void)
 	tcase_add_test(tc, a_lost_stream_empties_and_disables_it);
 	tcase_add_test(tc, an_answer_in_flight_across_an_event_is_not_kept);
 	tcase_add_test(tc, off_and_cancelled_hits);
+	tcase_add_test(tc, another_engines_answer_is_not_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }
