@@ -155,6 +155,24 @@ event_kinds(const char *line, size_t len)
 	return typed ? mask : ALL_KINDS;
 }
 
+/* The last chunk ("0"): the events answer is over though its connection
+ * may stay open (HTTP/1.1 keeps it for a next request, and we never said
+ * Connection: close), so no event will come on it any more.  A line "0"
+ * that is only a piece of an event cut by chunking is taken for it too:
+ * that only reconnects. */
+static int
+last_chunk(const char *line, size_t len)
+{
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len == 0)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (line[i] != '0')
+			return 0;
+	return 1;
+}
+
 static void lc_connect(void);
 
 static void
@@ -198,9 +216,16 @@ lc_read(struct bufferevent *bev, void *arg)
 				lc_fail();
 			return;
 		}
-		char head[16] = "";
-		evbuffer_copyout(in, head, sizeof head - 1);
-		if (strncmp(head, "HTTP/1.1 200 ", 13) != 0 && strncmp(head, "HTTP/1.0 200 ", 13) != 0) {
+		char head[LCACHE_HEAD_MAX + 1] = "";
+		if ((size_t)end.pos + 4 > LCACHE_HEAD_MAX) {
+			lc_fail();
+			return;
+		}
+		evbuffer_copyout(in, head, (size_t)end.pos + 4);
+		/* an answer of known length is no stream: it ends, and its
+		 * connection may stay open with no events coming */
+		if ((strncmp(head, "HTTP/1.1 200 ", 13) != 0 && strncmp(head, "HTTP/1.0 200 ", 13) != 0) ||
+		    strcasestr(head, "\r\nContent-Length:") != NULL) {
 			lc_fail();
 			return;
 		}
@@ -221,6 +246,11 @@ lc_read(struct bufferevent *bev, void *arg)
 		size_t len = (size_t)eol.pos;
 		if (len < sizeof buf) {
 			evbuffer_remove(in, buf, len);
+			if (last_chunk(buf, len)) {
+				/* else the cache stayed valid with no events coming */
+				lc_fail();
+				return;
+			}
 			mask |= event_kinds(buf, len);
 		} else {
 			mask = ALL_KINDS;   /* too long to look at: anything may have changed */

@@ -26,6 +26,7 @@ static char dir[32], sock[64];
 static struct bufferevent *events_bev;   /* the engine's end of GET /events */
 static int ngets;                        /* engine GETs other than /events */
 static int ndone;                        /* lookup callbacks run */
+static const char *events_head;          /* NULL: dockerd's chunked 200 head */
 
 static void
 conn_read(struct bufferevent *bev, void *arg)
@@ -43,7 +44,10 @@ conn_read(struct bufferevent *bev, void *arg)
 		events_bev = bev;
 		static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 		    "Transfer-Encoding: chunked\r\n\r\n";
-		bufferevent_write(bev, ok, sizeof ok - 1);
+		if (events_head != NULL)
+			bufferevent_write(bev, events_head, strlen(events_head));
+		else
+			bufferevent_write(bev, ok, sizeof ok - 1);
 		return;
 	}
 	ngets++;
@@ -88,6 +92,7 @@ setup(void)
 	ck_assert_ptr_nonnull(listener);
 	ngets = ndone = 0;
 	events_bev = NULL;
+	events_head = NULL;
 }
 
 static void
@@ -295,6 +300,35 @@ START_TEST(a_lost_stream_empties_and_disables_it)
 }
 END_TEST
 
+/* The events answer ends (its last, empty chunk) while the connection
+ * stays open, as an HTTP/1.1 connection does between answers: no event
+ * can come any more, so nothing may be kept from then on. */
+START_TEST(the_end_of_the_events_answer_is_a_lost_stream)
+{
+	lookup_cache_configure(base, sock, 1);
+	RUN_UNTIL(cache_valid());
+	ck_assert_int_eq(lookup_once(POL_LOOKUP_VOLUME, "data", NULL, 0), 200);
+	ck_assert_uint_eq(cache_entries(), 1);
+	ck_assert_ptr_nonnull(events_bev);
+	bufferevent_write(events_bev, "0\r\n\r\n", 5);
+	spin();
+	ck_assert_int_eq(cache_valid(), 0);
+	ck_assert_uint_eq(cache_entries(), 0);
+	ck_assert_int_eq(lookup_once(POL_LOOKUP_VOLUME, "data", NULL, 0), 200);
+	ck_assert_int_eq(ngets, 2);
+	/* it asks again, and follows the new answer */
+	RUN_UNTIL(cache_valid());
+	/* an answer of known length ends the same way: it is no stream */
+	lookup_cache_configure(base, sock, 0);
+	events_head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 0\r\n\r\n";
+	lookup_cache_configure(base, sock, 1);
+	RUN_UNTIL(events_bev != NULL);
+	spin();
+	ck_assert_int_eq(cache_valid(), 0);
+}
+END_TEST
+
 START_TEST(an_answer_in_flight_across_an_event_is_not_kept)
 {
 	struct pol_lookup lk = { .kind = POL_LOOKUP_CONTAINER };
@@ -384,6 +418,7 @@ lookup_cache_suite(void)
 	tcase_add_test(tc, an_answer_in_flight_across_an_event_is_not_kept);
 	tcase_add_test(tc, off_and_cancelled_hits);
 	tcase_add_test(tc, another_engines_answer_is_not_kept);
+	tcase_add_test(tc, the_end_of_the_events_answer_is_a_lost_stream);
 	suite_add_tcase(s, tc);
 	return s;
 }
