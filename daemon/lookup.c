@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -50,6 +51,7 @@ struct lookup {
 #define LCACHE_HEAD_MAX   4096
 #define LCACHE_LINE_MAX   (64u << 10)   /* an unfinished event line */
 #define LCACHE_RETRY_MS   1000
+#define LCACHE_SINCE_SLACK_S 5           /* since= this far before the request */
 
 struct lc_entry {
 	enum pol_lookup_kind kind;
@@ -292,8 +294,20 @@ lc_connect(void)
 	}
 	bufferevent_setcb(lc.bev, lc_read, NULL, lc_event, NULL);
 	bufferevent_setwatermark(lc.bev, EV_READ, 0, 1u << 20);
+	/* dockerd writes the 200 head of /events before it subscribes the
+	 * stream (getEvents: output.Flush(), then SubscribeToEvents): a change
+	 * between the two is no event on it, and the cache, valid from the
+	 * head on, would keep an answer that change made old for good.  With
+	 * since= it sends, as it subscribes and under the same lock, the
+	 * events of its log from then on: the gap is covered.  The engine on
+	 * its unix socket shares our clock; the slack covers an event stamped
+	 * a little before it is logged, and an older one replayed only
+	 * forgets more. */
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
 	evbuffer_add_printf(bufferevent_get_output(lc.bev),
-	    "GET /events HTTP/1.1\r\nHost: docker\r\nUser-Agent: sockward\r\n\r\n");
+	    "GET /events?since=%lld.%09ld HTTP/1.1\r\nHost: docker\r\nUser-Agent: sockward\r\n\r\n",
+	    (long long)now.tv_sec - LCACHE_SINCE_SLACK_S, (long)now.tv_nsec);
 	if (bufferevent_socket_connect(lc.bev, (struct sockaddr *)&sun, sizeof sun) != 0) {
 		lc_fail();
 		return;

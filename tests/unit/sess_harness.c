@@ -85,14 +85,18 @@ peer_read_cb(evutil_socket_t fd, short what, void *arg)
 	if (n > 0) {
 		p->nread += (uint64_t)n;
 		if (p->engine_side && evbuffer_search(p->in, "\r\n\r\n", 4, NULL).pos >= 0) {
-			/* the cache's own request (lookup.c), not a client's */
-			static const char cache_req[] = "GET /events HTTP/1.1\r\nHost: docker\r\n"
-			    "User-Agent: sockward\r\n\r\n";
+			/* the cache's own request (lookup.c), not a client's:
+			 * "GET /events?since=<seconds.nanoseconds>" and its head */
+			static const char cache_req[] = "GET /events?since=",
+			    cache_rest[] = " HTTP/1.1\r\nHost: docker\r\nUser-Agent: sockward\r\n\r\n";
 			struct harness *h = p->h;
+			size_t len = evbuffer_get_length(p->in);
+			const char *req = (const char *)evbuffer_pullup(p->in, -1);
+			const char *rest = memmem(req, len, cache_rest, sizeof cache_rest - 1);
 			p->engine_side = 0;
-			if (evbuffer_get_length(p->in) >= sizeof cache_req - 1 &&
-			    memcmp(evbuffer_pullup(p->in, sizeof cache_req - 1), cache_req,
-			    sizeof cache_req - 1) == 0) {
+			if (len >= sizeof cache_req - 1 && memcmp(req, cache_req, sizeof cache_req - 1) == 0 &&
+			    rest != NULL && strspn(req + sizeof cache_req - 1, "0123456789.") ==
+			    (size_t)(rest - req) - (sizeof cache_req - 1)) {
 				for (size_t i = 0; i < h->nengine; i++)
 					if (h->engine[i] == p) {
 						memmove(&h->engine[i], &h->engine[i + 1],

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -27,6 +28,7 @@ static struct bufferevent *events_bev;   /* the engine's end of GET /events */
 static int ngets;                        /* engine GETs other than /events */
 static int ndone;                        /* lookup callbacks run */
 static const char *events_head;          /* NULL: dockerd's chunked 200 head */
+static double events_since;              /* the since= of GET /events; -1: none */
 
 static void
 conn_read(struct bufferevent *bev, void *arg)
@@ -40,7 +42,9 @@ conn_read(struct bufferevent *bev, void *arg)
 		return;
 	evbuffer_copyout(in, head, sizeof head - 1);
 	evbuffer_drain(in, evbuffer_get_length(in));
-	if (strncmp(head, "GET /events ", 12) == 0) {
+	if (strncmp(head, "GET /events ", 12) == 0 || strncmp(head, "GET /events?", 12) == 0) {
+		const char *since = strstr(head, "since=");
+		events_since = since != NULL && since < strchr(head, '\r') ? strtod(since + 6, NULL) : -1;
 		events_bev = bev;
 		static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 		    "Transfer-Encoding: chunked\r\n\r\n";
@@ -93,6 +97,7 @@ setup(void)
 	ngets = ndone = 0;
 	events_bev = NULL;
 	events_head = NULL;
+	events_since = -1;
 }
 
 static void
@@ -329,6 +334,37 @@ START_TEST(the_end_of_the_events_answer_is_a_lost_stream)
 }
 END_TEST
 
+/* dockerd writes the 200 head of GET /events before it subscribes the
+ * stream (getEvents: output.Flush(), then SubscribeToEvents), so a change
+ * between the two is no event on it; what it sends on subscribing is the
+ * events of its log from since= on (loadBufferedEvents, none without
+ * since).  The fake engine does the same: an answer cached once the head
+ * is here, the volume changed before the subscription, then it subscribes. */
+START_TEST(a_change_before_the_engine_subscribes_is_not_missed)
+{
+	struct timespec now;
+	char ev[256];
+
+	lookup_cache_configure(base, sock, 1);
+	RUN_UNTIL(cache_valid());
+	ck_assert_int_eq(lookup_once(POL_LOOKUP_VOLUME, "data", NULL, 0), 200);
+	ck_assert_uint_eq(cache_entries(), 1);
+	/* "data" removed and made again with other options, not yet subscribed */
+	clock_gettime(CLOCK_REALTIME, &now);
+	double t = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+	snprintf(ev, sizeof ev, "{\"Type\":\"volume\",\"Action\":\"create\",\"Actor\":"
+	    "{\"ID\":\"data\"},\"scope\":\"local\",\"time\":%lld,\"timeNano\":%lld%09ld}",
+	    (long long)now.tv_sec, (long long)now.tv_sec, now.tv_nsec);
+	/* subscribed: the log's events since then are replayed */
+	if (events_since >= 0 && t >= events_since)
+		send_event(ev);
+	spin();
+	ck_assert_uint_eq(cache_entries(), 0);
+	ck_assert_int_eq(lookup_once(POL_LOOKUP_VOLUME, "data", NULL, 0), 200);
+	ck_assert_int_eq(ngets, 2);
+}
+END_TEST
+
 START_TEST(an_answer_in_flight_across_an_event_is_not_kept)
 {
 	struct pol_lookup lk = { .kind = POL_LOOKUP_CONTAINER };
@@ -419,6 +455,7 @@ lookup_cache_suite(void)
 	tcase_add_test(tc, off_and_cancelled_hits);
 	tcase_add_test(tc, another_engines_answer_is_not_kept);
 	tcase_add_test(tc, the_end_of_the_events_answer_is_a_lost_stream);
+	tcase_add_test(tc, a_change_before_the_engine_subscribes_is_not_missed);
 	suite_add_tcase(s, tc);
 	return s;
 }
