@@ -259,12 +259,13 @@ procs_of() {
 	*) echo "$ENGINE_PID $(pgrep -P "$ENGINE_PID" | tr '\n' ' ')" ;;
 	esac
 }
-cpu_ticks() { # PID... -> utime+stime in clock ticks, summed (threads included)
-	local t=0 p
+cpu_ticks() { # PID... -> "TOTAL USER": utime+stime and utime in clock ticks, summed (threads included)
+	local t=0 u=0 p tu
 	for p in "$@"; do
-		t=$((t + $(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+		tu=$(awk '{sub(/.*\) /, ""); print $12 + $13, $12}' "/proc/$p/stat" 2>/dev/null || echo 0 0)
+		t=$((t + ${tu% *})); u=$((u + ${tu#* }))
 	done
-	echo $t
+	echo "$t $u"
 }
 
 for _ in $(seq 100); do
@@ -288,7 +289,7 @@ for c in sw swr tls-sw; do
 done
 
 # ---- one measurement -> one line of $T/results ---------------------------------
-# ROW CFG REP VALUE P50_US P99_US BAD CPU_TICKS   (VALUE: req/s or MiB/s; BAD: failed requests)
+# ROW CFG REP VALUE P50_US P99_US BAD CPU_TICKS N USER_TICKS   (VALUE: req/s or MiB/s; BAD: failed requests; CPU user+sys)
 RES=$T/results
 : > "$RES"
 wrk_row() { # ROW CFG REP CONNS PATH [BODY]
@@ -296,14 +297,14 @@ wrk_row() { # ROW CFG REP CONNS PATH [BODY]
 	[ "$conns" -ge 2 ] || threads=1
 	[[ $cfg == tls-* ]] && pre=(env LD_PRELOAD="$T/wrk_mtls.so" MTLS_CERT="$C/client/cert.pem"
 		MTLS_KEY="$C/client/key.pem" MTLS_SUITES="$SUITE" MTLS_CIPHERS="$CIPHERS")
-	c0=$(cpu_ticks $(procs_of "$cfg"))
+	read -r c0 u0 <<<"$(cpu_ticks $(procs_of "$cfg"))"
 	out=$(WRK_BODY=$body "${pre[@]}" wrk -t$threads -c"$conns" -d"${SECS}s" --timeout 10s --latency \
 		-s "$HERE/wrk_report.lua" "${URL[$cfg]}$path" 2>&1) || true
-	c1=$(cpu_ticks $(procs_of "$cfg"))
+	read -r c1 u1 <<<"$(cpu_ticks $(procs_of "$cfg"))"
 	local r
 	r=$(awk '/^WRKRESULT/ {printf "%.1f %d %d %d", $2 / ($3 / 1e6), $4, $5, $6 + $7 + $8 + $9 + $10}' <<<"$out")
 	[ -n "$r" ] || { r="0 0 0 1"; echo "proxies: wrk failed for $row $cfg: $out" >&2; }
-	echo "$row $cfg $rep $r $((c1 - c0)) $(awk '/^WRKRESULT/ {print $2}' <<<"$out")" >> "$RES"
+	echo "$row $cfg $rep $r $((c1 - c0)) $(awk '/^WRKRESULT/ {print $2}' <<<"$out") $((u1 - u0))" >> "$RES"
 }
 stream_row() { # ROW CFG REP down|up|chunked
 	local row=$1 cfg=$2 rep=$3 kind=$4 tls=() args=() out c0 c1
@@ -315,10 +316,10 @@ stream_row() { # ROW CFG REP down|up|chunked
 		"${URL[$cfg]}/v1.41/containers/bench/archive?path=/tmp") ;;
 	esac
 	rm -f "$T/put/v1.41/containers/bench/archive"
-	c0=$(cpu_ticks $(procs_of "$cfg"))
+	read -r c0 u0 <<<"$(cpu_ticks $(procs_of "$cfg"))"
 	out=$(curl -sS "${tls[@]}" -o /dev/null -w '%{http_code} %{time_total} %{size_download} %{size_upload}' \
 		"${args[@]}" 2>&1) || true
-	c1=$(cpu_ticks $(procs_of "$cfg"))
+	read -r c1 u1 <<<"$(cpu_ticks $(procs_of "$cfg"))"
 	local code tt down up bad=0
 	read -r code tt down up <<<"$out" || true
 	case $kind in
@@ -328,7 +329,7 @@ stream_row() { # ROW CFG REP down|up|chunked
 			bad=1 ;;
 	esac
 	[ $bad = 0 ] || { echo "proxies: $kind via $cfg failed: $out" >&2; tt=0; }
-	echo "$row $cfg $rep $(awk -v m="$MIB" -v t="${tt:-0}" 'BEGIN{printf "%.1f", (t > 0) ? m / t : 0}') 0 0 $bad $((c1 - c0)) 1" >> "$RES"
+	echo "$row $cfg $rep $(awk -v m="$MIB" -v t="${tt:-0}" 'BEGIN{printf "%.1f", (t > 0) ? m / t : 0}') 0 0 $bad $((c1 - c0)) 1 $((u1 - u0))" >> "$RES"
 }
 
 PLAIN=(direct sw swr haproxy nginx)

@@ -2,11 +2,11 @@
 """table.py RESULTS --mib N - the table of part "proxies" (tests/bench/proxies.sh).
 
 RESULTS has one line per measurement:
-    ROW CFG REP VALUE P50_US P99_US BAD CPU_TICKS N
+    ROW CFG REP VALUE P50_US P99_US BAD CPU_TICKS N [USER_TICKS]
 VALUE is requests/s (wrk rows) or MiB/s (stream rows); BAD counts failed
 requests (wrk errors or non-2xx, a short transfer); CPU_TICKS is the CPU
-(user+sys, clock ticks) of the target's processes during the run; N the
-requests done.  Every ratio is taken against the no-proxy figure of the same
+(user+sys, clock ticks) of the target's processes during the run, USER_TICKS
+its user part; N the requests done.  Every ratio is taken against the no-proxy figure of the same
 repetition, then min / median / max over the repetitions are printed."""
 import argparse
 import collections
@@ -58,7 +58,8 @@ def main():
         if len(f) < 9 or f[0] == "warm":
             continue
         m[(f[0], f[1])][int(f[2])] = dict(v=float(f[3]), p50=int(f[4]), p99=int(f[5]), bad=int(f[6]),
-                                          cpu=int(f[7]), n=int(f[8]))
+                                          cpu=int(f[7]), n=int(f[8]),
+                                          user=int(f[9]) if len(f) > 9 else None)
 
     broken = []
 
@@ -138,7 +139,8 @@ def main():
         print(fmt(r))
 
     # the proxies' own CPU: less sensitive to the neighbours than wall-clock throughput
-    print("\nCPU (user+sys) of each target's processes: us per request, or CPU-seconds per GiB moved (median)")
+    print("\nCPU (user+sys) of each target's processes: us per request, or CPU-seconds per GiB moved (median);"
+          "\n  in brackets its user-space part (median): what the process computes, the rest is the kernel's")
     chdr = ["path", "engine (no proxy)", "sockward", "sw restricted", "HAProxy", "nginx"]
     clines = []
     for row, label in ROWS:
@@ -150,14 +152,23 @@ def main():
             if c is None:
                 out.append("")
                 continue
-            xs = []
+            xs, us = [], []
+            stream = base(row) in STREAMS
             for r in m.get((row, c), {}).values():
                 if r["bad"]:
                     continue
-                sec = r["cpu"] / tick
-                xs.append(sec * 1e6 / r["n"] if base(row) not in STREAMS else sec * 1024.0 / a.mib)
-            out.append(("%.1f us" if base(row) not in STREAMS else "%.2f s/GiB") % statistics.median(xs)
-                       if xs else "-")
+                per = (lambda ticks: ticks / tick * 1e6 / r["n"]) if not stream else \
+                    (lambda ticks: ticks / tick * 1024.0 / a.mib)
+                xs.append(per(r["cpu"]))
+                if r["user"] is not None:
+                    us.append(per(r["user"]))
+            if not xs:
+                out.append("-")
+                continue
+            cell = ("%.1f us" if not stream else "%.2f s/GiB") % statistics.median(xs)
+            if us:
+                cell += (" (%.1f)" if not stream else " (%.2f)") % statistics.median(us)
+            out.append(cell)
         clines.append(out)
     cw = [max(len(r[i]) for r in [chdr] + clines) for i in range(len(chdr))]
     for r in [chdr] + clines:
