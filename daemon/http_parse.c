@@ -372,6 +372,15 @@ http_req_framing_problem(const struct http_req *r, int *status)
 		*status = 505;   /* Go answers 505 and closes: never forward those */
 		return "HTTP version not supported";
 	}
+	if (r->p.method == HTTP_CONNECT && http_req_has_body(r)) {
+		/* llhttp takes a CONNECT for a tunnel: its message ends with
+		 * the head, whatever length or chunks it declares, and what
+		 * follows would be parsed as the next request.  Go's net/http
+		 * reads a CONNECT's body like any other request's, so the two
+		 * would disagree on where the request ends. */
+		*status = 400;
+		return "CONNECT with a body";
+	}
 	if (n == 0)
 		return NULL;
 	if (r->p.http_minor != 1) {

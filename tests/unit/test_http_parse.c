@@ -200,6 +200,10 @@ START_TEST(transfer_encodings_go_would_not_read_alike)
 		{ "POST /build HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n", 0 },
 		{ "GET /_ping HTTP/1.2\r\nHost: x\r\n\r\n", 400 },   /* llhttp refuses it */
 		{ "POST /build HTTP/2.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 505 },
+		/* llhttp ends a CONNECT with its head; Go reads its body */
+		{ "CONNECT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n", 400 },
+		{ "CONNECT /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 400 },
+		{ "CONNECT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 0 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct http_req r;

@@ -941,6 +941,46 @@ START_TEST(pipelined_then_half_closed_gets_every_answer)
 }
 END_TEST
 
+/* A profile that lets endpoints it does not know through (unknown_endpoints)
+ * forwards a CONNECT.  llhttp takes CONNECT for a tunnel and ends the
+ * message with its head, whatever its Content-Length or chunks; Go's
+ * net/http reads a CONNECT's body like any other.  The head went on with
+ * its Content-Length and no body, and the body stayed with sockward as the
+ * client's next request: the two no longer agreed where a request ends.
+ * Regression (was a bug): such a CONNECT is refused before anything of it
+ * reaches the engine. */
+#define POLICY_UNKNOWN_OK "{ \"default_profile\": \"p\", \"profiles\": { \"p\": " \
+	"{ \"base\": \"restricted\", \"unknown_endpoints\": true } } }"
+START_TEST(connect_with_a_body_is_refused)
+{
+	static const char *const framings[] = {
+		"Content-Length: 47\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: docker\r\nX: 12345\r\n\r\n",
+		"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof framings / sizeof framings[0]; i++) {
+		const char *body;
+		size_t blen;
+		h_setup(&H, POLICY_UNKNOWN_OK, NULL);
+		struct h_peer *c = h_client(&H);
+		/* a CONNECT without a body is framed alike by both: forwarded */
+		h_sendf(c, "CONNECT /nothing HTTP/1.1\r\nHost: docker\r\n\r\n");
+		struct h_peer *e = NULL;
+		H_RUN_UNTIL(&H, (e = h_engine_request(&H, "CONNECT /nothing HTTP/1.1\r\n")) != NULL);
+		h_sendf(e, PS_ANSWER);
+		H_RUN_UNTIL(&H, h_has(c, "[]\n"));
+		h_sendf(c, "CONNECT /something HTTP/1.1\r\nHost: docker\r\n%s", framings[i]);
+		H_RUN_UNTIL(&H, c->eof || c->rerr);
+		ck_assert_int_eq(h_answer_at(c, strlen(PS_ANSWER), &body, &blen), 400);
+		h_assert_docker_error(body, blen, "CONNECT");
+		ck_assert(!h_has(e, "/something"));
+		ck_assert(!h_has(e, "smuggled"));
+		ck_assert_ptr_null(h_engine_find(&H, "CONNECT /something"));
+		H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+		h_teardown(&H);
+	}
+}
+END_TEST
+
 Suite *
 session_suite(void)
 {
@@ -973,6 +1013,7 @@ session_suite(void)
 	tcase_add_test(tc, half_closed_client_still_gets_its_answer);
 	tcase_add_test(tc, forwarded_head_is_rebuilt_exactly);
 	tcase_add_test(tc, refusal_at_the_limit_is_explained_and_rate_limited);
+	tcase_add_test(tc, connect_with_a_body_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
