@@ -707,6 +707,22 @@ enter_hijack(struct session *s)
 	splice_raw(s);   /* when nothing is buffered either way; else once flushed */
 }
 
+/* The answer is complete and the engine's connection still holds bytes
+ * read with it: nobody asked for them.  Kept, they would be parsed as the
+ * answer to the client's next request (sent at once when it is pipelined),
+ * and every answer after it would be one request late.  The connection goes
+ * with them (0: not kept), and the client's after its answer, as when the
+ * engine does not keep a connection. */
+static int
+unasked_bytes(struct session *s)
+{
+	metrics_upstream_error("protocol");
+	conn_log(&s->facts, LOG_LVL_WARN, "req=%llu engine sent bytes after its answer (%zu); "
+	    "its connection is not kept", (unsigned long long)s->x->id,
+	    evbuffer_get_length(half_in(&s->upstream.h)));
+	return 0;
+}
+
 static void
 on_response_complete(struct session *s)
 {
@@ -724,6 +740,8 @@ on_response_complete(struct session *s)
 	}
 	int upstream_keep = http_resp_keepalive(&x->resp);
 	int request_done = x->complete, keepalive = x->keepalive;
+	if (upstream_keep && s->upstream.h.bev && evbuffer_get_length(half_in(&s->upstream.h)) > 0)
+		upstream_keep = unasked_bytes(s);
 	session_end_exchange(s, "ok");
 	if (!request_done) {
 		/* the engine answered before the request body ended; we cannot

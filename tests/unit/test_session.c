@@ -509,6 +509,36 @@ START_TEST(keepalive_two_requests)
 }
 END_TEST
 
+/* Bytes that come after a complete answer were asked for by nobody.  When
+ * they came in the same read as the answer, the end of the answer let the
+ * client's pipelined request go to the engine at once, and the bytes still
+ * in the buffer were then parsed as ITS answer: the client got an answer to
+ * a request the engine had not answered yet, and every answer after it was
+ * one request late.  Regression (was a bug): the engine connection is
+ * given up with what it sent extra, as when the engine does not keep it:
+ * the client gets its answer, then the end of the connection. */
+#define EXTRA_ANSWER "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" \
+	"Content-Length: 9\r\n\r\n[\"extra\"]"
+START_TEST(bytes_after_an_answer_are_not_the_next_answer)
+{
+	struct h_peer *c, *e = NULL;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n"
+	    "GET /images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	h_sendf(e, PS_ANSWER EXTRA_ANSWER);   /* one write: one read */
+	H_RUN_UNTIL(&H, c->eof || c->rerr || h_has(c, "extra") || h_has(e, "/images/json"));
+	ck_assert_msg(!h_has(c, "extra"), "client got: %s", h_text(c));
+	ck_assert(!h_has(e, "/images/json"));
+	ck_assert_str_eq(h_text(c), PS_ANSWER);
+	ck_assert_int_eq(c->rerr, 0);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0 && (e->eof || e->rerr));
+	ck_assert(h_log_has(&H, "engine sent bytes after its answer"));
+	ck_assert_ptr_null(h_engine_find(&H, "GET /images/json"));
+}
+END_TEST
+
 /* An answer the engine sends in two pieces reaches a TCP client without
  * waiting: sockward writes each piece as it comes, and with Nagle on, the
  * second write would wait for the client's ACK of the first, which a client
@@ -1002,6 +1032,7 @@ session_suite(void)
 	tcase_add_test(tc, large_answer_byte_for_byte);
 	tcase_add_test(tc, split_answer_not_held_back_on_tcp);
 	tcase_add_test(tc, keepalive_pipelined);
+	tcase_add_test(tc, bytes_after_an_answer_are_not_the_next_answer);
 	tcase_add_test(tc, pipelined_denials_are_handled_flat);
 	tcase_add_test(tc, unread_answers_stop_pipelined_requests);
 	tcase_add_test(tc, pipelined_then_half_closed_gets_every_answer);
