@@ -22,7 +22,8 @@ struct pol_prepared {
 	int target_ok;                      /* 0: target_err says why */
 	char target_err[160];
 	const struct route *route;          /* NULL: unknown endpoint */
-	char name[ROUTE_MAX_NAME];          /* the route's wildcard: container id, image */
+	char name[ROUTE_MAX_NAME];          /* the route's wildcard: container id, image;
+	                                       whole, never cut (routes.h) */
 
 	/* Decoded once, by the first judgement that gets that far.  The checks
 	 * only read doc (const in struct check_ctx), so every round judges the
@@ -57,5 +58,8 @@ struct pol_prepared {
 
 	struct reqtarget rt;                /* parsed target; last, it is the big one */
 };
+
+/* A name is part of the decoded path: it always fits whole. */
+_Static_assert(ROUTE_MAX_NAME >= RT_MAX_PATH, "pol_prepared.name must hold any path's name whole");
 
 #endif

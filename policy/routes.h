@@ -51,7 +51,12 @@ struct route {
 	const char *refused;           /* endpoint NULL: why sockward never forwards it */
 };
 
-#define ROUTE_MAX_NAME 512
+/* Room for the longest name a path can hold (reqtarget.h's RT_MAX_PATH,
+ * prepared.h asserts it): route_match cuts a name at its buffer, and a
+ * name the policy judged cut would be another object than the one dockerd
+ * reads from the same path (a container named by the first 511 bytes of
+ * the name sent). */
+#define ROUTE_MAX_NAME 2048
 
 /* Find the route for an already decoded, version-stripped path.  The first
  * variable's value (container id, image name, ...) goes to name.  NULL when
