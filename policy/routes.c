@@ -161,7 +161,10 @@ struct cap {
 /* gorilla/mux compiles a pattern to an anchored Go regexp: literals, and
  * variables [^/]+ ({x}), .* ({x:.*}) or .+ ({x:.+}).  Go's submatches are
  * leftmost-first with greedy repetition, which is what trying the longest
- * extent first and backtracking gives.  '.' never matches '\n'. */
+ * extent first and backtracking gives.  '.' never matches '\n', but [^/]
+ * does (regexp.Compile parses with syntax.Perl, which has ClassNL), and a
+ * path holds one when it was sent as %0A: DELETE /nodes/x%0A is dockerd's
+ * node.delete, not an unknown endpoint. */
 static int
 match_from(const char *pat, const char *s, struct cap *first, int nvar)
 {
@@ -187,7 +190,8 @@ match_from(const char *pat, const char *s, struct cap *first, int nvar)
 	else
 		return 0;   /* no other expression is used by dockerd's routes */
 	min = kind == VAR_ANY ? 0 : 1;
-	while (s[max] != '\0' && s[max] != '\n' && (kind != VAR_SEGMENT || s[max] != '/'))
+	while (s[max] != '\0' &&
+	    (kind == VAR_SEGMENT ? s[max] != '/' : s[max] != '\n'))
 		max++;
 	if (strchr(close + 1, '{') == NULL) {
 		/* only a literal follows: it must end the path, so the variable's

@@ -217,7 +217,8 @@ ref_match(const char *pat, const char *s)
 	const char *close = strchr(pat, '}'), *colon = memchr(pat, ':', (size_t)(close - pat));
 	int segment = colon == NULL, some = colon != NULL && colon[2] == '+';
 	size_t max = 0;
-	while (s[max] != '\0' && s[max] != '\n' && (!segment || s[max] != '/'))
+	/* [^/] takes '\n' (Go's ClassNL), '.' does not */
+	while (s[max] != '\0' && (segment ? s[max] != '/' : s[max] != '\n'))
 		max++;
 	for (size_t n = max + 1; n-- > (size_t)(segment || some);)
 		if (ref_match(close + 1, s + n))
@@ -241,7 +242,7 @@ ref_route(const char *method, const char *path)
 START_TEST(route_skips_match_a_plain_scan)
 {
 	static const char *const methods[] = { "GET", "POST", "PUT", "DELETE", "HEAD", "P", "" };
-	static const char *const fills[] = { "x", "a/b", "" };
+	static const char *const fills[] = { "x", "a/b", "", "\n" };
 	static const char swaps[] = "/_cv{";
 	size_t n, checked = 0, matched = 0;
 	const struct route *t = route_table(&n);
@@ -284,7 +285,8 @@ START_TEST(route_skips_match_a_plain_scan)
 END_TEST
 
 /* Names are whole: long ones are cut at the buffer, never overrun; '\n'
- * never matches '.' (reqtarget refuses it before routing anyway). */
+ * never matches '.' (reqtarget decodes %0A into the path: see
+ * segment_variables_take_newlines for [^/]). */
 START_TEST(names_bounded)
 {
 	char big[1200], got[8];
@@ -299,6 +301,36 @@ START_TEST(names_bounded)
 	ck_assert_str_eq(got, "aaaaaaa");
 	ck_assert_ptr_null(route_find("GET", "/containers/a\nb/json", got, sizeof got));
 	ck_assert_ptr_null(route_find("GET", "/networks/a\n", got, sizeof got));
+}
+END_TEST
+
+/* mux compiles {id} to [^/]+ with Go's regexp (syntax.Perl: ClassNL), and a
+ * negated class takes '\n' where '.' does not; an encoded %0A is decoded
+ * into the path (only raw control bytes are refused), so DELETE
+ * /nodes/x%0A is dockerd's node.delete of node "x\n", never an unknown
+ * endpoint. */
+START_TEST(segment_variables_take_newlines)
+{
+	static struct reqtarget rt;
+	char err[160], got[ROUTE_MAX_NAME];
+	const struct route *r;
+
+	ck_assert_int_eq(reqtarget_parse("/v1.41/nodes/x%0A?force=1", &rt, err, sizeof err), 0);
+	ck_assert_str_eq(rt.path, "/nodes/x\n");
+	r = route_find("DELETE", rt.path, got, sizeof got);
+	ck_assert_msg(r != NULL, "DELETE /nodes/x%%0A: unknown endpoint, dockerd's node.delete");
+	ck_assert_str_eq(r->endpoint, "node.delete");
+	ck_assert_str_eq(got, "x\n");
+	r = route_find("POST", "/services/a\nb/update", got, sizeof got);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->endpoint, "service.update");
+	ck_assert_str_eq(got, "a\nb");
+	r = route_find("GET", "/secrets/\n", got, sizeof got);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->endpoint, "secret.inspect");
+	/* '.' still stops at it: {name:.*} and {id:.+} do not match */
+	ck_assert_ptr_null(route_match("GET", "/containers/a\nb/json", got, sizeof got));
+	ck_assert_ptr_null(route_match("DELETE", "/networks/a\n", got, sizeof got));
 }
 END_TEST
 
@@ -514,6 +546,7 @@ routes_suite(void)
 	tcase_add_test(tc, every_route_walked);
 	tcase_add_test(tc, order_and_greed);
 	tcase_add_test(tc, names_bounded);
+	tcase_add_test(tc, segment_variables_take_newlines);
 	tcase_add_test(tc, readme_endpoint_table);
 	tcase_add_test(tc, man_endpoint_list);
 	suite_add_tcase(s, tc);
