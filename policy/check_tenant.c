@@ -785,6 +785,17 @@ tenant_precheck(struct check_ctx *c)
 				    strchr(strrchr(t, '/') ? strrchr(t, '/') : t, ':') ? "" : ":latest");
 				check_image_name(c, ref, "docker build -t", 0);
 			}
+		/* --network: the classic builder creates its RUN containers with
+		 * that NetworkMode (dockerd FormValue: the first value), so
+		 * another tenant's network or container:<x> would put the build
+		 * on its network or in its network namespace; judged like a
+		 * create's --network, whatever the profile's mode */
+		if ((v = reqtarget_get(c->rt, "networkmode")) != NULL) {
+			if (strncmp(v, "container:", 10) == 0)
+				own_object(c, POL_LOOKUP_CONTAINER, v + 10, SHARED_HIDDEN, "", &obj);
+			else if (!special_network(v))
+				own_object(c, POL_LOOKUP_NETWORK, v, SHARED_USE, "", &obj);
+		}
 		/* --cache-from: the builder takes the layers of those images as
 		 * its own; they must be images the tenant may use */
 		if ((v = reqtarget_get(c->rt, "cachefrom")) != NULL && v[0] != '\0') {
