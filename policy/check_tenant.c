@@ -552,6 +552,22 @@ check_create_refs(struct check_ctx *c)
 	check_volumes_from_anon(c);
 }
 
+/* POST /containers/{id}/start with a HostConfig (API < 1.24): dockerd 20.10
+ * applies it (setHostConfig: --volumes-from, links, container: namespaces,
+ * named volumes, anonymous volumes made unstamped), none of which is
+ * judged or stamped here; the profile's start.hostconfig rule may be in
+ * audit mode or off, so a tenant's is refused whatever the mode. */
+static void
+check_start_hostconfig(struct check_ctx *c)
+{
+	if (c->doc == NULL || json_is_null(c->doc) ||
+	    (json_is_object(c->doc) && json_object_size(c->doc) == 0))
+		return;
+	answer(c, 403, R_TENANT_ISOLATION, "docker start with a HostConfig (API before 1.24) is "
+	    "not available to an identity with a tenant: what it names cannot be checked for the "
+	    "tenant; pass host options to docker create");
+}
+
 /* A container name the request gives (create ?name=, rename ?name=): held by
  * another tenant's container, dockerd's 409 would name that container's ID. */
 static void
@@ -731,7 +747,9 @@ tenant_precheck(struct check_ctx *c)
 			check_container_name(c, reqtarget_get(c->rt, "name"));
 	} else if (has_prefix(ep, "container.") && strcmp(ep, "container.list") != 0 &&
 	    strcmp(ep, "container.prune") != 0) {
-		own_object(c, POL_LOOKUP_CONTAINER, c->name, SHARED_HIDDEN, "", &obj);
+		if (own_object(c, POL_LOOKUP_CONTAINER, c->name, SHARED_HIDDEN, "", &obj) &&
+		    strcmp(ep, "container.start") == 0)
+			check_start_hostconfig(c);
 	} else if (strcmp(ep, "exec.create") == 0) {
 		own_object(c, POL_LOOKUP_CONTAINER, c->name, SHARED_HIDDEN, "", &obj);
 	} else if (has_prefix(ep, "exec.")) {
