@@ -193,6 +193,10 @@ resolve(struct check_ctx *c, enum pol_lookup_kind kind, const char *name, const 
 		return OWN_FAILED;
 	*obj = l->json;
 	const char *t = owner_of(kind, l->json);
+	/* an untenanted image without a name is a build's step, maybe the
+	 * whole of another tenant's image (tenant_image_named): not shared */
+	if (t == NULL && kind == POL_LOOKUP_IMAGE && !tenant_image_named(l->json))
+		return OWN_OTHER;
 	if (t == NULL)
 		return OWN_SHARED;
 	return strcmp(t, c->tenant) == 0 ? OWN_MINE : OWN_OTHER;

@@ -17,3 +17,20 @@ tenant_name_valid(const char *name)
 	}
 	return 1;
 }
+
+int
+tenant_image_named(const json_t *img)
+{
+	static const char *const keys[] = { "RepoTags", "RepoDigests" };
+	const json_t *e;
+	size_t i;
+
+	for (size_t k = 0; k < 2; k++)
+		json_array_foreach(json_object_get(img, keys[k]), i, e) {
+			const char *s = json_string_value(e);
+			if (s != NULL && s[0] != '\0' && strcmp(s, "<none>:<none>") != 0 &&
+			    strcmp(s, "<none>@<none>") != 0)
+				return 1;
+		}
+	return 0;
+}

@@ -64,7 +64,10 @@ filter_array(const json_t *arr, const char *tenant, enum keep how, const char *w
 			snprintf(err, errlen, "%s[%zu].Labels is not an object of strings", what, i);
 			goto bad;
 		}
-		int keep = o == OWN || (o == UNTENANTED && how == KEEP_OWN_UNTENANTED) ||
+		/* untenanted images are shared when they have a name: one without
+		 * is a build's step (tenant_image_named) */
+		int keep = o == OWN || (o == UNTENANTED && how == KEEP_OWN_UNTENANTED &&
+		    tenant_image_named(el)) ||
 		    (o == UNTENANTED && how == KEEP_OWN_BUILTIN && builtin_network(el));
 		if (keep && json_array_append(out, el) != 0) {
 			snprintf(err, errlen, "out of memory");

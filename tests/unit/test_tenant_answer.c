@@ -46,9 +46,9 @@ ids(const json_t *arr, char *out, size_t len)
 #define IMAGES "[" \
 	"{\"Id\":\"own\",\"Labels\":{\"io.sockward.tenant\":\"web\",\"x\":\"y\"},\"Size\":10}," \
 	"{\"Id\":\"other\",\"Labels\":{\"io.sockward.tenant\":\"db\"},\"Size\":20}," \
-	"{\"Id\":\"shared\",\"Labels\":null,\"Size\":30}," \
-	"{\"Id\":\"shared2\",\"Labels\":{\"maintainer\":\"x\"},\"Size\":40}," \
-	"{\"Id\":\"nolabels\",\"Size\":50}," \
+	"{\"Id\":\"shared\",\"Labels\":null,\"RepoTags\":[\"busybox:1\"],\"Size\":30}," \
+	"{\"Id\":\"shared2\",\"Labels\":{\"maintainer\":\"x\"},\"RepoTags\":[\"x:1\"],\"Size\":40}," \
+	"{\"Id\":\"nolabels\",\"RepoDigests\":[\"y@sha256:1\"],\"Size\":50}," \
 	"{\"Id\":\"prefix\",\"Labels\":{\"io.sockward.tenant\":\"webx\"}}," \
 	"{\"Id\":\"empty\",\"Labels\":{\"io.sockward.tenant\":\"\"}}]"
 
@@ -66,6 +66,38 @@ START_TEST(images_own_and_untenanted)
 	out = tenant_answer_filter(POL_ANSWER_IMAGES, "db", in, err, sizeof err);
 	ids(out, got, sizeof got);
 	ck_assert_str_eq(got, "other,shared,shared2,nolabels");
+	json_decref(out);
+	json_decref(in);
+}
+END_TEST
+
+/* An untenanted image without a name (no tag, no digest) is what a classic
+ * build leaves: its steps' images, the last with the tenant's whole rootfs
+ * (the io.sockward.tenant LABEL is the build's last step); not shared. */
+#define UNNAMED "[" \
+	"{\"Id\":\"step\",\"Labels\":{\"a\":\"b\"},\"RepoTags\":[\"<none>:<none>\"]," \
+	"\"RepoDigests\":[\"<none>@<none>\"],\"Size\":1}," \
+	"{\"Id\":\"step2\",\"Labels\":null,\"RepoTags\":[],\"RepoDigests\":null,\"Size\":2}," \
+	"{\"Id\":\"step3\",\"Labels\":null,\"Size\":4}," \
+	"{\"Id\":\"pulled\",\"Labels\":null,\"RepoTags\":[],\"RepoDigests\":[\"x@sha256:1\"],\"Size\":8}," \
+	"{\"Id\":\"mine\",\"Labels\":{\"io.sockward.tenant\":\"web\"},\"RepoTags\":[]," \
+	"\"RepoDigests\":[],\"Size\":16}]"
+
+START_TEST(images_unnamed_untenanted_hidden)
+{
+	char err[200], got[400];
+	json_t *in = J(UNNAMED), *out = tenant_answer_filter(POL_ANSWER_IMAGES, "web", in, err, sizeof err);
+	ck_assert_msg(out != NULL, "%s", err);
+	ids(out, got, sizeof got);
+	ck_assert_str_eq(got, "pulled,mine");
+	json_decref(out);
+	json_decref(in);
+	in = J("{\"LayersSize\":99,\"Images\":" UNNAMED ",\"Containers\":[],\"Volumes\":[]}");
+	out = tenant_answer_filter(POL_ANSWER_SYSTEM_DF, "web", in, err, sizeof err);
+	ck_assert_msg(out != NULL, "%s", err);
+	ids(json_object_get(out, "Images"), got, sizeof got);
+	ck_assert_str_eq(got, "pulled,mine");
+	ck_assert_int_eq(json_integer_value(json_object_get(out, "LayersSize")), 8 + 16);
 	json_decref(out);
 	json_decref(in);
 }
@@ -393,7 +425,7 @@ padded_image(const char *tenant, size_t n)
 }
 
 #define REST ",{\"Id\":\"own\",\"Labels\":{\"io.sockward.tenant\":\"web\"}}," \
-	"{\"Id\":\"shared\",\"Labels\":null,\"Size\":3}]"
+	"{\"Id\":\"shared\",\"Labels\":null,\"RepoTags\":[\"busybox:1\"],\"Size\":3}]"
 #define CHUNKED_200 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" \
 	"Transfer-Encoding: chunked\r\n\r\n"
 
@@ -830,6 +862,7 @@ tenant_answer_suite(void)
 	Suite *s = suite_create("tenant_answer");
 	TCase *tc = tcase_create("filter");
 	tcase_add_test(tc, images_own_and_untenanted);
+	tcase_add_test(tc, images_unnamed_untenanted_hidden);
 	tcase_add_test(tc, networks_own_and_builtin);
 	tcase_add_test(tc, network_inspect);
 	tcase_add_test(tc, system_df);
