@@ -661,6 +661,30 @@ has_prefix(const char *s, const char *p)
 	return strncmp(s, p, strlen(p)) == 0;
 }
 
+/* docker push: dockerd pushes the path's name with ?tag= (PushImage:
+ * WithTag(name, tag); the docker CLI sends "repo" and ?tag=1), and with no
+ * tag anywhere every tag of the repository.  The path's name alone is
+ * repo:latest, not what is pushed: another tenant's repo:v2 went out with
+ * this tenant's registry credentials. */
+static void
+check_push(struct check_ctx *c)
+{
+	const char *tag = reqtarget_get(c->rt, "tag"), *slash = strrchr(c->name, '/');
+	const char *colon = strrchr(c->name, ':');
+	const json_t *obj;
+	char ref[1100];
+
+	if ((tag == NULL || tag[0] == '\0') && strchr(c->name, '@') == NULL &&
+	    (colon == NULL || (slash != NULL && colon < slash))) {
+		answer(c, 403, R_TENANT_ISOLATION, "docker push of %s with no tag pushes every tag "
+		    "of the repository, which may name other tenants' images; push one tag "
+		    "(docker push %s:TAG)", c->name, c->name);
+		return;
+	}
+	name_with_tag(c->name, tag, 0, ref, sizeof ref);
+	own_object(c, POL_LOOKUP_IMAGE, ref, SHARED_USE, "", &obj);
+}
+
 /* docker ps / docker images --filter since=<x> / before=<x>: dockerd looks
  * the container (image) up and answers "no such container x" ("No such
  * image: x") when it is missing, so an anchor that is not the tenant's
@@ -819,8 +843,9 @@ tenant_precheck(struct check_ctx *c)
 			    ref, sizeof ref);
 			check_image_name(c, ref, "docker tag", 0);
 		}
-	} else if (strcmp(ep, "image.inspect") == 0 || strcmp(ep, "image.history") == 0 ||
-	    strcmp(ep, "image.push") == 0) {
+	} else if (strcmp(ep, "image.push") == 0) {
+		check_push(c);
+	} else if (strcmp(ep, "image.inspect") == 0 || strcmp(ep, "image.history") == 0) {
 		own_object(c, POL_LOOKUP_IMAGE, c->name, SHARED_USE, "", &obj);
 	} else if (strcmp(ep, "image.save") == 0) {
 		if (c->name[0] != '\0')
