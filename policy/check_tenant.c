@@ -661,6 +661,26 @@ has_prefix(const char *s, const char *p)
 	return strncmp(s, p, strlen(p)) == 0;
 }
 
+/* docker save NAME: a repository name without a tag or digest is every tag
+ * of that repository for dockerd (tarexport parseNames: ReferencesByName),
+ * other tenants' too, while the engine's lookup of it answers NAME:latest
+ * only; refused.  Hex alone is an image ID (prefix) as the CLI gives it. */
+static void
+check_save_name(struct check_ctx *c, const char *name)
+{
+	const char *slash = strrchr(name, '/'), *colon = strrchr(name, ':');
+	const json_t *obj;
+
+	if (strchr(name, '@') == NULL && (colon == NULL || (slash != NULL && colon < slash)) &&
+	    strspn(name, "0123456789abcdef") != strlen(name)) {
+		answer(c, 403, R_TENANT_ISOLATION, "docker save %s with no tag saves every tag of "
+		    "the repository, which may name other tenants' images; save one tag "
+		    "(docker save %s:TAG)", name, name);
+		return;
+	}
+	own_object(c, POL_LOOKUP_IMAGE, name, SHARED_USE, "", &obj);
+}
+
 /* docker push: dockerd pushes the path's name with ?tag= (PushImage:
  * WithTag(name, tag); the docker CLI sends "repo" and ?tag=1), and with no
  * tag anywhere every tag of the repository.  The path's name alone is
@@ -849,11 +869,10 @@ tenant_precheck(struct check_ctx *c)
 		own_object(c, POL_LOOKUP_IMAGE, c->name, SHARED_USE, "", &obj);
 	} else if (strcmp(ep, "image.save") == 0) {
 		if (c->name[0] != '\0')
-			own_object(c, POL_LOOKUP_IMAGE, c->name, SHARED_USE, "", &obj);
+			check_save_name(c, c->name);
 		for (size_t i = 0; i < c->rt->nparams; i++)
 			if (strcmp(c->rt->params[i].key, "names") == 0)
-				own_object(c, POL_LOOKUP_IMAGE, c->rt->params[i].value, SHARED_USE, "",
-				    &obj);
+				check_save_name(c, c->rt->params[i].value);
 	} else if (strcmp(ep, "build.build") == 0) {
 		for (size_t i = 0; i < c->rt->nparams; i++)
 			if (strcmp(c->rt->params[i].key, "t") == 0) {
