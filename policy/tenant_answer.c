@@ -35,6 +35,23 @@ builtin_network(const json_t *n)
 
 enum keep { KEEP_OWN, KEEP_OWN_UNTENANTED, KEEP_OWN_BUILTIN };
 
+/* A built-in network as a tenant sees it: Containers emptied (the map is
+ * keyed by container ID, with no label to tell whose: every tenant's
+ * containers on bridge would show, with their IDs, names and addresses).
+ * A new object over the same members (json_copy is shallow); NULL: out of
+ * memory. */
+static json_t *
+builtin_seen(const json_t *net)
+{
+	json_t *out = json_copy((json_t *)net);
+
+	if (out == NULL || json_object_set_new(out, "Containers", json_object()) != 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
 /* A new array of the elements of arr to keep; NULL when arr (or an element)
  * is not what dockerd gives.  A null array is an empty one. */
 static json_t *
@@ -69,7 +86,11 @@ filter_array(const json_t *arr, const char *tenant, enum keep how, const char *w
 		int keep = o == OWN || (o == UNTENANTED && how == KEEP_OWN_UNTENANTED &&
 		    tenant_image_named(el)) ||
 		    (o == UNTENANTED && how == KEEP_OWN_BUILTIN && builtin_network(el));
-		if (keep && json_array_append(out, el) != 0) {
+		/* a built-in network's Containers are every tenant's: the list of
+		 * API before 1.28 carries them (buildDetailedNetworkResources) */
+		json_t *kept = !keep ? NULL : o == UNTENANTED && how == KEEP_OWN_BUILTIN ?
+		    builtin_seen(el) : json_incref(el);
+		if (keep && (kept == NULL || json_array_append_new(out, kept) != 0)) {
 			snprintf(err, errlen, "out of memory");
 			goto bad;
 		}
@@ -135,9 +156,8 @@ filter_df(const json_t *df, const char *tenant, char *err, size_t errlen)
 }
 
 /* One network (GET /networks/{id}): the tenant's as it is; a built-in one
- * with Containers emptied (the map is keyed by container ID, with no label
- * to tell whose: every tenant's containers on bridge would show, with their
- * IDs, names and addresses); any other is not the tenant's to see. */
+ * with Containers emptied (builtin_seen); any other is not the tenant's to
+ * see. */
 static json_t *
 filter_network(const json_t *net, const char *tenant, char *err, size_t errlen)
 {
@@ -161,12 +181,8 @@ filter_network(const json_t *net, const char *tenant, char *err, size_t errlen)
 		snprintf(err, errlen, "Labels is not an object of strings");
 		return NULL;
 	}
-	if ((out = json_copy((json_t *)net)) == NULL ||   /* shallow, as in filter_df */
-	    json_object_set_new(out, "Containers", json_object()) != 0) {
-		json_decref(out);
+	if ((out = builtin_seen(net)) == NULL)
 		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	return out;
 }
 

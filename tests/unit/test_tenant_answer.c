@@ -121,6 +121,31 @@ START_TEST(networks_own_and_builtin)
 }
 END_TEST
 
+/* GET /v1.27/networks (API before 1.28 lists each network's Containers):
+ * the built-in ones keep no one's containers, as in network inspect */
+START_TEST(networks_old_api_builtin_containers_emptied)
+{
+	char err[200];
+	json_t *in = J("["
+	    "{\"Name\":\"bridge\",\"Id\":\"n1\",\"Labels\":{},\"Containers\":"
+	    "{\"c-other\":{\"Name\":\"db-1\",\"IPv4Address\":\"172.17.0.2/16\"}}},"
+	    "{\"Name\":\"host\",\"Containers\":{\"c-other2\":{\"Name\":\"db-2\"}}},"
+	    "{\"Name\":\"web_default\",\"Labels\":{\"io.sockward.tenant\":\"web\"},"
+	    "\"Containers\":{\"c-own\":{\"Name\":\"web-1\"}}}]");
+	json_t *out = tenant_answer_filter(POL_ANSWER_NETWORKS, "web", in, err, sizeof err);
+	ck_assert_msg(out != NULL, "%s", err);
+	ck_assert_uint_eq(json_array_size(out), 3);
+	ck_assert_int_eq(json_object_size(json_object_get(json_array_get(out, 0), "Containers")), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(out, 0), "Id")), "n1");
+	ck_assert_int_eq(json_object_size(json_object_get(json_array_get(out, 1), "Containers")), 0);
+	ck_assert_int_eq(json_object_size(json_object_get(json_array_get(out, 2), "Containers")), 1);
+	/* the answer itself is left as it is */
+	ck_assert_int_eq(json_object_size(json_object_get(json_array_get(in, 0), "Containers")), 1);
+	json_decref(out);
+	json_decref(in);
+}
+END_TEST
+
 /* network inspect: bridge keeps no one's containers (the map carries no
  * owner), the tenant's own network is as it is, anything else is refused */
 START_TEST(network_inspect)
@@ -864,6 +889,7 @@ tenant_answer_suite(void)
 	tcase_add_test(tc, images_own_and_untenanted);
 	tcase_add_test(tc, images_unnamed_untenanted_hidden);
 	tcase_add_test(tc, networks_own_and_builtin);
+	tcase_add_test(tc, networks_old_api_builtin_containers_emptied);
 	tcase_add_test(tc, network_inspect);
 	tcase_add_test(tc, system_df);
 	tcase_add_test(tc, system_df_not_copied);
