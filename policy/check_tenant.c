@@ -846,6 +846,12 @@ tenant_precheck(struct check_ctx *c)
 	    strcmp(ep, "volume.prune") != 0) {
 		own_object(c, POL_LOOKUP_VOLUME, c->name, SHARED_HIDDEN, "", &obj);
 	} else if (strcmp(ep, "network.create") == 0) {
+		/* --config-from: dockerd takes that configuration-only network's
+		 * IPAM and options; another tenant's is not there, whatever the
+		 * profile's network.driver says */
+		const char *from = jstr(jget(c->doc, "ConfigFrom"), "Network");
+		if (from[0] != '\0')
+			own_object(c, POL_LOOKUP_NETWORK, from, SHARED_HIDDEN, "", &obj);
 		refuse_labels(c, jget(c->doc, "Labels"), "docker network create");
 	} else if (strcmp(ep, "network.connect") == 0 || strcmp(ep, "network.disconnect") == 0) {
 		if (own_object(c, POL_LOOKUP_NETWORK, c->name, SHARED_USE, "", &obj)) {
