@@ -1334,6 +1334,35 @@ rewrite_ref(struct check_ctx *c, json_t *arr, size_t i, const char *s, const cha
 	json_array_set_new(arr, i, json_string(buf));
 }
 
+/* HostConfig.Links "name[:alias]" as "<full ID>:<alias>": the alias dockerd
+ * would give it (opts.ParseLink: no alias is the name as written; a name
+ * with a leading '/' takes the last element of the alias path), the
+ * container by the ID that was judged.  dockerd looks a link's name up at
+ * create (GetContainer: name, then ID prefix), so a name the tenant's
+ * container gave up between the check and the create could become another
+ * tenant's container by its ID prefix, with that container's Env in the
+ * link's variables. */
+static void
+rewrite_link(struct check_ctx *c, json_t *arr, size_t i, const char *s)
+{
+	char name[512], buf[1200];
+	const char *colon = strchr(s, ':'), *alias, *id;
+
+	if (colon != NULL && strchr(colon + 1, ':') != NULL)
+		return;   /* dockerd refuses it */
+	ref_name(s, name, sizeof name);
+	if ((id = container_id(c, name)) == NULL || id[0] == '\0')
+		return;
+	if (colon == NULL)
+		alias = s;
+	else if (s[0] == '/' && strrchr(colon + 1, '/') != NULL)
+		alias = strrchr(colon + 1, '/') + 1;
+	else
+		alias = colon + 1;
+	snprintf(buf, sizeof buf, "%s:%s", id, alias);
+	json_array_set_new(arr, i, json_string(buf));
+}
+
 /* A named volume of Binds that does not exist yet ("name:/dst[:ro|rw|nocopy]")
  * as a Mount with the tenant's label to be (appended to mounts): 1 when it
  * is one and the bind goes, 0 when the bind stays as it is. */
@@ -1398,6 +1427,10 @@ stamp_create(struct check_ctx *c, json_t *doc)
 	json_array_foreach(vf, i, e)
 		if (json_is_string(e))
 			rewrite_ref(c, vf, i, json_string_value(e), "");
+	json_t *links = jget(hc, "Links");
+	json_array_foreach(links, i, e)
+		if (json_is_string(e))
+			rewrite_link(c, links, i, json_string_value(e));
 	for (i = 0; i < 4; i++) {
 		const char *m = jstr(hc, modes[i]);
 		const char *id;
