@@ -777,6 +777,17 @@ tenant_precheck(struct check_ctx *c)
 		    "tenant: plugins are not divided between tenants; ask an operator", ep);
 		return;
 	}
+	/* a profile may open BuildKit's gRPC (endpoints_allow): its Solve
+	 * exports images under any name without the tenant's label (another
+	 * tenant's tag moves), its Prune empties every tenant's build cache,
+	 * and nothing in it is judged here */
+	if (strcmp(ep, "build.grpc") == 0) {
+		answer(c, 403, R_TENANT_ISOLATION, "BuildKit's gRPC endpoint (POST /grpc) is not "
+		    "available to an identity with a tenant: what it builds, names and prunes cannot "
+		    "be checked for the tenant; use docker build (DOCKER_BUILDKIT=0, or BuildKit "
+		    "through POST /build)");
+		return;
+	}
 	if (strcmp(ep, "image.load") == 0) {
 		answer(c, 403, R_TENANT_ISOLATION, "docker load is not available to an identity "
 		    "with a tenant: the images inside the tar stream cannot be labelled as the "
