@@ -661,6 +661,57 @@ has_prefix(const char *s, const char *p)
 	return strncmp(s, p, strlen(p)) == 0;
 }
 
+/* The name a build gives (-t, an exporter's name): as written, latest when
+ * it has no tag (AddTag: TagNameOnly) */
+static void
+build_name(const char *t, char *out, size_t len)
+{
+	const char *slash = strrchr(t, '/');
+
+	snprintf(out, len, "%s%s", t, strchr(slash ? slash : t, ':') ? "" : ":latest");
+}
+
+/* POST /build?outputs= (API 1.40, BuildKit's --output): the moby exporter
+ * names the image it makes by its "name" attribute (comma-separated names),
+ * like -t, which another tenant's name would move away from its image.  The
+ * keys Type and Attrs are matched as Go's encoding/json matches them (any
+ * case); a value it cannot read fails the build, refused here. */
+static void
+check_build_outputs(struct check_ctx *c, const char *v)
+{
+	json_t *l = json_loads(v, JSON_REJECT_DUPLICATES, NULL), *e, *val;
+	const char *key;
+	size_t i;
+	char ref[1100];
+
+	if (!json_is_array(l))
+		answer(c, 400, R_TENANT_ISOLATION, "sockward: bad request: docker build outputs "
+		    "is not a JSON list of outputs");
+	json_array_foreach(l, i, e) {
+		if (!json_is_object(e)) {
+			answer(c, 400, R_TENANT_ISOLATION, "sockward: bad request: docker build "
+			    "outputs[%zu] is not an object", i);
+			break;
+		}
+		json_object_foreach(e, key, val) {
+			if (strcasecmp(key, "attrs") != 0)
+				continue;
+			const char *names = jstr(val, "name");
+			char *copy = strdup(names), *save = NULL;
+			if (copy == NULL) {
+				answer(c, 500, R_TENANT_ISOLATION, "sockward: out of memory");
+				break;
+			}
+			for (char *n = strtok_r(copy, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
+				build_name(n, ref, sizeof ref);
+				check_image_name(c, ref, "docker build --output name=", 0);
+			}
+			free(copy);
+		}
+	}
+	json_decref(l);
+}
+
 /* docker save NAME: a repository name without a tag or digest is every tag
  * of that repository for dockerd (tarexport parseNames: ReferencesByName),
  * other tenants' too, while the engine's lookup of it answers NAME:latest
@@ -893,11 +944,11 @@ tenant_precheck(struct check_ctx *c)
 	} else if (strcmp(ep, "build.build") == 0) {
 		for (size_t i = 0; i < c->rt->nparams; i++)
 			if (strcmp(c->rt->params[i].key, "t") == 0) {
-				const char *t = c->rt->params[i].value;
-				snprintf(ref, sizeof ref, "%s%s", t,
-				    strchr(strrchr(t, '/') ? strrchr(t, '/') : t, ':') ? "" : ":latest");
+				build_name(c->rt->params[i].value, ref, sizeof ref);
 				check_image_name(c, ref, "docker build -t", 0);
 			}
+		if ((v = reqtarget_get(c->rt, "outputs")) != NULL && v[0] != '\0')
+			check_build_outputs(c, v);
 		/* --network: the classic builder creates its RUN containers with
 		 * that NetworkMode (dockerd FormValue: the first value), so
 		 * another tenant's network or container:<x> would put the build
