@@ -715,7 +715,9 @@ check_build_outputs(struct check_ctx *c, const char *v)
 /* docker save NAME: a repository name without a tag or digest is every tag
  * of that repository for dockerd (tarexport parseNames: ReferencesByName),
  * other tenants' too, while the engine's lookup of it answers NAME:latest
- * only; refused.  Hex alone is an image ID (prefix) as the CLI gives it. */
+ * only; refused.  A short hex name is such a name too (dockerd takes it for
+ * an ID prefix only when no repository has that name); 64 hex digits are an
+ * ID, and sha256:<prefix> is searched as one. */
 static void
 check_save_name(struct check_ctx *c, const char *name)
 {
@@ -723,10 +725,10 @@ check_save_name(struct check_ctx *c, const char *name)
 	const json_t *obj;
 
 	if (strchr(name, '@') == NULL && (colon == NULL || (slash != NULL && colon < slash)) &&
-	    strspn(name, "0123456789abcdef") != strlen(name)) {
+	    !(strlen(name) == 64 && strspn(name, "0123456789abcdef") == 64)) {
 		answer(c, 403, R_TENANT_ISOLATION, "docker save %s with no tag saves every tag of "
-		    "the repository, which may name other tenants' images; save one tag "
-		    "(docker save %s:TAG)", name, name);
+		    "the repository of that name, which may name other tenants' images; save one "
+		    "tag (docker save %s:TAG) or an image by sha256:ID", name, name);
 		return;
 	}
 	own_object(c, POL_LOOKUP_IMAGE, name, SHARED_USE, "", &obj);
