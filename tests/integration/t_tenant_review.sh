@@ -95,8 +95,16 @@ assert_contains "$out" "No such container: ${RID:0:4}" "blue: attach/ws by ID pr
 out=$(setpriv --reuid=1001 --regid=1001 --clear-groups curl -s -o /dev/null -w '%{http_code}' -I \
 	--unix-socket "$PUB/t.sock" "http://d/v1.41/containers/$RC/archive?path=/")
 assert_eq 404 "$out" "blue: HEAD archive"
-out=$(braw GET "/v1.41/images/get?names=$IMG&names=$RI")
+out=$(braw GET "/v1.41/images/get?names=$IMG&names=$RI:latest")
 assert_eq '{"message":"reference does not exist"} 404' "$out" "blue: images/get names= red's"
+# a name with no tag saves every tag of that repository, red's too: refused
+# for a name that exists and one that does not alike (nothing to tell apart)
+out=$(braw GET "/v1.41/images/get?names=$RI")
+assert_contains "$out" 'with no tag saves every tag' "blue: images/get names= with no tag"
+assert_contains "$out" ' 403' "blue: images/get names= with no tag: status"
+out2=$(braw GET "/v1.41/images/get?names=${RI}nosuch")
+assert_eq "$(sed "s/$RI/X/g; s/pid=[0-9]*//" <<<"$out")" "$(sed "s/${RI}nosuch/X/g; s/pid=[0-9]*//" <<<"$out2")" \
+	"blue: a tagless save tells no existing name from a missing one"
 out=$(braw GET "/v1.41/containers/json?all=1&filters=%7B%22label%22%3A%5B%22io.sockward.tenant%3Dred%22%5D%7D")
 assert_eq '[] 200' "$out" "blue: ps --filter label=tenant red"
 log "ok: blue cannot reach red through the API's corners"
