@@ -100,3 +100,59 @@ check_image_ref(struct check_ctx *c, const char *ref, const char *what)
 		fire(c, R_IMAGE_REGISTRY, "%s %s is not from an allowed registry/repository",
 		    what, r.full);
 }
+
+/* image_name_with_tag: what each way of joining does (checks.h) */
+static const struct {
+	int pull;          /* a trailing ':' trimmed ("pull -a" may send "x:"); a
+	                      tag with ':' is a digest (digest.Parse) */
+	int keep_digest;   /* WithTag(ref, tag): the tag replaces only repo's tag */
+} joins[] = {
+	[REF_TAG] =        { 0, 0 },
+	[REF_PULL] =       { 1, 0 },
+	[REF_PULL_EXACT] = { 1, 1 },
+};
+
+/* The name dockerd gives the image from repo and tag: TagImage, commit and
+ * import (ParseNormalizedNamed(repo), then WithTag(TrimNamed, tag)) and
+ * PullImage (a trailing ':' trimmed; a tag that is a digest gives
+ * name@digest, another tag WithTag(ref, tag)).  repo may carry a tag of its
+ * own ("x:1"), which a tag replaces; with none the name is repo:latest.
+ * Appending ":tag" to repo made "x:1:latest" of ?repo=x:1 (judged as the
+ * repository "x:1", or as pinned by the digest of ?repo=x@sha256:..&tag=latest
+ * although dockerd names x:latest). */
+void
+image_name_with_tag(const char *repo, const char *tag, enum ref_join how, char *out,
+    size_t len)
+{
+	char name[1100], digest[200] = "", *at, *slash, *colon;
+	size_t n;
+
+	if (repo == NULL || repo[0] == '\0') {
+		out[0] = '\0';
+		return;
+	}
+	snprintf(name, sizeof name, "%s", repo);
+	n = strlen(name);
+	if (joins[how].pull && n > 0 && name[n - 1] == ':')
+		name[n - 1] = '\0';
+	at = strchr(name, '@');
+	slash = strrchr(name, '/');
+	colon = strrchr(name, ':');
+	if (tag == NULL || tag[0] == '\0') {
+		/* the name as given; without a tag or digest it is latest */
+		snprintf(out, len, "%s%s", name, at != NULL || (colon != NULL &&
+		    (slash == NULL || colon > slash)) ? "" : ":latest");
+		return;
+	}
+	int tag_is_digest = joins[how].pull && strchr(tag, ':') != NULL;
+	/* TrimNamed: the repository part only, then the tag (or digest) */
+	if (at != NULL) {
+		if (joins[how].keep_digest && !tag_is_digest)
+			snprintf(digest, sizeof digest, "%s", at);
+		*at = '\0';
+	}
+	colon = strrchr(name, ':');
+	if (colon != NULL && (slash == NULL || colon > slash))
+		*colon = '\0';
+	snprintf(out, len, "%s%c%s%s", name, tag_is_digest ? '@' : ':', tag, digest);
+}

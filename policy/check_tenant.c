@@ -616,45 +616,6 @@ check_image_name(struct check_ctx *c, const char *ref, const char *what, int sha
 		    "name (engine answered %d)", what, ref, st);
 }
 
-/* The name dockerd gives the image from repo and tag: TagImage, commit and
- * import (ParseNormalizedNamed(repo), then WithTag(TrimNamed, tag)) and, with
- * pull set, PullImage (a trailing ':' trimmed; a tag that is a digest gives
- * name@digest).  repo may carry a tag of its own ("x:1"), which a tag
- * replaces; with none the name is repo:latest.  Appending ":tag" to repo
- * made "x:1:latest" of ?repo=x:1, a name the engine cannot resolve (400,
- * read as missing), so another tenant's x:1 was moved to this image. */
-static void
-name_with_tag(const char *repo, const char *tag, int pull, char *out, size_t len)
-{
-	char name[1100], *at, *slash, *colon;
-	size_t n;
-
-	if (repo == NULL || repo[0] == '\0') {
-		out[0] = '\0';
-		return;
-	}
-	snprintf(name, sizeof name, "%s", repo);
-	n = strlen(name);
-	if (pull && n > 0 && name[n - 1] == ':')
-		name[n - 1] = '\0';   /* "pull -a" may send "x:" */
-	at = strchr(name, '@');
-	slash = strrchr(name, '/');
-	colon = strrchr(name, ':');
-	if (tag == NULL || tag[0] == '\0') {
-		/* the name as given; without a tag or digest it is latest */
-		snprintf(out, len, "%s%s", name, at != NULL || (colon != NULL &&
-		    (slash == NULL || colon > slash)) ? "" : ":latest");
-		return;
-	}
-	/* TrimNamed: the repository part only, then the tag (or digest) */
-	if (at != NULL)
-		*at = '\0';
-	colon = strrchr(name, ':');
-	if (colon != NULL && (slash == NULL || colon > slash))
-		*colon = '\0';
-	snprintf(out, len, "%s%c%s", name, pull && strchr(tag, ':') ? '@' : ':', tag);
-}
-
 static int
 has_prefix(const char *s, const char *p)
 {
@@ -754,7 +715,7 @@ check_push(struct check_ctx *c)
 		    "(docker push %s:TAG)", c->name, c->name);
 		return;
 	}
-	name_with_tag(c->name, tag, 0, ref, sizeof ref);
+	image_name_with_tag(c->name, tag, REF_TAG, ref, sizeof ref);
 	own_object(c, POL_LOOKUP_IMAGE, ref, SHARED_USE, "", &obj);
 }
 
@@ -886,8 +847,8 @@ tenant_precheck(struct check_ctx *c)
 	} else if (strcmp(ep, "image.commit") == 0) {
 		v = reqtarget_get(c->rt, "container");
 		own_object(c, POL_LOOKUP_CONTAINER, v ? v : "", SHARED_HIDDEN, "", &obj);
-		name_with_tag(reqtarget_get(c->rt, "repo"), reqtarget_get(c->rt, "tag"), 0,
-		    ref, sizeof ref);
+		image_name_with_tag(reqtarget_get(c->rt, "repo"), reqtarget_get(c->rt, "tag"),
+		    REF_TAG, ref, sizeof ref);
 		check_image_name(c, ref, "docker commit", 0);
 		refuse_changes(c, "docker commit");
 		if (json_is_object(c->doc))
@@ -929,8 +890,8 @@ tenant_precheck(struct check_ctx *c)
 		own_object(c, POL_LOOKUP_IMAGE, c->name, SHARED_REFUSE, "remove", &obj);
 	} else if (strcmp(ep, "image.tag") == 0) {
 		if (own_object(c, POL_LOOKUP_IMAGE, c->name, SHARED_REFUSE, "tag", &obj)) {
-			name_with_tag(reqtarget_get(c->rt, "repo"), reqtarget_get(c->rt, "tag"), 0,
-			    ref, sizeof ref);
+			image_name_with_tag(reqtarget_get(c->rt, "repo"),
+			    reqtarget_get(c->rt, "tag"), REF_TAG, ref, sizeof ref);
 			check_image_name(c, ref, "docker tag", 0);
 		}
 	} else if (strcmp(ep, "image.push") == 0) {
@@ -1002,12 +963,14 @@ tenant_precheck(struct check_ctx *c)
 		if (v != NULL && v[0] != '\0') {
 			/* a pull moves the name to what the registry has: not away
 			 * from another tenant's image (a shared one is the pull's
-			 * to refresh, as before tenants) */
-			name_with_tag(v, reqtarget_get(c->rt, "tag"), 1, ref, sizeof ref);
+			 * to refresh, as before tenants); judged by the name:tag
+			 * even when fromImage has a digest too (REF_PULL) */
+			image_name_with_tag(v, reqtarget_get(c->rt, "tag"), REF_PULL, ref,
+			    sizeof ref);
 			check_image_name(c, ref, "docker pull", 1);
 		} else {   /* an import */
-			name_with_tag(reqtarget_get(c->rt, "repo"), reqtarget_get(c->rt, "tag"), 0,
-			    ref, sizeof ref);
+			image_name_with_tag(reqtarget_get(c->rt, "repo"),
+			    reqtarget_get(c->rt, "tag"), REF_TAG, ref, sizeof ref);
 			check_image_name(c, ref, "docker import", 0);
 			refuse_changes(c, "docker import");
 		}

@@ -191,6 +191,19 @@ int64_t go_human_size(const char *s);
 void check_service_privileges(struct check_ctx *c, const json_t *priv, const json_t *capadd);
 /* Image references */
 void check_image_ref(struct check_ctx *c, const char *ref, const char *what);
+/* How dockerd puts a repo (or fromImage) and a tag query parameter together */
+enum ref_join {
+	REF_TAG,          /* TagImage (docker tag, commit), import: a tag replaces
+	                     repo's tag and digest (WithTag(TrimNamed(repo), tag)) */
+	REF_PULL,         /* PullImage's name:tag: a trailing ':' trimmed, a tag that
+	                     is a digest gives name@digest, a tag drops repo's digest */
+	REF_PULL_EXACT,   /* PullImage exactly: a tag keeps repo's digest
+	                     (name:tag@digest, stored as a digest reference) */
+};
+/* The reference dockerd applies from repo and tag (tag NULL or "": repo as
+ * written, repo:latest when it has no tag or digest); "" for an empty repo. */
+void image_name_with_tag(const char *repo, const char *tag, enum ref_join how, char *out,
+    size_t len);
 
 /* State stored in the engine, judged when used (check_state.c) */
 /* A named volume the request mounts: if it exists, its driver and options
