@@ -222,16 +222,17 @@ check_pull(struct check_ctx *c)
 	check_changes_user(c, "docker import", NULL);
 }
 
-/* POST /images/{name}/tag?repo=&tag= (an empty tag means latest) */
+/* POST /images/{name}/tag?repo=&tag=: the name TagImage gives (a tag
+ * replaces repo's own tag or digest; neither: latest), not repo:tag
+ * appended, which judged ?repo=x@sha256:...&tag=latest pinned by a digest
+ * dockerd drops (it names x:latest) and ?repo=x:2 as x:2:latest */
 void
 check_tag(struct check_ctx *c)
 {
-	const char *repo = reqtarget_get(c->rt, "repo");
-	const char *tag = reqtarget_get(c->rt, "tag");
-	char ref[1024];
+	char ref[1200];
 
-	snprintf(ref, sizeof ref, "%s:%s", repo ? repo : "",
-	    tag && tag[0] ? tag : "latest");
+	image_name_with_tag(reqtarget_get(c->rt, "repo"), reqtarget_get(c->rt, "tag"), REF_TAG,
+	    ref, sizeof ref);
 	check_image_ref(c, ref, "docker tag");
 	check_tag_source(c, c->name);
 }
