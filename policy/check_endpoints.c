@@ -237,9 +237,11 @@ check_tag(struct check_ctx *c)
 	check_tag_source(c, c->name);
 }
 
-/* POST /commit?container=&repo=&tag=&changes=: a repo names the new image,
- * tagged latest when the tag is empty (no repo: an untagged image, no name
- * to judge), by the same reference rules as docker tag.  The image's user
+/* POST /commit?container=&repo=&tag=&changes=: a repo names the new image
+ * as docker tag does (TagImage: a tag replaces repo's own tag or digest;
+ * neither: latest; no repo: an untagged image, no name to judge), not
+ * repo:tag appended, which judged ?repo=x@sha256:...&tag=latest pinned by a
+ * digest dockerd drops, and ?repo=x:2 as x:2:latest.  The image's user
  * is the last USER of the changes, else the body's Config.User, else the
  * container's (judged when it was created, and again by the image user
  * lookup of whoever runs the new image). */
@@ -247,12 +249,11 @@ void
 check_commit(struct check_ctx *c)
 {
 	const char *repo = reqtarget_get(c->rt, "repo");
-	const char *tag = reqtarget_get(c->rt, "tag");
-	char ref[1024];
+	char ref[1200];
 
 	check_changes_user(c, "docker commit", json_is_object(c->doc) ? c->doc : NULL);
 	if (repo == NULL || repo[0] == '\0')
 		return;
-	snprintf(ref, sizeof ref, "%s:%s", repo, tag && tag[0] ? tag : "latest");
+	image_name_with_tag(repo, reqtarget_get(c->rt, "tag"), REF_TAG, ref, sizeof ref);
 	check_image_ref(c, ref, "docker commit");
 }
