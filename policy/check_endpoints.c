@@ -199,7 +199,7 @@ check_pull(struct check_ctx *c)
 	const char *tag = reqtarget_get(c->rt, "tag");
 	const char *src = reqtarget_get(c->rt, "fromSrc");
 	const char *repo = reqtarget_get(c->rt, "repo");
-	char ref[1024];
+	char ref[1200];
 
 	if (from != NULL && from[0] != '\0') {
 		if (tag != NULL && tag[0] != '\0')
@@ -213,10 +213,10 @@ check_pull(struct check_ctx *c)
 	/* no fromImage: dockerd imports (fromSrc "-" is the body, else a URL) */
 	(void)src;
 	if (repo != NULL && repo[0] != '\0') {
-		if (tag != NULL && tag[0] != '\0')
-			snprintf(ref, sizeof ref, "%s:%s", repo, tag);
-		else
-			snprintf(ref, sizeof ref, "%s", repo);
+		/* ImportImage: WithTag(repo, tag), a tag replacing repo's own
+		 * (repo:tag appended judged ?repo=x:1&tag=2 as the repository
+		 * "x:1"); a repo with a digest is refused by dockerd */
+		image_name_with_tag(repo, tag, REF_TAG, ref, sizeof ref);
 		check_image_ref(c, ref, "docker import");
 	}
 	check_changes_user(c, "docker import", NULL);
