@@ -202,9 +202,12 @@ check_pull(struct check_ctx *c)
 	char ref[1200];
 
 	if (from != NULL && from[0] != '\0') {
+		/* PullImage: a trailing ':' trimmed, a tag replaces fromImage's
+		 * own (a digest as tag replaces its digest too); fromImage:tag
+		 * appended judged ?fromImage=x:1&tag=2 as the repository "x:1".
+		 * No tag: as written, every tag of an untagged repository */
 		if (tag != NULL && tag[0] != '\0')
-			snprintf(ref, sizeof ref, "%s%c%s", from,
-			    strchr(tag, ':') ? '@' : ':', tag);   /* a digest as tag */
+			image_name_with_tag(from, tag, REF_PULL_EXACT, ref, sizeof ref);
 		else
 			snprintf(ref, sizeof ref, "%s", from);
 		check_image_ref(c, ref, "docker pull");
