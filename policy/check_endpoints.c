@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "policy/gofold.h"
 #include "policy/gotypes.h"
 
 void
@@ -143,6 +144,85 @@ check_volume(struct check_ctx *c)
 	    "docker volume create");
 }
 
+/* The exporter types that name an image by their "name" attribute: moby
+ * (dockerd's own, 20.10) and image (newer daemons' containerd store) */
+static const char *const image_exporters[] = { "moby", "image" };
+
+/* 1 when one of the output's Type keys (Go's encoding/json matches the key
+ * as it folds case, gofold.h; the last one wins, so any one counts) is an
+ * image exporter */
+static int
+output_names_image(const json_t *out)
+{
+	const char *key;
+	const json_t *val;
+
+	json_object_foreach((json_t *)out, key, val) {
+		if (!gofold_equal(key, strlen(key), "Type") || !json_is_string(val))
+			continue;
+		for (size_t i = 0; i < sizeof image_exporters / sizeof image_exporters[0]; i++)
+			if (strcmp(json_string_value(val), image_exporters[i]) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* POST /build?outputs= (API 1.40, BuildKit's --output): an image exporter
+ * names the image it makes by Attrs "name", comma-separated names, each as
+ * written and latest without a tag (AddTag: TagNameOnly), like -t; only -t
+ * was judged, so --output type=moby,name=evil.example/x:1 escaped
+ * image.registry and image.pinned.  The Attrs keys are matched as Go
+ * matches them (gofold.h: "Attr" with U+017F LONG S too; Go merges them,
+ * so every one is judged).  dockerd 20.10 replaces the name with the -t
+ * names when there are any; judged all the same.  Outputs jansson cannot read as a list of objects (a duplicate
+ * key, which Go takes) cannot be judged: refused. */
+static void
+check_build_outputs(struct check_ctx *c, const char *v)
+{
+	json_error_t je;
+	json_t *l = json_loads(v, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je), *e, *val;
+	const char *key, *bad = NULL;
+	char ref[1200], name[600];
+	size_t i;
+
+	if (l == NULL)
+		bad = je.text;
+	else if (!json_is_array(l) && !json_is_null(l))
+		bad = "not a JSON list of outputs";
+	json_array_foreach(l, i, e) {
+		if (!json_is_object(e) && !json_is_null(e)) {
+			bad = "an output is not a JSON object";
+			break;
+		}
+		if (!output_names_image(e))
+			continue;
+		json_object_foreach(e, key, val) {
+			if (!gofold_equal(key, strlen(key), "Attrs"))
+				continue;
+			for (const char *n = jstr(val, "name"), *end; *n != '\0'; n = *end ? end + 1 : end) {
+				end = strchrnul(n, ',');
+				if (end == n)
+					continue;   /* an empty name fails the build */
+				if ((size_t)(end - n) >= sizeof name) {
+					bad = "a name is too long";
+					break;
+				}
+				snprintf(name, sizeof name, "%.*s", (int)(end - n), n);
+				image_name_with_tag(name, NULL, REF_TAG, ref, sizeof ref);
+				check_image_ref(c, ref, "docker build --output name=");
+			}
+		}
+	}
+	if (bad != NULL) {
+		fire(c, R_IMAGE_PINNED, "docker build --output: the outputs parameter cannot be "
+		    "read (%s), so the names of the image cannot be judged", bad);
+		if (c->prof->images.n > 0)
+			fire(c, R_IMAGE_REGISTRY, "docker build --output: the outputs parameter "
+			    "cannot be read (%s), so the names of the image cannot be judged", bad);
+	}
+	json_decref(l);
+}
+
 /* r.FormValue semantics for single values; build tags use every "t". */
 void
 check_build(struct check_ctx *c)
@@ -181,6 +261,9 @@ check_build(struct check_ctx *c)
 	for (size_t i = 0; i < c->rt->nparams; i++)
 		if (strcmp(c->rt->params[i].key, "t") == 0)
 			check_image_ref(c, c->rt->params[i].value, "build tag");
+	const char *outputs = reqtarget_get(c->rt, "outputs");
+	if (outputs != NULL && outputs[0] != '\0')
+		check_build_outputs(c, outputs);
 }
 
 void
