@@ -40,13 +40,13 @@
  * exceptions: a binding with a tenant always gets them. */
 #include "policy/checks.h"
 #include "policy/filters.h"
+#include "policy/gofold.h"
 #include "policy/tenant.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define LABEL_NS       "io.sockward."
 #define MEMORY_LABEL   "io.sockward.memory"
@@ -635,8 +635,10 @@ build_name(const char *t, char *out, size_t len)
 /* POST /build?outputs= (API 1.40, BuildKit's --output): the moby exporter
  * names the image it makes by its "name" attribute (comma-separated names),
  * like -t, which another tenant's name would move away from its image.  The
- * keys Type and Attrs are matched as Go's encoding/json matches them (any
- * case); a value it cannot read fails the build, refused here. */
+ * keys Type and Attrs are matched as Go's encoding/json matches them
+ * (gofold.h: any case, and "Attr" with U+017F LONG S is Attrs, which
+ * strcasecmp let through unjudged); a value it cannot read fails the build,
+ * refused here. */
 static void
 check_build_outputs(struct check_ctx *c, const char *v)
 {
@@ -655,7 +657,7 @@ check_build_outputs(struct check_ctx *c, const char *v)
 			break;
 		}
 		json_object_foreach(e, key, val) {
-			if (strcasecmp(key, "attrs") != 0)
+			if (!gofold_equal(key, strlen(key), "Attrs"))
 				continue;
 			const char *names = jstr(val, "name");
 			char *copy = strdup(names), *save = NULL;
