@@ -43,6 +43,21 @@ ids(const json_t *arr, char *out, size_t len)
 	}
 }
 
+/* tenant's filtered answer of kind to in: the ids of its list (in its key
+ * of an object answer, or the array itself) are want; the answer (new
+ * reference) for more checks */
+static json_t *
+filtered_ids_are(enum pol_answer_filter kind, const char *tenant, json_t *in, const char *key,
+    const char *want)
+{
+	char err[200], got[400];
+	json_t *out = tenant_answer_filter(kind, tenant, in, err, sizeof err);
+	ck_assert_msg(out != NULL, "%s", err);
+	ids(key ? json_object_get(out, key) : out, got, sizeof got);
+	ck_assert_str_eq(got, want);
+	return out;
+}
+
 #define IMAGES "[" \
 	"{\"Id\":\"own\",\"Labels\":{\"io.sockward.tenant\":\"web\",\"x\":\"y\"},\"Size\":10}," \
 	"{\"Id\":\"other\",\"Labels\":{\"io.sockward.tenant\":\"db\"},\"Size\":20}," \
@@ -54,19 +69,13 @@ ids(const json_t *arr, char *out, size_t len)
 
 START_TEST(images_own_and_untenanted)
 {
-	char err[200], got[400];
-	json_t *in = J(IMAGES), *out = tenant_answer_filter(POL_ANSWER_IMAGES, "web", in, err, sizeof err);
-	ck_assert_msg(out != NULL, "%s", err);
-	ids(out, got, sizeof got);
-	ck_assert_str_eq(got, "own,shared,shared2,nolabels");
+	json_t *in = J(IMAGES);
+	json_t *out = filtered_ids_are(POL_ANSWER_IMAGES, "web", in, NULL, "own,shared,shared2,nolabels");
 	/* the elements kept are kept whole */
 	ck_assert(json_equal(json_array_get(out, 0), json_array_get(in, 0)));
 	json_decref(out);
 	/* the other tenant sees its own and the same shared ones */
-	out = tenant_answer_filter(POL_ANSWER_IMAGES, "db", in, err, sizeof err);
-	ids(out, got, sizeof got);
-	ck_assert_str_eq(got, "other,shared,shared2,nolabels");
-	json_decref(out);
+	json_decref(filtered_ids_are(POL_ANSWER_IMAGES, "db", in, NULL, "other,shared,shared2,nolabels"));
 	json_decref(in);
 }
 END_TEST
@@ -85,18 +94,11 @@ END_TEST
 
 START_TEST(images_unnamed_untenanted_hidden)
 {
-	char err[200], got[400];
-	json_t *in = J(UNNAMED), *out = tenant_answer_filter(POL_ANSWER_IMAGES, "web", in, err, sizeof err);
-	ck_assert_msg(out != NULL, "%s", err);
-	ids(out, got, sizeof got);
-	ck_assert_str_eq(got, "pulled,mine");
-	json_decref(out);
+	json_t *in = J(UNNAMED);
+	json_decref(filtered_ids_are(POL_ANSWER_IMAGES, "web", in, NULL, "pulled,mine"));
 	json_decref(in);
 	in = J("{\"LayersSize\":99,\"Images\":" UNNAMED ",\"Containers\":[],\"Volumes\":[]}");
-	out = tenant_answer_filter(POL_ANSWER_SYSTEM_DF, "web", in, err, sizeof err);
-	ck_assert_msg(out != NULL, "%s", err);
-	ids(json_object_get(out, "Images"), got, sizeof got);
-	ck_assert_str_eq(got, "pulled,mine");
+	json_t *out = filtered_ids_are(POL_ANSWER_SYSTEM_DF, "web", in, "Images", "pulled,mine");
 	ck_assert_int_eq(json_integer_value(json_object_get(out, "LayersSize")), 8 + 16);
 	json_decref(out);
 	json_decref(in);
@@ -274,12 +276,18 @@ teardown(void)
 
 /* this process is the client (SO_PEERCRED): bound to tenant web */
 static void
-setup_tenant(void)
+setup_tenant_limits(const char *limits)
 {
 	char pol[256];
 	snprintf(pol, sizeof pol, "{ \"bindings\": [ { \"match\": { \"uid\": %u }, \"profile\": "
 	    "\"baseline\", \"tenant\": \"web\" } ] }", (unsigned)getuid());
-	h_setup(&H, pol, NULL);
+	h_setup(&H, pol, limits);
+}
+
+static void
+setup_tenant(void)
+{
+	setup_tenant_limits(NULL);
 }
 
 /* The client's complete answer: status, and body (Content-Length framed). */
@@ -601,37 +609,6 @@ START_TEST(stage_budget_share_per_client)
 }
 END_TEST
 
-/* The filtered answer counts in the held total until its client has it: a
- * tenant that does not read cannot keep answers outside the budget. */
-START_TEST(stage_budget_counts_unsent_answer)
-{
-	struct h_peer *c, *e = NULL;
-	const char *body;
-	size_t blen, n = 4u << 20;
-	char *own = padded_image("web", n);
-	setup_tenant();
-	c = h_client(&H);
-	h_pause_read(c, 1);
-	h_sendf(c, "GET /v1.41/images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
-	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /v1.41/images/json HTTP/1.1\r\n")) != NULL);
-	h_sendf(e, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-	    n + 1);
-	h_send(e, own, n);
-	h_sendf(e, "]");
-	H_RUN_UNTIL_MS(&H, 20000, h_log_has(&H, "status=200"));   /* filtered, answered */
-	ck_assert_uint_ge(response_stage_held_total(), n);
-	h_pause_read(c, 0);
-	/* its byte count first: the answer's parse copies all 4 MiB each time */
-	H_RUN_UNTIL_MS(&H, 20000, c->nread >= n + 2);
-	H_RUN_UNTIL(&H, h_answer_at(c, 0, &body, &blen) != 0);
-	ck_assert_uint_eq(blen, n + 2);   /* and a newline */
-	H_RUN_UNTIL(&H, response_stage_held_total() == 0);
-	h_close(c);
-	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
-	free(own);
-}
-END_TEST
-
 /* A tenant's filtered list of n bytes asked for on a client that is not
  * reading, answered and handed over whole: it waits in the client's output
  * while the connection is between requests. */
@@ -639,10 +616,8 @@ static struct h_peer *
 unread_list_answered(size_t n, const char *limits)
 {
 	struct h_peer *c, *e = NULL;
-	char pol[256], *own = padded_image("web", n);
-	snprintf(pol, sizeof pol, "{ \"bindings\": [ { \"match\": { \"uid\": %u }, \"profile\": "
-	    "\"baseline\", \"tenant\": \"web\" } ] }", (unsigned)getuid());
-	h_setup(&H, pol, limits);
+	char *own = padded_image("web", n);
+	setup_tenant_limits(limits);
 	c = h_client(&H);
 	h_pause_read(c, 1);
 	h_sendf(c, "GET /v1.41/images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
@@ -656,6 +631,26 @@ unread_list_answered(size_t n, const char *limits)
 	free(own);
 	return c;
 }
+
+/* The filtered answer counts in the held total until its client has it: a
+ * tenant that does not read cannot keep answers outside the budget. */
+START_TEST(stage_budget_counts_unsent_answer)
+{
+	struct h_peer *c;
+	const char *body;
+	size_t blen, n = 4u << 20;
+	c = unread_list_answered(n, NULL);
+	ck_assert_uint_ge(response_stage_held_total(), n);
+	h_pause_read(c, 0);
+	/* its byte count first: the answer's parse copies all 4 MiB each time */
+	H_RUN_UNTIL_MS(&H, 20000, c->nread >= n + 2);
+	H_RUN_UNTIL(&H, h_answer_at(c, 0, &body, &blen) != 0);
+	ck_assert_uint_eq(blen, n + 2);   /* and a newline */
+	H_RUN_UNTIL(&H, response_stage_held_total() == 0);
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
 
 /* The keep-alive wait is for the next request, not for the client to read
  * the last answer: a client that reads a big answer slowly but steadily
