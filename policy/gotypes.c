@@ -111,7 +111,7 @@ wrong_type(struct dec *d, const struct path *p, const struct gotype *t, const js
 static json_t *decode(struct dec *d, const struct path *p, const struct gotype *t,
     json_t *in, int depth);
 
-#define SEEN_WORDS 4   /* fields per table: at most 256 */
+#define SEEN_WORDS GOMATCH_SEEN_WORDS   /* fields per table: at most 256 */
 
 static const struct gofield *
 find_folded(const struct gofield *f, const char *key, size_t keylen)
@@ -216,6 +216,94 @@ found:
 	return &f[i];
 }
 
+/* Every field name of a struct (its fields and its promoted tables') in a
+ * small open-addressed table, made when the struct is first decoded: an
+ * exact key costs one probe and one memcmp, in whatever order the keys
+ * come.  Kept in a cache keyed by the struct's address, the slots in a
+ * fixed pool; a struct that finds no room (or has a table of 256 fields or
+ * more) has none (NULL) and is searched table by table. */
+#define XTAB_SLOTS 256          /* structs (power of 2; ~70 exist) */
+#define XNAME_POOL 4096         /* slots of all of them (~2,000 used) */
+
+static struct xtab xtabs[XTAB_SLOTS];
+static struct xname xname_pool[XNAME_POOL];
+static size_t xname_used;
+
+#define st_table gostruct_table
+#define xname_hash gomatch_hash
+
+static struct xname *
+xtab_build(const struct gostruct *st, size_t *mask)
+{
+	size_t n = 0, size = 8;
+
+	for (size_t tab = 0; tab <= GOSTRUCT_MAX_PROMOTED; tab++)
+		for (const struct gofield *f = st_table(st, tab); f != NULL && f->name != NULL; f++)
+			if (f - st_table(st, tab) >= 255 || strlen(f->name) > UINT16_MAX)
+				return NULL;
+			else
+				n++;
+	while (size < 2 * n)
+		size *= 2;
+	if (size > XNAME_POOL - xname_used)
+		return NULL;
+	struct xname *slot = xname_pool + xname_used;
+	for (size_t tab = 0; tab <= GOSTRUCT_MAX_PROMOTED; tab++) {
+		const struct gofield *t = st_table(st, tab);
+		for (size_t at = 0; t != NULL && t[at].name != NULL; at++) {
+			size_t len = strlen(t[at].name), h = xname_hash(t[at].name, len) & (size - 1);
+			while (slot[h].name != NULL)
+				h = (h + 1) & (size - 1);
+			slot[h] = (struct xname){ t[at].name, (uint16_t)len, (uint8_t)tab, (uint8_t)at };
+		}
+	}
+	xname_used += size;
+	*mask = size - 1;
+	return slot;
+}
+
+static int
+xtab_is(const struct xtab *x, const struct gostruct *st)
+{
+	for (size_t tab = 0; tab <= GOSTRUCT_MAX_PROMOTED; tab++)
+		if (x->tabs[tab] != st_table(st, tab))
+			return 0;
+	return 1;
+}
+
+static const struct xtab *
+xtab_of(const struct gostruct *st)
+{
+	size_t h = ((uintptr_t)st->fields >> 4) & (XTAB_SLOTS - 1);
+
+	if (st->fields == NULL)
+		return NULL;
+	for (size_t probe = 0; probe < XTAB_SLOTS; probe++, h = (h + 1) & (XTAB_SLOTS - 1)) {
+		struct xtab *x = &xtabs[h];
+		if (x->tabs[0] == NULL) {
+			for (size_t tab = 0; tab <= GOSTRUCT_MAX_PROMOTED; tab++)
+				x->tabs[tab] = st_table(st, tab);
+			x->slot = xtab_build(st, &x->mask);
+		} else if (!xtab_is(x, st))
+			continue;
+		return x->slot != NULL ? x : NULL;
+	}
+	return NULL;   /* the cache is full */
+}
+
+/* The field of st named exactly key (*tab its table), or NULL; x: st's */
+static inline const struct gofield *
+xtab_find(const struct xtab *x, const struct gostruct *st, const char *key, size_t keylen,
+    size_t *tab)
+{
+	const struct xname *s = gomatch_probe(x, key, keylen);
+
+	if (s == NULL)
+		return NULL;
+	*tab = s->tab;
+	return &st_table(st, s->tab)[s->at];
+}
+
 /* Go: an exact match wins, otherwise the first field equal under folding.
  * (No two names of one table fold to each other, so the order of the
  * embedded lists does not matter.)  hints: one per table (fields, then
@@ -223,16 +311,24 @@ found:
  * when the field was found by folding only; *tab: which table holds it
  * (0 fields, 1.. the promoted ones). */
 static const struct gofield *
-find_field(const struct gostruct *st, const unsigned char *const *lens, size_t *hints,
-    const char *key, size_t keylen, size_t *tab, int *exact)
+find_field(struct gomatch *m, const char *key, size_t keylen, size_t *tab, int *exact)
 {
+	const struct gostruct *st = m->st;
+	const unsigned char *const *lens = m->lens;
+	size_t *hints = m->hints;
 	const struct gofield *f;
 
-	/* where each table's last match left off, first: a client sends the
-	 * fields of Go's structs in order, embedded ones included (the names of
-	 * a struct's tables are distinct, test_policy_units.c checks it, so
-	 * the table that holds the key is the only one that can match) */
 	*exact = 1;
+	if (m->x != NULL) {
+		/* the names of a struct's tables are distinct (test_policy_units.c
+		 * checks it): the one exact match */
+		if ((f = xtab_find(m->x, st, key, keylen, tab)) != NULL)
+			return f;
+		goto folded;
+	}
+	/* without the table: where each table's last match left off, first (a
+	 * client sends the fields of Go's structs in order, embedded ones
+	 * included), then each table from there round */
 	for (size_t i = 0; i <= GOSTRUCT_MAX_PROMOTED; i++) {
 		const struct gofield *t = i == 0 ? st->fields : st->promoted[i - 1];
 		if (t != NULL && t[hints[i]].name != NULL && is_named(t, lens[i], hints[i], key, keylen)) {
@@ -249,6 +345,7 @@ find_field(const struct gostruct *st, const unsigned char *const *lens, size_t *
 		if ((f = find_exact(st->promoted[i], lens[1 + i], &hints[1 + i], key, keylen)) != NULL)
 			return f;
 	}
+folded:
 	*exact = 0;
 	*tab = 0;
 	if ((f = find_folded(st->fields, key, keylen)) != NULL)
@@ -259,6 +356,39 @@ find_field(const struct gostruct *st, const unsigned char *const *lens, size_t *
 			return f;
 	}
 	return NULL;
+}
+
+void
+gomatch_start(struct gomatch *m, const struct gostruct *st)
+{
+	memset(m->seen, 0, sizeof m->seen);
+	memset(m->hints, 0, sizeof m->hints);
+	m->st = st;
+	m->nseen = 0;
+	m->tables = 0;
+	if ((m->x = xtab_of(st)) != NULL)
+		return;
+	m->lens[0] = table_lens(st->fields);
+	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
+		m->lens[1 + i] = table_lens(st->promoted[i]);
+}
+
+static enum gomark
+gomatch_mark(struct gomatch *m, const struct gofield *f, size_t tab, size_t *at)
+{
+	*at = (size_t)(f - st_table(m->st, tab));
+	return gomatch_mark_at(m, tab, *at);
+}
+
+const struct gofield *
+gomatch_exact_slow(struct gomatch *m, const char *key, size_t keylen, size_t *tab, size_t *at)
+{
+	int exact;
+	const struct gofield *f = find_field(m, key, keylen, tab, &exact);
+
+	if (f == NULL || !exact || gomatch_mark(m, f, *tab, at) != GOMARK_OK)
+		return NULL;
+	return f;
 }
 
 /* U+0000 in a string: dockerd reads the whole Go string, the checks would
@@ -359,6 +489,30 @@ canonical_prefix(json_t *in, void *stop)
 	return out;
 }
 
+/* The struct's finish (if it has one) applied to out, the object decoded
+ * from in: tables, the tables its keys' fields are in (gomatch). */
+static json_t *
+struct_finish(struct dec *d, const struct path *p, const struct gostruct *st, json_t *in,
+    json_t *out, unsigned tables)
+{
+	char err[GODEC_ERRLEN];
+	int changed = 0;
+
+	if (st->finish == NULL)
+		return out;
+	json_t *fin = st->finish(out, tables, &changed, err, sizeof err);
+	if (fin == NULL) {
+		fail(d, p, err);
+		return NULL;
+	}
+	if (changed || fin != in) {
+		d->changed = 1;
+		if (d->ix != NULL)
+			d->ix->obj = NULL;   /* it may have set keys in the indexed object */
+	}
+	return fin;
+}
+
 /* In place: unknown keys are deleted from `in` and values replaced by their
  * canonical form, so the document keeps the client's key order without a
  * second tree.  Only when a key is spelled otherwise than its field (Go's
@@ -373,12 +527,8 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 	json_t *v, *out = NULL;   /* NULL: canonicalising in place */
 	void *it, *next;
 	/* which fields were already set: a second key folding to the same
-	 * field would silently win in Go, so it is ambiguous here; a bit per
-	 * (table, index in it) */
-	uint64_t seen[1 + GOSTRUCT_MAX_PROMOTED][SEEN_WORDS] = { { 0 } };
-	size_t nseen = 0, hints[1 + GOSTRUCT_MAX_PROMOTED] = { 0 }, tab;
-	unsigned tables = 0;   /* a bit per table a kept key's field is in */
-	const unsigned char *lens[1 + GOSTRUCT_MAX_PROMOTED];
+	 * field would silently win in Go, so it is ambiguous here */
+	struct gomatch m;
 
 	/* the first object of the indexed struct: its values recorded as they
 	 * are decoded (rec), unless a key falls outside the index (rec_ok 0) */
@@ -389,10 +539,7 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 		rec = d->ix;
 	}
 
-	lens[0] = table_lens(st->fields);
-	for (size_t i = 0; i < GOSTRUCT_MAX_PROMOTED; i++)
-		lens[1 + i] = table_lens(st->promoted[i]);
-
+	gomatch_start(&m, st);
 	for (it = json_object_iter(in); it != NULL; it = next) {
 		next = json_object_iter_next(in, it);
 		key = json_object_iter_key(it);
@@ -400,7 +547,8 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 		v = json_object_iter_value(it);
 		struct path sub = { .up = p, .seg = key };
 		int exact;
-		const struct gofield *f = find_field(st, lens, hints, key, keylen, &tab, &exact);
+		size_t tab, at;
+		const struct gofield *f = find_field(&m, key, keylen, &tab, &exact);
 
 		if (f == NULL) {
 			/* Go ignores unknown keys; so do we, and drop them */
@@ -411,22 +559,18 @@ decode_struct(struct dec *d, const struct path *p, const struct gostruct *st,
 			}
 			continue;
 		}
-		size_t at = (size_t)(f - (tab == 0 ? st->fields : st->promoted[tab - 1]));
-		if (at >= SEEN_WORDS * 64) {
-			fail(d, p, "too many fields");   /* a table longer than SEEN_WORDS*64 */
+		enum gomark mark = gomatch_mark(&m, f, tab, &at);
+		if (mark == GOMARK_TOO_MANY_FIELDS) {
+			fail(d, p, "too many fields");
 			break;
 		}
-		if (seen[tab][at / 64] & ((uint64_t)1 << (at % 64))) {
+		if (mark == GOMARK_AGAIN) {
 			char msg[160];
 			snprintf(msg, sizeof msg, "ambiguous: more than one key means %s", f->name);
 			fail(d, &sub, msg);
 			goto out;
 		}
-		if (nseen < 128) {
-			seen[tab][at / 64] |= (uint64_t)1 << (at % 64);
-			nseen++;
-			tables |= 1u << tab;
-		} else {
+		if (mark == GOMARK_TOO_MANY_KEYS) {
 			fail(d, p, "too many keys");
 			break;
 		}
@@ -471,26 +615,11 @@ out:
 	if (out == NULL)
 		out = json_incref(in);
 	if (rec != NULL && rec_ok && st->finish == NULL) {
-		rec->seen[0] = seen[0][0];
-		rec->seen[1] = seen[1][0];
+		rec->seen[0] = m.seen[0][0];
+		rec->seen[1] = m.seen[1][0];
 		rec->obj = out;
 	}
-	if (st->finish != NULL) {
-		char err[GODEC_ERRLEN];
-		int changed = 0;
-		json_t *fin = st->finish(out, tables, &changed, err, sizeof err);
-		if (fin == NULL) {
-			fail(d, p, err);
-			return NULL;
-		}
-		if (changed || fin != in) {
-			d->changed = 1;
-			if (d->ix != NULL)
-				d->ix->obj = NULL;   /* it may have set keys in the indexed object */
-		}
-		return fin;
-	}
-	return out;
+	return struct_finish(d, p, st, in, out, m.tables);
 }
 
 static json_t *
@@ -658,6 +787,25 @@ godecode_inplace_flags(const struct gotype *t, json_t *in, unsigned flags, int *
     size_t errlen)
 {
 	return godecode_inplace_index(t, in, flags, same, NULL, err, errlen);
+}
+
+json_t *
+godecode_typed(const struct gotype *t, json_t *in, unsigned tables, struct godec_index *ix,
+    int *same, char *err, size_t errlen)
+{
+	struct dec d = { .err = err, .errlen = errlen, .nul_free = 1, .ix = ix };
+	json_t *out = json_incref(in);
+
+	if (t->kind == GO_STRUCT)
+		out = struct_finish(&d, NULL, t->st, in, out, tables);
+	*same = 0;
+	if (d.failed || out == NULL) {
+		if (ix != NULL)
+			ix->obj = NULL;
+		return NULL;
+	}
+	*same = !d.changed && out == in;
+	return out;
 }
 
 /* The names of an index's struct (its fields and first promoted table):

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <jansson.h>
 
 enum gokind {
@@ -137,6 +138,110 @@ json_t *godecode_inplace_flags(const struct gotype *t, json_t *in, unsigned flag
 /* the same, filling ix (ix->st set by the caller; NULL: no index) */
 json_t *godecode_inplace_index(const struct gotype *t, json_t *in, unsigned flags, int *same,
     struct godec_index *ix, char *err, size_t errlen);
+
+/* Matching one struct object's keys to its fields, key by key (the decoder,
+ * and the parser reading a body as its type in one pass: jsonin.h,
+ * jsonin_parse_typed): which fields are set, which tables hold them. */
+#define GOMATCH_SEEN_WORDS 4   /* fields per table: at most 256 */
+
+/* A struct's field names (its fields and its promoted tables') in a small
+ * open-addressed table, made when a struct of those tables is first matched
+ * (gotypes.c; known by its tables, which are static, not by the struct):
+ * an exact key costs one probe and one memcmp, in whatever order keys come */
+struct xname { const char *name; uint16_t len; uint8_t tab, at; };
+struct xtab {
+	const struct gofield *tabs[1 + GOSTRUCT_MAX_PROMOTED];
+	struct xname *slot;
+	size_t mask;
+};
+
+struct gomatch {
+	const struct gostruct *st;
+	const struct xtab *x;   /* its names' table, or NULL (no room): lens, hints */
+	const unsigned char *lens[1 + GOSTRUCT_MAX_PROMOTED];
+	size_t hints[1 + GOSTRUCT_MAX_PROMOTED];
+	uint64_t seen[1 + GOSTRUCT_MAX_PROMOTED][GOMATCH_SEEN_WORDS];
+	size_t nseen;
+	unsigned tables;   /* a bit per table holding a set field (bit 0 fields, 1 + i promoted[i]) */
+};
+enum gomark { GOMARK_OK, GOMARK_AGAIN, GOMARK_TOO_MANY_KEYS, GOMARK_TOO_MANY_FIELDS };
+
+void gomatch_start(struct gomatch *m, const struct gostruct *st);
+
+static inline const struct gofield *
+gostruct_table(const struct gostruct *st, size_t tab)
+{
+	return tab == 0 ? st->fields : st->promoted[tab - 1];
+}
+
+static inline size_t
+gomatch_hash(const char *key, size_t len)
+{
+	if (len == 0)
+		return 0;
+	return len * 37 + (unsigned char)key[0] * 5 + (unsigned char)key[len / 2] * 3 +
+	    (unsigned char)key[len - 1];
+}
+
+/* The slot of the name spelled exactly key, or NULL */
+static inline const struct xname *
+gomatch_probe(const struct xtab *x, const char *key, size_t keylen)
+{
+	for (size_t h = gomatch_hash(key, keylen) & x->mask;; h = (h + 1) & x->mask) {
+		const struct xname *s = &x->slot[h];
+		if (s->name == NULL)
+			return NULL;
+		if (s->len == keylen && memcmp(s->name, key, keylen) == 0)
+			return s;
+	}
+}
+
+/* Marks field `at` of table tab as set by a key of the object */
+static inline enum gomark
+gomatch_mark_at(struct gomatch *m, size_t tab, size_t at)
+{
+	uint64_t bit = (uint64_t)1 << (at % 64);
+
+	if (at >= GOMATCH_SEEN_WORDS * 64)
+		return GOMARK_TOO_MANY_FIELDS;   /* a table longer than that */
+	if (m->seen[tab][at / 64] & bit)
+		return GOMARK_AGAIN;
+	if (m->nseen >= 128)
+		return GOMARK_TOO_MANY_KEYS;
+	m->seen[tab][at / 64] |= bit;
+	m->nseen++;
+	m->tables |= 1u << tab;
+	return GOMARK_OK;
+}
+
+const struct gofield *gomatch_exact_slow(struct gomatch *m, const char *key, size_t keylen,
+    size_t *tab, size_t *at);
+
+/* The field spelled exactly key, now marked set (*tab its table, *at its
+ * place in it); NULL when the decoder would not keep the key as it is: it
+ * names no field exactly (unknown: dropped; folded: renamed), or a field
+ * already set, or the object has too many keys. */
+static inline const struct gofield *
+gomatch_exact(struct gomatch *m, const char *key, size_t keylen, size_t *tab, size_t *at)
+{
+	if (m->x == NULL)
+		return gomatch_exact_slow(m, key, keylen, tab, at);
+	const struct xname *s = gomatch_probe(m->x, key, keylen);
+	if (s == NULL || gomatch_mark_at(m, s->tab, s->at) != GOMARK_OK)
+		return NULL;
+	*tab = s->tab;
+	*at = s->at;
+	return &gostruct_table(m->st, s->tab)[s->at];
+}
+
+/* What godecode_inplace_index gives for a document jsonin_parse_typed read
+ * as t in one pass and found typed (jsonin.h): the document itself, its
+ * struct's finish applied (tables: which tables the top-level keys' fields
+ * are in), *same as godecode_inplace_index sets it.  ix was filled by the
+ * parser; it is withdrawn when the finish changes the document.  NULL with
+ * err as the decoder words it when the finish refuses. */
+json_t *godecode_typed(const struct gotype *t, json_t *in, unsigned tables,
+    struct godec_index *ix, int *same, char *err, size_t errlen);
 
 /* Types defined in docker_types.c */
 extern const struct gotype go_create_request;   /* POST /containers/create */

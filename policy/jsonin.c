@@ -1,6 +1,7 @@
 /* jsonin.c - strict one-pass JSON parser building jansson values (see
  * jsonin.h). */
 #include "policy/jsonin.h"
+#include "policy/gotypes.h"
 #include "policy/utf8.h"
 
 #include <errno.h>
@@ -14,6 +15,18 @@
 #endif
 
 #define MAX_DEPTH 2048   /* jansson's JSON_PARSER_MAX_DEPTH */
+/* the decoder's bound (gotypes.c MAX_DEPTH, its levels counted from 0) with
+ * a level to spare: a deeper value is left to the decoder */
+#define TYPED_MAX_DEPTH 32
+
+/* Reading a body as its Go type (jsonin_parse_typed): ok while the
+ * document is what the decoder would give back unchanged (gotypes.h) */
+struct typing {
+	int ok;
+	struct godec_index *ix;
+	int ix_taken;          /* the first ix->st object was met */
+	unsigned top_tables;   /* the top-level struct's (gomatch) */
+};
 
 struct in {
 	const unsigned char *s, *end, *p;
@@ -32,6 +45,7 @@ struct in {
 	 * one (a docker CLI create body has ~20 of each; jansson never changes a
 	 * string or an integer in place, and nothing here does) */
 	json_t *empty, *zero;
+	struct typing *ty;      /* NULL: not reading as a type */
 };
 
 static json_t *
@@ -350,20 +364,159 @@ scan_number(struct in *in)
 	return j != NULL ? j : bad(in, start, "out of memory");
 }
 
-static json_t *value(struct in *in, int depth);
+static json_t *value(struct in *in, int depth, const struct gotype *t);
+
+/* The value read is not what the decoder gives back as it is (a wrong
+ * type, a key it drops or renames, a value it changes): the rest is read
+ * untyped and the decoder decides (jsonin_parse_typed). */
+static const struct gotype *
+untyped(struct in *in)
+{
+	in->ty->ok = 0;
+	return NULL;
+}
+
+/* t while the body is still read as its type, else NULL */
+static inline const struct gotype *
+typed(const struct in *in, const struct gotype *t)
+{
+	return t != NULL && in->ty->ok ? t : NULL;
+}
+
+/* An element of a strslice.StrSlice: a string, and not null (the decoder
+ * holds every element to be a string) */
+static const struct gotype strslice_elem = { GO_STRING, NULL, NULL };
+
+/* A scalar the decoder keeps as it is in a value of type t (an integer: j,
+ * in range) */
+static int
+scalar_fits(const struct gotype *t, unsigned char first, const json_t *j)
+{
+	enum gokind k = t->kind;
+
+	switch (first) {
+	case '"':
+		return k == GO_STRING || k == GO_STRSLICE || k == GO_OPAQUE;
+	case 't':
+	case 'f':
+		return k == GO_BOOL || k == GO_OPAQUE;
+	case 'n':
+		/* null leaves any field at its zero value */
+		return t != &strslice_elem;
+	}
+	if (!json_is_integer(j))
+		return k == GO_FLOAT || k == GO_OPAQUE;
+	json_int_t v = json_integer_value(j);
+	switch (k) {
+	case GO_INT64:
+	case GO_FLOAT:
+	case GO_OPAQUE:
+		return 1;
+	case GO_UINT16:
+		return v >= 0 && v <= UINT16_MAX;
+	case GO_UINT32:
+		return v >= 0 && v <= (json_int_t)UINT32_MAX;
+	case GO_UINT64:
+		return v >= 0;
+	default:
+		return 0;
+	}
+}
+
+/* An object read as t: the fields of a struct matched as they come, a
+ * map's values read as its element type. */
+struct objtype {
+	const struct gotype *t;
+	struct gomatch m;                /* a struct's */
+	struct godec_index *rec;         /* the indexed struct's first object */
+	int rec_ok;
+};
+
+static const struct gotype *
+objtype_start(struct in *in, struct objtype *ot, const struct gotype *t)
+{
+	ot->t = t = typed(in, t);
+	ot->rec = NULL;
+	if (t == NULL || t->kind == GO_OPAQUE)
+		return ot->t = NULL;
+	if (t->kind == GO_MAP)
+		return t;   /* (a struct{} is read untyped: value()) */
+	if (t->kind != GO_STRUCT)
+		return ot->t = untyped(in);
+	gomatch_start(&ot->m, t->st);
+	struct godec_index *ix = in->ty->ix;
+	if (ix != NULL && ix->st == t->st && !in->ty->ix_taken) {
+		in->ty->ix_taken = 1;
+		ot->rec = ix;
+		ot->rec_ok = 1;
+	}
+	return t;
+}
+
+/* The type of the value of key (NULL: untyped) */
+static const struct gotype *
+objtype_field(struct in *in, struct objtype *ot, const char *key, size_t keylen, size_t *tab,
+    size_t *at)
+{
+	const struct gotype *t = typed(in, ot->t);
+	const struct gofield *f;
+
+	if (t == NULL)
+		return NULL;
+	if (t->kind == GO_MAP)
+		return t->elem;
+	if ((f = gomatch_exact(&ot->m, key, keylen, tab, at)) == NULL)
+		return untyped(in);
+	return f->type;
+}
+
+static void
+objtype_value(struct in *in, struct objtype *ot, size_t tab, size_t at, json_t *v)
+{
+	if (ot->rec == NULL || !in->ty->ok)
+		return;
+	if (tab < 2 && at < GODEC_INDEX_FIELDS)
+		ot->rec->vals[tab][at] = v;
+	else
+		ot->rec_ok = 0;
+}
+
+static void
+objtype_end(struct in *in, struct objtype *ot, json_t *obj, int depth)
+{
+	const struct gotype *t = typed(in, ot->t);
+
+	if (t == NULL || t->kind != GO_STRUCT)
+		return;
+	if (t->st->finish != NULL) {
+		if (depth == 1)
+			in->ty->top_tables = ot->m.tables;   /* godecode_typed applies it */
+		else
+			untyped(in);
+	} else if (ot->rec != NULL && ot->rec_ok) {
+		ot->rec->seen[0] = ot->m.seen[0][0];
+		ot->rec->seen[1] = ot->m.seen[1][0];
+		ot->rec->obj = obj;
+	}
+}
 
 static json_t *
-object(struct in *in, int depth)
+object(struct in *in, int depth, const struct gotype *t)
 {
 	json_t *obj = json_object();
 	size_t nkeys = 0;   /* json_object_size(obj) before the next insert */
+	struct objtype ot;
 
 	if (obj == NULL)
 		return bad(in, in->p, "out of memory");
+	if (t != NULL)
+		t = objtype_start(in, &ot, t);
 	in->p++;
 	skip_ws(in);
 	if (in->p < in->end && *in->p == '}') {
 		in->p++;
+		if (t != NULL)
+			objtype_end(in, &ot, obj, depth);
 		return obj;
 	}
 	for (;;) {
@@ -400,7 +553,12 @@ object(struct in *in, int depth)
 			break;
 		}
 		in->p++;
-		json_t *v = value(in, depth + 1);
+		size_t tab = 0, fat = 0;   /* the key's field: its table, its place */
+		const struct gotype *vt = t != NULL ? objtype_field(in, &ot, k, keylen, &tab, &fat) :
+		    NULL;
+		json_t *v = value(in, depth + 1, vt);
+		if (t != NULL && v != NULL)
+			objtype_value(in, &ot, tab, fat, v);
 		int r = v == NULL ? -1 : json_object_setn_new_nocheck(obj, k, keylen, v);
 		if (k != key && k != kbuf)
 			free(k);
@@ -426,6 +584,8 @@ object(struct in *in, int depth)
 		}
 		if (in->p < in->end && *in->p == '}') {
 			in->p++;
+			if (t != NULL)
+				objtype_end(in, &ot, obj, depth);
 			return obj;
 		}
 		bad(in, in->p, "'}' expected");
@@ -435,10 +595,24 @@ object(struct in *in, int depth)
 	return NULL;
 }
 
+/* The elements' type of an array read as t (NULL: untyped) */
+static const struct gotype *
+elem_type(struct in *in, const struct gotype *t)
+{
+	if ((t = typed(in, t)) == NULL || t->kind == GO_OPAQUE)
+		return NULL;
+	if (t->kind == GO_SLICE || t->kind == GO_ARRAY2)
+		return t->elem;
+	if (t->kind == GO_STRSLICE)
+		return &strslice_elem;
+	return untyped(in);
+}
+
 static json_t *
-array(struct in *in, int depth)
+array(struct in *in, int depth, const struct gotype *t)
 {
 	json_t *arr = json_array();
+	const struct gotype *et = t != NULL ? elem_type(in, t) : NULL;
 
 	if (arr == NULL)
 		return bad(in, in->p, "out of memory");
@@ -449,7 +623,7 @@ array(struct in *in, int depth)
 		return arr;
 	}
 	for (;;) {
-		json_t *v = value(in, depth + 1);
+		json_t *v = value(in, depth + 1, et);
 		if (v == NULL || json_array_append_new(arr, v) < 0) {
 			bad(in, in->p, "out of memory");
 			break;
@@ -461,6 +635,10 @@ array(struct in *in, int depth)
 		}
 		if (in->p < in->end && *in->p == ']') {
 			in->p++;
+			/* a [2] keeps its first two elements: the decoder drops the rest */
+			if (t != NULL && typed(in, t) != NULL && t->kind == GO_ARRAY2 &&
+			    json_array_size(arr) > 2)
+				untyped(in);
 			return arr;
 		}
 		bad(in, in->p, "']' expected");
@@ -481,7 +659,7 @@ literal(struct in *in, const char *word, size_t n, json_t *v)
 }
 
 static json_t *
-value(struct in *in, int depth)
+value(struct in *in, int depth, const struct gotype *t)
 {
 	skip_ws(in);
 	if (in->p >= in->end)
@@ -489,11 +667,21 @@ value(struct in *in, int depth)
 	/* like jansson: every value is a level, a scalar too */
 	if (depth > MAX_DEPTH)
 		return bad(in, in->p, "maximum parsing depth reached");
-	switch (*in->p) {
+	if (in->ty != NULL && depth > TYPED_MAX_DEPTH && in->ty->ok)
+		t = untyped(in);   /* opaque values' levels too */
+	json_t *v;
+	unsigned char first = *in->p;
+	switch (first) {
 	case '{':
-		return object(in, depth);
+		if (t != NULL && t->kind == GO_EMPTY) {
+			/* struct{}: the decoder forwards {} for any object */
+			if ((v = object(in, depth, NULL)) != NULL && json_object_size(v) > 0)
+				untyped(in);
+			return v;
+		}
+		return object(in, depth, t);
 	case '[':
-		return array(in, depth);
+		return array(in, depth, t);
 	case '"': {
 		const char *s;
 		size_t n;
@@ -503,23 +691,32 @@ value(struct in *in, int depth)
 		if (!(in->flags & JSON_ALLOW_NUL) && s == in->scratch && memchr(s, '\0', n) != NULL)
 			return bad(in, in->p, "\\u0000 is not allowed without JSON_ALLOW_NUL");
 		if (n == 0 && (in->empty != NULL || (in->empty = json_stringn_nocheck("", 0)) != NULL))
-			return json_incref(in->empty);
-		json_t *j = json_stringn_nocheck(s, n);
-		return j != NULL ? j : bad(in, in->p, "out of memory");
+			v = json_incref(in->empty);
+		else if ((v = json_stringn_nocheck(s, n)) == NULL)
+			return bad(in, in->p, "out of memory");
+		break;
 	}
 	case 't':
-		return literal(in, "true", 4, json_true());
+		v = literal(in, "true", 4, json_true());
+		break;
 	case 'f':
-		return literal(in, "false", 5, json_false());
+		v = literal(in, "false", 5, json_false());
+		break;
 	case 'n':
-		return literal(in, "null", 4, json_null());
+		v = literal(in, "null", 4, json_null());
+		break;
 	default:
-		return scan_number(in);
+		v = scan_number(in);
+		break;
 	}
+	if (t != NULL && v != NULL && typed(in, t) != NULL && !scalar_fits(t, first, v))
+		untyped(in);
+	return v;
 }
 
 static json_t *parse(const char *buf, size_t len, size_t flags, size_t *pos, char *err,
-    size_t errlen, size_t *canon_off, size_t *canon_len);
+    size_t errlen, size_t *canon_off, size_t *canon_len, const struct gotype *t,
+    struct typing *ty);
 
 json_t *
 jsonin_parse(const char *buf, size_t len, size_t *pos, char *err, size_t errlen)
@@ -527,7 +724,7 @@ jsonin_parse(const char *buf, size_t len, size_t *pos, char *err, size_t errlen)
 	size_t off, n;
 
 	return parse(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, pos,
-	    err, errlen, &off, &n);
+	    err, errlen, &off, &n, NULL, NULL);
 }
 
 json_t *
@@ -536,7 +733,7 @@ jsonin_parse_flags(const char *buf, size_t len, size_t flags, size_t *pos, char 
 {
 	size_t off, n;
 
-	return parse(buf, len, flags, pos, err, errlen, &off, &n);
+	return parse(buf, len, flags, pos, err, errlen, &off, &n, NULL, NULL);
 }
 
 json_t *
@@ -544,16 +741,36 @@ jsonin_parse_canonical(const char *buf, size_t len, size_t *pos, char *err, size
     size_t *canon_off, size_t *canon_len)
 {
 	return parse(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, pos,
-	    err, errlen, canon_off, canon_len);
+	    err, errlen, canon_off, canon_len, NULL, NULL);
+}
+
+json_t *
+jsonin_parse_typed(const char *buf, size_t len, struct jsonin_typed *jt, size_t *pos,
+    char *err, size_t errlen, size_t *canon_off, size_t *canon_len)
+{
+	struct typing ty = { .ok = 1, .ix = jt->ix };
+	json_t *v;
+
+	if (ty.ix != NULL)
+		ty.ix->obj = NULL;
+	v = parse(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL | JSON_DECODE_ANY, pos, err,
+	    errlen, canon_off, canon_len, jt->type, &ty);
+	/* canonical bytes have no escape, so no string holds U+0000 */
+	jt->typed = v != NULL && ty.ok && *canon_len > 0;
+	jt->tables = ty.top_tables;
+	if (!jt->typed && ty.ix != NULL)
+		ty.ix->obj = NULL;
+	return v;
 }
 
 static json_t *
 parse(const char *buf, size_t len, size_t flags, size_t *pos, char *err, size_t errlen,
-    size_t *canon_off, size_t *canon_len)
+    size_t *canon_off, size_t *canon_len, const struct gotype *t, struct typing *ty)
 {
 	struct in in = {
 		.s = (const unsigned char *)buf, .end = (const unsigned char *)buf + len,
 		.p = (const unsigned char *)buf, .err = err, .errlen = errlen, .flags = flags,
+		.ty = ty,
 	};
 	json_t *v = NULL;
 
@@ -567,7 +784,7 @@ parse(const char *buf, size_t len, size_t flags, size_t *pos, char *err, size_t 
 			bad(&in, in.p, "'[' or '{' expected");
 	}
 	if (!in.failed)
-		v = value(&in, 1);
+		v = value(&in, 1, t);
 
 	if (v != NULL) {
 		if (!in.noncanon)

@@ -47,4 +47,26 @@ json_t *jsonin_parse_flags(const char *buf, size_t len, size_t flags, size_t *po
 json_t *jsonin_parse_canonical(const char *buf, size_t len, size_t *pos, char *err,
     size_t errlen, size_t *canon_off, size_t *canon_len);
 
+/* jsonin_parse_canonical, reading the value as the Go type jt->type as it
+ * goes (the issue-10 single pass): each struct key matched to its field,
+ * each value held to its field's type.  jt->typed = 1 when the bytes are
+ * canonical and the decoder (godecode_inplace_index) would give the
+ * document back unchanged but for the struct's finish: every key spelled
+ * exactly as its field, no unknown key, every value of its field's type, no
+ * element beyond a [2]'s two, no key in a struct{}.  Then godecode_typed
+ * (gotypes.h) gives the decoder's answer with jt->tables, and jt->ix (or
+ * NULL) was filled as the decoder fills it.  Otherwise the document is what
+ * jsonin_parse_canonical gives, for the decoder.  Typing never changes
+ * what is accepted or the document built. */
+struct gotype;
+struct godec_index;
+struct jsonin_typed {
+	const struct gotype *type;      /* in */
+	struct godec_index *ix;         /* in, or NULL */
+	int typed;                      /* out */
+	unsigned tables;                /* out */
+};
+json_t *jsonin_parse_typed(const char *buf, size_t len, struct jsonin_typed *jt, size_t *pos,
+    char *err, size_t errlen, size_t *canon_off, size_t *canon_len);
+
 #endif

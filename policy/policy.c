@@ -451,13 +451,19 @@ decode_body(const struct route *r, const struct pol_request *req, struct pol_pre
 	/* the document is built in pp's arena: parse and decode only (what
 	 * they allocate is jansson's, released with pp) */
 	struct arena *prev = arena_enter(&pp->arena);
-	raw = jsonin_parse_canonical(req->body, req->body_len, &errpos, je, sizeof je,
+	/* read as the route's Go type as it is parsed: a body the decoder would
+	 * keep as it is (every docker CLI body) is not walked again */
+	pp->hcix.st = go_hostconfig_struct;
+	struct jsonin_typed jt = { .type = r->body, .ix = &pp->hcix };
+	raw = jsonin_parse_typed(req->body, req->body_len, &jt, &errpos, je, sizeof je,
 	    &canon_off, &canon_len);
 	if (raw != NULL) {
-		/* canonical bytes have no escape, so no U+0000 (jsonin.h) */
-		pp->hcix.st = go_hostconfig_struct;
-		pp->doc = godecode_inplace_index(r->body, raw, canon_len > 0 ? GODEC_NUL_FREE : 0,
-		    &same, &pp->hcix, err, GODEC_ERRLEN);
+		if (jt.typed)
+			pp->doc = godecode_typed(r->body, raw, jt.tables, &pp->hcix, &same, err,
+			    GODEC_ERRLEN);
+		else   /* canonical bytes have no escape, so no U+0000 (jsonin.h) */
+			pp->doc = godecode_inplace_index(r->body, raw,
+			    canon_len > 0 ? GODEC_NUL_FREE : 0, &same, &pp->hcix, err, GODEC_ERRLEN);
 		json_decref(raw);
 	}
 	arena_leave(prev);

@@ -1433,6 +1433,230 @@ START_TEST(hostconfig_index_matches_jansson)
 }
 END_TEST
 
+/* The one-pass reading of a body as its Go type (jsonin_parse_typed, then
+ * godecode_typed when it says "typed") against the two passes it replaces
+ * (jsonin_parse_canonical, then godecode_inplace_index): the same outcome,
+ * error text, document (key order included), "nothing changed" answer and
+ * HostConfig index.  Returns TYPED_TAKEN when the one pass was enough. */
+enum { TYPED_REFUSED = -1, TYPED_NOT_TAKEN = 0, TYPED_TAKEN = 1 };
+
+static void
+index_same(const struct godec_index *a, const struct godec_index *b)
+{
+	ck_assert_int_eq(a->obj == NULL, b->obj == NULL);
+	if (a->obj == NULL)
+		return;
+	ck_assert(a->seen[0] == b->seen[0] && a->seen[1] == b->seen[1]);
+	ck_assert(json_equal((json_t *)a->obj, (json_t *)b->obj));
+	for (int tab = 0; tab < 2; tab++)
+		for (int at = 0; at < GODEC_INDEX_FIELDS; at++)
+			if (a->seen[tab] & ((uint64_t)1 << at))
+				ck_assert(json_equal(a->vals[tab][at], b->vals[tab][at]));
+}
+
+static int
+typed_matches(const struct gotype *t, const char *buf, size_t len)
+{
+	char err[GODEC_ERRLEN], rerr[GODEC_ERRLEN], je[160], rje[160];
+	size_t pos = 0, rpos = 0, off, clen, roff, rclen;
+	int same = -1, rsame = -1;
+	struct godec_index ix = { .st = go_hostconfig_struct }, rix = { .st = go_hostconfig_struct };
+	struct jsonin_typed jt = { .type = t, .ix = &ix };
+	json_t *raw = jsonin_parse_typed(buf, len, &jt, &pos, je, sizeof je, &off, &clen);
+	json_t *rraw = jsonin_parse_canonical(buf, len, &rpos, rje, sizeof rje, &roff, &rclen);
+
+	ck_assert_int_eq(raw == NULL, rraw == NULL);
+	if (raw == NULL) {
+		ck_assert_uint_eq(pos, rpos);
+		ck_assert_str_eq(je, rje);
+		ck_assert_ptr_null(ix.obj);
+		return TYPED_REFUSED;
+	}
+	ck_assert(off == roff && clen == rclen);
+	ck_assert(json_equal(raw, rraw));
+	err[0] = rerr[0] = '\0';
+	json_t *doc = jt.typed ? godecode_typed(t, raw, jt.tables, &ix, &same, err, sizeof err) :
+	    godecode_inplace_index(t, raw, clen > 0 ? GODEC_NUL_FREE : 0, &same, &ix, err,
+	    sizeof err);
+	json_t *rdoc = godecode_inplace_index(t, rraw, rclen > 0 ? GODEC_NUL_FREE : 0, &rsame,
+	    &rix, rerr, sizeof rerr);
+	ck_assert_msg((doc == NULL) == (rdoc == NULL), "%s / %s: %.*s", err, rerr,
+	    (int)(len > 300 ? 300 : len), buf);
+	int r = jt.typed ? TYPED_TAKEN : TYPED_NOT_TAKEN;
+	if (doc == NULL) {
+		ck_assert_str_eq(err, rerr);
+		r = TYPED_REFUSED;
+	} else {
+		char *a = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+		char *b = json_dumps(rdoc, JSON_COMPACT | JSON_ENCODE_ANY);
+		ck_assert_msg(a != NULL && b != NULL && strcmp(a, b) == 0, "%s\n%s", a, b);
+		ck_assert_int_eq(same, rsame);
+		free(a);
+		free(b);
+	}
+	index_same(&ix, &rix);
+	json_decref(doc);
+	json_decref(rdoc);
+	json_decref(raw);
+	json_decref(rraw);
+	return r;
+}
+
+static int
+typed_matches_str(const struct gotype *t, const char *s)
+{
+	return typed_matches(t, s, strlen(s));
+}
+
+START_TEST(one_pass_typing_matches_the_decoder)
+{
+	/* what the decoder changes or refuses is left to it */
+	static const char *const not_typed[] = {
+		"{\"image\":\"x\"}",                                  /* folded key */
+		"{\"Image\":\"x\",\"Nope\":1}",                        /* unknown key */
+		"{\"Image\":1}",                                      /* wrong type */
+		"{\"HostConfig\":{\"Privileged\":\"yes\"}}",
+		"{\"HostConfig\":{\"Memory\":1.5}}",                  /* a real */
+		"{\"HostConfig\":{\"BlkioWeight\":70000}}",           /* uint16 out of range */
+		"{\"HostConfig\":{\"BlkioWeight\":-1}}",
+		"{\"HostConfig\":{\"ConsoleSize\":[1,2,3]}}",         /* [2]uint */
+		"{\"ExposedPorts\":{\"80/tcp\":{\"x\":1}}}",          /* struct{} */
+		"{\"Image\":\"x\", \"Cmd\":[]}",                      /* white space */
+		"{\"Image\":\"\\u0078\"}",                            /* an escape */
+		"{\"HostConfig\":[]}",
+		"{\"Cmd\":[\"a\",1]}",
+		"{\"Labels\":{\"a\":1}}",
+		"{\"Healthcheck\":{\"Test\":\"x\"}}",
+		"{\"Image\":true}",
+		"{\"HostConfig\":{\"Memory\":false}}",
+	};
+	static const char *const typed[] = {
+		"{}",
+		"{\"Image\":\"x\",\"Cmd\":\"true\",\"Entrypoint\":null,\"Labels\":{\"a\":\"b\"}}",
+		"{\"HostConfig\":{\"Privileged\":false,\"Memory\":5,\"BlkioWeight\":65535}}",
+		"{\"HostConfig\":{\"ConsoleSize\":[1,2]},\"ExposedPorts\":{\"80/tcp\":{}}}",
+		"{\"HostConfig\":null,\"NetworkingConfig\":null}",
+		/* read in one pass, then the create's finish changes them */
+		"{\"Memory\":5,\"HostConfig\":{\"Memory\":0}}",
+		"{\"Cpuset\":\"0\",\"HostConfig\":{}}",
+	};
+	static const struct gotype *const types[] = { &go_create_request, &go_any,
+		&go_exec_config, &go_service_spec, &go_update_config, &go_network_create,
+		&go_volume_create, &go_start_body };
+	char *names[64], m[8200], deep[200];
+	size_t n = fixture_names(names, 64);
+	unsigned long long x = 0x9e3779b97f4a7c15ULL;
+	int taken = 0, not_taken = 0, refused = 0;
+
+	for (size_t i = 0; i < sizeof not_typed / sizeof not_typed[0]; i++)
+		ck_assert_msg(typed_matches_str(&go_create_request, not_typed[i]) != TYPED_TAKEN, "%s",
+		    not_typed[i]);
+	for (size_t i = 0; i < sizeof typed / sizeof typed[0]; i++)
+		ck_assert_msg(typed_matches_str(&go_create_request, typed[i]) == TYPED_TAKEN, "%s",
+		    typed[i]);
+	/* every kind of value in a field of every kind: where the decoder
+	 * keeps it as it is, refuses it or changes it, the one pass agrees */
+	static const char *const fields[][2] = {
+		{ "{\"Tty\":", "}" },                                  /* bool */
+		{ "{\"Image\":", "}" },                                /* string */
+		{ "{\"HostConfig\":{\"Memory\":", "}}" },               /* int64 */
+		{ "{\"HostConfig\":{\"BlkioWeight\":", "}}" },          /* uint16 */
+		{ "{\"HostConfig\":{\"NanoCpus\":", "}}" },
+		{ "{\"HostConfig\":{\"CpuRealtimePeriod\":", "}}" },
+		{ "{\"Cmd\":", "}" },                                  /* strslice */
+		{ "{\"Env\":", "}" },                                  /* []string */
+		{ "{\"Labels\":", "}" },                               /* map */
+		{ "{\"Healthcheck\":", "}" },                          /* struct */
+		{ "{\"ExposedPorts\":{\"80/tcp\":", "}}" },             /* struct{} */
+		{ "{\"HostConfig\":{\"ConsoleSize\":", "}}" },          /* [2]uint */
+		{ "{\"HostConfig\":{\"IOMaximumIOps\":", "}}" },        /* uint64 */
+		{ "{\"HostConfig\":{\"Mounts\":[{\"TmpfsOptions\":{\"Mode\":", "}}]}}" },  /* uint32 */
+		{ "{\"HostConfig\":", "}" },
+		{ "{\"HostConfig\":{\"LogConfig\":{\"Config\":", "}}}" },
+		{ "", "" },                                            /* the body itself */
+	};
+	static const char *const values[] = {
+		"true", "false", "null", "\"s\"", "\"\"", "0", "1", "-1", "65536", "4294967296",
+		"-9223372036854775808", "1.5", "[]", "[\"a\"]", "[1]", "[1,2]", "[1,2,3]",
+		"[null]", "[[]]", "[-1,2]", "{}", "{\"a\":\"b\"}", "{\"a\":1}", "{\"Test\":[\"x\"]}",
+		"{\"test\":[\"x\"]}", "{\"Memory\":1}",
+	};
+	int cross_taken = 0, cross_other = 0;
+	for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
+		for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+			char b[200];
+			snprintf(b, sizeof b, "%s%s%s", fields[f][0], values[v], fields[f][1]);
+			for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+				int r = typed_matches_str(types[t], b);
+				cross_taken += r == TYPED_TAKEN;
+				cross_other += r != TYPED_TAKEN;
+			}
+		}
+	ck_assert_int_gt(cross_taken, 100);
+	ck_assert_int_gt(cross_other, 100);
+	/* an opaque value nested past the decoder's bound: the decoder decides */
+	size_t d = 0;
+	d += (size_t)snprintf(deep + d, sizeof deep - d, "{\"Labels\":null,\"OnBuild\":null,"
+	    "\"Volumes\":{},\"Healthcheck\":null,\"Shell\":null,\"Env\":[");
+	for (int k = 0; k < 40; k++)
+		deep[d++] = '[';
+	for (int k = 0; k < 40; k++)
+		deep[d++] = ']';
+	d += (size_t)snprintf(deep + d, sizeof deep - d, "]}");
+	ck_assert_int_ne(typed_matches(&go_create_request, deep, d), TYPED_TAKEN);
+	/* and at every depth around it: the same outcome both ways */
+	int deep_taken = 0, deep_other = 0;
+	for (int levels = 20; levels < 40; levels++) {
+		char nest[400];
+		d = (size_t)snprintf(nest, sizeof nest, "{\"HostConfig\":{\"Mounts\":[{\"Type\":"
+		    "\"volume\",\"ClusterOptions\":");
+		for (int k = 0; k < levels; k++)
+			nest[d++] = '[';
+		for (int k = 0; k < levels; k++)
+			nest[d++] = ']';
+		memcpy(nest + d, "}]}}", 4);
+		int r = typed_matches(&go_create_request, nest, d + 4);
+		deep_taken += r == TYPED_TAKEN;
+		deep_other += r != TYPED_TAKEN;
+	}
+	ck_assert_int_gt(deep_taken, 0);
+	ck_assert_int_gt(deep_other, 0);
+	ck_assert_int_eq(typed_matches_str(&go_any, "[[[[[[[[[[]]]]]]]]]]"), TYPED_TAKEN);
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		char *body = slurp_fixture(names[i], &len);
+		ck_assert_uint_lt(len, sizeof m - 8);
+		/* every docker CLI body is read in one pass */
+		ck_assert_msg(typed_matches(&go_create_request, body, len) == TYPED_TAKEN, "%s",
+		    names[i]);
+		for (size_t at = 1; at + 2 < len; at++) {
+			if (body[at - 1] != '"' || !((body[at] | 0x20) >= 'a' && (body[at] | 0x20) <= 'z'))
+				continue;
+			memcpy(m, body, len);
+			m[at] ^= 0x20;
+			int r = typed_matches(&go_create_request, m, len);
+			taken += r == TYPED_TAKEN;       /* a map key or a string value */
+			not_taken += r == TYPED_NOT_TAKEN;
+		}
+		for (int j = 0; j < 1000; j++) {
+			size_t mlen = mutate(body, len, m, sizeof m, &x);
+			for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+				int r = typed_matches(types[t], m, mlen);
+				taken += r == TYPED_TAKEN;
+				not_taken += r == TYPED_NOT_TAKEN;
+				refused += r == TYPED_REFUSED;
+			}
+		}
+		free(body);
+		free(names[i]);
+	}
+	ck_assert_int_gt(taken, 1000);
+	ck_assert_int_gt(not_taken, 1000);
+	ck_assert_int_gt(refused, 1000);
+}
+END_TEST
+
 /* The document is built in the request's arena; the lookup answers the
  * daemon attaches are heap values; the forwarded body is the same as ever
  * (decoded_once_over_two_lookup_rounds compares it), and the arena's blocks
@@ -1655,6 +1879,7 @@ policy_prepared_suite(void)
 	tcase_add_test(tc, fast_path_matches_serialiser_on_mutated_bodies);
 	tcase_add_test(tc, decoder_shortcuts_match_the_full_walks);
 	tcase_add_test(tc, hostconfig_index_matches_jansson);
+	tcase_add_test(tc, one_pass_typing_matches_the_decoder);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("arena");
 	tcase_add_checked_fixture(tc, setup, teardown);
