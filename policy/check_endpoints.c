@@ -208,17 +208,18 @@ check_build_outputs(struct check_ctx *c, const char *v)
 					break;
 				}
 				snprintf(name, sizeof name, "%.*s", (int)(end - n), n);
-				image_name_with_tag(name, NULL, REF_TAG, ref, sizeof ref);
+				if (image_name_with_tag(name, NULL, REF_TAG, ref, sizeof ref) < 0) {
+					bad = "a name is too long";
+					break;
+				}
 				check_image_ref(c, ref, "docker build --output name=");
 			}
 		}
 	}
 	if (bad != NULL) {
-		fire(c, R_IMAGE_PINNED, "docker build --output: the outputs parameter cannot be "
-		    "read (%s), so the names of the image cannot be judged", bad);
-		if (c->prof->images.n > 0)
-			fire(c, R_IMAGE_REGISTRY, "docker build --output: the outputs parameter "
-			    "cannot be read (%s), so the names of the image cannot be judged", bad);
+		char why[300];
+		textf(why, sizeof why, "the outputs parameter cannot be read (%s)", bad);
+		image_name_unjudged(c, "docker build --output", why);
 	}
 	json_decref(l);
 }
@@ -289,11 +290,12 @@ check_pull(struct check_ctx *c)
 		 * own (a digest as tag replaces its digest too); fromImage:tag
 		 * appended judged ?fromImage=x:1&tag=2 as the repository "x:1".
 		 * No tag: as written, every tag of an untagged repository */
-		if (tag != NULL && tag[0] != '\0')
-			image_name_with_tag(from, tag, REF_PULL_EXACT, ref, sizeof ref);
+		if (tag != NULL && tag[0] != '\0' ?
+		    image_name_with_tag(from, tag, REF_PULL_EXACT, ref, sizeof ref) < 0 :
+		    (size_t)snprintf(ref, sizeof ref, "%s", from) >= sizeof ref)
+			image_name_unjudged(c, "docker pull", "the name is too long");
 		else
-			snprintf(ref, sizeof ref, "%s", from);
-		check_image_ref(c, ref, "docker pull");
+			check_image_ref(c, ref, "docker pull");
 		return;
 	}
 	/* no fromImage: dockerd imports (fromSrc "-" is the body, else a URL) */
@@ -302,8 +304,10 @@ check_pull(struct check_ctx *c)
 		/* ImportImage: WithTag(repo, tag), a tag replacing repo's own
 		 * (repo:tag appended judged ?repo=x:1&tag=2 as the repository
 		 * "x:1"); a repo with a digest is refused by dockerd */
-		image_name_with_tag(repo, tag, REF_TAG, ref, sizeof ref);
-		check_image_ref(c, ref, "docker import");
+		if (image_name_with_tag(repo, tag, REF_TAG, ref, sizeof ref) < 0)
+			image_name_unjudged(c, "docker import", "the name is too long");
+		else
+			check_image_ref(c, ref, "docker import");
 	}
 	check_changes_user(c, "docker import", NULL);
 }
@@ -317,9 +321,11 @@ check_tag(struct check_ctx *c)
 {
 	char ref[1200];
 
-	image_name_with_tag(reqtarget_get(c->rt, "repo"), reqtarget_get(c->rt, "tag"), REF_TAG,
-	    ref, sizeof ref);
-	check_image_ref(c, ref, "docker tag");
+	if (image_name_with_tag(reqtarget_get(c->rt, "repo"), reqtarget_get(c->rt, "tag"), REF_TAG,
+	    ref, sizeof ref) < 0)
+		image_name_unjudged(c, "docker tag", "the name is too long");
+	else
+		check_image_ref(c, ref, "docker tag");
 	check_tag_source(c, c->name);
 }
 
@@ -340,6 +346,8 @@ check_commit(struct check_ctx *c)
 	check_changes_user(c, "docker commit", json_is_object(c->doc) ? c->doc : NULL);
 	if (repo == NULL || repo[0] == '\0')
 		return;
-	image_name_with_tag(repo, reqtarget_get(c->rt, "tag"), REF_TAG, ref, sizeof ref);
-	check_image_ref(c, ref, "docker commit");
+	if (image_name_with_tag(repo, reqtarget_get(c->rt, "tag"), REF_TAG, ref, sizeof ref) < 0)
+		image_name_unjudged(c, "docker commit", "the name is too long");
+	else
+		check_image_ref(c, ref, "docker commit");
 }

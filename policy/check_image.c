@@ -32,22 +32,27 @@ is_image_id(const char *s)
 	return n == 64;
 }
 
-static void
+/* 0, or -1 when a part of ref is longer than r holds */
+static int
 imgref_parse(const char *ref, struct imgref *r)
 {
 	const char *at = strchr(ref, '@'), *slash, *colon;
 	size_t n = at ? (size_t)(at - ref) : strlen(ref);
 
 	memset(r, 0, sizeof *r);
+	/* longer than dockerd takes (a name is at most 255 bytes, a tag 128, a
+	 * digest 71): not read cut */
+	if (n >= sizeof r->name || (at != NULL && strlen(at + 1) >= sizeof r->digest))
+		return -1;
 	if (at != NULL)
 		textf(r->digest, sizeof r->digest, "%s", at + 1);
-	if (n >= sizeof r->name)
-		n = sizeof r->name - 1;
 	memcpy(r->name, ref, n);
 	r->name[n] = '\0';
 	slash = strrchr(r->name, '/');
 	colon = strrchr(r->name, ':');
 	if (colon != NULL && (slash == NULL || colon > slash)) {
+		if (strlen(colon + 1) >= sizeof r->tag)
+			return -1;
 		textf(r->tag, sizeof r->tag, "%s", colon + 1);
 		r->name[colon - r->name] = '\0';
 	}
@@ -59,6 +64,7 @@ imgref_parse(const char *ref, struct imgref *r)
 		textf(r->full, sizeof r->full, "%s%s", domain ? "" : "docker.io/", r->name);
 	} else
 		textf(r->full, sizeof r->full, "docker.io/library/%s", r->name);
+	return 0;
 }
 
 /* The familiar form of a normalised name, as the docker CLI shows it:
@@ -90,7 +96,10 @@ check_image_ref(struct check_ctx *c, const char *ref, const char *what)
 			    "checked; name it as repo:tag (or allow IDs with image_ids)", what, ref);
 		return;
 	}
-	imgref_parse(ref, &r);
+	if (imgref_parse(ref, &r) < 0) {
+		image_name_unjudged(c, what, "the name is too long");
+		return;
+	}
 	if (r.digest[0] == '\0' && (r.tag[0] == '\0' || strcmp(r.tag, "latest") == 0))
 		fire(c, R_IMAGE_PINNED, "%s %s is not pinned, use repo:tag (not latest) or "
 		    "repo@sha256:...", what, ref[0] ? ref : "(none)");
@@ -120,19 +129,20 @@ static const struct {
  * Appending ":tag" to repo made "x:1:latest" of ?repo=x:1 (judged as the
  * repository "x:1", or as pinned by the digest of ?repo=x@sha256:..&tag=latest
  * although dockerd names x:latest). */
-void
+int
 image_name_with_tag(const char *repo, const char *tag, enum ref_join how, char *out,
     size_t len)
 {
 	char name[1100], digest[200] = "", *at, *slash, *colon;
 	size_t n;
+	int w;
 
-	if (repo == NULL || repo[0] == '\0') {
-		out[0] = '\0';
-		return;
-	}
-	snprintf(name, sizeof name, "%s", repo);
-	n = strlen(name);
+	out[0] = '\0';
+	if (repo == NULL || repo[0] == '\0')
+		return 0;
+	if ((n = strlen(repo)) >= sizeof name)
+		return -1;
+	memcpy(name, repo, n + 1);
 	if (joins[how].pull && n > 0 && name[n - 1] == ':')
 		name[n - 1] = '\0';
 	at = strchr(name, '@');
@@ -140,19 +150,36 @@ image_name_with_tag(const char *repo, const char *tag, enum ref_join how, char *
 	colon = strrchr(name, ':');
 	if (tag == NULL || tag[0] == '\0') {
 		/* the name as given; without a tag or digest it is latest */
-		snprintf(out, len, "%s%s", name, at != NULL || (colon != NULL &&
+		w = snprintf(out, len, "%s%s", name, at != NULL || (colon != NULL &&
 		    (slash == NULL || colon > slash)) ? "" : ":latest");
-		return;
+	} else {
+		int tag_is_digest = joins[how].pull && strchr(tag, ':') != NULL;
+		/* TrimNamed: the repository part only, then the tag (or digest) */
+		if (at != NULL) {
+			if (joins[how].keep_digest && !tag_is_digest &&
+			    strlen(at) >= sizeof digest)
+				return -1;
+			if (joins[how].keep_digest && !tag_is_digest)
+				memcpy(digest, at, strlen(at) + 1);
+			*at = '\0';
+		}
+		colon = strrchr(name, ':');
+		if (colon != NULL && (slash == NULL || colon > slash))
+			*colon = '\0';
+		w = snprintf(out, len, "%s%c%s%s", name, tag_is_digest ? '@' : ':', tag, digest);
 	}
-	int tag_is_digest = joins[how].pull && strchr(tag, ':') != NULL;
-	/* TrimNamed: the repository part only, then the tag (or digest) */
-	if (at != NULL) {
-		if (joins[how].keep_digest && !tag_is_digest)
-			snprintf(digest, sizeof digest, "%s", at);
-		*at = '\0';
+	if (w < 0 || (size_t)w >= len) {
+		out[0] = '\0';
+		return -1;
 	}
-	colon = strrchr(name, ':');
-	if (colon != NULL && (slash == NULL || colon > slash))
-		*colon = '\0';
-	snprintf(out, len, "%s%c%s%s", name, tag_is_digest ? '@' : ':', tag, digest);
+	return 0;
+}
+
+void
+image_name_unjudged(struct check_ctx *c, const char *what, const char *why)
+{
+	fire(c, R_IMAGE_PINNED, "%s: %s, so the name of the image cannot be judged", what, why);
+	if (c->prof->images.n > 0)
+		fire(c, R_IMAGE_REGISTRY, "%s: %s, so the name of the image cannot be judged", what,
+		    why);
 }

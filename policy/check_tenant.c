@@ -66,6 +66,16 @@ answer(struct check_ctx *c, int status, enum rule_id r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* An image name too long to be read whole (image_name_with_tag): dockerd
+ * refuses any such name (a repository is at most 255 bytes), and what is
+ * not read whole is not judged */
+static void
+name_too_long(struct check_ctx *c, const char *what)
+{
+	answer(c, 400, R_TENANT_ISOLATION, "sockward: bad request: %s: the image name is too "
+	    "long", what);
+}
+
 /* The engine's own 404 texts (moby 20.10 errdefs.NotFound messages) */
 static const char *
 not_found_fmt(enum pol_lookup_kind kind)
@@ -624,12 +634,13 @@ has_prefix(const char *s, const char *p)
 
 /* The name a build gives (-t, an exporter's name): as written, latest when
  * it has no tag (AddTag: TagNameOnly) */
-static void
+static int
 build_name(const char *t, char *out, size_t len)
 {
 	const char *slash = strrchr(t, '/');
+	int w = snprintf(out, len, "%s%s", t, strchr(slash ? slash : t, ':') ? "" : ":latest");
 
-	snprintf(out, len, "%s%s", t, strchr(slash ? slash : t, ':') ? "" : ":latest");
+	return w < 0 || (size_t)w >= len ? -1 : 0;   /* -1: cut, not judged */
 }
 
 /* POST /build?outputs= (API 1.40, BuildKit's --output): the moby exporter
@@ -666,8 +677,10 @@ check_build_outputs(struct check_ctx *c, const char *v)
 				break;
 			}
 			for (char *n = strtok_r(copy, ",", &save); n; n = strtok_r(NULL, ",", &save)) {
-				build_name(n, ref, sizeof ref);
-				check_image_name(c, ref, "docker build --output name=", 0);
+				if (build_name(n, ref, sizeof ref) < 0)
+					name_too_long(c, "docker build --output name=");
+				else
+					check_image_name(c, ref, "docker build --output name=", 0);
 			}
 			free(copy);
 		}
@@ -717,7 +730,10 @@ check_push(struct check_ctx *c)
 		    "(docker push %s:TAG)", c->name, c->name);
 		return;
 	}
-	image_name_with_tag(c->name, tag, REF_TAG, ref, sizeof ref);
+	if (image_name_with_tag(c->name, tag, REF_TAG, ref, sizeof ref) < 0) {
+		name_too_long(c, "docker push");
+		return;
+	}
 	own_object(c, POL_LOOKUP_IMAGE, ref, SHARED_USE, "", &obj);
 }
 
@@ -849,9 +865,11 @@ tenant_precheck(struct check_ctx *c)
 	} else if (strcmp(ep, "image.commit") == 0) {
 		v = reqtarget_get(c->rt, "container");
 		own_object(c, POL_LOOKUP_CONTAINER, v ? v : "", SHARED_HIDDEN, "", &obj);
-		image_name_with_tag(reqtarget_get(c->rt, "repo"), reqtarget_get(c->rt, "tag"),
-		    REF_TAG, ref, sizeof ref);
-		check_image_name(c, ref, "docker commit", 0);
+		if (image_name_with_tag(reqtarget_get(c->rt, "repo"), reqtarget_get(c->rt, "tag"),
+		    REF_TAG, ref, sizeof ref) < 0)
+			name_too_long(c, "docker commit");
+		else
+			check_image_name(c, ref, "docker commit", 0);
 		refuse_changes(c, "docker commit");
 		if (json_is_object(c->doc))
 			refuse_labels(c, jget(c->doc, "Labels"), "docker commit");
@@ -892,9 +910,11 @@ tenant_precheck(struct check_ctx *c)
 		own_object(c, POL_LOOKUP_IMAGE, c->name, SHARED_REFUSE, "remove", &obj);
 	} else if (strcmp(ep, "image.tag") == 0) {
 		if (own_object(c, POL_LOOKUP_IMAGE, c->name, SHARED_REFUSE, "tag", &obj)) {
-			image_name_with_tag(reqtarget_get(c->rt, "repo"),
-			    reqtarget_get(c->rt, "tag"), REF_TAG, ref, sizeof ref);
-			check_image_name(c, ref, "docker tag", 0);
+			if (image_name_with_tag(reqtarget_get(c->rt, "repo"),
+			    reqtarget_get(c->rt, "tag"), REF_TAG, ref, sizeof ref) < 0)
+				name_too_long(c, "docker tag");
+			else
+				check_image_name(c, ref, "docker tag", 0);
 		}
 	} else if (strcmp(ep, "image.push") == 0) {
 		check_push(c);
@@ -909,8 +929,10 @@ tenant_precheck(struct check_ctx *c)
 	} else if (strcmp(ep, "build.build") == 0) {
 		for (size_t i = 0; i < c->rt->nparams; i++)
 			if (strcmp(c->rt->params[i].key, "t") == 0) {
-				build_name(c->rt->params[i].value, ref, sizeof ref);
-				check_image_name(c, ref, "docker build -t", 0);
+				if (build_name(c->rt->params[i].value, ref, sizeof ref) < 0)
+					name_too_long(c, "docker build -t");
+				else
+					check_image_name(c, ref, "docker build -t", 0);
 			}
 		if ((v = reqtarget_get(c->rt, "outputs")) != NULL && v[0] != '\0')
 			check_build_outputs(c, v);

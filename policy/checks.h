@@ -201,9 +201,13 @@ enum ref_join {
 	                     (name:tag@digest, stored as a digest reference) */
 };
 /* The reference dockerd applies from repo and tag (tag NULL or "": repo as
- * written, repo:latest when it has no tag or digest); "" for an empty repo. */
-void image_name_with_tag(const char *repo, const char *tag, enum ref_join how, char *out,
+ * written, repo:latest when it has no tag or digest); "" for an empty repo.
+ * -1 (out "") when it does not fit in out: the name is not judged cut. */
+int image_name_with_tag(const char *repo, const char *tag, enum ref_join how, char *out,
     size_t len);
+/* A name of an image the request makes that cannot be read or does not fit
+ * (why): the image rules refuse it, as they would refuse a name they judge */
+void image_name_unjudged(struct check_ctx *c, const char *what, const char *why);
 
 /* State stored in the engine, judged when used (check_state.c) */
 /* A named volume the request mounts: if it exists, its driver and options
