@@ -44,6 +44,7 @@ struct exchange {
 	unsigned keepalive : 1;        /* the client wants the connection kept */
 	unsigned answer_started : 1;   /* the engine's answer began to reach the client */
 	unsigned judged : 1;           /* a decision exists (dec) */
+	unsigned expect_continue : 1;  /* a 100 Continue is owed before the body is read */
 
 	struct http_req req;
 	struct http_resp resp;

@@ -351,6 +351,33 @@ http_req_header(const struct http_req *r, const char *name, size_t *len)
 	return NULL;
 }
 
+/* Go's hasToken: token, any case, between ' ', ',' or '\t' (or an end) */
+static int
+has_token(const char *v, size_t n, const char *token)
+{
+	size_t t = strlen(token);
+
+	for (size_t at = 0; at + t <= n; at++) {
+		if ((at > 0 && v[at - 1] != ' ' && v[at - 1] != ',' && v[at - 1] != '\t') ||
+		    (at + t < n && v[at + t] != ' ' && v[at + t] != ',' && v[at + t] != '\t'))
+			continue;
+		if (strncasecmp(v + at, token, t) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+http_req_expectation(const struct http_req *r)
+{
+	size_t n;
+	const char *v = http_req_header(r, "expect", &n);   /* the first, as Go's Header.Get */
+
+	if (v == NULL || n == 0)
+		return 0;
+	return has_token(v, n, "100-continue") ? 1 : -1;
+}
+
 const char *
 http_req_framing_problem(const struct http_req *r, int *status)
 {

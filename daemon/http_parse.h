@@ -71,6 +71,9 @@ const char *http_req_header(const struct http_req *r, const char *name, size_t *
 /* A framing the engine would read differently from us, or NULL; status is
  * the answer to give (400 or 501, as Go's net/http would). */
 const char *http_req_framing_problem(const struct http_req *r, int *status);
+/* The Expect header as dockerd's net/http reads it: 0 none, 1 it holds the
+ * token 100-continue, -1 another expectation (Go answers 417) */
+int http_req_expectation(const struct http_req *r);
 int http_req_keepalive(const struct http_req *r);
 int http_req_upgrade(const struct http_req *r);
 int http_req_chunked(const struct http_req *r);

@@ -408,6 +408,25 @@ archive_finish(struct session *s)
 	return 0;
 }
 
+/* Expect: 100-continue.  The engine is not asked (the header is hop by hop
+ * here: exchange_write_request drops it, and the engine reads the body only
+ * once sockward has judged it), so sockward answers for it, as dockerd's
+ * net/http does on its first read of the body: when the body is about to
+ * be read.  A request refused on its head gets its answer instead, and the
+ * client need not send the body. */
+static void
+send_continue(struct session *s)
+{
+	struct exchange *x = s->x;
+	struct evbuffer *out;
+
+	if (!x->expect_continue || (out = half_scratch()) == NULL)
+		return;
+	x->expect_continue = 0;
+	evbuffer_add(out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	half_send_scratch(&s->client.h);
+}
+
 static void
 on_request_head(struct session *s)
 {
@@ -426,6 +445,16 @@ on_request_head(struct session *s)
 		session_reply_and_close(s, fstatus, msg);
 		return;
 	}
+	int expect = http_req_expectation(&x->req);
+	if (expect < 0) {
+		/* what dockerd's net/http answers to any other expectation */
+		session_reply_and_close(s, 417, "sockward: the Expect header asks for something "
+		    "other than 100-continue, which is all the Docker API answers");
+		return;
+	}
+	/* Go: on HTTP/1.1 with a body only */
+	x->expect_continue = expect > 0 && x->req.p.http_major == 1 && x->req.p.http_minor >= 1 &&
+	    http_req_has_body(&x->req);
 	if (s->gw->audit && s->cfg->audit_on_failure == AUDIT_FAIL_CLOSED &&
 	    !audit_ready(s->gw->audit)) {
 		/* no decision may go unrecorded: refuse while the trail is broken */
@@ -457,6 +486,7 @@ on_request_head(struct session *s)
 		}
 		set_client_state(s, C_BODY_BUFFER);
 		session_arm_head_timer(s);   /* the body, too, must arrive in time */
+		send_continue(s);
 		http_req_resume(&x->req, x->body, (size_t)s->cfg->max_body_bytes);
 		return;   /* pump_client goes on with the body */
 	}
@@ -616,6 +646,7 @@ send_request(struct session *s)
 			half_close_upstream(s);
 	} else {
 		set_client_state(s, C_BODY_STREAM);
+		send_continue(s);
 		/* an archive upload is captured de-chunked for its judge */
 		http_req_resume(&x->req, x->arch_hold, x->arch_hold ? ARCH_HOLD_MAX : 0);
 		pump_client(s);

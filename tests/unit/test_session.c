@@ -981,6 +981,79 @@ END_TEST
  * reaches the engine. */
 #define POLICY_UNKNOWN_OK "{ \"default_profile\": \"p\", \"profiles\": { \"p\": " \
 	"{ \"base\": \"restricted\", \"unknown_endpoints\": true } } }"
+/* Expect: 100-continue (curl sends it for bodies over 1 MiB, and waits a
+ * second for it): sockward answers 100 Continue once it reads the body, the
+ * inspected body of a create as the streamed one of a load, and the engine
+ * is not asked (no Expect is forwarded). */
+START_TEST(expect_continue_is_answered_when_the_body_is_read)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	struct h_peer *c, *lk, *nl, *e = NULL;
+	h_setup(&H, POLICY_LOAD_OK, NULL);
+	c = h_client(&H);
+	h_sendf(c, "POST /containers/create HTTP/1.1\r\nHost: docker\r\n"
+	    "Content-Type: application/json\r\nExpect: 100-Continue\r\nContent-Length: %zu\r\n\r\n",
+	    strlen(CREATE_BODY));
+	H_RUN_UNTIL(&H, h_has(c, cont));
+	ck_assert_uint_eq(strlen(h_text(c)), sizeof cont - 1);   /* interim only */
+	h_sendf(c, "%s", CREATE_BODY);
+	H_RUN_UNTIL(&H, (lk = h_engine_request(&H, IMAGE_LOOKUP)) != NULL);
+	h_sendf(lk, "%s", IMAGE_ANSWER);
+	h_close_after(lk);
+	H_RUN_UNTIL(&H, (nl = h_engine_request(&H, NETWORK_LOOKUP)) != NULL);
+	h_sendf(nl, "%s", NETWORK_ANSWER);
+	h_close_after(nl);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "POST /containers/create HTTP/1.1\r\n")) != NULL);
+	H_RUN_UNTIL(&H, after_head_has(e, "\"Image\":\"local/busybox:1.36\""));
+	ck_assert(!h_has(e, "xpect"));
+	h_sendf(e, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 27\r\n\r\n{\"Id\":\"abc\",\"Warnings\":[]}\n");
+	H_RUN_UNTIL(&H, h_has(c, "{\"Id\":\"abc\",\"Warnings\":[]}\n"));
+	ck_assert(strncmp(h_text(c), "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\n", 47) == 0);
+
+	/* a streamed body: the 100 once the head is judged and forwarded */
+	h_sendf(c, "POST /images/load?quiet=1 HTTP/1.1\r\nHost: docker\r\n"
+	    "Content-Type: application/x-tar\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+	H_RUN_UNTIL(&H, h_count(c, cont) == 2);
+	/* the engine connection is kept: the load follows the create on it */
+	H_RUN_UNTIL(&H, h_has(e, "POST /images/load?quiet=1 HTTP/1.1\r\n"));
+	ck_assert(!h_has(e, "xpect"));
+	h_sendf(c, "hello");
+	H_RUN_UNTIL(&H, h_has(e, "\r\n\r\nhello"));
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
+/* Another expectation gets dockerd's own answer (net/http: 417), and a
+ * 100-continue on HTTP/1.0 or without a body no 100 */
+START_TEST(other_expectations_get_417)
+{
+	const char *body;
+	size_t blen;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	struct h_peer *c = h_client(&H);
+	h_sendf(c, "POST /containers/create HTTP/1.1\r\nHost: docker\r\n"
+	    "Content-Type: application/json\r\nExpect: 100-continuex\r\nContent-Length: 2\r\n\r\n");
+	H_RUN_UNTIL(&H, c->eof || c->rerr);
+	ck_assert_int_eq(h_answer_at(c, 0, &body, &blen), 417);
+	h_assert_docker_error(body, blen, "Expect");
+	ck_assert_ptr_null(h_engine_find(&H, "POST /containers/create"));
+	h_teardown(&H);
+
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\nExpect: 100-continue\r\n\r\n");
+	struct h_peer *e = NULL;
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	h_sendf(e, PS_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "[]\n"));
+	ck_assert(!h_has(c, "100 Continue"));
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
 START_TEST(connect_with_a_body_is_refused)
 {
 	static const char *const framings[] = {
@@ -1045,6 +1118,8 @@ session_suite(void)
 	tcase_add_test(tc, forwarded_head_is_rebuilt_exactly);
 	tcase_add_test(tc, refusal_at_the_limit_is_explained_and_rate_limited);
 	tcase_add_test(tc, connect_with_a_body_is_refused);
+	tcase_add_test(tc, expect_continue_is_answered_when_the_body_is_read);
+	tcase_add_test(tc, other_expectations_get_417);
 	suite_add_tcase(s, tc);
 	return s;
 }
