@@ -429,6 +429,23 @@ room_left(const struct audit_log *log, long long size_at_probe)
 	return log->reserved_end - (size_at_probe + log->written_since_probe) > PROBE_MARGIN;
 }
 
+/* A reopen (SIGUSR1) that failed leaves no file open.  Each line tries it
+ * again, so the log recovers by itself once the file can be opened, in
+ * either mode: with fail-closed audit_ready() would retry it too, but with
+ * continue nothing else does, and every decision would go to stderr until
+ * the next SIGUSR1.  0 when the file is open now. */
+static int
+finish_reopen(struct audit_log *log)
+{
+	char err[600];
+
+	if (open_file(log, err, sizeof err) != 0)
+		return -1;
+	log->torn = 0;           /* as audit_reopen: a fresh file */
+	log->reserved_end = 0;   /* another file: probe it */
+	return 0;
+}
+
 /* One write(2) of the whole line; anything less is a failure. */
 static int
 write_file(struct audit_log *log, const char *line, size_t len)
@@ -436,8 +453,8 @@ write_file(struct audit_log *log, const char *line, size_t len)
 	char what[600];
 	ssize_t n;
 
-	if (log->fd < 0)
-		return -1;   /* already broken by a failed open */
+	if (log->fd < 0 && finish_reopen(log) != 0)
+		return -1;   /* still broken by the failed open */
 	if (log->torn) {
 		/* the file ends inside a line: terminate it so ours parses */
 		if (write(log->fd, "\n", 1) != 1)

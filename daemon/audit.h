@@ -89,7 +89,8 @@ int audit_attach_loop(struct audit_log *log, struct event_base *base);
 /* Reopen the file by name (SIGUSR1, after logrotate renamed it).  Returns 0
  * on success, which also clears the failed state; -1 with a message in err
  * when the file cannot be opened: the log is then failed (fail-closed) or
- * writing to stderr (continue). */
+ * writing to stderr (continue) until a later line (or audit_ready) can open
+ * it. */
 int audit_reopen(struct audit_log *log, char *err, size_t errlen);
 
 void audit_close(struct audit_log *log);

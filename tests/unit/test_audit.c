@@ -620,6 +620,50 @@ START_TEST(directory_removed_then_restored)
 }
 END_TEST
 
+/* With "continue" nothing checks the file before a request: a reopen that
+ * failed (the directory gone for a moment during rotation) must still
+ * recover once the file can be opened again, without another SIGUSR1 -
+ * "decisions are written to standard error until the file can be written
+ * again", not until the next rotation. */
+START_TEST(continue_recovers_after_a_failed_reopen)
+{
+	struct audit_config cfg = { .on_failure = AUDIT_CONTINUE };
+	struct audit_record r = sample("allow");
+	char sub[160], path[200], err[256], *text, *captured;
+	struct audit_log *log;
+
+	mkdir_tmp();
+	capture_stderr();
+	snprintf(sub, sizeof(sub), "%s/logs", dir);
+	snprintf(path, sizeof(path), "%s/audit.log", sub);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	cfg.file = path;
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(sub), 0);
+	ck_assert_int_eq(audit_reopen(log, err, sizeof(err)), -1);
+	ck_assert(!audit_failed(log));   /* continue: keeps serving */
+	r.request_id = 65;
+	ck_assert_int_eq(audit_write(log, &r), -1);
+
+	ck_assert_int_eq(mkdir(sub, 0700), 0);   /* back, and no SIGUSR1 */
+	r.request_id = 66;
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	audit_close(log);
+
+	text = slurp(path);
+	ck_assert_int_eq(count_lines(text), 1);
+	ck_assert_ptr_nonnull(strstr(text, "\"request_id\":66,"));
+	captured = slurp(errfile);
+	ck_assert_ptr_nonnull(strstr(captured, "\"request_id\":65,"));
+	ck_assert_ptr_null(strstr(captured, "\"request_id\":66,"));
+	ck_assert_ptr_nonnull(strstr(captured, "writable again"));
+	free(text);
+	free(captured);
+	rm_tmp();
+}
+END_TEST
+
 /* A short write (file size limit) leaves half a line; once space is back the
  * log recovers by itself and the next line starts on a line of its own. */
 START_TEST(short_write_then_recovery)
@@ -785,6 +829,7 @@ audit_suite(void)
 	tcase_add_test(tc, fail_closed_before_the_failing_write);
 	tcase_add_test(tc, full_device_continue);
 	tcase_add_test(tc, directory_removed_then_restored);
+	tcase_add_test(tc, continue_recovers_after_a_failed_reopen);
 	tcase_add_test(tc, short_write_then_recovery);
 	tcase_add_test(tc, lines_of_one_turn_written_together);
 	tcase_add_test(tc, duration_as_printf_writes_it);
