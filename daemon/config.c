@@ -430,6 +430,31 @@ check_listener(struct load_ctx *ctx, const struct listener_conf *l, const char *
 	}
 }
 
+/* The server knows a listener by its name alone: a reload reads a TLS
+ * listener's cert, key and CA again from the new entry of the same name.
+ * Two listeners of one name would both get the last one's files (and its
+ * CA would admit clients to the other). */
+static void
+check_listener_name(struct load_ctx *ctx, const struct sw_config *c, size_t i, int named,
+    const char *path)
+{
+	const struct listener_conf *l = &c->listeners[i];
+	char p[256];
+	if (l->name == NULL)
+		return;
+	if (named)
+		join_path(p, sizeof p, path, "name");
+	else
+		snprintf(p, sizeof p, "%s", path);
+	for (size_t j = 0; j < i; j++) {
+		if (c->listeners[j].name && strcmp(c->listeners[j].name, l->name) == 0) {
+			conf_error(ctx, p, "\"%s\" is already the name of listeners[%zu]; "
+			    "listener names must be unique", l->name, j);
+			return;
+		}
+	}
+}
+
 static void
 load_listeners(struct load_ctx *ctx, struct sw_config *c, const json_t *v, const char *path)
 {
@@ -464,6 +489,7 @@ load_listeners(struct load_ctx *ctx, struct sw_config *c, const json_t *v, const
 			l->name = strdup(nm);
 		}
 		check_listener(ctx, l, p);
+		check_listener_name(ctx, c, i, json_object_get(lv, "name") != NULL, p);
 	}
 }
 
