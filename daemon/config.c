@@ -446,6 +446,11 @@ check_listener_name(struct load_ctx *ctx, const struct sw_config *c, size_t i, i
 		join_path(p, sizeof p, path, "name");
 	else
 		snprintf(p, sizeof p, "%s", path);
+	/* cut to fit, it would match no entry of the new file on reload */
+	if (strlen(l->name) > LISTENER_NAME_MAX) {
+		conf_error(ctx, p, "longer than %d bytes", LISTENER_NAME_MAX);
+		return;
+	}
 	for (size_t j = 0; j < i; j++) {
 		if (c->listeners[j].name && strcmp(c->listeners[j].name, l->name) == 0) {
 			conf_error(ctx, p, "\"%s\" is already the name of listeners[%zu]; "

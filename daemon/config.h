@@ -14,6 +14,10 @@ struct policy;
 
 enum listener_type { LISTEN_TLS, LISTEN_UNIX, LISTEN_TCP };
 
+/* Longest listener name, in bytes: the server keeps it in a fixed field
+ * (struct listener) and finds a listener's new TLS files by it on reload. */
+#define LISTENER_NAME_MAX 63
+
 struct listener_conf {
 	char *name;
 	long type;              /* enum listener_type */

@@ -13,7 +13,7 @@ struct evconnlistener;
 
 struct listener {
 	struct server *srv;
-	char name[64];
+	char name[LISTENER_NAME_MAX + 1];
 	enum listener_type type;
 	struct evconnlistener *evl;
 	SSL_CTX *ssl_ctx;          /* TLS only; replaced on reload */
