@@ -498,6 +498,26 @@ load_listeners(struct load_ctx *ctx, struct sw_config *c, const json_t *v, const
 	}
 }
 
+/* upstream.socket: a path, or unix://PATH as DOCKER_HOST and -u write it.
+ * Kept as the bare path, since the session connects to it as given (the
+ * engine client, the lookups and /healthz strip the scheme; a session's
+ * own connect did not, and went to a relative "unix:" path, every request
+ * a 502).  It must fit a unix socket address: a longer one would be cut
+ * to another path. */
+static void
+check_upstream(struct load_ctx *ctx, struct sw_config *c)
+{
+	char *s = c->upstream_socket;
+	if (s == NULL)
+		return;
+	if (strncmp(s, "unix://", 7) == 0)
+		memmove(s, s + 7, strlen(s + 7) + 1);
+	if (s[0] == '\0')
+		conf_error(ctx, "upstream.socket", "no path after unix://");
+	else if (strlen(s) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		conf_error(ctx, "upstream.socket", "socket path is too long");
+}
+
 /* ---- entry points ------------------------------------------------------------ */
 
 struct sw_config *
@@ -526,6 +546,7 @@ config_load_text(const char *name, const char *text, size_t len, struct config_e
 	store_value(&ctx, c, &top, root, "", c);
 	if (json_is_object(root) && json_object_get(root, "listeners") == NULL)
 		conf_error(&ctx, "listeners", "missing: at least one listener is required");
+	check_upstream(&ctx, c);
 	if (c->admin_address && c->admin_path)
 		conf_error(&ctx, "admin", "set either \"address\" or \"path\", not both");
 	if (c->admin_address) {

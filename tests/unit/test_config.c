@@ -135,6 +135,40 @@ START_TEST(listener_rules)
 }
 END_TEST
 
+/* upstream.socket: unix://PATH is PATH (as -u takes it); a path that does
+ * not fit a unix socket address is an error, not a connect to a cut path. */
+START_TEST(upstream_socket_forms)
+{
+	struct config_errors e;
+	char text[512], longpath[200];
+	struct sw_config *c = load("{\"listeners\":[{\"type\":\"unix\",\"path\":\"/tmp/a\"}],"
+	    "\"upstream\":{\"socket\":\"unix:///run/docker.sock\"}}", &e);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->upstream_socket, "/run/docker.sock");
+	config_unref(c);
+	ck_assert_ptr_null(load("{\"listeners\":[{\"type\":\"unix\",\"path\":\"/tmp/a\"}],"
+	    "\"upstream\":{\"socket\":\"unix://\"}}", &e));
+	ck_assert_uint_eq(e.n, 1);
+	ck_assert_ptr_nonnull(strstr(e.v[0].text, "upstream.socket"));
+	config_errors_free(&e);
+	memset(longpath, 'd', sizeof longpath);
+	longpath[0] = '/';
+	longpath[108] = '\0';   /* 108 bytes: one more than sun_path holds with its NUL */
+	snprintf(text, sizeof text, "{\"listeners\":[{\"type\":\"unix\",\"path\":\"/tmp/a\"}],"
+	    "\"upstream\":{\"socket\":\"%s\"}}", longpath);
+	ck_assert_ptr_null(load(text, &e));
+	ck_assert_uint_eq(e.n, 1);
+	ck_assert_msg(strstr(e.v[0].text, "upstream.socket: socket path is too long") != NULL,
+	    "got %s", e.v[0].text);
+	config_errors_free(&e);
+	longpath[107] = '\0';   /* 107 bytes fit */
+	snprintf(text, sizeof text, "{\"listeners\":[{\"type\":\"unix\",\"path\":\"/tmp/a\"}],"
+	    "\"upstream\":{\"socket\":\"%s\"}}", longpath);
+	ck_assert_ptr_nonnull(c = load(text, &e));
+	config_unref(c);
+}
+END_TEST
+
 START_TEST(restart_needed_is_detected)
 {
 	struct config_errors e;
@@ -242,6 +276,7 @@ config_suite(void)
 	tcase_add_test(tc, syntax_error_has_position);
 	tcase_add_test(tc, listener_rules);
 	tcase_add_test(tc, restart_needed_is_detected);
+	tcase_add_test(tc, upstream_socket_forms);
 	tcase_add_test(tc, shipped_examples_are_valid);
 	tcase_add_test(tc, bad_files_give_their_exact_messages);
 	suite_add_tcase(s, tc);

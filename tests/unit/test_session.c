@@ -665,6 +665,30 @@ START_TEST(keepalive_reload_moves_upstream)
 }
 END_TEST
 
+/* upstream.socket written as DOCKER_HOST and -u write it, unix://PATH: the
+ * requests go to that engine (as /healthz and the lookups already did),
+ * not to a relative path "unix:" that answers every request with a 502. */
+START_TEST(reload_to_upstream_written_as_unix_url)
+{
+	struct h_peer *c, *e = NULL;
+	char plain[96];
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	snprintf(plain, sizeof plain, "%s", H.engine_path);
+	snprintf(H.engine_path, sizeof H.engine_path, "unix://%.80s", plain);
+	h_reload(&H, POLICY_RESTRICTED, NULL);
+	snprintf(H.engine_path, sizeof H.engine_path, "%s", plain);   /* the socket file */
+	c = h_client(&H);
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL ||
+	    h_has(c, "HTTP/1.1 502"));
+	ck_assert_msg(e != NULL, "the request did not reach the engine: %s", h_text(c));
+	h_sendf(e, PS_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "[]\n"));
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
 /* A request that ended before it was judged is recorded as exactly that,
  * never as "allow". */
 static char *
@@ -1110,6 +1134,7 @@ session_suite(void)
 	tcase_add_test(tc, unread_answers_stop_pipelined_requests);
 	tcase_add_test(tc, pipelined_then_half_closed_gets_every_answer);
 	tcase_add_test(tc, keepalive_reload_moves_upstream);
+	tcase_add_test(tc, reload_to_upstream_written_as_unix_url);
 	tcase_add_test(tc, closes_are_trimmed_once_quiet);
 	tcase_add_test(tc, unjudged_request_is_audited_as_not_judged);
 	tcase_add_test(tc, malformed_answer_head_gets_502);
