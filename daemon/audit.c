@@ -29,8 +29,9 @@ struct audit_log {
 	enum audit_failure on_failure;
 	int fd;                      /* -1 when closed or the last open failed */
 	int broken;                  /* the last write/open of the file failed */
-	int torn;                    /* a short write left a partial line: start
-	                              * the next one on a fresh line */
+	int torn;                    /* the file ends inside a line (a short write,
+	                              * or found so at open): start the next one
+	                              * on a fresh line */
 	char why[1024];              /* what broke (kept for debugging) */
 	/* fail-closed: room reserved past the end of the file (probe_file), and
 	 * what we wrote since; probed again only when the room runs low */
@@ -352,6 +353,29 @@ write_stderr(const char *buf, size_t len)
 	}
 }
 
+/* Does the regular file at fd end inside a line (a short write, ours before
+ * a restart or a reopen of the same file, or another writer's)?  fd is
+ * write-only: its last byte is read through the name, when that still
+ * names the same file and may be read; else it is taken as ending whole. */
+static int
+ends_mid_line(int fd, const char *path)
+{
+	struct stat st, rst;
+	char last = '\n';
+	int rfd;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+		return 0;
+	rfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (rfd < 0)
+		return 0;
+	if (fstat(rfd, &rst) != 0 || rst.st_dev != st.st_dev || rst.st_ino != st.st_ino ||
+	    pread(rfd, &last, 1, st.st_size - 1) != 1)
+		last = '\n';
+	close(rfd);
+	return last != '\n';
+}
+
 static int
 open_file(struct audit_log *log, char *err, size_t errlen)
 {
@@ -364,6 +388,8 @@ open_file(struct audit_log *log, char *err, size_t errlen)
 	if (log->fd >= 0)
 		close(log->fd);
 	log->fd = fd;
+	/* whatever the file: a line of ours never starts inside another */
+	log->torn = ends_mid_line(fd, log->file);
 	return 0;
 }
 
@@ -441,7 +467,6 @@ finish_reopen(struct audit_log *log)
 
 	if (open_file(log, err, sizeof err) != 0)
 		return -1;
-	log->torn = 0;           /* as audit_reopen: a fresh file */
 	log->reserved_end = 0;   /* another file: probe it */
 	return 0;
 }
@@ -578,7 +603,6 @@ audit_reopen(struct audit_log *log, char *err, size_t errlen)
 		mark_broken(log, err);
 		return -1;
 	}
-	log->torn = 0;   /* a fresh file */
 	/* an open is not a write: a broken log recovers when the new file can
 	 * take a line (or, where that cannot be told, when one is written) */
 	log->reserved_end = 0;   /* another file: probe it */
@@ -597,10 +621,8 @@ audit_ready(struct audit_log *log)
 		/* re-checked on every request, not only on SIGUSR1 */
 		if (log->fd < 0 && open_file(log, err, sizeof err) != 0)
 			return 0;
-		if (probe_file(log) == 1) {
-			log->torn = 0;
-			mark_recovered(log);
-		}
+		if (probe_file(log) == 1)
+			mark_recovered(log);   /* a torn line is still ended by the next write */
 		return !log->broken;
 	}
 	if (log->reserved_end > 0 && room_left(log, log->reserved_end - PROBE_RESERVE))

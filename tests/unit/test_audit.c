@@ -708,6 +708,98 @@ START_TEST(short_write_then_recovery)
 }
 END_TEST
 
+/* The file cut short by a size limit; the limit raised again. */
+static void
+torn_by_a_short_write(struct audit_log *log, struct audit_record *r)
+{
+	struct rlimit rl;
+	struct stat st;
+
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(audit_write(log, r), 0);
+	ck_assert_int_eq(stat(file, &st), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	rl.rlim_cur = (rlim_t)st.st_size + 20;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	r->request_id = 8;
+	ck_assert_int_eq(audit_write(log, r), -1);
+	ck_assert(audit_failed(log));
+	rl.rlim_cur = rl.rlim_max;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+/* whole, torn, whole: the line after the torn one starts a line of its own */
+static void
+assert_torn_line_ended(void)
+{
+	char *text = slurp(file), *last;
+
+	ck_assert_int_eq(count_lines(text), 3);
+	last = strrchr(text, '{');
+	ck_assert_msg(last[-1] == '\n', "the next line joined the torn one: %s", text);
+	ck_assert_ptr_nonnull(strstr(last, "\"request_id\":9,"));
+	json_decref(line_json(text, 0));
+	json_decref(line_json(text, 2));
+	free(text);
+}
+
+/* In the daemon a fail-closed log recovers through audit_ready() (the
+ * check before each request), not through a write: the line it lets
+ * through must still not be glued to the end of the torn one. */
+START_TEST(short_write_then_recovery_by_the_check)
+{
+	struct audit_config cfg = { .file = file, .on_failure = AUDIT_FAIL_CLOSED };
+	struct audit_record r = sample("allow");
+	char err[256];
+	struct audit_log *log;
+
+	mkdir_tmp();
+	capture_stderr();
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	torn_by_a_short_write(log, &r);
+	ck_assert_int_eq(audit_ready(log), 1);
+	ck_assert(!audit_failed(log));
+	r.request_id = 9;
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	audit_close(log);
+	assert_torn_line_ended();
+	rm_tmp();
+}
+END_TEST
+
+/* Space freed, then SIGUSR1 on the same (not rotated) file, as an operator
+ * does after a full disk; and a restart finds the file as it was left. */
+START_TEST(short_write_then_reopen_of_the_same_file)
+{
+	struct audit_config cfg = { .file = file, .on_failure = AUDIT_FAIL_CLOSED };
+	struct audit_record r = sample("allow");
+	char err[256];
+	struct audit_log *log;
+
+	mkdir_tmp();
+	capture_stderr();
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	torn_by_a_short_write(log, &r);
+	ck_assert_int_eq(audit_reopen(log, err, sizeof(err)), 0);
+	r.request_id = 9;
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	audit_close(log);
+	assert_torn_line_ended();
+
+	/* the same after a restart: the file ends inside a line again */
+	ck_assert_int_eq(truncate(file, 400), 0);
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	r.request_id = 10;
+	ck_assert_int_eq(audit_write(log, &r), 0);
+	audit_close(log);
+	char *text = slurp(file), *last = strrchr(text, '{');
+	ck_assert_msg(last[-1] == '\n', "the first line joined the torn one: %s", text);
+	ck_assert_ptr_nonnull(strstr(last, "\"request_id\":10,"));
+	free(text);
+	rm_tmp();
+}
+END_TEST
+
 /* Under a loop, the lines of one turn go out together at its end, and what
  * is held is written by a reopen and by close. */
 START_TEST(lines_of_one_turn_written_together)
@@ -831,6 +923,8 @@ audit_suite(void)
 	tcase_add_test(tc, directory_removed_then_restored);
 	tcase_add_test(tc, continue_recovers_after_a_failed_reopen);
 	tcase_add_test(tc, short_write_then_recovery);
+	tcase_add_test(tc, short_write_then_recovery_by_the_check);
+	tcase_add_test(tc, short_write_then_reopen_of_the_same_file);
 	tcase_add_test(tc, lines_of_one_turn_written_together);
 	tcase_add_test(tc, duration_as_printf_writes_it);
 	tcase_add_test(tc, open_failure_is_reported);
