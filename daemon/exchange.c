@@ -788,7 +788,9 @@ exchange_record(struct exchange *x, const struct conn_facts *cf, struct audit_lo
 			.listener = cf->listener,
 			.method = x->method,
 			.path = x->target,
-			.endpoint = endpoint,
+			/* not matched (never judged): null, as every value that
+			 * does not apply; "-" is only the metrics' label */
+			.endpoint = x->judged ? x->dec.endpoint : NULL,
 			.image = x->judged ? x->dec.image : NULL,
 			.verdict = verdict,
 			.profile = x->judged ? x->dec.profile : NULL,

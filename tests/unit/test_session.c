@@ -717,6 +717,9 @@ START_TEST(unjudged_request_is_audited_as_not_judged)
 	ck_assert_msg(strstr(audit, "\"verdict\":\"not-judged\"") != NULL, "audit: %s", audit);
 	ck_assert_msg(strstr(audit, "client closed mid-request") != NULL, "audit: %s", audit);
 	ck_assert_msg(strstr(audit, "\"verdict\":\"allow\"") == NULL, "audit: %s", audit);
+	/* no endpoint was matched: null, as every value that does not apply
+	 * (sockward.json(5)), not a placeholder string */
+	ck_assert_msg(strstr(audit, "\"endpoint\":null,") != NULL, "audit: %s", audit);
 	ck_assert_uint_eq(H.nengine, 0);   /* nothing reached the engine */
 }
 END_TEST
