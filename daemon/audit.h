@@ -23,7 +23,9 @@
  *   - AUDIT_FAIL_CLOSED (default): the log enters the failed state;
  *     audit_failed() is then true and the daemon must deny new requests with
  *     audit_failed_message().  The state clears when a later write to the file
- *     succeeds again, or on a successful audit_reopen() (SIGUSR1).
+ *     succeeds again, or when audit_ready() or audit_reopen() (SIGUSR1) finds
+ *     that the file can take a line; a reopen of a file that still cannot
+ *     does not clear it.
  *   - AUDIT_CONTINUE: the daemon keeps serving; decisions go to stderr until
  *     the file can be written again.
  * syslog(3) reports no errors, so only the file can put the log in the
