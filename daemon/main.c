@@ -87,6 +87,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 
+	if (!check_only)
+		server_hold_signals();   /* a HUP or USR1 while starting must not kill it */
 	struct config_errors errs = { 0 };
 	struct sw_config *cfg = config_load(file, &errs);
 	if (cfg == NULL) {

@@ -648,6 +648,18 @@ reserve_fd_slots(struct event_base *base, const struct sw_config *cfg)
 	close(spare);
 }
 
+/* HUP (reload) and USR1 (audit reopen) end the process by default: until
+ * the event loop takes them (evsignal in server_init), one that comes while
+ * the daemon starts (logrotate's postrotate during a restart, a reload right
+ * after one) would kill it.  Ignored until then: the configuration and the
+ * audit log being opened are the current ones anyway. */
+void
+server_hold_signals(void)
+{
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+}
+
 int
 server_init(struct server *srv, struct sw_config *cfg, const char *upstream_override)
 {
@@ -659,6 +671,7 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 	srv->gw.upstream_override = upstream_override;
 	log_threshold = (enum log_level)cfg->log_level;
 	signal(SIGPIPE, SIG_IGN);
+	server_hold_signals();
 	/* Each request allocates a few objects of several KB (the exchange, the
 	 * policy's prepared request and its violations, evbuffer chunks); with
 	 * glibc's fastbins each of those first consolidates every small chunk

@@ -28,6 +28,10 @@ struct server {
 /* The upstream socket path in force (command-line override or config). */
 const char *server_upstream(const struct server *srv);
 
+/* Ignore SIGHUP and SIGUSR1 until server_init() hands them to the event
+ * loop (called by server_init; main calls it before loading the config). */
+void server_hold_signals(void);
+
 int server_init(struct server *srv, struct sw_config *cfg, const char *upstream_override);
 int server_run(struct server *srv);
 void server_free(struct server *srv);

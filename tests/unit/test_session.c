@@ -10,12 +10,17 @@
  * Assertions marked "Regression (was a bug)" failed on the daemon this
  * suite was first written against; the comment at each says what was wrong. */
 #include <check.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -1111,6 +1116,80 @@ START_TEST(connect_with_a_body_is_refused)
 }
 END_TEST
 
+/* ---- startup ------------------------------------------------------------------ */
+
+/* The child's kernel wait, as /proc shows it ("wait_for_partner": blocked
+ * opening a FIFO no one reads). */
+static int
+child_waits_in(pid_t pid, const char *wchan)
+{
+	char path[64], buf[64] = "";
+	snprintf(path, sizeof path, "/proc/%d/wchan", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, wchan) != NULL;
+}
+
+/* HUP and USR1 belong to the running daemon (reload, audit reopen).  One
+ * that comes while it starts (logrotate's postrotate during a restart, a
+ * reload sent right after one) must not end the process by the signal's
+ * default action before the event loop takes them.  The child is held
+ * inside server_init() by its audit file, a FIFO no one reads yet: the
+ * signals come then, and a reader lets it go on. */
+START_TEST(signals_during_startup_are_not_fatal)
+{
+	char dir[] = "/tmp/sw-sig-XXXXXX", conf[96], fifo[96], sock[96];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf, sizeof conf, "%s/sockward.json", dir);
+	snprintf(fifo, sizeof fifo, "%s/audit.fifo", dir);
+	snprintf(sock, sizeof sock, "%s/sockward.sock", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	FILE *f = fopen(conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{ \"listeners\": [ { \"name\": \"t\", \"type\": \"unix\", \"path\": \"%s\" } ],\n"
+	    "  \"audit\": { \"file\": \"%s\" } }\n", sock, fifo);
+	ck_assert_int_eq(fclose(f), 0);
+
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct config_errors errs = { 0 };
+		struct server srv;
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, STDERR_FILENO);   /* the daemon's log */
+		unsetenv("NOTIFY_SOCKET");
+		struct sw_config *cfg = config_load(conf, &errs);
+		if (cfg == NULL || server_init(&srv, cfg, NULL) != 0)
+			_exit(2);
+		server_free(&srv);
+		_exit(0);
+	}
+	int64_t deadline = h_now_ms() + H_TIMEOUT_MS;
+	while (!child_waits_in(pid, "wait_for_partner") && h_now_ms() < deadline)
+		usleep(1000);
+	ck_assert_msg(child_waits_in(pid, "wait_for_partner"), "the child never opened the FIFO");
+	ck_assert_int_eq(kill(pid, SIGUSR1), 0);
+	ck_assert_int_eq(kill(pid, SIGHUP), 0);
+	usleep(20 * 1000);
+	int rfd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);   /* the child's open returns */
+	ck_assert_int_ge(rfd, 0);
+	int status = 0;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	close(rfd);
+	ck_assert_msg(!WIFSIGNALED(status), "the daemon was killed by signal %d while starting",
+	    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	unlink(conf);
+	unlink(fifo);
+	unlink(sock);
+	rmdir(dir);
+}
+END_TEST
+
 Suite *
 session_suite(void)
 {
@@ -1148,6 +1227,9 @@ session_suite(void)
 	tcase_add_test(tc, connect_with_a_body_is_refused);
 	tcase_add_test(tc, expect_continue_is_answered_when_the_body_is_read);
 	tcase_add_test(tc, other_expectations_get_417);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("startup");
+	tcase_add_test(tc, signals_during_startup_are_not_fatal);
 	suite_add_tcase(s, tc);
 	return s;
 }
