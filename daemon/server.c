@@ -244,12 +244,19 @@ open_listeners(struct server *srv, char *err, size_t errlen)
 {
 	int npassed = sdlisten_init();
 	if (npassed > 0) {
-		const char *names[64];
-		int nn = 0;
-		for (size_t i = 0; i < srv->gw.cfg->nlisteners && nn < 64; i++)
-			names[nn++] = srv->gw.cfg->listeners[i].name;
+		/* every listener's name (a passed socket may be any one's) */
+		size_t nn = srv->gw.cfg->nlisteners;
+		const char **names = calloc(nn, sizeof *names);
+		if (names == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		for (size_t i = 0; i < nn; i++)
+			names[i] = srv->gw.cfg->listeners[i].name;
 		char bad[64];
-		if (sdlisten_check(names, nn, bad, sizeof bad) != 0) {
+		int stray = sdlisten_check(names, (int)nn, bad, sizeof bad) != 0;
+		free(names);
+		if (stray) {
 			sdlisten_close_unused();
 			snprintf(err, errlen, "systemd passed a socket named \"%s\", which matches no "
 			    "listener name", bad);
@@ -352,6 +359,19 @@ collect_host_sockets(struct server *srv)
 
 /* ---- reload ------------------------------------------------------------------ */
 
+/* A reload that cannot be applied: nothing was replaced, the new
+ * configuration and the TLS contexts built for it go. */
+static void
+reload_rejected(struct sw_config *n, SSL_CTX **ctxs, size_t nctx)
+{
+	for (size_t k = 0; k < nctx; k++)
+		SSL_CTX_free(ctxs[k]);
+	free(ctxs);
+	config_unref(n);
+	metrics_reload(0);
+	sdnotify_ready("reload failed; previous configuration in force");
+}
+
 static void
 server_reload(struct server *srv)
 {
@@ -364,13 +384,19 @@ server_reload(struct server *srv)
 			log_error("reload: %s", errs.v[i].text);
 		log_error("reload failed; the previous configuration stays in force");
 		config_errors_free(&errs);
-		metrics_reload(0);
-		sdnotify_ready("reload failed; previous configuration in force");
+		reload_rejected(NULL, NULL, 0);
 		return;
 	}
-	/* build every new TLS context before replacing anything */
-	SSL_CTX *ctxs[64] = { 0 };
-	size_t nl = srv->nlisteners < 64 ? srv->nlisteners : 64;
+	/* build every new TLS context before replacing anything: one for each
+	 * listener, however many (not a fixed array: those past it would
+	 * silently keep their old files) */
+	size_t nl = srv->nlisteners;
+	SSL_CTX **ctxs = calloc(nl ? nl : 1, sizeof *ctxs);
+	if (ctxs == NULL) {
+		log_error("reload: out of memory; the previous configuration stays in force");
+		reload_rejected(n, NULL, 0);
+		return;
+	}
 	for (size_t i = 0; i < nl; i++) {
 		struct listener *l = &srv->listeners[i];
 		const struct listener_conf *lc = NULL;
@@ -385,11 +411,7 @@ server_reload(struct server *srv)
 		if (ctxs[i] == NULL) {
 			log_error("reload: listener %s: %s; the previous configuration stays in force",
 			    l->name, err);
-			for (size_t k = 0; k < i; k++)
-				SSL_CTX_free(ctxs[k]);
-			config_unref(n);
-			metrics_reload(0);
-			sdnotify_ready("reload failed; previous configuration in force");
+			reload_rejected(n, ctxs, i);
 			return;
 		}
 	}
@@ -399,11 +421,7 @@ server_reload(struct server *srv)
 		audit_attach_loop(naudit, srv->gw.base);   /* unbatched if it fails */
 	if (naudit == NULL && aerr[0]) {
 		log_error("reload: audit: %s; the previous configuration stays in force", aerr);
-		for (size_t k = 0; k < nl; k++)
-			SSL_CTX_free(ctxs[k]);
-		config_unref(n);
-		metrics_reload(0);
-		sdnotify_ready("reload failed; previous configuration in force");
+		reload_rejected(n, ctxs, nl);
 		return;
 	}
 	char why[256];
@@ -415,6 +433,7 @@ server_reload(struct server *srv)
 		SSL_CTX_free(srv->listeners[i].ssl_ctx);   /* live SSLs keep their own ref */
 		srv->listeners[i].ssl_ctx = ctxs[i];
 	}
+	free(ctxs);
 	struct sw_config *old = srv->gw.cfg;
 	srv->gw.cfg = n;
 	config_unref(old);
