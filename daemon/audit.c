@@ -33,10 +33,13 @@ struct audit_log {
 	                              * or found so at open): start the next one
 	                              * on a fresh line */
 	char why[1024];              /* what broke (kept for debugging) */
-	/* fail-closed: room reserved past the end of the file (probe_file), and
-	 * what we wrote since; probed again only when the room runs low */
-	long long reserved_end;
+	/* fail-closed: room reserved past the end of the file (probe_file) from
+	 * its size then, and what we wrote since; probed again only when the
+	 * room runs low */
+	long long reserved_end, probed_size;
 	long long written_since_probe;
+	size_t running;              /* requests audit_ready() let through whose
+	                              * line is still to come */
 	/* with an event loop (audit_attach_loop): the lines of one turn of the
 	 * loop, written together when its other callbacks have run */
 	struct event *flush_ev;
@@ -54,9 +57,14 @@ struct audit_log {
 
 /* Reserve this much at a time, and probe again when less than
  * PROBE_MARGIN is left: an audit line is far shorter, so every request the
- * check lets through has its room, at one fallocate per ~100 requests. */
+ * check lets through has its room, at one fallocate per ~100 requests.
+ * Besides, LINE_RESERVE is kept for each request let through whose line is
+ * not written yet: a stream's (logs -f, events, a long pull) comes when it
+ * ends, maybe hours later, and thousands may be running when the file
+ * system fills up (the default limits: at most 8 MiB kept for them). */
 #define PROBE_RESERVE (128 * 1024)
 #define PROBE_MARGIN (32 * 1024)
+#define LINE_RESERVE 2048
 
 /* ---- formatting ------------------------------------------------------------ */
 
@@ -423,7 +431,15 @@ mark_recovered(struct audit_log *log)
 	log->why[0] = '\0';
 }
 
-/* Can the file take another line?  Reserves one page past its end without
+/* Lines to come that the reserved room must hold: those held for the end
+ * of the turn, and those of the running requests. */
+static long long
+owed(const struct audit_log *log)
+{
+	return (long long)log->plen + (long long)log->running * LINE_RESERVE;
+}
+
+/* Can the file take another line?  Reserves room past its end without
  * changing its size (fallocate KEEP_SIZE): a full disk, a file size limit,
  * a read-only or failed file system answer here, before a request that
  * would need the line goes to the engine.  1 yes, 0 no (errno set), -1
@@ -439,8 +455,10 @@ probe_file(struct audit_log *log)
 		return 0;
 	if (!S_ISREG(st.st_mode))
 		return -1;
-	if (fallocate(log->fd, FALLOC_FL_KEEP_SIZE, st.st_size, PROBE_RESERVE) == 0) {
-		log->reserved_end = (long long)st.st_size + PROBE_RESERVE;
+	long long want = PROBE_RESERVE + owed(log);
+	if (fallocate(log->fd, FALLOC_FL_KEEP_SIZE, st.st_size, want) == 0) {
+		log->probed_size = (long long)st.st_size;
+		log->reserved_end = (long long)st.st_size + want;
 		log->written_since_probe = 0;
 		return 1;
 	}
@@ -448,11 +466,13 @@ probe_file(struct audit_log *log)
 	return errno == EOPNOTSUPP || errno == ENOSYS ? -1 : 0;
 }
 
-/* Is there still reserved room for the next line, without a system call? */
+/* Is there still reserved room for the lines to come, without a system
+ * call? */
 static int
-room_left(const struct audit_log *log, long long size_at_probe)
+room_left(const struct audit_log *log)
 {
-	return log->reserved_end - (size_at_probe + log->written_since_probe) > PROBE_MARGIN;
+	return log->reserved_end - (log->probed_size + log->written_since_probe + owed(log)) >
+	    PROBE_MARGIN;
 }
 
 /* A reopen (SIGUSR1) that failed leaves no file open.  Each line tries it
@@ -611,12 +631,11 @@ audit_reopen(struct audit_log *log, char *err, size_t errlen)
 	return 0;
 }
 
-int
-audit_ready(struct audit_log *log)
+/* audit_ready() for the request already counted in log->running. */
+static int
+file_ready(struct audit_log *log)
 {
 	char what[600], err[600];
-	if (log == NULL || log->file == NULL || log->on_failure != AUDIT_FAIL_CLOSED)
-		return 1;
 	if (log->broken) {
 		/* re-checked on every request, not only on SIGUSR1 */
 		if (log->fd < 0 && open_file(log, err, sizeof err) != 0)
@@ -625,7 +644,7 @@ audit_ready(struct audit_log *log)
 			mark_recovered(log);   /* a torn line is still ended by the next write */
 		return !log->broken;
 	}
-	if (log->reserved_end > 0 && room_left(log, log->reserved_end - PROBE_RESERVE))
+	if (log->reserved_end > 0 && room_left(log))
 		return 1;
 	if (probe_file(log) == 0) {
 		snprintf(what, sizeof what, "audit log %s cannot be written: %s", log->file,
@@ -634,6 +653,18 @@ audit_ready(struct audit_log *log)
 		return 0;
 	}
 	return 1;
+}
+
+int
+audit_ready(struct audit_log *log)
+{
+	if (log == NULL || log->file == NULL || log->on_failure != AUDIT_FAIL_CLOSED)
+		return 1;
+	log->running++;   /* its line, to come: room for it too */
+	if (file_ready(log))
+		return 1;
+	log->running--;
+	return 0;
 }
 
 void
@@ -665,6 +696,8 @@ audit_write(struct audit_log *log, const struct audit_record *rec)
 	size_t len;
 	int rc = 0;
 
+	if (rec->admitted && log->running > 0)
+		log->running--;   /* from here on its line is held (plen), written or lost */
 	if (formatted != 0) {
 		/* Out of memory: still leave a trace of the decision. */
 		char fb[256];

@@ -67,6 +67,8 @@ struct audit_record {
 	uint64_t bytes_in;                /* client -> engine, body bytes included */
 	uint64_t bytes_out;               /* engine -> client */
 	double duration_ms;               /* first byte of the request to last of the answer */
+	int admitted;                     /* audit_ready() let this request through (its
+	                                   * line was owed room until now) */
 };
 
 struct audit_log;
@@ -105,7 +107,8 @@ int audit_write(struct audit_log *log, const struct audit_record *rec);
 /* Before a request is forwarded: with fail-closed, can its line be written?
  * Checks the file (a full disk or a size limit shows before the write that
  * would fail) and, while broken, tries to recover (reopening by name):
- * 0 means refuse the request. */
+ * 0 means refuse the request.  On 1 the request's line is owed room in the
+ * file until it is written: its record must then have "admitted" set. */
 int audit_ready(struct audit_log *log);
 
 /* Fail-closed and the file cannot be written: deny new requests. */

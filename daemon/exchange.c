@@ -805,6 +805,7 @@ exchange_record(struct exchange *x, const struct conn_facts *cf, struct audit_lo
 			.bytes_in = x->bytes_in,
 			.bytes_out = x->bytes_out,
 			.duration_ms = ms,
+			.admitted = x->audit_admitted,
 		};
 		if (audit_write(audit, &rec) != 0)
 			metrics_audit_write_failed();

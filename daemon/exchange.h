@@ -45,6 +45,7 @@ struct exchange {
 	unsigned answer_started : 1;   /* the engine's answer began to reach the client */
 	unsigned judged : 1;           /* a decision exists (dec) */
 	unsigned expect_continue : 1;  /* a 100 Continue is owed before the body is read */
+	unsigned audit_admitted : 1;   /* audit_ready() let it through (audit_record.admitted) */
 
 	struct http_req req;
 	struct http_resp resp;

@@ -455,16 +455,18 @@ on_request_head(struct session *s)
 	/* Go: on HTTP/1.1 with a body only */
 	x->expect_continue = expect > 0 && x->req.p.http_major == 1 && x->req.p.http_minor >= 1 &&
 	    http_req_has_body(&x->req);
-	if (s->gw->audit && s->cfg->audit_on_failure == AUDIT_FAIL_CLOSED &&
-	    !audit_ready(s->gw->audit)) {
-		/* no decision may go unrecorded: refuse while the trail is broken */
-		char msg[300];
-		snprintf(msg, sizeof msg, "sockward: audit log unavailable, requests are refused: %s",
-		    audit_failed_message(s->gw->audit));
-		if (!http_req_has_body(&x->req))
-			finish_bodyless(x);
-		reply_and_continue(s, 503, msg, "audit-down");
-		return;
+	if (s->gw->audit && s->cfg->audit_on_failure == AUDIT_FAIL_CLOSED) {
+		if (!audit_ready(s->gw->audit)) {
+			/* no decision may go unrecorded: refuse while the trail is broken */
+			char msg[300];
+			snprintf(msg, sizeof msg, "sockward: audit log unavailable, requests are refused: %s",
+			    audit_failed_message(s->gw->audit));
+			if (!http_req_has_body(&x->req))
+				finish_bodyless(x);
+			reply_and_continue(s, 503, msg, "audit-down");
+			return;
+		}
+		x->audit_admitted = 1;   /* its line is owed room until written */
 	}
 	if (exchange_prepare(x, s->cfg->policy) != 0) {
 		session_reply_and_close(s, 500, "sockward: out of memory");

@@ -523,7 +523,9 @@ START_TEST(fail_closed_before_the_failing_write)
 	capture_stderr();
 	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
 	ck_assert_int_eq(audit_write(log, &r), 0);
+	r.admitted = 1;   /* from here on each line is of a request the check let through */
 	ck_assert_int_eq(audit_ready(log), 1);
+	ck_assert_int_eq(audit_write(log, &r), 0);
 	/* someone else fills the file system */
 	FILE *f = fopen(fill, "w");
 	ck_assert_ptr_nonnull(f);
@@ -546,6 +548,48 @@ START_TEST(fail_closed_before_the_failing_write)
 	ck_assert_int_eq(audit_ready(log), 1);
 	ck_assert(!audit_failed(log));
 	ck_assert_int_eq(audit_write(log, &r), 0);
+	audit_close(log);
+	ck_assert_int_eq(umount(dir), 0);
+	rmdir(dir);
+	rm_tmp();
+}
+END_TEST
+
+/* Requests the check lets through are written when they end, which for a
+ * stream (logs -f, attach, events) is long after: every one of them must
+ * still find its room, however many are running when the file system fills
+ * up.  Each is counted from the check until its line is written. */
+START_TEST(fail_closed_room_for_every_running_request)
+{
+	char dir[] = "/tmp/sw-audit-fs-XXXXXX", path[96], fill[96], err[256];
+	struct audit_config cfg = { .file = path, .on_failure = AUDIT_FAIL_CLOSED };
+	struct audit_record r = sample("allow");
+	struct audit_log *log;
+	enum { RUNNING = 600 };   /* ~300 KB of lines, more than one reservation */
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_msg(mount("tmpfs", dir, "tmpfs", 0, "size=2m") == 0,
+	    "mounting a small tmpfs needs root (make check runs as root): %s", strerror(errno));
+	snprintf(path, sizeof path, "%s/audit.log", dir);
+	snprintf(fill, sizeof fill, "%s/fill", dir);
+	mkdir_tmp();
+	capture_stderr();
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	r.admitted = 1;   /* each let through by the check above */
+	for (int i = 0; i < RUNNING; i++)
+		ck_assert_int_eq(audit_ready(log), 1);
+	/* someone else takes every free block */
+	FILE *f = fopen(fill, "w");
+	ck_assert_ptr_nonnull(f);
+	char block[4096] = { 0 };
+	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
+		;
+	fclose(f);
+	for (int i = 0; i < RUNNING; i++) {
+		r.request_id = 1000 + (uint64_t)i;
+		ck_assert_msg(audit_write(log, &r) == 0, "the line of running request %d had no room", i);
+	}
+	ck_assert(!audit_failed(log));
 	audit_close(log);
 	ck_assert_int_eq(umount(dir), 0);
 	rmdir(dir);
@@ -919,6 +963,7 @@ audit_suite(void)
 	tcase_add_test(tc, reopen_after_logrotate_rename);
 	tcase_add_test(tc, full_device_fail_closed);
 	tcase_add_test(tc, fail_closed_before_the_failing_write);
+	tcase_add_test(tc, fail_closed_room_for_every_running_request);
 	tcase_add_test(tc, full_device_continue);
 	tcase_add_test(tc, directory_removed_then_restored);
 	tcase_add_test(tc, continue_recovers_after_a_failed_reopen);
