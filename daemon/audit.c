@@ -668,6 +668,13 @@ audit_ready(struct audit_log *log)
 }
 
 void
+audit_inherit(struct audit_log *log, const struct audit_log *old)
+{
+	if (log != NULL && old != NULL)
+		log->running += old->running;
+}
+
+void
 audit_close(struct audit_log *log)
 {
 	if (log == NULL)

@@ -97,6 +97,11 @@ int audit_attach_loop(struct audit_log *log, struct event_base *base);
  * it. */
 int audit_reopen(struct audit_log *log, char *err, size_t errlen);
 
+/* A reload replaces old by log: the requests old let through (audit_ready)
+ * and still running will write their lines to log, which owes them their
+ * room from now on.  Either may be NULL. */
+void audit_inherit(struct audit_log *log, const struct audit_log *old);
+
 void audit_close(struct audit_log *log);
 
 /* Write one line.  Returns 0 when every configured sink took it; -1 when the

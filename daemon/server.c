@@ -437,6 +437,7 @@ server_reload(struct server *srv)
 	struct sw_config *old = srv->gw.cfg;
 	srv->gw.cfg = n;
 	config_unref(old);
+	audit_inherit(naudit, srv->gw.audit);   /* running requests write to the new one */
 	audit_close(srv->gw.audit);
 	srv->gw.audit = naudit;
 	log_threshold = (enum log_level)n->log_level;

@@ -597,6 +597,53 @@ START_TEST(fail_closed_room_for_every_running_request)
 }
 END_TEST
 
+/* A reload opens the new audit log and closes the old one while requests
+ * the old one let through are still running: their lines go to the new
+ * file (audit.file may have changed), which must owe them their room. */
+START_TEST(reload_keeps_room_for_running_requests)
+{
+	char dir[] = "/tmp/sw-audit-fs-XXXXXX", old_path[96], new_path[96], fill[96], err[256];
+	struct audit_config old_cfg = { .file = old_path, .on_failure = AUDIT_FAIL_CLOSED };
+	struct audit_config new_cfg = { .file = new_path, .on_failure = AUDIT_FAIL_CLOSED };
+	struct audit_record r = sample("allow");
+	struct audit_log *old, *log;
+	enum { RUNNING = 600 };
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	/* room for both files' reservations */
+	ck_assert_msg(mount("tmpfs", dir, "tmpfs", 0, "size=4m") == 0,
+	    "mounting a small tmpfs needs root (make check runs as root): %s", strerror(errno));
+	snprintf(old_path, sizeof old_path, "%s/old.log", dir);
+	snprintf(new_path, sizeof new_path, "%s/new.log", dir);
+	snprintf(fill, sizeof fill, "%s/fill", dir);
+	mkdir_tmp();
+	capture_stderr();
+	ck_assert_ptr_nonnull(old = audit_open(&old_cfg, err, sizeof(err)));
+	for (int i = 0; i < RUNNING; i++)
+		ck_assert_int_eq(audit_ready(old), 1);
+	/* the reload, as server_reload does it */
+	ck_assert_ptr_nonnull(log = audit_open(&new_cfg, err, sizeof(err)));
+	audit_inherit(log, old);
+	audit_close(old);
+	ck_assert_int_eq(audit_ready(log), 1);   /* a new request after the reload */
+	FILE *f = fopen(fill, "w");
+	ck_assert_ptr_nonnull(f);
+	char block[4096] = { 0 };
+	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
+		;
+	fclose(f);
+	r.admitted = 1;
+	for (int i = 0; i <= RUNNING; i++) {
+		r.request_id = 1000 + (uint64_t)i;
+		ck_assert_msg(audit_write(log, &r) == 0, "the line of running request %d had no room", i);
+	}
+	audit_close(log);
+	ck_assert_int_eq(umount(dir), 0);
+	rmdir(dir);
+	rm_tmp();
+}
+END_TEST
+
 START_TEST(full_device_continue)
 {
 	struct audit_config cfg = { .file = "/dev/full", .on_failure = AUDIT_CONTINUE };
@@ -964,6 +1011,7 @@ audit_suite(void)
 	tcase_add_test(tc, full_device_fail_closed);
 	tcase_add_test(tc, fail_closed_before_the_failing_write);
 	tcase_add_test(tc, fail_closed_room_for_every_running_request);
+	tcase_add_test(tc, reload_keeps_room_for_running_requests);
 	tcase_add_test(tc, full_device_continue);
 	tcase_add_test(tc, directory_removed_then_restored);
 	tcase_add_test(tc, continue_recovers_after_a_failed_reopen);
