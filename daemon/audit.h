@@ -53,7 +53,7 @@ struct audit_record {
 	const char *identity;             /* sw_identity.display */
 	const char *peer;                 /* "127.0.0.1:51234", "unix" ... */
 	const char *listener;             /* listener name */
-	const char *method, *path;        /* path: request-target as received */
+	const char *method, *path;        /* path: request-target as received, whole */
 	const char *endpoint;             /* policy endpoint id */
 	const char *image;
 	const char *verdict;              /* "allow", "deny", "warn", "audit", "not-judged" */

@@ -86,9 +86,14 @@ copy_cut(char *dst, size_t size, const char *src)
 void
 exchange_note_head(struct exchange *x)
 {
+	const char *url = http_req_url(&x->req);
 	x->head_seen = 1;
 	copy_cut(x->method, sizeof x->method, http_req_method(&x->req));
-	copy_cut(x->target, sizeof x->target, http_req_url(&x->req));
+	copy_cut(x->target, sizeof x->target, url);
+	/* the audit line's path is the target as received: what a cut would
+	 * drop (a query parameter, the end of a name) must not go unrecorded */
+	if (strlen(url) >= sizeof x->target && x->long_target == NULL)
+		x->long_target = strdup(url);   /* NULL (no memory): the cut one */
 }
 
 static void gate_leave(struct exchange *x);
@@ -99,6 +104,7 @@ exchange_free(struct exchange *x)
 	if (x == NULL)
 		return;
 	gate_leave(x);
+	free(x->long_target);
 	exchange_cancel_lookups(x);   /* before pp: they write into its lookups */
 	if (x->judged)
 		policy_decision_free(&x->dec);
@@ -787,7 +793,7 @@ exchange_record(struct exchange *x, const struct conn_facts *cf, struct audit_lo
 			.peer = cf->peer,
 			.listener = cf->listener,
 			.method = x->method,
-			.path = x->target,
+			.path = x->long_target ? x->long_target : x->target,
 			/* not matched (never judged): null, as every value that
 			 * does not apply; "-" is only the metrics' label */
 			.endpoint = x->judged ? x->dec.endpoint : NULL,

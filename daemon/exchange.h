@@ -37,6 +37,8 @@ struct exchange {
 	struct timeval start;
 	char method[16];
 	char target[256];              /* for logs, truncated */
+	char *long_target;             /* the whole target when that one is cut: the
+	                                * audit line records it as received */
 	uint64_t bytes_in, bytes_out;  /* client -> engine, engine -> client */
 	unsigned head_seen : 1;        /* the request head is complete */
 	unsigned inspect : 1;          /* the body is read whole and judged */

@@ -1116,6 +1116,35 @@ START_TEST(connect_with_a_body_is_refused)
 }
 END_TEST
 
+/* The audit line's "path" is the request target as received, however long:
+ * the logs' copy of it is cut to 255 bytes, and so was the audit line's,
+ * so a client could push what followed (a query parameter, the end of a
+ * name) out of the audit trail with a long enough target. */
+START_TEST(audit_line_has_the_whole_target)
+{
+	struct h_peer *c, *e = NULL;
+	char pad[601];
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	memset(pad, 'a', sizeof pad - 1);
+	pad[sizeof pad - 1] = '\0';
+	c = h_client(&H);
+	h_sendf(c, "GET /containers/json?all=1&pad=%s&tail=END-OF-TARGET HTTP/1.1\r\n"
+	    "Host: docker\r\n\r\n", pad);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json?all=1")) != NULL ||
+	    h_has(c, "HTTP/1.1 4"));
+	ck_assert_msg(e != NULL, "not forwarded: %s", h_text(c));
+	h_sendf(e, PS_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "[]\n"));
+	H_RUN_UNTIL(&H, h_audit_line_with(&H, "\"request_id\":1,") != NULL);
+	const char *line = h_audit_line_with(&H, "\"request_id\":1,");
+	ck_assert_msg(strstr(line, "&tail=END-OF-TARGET\",") != NULL, "audit: %s", line);
+	/* the diagnostic log keeps its short form */
+	ck_assert(!h_log_has(&H, "END-OF-TARGET"));
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
 /* ---- startup ------------------------------------------------------------------ */
 
 /* The child's kernel wait, as /proc shows it ("wait_for_partner": blocked
@@ -1219,6 +1248,7 @@ session_suite(void)
 	tcase_add_test(tc, reload_to_upstream_written_as_unix_url);
 	tcase_add_test(tc, closes_are_trimmed_once_quiet);
 	tcase_add_test(tc, unjudged_request_is_audited_as_not_judged);
+	tcase_add_test(tc, audit_line_has_the_whole_target);
 	tcase_add_test(tc, malformed_answer_head_gets_502);
 	tcase_add_test(tc, abandoned_request_is_cancelled);
 	tcase_add_test(tc, half_closed_client_still_gets_its_answer);
