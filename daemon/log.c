@@ -24,12 +24,39 @@ log_level_parse(const char *name, enum log_level *out)
 	return -1;
 }
 
+/* A message quotes what clients choose (a certificate's CN, a name from a
+ * request body): a control byte in it, a newline above all, would start a
+ * line that reads as one of ours.  Copies src into dst (n bytes, its NUL
+ * included) with each control byte written \xNN, cut before an escape that
+ * would not fit whole; returns the length. */
+static size_t
+escape_controls(char *dst, size_t n, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)src; *p; p++) {
+		int ctl = *p < 0x20 || *p == 0x7f;
+		if (o + (ctl ? 4 : 1) >= n)
+			break;
+		if (!ctl) {
+			dst[o++] = (char)*p;
+			continue;
+		}
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[*p >> 4];
+		dst[o++] = hex[*p & 15];
+	}
+	dst[o] = '\0';
+	return o;
+}
+
 void
 log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 {
 	if (lvl > log_threshold)
 		return;
-	char line[2048];
+	char line[2048], msg[2048];
 	struct timeval tv;
 	struct tm tm;
 	gettimeofday(&tv, NULL);
@@ -37,12 +64,10 @@ log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 	int n = (int)strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
 	n += snprintf(line + n, sizeof line - (size_t)n, ".%06ldZ %s ",
 	    (long)tv.tv_usec, level_names[lvl]);
-	int m = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-	if (m < 0)
-		m = 0;
-	size_t len = (size_t)n + (size_t)m;
-	if (len > sizeof line - 2)
-		len = sizeof line - 2;   /* truncated: still end the line */
+	if (vsnprintf(msg, sizeof msg, fmt, ap) < 0)
+		msg[0] = '\0';
+	/* cut to fit, one byte kept for the line's end */
+	size_t len = (size_t)n + escape_controls(line + n, sizeof line - 1 - (size_t)n, msg);
 	line[len++] = '\n';
 	ssize_t w = write(STDERR_FILENO, line, len);
 	(void)w;
