@@ -689,6 +689,14 @@ server_init(struct server *srv, struct sw_config *cfg, const char *upstream_over
 	srv->gw.session_gone = session_gone;
 	srv->gw.cfg = cfg;
 	srv->gw.upstream_override = upstream_override;
+	/* as upstream.socket is checked when loaded: a longer path would be cut
+	 * to another one by every connect */
+	if (upstream_override != NULL && (upstream_override[0] == '\0' ||
+	    strlen(upstream_override) >= sizeof(((struct sockaddr_un *)0)->sun_path))) {
+		log_error("startup: -u \"%s\" is not a unix socket path (at most %zu bytes)",
+		    upstream_override, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+		return -1;
+	}
 	log_threshold = (enum log_level)cfg->log_level;
 	signal(SIGPIPE, SIG_IGN);
 	server_hold_signals();

@@ -1219,6 +1219,46 @@ START_TEST(signals_during_startup_are_not_fatal)
 }
 END_TEST
 
+/* -u names the engine's socket as upstream.socket does (main strips a
+ * unix:// before): one that does not fit a socket address was cut to
+ * another path by every connect, the daemon running without ever reaching
+ * its engine.  Refused at startup, as the configuration's own is. */
+START_TEST(upstream_override_that_does_not_fit_is_refused)
+{
+	char dir[] = "/tmp/sw-ovr-XXXXXX", conf[96], longpath[200];
+	const char *const bad[] = { longpath, "" };
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf, sizeof conf, "%s/sockward.json", dir);
+	FILE *f = fopen(conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{ \"listeners\": [ { \"name\": \"t\", \"type\": \"unix\", \"path\": \"%s/s.sock\" } ],\n"
+	    "  \"audit\": { \"file\": \"%s/audit.log\" } }\n", dir, dir);
+	ck_assert_int_eq(fclose(f), 0);
+	memset(longpath, 'd', sizeof longpath);
+	longpath[0] = '/';
+	longpath[108] = '\0';   /* one byte more than sun_path holds with its NUL */
+	int devnull = open("/dev/null", O_WRONLY), saved = dup(STDERR_FILENO);
+	fflush(stderr);
+	dup2(devnull, STDERR_FILENO);   /* the daemon's log */
+	close(devnull);
+	unsetenv("NOTIFY_SOCKET");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct config_errors errs = { 0 };
+		struct server srv;
+		struct sw_config *cfg = config_load(conf, &errs);
+		ck_assert_ptr_nonnull(cfg);
+		int rc = server_init(&srv, cfg, bad[i]);
+		server_free(&srv);
+		ck_assert_msg(rc == -1, "-u \"%s\" was taken", bad[i]);
+	}
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *
 session_suite(void)
 {
@@ -1260,6 +1300,7 @@ session_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("startup");
 	tcase_add_test(tc, signals_during_startup_are_not_fatal);
+	tcase_add_test(tc, upstream_override_that_does_not_fit_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
