@@ -387,7 +387,12 @@ ends_mid_line(int fd, const char *path)
 static int
 open_file(struct audit_log *log, char *err, size_t errlen)
 {
-	int fd = open(log->file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	/* O_NONBLOCK: nothing for a regular file, but the loop must never
+	 * wait on a FIFO (a collector reading it): with no reader the open
+	 * fails (ENXIO) instead of blocking until one comes, and a line a
+	 * full pipe cannot take is a failed write, not a stalled gateway */
+	int fd = open(log->file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+	    0640);
 
 	if (fd < 0) {
 		snprintf(err, errlen, "audit log %s: %s", log->file, strerror(errno));

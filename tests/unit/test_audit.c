@@ -644,6 +644,40 @@ START_TEST(reload_keeps_room_for_running_requests)
 }
 END_TEST
 
+/* audit.file may be a FIFO (a collector reading it): the event loop must
+ * never wait on it.  Without a reader the open fails at once (at startup,
+ * and a reload or a SIGUSR1 then keeps what it had) instead of blocking
+ * the whole gateway until one comes; with a reader that does not keep up,
+ * a line the pipe cannot take goes to stderr, as any line the file does
+ * not take, instead of the write blocking. */
+START_TEST(fifo_never_blocks)
+{
+	char fifo[160], err[256];
+	struct audit_config cfg = { .file = fifo, .on_failure = AUDIT_CONTINUE };
+	struct audit_record r = sample("allow");
+	struct audit_log *log;
+	int failed = 0;
+
+	mkdir_tmp();
+	capture_stderr();
+	snprintf(fifo, sizeof fifo, "%s/audit.fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_ptr_null(audit_open(&cfg, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "No such device or address") != NULL, "err: %s", err);
+	int rfd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);   /* a reader that never reads */
+	ck_assert_int_ge(rfd, 0);
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	for (int i = 0; i < 1000 && !failed; i++) {   /* ~500 KB: more than the pipe holds */
+		r.request_id = (uint64_t)i;
+		failed = audit_write(log, &r) != 0;
+	}
+	ck_assert(failed);
+	audit_close(log);
+	close(rfd);
+	rm_tmp();
+}
+END_TEST
+
 START_TEST(full_device_continue)
 {
 	struct audit_config cfg = { .file = "/dev/full", .on_failure = AUDIT_CONTINUE };
@@ -1013,6 +1047,7 @@ audit_suite(void)
 	tcase_add_test(tc, fail_closed_room_for_every_running_request);
 	tcase_add_test(tc, reload_keeps_room_for_running_requests);
 	tcase_add_test(tc, full_device_continue);
+	tcase_add_test(tc, fifo_never_blocks);
 	tcase_add_test(tc, directory_removed_then_restored);
 	tcase_add_test(tc, continue_recovers_after_a_failed_reopen);
 	tcase_add_test(tc, short_write_then_recovery);
