@@ -290,13 +290,12 @@ send_create(struct h_peer *c)
 	    strlen(CREATE_BODY), CREATE_BODY);
 }
 
-/* The harness works: with the lookup answered, the create is forwarded. */
-START_TEST(lookup_answered_create_forwarded)
+/* The engine answers the create's two lookups (image, network); returns
+ * the engine connection the create itself is forwarded on */
+static struct h_peer *
+answer_create_lookups(void)
 {
-	struct h_peer *c, *lk, *nl, *e = NULL;
-	h_setup(&H, POLICY_RESTRICTED, NULL);
-	c = h_client(&H);
-	send_create(c);
+	struct h_peer *lk, *nl, *e = NULL;
 	H_RUN_UNTIL(&H, (lk = h_engine_request(&H, IMAGE_LOOKUP)) != NULL);
 	h_sendf(lk, "%s", IMAGE_ANSWER);
 	h_close_after(lk);
@@ -304,6 +303,17 @@ START_TEST(lookup_answered_create_forwarded)
 	h_sendf(nl, "%s", NETWORK_ANSWER);
 	h_close_after(nl);
 	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "POST /containers/create HTTP/1.1\r\n")) != NULL);
+	return e;
+}
+
+/* The harness works: with the lookup answered, the create is forwarded. */
+START_TEST(lookup_answered_create_forwarded)
+{
+	struct h_peer *c, *e;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	send_create(c);
+	e = answer_create_lookups();
 	H_RUN_UNTIL(&H, after_head_has(e, "\"Image\":\"local/busybox:1.36\""));
 	h_sendf(e, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
 	    "Content-Length: 27\r\n\r\n{\"Id\":\"abc\",\"Warnings\":[]}\n");
@@ -1020,7 +1030,7 @@ END_TEST
 START_TEST(expect_continue_is_answered_when_the_body_is_read)
 {
 	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-	struct h_peer *c, *lk, *nl, *e = NULL;
+	struct h_peer *c, *e;
 	h_setup(&H, POLICY_LOAD_OK, NULL);
 	c = h_client(&H);
 	h_sendf(c, "POST /containers/create HTTP/1.1\r\nHost: docker\r\n"
@@ -1029,13 +1039,7 @@ START_TEST(expect_continue_is_answered_when_the_body_is_read)
 	H_RUN_UNTIL(&H, h_has(c, cont));
 	ck_assert_uint_eq(strlen(h_text(c)), sizeof cont - 1);   /* interim only */
 	h_sendf(c, "%s", CREATE_BODY);
-	H_RUN_UNTIL(&H, (lk = h_engine_request(&H, IMAGE_LOOKUP)) != NULL);
-	h_sendf(lk, "%s", IMAGE_ANSWER);
-	h_close_after(lk);
-	H_RUN_UNTIL(&H, (nl = h_engine_request(&H, NETWORK_LOOKUP)) != NULL);
-	h_sendf(nl, "%s", NETWORK_ANSWER);
-	h_close_after(nl);
-	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "POST /containers/create HTTP/1.1\r\n")) != NULL);
+	e = answer_create_lookups();
 	H_RUN_UNTIL(&H, after_head_has(e, "\"Image\":\"local/busybox:1.36\""));
 	ck_assert(!h_has(e, "xpect"));
 	h_sendf(e, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
