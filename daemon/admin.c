@@ -458,19 +458,26 @@ listen_unix(const char *path, char *err, size_t errlen)
 		/* non-blocking: a listener whose backlog is full would hold a
 		 * blocking connect (EAGAIN here means someone is listening) */
 		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
-		    errno == EAGAIN)) {
+		if (probe < 0) {
+			/* whether anyone listens there cannot be told: not removed */
+			snprintf(err, errlen, "admin.path %s: socket: %s", path, strerror(errno));
+			return -1;
+		}
+		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0 || errno == EAGAIN) {
 			close(probe);
 			snprintf(err, errlen, "admin.path %s: another process is listening there", path);
 			return -1;
 		}
-		if (probe >= 0)
-			close(probe);
+		close(probe);
 		unlink(path);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
-	    chmod(path, 0660) != 0 || listen(fd, 64) != 0) {
+	/* bound with no permission for others, then widened to 0660 (as the
+	 * listeners are): no moment where the process umask leaves it wider */
+	mode_t old = umask(0177);
+	int bound = fd >= 0 && bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	umask(old);
+	if (!bound || chmod(path, 0660) != 0 || listen(fd, 64) != 0) {
 		snprintf(err, errlen, "admin.path %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);

@@ -518,6 +518,33 @@ check_upstream(struct load_ctx *ctx, struct sw_config *c)
 		conf_error(ctx, "upstream.socket", "socket path is too long");
 }
 
+/* A unix listener's path that is the engine's socket, the admin socket or
+ * another listener's: at startup the path's socket is removed as stale
+ * when nothing answers on it (the engine down), and sockward would then
+ * proxy to itself, or one socket would serve two ends. */
+static int streq(const char *a, const char *b);
+
+static void
+check_socket_paths(struct load_ctx *ctx, const struct sw_config *c)
+{
+	for (size_t i = 0; i < c->nlisteners; i++) {
+		const struct listener_conf *l = &c->listeners[i];
+		char p[64];
+		if (l->type != LISTEN_UNIX || l->path == NULL)
+			continue;
+		snprintf(p, sizeof p, "listeners[%zu].path", i);
+		if (streq(l->path, c->upstream_socket))
+			conf_error(ctx, p, "\"%s\" is upstream.socket, the engine's own socket",
+			    l->path);
+		if (streq(l->path, c->admin_path))
+			conf_error(ctx, p, "\"%s\" is admin.path", l->path);
+		for (size_t j = 0; j < i; j++)
+			if (c->listeners[j].type == LISTEN_UNIX && streq(l->path, c->listeners[j].path))
+				conf_error(ctx, p, "\"%s\" is already the path of listeners[%zu]",
+				    l->path, j);
+	}
+}
+
 /* ---- entry points ------------------------------------------------------------ */
 
 struct sw_config *
@@ -547,6 +574,7 @@ config_load_text(const char *name, const char *text, size_t len, struct config_e
 	if (json_is_object(root) && json_object_get(root, "listeners") == NULL)
 		conf_error(&ctx, "listeners", "missing: at least one listener is required");
 	check_upstream(&ctx, c);
+	check_socket_paths(&ctx, c);
 	if (c->admin_address && c->admin_path)
 		conf_error(&ctx, "admin", "set either \"address\" or \"path\", not both");
 	if (c->admin_address) {

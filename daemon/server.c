@@ -115,11 +115,15 @@ unix_path_prepare(const char *path, char *err, size_t errlen)
 	/* non-blocking: a listener whose backlog is full would hold a blocking
 	 * connect (EAGAIN here means someone is listening) */
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		/* whether it is in use cannot be told: not removed */
+		snprintf(err, errlen, "%s: socket: %s", path, strerror(errno));
+		return -1;
+	}
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
-	int live = fd >= 0 && (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 || errno == EAGAIN);
-	if (fd >= 0)
-		close(fd);
+	int live = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 || errno == EAGAIN;
+	close(fd);
 	if (live) {
 		snprintf(err, errlen, "%s is in use by a running process", path);
 		return -1;
