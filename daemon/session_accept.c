@@ -3,8 +3,6 @@
  * handshake), its client half, or a refusal at the connection limit. */
 #include "daemon/session.h"
 
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +23,7 @@
 #include "daemon/identity_pool.h"
 #include "daemon/listener.h"
 #include "daemon/metrics.h"
+#include "daemon/peer_names.h"
 #include "daemon/session_flow.h"
 
 static void
@@ -57,13 +56,8 @@ unix_identity(evutil_socket_t fd, struct sw_identity *id)
 		id->uid = cred.uid;
 		id->gid = cred.gid;
 		id->pid = cred.pid;
-		char buf[4096];
-		struct passwd pw, *pwp = NULL;
-		if (getpwuid_r(cred.uid, &pw, buf, sizeof buf, &pwp) == 0 && pwp)
-			snprintf(id->user, sizeof id->user, "%s", pw.pw_name);
-		struct group gr, *grp = NULL;
-		if (getgrgid_r(cred.gid, &gr, buf, sizeof buf, &grp) == 0 && grp)
-			snprintf(id->group, sizeof id->group, "%s", gr.gr_name);
+		peer_user_name(cred.uid, id->user, sizeof id->user, PEER_NAME_BUF);
+		peer_group_name(cred.gid, id->group, sizeof id->group, PEER_NAME_BUF);
 	}
 	sw_identity_format(id);
 }
