@@ -405,7 +405,9 @@ header_done(struct tarscan *t)
 	if (parse_numbers(b, f, &size, &mode) != 0)
 		return fail(t, "a header with a malformed numeric field%s", "");
 	char type = (char)b[156];
-	if (size < 0)
+	/* handleRegularFile on the header as read: a header-only type reads
+	 * no data whatever its size says, a negative one included */
+	if (size < 0 && !header_only(type))
 		return fail(t, "a header with a negative size%s", "");
 	if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
 		if ((uint64_t)size > TAR_META_MAX)
@@ -446,11 +448,12 @@ header_done(struct tarscan *t)
 		snprintf(e->name, sizeof e->name, "%s", t->long_name);
 	if (t->has_long_link && t->long_link[0] != '\0')
 		snprintf(e->linkname, sizeof e->linkname, "%s", t->long_link);
-	if (size < 0)
-		return fail(t, "a header with a negative size%s", "");
 	/* TypeRegA with a name ending in '/' is a directory for Go: no data */
 	size_t nl = strlen(e->name);
-	if (header_only(type) || (type == '\0' && nl > 0 && e->name[nl - 1] == '/'))
+	char as = type == '\0' && nl > 0 && e->name[nl - 1] == '/' ? '5' : type;
+	if (size < 0 && !header_only(as))
+		return fail(t, "a header with a negative size%s", "");
+	if (header_only(as))
 		size = 0;
 	e->size = size;
 	drop_pending(t);

@@ -16,9 +16,9 @@
  *     global) is an entry of its own that dockerd ignores and that drops
  *     what was pending;
  *   - the data length that follows a header: 0 for links, symlinks,
- *     devices, directories and FIFOs whatever the size field says, else
- *     the PAX "size" record when there is one, else the size field,
- *     padded to the block.
+ *     devices, directories and FIFOs whatever the size field says (a
+ *     negative one included), else the PAX "size" record when there is
+ *     one, else the size field, padded to the block.
  * Anything it cannot read the way Go would is an error (the caller refuses
  * it): a bad checksum, a bad number, PAX records Go would reject, PAX
  * records or long names over TAR_META_MAX, the headers of one entry over

@@ -366,6 +366,63 @@ START_TEST(compression_magic)
 }
 END_TEST
 
+/* Feed a whole archive (accepting every entry): the types of the entries
+ * read, as a string ('\0' as '.'), and the last event. */
+static enum tar_event
+entry_types(const unsigned char *p, size_t n, size_t step, char *types, size_t tlen,
+    int64_t *first_size)
+{
+	struct tarscan t;
+	enum tar_event ev = TAR_MORE;
+	size_t k = 0;
+
+	tarscan_init(&t);
+	for (size_t off = 0; off < n && ev != TAR_ERROR;) {
+		size_t used, len = n - off < step ? n - off : step;
+		ev = tarscan_feed(&t, p + off, len, &used);
+		off += used;
+		if (ev == TAR_ENTRY) {
+			if (k == 0)
+				*first_size = t.entry.size;
+			if (k + 1 < tlen)
+				types[k++] = t.entry.type ? t.entry.type : '.';
+			tarscan_accept(&t);
+		}
+	}
+	types[k] = '\0';
+	tarscan_free(&t);
+	return ev;
+}
+
+/* Go's handleRegularFile reads no data for a header-only type whatever its
+ * size says: a negative size (base-256, or a PAX record) included. */
+START_TEST(header_only_types_ignore_a_negative_size)
+{
+	static const unsigned char negative[12] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0xff, 0xfe };
+	static const char rec[] = "12 size=-12\n";
+	unsigned char buf[8 * B];
+	char types[8];
+	int64_t size = -1;
+
+	memset(buf, 0, sizeof buf);
+	tar_header(buf, "l", '2', 0777, 0, negative);
+	tar_header(buf + B, "d/", '5', 0755, 0, negative);
+	tar_header(buf + 2 * B, "PaxHeaders/e", 'x', 0644, sizeof rec - 1, NULL);
+	memcpy(buf + 3 * B, rec, sizeof rec - 1);
+	tar_header(buf + 4 * B, "e/", '5', 0755, 0, NULL);
+	tar_header(buf + 5 * B, "f", '0', 0644, 0, NULL);
+	ck_assert_int_eq(entry_types(buf, sizeof buf, 7, types, sizeof types, &size), TAR_END);
+	ck_assert_str_eq(types, "2550");
+	ck_assert(size == 0);
+	/* a regular file's stays an error, read or merged */
+	tar_header(buf + 4 * B, "e", '0', 0644, 0, NULL);
+	ck_assert_int_eq(entry_types(buf + 2 * B, 6 * B, B, types, sizeof types, &size), TAR_ERROR);
+	tar_header(buf, "f", '0', 0644, 0, negative);
+	ck_assert_int_eq(entry_types(buf, B, B, types, sizeof types, &size), TAR_ERROR);
+}
+END_TEST
+
 Suite *
 tarscan_suite(void)
 {
@@ -381,6 +438,7 @@ tarscan_suite(void)
 	tcase_add_test(tc, compression_magic);
 	tcase_add_test(tc, skipped_data_reads_as_fed);
 	tcase_add_test(tc, skippable_is_data_only);
+	tcase_add_test(tc, header_only_types_ignore_a_negative_size);
 	suite_add_tcase(s, tc);
 	return s;
 }
