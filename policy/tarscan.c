@@ -37,6 +37,7 @@ drop_pending(struct tarscan *t)
 	t->pax_len = 0;
 	t->has_long_name = t->has_long_link = 0;
 	t->long_name[0] = t->long_link[0] = '\0';
+	t->long_name_last = '\0';
 }
 
 static enum tar_event
@@ -194,6 +195,30 @@ parse_numbers(const unsigned char *b, enum fmt f, int64_t *size, int64_t *mode)
 	return 0;
 }
 
+/* The prefix readHeader puts before the name: USTAR's and STAR's field;
+ * of a GNU header whose atime or ctime Go cannot parse, USTAR's field
+ * when it is ASCII (files of pre-1.8 Go writers). */
+static void
+header_prefix(const unsigned char *b, enum fmt f, char *out, size_t len)
+{
+	int64_t v;
+
+	out[0] = '\0';
+	if (f == F_USTAR) {
+		go_string(b + 345, 155, out, len);
+	} else if (f == F_STAR) {
+		go_string(b + 345, 131, out, len);
+	} else if (f == F_GNU && ((b[345] != 0 && go_numeric(b + 345, 12, &v) != 0) ||
+	    (b[357] != 0 && go_numeric(b + 357, 12, &v) != 0))) {
+		go_string(b + 345, 155, out, len);
+		for (const char *c = out; *c; c++)
+			if ((unsigned char)*c >= 0x80) {
+				out[0] = '\0';
+				break;
+			}
+	}
+}
+
 /* isHeaderOnlyType: no data follows whatever the size says */
 static int
 header_only(char type)
@@ -288,15 +313,16 @@ copy_value(char *out, size_t outlen, const char *v, size_t vl)
 }
 
 /* mergePAX into the entry: the last record of a key wins (a map in Go), an
- * empty value keeps the header's.  -1 on a bad size. */
+ * empty value keeps the header's; *path_last becomes the last byte of the
+ * whole path.  -1 on a bad size. */
 static int
-pax_merge(struct tarscan *t, int64_t *size, int *size_set)
+pax_merge(struct tarscan *t, int64_t *size, int *size_set, char *path_last)
 {
 	const unsigned char *p = t->pax;
 	size_t n = t->pax_len;
 	struct tar_entry *e = &t->entry;
-	const char *sz = NULL;
-	size_t szl = 0;
+	const char *sz = NULL, *path = NULL, *link = NULL;
+	size_t szl = 0, pathl = 0, linkl = 0;
 
 	while (n > 0) {
 		size_t rl, kl, vl;
@@ -306,10 +332,12 @@ pax_merge(struct tarscan *t, int64_t *size, int *size_set)
 		if (key_is(k, kl, "size")) {
 			sz = v;
 			szl = vl;
-		} else if (key_is(k, kl, "path") && vl > 0) {
-			copy_value(e->name, sizeof e->name, v, vl);
-		} else if (key_is(k, kl, "linkpath") && vl > 0) {
-			copy_value(e->linkname, sizeof e->linkname, v, vl);
+		} else if (key_is(k, kl, "path")) {
+			path = v;
+			pathl = vl;
+		} else if (key_is(k, kl, "linkpath")) {
+			link = v;
+			linkl = vl;
 		} else if (kl > 13 && memcmp(k, "SCHILY.xattr.", 13) == 0 && vl > 0) {
 			if (e->xattr[0] == '\0')
 				copy_value(e->xattr, sizeof e->xattr, k + 13, kl - 13);
@@ -321,6 +349,12 @@ pax_merge(struct tarscan *t, int64_t *size, int *size_set)
 		p += rl;
 		n -= rl;
 	}
+	if (pathl > 0) {
+		copy_value(e->name, sizeof e->name, path, pathl);
+		*path_last = path[pathl - 1];
+	}
+	if (linkl > 0)
+		copy_value(e->linkname, sizeof e->linkname, link, linkl);
 	if (sz != NULL && szl > 0) {
 		if (go_parse_int(sz, szl, size) != 0)
 			return -1;
@@ -364,6 +398,11 @@ meta_done(struct tarscan *t)
 	case 'L':
 		go_string(t->meta, t->meta_len, t->long_name, sizeof t->long_name);
 		t->has_long_name = 1;
+		{
+			const unsigned char *nul = memchr(t->meta, 0, t->meta_len);
+			size_t k = nul ? (size_t)(nul - t->meta) : t->meta_len;
+			t->long_name_last = k > 0 ? (char)t->meta[k - 1] : '\0';
+		}
 		free(t->meta);
 		t->meta = NULL;
 		break;
@@ -431,26 +470,25 @@ header_done(struct tarscan *t)
 	e->mode = mode;
 	char name[101], prefix[156];
 	go_string(b, 100, name, sizeof name);
-	prefix[0] = '\0';
-	if (f == F_USTAR)
-		go_string(b + 345, 155, prefix, sizeof prefix);
-	else if (f == F_STAR)
-		go_string(b + 345, 131, prefix, sizeof prefix);
+	header_prefix(b, f, prefix, sizeof prefix);
 	snprintf(e->name, sizeof e->name, "%s%s%s", prefix, prefix[0] ? "/" : "", name);
+	/* the whole name's last byte: e->name is cut for messages */
+	char last = name[0] ? name[strlen(name) - 1] : prefix[0] ? '/' : '\0';
 	go_string(b + 157, 100, e->linkname, sizeof e->linkname);
 	int size_set = 0;
 	int64_t psize = 0;
-	if (t->pax != NULL && pax_merge(t, &psize, &size_set) != 0)
+	if (t->pax != NULL && pax_merge(t, &psize, &size_set, &last) != 0)
 		return fail(t, "malformed PAX records%s", "");
 	if (size_set)
 		size = psize;
-	if (t->has_long_name && t->long_name[0] != '\0')
+	if (t->has_long_name && t->long_name[0] != '\0') {
 		snprintf(e->name, sizeof e->name, "%s", t->long_name);
+		last = t->long_name_last;
+	}
 	if (t->has_long_link && t->long_link[0] != '\0')
 		snprintf(e->linkname, sizeof e->linkname, "%s", t->long_link);
 	/* TypeRegA with a name ending in '/' is a directory for Go: no data */
-	size_t nl = strlen(e->name);
-	char as = type == '\0' && nl > 0 && e->name[nl - 1] == '/' ? '5' : type;
+	char as = type == '\0' && last == '/' ? '5' : type;
 	if (size < 0 && !header_only(as))
 		return fail(t, "a header with a negative size%s", "");
 	if (header_only(as))

@@ -18,7 +18,9 @@
  *   - the data length that follows a header: 0 for links, symlinks,
  *     devices, directories and FIFOs whatever the size field says (a
  *     negative one included), else the PAX "size" record when there is
- *     one, else the size field, padded to the block.
+ *     one, else the size field, padded to the block; type NUL is a
+ *     directory when the whole name (PAX path, GNU long name, or the
+ *     prefix Go reads) ends in '/'.
  * Anything it cannot read the way Go would is an error (the caller refuses
  * it): a bad checksum, a bad number, PAX records Go would reject, PAX
  * records or long names over TAR_META_MAX, the headers of one entry over
@@ -47,7 +49,8 @@ struct tar_entry {
 	int64_t mode;             /* mode field, as Go parses it */
 	int64_t size;             /* data bytes that follow the header */
 	char name[300];           /* for messages: PAX path, GNU long name or
-	                             prefix/name (truncated) */
+	                             prefix/name (truncated for messages; the
+                             type and size follow the whole name) */
 	char linkname[256];
 	char xattr[128];          /* first SCHILY.xattr.<key> record's key, "" */
 	char bad_xattr[128];      /* first xattr key outside user.*, "" */
@@ -72,6 +75,8 @@ struct tarscan {
 	size_t pax_len;
 	char long_name[256], long_link[256];
 	int has_long_name, has_long_link;
+	char long_name_last;      /* the whole long name's last byte (long_name
+	                             is cut): whether it names a directory */
 	unsigned char first[8];   /* the stream's first bytes (compression magic) */
 	size_t nfirst;
 	struct tar_entry entry;

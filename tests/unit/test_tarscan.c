@@ -423,6 +423,69 @@ START_TEST(header_only_types_ignore_a_negative_size)
 }
 END_TEST
 
+/* Type NUL is a directory (no data) when Go's whole name ends in '/': a
+ * GNU long name or PAX path longer than the name kept for messages, the
+ * prefix Go takes for a GNU header with an unparsable atime; the last PAX
+ * path record wins, an empty one keeping the header's name.  Read
+ * otherwise, the data length is wrong and the next header (a device) is
+ * skipped as data. */
+START_TEST(type_nul_directory_by_the_whole_name)
+{
+	unsigned char buf[12 * B];
+	char types[8], longname[700], rec[720];
+	int64_t size = -1;
+	size_t off;
+
+	memset(longname, 'a', 600);
+	strcpy(longname + 600, "/");
+
+	/* GNU long name */
+	memset(buf, 0, sizeof buf);
+	tar_header(buf, "././@LongLink", 'L', 0644, 601, NULL);
+	memcpy(buf + B, longname, 601);
+	off = 3 * B;
+	tar_header(buf + off, "short", '\0', 0755, B, NULL);
+	tar_header(buf + off + B, "dev", '3', 0600, 0, NULL);
+	ck_assert_int_eq(entry_types(buf, off + 4 * B, 5, types, sizeof types, &size), TAR_END);
+	ck_assert_str_eq(types, ".3");
+	ck_assert(size == 0);
+
+	/* PAX path */
+	memset(buf, 0, sizeof buf);
+	snprintf(rec, sizeof rec, "611 path=%s\n", longname);
+	ck_assert_uint_eq(strlen(rec), 611);
+	tar_header(buf, "PaxHeaders/p", 'x', 0644, 611, NULL);
+	memcpy(buf + B, rec, 611);
+	tar_header(buf + off, "short", '\0', 0755, B, NULL);
+	tar_header(buf + off + B, "dev", '3', 0600, 0, NULL);
+	ck_assert_int_eq(entry_types(buf, off + 4 * B, 5, types, sizeof types, &size), TAR_END);
+	ck_assert_str_eq(types, ".3");
+
+	/* the last path record is empty: the header's name, a file with data */
+	memset(buf, 0, sizeof buf);
+	static const char two[] = "13 path=dir/\n8 path=\n";
+	tar_header(buf, "PaxHeaders/p", 'x', 0644, sizeof two - 1, NULL);
+	memcpy(buf + B, two, sizeof two - 1);
+	tar_header(buf + 2 * B, "file", '\0', 0644, B, NULL);
+	tar_header(buf + 3 * B, "data", '3', 0600, 0, NULL);   /* the file's data */
+	tar_header(buf + 4 * B, "dev", '4', 0600, 0, NULL);
+	ck_assert_int_eq(entry_types(buf, 7 * B, 3, types, sizeof types, &size), TAR_END);
+	ck_assert_str_eq(types, ".4");
+	ck_assert(size == B);
+
+	/* GNU header, atime unparsable: Go's name is prefix + "/" + "" */
+	memset(buf, 0, sizeof buf);
+	tar_header(buf, "", '\0', 0755, B, NULL);
+	memcpy(buf + 257, "ustar  \0", 8);
+	memset(buf + 329, 0, 16);   /* devmajor, devminor: empty */
+	memcpy(buf + 345, "dir", 3);
+	tar_checksum(buf, 0);
+	tar_header(buf + B, "dev", '3', 0600, 0, NULL);
+	ck_assert_int_eq(entry_types(buf, 4 * B, B, types, sizeof types, &size), TAR_END);
+	ck_assert_str_eq(types, ".3");
+}
+END_TEST
+
 Suite *
 tarscan_suite(void)
 {
@@ -439,6 +502,7 @@ tarscan_suite(void)
 	tcase_add_test(tc, skipped_data_reads_as_fed);
 	tcase_add_test(tc, skippable_is_data_only);
 	tcase_add_test(tc, header_only_types_ignore_a_negative_size);
+	tcase_add_test(tc, type_nul_directory_by_the_whole_name);
 	suite_add_tcase(s, tc);
 	return s;
 }
