@@ -91,6 +91,12 @@ tls_identity_from_cert(X509 *cert, struct sw_identity *id)
 	id->uid = id->gid = id->pid = -1;
 	X509_NAME *subj = X509_get_subject_name(cert);
 	int idx = subj ? X509_NAME_get_index_by_NID(subj, NID_commonName, -1) : -1;
+	/* A subject with two CNs (two RDNs, or one multi-valued "CN=a+CN=b")
+	 * has no one CN: OpenSSL's lookup finds the first, Go's pkix (docker's
+	 * own TLS, its authz plugins) keeps the last.  Matched as no CN, the
+	 * cn globs cannot take the other's. */
+	if (idx >= 0 && X509_NAME_get_index_by_NID(subj, NID_commonName, idx) >= 0)
+		idx = -1;
 	if (idx >= 0) {
 		ASN1_STRING *d = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, idx));
 		unsigned char *utf8 = NULL;

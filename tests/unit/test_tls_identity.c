@@ -76,6 +76,28 @@ START_TEST(certificate_without_cn)
 }
 END_TEST
 
+/* Two CNs, as two RDNs or as one multi-valued RDN: which is "the" CN
+ * depends on the reader (OpenSSL finds the first, Go the last), so the
+ * identity has none and no cn glob but "*" takes it. */
+START_TEST(two_cns_are_no_cn)
+{
+	for (int multi = 0; multi <= 1; multi++) {
+		X509 *x = make_cert("ci-runner", "DNS:two.example");
+		X509_NAME *name = X509_get_subject_name(x);
+		ck_assert_int_eq(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+		    (const unsigned char *)"admin", -1, -1, multi), 1);
+		ck_assert_int_eq(X509_NAME_entry_count(name), 2);
+		struct sw_identity id;
+		memset(&id, 0, sizeof id);
+		tls_identity_from_cert(x, &id);
+		ck_assert_str_eq(id.cn, "");
+		ck_assert_uint_eq(id.nsans, 1);   /* the SANs still count */
+		ck_assert_str_eq(id.display, "cn=(none)");
+		X509_free(x);
+	}
+}
+END_TEST
+
 /* A server context as a TLS listener makes it, from a self-signed
  * certificate that is also its CA (so the same pair serves the client). */
 struct tls_pair {
@@ -271,6 +293,7 @@ tls_identity_suite(void)
 	TCase *tc = tcase_create("identity");
 	tcase_add_test(tc, cn_and_sans_are_extracted);
 	tcase_add_test(tc, certificate_without_cn);
+	tcase_add_test(tc, two_cns_are_no_cn);
 	tcase_add_test(tc, server_context_resumes_no_session);
 	suite_add_tcase(s, tc);
 	TCase *te = tcase_create("responses");
