@@ -536,6 +536,15 @@ parse_id_match(const json_t *v, struct id_match *m, const char *path, cerr *e)
 		} else
 			FAIL(e, sub, "unknown key");
 	}
+	/* "keys must all match", and no identity is two kinds at once:
+	 * id_match reads the keys of one kind only, so a mixed object would
+	 * match on part of its keys ({"cn":"ci-*","uid":0} every ci-* cert,
+	 * {"insecure":true,"cn":"x"} every insecure client) */
+	int kinds = (m->cn != NULL || m->san != NULL) + m->insecure +
+	    (m->uid >= 0 || m->gid >= 0 || m->user != NULL || m->group != NULL);
+	if (kinds > 1)
+		FAIL(e, path, "mixes certificate (cn, san), unix peer (uid, gid, user, group) and "
+		    "insecure keys: no identity is two of these");
 	return 0;
 }
 

@@ -470,6 +470,16 @@ START_TEST(config_errors_name_the_key)
 	config_error("{\"bindings\":[{\"match\":{\"cn\":\"a\"},\"profile\":\"baseline\",\"tenant\":7}]}",
 	    "policy.bindings[0].tenant");
 	config_error("{\"exceptions\":[{\"rule\":\"privileged\",\"identity\":\"*\"}]}", "policy.exceptions[0].reason");
+	/* keys of two identity kinds: matched on one kind's keys alone, the
+	 * object bound more than it says (every ci-* cert, every insecure client) */
+	config_error("{\"bindings\":[{\"match\":{\"cn\":\"ci-*\",\"uid\":0},\"profile\":\"baseline\"}]}",
+	    "policy.bindings[0].match: mixes certificate (cn, san), unix peer");
+	config_error("{\"bindings\":[{\"match\":{\"insecure\":true,\"cn\":\"x\"},\"profile\":\"baseline\"}]}",
+	    "policy.bindings[0].match: mixes");
+	config_error("{\"bindings\":[{\"match\":{\"san\":\"DNS:a\",\"group\":\"g\"},\"profile\":\"baseline\"}]}",
+	    "policy.bindings[0].match: mixes");
+	config_error("{\"exceptions\":[{\"rule\":\"privileged\",\"identity\":{\"user\":\"u\",\"insecure\":true},"
+	    "\"reason\":\"r\"}]}", "policy.exceptions[0].identity: mixes");
 	config_error("{\"api\":{\"max_version\":\"1.99\"}}", "policy.api.max_version");
 }
 END_TEST
