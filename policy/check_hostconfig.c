@@ -3,11 +3,12 @@
  * and the default bridge.  Mounts are in check_mounts.c. */
 #include "policy/checks.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "policy/gofold.h"
 
 struct ns_rule {
 	const char *field;
@@ -121,16 +122,16 @@ check_network(struct check_ctx *c, const json_t *hc)
 		fire(c, R_NS_CONTAINER, "HostConfig.Cgroup %s is not allowed", cg);
 }
 
-/* "net_admin", "CAP_NET_ADMIN", "Cap_Net_Admin" -> "NET_ADMIN" */
-static void
+/* "net_admin", "CAP_NET_ADMIN", "Cap_Net_Admin" -> "NET_ADMIN".  dockerd
+ * upper-cases a name with Go's strings.ToUpper, which also makes ASCII of
+ * U+017F and U+0131 ("ſys_admın" is SYS_ADMIN), then drops "CAP_" (no
+ * non-ASCII rune upper-cases into it, so dropping it first is the same). */
+void
 cap_normalize(const char *in, char *out, size_t len)
 {
-	size_t i = 0;
 	if (strncasecmp(in, "CAP_", 4) == 0)
 		in += 4;
-	for (; in[i] != '\0' && i + 1 < len; i++)
-		out[i] = (char)toupper((unsigned char)in[i]);
-	out[i] = '\0';
+	go_toupper(in, out, len);
 }
 
 /* StrSlice: a string or an array of strings; calls fn on each. */

@@ -22,7 +22,6 @@
  * is judged (dockerd keeps the last one of a key). */
 #include "policy/checks.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,18 +84,6 @@ in_list(const char *const *l, const char *s)
 	return 0;
 }
 
-/* "cap_chown", "CAP_CHOWN", "chown" -> "CHOWN" */
-static void
-cap_upper(const char *in, char *out, size_t len)
-{
-	size_t i = 0;
-	if (strncasecmp(in, "CAP_", 4) == 0)
-		in += 4;
-	for (; in[i] != '\0' && i + 1 < len; i++)
-		out[i] = (char)toupper((unsigned char)in[i]);
-	out[i] = '\0';
-}
-
 /* Whether the container may hold cap in its bounding set: one of Docker's
  * defaults or one the request adds (CapAdd, a StrSlice; ALL adds all).
  * Drops are not subtracted: a superset is the safe side. */
@@ -107,17 +94,17 @@ may_hold(const char *cap, const json_t *capadd)
 	const json_t *e;
 	size_t i;
 
-	cap_upper(cap, c, sizeof c);
+	cap_normalize(cap, c, sizeof c);
 	if (in_list(default_caps, c))
 		return 1;
 	if (json_is_string(capadd)) {
-		cap_upper(json_string_value(capadd), a, sizeof a);
+		cap_normalize(json_string_value(capadd), a, sizeof a);
 		return strcmp(a, "ALL") == 0 || strcmp(a, c) == 0;
 	}
 	json_array_foreach(capadd, i, e) {
 		if (!json_is_string(e))
 			continue;
-		cap_upper(json_string_value(e), a, sizeof a);
+		cap_normalize(json_string_value(e), a, sizeof a);
 		if (strcmp(a, "ALL") == 0 || strcmp(a, c) == 0)
 			return 1;
 	}

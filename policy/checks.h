@@ -104,6 +104,9 @@ void check_resources_update(struct check_ctx *c, const json_t *res);
 void check_mounts(struct check_ctx *c, const json_t *hc);
 void check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix);
 void check_cap_lists(struct check_ctx *c, const json_t *add, const json_t *drop);
+/* A capability name as dockerd reads it, without "CAP_": "Cap_ſys_admin"
+ * -> "SYS_ADMIN" (check_hostconfig.c) */
+void cap_normalize(const char *in, char *out, size_t len);
 void check_sysctl_map(struct check_ctx *c, const json_t *sysctls);
 void check_volume_driver_opts(struct check_ctx *c, const char *driver,
     const json_t *opts, const char *what);

@@ -48,3 +48,59 @@ gofold_equal(const char *key, size_t keylen, const char *field)
 	}
 	return i == keylen && j == flen;
 }
+
+/* The ASCII upper case of the rune at p (avail bytes), or 0 when its upper
+ * case is not ASCII; *len receives its encoded length (1 for a byte that
+ * starts no rune sockward knows: it is copied alone). */
+static unsigned char
+upper_rune(const unsigned char *p, size_t avail, size_t *len)
+{
+	if (p[0] < 0x80) {
+		*len = 1;
+		return ascii_upper(p[0]);
+	}
+	/* U+0131: C4 B1 (dotless i) -> 'I'; U+017F: C5 BF (long s) -> 'S' */
+	if (avail >= 2 && p[0] == 0xC4 && p[1] == 0xB1) {
+		*len = 2;
+		return 'I';
+	}
+	if (avail >= 2 && p[0] == 0xC5 && p[1] == 0xBF) {
+		*len = 2;
+		return 'S';
+	}
+	*len = 1;
+	return 0;
+}
+
+void
+go_toupper(const char *s, char *out, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, o = 0;
+
+	if (len == 0)
+		return;
+	while (i < n && o + 1 < len) {
+		size_t k;
+		unsigned char c = upper_rune(p + i, n - i, &k);
+		out[o++] = c != 0 ? (char)c : (char)p[i];
+		i += k;
+	}
+	out[o] = '\0';
+}
+
+int
+go_toupper_equal(const char *s, const char *word)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, j = 0, wl = strlen(word);
+
+	while (i < n && j < wl) {
+		size_t k;
+		if (upper_rune(p + i, n - i, &k) != (unsigned char)word[j])
+			return 0;
+		i += k;
+		j++;
+	}
+	return i == n && j == wl;
+}

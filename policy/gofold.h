@@ -17,4 +17,17 @@
  * Go's simple folding. */
 int gofold_equal(const char *key, size_t keylen, const char *field);
 
+/* Go's strings.ToUpper(s) as far as it can reach ASCII: ASCII letters
+ * upper-cased, U+0131 LATIN SMALL LETTER DOTLESS I as 'I' and U+017F LATIN
+ * SMALL LETTER LONG S as 'S' (the only runes whose upper case is ASCII);
+ * every other byte is copied (its rune's upper case is not ASCII, so the
+ * result still equals no ASCII word).  dockerd upper-cases capability
+ * names (oci/caps NormalizeLegacyCapabilities) and swarm a mount's Type and
+ * Propagation this way: "ſys_admin" is SYS_ADMIN, "bınd" is BIND.  out
+ * gets at most len - 1 bytes and a NUL. */
+void go_toupper(const char *s, char *out, size_t len);
+
+/* 1 when strings.ToUpper(s) equals word (ASCII upper case) */
+int go_toupper_equal(const char *s, const char *word);
+
 #endif

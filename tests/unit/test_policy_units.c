@@ -35,6 +35,29 @@ START_TEST(fold_matches_go)
 }
 END_TEST
 
+/* strings.ToUpper as dockerd upper-cases capability names and swarm a
+ * mount's Type: U+0131 and U+017F become ASCII, U+212A (already upper) and
+ * U+00DF (no single upper case) do not */
+START_TEST(toupper_matches_go)
+{
+	static const struct { const char *s, *up; int eq; } t[] = {
+		{ "sys_admin", "SYS_ADMIN", 1 }, { "\xc5\xbfys_adm\xc4\xb1n", "SYS_ADMIN", 1 },
+		{ "b\xc4\xb1nd", "BIND", 1 }, { "\xe2\x84\xaaill", "KILL", 0 },
+		{ "cla\xc3\x9f", "CLASS", 0 }, { "bind", "BINDS", 0 }, { "", "", 1 },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		ck_assert_msg(go_toupper_equal(t[i].s, t[i].up) == t[i].eq, "%s vs %s", t[i].s,
+		    t[i].up);
+		go_toupper(t[i].s, out, sizeof out);
+		ck_assert_msg((strcmp(out, t[i].up) == 0) == t[i].eq, "%s -> %s", t[i].s, out);
+	}
+	go_toupper("\xc5\xbfys", out, 3);   /* cut to len - 1 bytes */
+	ck_assert_str_eq(out, "SY");
+}
+END_TEST
+
 START_TEST(target_decoding)
 {
 	struct reqtarget rt;
@@ -506,6 +529,7 @@ policy_units_suite(void)
 	Suite *s = suite_create("policy_units");
 	TCase *tc = tcase_create("units");
 	tcase_add_test(tc, fold_matches_go);
+	tcase_add_test(tc, toupper_matches_go);
 	tcase_add_test(tc, target_decoding);
 	tcase_add_test(tc, routing);
 	tcase_add_test(tc, root_users);
