@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "policy/gofold.h"
+
 #define PATH_MAXLEN 1024
 
 /* Lexical clean like Go's filepath.Clean for absolute paths: collapse
@@ -397,13 +399,32 @@ check_volume_driver_opts(struct check_ctx *c, const char *driver, const json_t *
 		judge_tmpfs_volume(c, o, what);
 }
 
-/* A []mount.Mount: HostConfig.Mounts of docker run, ContainerSpec.Mounts of
- * docker service create (both --mount; swarm upper-cases Type and
- * Propagation before looking them up, dockerd compares them as sent, so
- * both are compared without case).  ro_fix tells how to make a bind
- * read-only with the client at hand. */
+/* A mount's Type, and whether its Propagation is shared, as the engine
+ * applies them.  dockerd compares HostConfig.Mounts' Type and Propagation
+ * exactly; swarm (a service's ContainerSpec.Mounts, daemon/cluster/convert
+ * containerToGRPC) looks up strings.ToUpper of them in its enums, so "bınd"
+ * (U+0131) is BIND and "ſhared" (U+017F) SHARED, and an empty Type is the
+ * enum's zero value, BIND: a service mount without a Type is a bind mount.
+ * Both are compared as Go upper-cases them (exact is a subset of that). */
+enum mount_kind { MOUNT_OTHER, MOUNT_BIND, MOUNT_VOLUME, MOUNT_TMPFS };
+
+static enum mount_kind
+mount_kind(const char *type, int swarm)
+{
+	if (go_toupper_equal(type, "BIND") || (swarm && type[0] == '\0'))
+		return MOUNT_BIND;
+	if (go_toupper_equal(type, "VOLUME"))
+		return MOUNT_VOLUME;
+	if (go_toupper_equal(type, "TMPFS"))
+		return MOUNT_TMPFS;
+	return MOUNT_OTHER;
+}
+
+/* A []mount.Mount: HostConfig.Mounts of docker run (swarm 0),
+ * ContainerSpec.Mounts of docker service create (swarm 1); both --mount.
+ * ro_fix tells how to make a bind read-only with the client at hand. */
 void
-check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix)
+check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix, int swarm)
 {
 	const json_t *m;
 	size_t i;
@@ -412,12 +433,14 @@ check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix)
 		const char *type = jstr(m, "Type");
 		const json_t *bo = jget(m, "BindOptions");
 		const char *prop = jstr(bo, "Propagation");
-		if (strcasecmp(prop, "shared") == 0 || strcasecmp(prop, "rshared") == 0)
+		if (go_toupper_equal(prop, "SHARED") || go_toupper_equal(prop, "RSHARED"))
 			fire(c, R_MOUNT_PROPAGATION, "--mount bind-propagation=%s is not allowed", prop);
-		if (strcasecmp(type, "bind") == 0) {
+		switch (mount_kind(type, swarm)) {
+		case MOUNT_BIND:
 			check_host_path(c, jstr(m, "Source"), jbool(m, "ReadOnly"), "--mount source",
 			    ro_fix);
-		} else if (strcasecmp(type, "volume") == 0) {
+			break;
+		case MOUNT_VOLUME: {
 			const json_t *dc = jget(jget(m, "VolumeOptions"),
 			    "DriverConfig");
 			check_volume_driver(c, jstr(dc, "Name"), "--mount volume-driver");
@@ -425,8 +448,13 @@ check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix)
 			    "--mount");
 			/* an existing volume is used as it is, whatever the options say */
 			check_existing_volume(c, jstr(m, "Source"), "--mount source");
-		} else if (strcasecmp(type, "tmpfs") == 0) {
+			break;
+		}
+		case MOUNT_TMPFS:
 			check_tmpfs_mount(c, m);
+			break;
+		case MOUNT_OTHER:
+			break;   /* dockerd refuses it: "mount type unknown" */
 		}
 	}
 }
@@ -439,7 +467,7 @@ check_mounts(struct check_ctx *c, const json_t *hc)
 	if (json_is_array(vf) && json_array_size(vf) > 0)
 		fire(c, R_MOUNT_VOLUMES_FROM, "--volumes-from is not allowed");
 	check_binds(c, hc);
-	check_mount_array(c, jget(hc, "Mounts"), "add :ro");
+	check_mount_array(c, jget(hc, "Mounts"), "add :ro", 0);
 	check_tmpfs_map(c, jget(hc, "Tmpfs"));
 }
 

@@ -140,7 +140,7 @@ check_container_spec(struct check_ctx *c, const json_t *cs)
 	json_array_foreach(groups, i, g)
 		if (json_is_string(g) && !strlist_has(&c->prof->group_add, json_string_value(g)))
 			fire(c, R_GROUP_ADD, "--group %s is not allowed", json_string_value(g));
-	check_mount_array(c, jget(cs, "Mounts"), "add readonly to --mount");
+	check_mount_array(c, jget(cs, "Mounts"), "add readonly to --mount", 1);
 	check_cap_lists(c, jget(cs, "CapabilityAdd"),
 	    jget(cs, "CapabilityDrop"));
 	check_service_privileges(c, obj(cs, "Privileges", empty),

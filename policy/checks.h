@@ -102,7 +102,9 @@ void check_hostconfig(struct check_ctx *c, const json_t *hc);
 void check_limits(struct check_ctx *c, const json_t *res, int is_update);
 void check_resources_update(struct check_ctx *c, const json_t *res);
 void check_mounts(struct check_ctx *c, const json_t *hc);
-void check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix);
+/* swarm: a service's ContainerSpec.Mounts (an empty Type is a bind) */
+void check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix,
+    int swarm);
 void check_cap_lists(struct check_ctx *c, const json_t *add, const json_t *drop);
 /* A capability name as dockerd reads it, without "CAP_": "Cap_ſys_admin"
  * -> "SYS_ADMIN" (check_hostconfig.c) */
