@@ -2,8 +2,12 @@
  * dockerd 20.10) does, restated:
  *   - the files are read line by line (bufio.Scanner: a trailing "\r" is
  *     dropped, a line of 64 KiB or more is an error for the whole file),
- *     each line trimmed of Unicode white space (bytes.TrimSpace), empty
- *     lines skipped, no comments (a "#" line is an entry named "#...");
+ *     empty lines skipped, no comments (a "#" line is an entry named
+ *     "#..."); a passwd line is trimmed of Unicode white space
+ *     (strings.TrimSpace), a group line is not (runc v1.0.0-rc92, which
+ *     every dockerd 20.10 vendors, ParseGroupFilter: "text := s.Text()"),
+ *     so "grp:x:1000 " has gid 0 (Atoi fails) and "wheel:x:0:app " does
+ *     not list app;
  *   - a line is split at ':' into name:pass:uid:gid:... (passwd) or
  *     name:pass:gid:list (group, list split at ','); missing fields stay
  *     empty or 0, a number strconv.Atoi cannot read is 0, an overflowing one
@@ -161,8 +165,9 @@ lines_ok(struct pw_file f)
 	return 1;
 }
 
+/* trim_space: a passwd line (trimmed), not a group line (as it is) */
 static int
-next_line(struct lines *it, const char **s, size_t *n)
+next_line(struct lines *it, const char **s, size_t *n, int trim_space)
 {
 	while (it->p < it->end) {
 		const char *nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
@@ -171,7 +176,8 @@ next_line(struct lines *it, const char **s, size_t *n)
 		it->p = l + len + (nl != NULL);
 		if (len > 0 && l[len - 1] == '\r')
 			len--;
-		trim(&l, &len);
+		if (trim_space)
+			trim(&l, &len);
 		if (len > 0) {
 			*s = l;
 			*n = len;
@@ -235,7 +241,7 @@ pw_resolve_user(const char *spec, size_t len, struct pw_file passwd, struct pw_f
 			    "read it)");
 			return -1;
 		}
-		while (next_line(&it, &s, &n)) {
+		while (next_line(&it, &s, &n, 1)) {
 			const char *name;
 			size_t nlen;
 			int64_t u = field_int(s, n, 2);
@@ -271,7 +277,7 @@ pw_resolve_user(const char *spec, size_t len, struct pw_file passwd, struct pw_f
 				    "cannot read it)");
 				return -1;
 			}
-			while (next_line(&it, &s, &n)) {
+			while (next_line(&it, &s, &n, 0)) {
 				const char *name, *list;
 				size_t nlen, llen;
 				int64_t g = field_int(s, n, 2);
@@ -369,7 +375,7 @@ pw_group_add_many(struct pw_group_req *r, size_t n, struct pw_file group)
 		struct lines it = { group.text, group.text + group.len };
 		const char *s;
 		size_t ln;
-		while (next_line(&it, &s, &ln)) {
+		while (next_line(&it, &s, &ln, 0)) {
 			const char *name;
 			size_t nlen;
 			char num[24];
