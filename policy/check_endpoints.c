@@ -257,8 +257,8 @@ check_build(struct check_ctx *c)
 	if (version != NULL && strcmp(version, "2") == 0 && !c->prof->buildkit)
 		fire(c, R_BUILD_SESSION, "BuildKit builds are not allowed, build with "
 		    "DOCKER_BUILDKIT=0");
-	if (cp != NULL && cp[0] != '\0' && !strlist_match(&c->prof->cgroup_parents, cp))
-		fire(c, R_CGROUP_PARENT, "docker build --cgroup-parent %s is not allowed", cp);
+	if (cp != NULL)
+		check_cgroup_parent(c, cp, "docker build --cgroup-parent");
 	for (size_t i = 0; i < c->rt->nparams; i++)
 		if (strcmp(c->rt->params[i].key, "t") == 0)
 			check_image_ref(c, c->rt->params[i].value, "build tag");

@@ -199,6 +199,27 @@ check_devices(struct check_ctx *c, const json_t *hc)
 		fire(c, R_DEVICE_REQUESTS, "--gpus / device requests are not allowed");
 }
 
+/* dockerd puts the container's cgroup at filepath.Join(CgroupParent, id)
+ * with the cgroupfs driver (daemon/oci_linux.go WithCgroups), and Join
+ * cleans: "/tenants/../.." is the root cgroup, out of the tree that a glob
+ * for every cgroup under /tenants allows.  So the cleaned path is judged
+ * (the systemd driver
+ * takes a slice name, which has no '/' to clean: the same). */
+void
+check_cgroup_parent(struct check_ctx *c, const char *cp, const char *flag)
+{
+	char clean[1024];
+
+	if (cp[0] == '\0')
+		return;
+	if (go_path_clean(cp, clean, sizeof clean) != 0)
+		fire(c, R_CGROUP_PARENT, "%s is too long to judge", flag);
+	else if (!strlist_match(&c->prof->cgroup_parents, clean))
+		fire(c, R_CGROUP_PARENT, "%s %s is not allowed%s%s%s", flag, cp,
+		    strcmp(clean, cp) != 0 ? " (it is " : "", strcmp(clean, cp) != 0 ? clean : "",
+		    strcmp(clean, cp) != 0 ? ")" : "");
+}
+
 static void
 check_cgroup_runtime_groups(struct check_ctx *c, const json_t *hc)
 {
@@ -206,8 +227,7 @@ check_cgroup_runtime_groups(struct check_ctx *c, const json_t *hc)
 	const json_t *groups = jget(hc, "GroupAdd"), *g;
 	size_t i;
 
-	if (cp[0] != '\0' && !strlist_match(&c->prof->cgroup_parents, cp))
-		fire(c, R_CGROUP_PARENT, "--cgroup-parent %s is not allowed", cp);
+	check_cgroup_parent(c, cp, "--cgroup-parent");
 	if (rt[0] != '\0' && !strlist_has(&c->prof->runtimes, rt))
 		fire(c, R_RUNTIME, "--runtime %s is not allowed", rt);
 	json_array_foreach(groups, i, g)
@@ -390,8 +410,7 @@ check_resources_update(struct check_ctx *c, const json_t *res)
 	const char *cp = jstr(res, "CgroupParent");
 
 	check_devices(c, res);
-	if (cp[0] != '\0' && !strlist_match(&c->prof->cgroup_parents, cp))
-		fire(c, R_CGROUP_PARENT, "--cgroup-parent %s is not allowed", cp);
+	check_cgroup_parent(c, cp, "--cgroup-parent");
 	check_limits(c, res, 1);
 	check_ulimits(c, jget(res, "Ulimits"), "--ulimit");
 	check_oom(c, res, "OomScoreAdj");   /* not in an update: only OomKillDisable */

@@ -117,3 +117,46 @@ pol_lookup_kind_name(enum pol_lookup_kind kind)
 	}
 	return "unknown";
 }
+
+int
+go_path_clean(const char *p, char *out, size_t len)
+{
+	size_t n = strlen(p), r = 0, w = 0, dotdot = 0;
+	int rooted = n > 0 && p[0] == '/';
+
+	if (len < n + 2)
+		return -1;    /* the result is never longer than p, or "." */
+	if (rooted) {
+		out[w++] = '/';
+		r = dotdot = 1;
+	}
+	while (r < n) {
+		if (p[r] == '/')
+			r++;
+		else if (p[r] == '.' && (r + 1 == n || p[r + 1] == '/'))
+			r++;
+		else if (p[r] == '.' && p[r + 1] == '.' && (r + 2 == n || p[r + 2] == '/')) {
+			r += 2;
+			if (w > dotdot) {         /* drop the last element */
+				w--;
+				while (w > dotdot && out[w] != '/')
+					w--;
+			} else if (!rooted) {     /* a relative path keeps its leading ".." */
+				if (w > 0)
+					out[w++] = '/';
+				out[w++] = '.';
+				out[w++] = '.';
+				dotdot = w;
+			}
+		} else {
+			if ((rooted && w != 1) || (!rooted && w != 0))
+				out[w++] = '/';
+			for (; r < n && p[r] != '/'; r++)
+				out[w++] = p[r];
+		}
+	}
+	if (w == 0)
+		out[w++] = '.';
+	out[w] = '\0';
+	return 0;
+}

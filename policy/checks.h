@@ -94,6 +94,10 @@ jbool(const json_t *obj, const char *key)
 {
 	return json_is_true(jget(obj, key));
 }
+/* Go's path.Clean (lexical, relative paths too: "a/../../b" is "../b", ""
+ * is "."); -1 when out (len) could be too small: len must exceed
+ * strlen(p) + 1 */
+int go_path_clean(const char *p, char *out, size_t len);
 void human_bytes(int64_t v, char *buf, size_t len);
 void human_cpus(int64_t nano, char *buf, size_t len);
 
@@ -110,6 +114,9 @@ void check_cap_lists(struct check_ctx *c, const json_t *add, const json_t *drop)
  * -> "SYS_ADMIN" (check_hostconfig.c) */
 void cap_normalize(const char *in, char *out, size_t len);
 void check_sysctl_map(struct check_ctx *c, const json_t *sysctls);
+/* --cgroup-parent (HostConfig, an update's Resources, a build's
+ * cgroupparent) judged as the cgroup dockerd makes under it */
+void check_cgroup_parent(struct check_ctx *c, const char *cp, const char *flag);
 void check_volume_driver_opts(struct check_ctx *c, const char *driver,
     const json_t *opts, const char *what);
 /* RestartPolicy of a create (is_update 0) or an update (an empty Name keeps

@@ -58,6 +58,26 @@ START_TEST(toupper_matches_go)
 }
 END_TEST
 
+/* Go's path.Clean, relative paths included */
+START_TEST(path_clean_matches_go)
+{
+	static const struct { const char *in, *out; } t[] = {
+		{ "", "." }, { "/", "/" }, { "//a//b/", "/a/b" }, { "/a/./b/../c", "/a/c" },
+		{ "/../..", "/" }, { "/tenants/a/../../x", "/x" }, { "a/../../b", "../b" },
+		{ "../../a", "../../a" }, { "./", "." }, { "a/..", "." }, { "..a/.b", "..a/.b" },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		ck_assert_int_eq(go_path_clean(t[i].in, out, sizeof out), 0);
+		ck_assert_msg(strcmp(out, t[i].out) == 0, "%s -> %s, want %s", t[i].in, out,
+		    t[i].out);
+	}
+	ck_assert_int_eq(go_path_clean("/abc", out, 5), -1);
+	ck_assert_int_eq(go_path_clean("/abc", out, 6), 0);
+}
+END_TEST
+
 START_TEST(target_decoding)
 {
 	struct reqtarget rt;
@@ -530,6 +550,7 @@ policy_units_suite(void)
 	TCase *tc = tcase_create("units");
 	tcase_add_test(tc, fold_matches_go);
 	tcase_add_test(tc, toupper_matches_go);
+	tcase_add_test(tc, path_clean_matches_go);
 	tcase_add_test(tc, target_decoding);
 	tcase_add_test(tc, routing);
 	tcase_add_test(tc, root_users);
