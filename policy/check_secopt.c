@@ -50,13 +50,16 @@ static const char *const default_caps[] = {
 	"CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID",
 	"SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE", NULL
 };
-/* The engine's architecture as dockerd names it for includes.arches (the
- * engine runs on this host: its socket is local); NULL: every rule is
- * taken to apply. */
+/* The engine's architecture as dockerd 20.10 names it for includes.arches
+ * (the engine runs on this host: its socket is local): the libseccomp-style
+ * name of Go's GOARCH, goToNative[runtime.GOARCH] in
+ * profiles/seccomp/seccomp_linux.go, so "amd64" and "arm64", not the
+ * kernel's x86_64 and aarch64 (a rule for ["amd64"] applies on x86-64, one
+ * for ["x86_64"] never does); NULL: every rule is taken to apply. */
 #if defined(__x86_64__)
-#define NATIVE_ARCH "x86_64"
+#define NATIVE_ARCH "amd64"
 #elif defined(__aarch64__)
-#define NATIVE_ARCH "aarch64"
+#define NATIVE_ARCH "arm64"
 #elif defined(__s390x__)
 #define NATIVE_ARCH "s390x"
 #elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)
