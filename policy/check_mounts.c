@@ -406,9 +406,7 @@ check_volume_driver_opts(struct check_ctx *c, const char *driver, const json_t *
  * (U+0131) is BIND and "ſhared" (U+017F) SHARED, and an empty Type is the
  * enum's zero value, BIND: a service mount without a Type is a bind mount.
  * Both are compared as Go upper-cases them (exact is a subset of that). */
-enum mount_kind { MOUNT_OTHER, MOUNT_BIND, MOUNT_VOLUME, MOUNT_TMPFS };
-
-static enum mount_kind
+enum mount_kind
 mount_kind(const char *type, int swarm)
 {
 	if (go_toupper_equal(type, "BIND") || (swarm && type[0] == '\0'))

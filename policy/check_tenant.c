@@ -1786,10 +1786,11 @@ check_service_refs(struct check_ctx *c)
 			    "(engine answered %d)", image, st);
 	}
 	/* a named volume a task mounts: one that exists must be the tenant's (a
-	 * missing one is created on the node, labelled: swarm_forward) */
+	 * missing one is created on the node, labelled: swarm_forward); swarm
+	 * reads "VOLUME" or "Volume" as a volume mount (mount_kind) */
 	json_array_foreach(jget(cs, "Mounts"), i, e) {
 		const char *src = jstr(e, "Source");
-		if (strcmp(jstr(e, "Type"), "volume") == 0 && src[0] != '\0' &&
+		if (mount_kind(jstr(e, "Type"), 1) == MOUNT_VOLUME && src[0] != '\0' &&
 		    resolve(c, POL_LOOKUP_VOLUME, src, &obj, &st) != OWN_MISSING)
 			own_ref(c, POL_LOOKUP_VOLUME, src, 0);
 	}
@@ -1916,7 +1917,7 @@ stamp_swarm_body(struct check_ctx *c, const char *ep)
 		set_label(cs, TENANT_LABEL, c->tenant);
 		json_array_foreach(jget(cs, "Mounts"), i, e) {
 			json_t *vo;
-			if (strcmp(jstr(e, "Type"), "volume") != 0)
+			if (mount_kind(jstr(e, "Type"), 1) != MOUNT_VOLUME)
 				continue;
 			if (!json_is_object(vo = jget(e, "VolumeOptions"))) {
 				vo = json_object();

@@ -106,6 +106,11 @@ void check_hostconfig(struct check_ctx *c, const json_t *hc);
 void check_limits(struct check_ctx *c, const json_t *res, int is_update);
 void check_resources_update(struct check_ctx *c, const json_t *res);
 void check_mounts(struct check_ctx *c, const json_t *hc);
+/* A mount's Type as the engine reads it (check_mounts.c): swarm 1 for a
+ * service's ContainerSpec.Mounts, which swarm upper-cases with Go's
+ * strings.ToUpper and where an empty Type is a bind; 0 for HostConfig.Mounts */
+enum mount_kind { MOUNT_OTHER, MOUNT_BIND, MOUNT_VOLUME, MOUNT_TMPFS };
+enum mount_kind mount_kind(const char *type, int swarm);
 /* swarm: a service's ContainerSpec.Mounts (an empty Type is a bind) */
 void check_mount_array(struct check_ctx *c, const json_t *mounts, const char *ro_fix,
     int swarm);
