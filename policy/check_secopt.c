@@ -398,7 +398,20 @@ check_service_privileges(struct check_ctx *c, const json_t *priv, const json_t *
 	if (apparmor[0] != '\0' && strcmp(apparmor, "default") != 0)
 		fire(c, R_SEC_APPARMOR, "Privileges.AppArmor.Mode %s is not allowed "
 		    "(remove it from the service spec)", apparmor);
+	/* dockerd 20.10 has no Privileges.NoNewPrivileges (api/types/swarm
+	 * Privileges: CredentialSpec, SELinuxContext), and later engines drop
+	 * it, with Seccomp and AppArmor, for a request below API 1.44
+	 * (api/server/router/swarm/helpers.go adjustForAPIVersion): only a
+	 * request at 1.44 or later gets its tasks no-new-privileges.  An
+	 * unversioned request is taken at dockerd 20.10's version. */
+	int nnp_kept = c->rt != NULL && c->rt->has_version &&
+	    API_VERSION(c->rt->major, c->rt->minor) >= API_VERSION(1, 44);
 	if (!jbool(priv, "NoNewPrivileges"))
 		fire(c, R_SEC_NNP, "set Privileges.NoNewPrivileges to true in the service spec "
 		    "(docker service create has no flag for it)");
+	else if (!nnp_kept)
+		fire(c, R_SEC_NNP, "Privileges.NoNewPrivileges is dropped by the engine below "
+		    "API 1.44 (dockerd 20.10 has no such field): the tasks would run without "
+		    "no-new-privileges; send the request at API 1.44 or later to an engine "
+		    "that keeps it");
 }
