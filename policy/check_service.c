@@ -83,6 +83,18 @@ check_network_list(struct check_ctx *c, const json_t *nets)
 	}
 }
 
+/* The engine's adjustForAPIVersion (api/server/router/swarm/helpers.go)
+ * empties, for a request below API 1.41, CapabilityAdd, CapabilityDrop,
+ * Ulimits and Resources.Limits.Pids (dockerd 20.10 took them at 1.41):
+ * what it drops is judged as absent.  An unversioned request is not
+ * adjusted. */
+static int
+api_below_1_41(const struct check_ctx *c)
+{
+	return c->rt != NULL && c->rt->has_version &&
+	    API_VERSION(c->rt->major, c->rt->minor) < API_VERSION(1, 41);
+}
+
 /* Resources.Limits: every task gets them as its container's limits. */
 static void
 check_service_limits(struct check_ctx *c, const json_t *lim)
@@ -91,7 +103,7 @@ check_service_limits(struct check_ctx *c, const json_t *lim)
 	char max[32];
 	int64_t mem = jint(lim, "MemoryBytes", NULL);
 	int64_t nano = jint(lim, "NanoCPUs", NULL);
-	int64_t pids = jint(lim, "Pids", NULL);
+	int64_t pids = api_below_1_41(c) ? 0 : jint(lim, "Pids", NULL);
 
 	human_bytes(p->memory_max, max, sizeof max);
 	if (mem <= 0 || mem > p->memory_max)
@@ -100,7 +112,9 @@ check_service_limits(struct check_ctx *c, const json_t *lim)
 	if (nano <= 0 || nano > p->nano_cpus_max)
 		fire(c, R_LIMIT_CPU, "set --limit-cpu (max %s)", max);
 	if (pids <= 0 || pids > p->pids_max)
-		fire(c, R_LIMIT_PIDS, "set --limit-pids (max %lld)", (long long)p->pids_max);
+		fire(c, R_LIMIT_PIDS, "set --limit-pids (max %lld)%s", (long long)p->pids_max,
+		    api_below_1_41(c) ? " at API 1.41 or later: below it the engine drops "
+		    "Limits.Pids" : "");
 }
 
 /* EndpointSpec.Ports: ingress publishes on every node's routing mesh, host
@@ -141,11 +155,14 @@ check_container_spec(struct check_ctx *c, const json_t *cs)
 		if (json_is_string(g) && !strlist_has(&c->prof->group_add, json_string_value(g)))
 			fire(c, R_GROUP_ADD, "--group %s is not allowed", json_string_value(g));
 	check_mount_array(c, jget(cs, "Mounts"), "add readonly to --mount", 1);
-	check_cap_lists(c, jget(cs, "CapabilityAdd"),
-	    jget(cs, "CapabilityDrop"));
+	if (!api_below_1_41(c)) {
+		check_cap_lists(c, jget(cs, "CapabilityAdd"), jget(cs, "CapabilityDrop"));
+		check_ulimits(c, jget(cs, "Ulimits"), "--ulimit");
+	} else if (c->prof->cap_drop_all)
+		fire(c, R_CAP_DROP, "add --cap-drop ALL at API 1.41 or later: below it the "
+		    "engine drops CapabilityDrop (and CapabilityAdd and Ulimits)");
 	check_service_privileges(c, obj(cs, "Privileges", empty),
-	    jget(cs, "CapabilityAdd"));
-	check_ulimits(c, jget(cs, "Ulimits"), "--ulimit");
+	    api_below_1_41(c) ? NULL : jget(cs, "CapabilityAdd"));
 	check_oom(c, cs, "OomScoreAdj");
 	check_sysctl_map(c, jget(cs, "Sysctls"));
 	check_env_secrets(c, jget(cs, "Env"), "service Env");
