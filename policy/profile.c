@@ -361,6 +361,11 @@ host_ip_allowed(const struct strlist *l, const char *ip)
 
 	if (strchr(ip, '/') != NULL || ip_parse(ip, &af, b, &bits) < 0)
 		return 0;
+	/* the unspecified address in any spelling ("0:0::0", "::ffff:0.0.0.0",
+	 * which Go's To4 makes 0.0.0.0): every interface, never allowed */
+	static const unsigned char zero[16];
+	if (memcmp(b, zero, af == AF_INET ? 4 : 16) == 0)
+		return 0;
 	for (size_t i = 0; i < l->n; i++) {
 		if (ip_parse(l->v[i], &eaf, e, &ebits) < 0 || eaf != af)
 			continue;
