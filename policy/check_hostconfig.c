@@ -203,21 +203,23 @@ check_devices(struct check_ctx *c, const json_t *hc)
  * with the cgroupfs driver (daemon/oci_linux.go WithCgroups), and Join
  * cleans: "/tenants/../.." is the root cgroup, out of the tree that a glob
  * for every cgroup under /tenants allows.  So the cleaned path is judged
- * (the systemd driver
- * takes a slice name, which has no '/' to clean: the same). */
+ * (the systemd driver takes a slice name, which has no '/' to clean). */
 void
 check_cgroup_parent(struct check_ctx *c, const char *cp, const char *flag)
 {
-	char clean[1024];
+	char clean[1024], is[1040] = "";
 
 	if (cp[0] == '\0')
 		return;
-	if (go_path_clean(cp, clean, sizeof clean) != 0)
+	if (go_path_clean(cp, clean, sizeof clean) != 0) {
 		fire(c, R_CGROUP_PARENT, "%s is too long to judge", flag);
-	else if (!strlist_match(&c->prof->cgroup_parents, clean))
-		fire(c, R_CGROUP_PARENT, "%s %s is not allowed%s%s%s", flag, cp,
-		    strcmp(clean, cp) != 0 ? " (it is " : "", strcmp(clean, cp) != 0 ? clean : "",
-		    strcmp(clean, cp) != 0 ? ")" : "");
+		return;
+	}
+	if (strlist_match(&c->prof->cgroup_parents, clean))
+		return;
+	if (strcmp(clean, cp) != 0)
+		textf(is, sizeof is, " (it is %s)", clean);
+	fire(c, R_CGROUP_PARENT, "%s %s is not allowed%s", flag, cp, is);
 }
 
 static void
