@@ -122,18 +122,6 @@ check_network(struct check_ctx *c, const json_t *hc)
 		fire(c, R_NS_CONTAINER, "HostConfig.Cgroup %s is not allowed", cg);
 }
 
-/* "net_admin", "CAP_NET_ADMIN", "Cap_Net_Admin" -> "NET_ADMIN".  dockerd
- * upper-cases a name with Go's strings.ToUpper, which also makes ASCII of
- * U+017F and U+0131 ("ſys_admın" is SYS_ADMIN), then drops "CAP_" (no
- * non-ASCII rune upper-cases into it, so dropping it first is the same). */
-void
-cap_normalize(const char *in, char *out, size_t len)
-{
-	if (strncasecmp(in, "CAP_", 4) == 0)
-		in += 4;
-	go_toupper(in, out, len);
-}
-
 /* StrSlice: a string or an array of strings; calls fn on each. */
 static size_t
 strslice_items(const json_t *v, const char **items, size_t max)

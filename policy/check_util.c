@@ -5,6 +5,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+
+#include "policy/gofold.h"
 
 void
 fire(struct check_ctx *c, enum rule_id r, const char *fmt, ...)
@@ -159,4 +162,17 @@ go_path_clean(const char *p, char *out, size_t len)
 		out[w++] = '.';
 	out[w] = '\0';
 	return 0;
+}
+
+/* "net_admin", "CAP_NET_ADMIN", "Cap_Net_Admin" -> "NET_ADMIN".  dockerd
+ * upper-cases a name with Go's strings.ToUpper, which also makes ASCII of
+ * U+017F and U+0131 ("ſys_admın" is SYS_ADMIN), then drops "CAP_" (no
+ * non-ASCII rune upper-cases into it, so dropping it first is the same).
+ * Shared by the capability lists and the seccomp judge. */
+void
+cap_normalize(const char *in, char *out, size_t len)
+{
+	if (strncasecmp(in, "CAP_", 4) == 0)
+		in += 4;
+	go_toupper(in, out, len);
 }
