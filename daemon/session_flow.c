@@ -1398,9 +1398,12 @@ on_handshake_done(struct session *s)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(s->client.h.bev);
 	struct sw_identity *id = calloc(1, sizeof *id);   /* 5 KB: not on the stack */
-	if (ssl == NULL || id == NULL || tls_identity(ssl, id) != 0) {
+	int r = ssl != NULL && id != NULL ? tls_identity(ssl, id) : -1;
+	if (r != 0) {
 		free(id);
-		session_close(s, "client certificate missing or not verified");
+		session_close(s, r == -2 ? "client certificate names an identity sockward cannot "
+		    "hold whole (a CN or SAN over 255 bytes or with a NUL, more than 16 SANs)" :
+		    "client certificate missing or not verified");
 		return;
 	}
 	s->facts.ident = identity_intern(id);

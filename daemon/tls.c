@@ -82,9 +82,11 @@ fail:
 	return NULL;
 }
 
-void
+int
 tls_identity_from_cert(X509 *cert, struct sw_identity *id)
 {
+	int whole = 1;   /* every name a binding could match is held as it is */
+
 	id->kind = SW_ID_CERT;
 	id->cn[0] = 0;
 	id->nsans = 0;
@@ -105,12 +107,17 @@ tls_identity_from_cert(X509 *cert, struct sw_identity *id)
 		if (n > 0 && (size_t)n < sizeof id->cn && memchr(utf8, 0, (size_t)n) == NULL) {
 			memcpy(id->cn, utf8, (size_t)n);
 			id->cn[n] = 0;
-		}
+		} else
+			whole = 0;
 		OPENSSL_free(utf8);
 	}
 	GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-	for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans) && id->nsans < SW_ID_MAX_SANS; i++) {
+	for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans) && whole; i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
+		if (id->nsans == SW_ID_MAX_SANS) {
+			whole = 0;   /* more names than are held: one could be a binding's */
+			break;
+		}
 		char *out = id->sans[id->nsans];
 		size_t outlen = sizeof id->sans[0];
 		const ASN1_STRING *s = NULL;
@@ -130,7 +137,8 @@ tls_identity_from_cert(X509 *cert, struct sw_identity *id)
 			if (ip[0]) {
 				snprintf(out, outlen, "IP:%s", ip);
 				id->nsans++;
-			}
+			} else
+				whole = 0;   /* Go's x509 refuses such a certificate */
 			continue;
 		}
 		default:
@@ -138,13 +146,16 @@ tls_identity_from_cert(X509 *cert, struct sw_identity *id)
 		}
 		int len = ASN1_STRING_length(s);
 		const unsigned char *p = ASN1_STRING_get0_data(s);
-		if (len <= 0 || (size_t)len + strlen(prefix) >= outlen || memchr(p, 0, (size_t)len))
+		if (len <= 0 || (size_t)len + strlen(prefix) >= outlen || memchr(p, 0, (size_t)len)) {
+			whole = 0;
 			continue;
+		}
 		snprintf(out, outlen, "%s%.*s", prefix, len, (const char *)p);
 		id->nsans++;
 	}
 	GENERAL_NAMES_free(sans);
 	sw_identity_format(id);
+	return whole ? 0 : -1;
 }
 
 int
@@ -155,7 +166,7 @@ tls_identity(SSL *ssl, struct sw_identity *id)
 		X509_free(cert);
 		return -1;
 	}
-	tls_identity_from_cert(cert, id);
+	int r = tls_identity_from_cert(cert, id) == 0 ? 0 : -2;
 	X509_free(cert);
-	return 0;
+	return r;
 }

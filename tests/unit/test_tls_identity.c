@@ -79,6 +79,42 @@ END_TEST
 /* Two CNs, as two RDNs or as one multi-valued RDN: which is "the" CN
  * depends on the reader (OpenSSL finds the first, Go the last), so the
  * identity has none and no cn glob but "*" takes it. */
+/* A certificate whose names cannot all be held whole is no identity
+ * (bindings are first-match: the names that fit could skip the binding
+ * meant for it): more SANs than are held, a SAN or CN over 255 bytes */
+START_TEST(names_not_held_whole_are_no_identity)
+{
+	struct sw_identity id;
+	char san[2048], longname[300];
+	size_t n = 0;
+
+	for (int i = 0; i < SW_ID_MAX_SANS; i++)
+		n += (size_t)snprintf(san + n, sizeof san - n, "%sDNS:h%d.example", i ? "," : "", i);
+	X509 *x = make_cert("ci", san);
+	ck_assert_int_eq(tls_identity_from_cert(x, &id), 0);   /* 16: all held */
+	ck_assert_uint_eq(id.nsans, SW_ID_MAX_SANS);
+	X509_free(x);
+	snprintf(san + n, sizeof san - n, ",DNS:restricted.example");
+	x = make_cert("ci", san);
+	ck_assert_int_eq(tls_identity_from_cert(x, &id), -1);   /* the 17th */
+	X509_free(x);
+
+	memset(longname, 'a', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	snprintf(san, sizeof san, "DNS:%s.example", longname);
+	x = make_cert("ci", san);
+	ck_assert_int_eq(tls_identity_from_cert(x, &id), -1);
+	X509_free(x);
+	/* a CN holding a NUL ("ci\0-admin"): matched as "ci" it would be
+	 * another certificate's name */
+	x = make_cert(NULL, "DNS:ok.example");
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", V_ASN1_UTF8STRING,
+	    (const unsigned char *)"ci\0-admin", 9, -1, 0);
+	ck_assert_int_eq(tls_identity_from_cert(x, &id), -1);
+	X509_free(x);
+}
+END_TEST
+
 START_TEST(two_cns_are_no_cn)
 {
 	for (int multi = 0; multi <= 1; multi++) {
@@ -294,6 +330,7 @@ tls_identity_suite(void)
 	tcase_add_test(tc, cn_and_sans_are_extracted);
 	tcase_add_test(tc, certificate_without_cn);
 	tcase_add_test(tc, two_cns_are_no_cn);
+	tcase_add_test(tc, names_not_held_whole_are_no_identity);
 	tcase_add_test(tc, server_context_resumes_no_session);
 	suite_add_tcase(s, tc);
 	TCase *te = tcase_create("responses");
