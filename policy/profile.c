@@ -261,6 +261,19 @@ glob_ok(const char *pattern, const char *s)
 	return pattern == NULL || fnmatch(pattern, s, 0) == 0;
 }
 
+/* A DNS name is the same name in any case (RFC 4343; Go's x509 and every
+ * TLS client compare them so): "DNS:*.ci.example" must match a certificate
+ * for BUILD.CI.EXAMPLE, or a restricting binding would be passed over for
+ * a later, wider one.  The certificate's names are ASCII (IA5String) and
+ * the daemon runs in the C locale, so the fold is ASCII's.  Other kinds
+ * (an email's local part, a URI's path) are compared as written. */
+static int
+san_match(const char *pattern, const char *san)
+{
+	int flags = strncmp(san, "DNS:", 4) == 0 ? FNM_CASEFOLD : 0;
+	return fnmatch(pattern, san, flags) == 0;
+}
+
 int
 id_match(const struct id_match *m, const struct sw_identity *id)
 {
@@ -274,7 +287,7 @@ id_match(const struct id_match *m, const struct sw_identity *id)
 		if (m->san != NULL) {
 			size_t i;
 			for (i = 0; i < id->nsans; i++)
-				if (fnmatch(m->san, id->sans[i], 0) == 0)
+				if (san_match(m->san, id->sans[i]))
 					break;
 			if (i == id->nsans)
 				return 0;

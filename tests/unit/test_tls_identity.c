@@ -16,6 +16,7 @@
 #include "daemon/http_error.h"
 #include "daemon/tls.h"
 #include "daemon/warnings.h"
+#include "policy/profile.h"
 
 static X509 *
 make_cert(const char *cn, const char *san)
@@ -131,6 +132,34 @@ START_TEST(two_cns_are_no_cn)
 		ck_assert_str_eq(id.display, "cn=(none)");
 		X509_free(x);
 	}
+}
+END_TEST
+
+/* A binding's san glob takes a DNS name in any case (a DNS name is the
+ * same name so): a certificate for BUILD.CI.EXAMPLE is not passed over for
+ * a later, wider binding.  Other kinds stay as written. */
+START_TEST(dns_sans_match_in_any_case)
+{
+	X509 *x = make_cert("Runner", "DNS:Build7.CI.Example,email:Ops@ci.example,URI:spiffe://CI/x");
+	struct sw_identity id;
+	memset(&id, 0, sizeof id);
+	ck_assert_int_eq(tls_identity_from_cert(x, &id), 0);
+	struct id_match m = { .san = "DNS:*.ci.example" };
+	ck_assert_int_eq(id_match(&m, &id), 1);
+	m.san = "dns:build7.ci.EXAMPLE";
+	ck_assert_int_eq(id_match(&m, &id), 1);
+	m.san = "DNS:*.other.example";
+	ck_assert_int_eq(id_match(&m, &id), 0);
+	m.san = "email:ops@*";   /* an email's local part is the owner's */
+	ck_assert_int_eq(id_match(&m, &id), 0);
+	m.san = "URI:spiffe://ci/*";
+	ck_assert_int_eq(id_match(&m, &id), 0);
+	m.san = NULL;
+	m.cn = "runner";   /* a CN is a name as issued */
+	ck_assert_int_eq(id_match(&m, &id), 0);
+	m.cn = "Runner";
+	ck_assert_int_eq(id_match(&m, &id), 1);
+	X509_free(x);
 }
 END_TEST
 
@@ -331,6 +360,7 @@ tls_identity_suite(void)
 	tcase_add_test(tc, certificate_without_cn);
 	tcase_add_test(tc, two_cns_are_no_cn);
 	tcase_add_test(tc, names_not_held_whole_are_no_identity);
+	tcase_add_test(tc, dns_sans_match_in_any_case);
 	tcase_add_test(tc, server_context_resumes_no_session);
 	suite_add_tcase(s, tc);
 	TCase *te = tcase_create("responses");
