@@ -568,7 +568,16 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	switch (sig) {
 	case SIGTERM: begin_shutdown(srv, "SIGTERM"); break;
 	case SIGINT: begin_shutdown(srv, "SIGINT"); break;
-	case SIGHUP: server_reload(srv); break;
+	case SIGHUP:
+		/* a stopping daemon has no listeners to give new TLS files and
+		 * finishes its requests under the configuration they began
+		 * with: a reload now would only change the grace period and
+		 * the audit file under them */
+		if (srv->gw.draining)
+			log_info("SIGHUP: stopping, not reloading");
+		else
+			server_reload(srv);
+		break;
 	case SIGUSR1: {
 		char err[512] = "";
 		if (srv->gw.audit == NULL)

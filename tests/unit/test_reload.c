@@ -146,6 +146,60 @@ START_TEST(reload_reads_every_tls_listeners_files)
 }
 END_TEST
 
+/* A SIGHUP while the daemon stops is not a reload: its requests finish
+ * under the configuration they began with (it was applied, changing the
+ * grace period and the audit file under them). */
+START_TEST(no_reload_while_stopping)
+{
+	struct config_errors errs = { 0 };
+	struct server srv;
+
+	snprintf(dir, sizeof dir, "/tmp/sw-reload-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf_path, sizeof conf_path, "%s/sockward.json", dir);
+	FILE *f = fopen(conf_path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "{ \"listeners\": [ { \"name\": \"local\", \"type\": \"unix\", "
+	    "\"path\": \"%s/sockward.sock\" } ],\n"
+	    "  \"upstream\": { \"socket\": \"%s/engine.sock\" },\n"
+	    "  \"audit\": { \"file\": \"%s/audit.log\" } }\n", dir, dir, dir);
+	ck_assert_int_eq(fclose(f), 0);
+
+	fflush(stderr);
+	int saved_stderr = dup(STDERR_FILENO), devnull = open("/dev/null", O_WRONLY);
+	dup2(devnull, STDERR_FILENO);
+	close(devnull);
+	unsetenv("NOTIFY_SOCKET");
+	struct sw_config *cfg = config_load(conf_path, &errs);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(server_init(&srv, cfg, NULL), 0);
+
+	/* a reload before the stop is applied (what makes the test able to fail) */
+	ck_assert_int_eq(raise(SIGHUP), 0);
+	for (int turns = 0; srv.gw.cfg == cfg && turns < 1000; turns++)
+		event_base_loop(srv.gw.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	ck_assert_ptr_ne(srv.gw.cfg, cfg);
+	cfg = srv.gw.cfg;
+
+	ck_assert_int_eq(raise(SIGTERM), 0);
+	for (int turns = 0; !srv.gw.draining && turns < 1000; turns++)
+		event_base_loop(srv.gw.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	ck_assert_int_eq(srv.gw.draining, 1);
+	ck_assert_int_eq(raise(SIGHUP), 0);
+	for (int turns = 0; turns < 200; turns++)
+		event_base_loop(srv.gw.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	ck_assert_ptr_eq(srv.gw.cfg, cfg);
+	server_free(&srv);
+	fflush(stderr);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *
 reload_suite(void)
 {
@@ -153,6 +207,7 @@ reload_suite(void)
 	TCase *tc = tcase_create("tls");
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, reload_reads_every_tls_listeners_files);
+	tcase_add_test(tc, no_reload_while_stopping);
 	suite_add_tcase(s, tc);
 	return s;
 }
