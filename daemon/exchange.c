@@ -776,8 +776,10 @@ exchange_record(struct exchange *x, const struct conn_facts *cf, struct audit_lo
 		rules[i] = pol_rule_name(x->dec.rules[i]);
 	if (nrules > 0)
 		pol_rules_join(&x->dec, rules_text, sizeof rules_text);
+	char target[2 * sizeof x->target];
+	log_quote_inner(target, sizeof target, x->target);
 	conn_log(cf, LOG_LVL_INFO, "req=%llu \"%s %s\" status=%d in=%llu out=%llu dur=%.3fms %s %s%s%s",
-	    (unsigned long long)x->id, x->method, x->target, x->resp.status,
+	    (unsigned long long)x->id, x->method, target, x->resp.status,
 	    (unsigned long long)x->bytes_in, (unsigned long long)x->bytes_out,
 	    ms, outcome, verdict, nrules ? " rules=" : "", rules_text);
 	if (x->judged && x->dec.exception)

@@ -72,6 +72,26 @@ START_TEST(a_quoted_newline_does_not_start_a_line)
 END_TEST
 
 static void
+conn_log_quoted(void)
+{
+	struct sw_identity id = { .kind = SW_ID_CERT };
+	struct conn_facts cf = { .id = 4, .listener = "tls", .ident = &id };
+	snprintf(id.display, sizeof id.display, "cn=%s", "ci\" status=allowed x=\"a\\");
+	conn_log(&cf, LOG_LVL_INFO, "closed: %s", "done");
+}
+
+/* A '"' in a CN does not end the quoted identity (it made the rest of the
+ * CN read as the line's own fields), and a backslash is told apart from
+ * the escapes */
+START_TEST(a_quote_in_the_identity_does_not_end_the_field)
+{
+	const char *out = captured(conn_log_quoted);
+	ck_assert_msg(strstr(out, "id=\"cn=ci\\\" status=allowed x=\\\"a\\\\\" closed: done\n") != NULL,
+	    "%s", out);
+}
+END_TEST
+
+static void
 log_long(void)
 {
 	char big[3000];
@@ -99,6 +119,7 @@ log_suite(void)
 	TCase *tc = tcase_create("lines");
 	tcase_add_test(tc, a_quoted_newline_does_not_start_a_line);
 	tcase_add_test(tc, a_long_escaped_line_is_cut_whole);
+	tcase_add_test(tc, a_quote_in_the_identity_does_not_end_the_field);
 	suite_add_tcase(s, tc);
 	return s;
 }

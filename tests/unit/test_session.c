@@ -325,6 +325,24 @@ START_TEST(lookup_answered_create_forwarded)
 }
 END_TEST
 
+/* A '"' in the request-target does not end the log line's quoted request
+ * (the rest of the target read as the line's own fields). */
+START_TEST(a_quote_in_the_target_stays_in_the_log_field)
+{
+	struct h_peer *c, *e;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "GET /v1.41/_ping?x=\"%%20status=200%%20y=\" HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /v1.41/_ping?x=")) != NULL);
+	h_sendf(e, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK");
+	H_RUN_UNTIL(&H, h_has(c, "\r\n\r\nOK"));
+	H_RUN_UNTIL(&H, h_log_has(&H, " status=200 "));
+	ck_assert(h_log_has(&H, "\"GET /v1.41/_ping?x=\\\"%20status=200%20y=\\\"\" status=200 "));
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
 START_TEST(client_gone_during_lookup)
 {
 	struct h_peer *c, *lk;
@@ -1273,6 +1291,7 @@ session_suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, hijack_client_half_close);
+	tcase_add_test(tc, a_quote_in_the_target_stays_in_the_log_field);
 	tcase_add_test(tc, hijack_engine_half_close);
 	tcase_add_test(tc, early_answer_while_client_sends);
 	tcase_add_test(tc, early_answer_then_engine_closes);
