@@ -137,6 +137,47 @@ judge_log_opts(struct check_ctx *c, const char *driver, const json_t *opts, cons
 	}
 }
 
+/* What a driver named in the request keeps when an option is left out.
+ * dockerd merges its own default options only into its default driver
+ * (daemon.mergeAndVerifyLogConfig: cfg.Type == defaultLogConfig.Type), and
+ * sockward cannot see which that is or what they say (GET /info shows
+ * neither the options nor, for a named driver, whether they apply): so a
+ * named driver is judged on its own defaults.  json-file keeps every line
+ * without max-size (jsonfilelog: capval -1); local rotates at 20 MiB x 5
+ * files (daemon/logger/local defaultMaxFileSize, defaultMaxFileCount). */
+static const struct {
+	const char *driver;
+	int64_t max_size;   /* -1: no bound */
+	int64_t max_file;
+} driver_defaults[] = {
+	{ "json-file", -1, 1 },
+	{ "local", 20LL << 20, 5 },
+};
+
+static void
+judge_driver_defaults(struct check_ctx *c, const char *driver, const json_t *opts, const char *flag)
+{
+	const struct profile *p = c->prof;
+	char max[32];
+
+	human_bytes(p->log_max_size, max, sizeof max);
+	for (size_t i = 0; i < sizeof driver_defaults / sizeof driver_defaults[0]; i++) {
+		if (strcmp(driver_defaults[i].driver, driver) != 0)
+			continue;
+		int64_t size = driver_defaults[i].max_size, files = driver_defaults[i].max_file;
+		if (jget(opts, "max-size") == NULL && (size < 0 || size > p->log_max_size))
+			fire(c, R_LOGGING_DRIVER, "%s %s without %s max-size=... keeps %s; add "
+			    "%s max-size= of at most %s, or remove %s %s to use the engine's default "
+			    "logging", flag, driver, "--log-opt", size < 0 ? "every log line (no "
+			    "bound on the engine's disk)" : "files larger than allowed", "--log-opt",
+			    max, flag, driver);
+		if (jget(opts, "max-file") == NULL && files > p->log_max_files)
+			fire(c, R_LOGGING_DRIVER, "%s %s without --log-opt max-file=... keeps %lld "
+			    "files (at most %lld)", flag, driver, (long long)files,
+			    (long long)p->log_max_files);
+	}
+}
+
 /* HostConfig.LogConfig {Type, Config} or TaskTemplate.LogDriver {Name, Options} */
 void
 check_log_config(struct check_ctx *c, const json_t *lc, const char *type_field,
@@ -157,4 +198,5 @@ check_log_config(struct check_ctx *c, const json_t *lc, const char *type_field,
 		return;
 	}
 	judge_log_opts(c, driver, jget(lc, opts_field), "--log-opt");
+	judge_driver_defaults(c, driver, jget(lc, opts_field), flag);
 }

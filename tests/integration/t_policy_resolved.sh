@@ -172,6 +172,10 @@ assert_contains "$OUT" "json-file, local, journald" "the allowed drivers are nam
 refused logging.driver docker run --rm "${HARD[@]}" --log-driver none "$IMG" true
 refused logging.driver docker run --rm "${HARD[@]}" --log-opt max-size=1g "$IMG" true
 refused logging.driver docker run --rm "${HARD[@]}" --log-opt fluentd-address=127.0.0.1:24224 "$IMG" true
+# a named json-file keeps every line without max-size (the engine's default
+# options apply only to its default driver)
+refused logging.driver docker run --rm "${HARD[@]}" --log-driver json-file "$IMG" true
+assert_contains "$OUT" "keeps every log line" "an unbounded json-file is explained"
 L=$(uniq_name log); on_exit_rm_container "$L"
 docker create --name "$L" "${HARD[@]}" --log-driver json-file --log-opt max-size=10m \
 	--log-opt max-file=3 "$IMG" true >/dev/null || fail "json-file with bounded options refused"
