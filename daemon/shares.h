@@ -1,6 +1,6 @@
 /* shares.h - what one principal holds of the process-wide memory budgets.
  *
- * A principal is a certificate's CN, a unix uid or an insecure peer's
+ * A principal is a certificate's CN (its SANs when it has none), a unix uid or an insecure peer's
  * address: not the connection, nor the process (the identity's display
  * form names the pid of a unix client), so that opening more connections
  * or processes does not buy a bigger share.  Each budget bounds a

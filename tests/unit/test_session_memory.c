@@ -12,6 +12,7 @@
 #include "daemon/exchange.h"
 #include "daemon/identity_pool.h"
 #include "daemon/session.h"
+#include "daemon/shares.h"
 
 START_TEST(session_with_its_halves_fits_in_1_kib)
 {
@@ -102,6 +103,37 @@ START_TEST(identities_are_shared_and_released)
 }
 END_TEST
 
+/* A principal's share of the memory budgets: certificates without a CN
+ * are told apart by their SANs (they were all one principal, "cn=", so one
+ * such client could take the share the others need). */
+START_TEST(certificates_without_cn_have_shares_of_their_own)
+{
+	struct sw_identity a = { .kind = SW_ID_CERT }, b = a, a_again = a, named = a;
+	strcpy(a.sans[0], "DNS:a.example");
+	strcpy(a.sans[1], "IP:10.0.0.1");
+	a.nsans = 2;
+	a_again = a;
+	strcpy(b.sans[0], "DNS:b.example");
+	b.nsans = 1;
+	strcpy(named.cn, "ci");
+	named.nsans = 1;
+	strcpy(named.sans[0], "DNS:a.example");
+	size_t base = share_count();
+	struct share *sa = share_get(&a), *sb = share_get(&b), *sa2 = share_get(&a_again);
+	struct share *sn = share_get(&named);
+	ck_assert_ptr_nonnull(sa);
+	ck_assert_ptr_ne(sa, sb);
+	ck_assert_ptr_eq(sa, sa2);   /* the same names: the same principal */
+	ck_assert_ptr_ne(sa, sn);
+	ck_assert_uint_eq(share_count(), base + 3);
+	share_put(sa);
+	share_put(sa2);
+	share_put(sb);
+	share_put(sn);
+	ck_assert_uint_eq(share_count(), base);
+}
+END_TEST
+
 Suite *
 session_memory_suite(void)
 {
@@ -110,6 +142,7 @@ session_memory_suite(void)
 	tcase_add_test(tc, session_with_its_halves_fits_in_1_kib);
 	tcase_add_test(tc, identities_are_shared_and_released);
 	tcase_add_test(tc, exchanges_are_reused_clean);
+	tcase_add_test(tc, certificates_without_cn_have_shares_of_their_own);
 	suite_add_tcase(s, tc);
 	return s;
 }
