@@ -38,7 +38,8 @@ struct audit_log {
 	 * room runs low */
 	long long reserved_end, probed_size;
 	long long written_since_probe;
-	size_t running;              /* requests audit_ready() let through whose
+	long long running;           /* room owed to the requests audit_ready()
+	                              * let through (line_room each) whose
 	                              * line is still to come */
 	/* with an event loop (audit_attach_loop): the lines of one turn of the
 	 * loop, written together when its other callbacks have run */
@@ -441,7 +442,7 @@ mark_recovered(struct audit_log *log)
 static long long
 owed(const struct audit_log *log)
 {
-	return (long long)log->plen + (long long)log->running * LINE_RESERVE;
+	return (long long)log->plen + log->running;
 }
 
 /* Can the file take another line?  Reserves room past its end without
@@ -636,6 +637,17 @@ audit_reopen(struct audit_log *log, char *err, size_t errlen)
 	return 0;
 }
 
+/* The room a request's line is owed: LINE_RESERVE for the fields sockward
+ * bounds, and its path as escaped at worst, which only the client bounds
+ * (limits.max_header_bytes): one request with a long target could
+ * otherwise find less room than its line needs.  The same at audit_ready
+ * and audit_write: both see the same path. */
+static long long
+line_room(const char *path)
+{
+	return LINE_RESERVE + (path != NULL ? (long long)JW_STR_MAX(strlen(path)) : 0);
+}
+
 /* audit_ready() for the request already counted in log->running. */
 static int
 file_ready(struct audit_log *log)
@@ -661,14 +673,15 @@ file_ready(struct audit_log *log)
 }
 
 int
-audit_ready(struct audit_log *log)
+audit_ready(struct audit_log *log, const char *path)
 {
 	if (log == NULL || log->file == NULL || log->on_failure != AUDIT_FAIL_CLOSED)
 		return 1;
-	log->running++;   /* its line, to come: room for it too */
+	long long room = line_room(path);
+	log->running += room;   /* its line, to come: room for it too */
 	if (file_ready(log))
 		return 1;
-	log->running--;
+	log->running -= room;
 	return 0;
 }
 
@@ -708,8 +721,11 @@ audit_write(struct audit_log *log, const struct audit_record *rec)
 	size_t len;
 	int rc = 0;
 
-	if (rec->admitted && log->running > 0)
-		log->running--;   /* from here on its line is held (plen), written or lost */
+	if (rec->admitted) {
+		/* from here on its line is held (plen), written or lost */
+		long long room = line_room(rec->path);
+		log->running = log->running > room ? log->running - room : 0;
+	}
 	if (formatted != 0) {
 		/* Out of memory: still leave a trace of the decision. */
 		char fb[256];

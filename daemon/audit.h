@@ -113,8 +113,10 @@ int audit_write(struct audit_log *log, const struct audit_record *rec);
  * Checks the file (a full disk or a size limit shows before the write that
  * would fail) and, while broken, tries to recover (reopening by name):
  * 0 means refuse the request.  On 1 the request's line is owed room in the
- * file until it is written: its record must then have "admitted" set. */
-int audit_ready(struct audit_log *log);
+ * file until it is written (as much as its path, the line's one field of
+ * the client's length, can take): its record must then have "admitted"
+ * set and the same path. */
+int audit_ready(struct audit_log *log, const char *path);
 
 /* Fail-closed and the file cannot be written: deny new requests. */
 int audit_failed(const struct audit_log *log);

@@ -795,7 +795,7 @@ exchange_record(struct exchange *x, const struct conn_facts *cf, struct audit_lo
 			.peer = cf->peer,
 			.listener = cf->listener,
 			.method = x->method,
-			.path = x->long_target ? x->long_target : x->target,
+			.path = exchange_audit_path(x),
 			/* not matched (never judged): null, as every value that
 			 * does not apply; "-" is only the metrics' label */
 			.endpoint = x->judged ? x->dec.endpoint : NULL,

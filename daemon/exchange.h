@@ -155,6 +155,14 @@ int exchange_answer_may_pass(const struct exchange *x);
 /* What sockward answered itself (a denial, a 502...). */
 void exchange_set_reply(struct exchange *x, int status, const char *msg);
 
+/* The request-target as the audit line gives it: whole (long_target when
+ * the log's copy is cut). */
+static inline const char *
+exchange_audit_path(const struct exchange *x)
+{
+	return x->long_target ? x->long_target : x->target;
+}
+
 /* One log line, one audit line (when there is a trail) and the metrics.
  * outcome: "ok", "rejected", "denied", "aborted", "truncated", ...; why:
  * what ended it, the audit line's message for a request that was never

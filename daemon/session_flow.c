@@ -456,7 +456,7 @@ on_request_head(struct session *s)
 	x->expect_continue = expect > 0 && x->req.p.http_major == 1 && x->req.p.http_minor >= 1 &&
 	    http_req_has_body(&x->req);
 	if (s->gw->audit && s->cfg->audit_on_failure == AUDIT_FAIL_CLOSED) {
-		if (!audit_ready(s->gw->audit)) {
+		if (!audit_ready(s->gw->audit, exchange_audit_path(x))) {
 			/* no decision may go unrecorded: refuse while the trail is broken */
 			char msg[300];
 			snprintf(msg, sizeof msg, "sockward: audit log unavailable, requests are refused: %s",

@@ -524,7 +524,7 @@ START_TEST(fail_closed_before_the_failing_write)
 	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
 	ck_assert_int_eq(audit_write(log, &r), 0);
 	r.admitted = 1;   /* from here on each line is of a request the check let through */
-	ck_assert_int_eq(audit_ready(log), 1);
+	ck_assert_int_eq(audit_ready(log, r.path), 1);
 	ck_assert_int_eq(audit_write(log, &r), 0);
 	/* someone else fills the file system */
 	FILE *f = fopen(fill, "w");
@@ -536,16 +536,16 @@ START_TEST(fail_closed_before_the_failing_write)
 	/* every request the check lets through gets its line written (the check
 	 * reserves the room), and the check says no before a write would fail */
 	int through = 0;
-	while (audit_ready(log) == 1) {
+	while (audit_ready(log, r.path) == 1) {
 		ck_assert_int_eq(audit_write(log, &r), 0);
 		ck_assert_int_lt(++through, 1000);
 	}
 	ck_assert(audit_failed(log));
 	ck_assert_int_eq(audit_reopen(log, err, sizeof(err)), 0);
-	ck_assert_int_eq(audit_ready(log), 0);          /* a reopen lets nothing through */
+	ck_assert_int_eq(audit_ready(log, r.path), 0);          /* a reopen lets nothing through */
 	/* room again: the next request finds out by itself, no signal needed */
 	ck_assert_int_eq(unlink(fill), 0);
-	ck_assert_int_eq(audit_ready(log), 1);
+	ck_assert_int_eq(audit_ready(log, r.path), 1);
 	ck_assert(!audit_failed(log));
 	ck_assert_int_eq(audit_write(log, &r), 0);
 	audit_close(log);
@@ -577,7 +577,7 @@ START_TEST(fail_closed_room_for_every_running_request)
 	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
 	r.admitted = 1;   /* each let through by the check above */
 	for (int i = 0; i < RUNNING; i++)
-		ck_assert_int_eq(audit_ready(log), 1);
+		ck_assert_int_eq(audit_ready(log, r.path), 1);
 	/* someone else takes every free block */
 	FILE *f = fopen(fill, "w");
 	ck_assert_ptr_nonnull(f);
@@ -591,6 +591,57 @@ START_TEST(fail_closed_room_for_every_running_request)
 	}
 	ck_assert(!audit_failed(log));
 	audit_close(log);
+	ck_assert_int_eq(umount(dir), 0);
+	rmdir(dir);
+	rm_tmp();
+}
+END_TEST
+
+/* A request's line is as long as its path escaped, and the client chooses
+ * the path's length (up to limits.max_header_bytes): each running request
+ * is owed room for its own path, not a fixed 2 KiB, or one long target's
+ * line found no room although the check had let it through. */
+START_TEST(fail_closed_room_for_a_long_path)
+{
+	char dir[] = "/tmp/sw-audit-fs-XXXXXX", path[96], fill[96], err[256];
+	struct audit_config cfg = { .file = path, .on_failure = AUDIT_FAIL_CLOSED };
+	struct audit_record r = sample("allow");
+	struct audit_log *log;
+	enum { LONG = 60000, MAX = 8 };   /* each line ~360 KB escaped */
+	char *target = malloc(LONG + 8);
+
+	ck_assert_ptr_nonnull(target);
+	memcpy(target, "/_ping?", 7);
+	memset(target + 7, 0x01, LONG);   /* \u0001 each: six bytes in the line */
+	target[7 + LONG] = '\0';
+	r.path = target;
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_msg(mount("tmpfs", dir, "tmpfs", 0, "size=2m") == 0,
+	    "mounting a small tmpfs needs root (make check runs as root): %s", strerror(errno));
+	snprintf(path, sizeof path, "%s/audit.log", dir);
+	snprintf(fill, sizeof fill, "%s/fill", dir);
+	mkdir_tmp();
+	capture_stderr();
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	int admitted = 0;
+	while (admitted < MAX && audit_ready(log, r.path) == 1)
+		admitted++;
+	ck_assert_int_ge(admitted, 2);
+	ck_assert_int_lt(admitted, MAX);   /* 8 x 360 KB do not fit in 2 MiB */
+	FILE *f = fopen(fill, "w");
+	ck_assert_ptr_nonnull(f);
+	char block[4096] = { 0 };
+	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
+		;
+	fclose(f);
+	r.admitted = 1;
+	for (int i = 0; i < admitted; i++) {
+		r.request_id = 1000 + (uint64_t)i;
+		ck_assert_msg(audit_write(log, &r) == 0, "the line of admitted request %d had no room", i);
+	}
+	ck_assert(!audit_failed(log));
+	audit_close(log);
+	free(target);
 	ck_assert_int_eq(umount(dir), 0);
 	rmdir(dir);
 	rm_tmp();
@@ -620,12 +671,12 @@ START_TEST(reload_keeps_room_for_running_requests)
 	capture_stderr();
 	ck_assert_ptr_nonnull(old = audit_open(&old_cfg, err, sizeof(err)));
 	for (int i = 0; i < RUNNING; i++)
-		ck_assert_int_eq(audit_ready(old), 1);
+		ck_assert_int_eq(audit_ready(old, r.path), 1);
 	/* the reload, as server_reload does it */
 	ck_assert_ptr_nonnull(log = audit_open(&new_cfg, err, sizeof(err)));
 	audit_inherit(log, old);
 	audit_close(old);
-	ck_assert_int_eq(audit_ready(log), 1);   /* a new request after the reload */
+	ck_assert_int_eq(audit_ready(log, r.path), 1);   /* a new request after the reload */
 	FILE *f = fopen(fill, "w");
 	ck_assert_ptr_nonnull(f);
 	char block[4096] = { 0 };
@@ -882,7 +933,7 @@ START_TEST(short_write_then_recovery_by_the_check)
 	capture_stderr();
 	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
 	torn_by_a_short_write(log, &r);
-	ck_assert_int_eq(audit_ready(log), 1);
+	ck_assert_int_eq(audit_ready(log, r.path), 1);
 	ck_assert(!audit_failed(log));
 	r.request_id = 9;
 	ck_assert_int_eq(audit_write(log, &r), 0);
@@ -1045,6 +1096,7 @@ audit_suite(void)
 	tcase_add_test(tc, full_device_fail_closed);
 	tcase_add_test(tc, fail_closed_before_the_failing_write);
 	tcase_add_test(tc, fail_closed_room_for_every_running_request);
+	tcase_add_test(tc, fail_closed_room_for_a_long_path);
 	tcase_add_test(tc, reload_keeps_room_for_running_requests);
 	tcase_add_test(tc, full_device_continue);
 	tcase_add_test(tc, fifo_never_blocks);
