@@ -517,6 +517,15 @@ write_file(struct audit_log *log, const char *line, size_t len)
 	while (n < 0 && errno == EINTR);
 	if (n == (ssize_t)len) {
 		log->written_since_probe += n;
+		/* An O_APPEND write leaves the offset at the file's end: short
+		 * of what was probed and written since, the file was truncated
+		 * (logrotate's copytruncate), and the room reserved past its
+		 * old end went with it: probe again on the next request rather
+		 * than count on room that is not there.  Other appenders only
+		 * make the file longer. */
+		off_t end = log->reserved_end > 0 ? lseek(log->fd, 0, SEEK_CUR) : -1;
+		if (end >= 0 && (long long)end < log->probed_size + log->written_since_probe)
+			log->reserved_end = 0;
 		mark_recovered(log);
 		return 0;
 	}

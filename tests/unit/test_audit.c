@@ -648,6 +648,54 @@ START_TEST(fail_closed_room_for_a_long_path)
 }
 END_TEST
 
+/* logrotate's copytruncate empties the file under the open descriptor,
+ * and the room reserved past its old end goes with it: the next line
+ * written sees it (the append lands short of where the log counted), and
+ * the next check probes again instead of trusting ~128 KiB of room that
+ * is not there any more. */
+START_TEST(fail_closed_after_copytruncate)
+{
+	char dir[] = "/tmp/sw-audit-fs-XXXXXX", path[96], fill[96], err[256];
+	struct audit_config cfg = { .file = path, .on_failure = AUDIT_FAIL_CLOSED };
+	struct audit_record r = sample("allow");
+	struct audit_log *log;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_msg(mount("tmpfs", dir, "tmpfs", 0, "size=1m") == 0,
+	    "mounting a small tmpfs needs root (make check runs as root): %s", strerror(errno));
+	snprintf(path, sizeof path, "%s/audit.log", dir);
+	snprintf(fill, sizeof fill, "%s/fill", dir);
+	mkdir_tmp();
+	capture_stderr();
+	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
+	r.admitted = 1;
+	for (int i = 0; i < 20; i++) {
+		ck_assert_int_eq(audit_ready(log, r.path), 1);
+		ck_assert_int_eq(audit_write(log, &r), 0);
+	}
+	ck_assert_int_eq(truncate(path, 0), 0);   /* copytruncate */
+	ck_assert_int_eq(audit_ready(log, r.path), 1);
+	ck_assert_int_eq(audit_write(log, &r), 0);   /* room: nothing is full yet */
+	FILE *f = fopen(fill, "w");
+	ck_assert_ptr_nonnull(f);
+	char block[4096] = { 0 };
+	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
+		;
+	fclose(f);
+	/* whatever the check lets through is written */
+	int through = 0;
+	while (audit_ready(log, r.path) == 1) {
+		ck_assert_msg(audit_write(log, &r) == 0, "line %d let through found no room", through);
+		ck_assert_int_lt(++through, 1000);
+	}
+	ck_assert(audit_failed(log));
+	audit_close(log);
+	ck_assert_int_eq(umount(dir), 0);
+	rmdir(dir);
+	rm_tmp();
+}
+END_TEST
+
 /* A reload opens the new audit log and closes the old one while requests
  * the old one let through are still running: their lines go to the new
  * file (audit.file may have changed), which must owe them their room. */
@@ -1097,6 +1145,7 @@ audit_suite(void)
 	tcase_add_test(tc, fail_closed_before_the_failing_write);
 	tcase_add_test(tc, fail_closed_room_for_every_running_request);
 	tcase_add_test(tc, fail_closed_room_for_a_long_path);
+	tcase_add_test(tc, fail_closed_after_copytruncate);
 	tcase_add_test(tc, reload_keeps_room_for_running_requests);
 	tcase_add_test(tc, full_device_continue);
 	tcase_add_test(tc, fifo_never_blocks);
