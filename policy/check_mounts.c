@@ -299,14 +299,16 @@ check_tmpfs_mount(struct check_ctx *c, const json_t *m)
 	judge_tmpfs_opts(c, flags, n, "--mount type=tmpfs", jstr(m, "Target"));
 }
 
-/* Filesystem types the local driver may mount that bring no host storage
- * along: tmpfs is memory, the rest are network shares.  Anything else with a
- * device is host storage in disguise: a block device (ext4 /dev/sda1), host
- * directories (overlay lowerdir=/etc), or a kernel view of the host (proc,
- * sysfs, devtmpfs).  mount(2) compares the type exactly, so do we. */
-static const char *const volume_safe_types[] = {
-	"tmpfs", "nfs", "nfs4", "cifs", "smb3", NULL,
-};
+/* Filesystem types a local volume with a device may have: the profile's
+ * volume_types (default tmpfs, which is memory).  Anything else with a
+ * device is host storage: a block device (ext4 /dev/sda1), host
+ * directories (overlay lowerdir=/etc), a kernel view of the host (proc,
+ * sysfs, devtmpfs), or a network share (nfs, nfs4, cifs, smb3), which the
+ * engine's host mounts with its own network identity: an NFS server that
+ * exports to the build host's address (home directories, other teams'
+ * data) would serve any client that may create a volume.  An operator
+ * who means to offer shares lists their types.  mount(2) compares the type
+ * exactly, so do we. */
 
 /* A local volume of type tmpfs: the local driver mounts it with
  * mount.Mount(device, path, "tmpfs", o) (moby/sys/mount), which splits o at
@@ -383,18 +385,20 @@ check_volume_driver_opts(struct check_ctx *c, const char *driver, const json_t *
 	if (driver[0] != '\0' && strcmp(driver, "local") != 0)
 		return;
 	const char *type = jstr(opts, "type"), *o = jstr(opts, "o"), *dev = jstr(opts, "device");
-	int safe_type = 0;
-	for (size_t i = 0; volume_safe_types[i] != NULL; i++)
-		if (strcmp(type, volume_safe_types[i]) == 0)
-			safe_type = 1;
+	int safe_type = strlist_has(&c->prof->volume_types, type);
+	char types[256] = "";
+	for (size_t i = 0; i < c->prof->volume_types.n; i++)
+		textf(types + strlen(types), sizeof types - strlen(types), "%s%s", i ? ", " : "",
+		    c->prof->volume_types.v[i]);
 	if (has_token(o, "bind") || has_token(o, "rbind") ||
 	    (dev[0] != '\0' && (type[0] == '\0' || strcasecmp(type, "none") == 0)))
 		fire(c, R_MOUNT_VOLUME_BIND, "%s: local volume with device=%s o=%s binds a "
 		    "host path", what, dev, o);
 	else if (dev[0] != '\0' && !safe_type)
 		fire(c, R_MOUNT_VOLUME_BIND, "%s: local volume of type %s (device=%s o=%s) mounts "
-		    "host storage; only tmpfs, nfs, nfs4, cifs and smb3 are allowed", what, type,
-		    dev, o);
+		    "host storage (a network share with the host's own network identity); only "
+		    "the types of the profile's volume_types are allowed (%s)", what, type, dev, o,
+		    types[0] ? types : "none");
 	else if (strcmp(type, "tmpfs") == 0)
 		judge_tmpfs_volume(c, o, what);
 }

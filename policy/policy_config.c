@@ -93,6 +93,7 @@ static const struct opt profile_opts[] = {
 	O("images",               OPT_STRLIST, images),
 	O("image_ids",            OPT_BOOL,    image_ids),
 	O("volume_drivers",       OPT_STRLIST, volume_drivers),
+	O("volume_types",         OPT_STRLIST, volume_types),
 	O("network_drivers",      OPT_STRLIST, network_drivers),
 	O("ulimits",              OPT_STRLIST, ulimits),
 	O("apparmor_profiles",    OPT_STRLIST, apparmor_profiles),

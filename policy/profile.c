@@ -133,6 +133,7 @@ restricted(const char *name)
 	    fill(&p->selinux_types, default_selinux_types) < 0 ||
 	    fill(&p->log_drivers, default_log_drivers) < 0 ||
 	    strlist_add(&p->volume_drivers, "local") < 0 ||
+	    strlist_add(&p->volume_types, "tmpfs") < 0 ||
 	    strlist_add(&p->runtimes, "runc") < 0)
 		goto fail;
 	return p;
@@ -196,7 +197,7 @@ profile_clone(const struct profile *src, const char *name)
 		&p->sysctls, &p->group_add, &p->runtimes, &p->cgroup_parents, &p->host_ips,
 		&p->images, &p->endpoints_allow, &p->endpoints_deny, &p->volume_drivers,
 		&p->network_drivers, &p->ulimits, &p->apparmor_profiles, &p->selinux_types,
-		&p->log_drivers,
+		&p->log_drivers, &p->volume_types,
 	};
 	const struct strlist *srcs[] = {
 		&src->bind_prefixes, &src->sensitive_paths, &src->socket_paths, &src->cap_add,
@@ -204,6 +205,7 @@ profile_clone(const struct profile *src, const char *name)
 		&src->host_ips, &src->images, &src->endpoints_allow, &src->endpoints_deny,
 		&src->volume_drivers, &src->network_drivers, &src->ulimits,
 		&src->apparmor_profiles, &src->selinux_types, &src->log_drivers,
+		&src->volume_types,
 	};
 	p->name = NULL;
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
@@ -238,6 +240,7 @@ profile_free(struct profile *p)
 	strlist_free(&p->endpoints_allow);
 	strlist_free(&p->endpoints_deny);
 	strlist_free(&p->volume_drivers);
+	strlist_free(&p->volume_types);
 	strlist_free(&p->network_drivers);
 	strlist_free(&p->log_drivers);
 	strlist_free(&p->ulimits);

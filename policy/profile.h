@@ -43,6 +43,7 @@ struct profile {
 	struct strlist images;              /* repository globs; empty = any */
 	int image_ids;                      /* images named by ID pass image.registry */
 	struct strlist volume_drivers;      /* volume drivers allowed (exact) */
+	struct strlist volume_types;        /* local volumes' type= with a device (exact) */
 	struct strlist network_drivers;     /* network drivers allowed (exact) */
 	struct strlist ulimits;             /* ulimit names allowed (exact) */
 	struct strlist apparmor_profiles;   /* besides docker-default */

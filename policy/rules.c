@@ -22,7 +22,7 @@ const struct rule rules[R__COUNT] = {
 	[R_MOUNT_SOCKET]       = { "mounts.docker_socket", "no Docker socket (or a parent directory of it) is mounted", "5.32", "remove the -v/--mount of the Docker socket" },
 	[R_MOUNT_SENSITIVE]    = { "mounts.sensitive", "no sensitive host path (/, /etc, /proc, /var/lib/docker, ...) is bind-mounted", "5.6", "remove the -v/--mount of the host path" },
 	[R_MOUNT_VOLUMES_FROM] = { "mounts.volumes_from", "VolumesFrom is empty", "", "remove --volumes-from" },
-	[R_MOUNT_VOLUME_BIND]  = { "mounts.volume_bind", "no local-driver volume that reaches host storage (o=bind, overlay lowerdir, block devices, proc/sysfs); only tmpfs (allow-listed options), nfs and cifs devices", "5.6", "remove --opt o=bind / device= from the volume" },
+	[R_MOUNT_VOLUME_BIND]  = { "mounts.volume_bind", "no local-driver volume that reaches host storage (o=bind, overlay lowerdir, block devices, proc/sysfs); only the types of volume_types (default tmpfs, with allow-listed options; nfs and cifs shares only where listed)", "5.6", "remove --opt o=bind / device= from the volume" },
 	[R_MOUNT_PROPAGATION]  = { "mounts.propagation", "no shared or rshared mount propagation", "5.20", "use bind-propagation=rprivate (or drop :shared)" },
 	[R_MOUNT_BIND_PREFIX]  = { "mounts.bind_prefix", "bind mounts only from the configured host prefixes", "5.6", "use a named volume, or a host path under an allowed prefix" },
 	[R_MOUNT_BIND_READONLY]= { "mounts.bind_readonly", "bind mounts are read-only when configured", "", "add :ro (or readonly to --mount)" },

@@ -165,6 +165,12 @@ engine volume create --opt type=tmpfs --opt device=tmpfs --opt o=size=16m "$CV" 
 refused mounts.tmpfs docker run --rm "${HARD[@]}" -v "$CV:/v" "$IMG" true
 assert_contains "$OUT" "(existing volume)" "the replaced volume is judged as it is now"
 
+# a network share is mounted by the engine's host with the host's own network identity: only
+# where the profile lists its type in volume_types (restricted: tmpfs alone)
+refused mounts.volume_bind docker volume create --opt type=nfs --opt device=:/export \
+	--opt o=addr=127.0.0.1 "$(uniq_name nfs)"
+assert_contains "$OUT" "volume_types are allowed (tmpfs)" "the allowed types are named"
+
 # ---- log drivers ------------------------------------------------------------------------------
 refused logging.driver docker run --rm "${HARD[@]}" --log-driver syslog \
 	--log-opt syslog-address=udp://127.0.0.1:514 "$IMG" true
