@@ -137,6 +137,47 @@ capture_stderr(void)
 	close(fd);
 }
 
+/* A file system of its own that fills up: a small tmpfs (make check runs
+ * as root), its audit.log and a file that takes every free block. */
+struct small_fs {
+	char dir[32], path[96], fill[96];
+};
+
+static void
+small_fs_mount(struct small_fs *fs, const char *size)
+{
+	char opts[32];
+	strcpy(fs->dir, "/tmp/sw-audit-fs-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(fs->dir));
+	snprintf(opts, sizeof opts, "size=%s", size);
+	ck_assert_msg(mount("tmpfs", fs->dir, "tmpfs", 0, opts) == 0,
+	    "mounting a small tmpfs needs root (make check runs as root): %s", strerror(errno));
+	snprintf(fs->path, sizeof fs->path, "%s/audit.log", fs->dir);
+	snprintf(fs->fill, sizeof fs->fill, "%s/fill", fs->dir);
+	mkdir_tmp();
+	capture_stderr();
+}
+
+/* someone else takes every free block */
+static void
+small_fs_fill(const struct small_fs *fs)
+{
+	FILE *f = fopen(fs->fill, "w");
+	ck_assert_ptr_nonnull(f);
+	char block[4096] = { 0 };
+	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
+		;
+	fclose(f);
+}
+
+static void
+small_fs_unmount(const struct small_fs *fs)
+{
+	ck_assert_int_eq(umount(fs->dir), 0);
+	rmdir(fs->dir);
+	rm_tmp();
+}
+
 START_TEST(every_field_of_a_line)
 {
 	struct audit_config cfg = { .file = file, .on_failure = AUDIT_FAIL_CLOSED };
@@ -509,30 +550,19 @@ END_TEST
  * A real full file system: a 1 MiB tmpfs (make check runs as root). */
 START_TEST(fail_closed_before_the_failing_write)
 {
-	char dir[] = "/tmp/sw-audit-fs-XXXXXX", path[96], fill[96], err[256];
-	struct audit_config cfg = { .file = path, .on_failure = AUDIT_FAIL_CLOSED };
+	struct small_fs fs;
+	char err[256];
+	struct audit_config cfg = { .file = fs.path, .on_failure = AUDIT_FAIL_CLOSED };
 	struct audit_record r = sample("allow");
 	struct audit_log *log;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	ck_assert_msg(mount("tmpfs", dir, "tmpfs", 0, "size=1m") == 0,
-	    "mounting a small tmpfs needs root (make check runs as root): %s", strerror(errno));
-	snprintf(path, sizeof path, "%s/audit.log", dir);
-	snprintf(fill, sizeof fill, "%s/fill", dir);
-	mkdir_tmp();
-	capture_stderr();
+	small_fs_mount(&fs, "1m");
 	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
 	ck_assert_int_eq(audit_write(log, &r), 0);
 	r.admitted = 1;   /* from here on each line is of a request the check let through */
 	ck_assert_int_eq(audit_ready(log, r.path), 1);
 	ck_assert_int_eq(audit_write(log, &r), 0);
-	/* someone else fills the file system */
-	FILE *f = fopen(fill, "w");
-	ck_assert_ptr_nonnull(f);
-	char block[4096] = { 0 };
-	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
-		;
-	fclose(f);
+	small_fs_fill(&fs);
 	/* every request the check lets through gets its line written (the check
 	 * reserves the room), and the check says no before a write would fail */
 	int through = 0;
@@ -544,14 +574,12 @@ START_TEST(fail_closed_before_the_failing_write)
 	ck_assert_int_eq(audit_reopen(log, err, sizeof(err)), 0);
 	ck_assert_int_eq(audit_ready(log, r.path), 0);          /* a reopen lets nothing through */
 	/* room again: the next request finds out by itself, no signal needed */
-	ck_assert_int_eq(unlink(fill), 0);
+	ck_assert_int_eq(unlink(fs.fill), 0);
 	ck_assert_int_eq(audit_ready(log, r.path), 1);
 	ck_assert(!audit_failed(log));
 	ck_assert_int_eq(audit_write(log, &r), 0);
 	audit_close(log);
-	ck_assert_int_eq(umount(dir), 0);
-	rmdir(dir);
-	rm_tmp();
+	small_fs_unmount(&fs);
 }
 END_TEST
 
@@ -561,39 +589,26 @@ END_TEST
  * up.  Each is counted from the check until its line is written. */
 START_TEST(fail_closed_room_for_every_running_request)
 {
-	char dir[] = "/tmp/sw-audit-fs-XXXXXX", path[96], fill[96], err[256];
-	struct audit_config cfg = { .file = path, .on_failure = AUDIT_FAIL_CLOSED };
+	struct small_fs fs;
+	char err[256];
+	struct audit_config cfg = { .file = fs.path, .on_failure = AUDIT_FAIL_CLOSED };
 	struct audit_record r = sample("allow");
 	struct audit_log *log;
 	enum { RUNNING = 600 };   /* ~300 KB of lines, more than one reservation */
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	ck_assert_msg(mount("tmpfs", dir, "tmpfs", 0, "size=2m") == 0,
-	    "mounting a small tmpfs needs root (make check runs as root): %s", strerror(errno));
-	snprintf(path, sizeof path, "%s/audit.log", dir);
-	snprintf(fill, sizeof fill, "%s/fill", dir);
-	mkdir_tmp();
-	capture_stderr();
+	small_fs_mount(&fs, "2m");
 	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
 	r.admitted = 1;   /* each let through by the check above */
 	for (int i = 0; i < RUNNING; i++)
 		ck_assert_int_eq(audit_ready(log, r.path), 1);
-	/* someone else takes every free block */
-	FILE *f = fopen(fill, "w");
-	ck_assert_ptr_nonnull(f);
-	char block[4096] = { 0 };
-	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
-		;
-	fclose(f);
+	small_fs_fill(&fs);
 	for (int i = 0; i < RUNNING; i++) {
 		r.request_id = 1000 + (uint64_t)i;
 		ck_assert_msg(audit_write(log, &r) == 0, "the line of running request %d had no room", i);
 	}
 	ck_assert(!audit_failed(log));
 	audit_close(log);
-	ck_assert_int_eq(umount(dir), 0);
-	rmdir(dir);
-	rm_tmp();
+	small_fs_unmount(&fs);
 }
 END_TEST
 
@@ -603,8 +618,9 @@ END_TEST
  * line found no room although the check had let it through. */
 START_TEST(fail_closed_room_for_a_long_path)
 {
-	char dir[] = "/tmp/sw-audit-fs-XXXXXX", path[96], fill[96], err[256];
-	struct audit_config cfg = { .file = path, .on_failure = AUDIT_FAIL_CLOSED };
+	struct small_fs fs;
+	char err[256];
+	struct audit_config cfg = { .file = fs.path, .on_failure = AUDIT_FAIL_CLOSED };
 	struct audit_record r = sample("allow");
 	struct audit_log *log;
 	enum { LONG = 60000, MAX = 8 };   /* each line ~360 KB escaped */
@@ -615,25 +631,14 @@ START_TEST(fail_closed_room_for_a_long_path)
 	memset(target + 7, 0x01, LONG);   /* \u0001 each: six bytes in the line */
 	target[7 + LONG] = '\0';
 	r.path = target;
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	ck_assert_msg(mount("tmpfs", dir, "tmpfs", 0, "size=2m") == 0,
-	    "mounting a small tmpfs needs root (make check runs as root): %s", strerror(errno));
-	snprintf(path, sizeof path, "%s/audit.log", dir);
-	snprintf(fill, sizeof fill, "%s/fill", dir);
-	mkdir_tmp();
-	capture_stderr();
+	small_fs_mount(&fs, "2m");
 	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
 	int admitted = 0;
 	while (admitted < MAX && audit_ready(log, r.path) == 1)
 		admitted++;
 	ck_assert_int_ge(admitted, 2);
 	ck_assert_int_lt(admitted, MAX);   /* 8 x 360 KB do not fit in 2 MiB */
-	FILE *f = fopen(fill, "w");
-	ck_assert_ptr_nonnull(f);
-	char block[4096] = { 0 };
-	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
-		;
-	fclose(f);
+	small_fs_fill(&fs);
 	r.admitted = 1;
 	for (int i = 0; i < admitted; i++) {
 		r.request_id = 1000 + (uint64_t)i;
@@ -642,9 +647,7 @@ START_TEST(fail_closed_room_for_a_long_path)
 	ck_assert(!audit_failed(log));
 	audit_close(log);
 	free(target);
-	ck_assert_int_eq(umount(dir), 0);
-	rmdir(dir);
-	rm_tmp();
+	small_fs_unmount(&fs);
 }
 END_TEST
 
@@ -655,33 +658,23 @@ END_TEST
  * is not there any more. */
 START_TEST(fail_closed_after_copytruncate)
 {
-	char dir[] = "/tmp/sw-audit-fs-XXXXXX", path[96], fill[96], err[256];
-	struct audit_config cfg = { .file = path, .on_failure = AUDIT_FAIL_CLOSED };
+	struct small_fs fs;
+	char err[256];
+	struct audit_config cfg = { .file = fs.path, .on_failure = AUDIT_FAIL_CLOSED };
 	struct audit_record r = sample("allow");
 	struct audit_log *log;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	ck_assert_msg(mount("tmpfs", dir, "tmpfs", 0, "size=1m") == 0,
-	    "mounting a small tmpfs needs root (make check runs as root): %s", strerror(errno));
-	snprintf(path, sizeof path, "%s/audit.log", dir);
-	snprintf(fill, sizeof fill, "%s/fill", dir);
-	mkdir_tmp();
-	capture_stderr();
+	small_fs_mount(&fs, "1m");
 	ck_assert_ptr_nonnull(log = audit_open(&cfg, err, sizeof(err)));
 	r.admitted = 1;
 	for (int i = 0; i < 20; i++) {
 		ck_assert_int_eq(audit_ready(log, r.path), 1);
 		ck_assert_int_eq(audit_write(log, &r), 0);
 	}
-	ck_assert_int_eq(truncate(path, 0), 0);   /* copytruncate */
+	ck_assert_int_eq(truncate(fs.path, 0), 0);   /* copytruncate */
 	ck_assert_int_eq(audit_ready(log, r.path), 1);
 	ck_assert_int_eq(audit_write(log, &r), 0);   /* room: nothing is full yet */
-	FILE *f = fopen(fill, "w");
-	ck_assert_ptr_nonnull(f);
-	char block[4096] = { 0 };
-	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
-		;
-	fclose(f);
+	small_fs_fill(&fs);
 	/* whatever the check lets through is written */
 	int through = 0;
 	while (audit_ready(log, r.path) == 1) {
@@ -690,9 +683,7 @@ START_TEST(fail_closed_after_copytruncate)
 	}
 	ck_assert(audit_failed(log));
 	audit_close(log);
-	ck_assert_int_eq(umount(dir), 0);
-	rmdir(dir);
-	rm_tmp();
+	small_fs_unmount(&fs);
 }
 END_TEST
 
@@ -701,22 +692,18 @@ END_TEST
  * file (audit.file may have changed), which must owe them their room. */
 START_TEST(reload_keeps_room_for_running_requests)
 {
-	char dir[] = "/tmp/sw-audit-fs-XXXXXX", old_path[96], new_path[96], fill[96], err[256];
+	struct small_fs fs;
+	char old_path[96], new_path[96], err[256];
 	struct audit_config old_cfg = { .file = old_path, .on_failure = AUDIT_FAIL_CLOSED };
 	struct audit_config new_cfg = { .file = new_path, .on_failure = AUDIT_FAIL_CLOSED };
 	struct audit_record r = sample("allow");
 	struct audit_log *old, *log;
 	enum { RUNNING = 600 };
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
 	/* room for both files' reservations */
-	ck_assert_msg(mount("tmpfs", dir, "tmpfs", 0, "size=4m") == 0,
-	    "mounting a small tmpfs needs root (make check runs as root): %s", strerror(errno));
-	snprintf(old_path, sizeof old_path, "%s/old.log", dir);
-	snprintf(new_path, sizeof new_path, "%s/new.log", dir);
-	snprintf(fill, sizeof fill, "%s/fill", dir);
-	mkdir_tmp();
-	capture_stderr();
+	small_fs_mount(&fs, "4m");
+	snprintf(old_path, sizeof old_path, "%s/old.log", fs.dir);
+	snprintf(new_path, sizeof new_path, "%s/new.log", fs.dir);
 	ck_assert_ptr_nonnull(old = audit_open(&old_cfg, err, sizeof(err)));
 	for (int i = 0; i < RUNNING; i++)
 		ck_assert_int_eq(audit_ready(old, r.path), 1);
@@ -725,21 +712,14 @@ START_TEST(reload_keeps_room_for_running_requests)
 	audit_inherit(log, old);
 	audit_close(old);
 	ck_assert_int_eq(audit_ready(log, r.path), 1);   /* a new request after the reload */
-	FILE *f = fopen(fill, "w");
-	ck_assert_ptr_nonnull(f);
-	char block[4096] = { 0 };
-	while (fwrite(block, 1, sizeof block, f) == sizeof block && fflush(f) == 0)
-		;
-	fclose(f);
+	small_fs_fill(&fs);
 	r.admitted = 1;
 	for (int i = 0; i <= RUNNING; i++) {
 		r.request_id = 1000 + (uint64_t)i;
 		ck_assert_msg(audit_write(log, &r) == 0, "the line of running request %d had no room", i);
 	}
 	audit_close(log);
-	ck_assert_int_eq(umount(dir), 0);
-	rmdir(dir);
-	rm_tmp();
+	small_fs_unmount(&fs);
 }
 END_TEST
 

@@ -83,6 +83,36 @@ free_ports(int *ports, size_t n)
 		close(fds[i]);
 }
 
+/* A server from conf_path, built the way the daemon builds it, with the
+ * daemon's log (a line per listener) kept out of the test's. */
+static struct sw_config *
+start_server(struct server *srv, int *saved_stderr)
+{
+	struct config_errors errs = { 0 };
+	fflush(stderr);
+	int devnull = open("/dev/null", O_WRONLY);
+	*saved_stderr = dup(STDERR_FILENO);
+	dup2(devnull, STDERR_FILENO);
+	close(devnull);
+	unsetenv("NOTIFY_SOCKET");
+	struct sw_config *cfg = config_load(conf_path, &errs);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(server_init(srv, cfg, NULL), 0);
+	return cfg;
+}
+
+static void
+stop_server(struct server *srv, int saved_stderr)
+{
+	char cmd[128];
+	server_free(srv);
+	fflush(stderr);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
 /* Every TLS listener gets its files read again on a reload, however many
  * there are: the contexts were built in a fixed array of 64, and the
  * listeners past it silently kept their old certificate and CA (a revoked
@@ -93,7 +123,6 @@ free_ports(int *ports, size_t n)
 START_TEST(reload_reads_every_tls_listeners_files)
 {
 	int ports[NTLS];
-	struct config_errors errs = { 0 };
 	struct server srv;
 
 	snprintf(dir, sizeof dir, "/tmp/sw-reload-XXXXXX");
@@ -115,15 +144,8 @@ START_TEST(reload_reads_every_tls_listeners_files)
 	    "  \"audit\": { \"file\": \"%s/audit.log\" } }\n", dir, dir, dir);
 	ck_assert_int_eq(fclose(f), 0);
 
-	/* the daemon's log (a line per listener) is not the test's */
-	fflush(stderr);
-	int saved_stderr = dup(STDERR_FILENO), devnull = open("/dev/null", O_WRONLY);
-	dup2(devnull, STDERR_FILENO);
-	close(devnull);
-	unsetenv("NOTIFY_SOCKET");
-	struct sw_config *cfg = config_load(conf_path, &errs);
-	ck_assert_ptr_nonnull(cfg);
-	ck_assert_int_eq(server_init(&srv, cfg, NULL), 0);
+	int saved_stderr;
+	struct sw_config *cfg = start_server(&srv, &saved_stderr);
 	ck_assert_uint_eq(srv.nlisteners, NTLS + 1);
 	ck_assert_str_eq(served_cn(srv.listeners[NTLS - 1].ssl_ctx), "first");
 
@@ -135,14 +157,7 @@ START_TEST(reload_reads_every_tls_listeners_files)
 	for (size_t i = 0; i < NTLS; i++)
 		ck_assert_msg(strcmp(served_cn(srv.listeners[i].ssl_ctx), "renewed") == 0,
 		    "listener %zu still serves the certificate from before the reload", i);
-	server_free(&srv);
-	fflush(stderr);
-	dup2(saved_stderr, STDERR_FILENO);
-	close(saved_stderr);
-
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	stop_server(&srv, saved_stderr);
 }
 END_TEST
 
@@ -151,7 +166,6 @@ END_TEST
  * grace period and the audit file under them). */
 START_TEST(no_reload_while_stopping)
 {
-	struct config_errors errs = { 0 };
 	struct server srv;
 
 	snprintf(dir, sizeof dir, "/tmp/sw-reload-XXXXXX");
@@ -165,14 +179,8 @@ START_TEST(no_reload_while_stopping)
 	    "  \"audit\": { \"file\": \"%s/audit.log\" } }\n", dir, dir, dir);
 	ck_assert_int_eq(fclose(f), 0);
 
-	fflush(stderr);
-	int saved_stderr = dup(STDERR_FILENO), devnull = open("/dev/null", O_WRONLY);
-	dup2(devnull, STDERR_FILENO);
-	close(devnull);
-	unsetenv("NOTIFY_SOCKET");
-	struct sw_config *cfg = config_load(conf_path, &errs);
-	ck_assert_ptr_nonnull(cfg);
-	ck_assert_int_eq(server_init(&srv, cfg, NULL), 0);
+	int saved_stderr;
+	struct sw_config *cfg = start_server(&srv, &saved_stderr);
 
 	/* a reload before the stop is applied (what makes the test able to fail) */
 	ck_assert_int_eq(raise(SIGHUP), 0);
@@ -189,14 +197,7 @@ START_TEST(no_reload_while_stopping)
 	for (int turns = 0; turns < 200; turns++)
 		event_base_loop(srv.gw.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
 	ck_assert_ptr_eq(srv.gw.cfg, cfg);
-	server_free(&srv);
-	fflush(stderr);
-	dup2(saved_stderr, STDERR_FILENO);
-	close(saved_stderr);
-
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	stop_server(&srv, saved_stderr);
 }
 END_TEST
 
