@@ -702,6 +702,35 @@ engine_ended_stream(struct session *s)
 	conn_log(&s->facts, LOG_LVL_DEBUG, "engine half-closed; client write side shut");
 }
 
+/* Writing to the engine failed on a hijacked stream: it takes no more
+ * input.  That is how the end of an exec looks while its client still
+ * sends stdin (dockerd wrote the last output and closed the connection),
+ * and what dockerd wrote before closing is still in the socket, maybe not
+ * read yet (the client reads slowly).  So the stream goes on one way,
+ * engine -> client, until the engine's end, as it would for a client of
+ * dockerd itself; ending the session at the failed write lost that
+ * output.  The client is not read any more (nothing can take its bytes)
+ * and what waited for the engine is dropped. */
+static void
+engine_refused_input(struct session *s, const char *why)
+{
+	struct evbuffer *cin = half_in(&s->client.h), *uout = half_out(&s->upstream.h);
+	conn_log(&s->facts, LOG_LVL_DEBUG, "engine takes no more input (%s); its output still "
+	    "goes to the client", why);
+	s->client.h.eof = 1;   /* taken for its end of input: nothing resumes reading it */
+	half_stop_reading(&s->client.h);
+	evbuffer_drain(cin, evbuffer_get_length(cin));
+	evbuffer_drain(uout, evbuffer_get_length(uout));
+	s->upstream.h.shut_pending = 0;
+	set_client_state(s, C_RAW_SHUT);
+	set_upstream_state(s, U_RAW_SHUT);
+	if (s->upstream.h.eof) {
+		/* the engine had already ended its output: nothing is left */
+		session_drop_upstream(s);
+		drain_then_close(s, "stream ended");
+	}
+}
+
 /* The engine's connection failed or closed: what it sent before is still
  * in the socket (a unix socket keeps it after the peer's close, and a
  * failed write of ours does not discard it).  Read it, bounded, so an
@@ -1161,7 +1190,12 @@ raw_splice_end(struct session *s, enum splice_end end, struct splice_pump *p, st
 	if (end == SPLICE_DST_ERROR) {
 		char why[160];
 		snprintf(why, sizeof why, "%s error: %s", dst_name, strerror(splice_pump_errno(p)));
-		session_close(s, why);
+		if (src == &s->upstream.h) {
+			session_close(s, why);   /* the client takes nothing more */
+			return;
+		}
+		engine_refused_input(s, why);
+		half_splice_end(src);   /* reads nothing: its end of input is taken */
 		return;
 	}
 	if (end == SPLICE_UNSUPPORTED) {
@@ -1603,6 +1637,12 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
 		const char *why = (what & BEV_EVENT_EOF) ? "closed by engine"
 		    : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
+		if ((what & BEV_EVENT_WRITING) &&
+		    (s->upstream.state == U_RAW || s->upstream.state == U_RAW_SHUT)) {
+			/* libevent stopped writing only: the engine is still read */
+			engine_refused_input(s, why);
+			return;
+		}
 		on_upstream_gone(s, why, (what & BEV_EVENT_EOF) != 0);
 	}
 }

@@ -175,6 +175,47 @@ START_TEST(hijack_engine_half_close)
 }
 END_TEST
 
+/* The process behind an exec ends while its client still sends stdin and
+ * has not read all of its output yet (a slow terminal, a pipe): dockerd
+ * wrote the last output and closed the connection.  Writing the stdin to
+ * it then fails (EPIPE), but what it wrote before closing is still in the
+ * socket, and the client reads all of it, then the end, as it would from
+ * dockerd directly.  Regression (was a bug): the failed write ended the
+ * session at once (by splice: "engine error: Broken pipe"; buffered: the
+ * stream was dropped with what the engine's socket still held), and the
+ * client lost the end of the output. */
+START_TEST(hijack_engine_gone_while_client_sends_keeps_its_output)
+{
+	struct h_peer *c, *e;
+	char piece[16384];
+	h_setup(&H, POLICY_RESTRICTED, "\"max_buffer_bytes\": 65536");
+	hijack(&H, &c, &e);
+	h_pause_read(c, 1);
+	/* output until everything between the engine and the client is full:
+	 * the last pieces stay in the engine's socket, unread */
+	memset(piece, 'o', sizeof piece);
+	for (int i = 0; i < 4096 && h_out_left(e) == 0; i++) {
+		h_send(e, piece, sizeof piece);
+		int64_t until = h_now_ms() + 100;
+		while (h_out_left(e) > 0 && h_now_ms() < until)
+			h_step(&H);
+	}
+	ck_assert_uint_gt(h_out_left(e), 0);
+	uint64_t written = e->nwritten;   /* the 101 and the output */
+	h_close(e);   /* the exec is over: what it wrote, and no more */
+	/* stdin still comes: the engine's side takes it no longer */
+	h_sendf(c, "more stdin");
+	h_settle(&H, 100);
+	h_pause_read(c, 0);
+	H_RUN_UNTIL_MS(&H, 10000, c->eof || c->rerr);
+	ck_assert_int_eq(c->rerr, 0);
+	ck_assert_uint_eq(c->nread, written);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_uint_eq(H.srv.gw.nhijacked, 0);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+}
+END_TEST
+
 /* ---- 3. early answer while the client still sends -------------------------- */
 
 #define LOAD_SIZE (8u << 20)
@@ -1293,6 +1334,7 @@ session_suite(void)
 	tcase_add_test(tc, hijack_client_half_close);
 	tcase_add_test(tc, a_quote_in_the_target_stays_in_the_log_field);
 	tcase_add_test(tc, hijack_engine_half_close);
+	tcase_add_test(tc, hijack_engine_gone_while_client_sends_keeps_its_output);
 	tcase_add_test(tc, early_answer_while_client_sends);
 	tcase_add_test(tc, early_answer_then_engine_closes);
 	tcase_add_test(tc, lookup_answered_create_forwarded);

@@ -407,6 +407,42 @@ START_TEST(tls_client_gone_after_close_notify_ends_the_stream)
 }
 END_TEST
 
+/* The exec's process ends while the TLS client still sends stdin and has
+ * not read all of its output: dockerd wrote the last output and closed the
+ * connection, so our write of the stdin fails (EPIPE), while what dockerd
+ * wrote is still in the engine's socket.  The client reads all of it, then
+ * the end.  Regression (was a bug): libevent's failed write was taken for
+ * the end of the stream, the engine's connection was dropped with the
+ * output it still held, and the client got part of it. */
+START_TEST(tls_engine_gone_while_client_sends_keeps_its_output)
+{
+	size_t eh;
+	struct h_peer *e = tls_hijack("\"max_buffer_bytes\": 65536", 0, &eh);
+	char piece[16384];
+	tp_pause_read(T, 1);
+	/* output until everything between the engine and the client is full */
+	memset(piece, 'o', sizeof piece);
+	for (int i = 0; i < 4096 && h_out_left(e) == 0; i++) {
+		h_send(e, piece, sizeof piece);
+		int64_t until = h_now_ms() + 100;
+		while (h_out_left(e) > 0 && h_now_ms() < until)
+			h_step(&H);
+	}
+	ck_assert_uint_gt(h_out_left(e), 0);
+	uint64_t written = e->nwritten;   /* the 101 and the output */
+	h_close(e);   /* the exec is over */
+	tp_send(T, "more stdin", 10);
+	h_settle(&H, 100);   /* the stdin meets the engine's end */
+	tp_pause_read(T, 0);
+	TP_RUN_UNTIL(T, T->eof || T->err);
+	ck_assert_int_eq(T->err, 0);
+	ck_assert_uint_eq(tp_nread(T), written);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+	ck_assert(h_log_has(&H, "closed: stream ended"));
+}
+END_TEST
+
 /* A TLS client's stream that fails on the read side (a record that does
  * not decrypt: OpenSSL answers with a fatal alert) while output for it is
  * still queued: libevent stops both of its events (conn_closed) and reports
@@ -464,6 +500,7 @@ tls_session_suite(void)
 	tcase_add_test(tc, tls_exec_stdin_then_close_notify);
 	tcase_add_test(tc, tls_client_gone_after_close_notify_ends_the_stream);
 	tcase_add_test(tc, tls_stream_read_error_with_output_queued_ends_the_session);
+	tcase_add_test(tc, tls_engine_gone_while_client_sends_keeps_its_output);
 	suite_add_tcase(s, tc);
 	return s;
 }
