@@ -79,6 +79,16 @@ client_is_tls(const struct session *s)
 	return s->lst && s->lst->type == LISTEN_TLS;
 }
 
+/* The client's end of input is the end of its requests once every byte it
+ * sent before it has been read: requests it pipelined before the end (held
+ * while the one before them was with the engine) are still to be answered,
+ * as dockerd answers every request it read before a client's end. */
+static int
+client_done(struct session *s)
+{
+	return s->client.h.eof && evbuffer_get_length(half_in(&s->client.h)) == 0;
+}
+
 /* Raw relay of a hijacked stream, one direction. */
 static void
 relay_raw(struct session *s, int to_client)
@@ -99,6 +109,22 @@ start_idle(struct session *s)
 	s->client.drain_left = half_out_len(&s->client.h);   /* idle_timer_fired */
 	session_arm_head_timer(s);
 	half_release_idle_input(&s->client.h);   /* an idle connection holds no buffer */
+}
+
+static void on_client_eof(struct session *s, const char *why);
+
+/* An exchange is over and the connection is kept: the client's next
+ * request, read now when it is already here.  A client whose end of input
+ * came while it still had requests here gets that end passed on once the
+ * last of them has been read (on_client_eof: after the answers, or as the
+ * end of a request cut short). */
+static void
+next_request(struct session *s)
+{
+	start_idle(s);
+	pump_client(s);
+	if (!session_closing(s) && client_done(s))
+		on_client_eof(s, "client closed");
 }
 
 /* Each request is judged by the configuration in force when it starts: a
@@ -148,15 +174,14 @@ reply_and_continue(struct session *s, int status, const char *msg, const char *o
 		return;
 	}
 	/* the last answer on this connection says so */
-	int last = !s->x->keepalive || s->client.h.eof || s->gw->draining;
+	int last = !s->x->keepalive || client_done(s) || s->gw->draining;
 	session_write_reply(s, status, msg, last);
 	session_end_exchange(s, outcome);
 	if (last) {
 		drain_then_close(s, s->gw->draining ? "shutdown" : "answered; not kept alive");
 		return;
 	}
-	start_idle(s);
-	pump_client(s);
+	next_request(s);
 }
 
 /* ---- the request ------------------------------------------------------------------ */
@@ -644,7 +669,7 @@ send_request(struct session *s)
 	set_upstream_state(s, U_RESP_HEAD);
 	if (x->complete || x->inspect) {
 		set_client_state(s, C_REQ_SENT);
-		if (s->client.h.eof)
+		if (client_done(s))
 			half_close_upstream(s);
 	} else {
 		set_client_state(s, C_BODY_STREAM);
@@ -820,14 +845,13 @@ on_response_complete(struct session *s)
 		set_upstream_state(s, U_IDLE);
 	else
 		session_drop_upstream(s);
-	if (!keepalive || !upstream_keep || s->client.h.eof || s->gw->draining) {
+	if (!keepalive || !upstream_keep || client_done(s) || s->gw->draining) {
 		drain_then_close(s, s->gw->draining ? "shutdown" :
 		    !keepalive ? "answered; client did not keep the connection" :
 		    !upstream_keep ? "answered; engine closed its connection" : "answered; client closed");
 		return;
 	}
-	start_idle(s);
-	pump_client(s);
+	next_request(s);
 }
 
 /* Stop holding the answer: rewritten when complete and the stage accepts
@@ -1409,13 +1433,15 @@ on_client_eof(struct session *s, const char *why)
 		/* request complete: the answer still goes out, then we close */
 		if (s->x == NULL || !s->x->complete)
 			break;
+		if (s->client.state == C_REQ_SENT && !s->x->answer_started && client_gone(s)) {
+			/* nobody is left to read the answer: end the engine's
+			 * connection, which dockerd takes as cancellation */
+			session_close(s, "client gone; request abandoned");
+			return;
+		}
+		if (!client_done(s))
+			break;   /* requests pipelined before the end go first (next_request) */
 		if (s->client.state == C_REQ_SENT && !s->x->answer_started) {
-			if (client_gone(s)) {
-				/* nobody is left to read the answer: end the engine's
-				 * connection, which dockerd takes as cancellation */
-				session_close(s, "client gone; request abandoned");
-				return;
-			}
 			/* half-closed, or gone without telling (TCP): the engine
 			 * cancels on the half-close; if it still does not answer,
 			 * the wait is bounded (client_timer: C_REQ_SENT) */

@@ -934,6 +934,54 @@ START_TEST(keepalive_pipelined)
 }
 END_TEST
 
+/* Two requests for the engine pipelined, then the client shuts its write
+ * side (printf ... | nc -N): its end of input comes while the first is
+ * still with the engine, but the second was sent before it.  Both are
+ * answered, in order, and only then the connection ends, as dockerd itself
+ * answers every request read before the end.  The engine's write side is
+ * shut once the last request went to it.  Regression (was a bug): the end
+ * of input was passed on with the first request and the session closed
+ * after its answer: the second request was never answered. */
+START_TEST(pipelined_forwarded_then_half_closed_gets_every_answer)
+{
+	struct h_peer *c, *e = NULL;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n"
+	    "GET /images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	h_shut_wr(c);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	h_settle(&H, 20);   /* the client's end of input is read meanwhile */
+	ck_assert_uint_eq(h_count(e, "\r\n\r\n"), 1);
+	ck_assert_int_eq(e->eof, 0);   /* a request is still to come on it */
+	h_sendf(e, PS_ANSWER);
+	H_RUN_UNTIL(&H, h_count(e, "\r\n\r\n") == 2 || c->eof);
+	ck_assert(h_has(e, "GET /images/json HTTP/1.1\r\n"));
+	H_RUN_UNTIL(&H, e->eof);   /* the last request went on: the end follows it */
+	h_sendf(e, IMG_ANSWER);
+	H_RUN_UNTIL(&H, c->eof);
+	ck_assert_str_eq(h_text(c), PS_ANSWER IMG_ANSWER);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_uint_eq(H.nengine, 1);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+	h_teardown(&H);
+
+	/* the second request cut short by the end: the first is answered,
+	 * then the session ends at once (not at the head timeout, 10 s) */
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\nGET /images/json HTTP/1.1\r\nHo");
+	h_shut_wr(c);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	h_settle(&H, 20);
+	h_sendf(e, PS_ANSWER);
+	H_RUN_UNTIL(&H, c->eof && H.srv.gw.nsessions == 0);
+	ck_assert_str_eq(h_text(c), PS_ANSWER);
+	ck_assert(h_log_has(&H, "closed: client closed mid-request"));
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+}
+END_TEST
+
 /* Lines of the audit file holding needle. */
 static size_t
 audit_lines_with(const char *path, const char *needle)
@@ -1346,6 +1394,7 @@ session_suite(void)
 	tcase_add_test(tc, large_answer_byte_for_byte);
 	tcase_add_test(tc, split_answer_not_held_back_on_tcp);
 	tcase_add_test(tc, keepalive_pipelined);
+	tcase_add_test(tc, pipelined_forwarded_then_half_closed_gets_every_answer);
 	tcase_add_test(tc, bytes_after_an_answer_are_not_the_next_answer);
 	tcase_add_test(tc, pipelined_denials_are_handled_flat);
 	tcase_add_test(tc, unread_answers_stop_pipelined_requests);
