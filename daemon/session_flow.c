@@ -773,6 +773,21 @@ read_what_engine_sent(struct session *s)
 
 /* ---- the answer -------------------------------------------------------------------- */
 
+static int
+holding(const struct exchange *x)
+{
+	return x->stage && x->stage->holding;
+}
+
+/* An interim answer (100 Continue, 103 Early Hints) whose head is parsed:
+ * relayed as it is, never held (a stage is for the final answer). */
+static int
+interim(const struct exchange *x)
+{
+	return x->resp.headers_done && !x->resp.hijack && x->resp.status >= 100 &&
+	    x->resp.status < 200;
+}
+
 static void
 enter_hijack(struct session *s)
 {
@@ -820,8 +835,11 @@ on_response_complete(struct session *s)
 	}
 	if (x->resp.status >= 100 && x->resp.status < 200) {
 		/* an interim answer (100 Continue, 103 Early Hints): relayed, and
-		 * the final one is still to come on the same exchange */
+		 * the final one is still to come on the same exchange; a stage
+		 * holds that one, recorded from its first byte */
 		http_resp_init(&x->resp, strcmp(x->method, "HEAD") == 0);
+		if (holding(x))
+			response_stage_begin(x->stage, &x->resp);
 		set_upstream_state(s, U_RESP_HEAD);
 		return;
 	}
@@ -874,12 +892,6 @@ release_stage(struct session *s, int complete, const char *why_incomplete)
 	    x->dec.tenant ? x->dec.tenant : "-", x->stage->why);
 	session_reply_and_close(s, 502, msg);
 	return -1;
-}
-
-static int
-holding(const struct exchange *x)
-{
-	return x->stage && x->stage->holding;
 }
 
 /* All held answers together are over limits.max_held_answer_bytes, or
@@ -969,7 +981,7 @@ pass_answer(struct session *s, struct evbuffer *in, size_t used)
 		}
 		return 0;
 	}
-	struct evbuffer *sink = response_stage_sink(x->stage, cout);
+	struct evbuffer *sink = interim(x) ? cout : response_stage_sink(x->stage, cout);
 	size_t n = used;
 	if (x->head_hold && evbuffer_get_length(x->head_hold) > 0) {
 		n += evbuffer_get_length(x->head_hold);
@@ -1031,7 +1043,7 @@ parse_upstream(struct session *s)
 			enter_hijack(s);
 			break;
 		case PARSE_DONE:
-			if (holding(x) && release_stage(s, 1, NULL) != 0)
+			if (holding(x) && !interim(x) && release_stage(s, 1, NULL) != 0)
 				return;
 			on_response_complete(s);
 			break;

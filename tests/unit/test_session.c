@@ -820,6 +820,44 @@ START_TEST(malformed_answer_head_gets_502)
 }
 END_TEST
 
+/* An interim answer (103 Early Hints, an unasked 100 Continue) in front of
+ * an answer sockward holds to rewrite: the interim one is relayed as it
+ * is, and the final one is held and rewritten as without it: a tenant's
+ * network list filtered.  Regression (was a bug): the interim answer was
+ * taken for the whole held answer and the stage let go at its end: a
+ * tenant's list was refused with a 502 ("status 103 is not a list"), and a
+ * warnings or 409 rewrite let the final answer pass unchanged. */
+START_TEST(interim_answer_before_a_held_answer)
+{
+	struct h_peer *c, *e = NULL;
+	char policy[600];
+	static const char early[] = "HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n";
+	static const char list[] = "[{\"Name\":\"red_net\",\"Labels\":{\"io.sockward.tenant\":\"red\"}},"
+	    "{\"Name\":\"blue_net\",\"Labels\":{\"io.sockward.tenant\":\"blue\"}}]";
+	snprintf(policy, sizeof policy, "{ \"default_profile\": \"p\", \"profiles\": { \"p\": "
+	    "{ \"base\": \"baseline\" } }, \"bindings\": [ { \"match\": { \"uid\": %u }, "
+	    "\"profile\": \"p\", \"tenant\": \"red\" } ] }", (unsigned)getuid());
+	h_setup(&H, policy, NULL);
+	c = h_client(&H);
+	h_sendf(c, "GET /networks HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /networks HTTP/1.1\r\n")) != NULL);
+	h_sendf(e, "%sHTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+	    "\r\n%s", early, strlen(list), list);
+	const char *body;
+	size_t blen;
+	H_RUN_UNTIL(&H, (c->nread > sizeof early - 1 &&
+	    h_answer_at(c, sizeof early - 1, &body, &blen) != 0) || c->eof);
+	ck_assert_msg(strncmp(h_text(c), early, sizeof early - 1) == 0, "%s", h_text(c));
+	ck_assert_int_eq(h_answer_at(c, sizeof early - 1, &body, &blen), 200);
+	ck_assert_msg(memmem(body, blen, "red_net", 7) != NULL, "%.*s", (int)blen, body);
+	ck_assert_msg(memmem(body, blen, "blue_net", 8) == NULL, "%.*s", (int)blen, body);
+	/* and the connection goes on */
+	h_sendf(c, "GET /networks HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, h_count(e, "GET /networks HTTP/1.1\r\n") == 2);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+}
+END_TEST
+
 /* A client that leaves after a complete request while the engine stalls
  * does not hold its session (and a connection slot) forever. */
 START_TEST(abandoned_request_is_cancelled)
@@ -1405,6 +1443,7 @@ session_suite(void)
 	tcase_add_test(tc, unjudged_request_is_audited_as_not_judged);
 	tcase_add_test(tc, audit_line_has_the_whole_target);
 	tcase_add_test(tc, malformed_answer_head_gets_502);
+	tcase_add_test(tc, interim_answer_before_a_held_answer);
 	tcase_add_test(tc, abandoned_request_is_cancelled);
 	tcase_add_test(tc, half_closed_client_still_gets_its_answer);
 	tcase_add_test(tc, forwarded_head_is_rebuilt_exactly);
