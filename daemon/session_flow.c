@@ -998,11 +998,13 @@ pass_answer(struct session *s, struct evbuffer *in, size_t used)
 	} else {
 		evbuffer_remove_buffer(in, sink, used);
 	}
+	if (sink == cout)
+		x->bytes_out += n;
+	if (interim(x))
+		return 0;   /* not the answer yet: a 502 may still follow it */
 	if (!x->answer_started && s->client.h.eof)
 		half_disarm_timer(&s->client.h);   /* answered: no longer abandoned */
 	x->answer_started = 1;
-	if (sink == cout)
-		x->bytes_out += n;
 	return 0;
 }
 

@@ -858,6 +858,33 @@ START_TEST(interim_answer_before_a_held_answer)
 }
 END_TEST
 
+/* The engine sends an interim answer and closes without a final one: the
+ * client gets the interim answer relayed, then a 502 saying why, as when
+ * the engine closes before answering.  Regression (was a bug): the interim
+ * answer counted as the answer begun, and the client got it and then the
+ * end of the connection: no answer to its request at all. */
+START_TEST(engine_gone_after_interim_answer_gets_502)
+{
+	struct h_peer *c, *e = NULL;
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	const char *body;
+	size_t blen;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	h_sendf(e, "%s", cont);
+	H_RUN_UNTIL(&H, c->nread >= sizeof cont - 1);
+	h_close_after(e);
+	H_RUN_UNTIL(&H, c->eof || c->rerr);
+	ck_assert_msg(strncmp(h_text(c), cont, sizeof cont - 1) == 0, "%s", h_text(c));
+	ck_assert_int_eq(h_answer_at(c, sizeof cont - 1, &body, &blen), 502);
+	h_assert_docker_error(body, blen, "closed the connection");
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+}
+END_TEST
+
 /* A client that leaves after a complete request while the engine stalls
  * does not hold its session (and a connection slot) forever. */
 START_TEST(abandoned_request_is_cancelled)
@@ -1444,6 +1471,7 @@ session_suite(void)
 	tcase_add_test(tc, audit_line_has_the_whole_target);
 	tcase_add_test(tc, malformed_answer_head_gets_502);
 	tcase_add_test(tc, interim_answer_before_a_held_answer);
+	tcase_add_test(tc, engine_gone_after_interim_answer_gets_502);
 	tcase_add_test(tc, abandoned_request_is_cancelled);
 	tcase_add_test(tc, half_closed_client_still_gets_its_answer);
 	tcase_add_test(tc, forwarded_head_is_rebuilt_exactly);
