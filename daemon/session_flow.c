@@ -1548,8 +1548,10 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 			snprintf(why, sizeof why, "client error: %s",
 			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		}
-		if (s->client.state == C_RAW && !s->client.h.eof) {
-			/* a reset on a hijacked stream is still the end of input */
+		if (s->client.state == C_RAW && !s->client.h.eof && !(what & BEV_EVENT_WRITING)) {
+			/* a reset on a hijacked stream is still the end of input; a
+			 * failed write is not (the client takes nothing more, and
+			 * libevent has stopped writing to it): that ends the session */
 			on_client_eof(s, why);
 			/* as after an EOF: OpenSSL's bufferevent stopped writing too
 			 * (conn_closed), and output already queued would wait for good

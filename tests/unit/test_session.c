@@ -216,6 +216,34 @@ START_TEST(hijack_engine_gone_while_client_sends_keeps_its_output)
 }
 END_TEST
 
+/* A client of a hijacked stream that takes nothing more (it shut its
+ * reading side: our writes fail with EPIPE) while it may still send: the
+ * failed write ends the session, once, and the engine's connection with
+ * it.  Regression (was a bug): the write error was taken for the end of
+ * the client's input (as a reset read is): the half-close was passed to
+ * the engine and the session went on with writing stopped, the engine's
+ * output piling up for nobody, for as long as the container's stream
+ * lasted. */
+START_TEST(hijack_client_write_error_ends_the_stream)
+{
+	struct h_peer *c = NULL, *e = NULL;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_sendf(c, "%s", ATTACH_REQ);
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "POST /containers/x/attach")) != NULL);
+	ck_assert_int_eq(shutdown(c->fd, SHUT_RD), 0);
+	/* the 101 and the first output in one piece: relayed buffered */
+	h_sendf(e, "%sout-1", ATTACH_101);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0 || e->eof);
+	h_sendf(e, "out-2");
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+	H_RUN_UNTIL(&H, e->eof || e->rerr || e->werr);
+	ck_assert_uint_eq(H.srv.gw.nhijacked, 0);
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 1);
+	ck_assert(h_log_has(&H, "closed: client error"));
+}
+END_TEST
+
 /* ---- 3. early answer while the client still sends -------------------------- */
 
 #define LOAD_SIZE (8u << 20)
@@ -1447,6 +1475,7 @@ session_suite(void)
 	tcase_add_test(tc, hijack_client_half_close);
 	tcase_add_test(tc, a_quote_in_the_target_stays_in_the_log_field);
 	tcase_add_test(tc, hijack_engine_half_close);
+	tcase_add_test(tc, hijack_client_write_error_ends_the_stream);
 	tcase_add_test(tc, hijack_engine_gone_while_client_sends_keeps_its_output);
 	tcase_add_test(tc, early_answer_while_client_sends);
 	tcase_add_test(tc, early_answer_then_engine_closes);
