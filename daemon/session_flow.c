@@ -1008,6 +1008,22 @@ pass_answer(struct session *s, struct evbuffer *in, size_t used)
 	return 0;
 }
 
+/* Bytes on the engine's kept connection with no request outstanding (a 204
+ * or 304 with a body, a chunk after the last): nobody asked for them, and
+ * kept they would be read as the next answer.  That connection is dropped,
+ * as when the engine closes an idle one; the client's session goes on (its
+ * next request gets a new connection) and loses nothing it is owed:
+ * closing it here threw away the end of an answer a slow client was still
+ * reading. */
+static void
+idle_engine_sent(struct session *s)
+{
+	metrics_upstream_error("protocol");
+	conn_log(&s->facts, LOG_LVL_WARN, "engine sent %zu bytes with no request outstanding; "
+	    "its connection is dropped", evbuffer_get_length(half_in(&s->upstream.h)));
+	session_drop_upstream(s);
+}
+
 static void
 parse_upstream(struct session *s)
 {
@@ -1015,6 +1031,10 @@ parse_upstream(struct session *s)
 	while (!session_closing(s) && s->upstream.h.bev && evbuffer_get_length(in) > 0) {
 		if (s->upstream.state == U_RAW || s->upstream.state == U_RAW_SHUT) {
 			relay_raw(s, 1);
+			return;
+		}
+		if (s->upstream.state == U_IDLE) {
+			idle_engine_sent(s);
 			return;
 		}
 		if (s->upstream.state != U_RESP_HEAD && s->upstream.state != U_RESP_BODY) {

@@ -23,10 +23,12 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <jansson.h>
 
 #include "daemon/config.h"
+#include "daemon/session.h"
 #include "tests/unit/sess_harness.h"
 
 /* the default policy: built-in restricted profile for everybody */
@@ -1075,6 +1077,59 @@ START_TEST(pipelined_forwarded_then_half_closed_gets_every_answer)
 }
 END_TEST
 
+/* The engine sends bytes on its kept connection after a complete answer
+ * (a 204 or 304 with a body, a chunk after the last): nobody asked for
+ * them, so that connection is dropped, as when the engine closes an idle
+ * one.  The client's session is not: what it is still owed (here most of
+ * a chunked answer, held for a client that reads slowly) reaches it, and
+ * its next request goes on a new engine connection.  Regression (was a
+ * bug): the session was closed at once ("engine sent bytes nobody asked
+ * for") and the answer still owed was cut short. */
+START_TEST(bytes_on_an_idle_engine_connection_drop_only_it)
+{
+	enum { CHUNK = 4096, NCHUNK = 24 };
+	struct h_peer *c, *e = NULL, *e2 = NULL;
+	char chunk[CHUNK];
+	int small = 4096;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	c = h_client(&H);
+	h_pause_read(c, 1);
+	h_sendf(c, "GET /containers/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e = h_engine_request(&H, "GET /containers/json HTTP/1.1\r\n")) != NULL);
+	/* the client's socket takes little: the answer waits in sockward */
+	struct session *sess = TAILQ_FIRST(&H.srv.gw.sessions);
+	ck_assert_int_eq(setsockopt(bufferevent_getfd(sess->client.h.bev), SOL_SOCKET, SO_SNDBUF,
+	    &small, sizeof small), 0);
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n";
+	h_send(e, head, sizeof head - 1);
+	memset(chunk, 'x', sizeof chunk);
+	for (int i = 0; i < NCHUNK; i++) {
+		h_sendf(e, "%x\r\n", CHUNK);
+		h_send(e, chunk, CHUNK);
+		h_sendf(e, "\r\n");
+	}
+	h_sendf(e, "0\r\n\r\n");
+	H_RUN_UNTIL(&H, h_out_left(e) == 0);
+	h_settle(&H, 30);   /* the answer is complete: the engine's connection is idle */
+	uint64_t answer = e->nwritten;
+	h_sendf(e, "junk");
+	h_settle(&H, 50);
+	h_pause_read(c, 0);
+	H_RUN_UNTIL(&H, c->nread >= answer || c->eof);
+	ck_assert_uint_eq(c->nread, answer);
+	ck_assert_int_eq(c->eof, 0);
+	ck_assert_uint_eq(H.srv.gw.nsessions, 1);
+	H_RUN_UNTIL(&H, e->eof || e->rerr);   /* that engine connection is let go */
+	h_sendf(c, "GET /images/json HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, (e2 = h_engine_request(&H, "GET /images/json HTTP/1.1\r\n")) != NULL);
+	ck_assert_ptr_ne(e2, e);
+	h_sendf(e2, IMG_ANSWER);
+	H_RUN_UNTIL(&H, h_has(c, "[{\"Id\":\"1\"}]"));
+	ck_assert_uint_eq(h_log_count(&H, "closed: "), 0);
+}
+END_TEST
+
 /* Lines of the audit file holding needle. */
 static size_t
 audit_lines_with(const char *path, const char *needle)
@@ -1490,6 +1545,7 @@ session_suite(void)
 	tcase_add_test(tc, keepalive_pipelined);
 	tcase_add_test(tc, pipelined_forwarded_then_half_closed_gets_every_answer);
 	tcase_add_test(tc, bytes_after_an_answer_are_not_the_next_answer);
+	tcase_add_test(tc, bytes_on_an_idle_engine_connection_drop_only_it);
 	tcase_add_test(tc, pipelined_denials_are_handled_flat);
 	tcase_add_test(tc, unread_answers_stop_pipelined_requests);
 	tcase_add_test(tc, pipelined_then_half_closed_gets_every_answer);
