@@ -1385,6 +1385,68 @@ rewrite_ref(struct check_ctx *c, json_t *arr, size_t i, const char *s, const cha
 	json_array_set_new(arr, i, json_string(buf));
 }
 
+/* A network named by the body, when the tenant may use it: its inspect
+ * answer, else NULL */
+static const json_t *
+usable_network(struct check_ctx *c, const char *name)
+{
+	const json_t *obj;
+	int st;
+	enum own o = resolve(c, POL_LOOKUP_NETWORK, name, &obj, &st);
+
+	return o == OWN_MINE || (o == OWN_SHARED && builtin_network(obj)) ? obj : NULL;
+}
+
+/* EndpointSettings.NetworkID set to the full ID of the network that was
+ * judged (its own NetworkID when the client gave one, else key's network).
+ * dockerd keeps the networks of a container that is created, or connected
+ * while stopped, by the name it was given, and finds them again at start:
+ * FindNetwork(getNetworkID(name, settings)), full ID, name, then unique ID
+ * prefix, unless NetworkID is set.  Once the tenant's network was gone,
+ * its name found another tenant's network at start, by name or by ID
+ * prefix (a network named "a" went to the only network whose ID starts
+ * with a). */
+static void
+pin_endpoint(struct check_ctx *c, json_t *ep, const char *key)
+{
+	const char *given = jstr(ep, "NetworkID");
+	const json_t *net;
+
+	if (!json_is_object(ep) || special_network(key))
+		return;   /* dockerd finds bridge, host, none by name */
+	net = usable_network(c, given[0] != '\0' ? given : key);
+	if (net != NULL && jstr(net, "Id")[0] != '\0')
+		json_object_set_new(ep, "NetworkID", json_string(jstr(net, "Id")));
+}
+
+/* Every user-defined network of a create pinned (pin_endpoint).  NetworkMode
+ * alone (no EndpointsConfig) gets an endpoint keyed by the network's name,
+ * the key dockerd gives it then (updateContainerNetworkSettings), to carry
+ * the ID. */
+static void
+pin_networks(struct check_ctx *c, json_t *doc, json_t *hc)
+{
+	const char *mode = jstr(hc, "NetworkMode"), *key;
+	json_t *nc = jget(doc, "NetworkingConfig"), *eps = jget(nc, "EndpointsConfig"), *ep;
+	const json_t *net;
+
+	if (json_object_size(eps) > 0) {
+		json_object_foreach(eps, key, ep)
+			pin_endpoint(c, ep, key);
+		return;
+	}
+	if (special_network(mode) || strncmp(mode, "container:", 10) == 0 ||
+	    (net = usable_network(c, mode)) == NULL || jstr(net, "Name")[0] == '\0' ||
+	    jstr(net, "Id")[0] == '\0')
+		return;
+	if (!json_is_object(nc)) {
+		nc = json_object();
+		json_object_set_new(doc, "NetworkingConfig", nc);
+	}
+	json_object_set_new(nc, "EndpointsConfig", json_pack("{s:{s:s}}", jstr(net, "Name"),
+	    "NetworkID", jstr(net, "Id")));
+}
+
 /* HostConfig.Links "name[:alias]" as "<full ID>:<alias>": the alias dockerd
  * would give it (opts.ParseLink: no alias is the name as written; a name
  * with a leading '/' takes the last element of the alias path), the
@@ -1491,6 +1553,7 @@ stamp_create(struct check_ctx *c, json_t *doc)
 			json_object_set_new(hc, modes[i], json_string(buf));
 		}
 	}
+	pin_networks(c, doc, hc);
 	/* anonymous volumes are the tenant's: made by dockerd from Mounts with
 	 * VolumeOptions.Labels.  With --volumes-from the donor's mount points
 	 * come first and a Mount would replace them, so those are left as
@@ -1585,8 +1648,18 @@ tenant_forward(struct check_ctx *c, char **target)
 			stamp_create(c, doc);
 		else if (has_prefix(ep, "network.conn") || has_prefix(ep, "network.disc")) {
 			const char *id = container_id(c, jstr(doc, "Container"));
+			json_t *ec = jget(doc, "EndpointConfig");
 			if (id != NULL && id[0] != '\0')
 				json_object_set_new(doc, "Container", json_string(id));
+			/* a stopped container keeps the network by its name until
+			 * it starts (ConnectToNetwork): pinned like a create's */
+			if (strcmp(ep, "network.connect") == 0) {
+				if (!json_is_object(ec)) {
+					ec = json_object();
+					json_object_set_new(doc, "EndpointConfig", ec);
+				}
+				pin_endpoint(c, ec, c->name);
+			}
 		} else
 			set_label(doc, TENANT_LABEL, c->tenant);
 		free(c->pp->fwd_body);
