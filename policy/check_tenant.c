@@ -1603,6 +1603,34 @@ stamp_create(struct check_ctx *c, json_t *doc)
 		json_object_del(hc, "Mounts");
 }
 
+/* docker build --network, by the full ID that was judged (into mode; 0 when
+ * it stays as sent): the classic builder creates and starts a container
+ * for every RUN step with that NetworkMode, so dockerd looks a name up again
+ * at each step (GetContainer at start for container:<x>, FindNetwork at
+ * create for a network: full ID, name, then unique ID prefix).  Once the
+ * tenant's container or network of that name was removed during the build,
+ * the next step joined another tenant's by its ID prefix. */
+static int
+build_network_mode(struct check_ctx *c, char *mode, size_t len)
+{
+	const char *v = reqtarget_get(c->rt, "networkmode"), *id = NULL;
+	const json_t *net;
+
+	if (v == NULL)
+		return 0;
+	if (strncmp(v, "container:", 10) == 0) {
+		if ((id = container_id(c, v + 10)) == NULL || id[0] == '\0')
+			return 0;
+		snprintf(mode, len, "container:%s", id);
+		return 1;
+	}
+	if (special_network(v) || (net = usable_network(c, v)) == NULL ||
+	    jstr(net, "Id")[0] == '\0')
+		return 0;
+	snprintf(mode, len, "%s", jstr(net, "Id"));
+	return 1;
+}
+
 /* DELETE /containers/{name}?link=...: docker rm --link names the link
  * ("web/db"), which a full ID would not (dockerd httputils.BoolValue) */
 static int
@@ -1705,8 +1733,9 @@ tenant_forward(struct check_ctx *c, char **target)
 		json_decref(l);
 		if (s == NULL)
 			goto oom;
-		struct qedit ed[] = { { "labels", s, 1 } };
-		*target = new_target(c, NULL, ed, 1);
+		char mode[600];
+		struct qedit ed[] = { { "labels", s, 1 }, { "networkmode", mode, 1 } };
+		*target = new_target(c, NULL, ed, build_network_mode(c, mode, sizeof mode) ? 2 : 1);
 		free(s);
 		if (*target == NULL)
 			goto oom;
