@@ -44,6 +44,7 @@
 #include "policy/tenant.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -737,6 +738,30 @@ check_push(struct check_ctx *c)
 	own_object(c, POL_LOOKUP_IMAGE, ref, SHARED_USE, "", &obj);
 }
 
+/* docker pull -a: fromImage with no tag anywhere (a trailing ':' trimmed)
+ * is every tag of the repository for dockerd (PullImage, then
+ * pullV2Repository: IsNameOnly pulls Tags().All(), each AddTag with force),
+ * while the name is judged as name:latest only. */
+static int
+pull_all_tags(const char *image, const char *tag)
+{
+	size_t n = strlen(image), slash = SIZE_MAX, colon = SIZE_MAX;
+
+	if (tag != NULL && tag[0] != '\0')
+		return 0;
+	if (n > 0 && image[n - 1] == ':')
+		n--;   /* "x:" is x for dockerd */
+	for (size_t i = 0; i < n; i++) {
+		if (image[i] == '@')
+			return 0;
+		if (image[i] == '/')
+			slash = i;
+		else if (image[i] == ':')
+			colon = i;
+	}
+	return colon == SIZE_MAX || (slash != SIZE_MAX && colon < slash);
+}
+
 /* docker ps / docker images --filter since=<x> / before=<x>: dockerd looks
  * the container (image) up and answers "no such container x" ("No such
  * image: x") when it is missing, so an anchor that is not the tenant's
@@ -984,7 +1009,11 @@ tenant_precheck(struct check_ctx *c)
 		}
 	} else if (strcmp(ep, "image.create") == 0) {
 		v = reqtarget_get(c->rt, "fromImage");
-		if (v != NULL && v[0] != '\0') {
+		if (v != NULL && v[0] != '\0' && pull_all_tags(v, reqtarget_get(c->rt, "tag"))) {
+			answer(c, 403, R_TENANT_ISOLATION, "docker pull of %s with no tag pulls every "
+			    "tag of the repository, which would move other tenants' tags of that name to "
+			    "the registry's images; pull one tag (docker pull %s:TAG)", v, v);
+		} else if (v != NULL && v[0] != '\0') {
 			/* a pull moves the name to what the registry has: not away
 			 * from another tenant's image (a shared one is the pull's
 			 * to refresh, as before tenants); judged by the name:tag
