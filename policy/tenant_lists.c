@@ -9,7 +9,14 @@
 #include "policy/filters.h"
 #include "policy/tenant.h"
 
-enum how { LABEL, ANSWER, REFUSE };
+/* LABEL_MAP: the swarm lists, whose label terms dockerd reads into a map
+ * of one value per key (daemon/cluster filters.go ConvertKVStringsToMap of
+ * filters.Get("label"), in Go's random map order), which swarmkit matches
+ * with "" as any value (filterMatchLabels): a client's term for the tenant
+ * label's key replaced the tenant's own about every other time, and
+ * label=io.sockward.tenant listed every tenant's services, tasks, secrets
+ * and configs (a config list carries their Data). */
+enum how { LABEL, LABEL_MAP, ANSWER, REFUSE };
 
 static const struct {
 	const char *endpoint;
@@ -24,12 +31,12 @@ static const struct {
 	{ "network.prune",   LABEL, POL_ANSWER_NONE, NULL },
 	{ "image.prune",     LABEL, POL_ANSWER_NONE, NULL },
 	{ "system.events",   LABEL, POL_ANSWER_NONE, NULL },
-	{ "service.list",    LABEL, POL_ANSWER_NONE, NULL },
-	{ "secret.list",     LABEL, POL_ANSWER_NONE, NULL },
-	{ "config.list",     LABEL, POL_ANSWER_NONE, NULL },
+	{ "service.list",    LABEL_MAP, POL_ANSWER_NONE, NULL },
+	{ "secret.list",     LABEL_MAP, POL_ANSWER_NONE, NULL },
+	{ "config.list",     LABEL_MAP, POL_ANSWER_NONE, NULL },
 	/* swarmkit matches a task's label filter against its service's labels
 	 * (ServiceAnnotations), which carry the tenant's (check_tenant.c) */
-	{ "task.list",       LABEL, POL_ANSWER_NONE, NULL },
+	{ "task.list",       LABEL_MAP, POL_ANSWER_NONE, NULL },
 	{ "image.list",      ANSWER, POL_ANSWER_IMAGES, NULL },
 	{ "network.list",    ANSWER, POL_ANSWER_NETWORKS, NULL },
 	{ "system.df",       ANSWER, POL_ANSWER_SYSTEM_DF, NULL },
@@ -119,6 +126,34 @@ tenant_target_with_filters(const char *target, const char *value)
 	return out;
 }
 
+/* A label term of the merged filter (canonical, filters_merge) for the
+ * tenant label's key other than the tenant's own term: 1 and why. */
+static int
+other_tenant_term(const char *merged, const char *term, char *why, size_t whylen)
+{
+	json_t *doc = json_loads(merged, 0, NULL), *v;
+	const char *k;
+	size_t n = strlen(TENANT_LABEL);
+	int found = 0;
+
+	if (doc == NULL) {
+		snprintf(why, whylen, "sockward: out of memory");
+		return 1;
+	}
+	json_object_foreach(json_object_get(doc, "label"), k, v) {
+		if (strncmp(k, TENANT_LABEL, n) == 0 && (k[n] == '\0' || k[n] == '=') &&
+		    strcmp(k, term) != 0) {
+			snprintf(why, whylen, "sockward: bad request: filters: label=%s: the label %s "
+			    "is the tenant's own filter on this list (dockerd keeps one value per label "
+			    "key here, so it would replace it); drop that term", k, TENANT_LABEL);
+			found = 1;
+			break;
+		}
+	}
+	json_decref(doc);
+	return found;
+}
+
 enum tenant_lists_result
 tenant_lists(const struct pol_prepared *pp, const char *tenant, struct pol_decision *dec,
     char *why, size_t whylen)
@@ -138,6 +173,7 @@ tenant_lists(const struct pol_prepared *pp, const char *tenant, struct pol_decis
 			dec->answer_filter = table[i].answer;
 			return TL_PASS;
 		case LABEL:
+		case LABEL_MAP:
 			break;
 		}
 		const char *client = reqtarget_get(&pp->rt, "filters");
@@ -145,6 +181,10 @@ tenant_lists(const struct pol_prepared *pp, const char *tenant, struct pol_decis
 		if (filters_merge(client, client ? strlen(client) : 0, "label", term, &merged, why,
 		    whylen) != 0)
 			return strcmp(why, "out of memory") == 0 ? TL_NOMEM : TL_BAD_FILTERS;
+		if (table[i].how == LABEL_MAP && other_tenant_term(merged, term, why, whylen)) {
+			free(merged);
+			return TL_BAD_FILTERS;
+		}
 		free(dec->target);
 		dec->target = tenant_target_with_filters(pp->raw_target, merged);
 		free(merged);
