@@ -608,6 +608,32 @@ check_container_name(struct check_ctx *c, const char *name)
 		    "COMPOSE_PROJECT_NAME=%s-app)", want, c->tenant);
 }
 
+/* The name of a network create: dockerd makes a second network of a name
+ * that is taken unless CheckDuplicate is set, and answers with a Warning
+ * naming the other network's ID ("Network with name x (id : <ID>) already
+ * exists", daemon/network.go createNetwork); that network's name is then
+ * ambiguous to its owner (FindNetwork: "network x is ambiguous"), and so is
+ * a container of theirs that starts on it by name.  Another tenant's (or an
+ * untenanted) network of that name is answered as CheckDuplicate would
+ * (nameConflict, 409); a lookup that cannot say whose (ambiguous) is
+ * refused. */
+static void
+check_network_name(struct check_ctx *c, const char *name)
+{
+	const json_t *obj;
+	int st;
+
+	if (name[0] == '\0')
+		return;
+	enum own o = resolve(c, POL_LOOKUP_NETWORK, name, &obj, &st);
+	if (o == OWN_FAILED || (o == OWN_MISSING && st == 400))
+		answer(c, 403, R_TENANT_ISOLATION, "docker network create %s: cannot tell whether "
+		    "that name is another tenant's (engine answered %d); choose another name", name,
+		    st);
+	else if ((o == OWN_OTHER || o == OWN_SHARED) && strcmp(jstr(obj, "Name"), name) == 0)
+		answer(c, 409, R_TENANT_ISOLATION, "network with name %s already exists", name);
+}
+
 /* A name a new image gets (build -t, tag, commit, import): one that names an
  * image of someone else would move that name away from their image. */
 static void
@@ -922,6 +948,7 @@ tenant_precheck(struct check_ctx *c)
 		const char *from = jstr(jget(c->doc, "ConfigFrom"), "Network");
 		if (from[0] != '\0')
 			own_object(c, POL_LOOKUP_NETWORK, from, SHARED_HIDDEN, "", &obj);
+		check_network_name(c, jstr(c->doc, "Name"));
 		refuse_labels(c, jget(c->doc, "Labels"), "docker network create");
 	} else if (strcmp(ep, "network.connect") == 0 || strcmp(ep, "network.disconnect") == 0) {
 		if (own_object(c, POL_LOOKUP_NETWORK, c->name, SHARED_USE, "", &obj)) {
