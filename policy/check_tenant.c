@@ -1789,9 +1789,15 @@ tenant_forward(struct check_ctx *c, char **target)
 		json_decref(l);
 		if (s == NULL)
 			goto oom;
+		/* forcerm: the classic builder's step containers carry the
+		 * labels the Dockerfile's LABEL lines gave so far (the tenant's
+		 * comes last), maybe another tenant's; with rm alone a failed
+		 * step's container stayed, in that tenant's ps and quota
+		 * (evaluator.go: Remove only on success, ForceRemove always) */
 		char mode[600];
-		struct qedit ed[] = { { "labels", s, 1 }, { "networkmode", mode, 1 } };
-		*target = new_target(c, NULL, ed, build_network_mode(c, mode, sizeof mode) ? 2 : 1);
+		struct qedit ed[] = { { "labels", s, 1 }, { "forcerm", "1", 1 },
+		    { "networkmode", mode, 1 } };
+		*target = new_target(c, NULL, ed, build_network_mode(c, mode, sizeof mode) ? 3 : 2);
 		free(s);
 		if (*target == NULL)
 			goto oom;
