@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "policy/utf8.h"
+
 static const struct {
 	int status;
 	const char *reason;
@@ -41,13 +43,43 @@ http_error_write(struct evbuffer *out, int status, const char *msg, int close)
 	return http_error_write_for(out, "GET", status, msg, close);
 }
 
+char *
+http_text_utf8(const char *s)
+{
+	size_t n = strlen(s);
+	char *out = malloc(3 * n + 1), *w = out;
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		const unsigned char *p = (const unsigned char *)s + i;
+		size_t k = *p < 0x80 ? 1 : utf8_seq_len(p, n - i);
+		if (k == 0) {
+			memcpy(w, "\xef\xbf\xbd", 3);   /* U+FFFD, one per byte as Go writes it */
+			w += 3;
+			i++;
+			continue;
+		}
+		memcpy(w, p, k);
+		w += k;
+		i += k;
+	}
+	*w = '\0';
+	return out;
+}
+
 size_t
 http_error_write_for(struct evbuffer *out, const char *method, int status, const char *msg,
     int close)
 {
 	int head_only = method != NULL && strcmp(method, "HEAD") == 0;
-	/* jansson does the escaping; the message may carry user input */
-	json_t *o = json_pack("{s:s}", "message", msg ? msg : "");
+	/* jansson does the escaping; the message may carry user input, which
+	 * need not be UTF-8 (a path decoded from %FF, a text cut inside a
+	 * character): jansson refuses such a string, and the denial's reason
+	 * was lost to "internal error" */
+	char *text = http_text_utf8(msg ? msg : "");
+	json_t *o = text ? json_pack("{s:s}", "message", text) : NULL;
+	free(text);
 	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	const char *b = body ? body : "{\"message\":\"internal error\"}";

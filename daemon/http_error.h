@@ -8,6 +8,11 @@
 
 const char *http_reason(int status);
 
+/* s with every byte that does not begin a valid UTF-8 sequence replaced by
+ * U+FFFD, as Go's encoding/json writes dockerd's own messages: what jansson
+ * takes as a JSON string.  malloc'd; NULL when out of memory. */
+char *http_text_utf8(const char *s);
+
 /* Append a complete HTTP/1.1 response with a JSON {"message": msg} body.
  * close != 0 adds "Connection: close". Returns bytes appended. */
 size_t http_error_write(struct evbuffer *out, int status, const char *msg, int close);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "daemon/http_error.h"
 #include "daemon/http_parse.h"
 
 /* bigger than any create answer head; a bigger head is relayed unchanged */
@@ -81,8 +82,14 @@ add_warnings(struct evbuffer *body, char *const *warnings, size_t n)
 		w = json_array();
 		json_object_set_new(doc, "Warnings", w);
 	}
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(w, json_string(warnings[i]));
+	/* a warning may quote user input that is not UTF-8 (a path decoded
+	 * from %FF, a text cut inside a character): jansson refuses such a
+	 * string, and the warning was dropped */
+	for (size_t i = 0; i < n; i++) {
+		char *text = http_text_utf8(warnings[i]);
+		json_array_append_new(w, text ? json_string(text) : NULL);
+		free(text);
+	}
 	char *nb = json_dumps(doc, JSON_COMPACT);
 	json_decref(doc);
 	return nb;

@@ -1519,6 +1519,27 @@ START_TEST(upstream_override_that_does_not_fit_is_refused)
 }
 END_TEST
 
+/* A denial names the decoded path, which need not be UTF-8 (%FF): jansson
+ * refuses such a string, and the 403 said {"message":"internal error"}
+ * instead of why.  Regression (was a bug): the reason is kept, each byte
+ * that is not UTF-8 written as U+FFFD, as dockerd's encoding/json writes
+ * its own messages. */
+START_TEST(denial_of_a_path_that_is_not_utf8_keeps_its_reason)
+{
+	const char *body;
+	size_t blen;
+	h_setup(&H, POLICY_RESTRICTED, NULL);
+	struct h_peer *c = h_client(&H);
+	h_sendf(c, "GET /foo%%FFbar HTTP/1.1\r\nHost: docker\r\n\r\n");
+	H_RUN_UNTIL(&H, h_has(c, "}\n"));
+	ck_assert_int_eq(h_answer_at(c, 0, &body, &blen), 403);
+	h_assert_docker_error(body, blen, "GET /foo\xef\xbf\xbd" "bar (unknown endpoint) is not allowed");
+	ck_assert_ptr_null(h_engine_find(&H, "/foo"));
+	h_close(c);
+	H_RUN_UNTIL(&H, H.srv.gw.nsessions == 0);
+}
+END_TEST
+
 Suite *
 session_suite(void)
 {
@@ -1554,6 +1575,7 @@ session_suite(void)
 	tcase_add_test(tc, closes_are_trimmed_once_quiet);
 	tcase_add_test(tc, unjudged_request_is_audited_as_not_judged);
 	tcase_add_test(tc, audit_line_has_the_whole_target);
+	tcase_add_test(tc, denial_of_a_path_that_is_not_utf8_keeps_its_reason);
 	tcase_add_test(tc, malformed_answer_head_gets_502);
 	tcase_add_test(tc, interim_answer_before_a_held_answer);
 	tcase_add_test(tc, engine_gone_after_interim_answer_gets_502);
@@ -1571,3 +1593,4 @@ session_suite(void)
 	suite_add_tcase(s, tc);
 	return s;
 }
+

@@ -351,6 +351,52 @@ START_TEST(warnings_are_appended_to_create_response)
 }
 END_TEST
 
+/* A message or warning may quote user input that is not UTF-8 (a path
+ * decoded from %FF, a text cut inside a character): jansson refuses it as
+ * a string, so a denial said "internal error" and a warning was dropped.
+ * Each byte that does not begin a valid sequence is U+FFFD, as Go's
+ * encoding/json writes it; valid characters are kept. */
+START_TEST(texts_that_are_not_utf8_are_repaired)
+{
+	static const char bad[] = "sockward: /a\xff/b \xe2\x82 caf\xc3\xa9 \xed\xa0\x80";
+	static const char want[] = "sockward: /a\xef\xbf\xbd/b \xef\xbf\xbd\xef\xbf\xbd caf\xc3\xa9 "
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd";
+	struct evbuffer *out = evbuffer_new();
+	json_error_t err;
+
+	http_error_write(out, 403, bad, 0);
+	size_t len = evbuffer_get_length(out);
+	char *text = (char *)evbuffer_pullup(out, -1);
+	char *body = memmem(text, len, "\r\n\r\n", 4) + 4;
+	json_t *j = json_loadb(body, len - (size_t)(body - text), 0, &err);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "message")), want);
+	json_decref(j);
+	evbuffer_drain(out, len);
+
+	const char *ans = "{\"Id\":\"abc\",\"Warnings\":[]}\n";
+	char raw[512];
+	snprintf(raw, sizeof raw, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", strlen(ans), ans);
+	struct evbuffer *rb = evbuffer_new(), *bb = evbuffer_new();
+	evbuffer_add(rb, raw, strlen(raw));
+	evbuffer_add(bb, ans, strlen(ans));
+	char *w[] = { (char *)bad };
+	ck_assert_int_eq(warnings_rewrite(rb, bb, w, 1, out), 0);
+	len = evbuffer_get_length(out);
+	text = (char *)evbuffer_pullup(out, -1);
+	body = memmem(text, len, "\r\n\r\n", 4) + 4;
+	j = json_loadb(body, len - (size_t)(body - text), 0, &err);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "Warnings")), 1);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "Warnings"), 0)), want);
+	json_decref(j);
+	evbuffer_free(rb);
+	evbuffer_free(bb);
+	evbuffer_free(out);
+}
+END_TEST
+
 Suite *
 tls_identity_suite(void)
 {
@@ -366,6 +412,7 @@ tls_identity_suite(void)
 	TCase *te = tcase_create("responses");
 	tcase_add_test(te, error_response_is_docker_json);
 	tcase_add_test(te, warnings_are_appended_to_create_response);
+	tcase_add_test(te, texts_that_are_not_utf8_are_repaired);
 	suite_add_tcase(s, te);
 	return s;
 }
