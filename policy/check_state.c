@@ -245,79 +245,237 @@ check_tag_source(struct check_ctx *c, const char *src)
 
 /* ---- docker commit / docker import: changes ------------------------------------------ */
 
-/* The last USER of the Dockerfile text dockerd builds from the changes
- * (dockerfile.BuildFromConfig joins them with "\n" and parses them as a
- * Dockerfile: directives at the top, comments, line continuations with the
- * escape character, case-insensitive instructions).  Returns 0 with no
- * USER, 1 with the value in out, -1 when it is not a plain word (quotes,
- * escapes, variables: the shell lexer would change it). */
+/* The changes are read as dockerd 20.10 reads them: BuildFromConfig joins
+ * them with "\n" and parses them with BuildKit's Dockerfile parser
+ * (vendor/github.com/moby/buildkit/frontend/dockerfile/parser/parser.go,
+ * Parse).  Its rules, each of which hid a USER from an earlier reading here:
+ *  - lines as bufio.ScanLines gives them (one trailing CR dropped), a byte
+ *    order mark dropped from the first;
+ *  - directives (# escape=, # syntax=) only before the first line that is
+ *    not one: a plain comment or an empty line ends them too;
+ *  - a line is left-trimmed of Unicode white space (unicode.IsSpace), but
+ *    a continuation line is not: "USER\" + " 0" is USER 0;
+ *  - a line continues when it ends with the escape character (then spaces
+ *    or tabs only) not preceded by another one;
+ *  - the instruction is split from its arguments at [\t\v\f\r ], and the
+ *    argument trimmed of Unicode white space (strings.TrimSpace). */
+
+/* the width of the unicode.IsSpace rune at s (n bytes readable), 0 if none */
+static size_t
+go_space_at(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	if (n >= 1 && (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r')))
+		return 1;
+	if (n >= 2 && s[0] == 0xc2 && (s[1] == 0x85 || s[1] == 0xa0))
+		return 2;
+	if (n >= 3 && ((s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80) ||
+	    (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8a) ||
+	    s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf)) ||
+	    (s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f) ||
+	    (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80)))
+		return 3;
+	return 0;
+}
+
+static const char *
+go_trim_left(const char *s, size_t *n)
+{
+	size_t w;
+
+	while (*n > 0 && (w = go_space_at(s, *n)) > 0) {
+		s += w;
+		*n -= w;
+	}
+	return s;
+}
+
+/* strings.TrimSpace: both ends (a space rune is never the tail of another) */
+static const char *
+go_trim(const char *s, size_t *n)
+{
+	s = go_trim_left(s, n);
+	for (;;) {
+		if (*n >= 1 && go_space_at(s + *n - 1, 1) == 1)
+			*n -= 1;
+		else if (*n >= 2 && go_space_at(s + *n - 2, 2) == 2)
+			*n -= 2;
+		else if (*n >= 3 && go_space_at(s + *n - 3, 3) == 3)
+			*n -= 3;
+		else
+			return s;
+	}
+}
+
+/* RE2's \s, as in the directive pattern */
+static int
+re_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+
+/* A directive line, ^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$: 1 with
+ * the key and value, 0 when the line is not one. */
+static int
+directive(const char *t, size_t n, const char **key, size_t *klen, const char **val,
+    size_t *vlen)
+{
+	size_t i = 1, k0, v0, e;
+
+	if (n == 0 || t[0] != '#')
+		return 0;
+	while (i < n && re_space(t[i]))
+		i++;
+	if (i == n || !((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z')))
+		return 0;
+	for (k0 = i; i < n && ((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') ||
+	    (t[i] >= '0' && t[i] <= '9')); i++)
+		;
+	*key = t + k0;
+	*klen = i - k0;
+	while (i < n && re_space(t[i]))
+		i++;
+	if (i == n || t[i] != '=' || ++i == n)
+		return 0;   /* (.+?) takes one character at least */
+	for (v0 = i; v0 < n && re_space(t[v0]); v0++)
+		;
+	for (e = n; e > v0 && re_space(t[e - 1]); e--)
+		;
+	if (e == v0)
+		v0 = e = n - 1, e++;   /* only white space: the last of it is the value */
+	*val = t + v0;
+	*vlen = e - v0;
+	return 1;
+}
+
+/* The directive zone: -1 for a directive dockerd refuses (the commit
+ * fails), else 0 with *done set at the first line that is not one. */
+static int
+take_directive(const char *t, size_t n, char *esc, int *done, int *seen_escape)
+{
+	const char *key, *val;
+	size_t klen, vlen;
+
+	if (!directive(t, n, &key, &klen, &val, &vlen)) {
+		*done = 1;
+		return 0;
+	}
+	if (klen == 6 && strncasecmp(key, "syntax", 6) == 0)
+		return 0;
+	if (klen != 6 || strncasecmp(key, "escape", 6) != 0) {
+		*done = 1;
+		return 0;
+	}
+	if (*seen_escape || vlen != 1 || (val[0] != '`' && val[0] != '\\'))
+		return -1;
+	*seen_escape = 1;
+	*esc = val[0];
+	return 0;
+}
+
+/* The line continuation pattern ([^E])E[ \t]*$|^E[ \t]*$: 1 with *n cut
+ * to what stays of the line (the escape and what follows it removed). */
+static int
+continues(const char *s, size_t *n, char esc)
+{
+	size_t e = *n;
+
+	while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+		e--;
+	if (e == 0 || s[e - 1] != esc || (e >= 2 && s[e - 2] == esc))
+		return 0;
+	*n = e - 1;
+	return 1;
+}
+
+/* A complete instruction: 1 with its value when it is USER (-1 when that
+ * value is not a plain word: quotes, escapes, variables and flags would be
+ * read by the shell lexer or refused), else 0. */
+static int
+user_of(const char *line, size_t n, char esc, char *out, size_t outlen)
+{
+	const char *l = go_trim(line, &n), *v;
+	size_t c = 0, vn;
+
+	while (c < n && !(l[c] == ' ' || l[c] == '\t' || l[c] == '\v' || l[c] == '\f' ||
+	    l[c] == '\r'))
+		c++;
+	if (c != 4 || strncasecmp(l, "user", 4) != 0)
+		return 0;
+	/* extractBuilderFlags looks for the first word byte by byte, each
+	 * byte taken as a rune: a lone 0x85 or 0xa0 is white space there */
+	for (v = l + c, vn = n - c; vn > 0 && (go_space_at(v, 1) == 1 ||
+	    (unsigned char)*v == 0x85 || (unsigned char)*v == 0xa0); v++, vn--)
+		;
+	v = go_trim(v, &vn);
+	snprintf(out, outlen, "%.*s", (int)vn, v);
+	if (vn >= 2 && v[0] == '-' && v[1] == '-')
+		return -1;
+	for (size_t i = 0; i < vn; i++)
+		if (strchr("$\"'`\\", v[i]) != NULL || v[i] == esc || (unsigned char)v[i] <= ' ' ||
+		    v[i] == 0x7f)
+			return -1;
+	return 1;
+}
+
+/* The last USER of the changes' text.  Returns 0 with no USER, 1 with the
+ * value in out, -1 when it cannot be told (see user_of; a line longer than
+ * sockward reads; a directive that fails the commit). */
 static int
 last_user(const char *text, char *out, size_t outlen)
 {
-	char esc = '\\', *buf = strdup(text), *line, *save = NULL;
-	char logical[4096];
-	size_t ll = 0;
-	int directives = 1, cont = 0, found = 0, bad = 0;
+	char esc = '\\', logical[4096];
+	const char *p = text;
+	int done = 0, seen_escape = 0, found = 0, bad = 0;
 
-	if (buf == NULL)
-		return -1;
-	logical[0] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		size_t n = strlen(line);
-		while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
-			line[--n] = '\0';
-		while (*line == ' ' || *line == '\t')
-			line++, n--;
-		if (directives && line[0] == '#') {
-			const char *p = line + 1;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			if (strncasecmp(p, "escape", 6) == 0) {
-				p += 6;
-				while (*p == ' ' || *p == '\t')
-					p++;
-				if (*p == '=') {
-					p++;
-					while (*p == ' ' || *p == '\t')
-						p++;
-					esc = *p == '`' ? '`' : '\\';
-				}
-			}
+	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (*p != '\0') {
+		/* one line (ScanLines), left-trimmed; directives; comments */
+		const char *nl = strchr(p, '\n'), *t;
+		size_t n = nl ? (size_t)(nl - p) : strlen(p), ll;
+		t = p;
+		p = nl ? nl + 1 : p + n;
+		if (n > 0 && t[n - 1] == '\r')
+			n--;
+		t = go_trim_left(t, &n);
+		if (!done && take_directive(t, n, &esc, &done, &seen_escape) < 0)
+			return -1;
+		if (n > 0 && t[0] == '#')
+			n = 0;
+		int more = continues(t, &n, esc);
+		if (!more && n == 0)
 			continue;
+		if (n >= sizeof logical)
+			return -1;
+		memcpy(logical, t, n);
+		ll = n;
+		/* its continuation lines, as they are (not left-trimmed) */
+		while (more && *p != '\0') {
+			const char *c = p, *ct;
+			size_t cn, tn;
+			nl = strchr(p, '\n');
+			cn = nl ? (size_t)(nl - p) : strlen(p);
+			p = nl ? nl + 1 : p + cn;
+			if (cn > 0 && c[cn - 1] == '\r')
+				cn--;
+			tn = cn;
+			ct = go_trim_left(c, &tn);
+			if (tn == 0 || ct[0] == '#')
+				continue;   /* an empty or comment line inside a continuation */
+			more = continues(c, &cn, esc);
+			if (ll + cn >= sizeof logical)
+				return -1;
+			memcpy(logical + ll, c, cn);
+			ll += cn;
 		}
-		directives = 0;
-		if (line[0] == '#' || n == 0)
-			continue;       /* comments and empty lines, also inside a continuation */
-		int more = line[n - 1] == esc;
-		if (more)
-			line[--n] = '\0';
-		if (ll + n + 2 >= sizeof logical) {
-			bad = 1;
-			break;
-		}
-		memcpy(logical + ll, line, n);
-		ll += n;
-		logical[ll] = '\0';
-		cont = more;
-		if (cont)
-			continue;
-		/* a complete instruction */
-		if (strncasecmp(logical, "user", 4) == 0 &&
-		    (logical[4] == ' ' || logical[4] == '\t')) {
-			const char *v = logical + 5;
-			while (*v == ' ' || *v == '\t')
-				v++;
+		int u = user_of(logical, ll, esc, out, outlen);
+		if (u != 0) {
 			found = 1;
-			bad = 0;
-			snprintf(out, outlen, "%s", v);
-			for (const char *p = v; *p; p++)
-				if (strchr("$\"'`\\ \t", *p) != NULL || *p == esc)
-					bad = 1;
+			bad = u < 0;
 		}
-		ll = 0;
-		logical[0] = '\0';
 	}
-	free(buf);
 	if (bad)
 		return -1;
 	return found;
