@@ -389,12 +389,20 @@ continues(const char *s, size_t *n, char esc)
 	return 1;
 }
 
-/* A complete instruction: 1 with its value when it is USER (-1 when that
- * value is not a plain word: quotes, escapes, variables and flags would be
- * read by the shell lexer or refused), else 0. */
+/* The value of a complete instruction when it is USER. */
+struct user_scan {
+	char *out;
+	size_t outlen;
+	int found, bad;
+};
+
+/* One complete instruction: the value of a USER, marked bad when it is not
+ * a plain word (quotes, escapes, variables and flags would be read by the
+ * shell lexer or refused). */
 static int
-user_of(const char *line, size_t n, char esc, char *out, size_t outlen)
+user_of(const char *line, size_t n, char esc, void *arg)
 {
+	struct user_scan *us = arg;
 	const char *l = go_trim(line, &n), *v;
 	size_t c = 0, vn;
 
@@ -409,42 +417,50 @@ user_of(const char *line, size_t n, char esc, char *out, size_t outlen)
 	    (unsigned char)*v == 0x85 || (unsigned char)*v == 0xa0); v++, vn--)
 		;
 	v = go_trim(v, &vn);
-	snprintf(out, outlen, "%.*s", (int)vn, v);
-	if (vn >= 2 && v[0] == '-' && v[1] == '-')
-		return -1;
+	snprintf(us->out, us->outlen, "%.*s", (int)vn, v);
+	us->found = 1;
+	us->bad = vn >= 2 && v[0] == '-' && v[1] == '-';
 	for (size_t i = 0; i < vn; i++)
 		if (strchr("$\"'`\\", v[i]) != NULL || v[i] == esc || (unsigned char)v[i] <= ' ' ||
 		    v[i] == 0x7f)
-			return -1;
-	return 1;
+			us->bad = 1;
+	return 0;
 }
 
-/* The last USER of the changes' text.  Returns 0 with no USER, 1 with the
- * value in out, -1 when it cannot be told (see user_of; a line longer than
- * sockward reads; a directive that fails the commit). */
-static int
-last_user(const char *text, char *out, size_t outlen)
+/* One physical line as bufio.ScanLines gives it (one trailing CR dropped);
+ * *p moves past it. */
+static const char *
+scan_line(const char **p, size_t *n)
+{
+	const char *t = *p, *nl = strchr(t, '\n');
+
+	*n = nl ? (size_t)(nl - t) : strlen(t);
+	*p = nl ? nl + 1 : t + *n;
+	if (*n > 0 && t[*n - 1] == '\r')
+		(*n)--;
+	return t;
+}
+
+int
+changes_each(const char *text, int (*fn)(const char *line, size_t n, char esc, void *arg),
+    void *arg)
 {
 	char esc = '\\', logical[4096];
 	const char *p = text;
-	int done = 0, seen_escape = 0, found = 0, bad = 0;
+	int done = 0, seen_escape = 0, more = 0;
 
 	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
 	while (*p != '\0') {
-		/* one line (ScanLines), left-trimmed; directives; comments */
-		const char *nl = strchr(p, '\n'), *t;
-		size_t n = nl ? (size_t)(nl - p) : strlen(p), ll;
-		t = p;
-		p = nl ? nl + 1 : p + n;
-		if (n > 0 && t[n - 1] == '\r')
-			n--;
+		/* a line, left-trimmed; directives; comments */
+		size_t n, ll;
+		const char *t = scan_line(&p, &n);
 		t = go_trim_left(t, &n);
 		if (!done && take_directive(t, n, &esc, &done, &seen_escape) < 0)
 			return -1;
 		if (n > 0 && t[0] == '#')
 			n = 0;
-		int more = continues(t, &n, esc);
+		more = continues(t, &n, esc);
 		if (!more && n == 0)
 			continue;
 		if (n >= sizeof logical)
@@ -453,13 +469,8 @@ last_user(const char *text, char *out, size_t outlen)
 		ll = n;
 		/* its continuation lines, as they are (not left-trimmed) */
 		while (more && *p != '\0') {
-			const char *c = p, *ct;
 			size_t cn, tn;
-			nl = strchr(p, '\n');
-			cn = nl ? (size_t)(nl - p) : strlen(p);
-			p = nl ? nl + 1 : p + cn;
-			if (cn > 0 && c[cn - 1] == '\r')
-				cn--;
+			const char *c = scan_line(&p, &cn), *ct;
 			tn = cn;
 			ct = go_trim_left(c, &tn);
 			if (tn == 0 || ct[0] == '#')
@@ -470,19 +481,26 @@ last_user(const char *text, char *out, size_t outlen)
 			memcpy(logical + ll, c, cn);
 			ll += cn;
 		}
-		int u = user_of(logical, ll, esc, out, outlen);
-		if (u != 0) {
-			found = 1;
-			bad = u < 0;
-		}
+		if (fn(logical, ll, esc, arg) != 0)
+			return -1;
 	}
-	if (bad)
-		return -1;
-	return found;
+	return more;
 }
 
-/* Every "changes" value of the query, joined with "\n" as dockerd does. */
-static char *
+/* The last USER of the changes' text.  Returns 0 with no USER, 1 with the
+ * value in out, -1 when it cannot be told (see user_of; a line longer than
+ * sockward reads; a directive that fails the commit). */
+static int
+last_user(const char *text, char *out, size_t outlen)
+{
+	struct user_scan us = { out, outlen, 0, 0 };
+
+	if (changes_each(text, user_of, &us) < 0 || us.bad)
+		return -1;
+	return us.found;
+}
+
+char *
 joined_changes(const struct check_ctx *c)
 {
 	size_t len = 1;

@@ -302,36 +302,75 @@ refuse_labels(struct check_ctx *c, const json_t *labels, const char *what)
 	}
 }
 
-/* Every `changes` value: none may mention the io.sockward. labels (quotes
- * and escapes removed, as the Dockerfile parser would), and none may end in
- * a line continuation that would swallow the LABEL line sockward appends. */
+/* One instruction of the changes as dockerd's parser joins it (a label
+ * name split across continuation lines is whole here): 1 when it mentions
+ * the io.sockward. labels (quotes and escapes removed, as the parser
+ * would), 2 for a LABEL or ONBUILD with a variable ($P=... names whatever
+ * the commit's environment, the container's own included, holds). */
+static int
+label_ns_in(const char *line, size_t n, char esc, void *arg)
+{
+	int *hit = arg;
+	char plain[4096];
+	size_t k = 0, w = 0;
+
+	(void)esc;
+	for (size_t i = 0; i < n && k + 1 < sizeof plain; i++)
+		if (!strchr("\\\"'`", line[i]))
+			plain[k++] = line[i];
+	plain[k] = '\0';
+	while (w < k && strchr(" \t\v\f\r", plain[w]))
+		w++;
+	if (strstr(plain, LABEL_NS) != NULL)
+		*hit = 1;
+	else if ((strncasecmp(plain + w, "label", 5) == 0 || strncasecmp(plain + w, "onbuild", 7) == 0) &&
+	    memchr(line, '$', n) != NULL)
+		*hit = 2;
+	return 0;
+}
+
+/* The changes, joined as dockerd joins them: none may mention the
+ * io.sockward. labels, and they may not end inside a line continuation,
+ * which would swallow the LABEL line sockward appends (a continuation goes
+ * on over comment and empty lines: "ENV A=b\" then "#c" swallows it too). */
 static void
 refuse_changes(struct check_ctx *c, const char *what)
 {
+	char *text = joined_changes(c);
+	int hit = 0, r;
+
+	if (text == NULL) {
+		answer(c, 500, R_TENANT_ISOLATION, "sockward: out of memory");
+		return;
+	}
 	for (size_t i = 0; i < c->rt->nparams; i++) {
 		const char *v = c->rt->params[i].value;
 		char plain[RT_MAX_PATH];
-		size_t n = 0, len;
+		size_t n = 0;
 		if (strcmp(c->rt->params[i].key, "changes") != 0)
 			continue;
 		for (const char *p = v; *p && n + 1 < sizeof plain; p++)
 			if (!strchr("\\\"'`", *p))
 				plain[n++] = *p;
 		plain[n] = '\0';
-		if (strstr(plain, LABEL_NS) != NULL) {
-			answer(c, 403, R_TENANT_ISOLATION, "%s --change: the labels %s* are set by "
-			    "sockward only; remove that LABEL", what, LABEL_NS);
-			return;
-		}
-		len = strlen(v);
-		while (len > 0 && strchr(" \t\r\n", v[len - 1]))
-			len--;
-		if (len > 0 && (v[len - 1] == '\\' || v[len - 1] == '`')) {
-			answer(c, 403, R_TENANT_ISOLATION, "%s --change %s ends in a line "
-			    "continuation; end the instruction", what, v);
-			return;
-		}
+		if (strstr(plain, LABEL_NS) != NULL)
+			hit = 1;
 	}
+	r = changes_each(text, label_ns_in, &hit);
+	free(text);
+	if (hit == 1)
+		answer(c, 403, R_TENANT_ISOLATION, "%s --change: the labels %s* are set by "
+		    "sockward only; remove that LABEL", what, LABEL_NS);
+	else if (hit == 2)
+		answer(c, 403, R_TENANT_ISOLATION, "%s --change: a LABEL with a variable could "
+		    "name the labels %s*, which are set by sockward only; write the label out",
+		    what, LABEL_NS);
+	else if (r > 0)
+		answer(c, 403, R_TENANT_ISOLATION, "%s --change: the changes end in a line "
+		    "continuation, which would swallow the next line; end the instruction", what);
+	else if (r < 0)
+		answer(c, 403, R_TENANT_ISOLATION, "%s --change: the changes cannot be read as "
+		    "dockerd reads them (a line too long, a bad directive)", what);
 }
 
 /* ---- references inside a create body -------------------------------------------- */

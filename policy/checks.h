@@ -238,6 +238,17 @@ void check_tag_source(struct check_ctx *c, const char *src);
 void check_update_merged(struct check_ctx *c);
 /* commit/import: the USER the changes (else config's User) leave */
 void check_changes_user(struct check_ctx *c, const char *what, const json_t *config);
+/* Every "changes" value of the query, joined with "\n" as dockerd joins
+ * them (malloc'd; NULL when out of memory). */
+char *joined_changes(const struct check_ctx *c);
+/* fn on each complete instruction of the changes' text, as dockerd's
+ * Dockerfile parser forms it (lines joined across continuations, comments
+ * and directives out), with the escape character in force; a non-zero
+ * return from fn stops with -1.  -1 too when the text cannot be read as
+ * dockerd reads it; 1 when it ends inside a line continuation (it would
+ * swallow a line joined after it), else 0. */
+int changes_each(const char *text, int (*fn)(const char *line, size_t n, char esc, void *arg),
+    void *arg);
 
 /* Tenants (check_tenant.c), only for an identity with a tenant: the
  * objects the path and the body name must be the tenant's (before the
