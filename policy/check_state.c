@@ -14,6 +14,7 @@
  *
  * Nothing here does I/O: facts come from check_lookup(). */
 #include "policy/checks.h"
+#include "policy/gofold.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,54 +261,6 @@ check_tag_source(struct check_ctx *c, const char *src)
  *  - the instruction is split from its arguments at [\t\v\f\r ], and the
  *    argument trimmed of Unicode white space (strings.TrimSpace). */
 
-/* the width of the unicode.IsSpace rune at s (n bytes readable), 0 if none */
-static size_t
-go_space_at(const char *str, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	if (n >= 1 && (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r')))
-		return 1;
-	if (n >= 2 && s[0] == 0xc2 && (s[1] == 0x85 || s[1] == 0xa0))
-		return 2;
-	if (n >= 3 && ((s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80) ||
-	    (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8a) ||
-	    s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf)) ||
-	    (s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f) ||
-	    (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80)))
-		return 3;
-	return 0;
-}
-
-static const char *
-go_trim_left(const char *s, size_t *n)
-{
-	size_t w;
-
-	while (*n > 0 && (w = go_space_at(s, *n)) > 0) {
-		s += w;
-		*n -= w;
-	}
-	return s;
-}
-
-/* strings.TrimSpace: both ends (a space rune is never the tail of another) */
-static const char *
-go_trim(const char *s, size_t *n)
-{
-	s = go_trim_left(s, n);
-	for (;;) {
-		if (*n >= 1 && go_space_at(s + *n - 1, 1) == 1)
-			*n -= 1;
-		else if (*n >= 2 && go_space_at(s + *n - 2, 2) == 2)
-			*n -= 2;
-		else if (*n >= 3 && go_space_at(s + *n - 3, 3) == 3)
-			*n -= 3;
-		else
-			return s;
-	}
-}
-
 /* RE2's \s, as in the directive pattern */
 static int
 re_space(char c)
@@ -403,7 +356,7 @@ static int
 user_of(const char *line, size_t n, char esc, void *arg)
 {
 	struct user_scan *us = arg;
-	const char *l = go_trim(line, &n), *v;
+	const char *l = go_trim_space(line, &n), *v;
 	size_t c = 0, vn;
 
 	while (c < n && !(l[c] == ' ' || l[c] == '\t' || l[c] == '\v' || l[c] == '\f' ||
@@ -413,10 +366,10 @@ user_of(const char *line, size_t n, char esc, void *arg)
 		return 0;
 	/* extractBuilderFlags looks for the first word byte by byte, each
 	 * byte taken as a rune: a lone 0x85 or 0xa0 is white space there */
-	for (v = l + c, vn = n - c; vn > 0 && (go_space_at(v, 1) == 1 ||
+	for (v = l + c, vn = n - c; vn > 0 && (go_space_width((const unsigned char *)v, 1) == 1 ||
 	    (unsigned char)*v == 0x85 || (unsigned char)*v == 0xa0); v++, vn--)
 		;
-	v = go_trim(v, &vn);
+	v = go_trim_space(v, &vn);
 	snprintf(us->out, us->outlen, "%.*s", (int)vn, v);
 	us->found = 1;
 	us->bad = vn >= 2 && v[0] == '-' && v[1] == '-';

@@ -104,3 +104,53 @@ go_toupper_equal(const char *s, const char *word)
 	}
 	return i == n && j == wl;
 }
+
+/* the width of a Unicode white space rune (unicode.IsSpace) at s, 0 if none */
+size_t
+go_space_width(const unsigned char *s, size_t n)
+{
+	if (n >= 1 && (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r')))
+		return 1;
+	if (n >= 2 && s[0] == 0xc2 && (s[1] == 0x85 || s[1] == 0xa0))
+		return 2;
+	if (n >= 3) {
+		if (s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80)
+			return 3;   /* U+1680 */
+		if (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8a) ||
+		    s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf))
+			return 3;   /* U+2000-200A, 2028, 2029, 202F */
+		if (s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f)
+			return 3;   /* U+205F */
+		if (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80)
+			return 3;   /* U+3000 */
+	}
+	return 0;
+}
+
+const char *
+go_trim_left(const char *s, size_t *n)
+{
+	size_t w;
+
+	while (*n > 0 && (w = go_space_width((const unsigned char *)s, *n)) > 0) {
+		s += w;
+		*n -= w;
+	}
+	return s;
+}
+
+/* both ends: a space rune is never the tail of another rune */
+const char *
+go_trim_space(const char *s, size_t *n)
+{
+	s = go_trim_left(s, n);
+	for (;;) {
+		size_t k = 0;
+		for (size_t back = 1; back <= 3 && back <= *n && k == 0; back++)
+			if (go_space_width((const unsigned char *)s + *n - back, back) == back)
+				k = back;
+		if (k == 0)
+			return s;
+		*n -= k;
+	}
+}

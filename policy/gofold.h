@@ -30,4 +30,13 @@ void go_toupper(const char *s, char *out, size_t len);
 /* 1 when strings.ToUpper(s) equals word (ASCII upper case) */
 int go_toupper_equal(const char *s, const char *word);
 
+/* The width in bytes of the unicode.IsSpace rune at s (n bytes readable),
+ * 0 if there is none: what Go's strings.TrimSpace trims. */
+size_t go_space_width(const unsigned char *s, size_t n);
+/* s (n bytes) without its leading Unicode white space (strings.TrimLeft
+ * with unicode.IsSpace), and without it at both ends (strings.TrimSpace):
+ * the new start, *n its length. */
+const char *go_trim_left(const char *s, size_t *n);
+const char *go_trim_space(const char *s, size_t *n);
+
 #endif

@@ -21,6 +21,7 @@
  *     every group line that lists the matched name adds its gid;
  *   - dockerd casts every id to uint32 (uid 2^32 is 0). */
 #include "policy/passwd.h"
+#include "policy/gofold.h"
 
 #include <jansson.h>
 
@@ -59,49 +60,10 @@ pw_atoi(const char *s, size_t n, int64_t *v)
 	return 1;
 }
 
-/* the width of a Unicode white space rune (unicode.IsSpace) at s, 0 if none */
-static size_t
-space_at(const unsigned char *s, size_t n)
-{
-	if (n >= 1 && (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r')))
-		return 1;
-	if (n >= 2 && s[0] == 0xc2 && (s[1] == 0x85 || s[1] == 0xa0))
-		return 2;
-	if (n >= 3) {
-		if (s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80)
-			return 3;   /* U+1680 */
-		if (s[0] == 0xe2 && s[1] == 0x80 && ((s[2] >= 0x80 && s[2] <= 0x8a) ||
-		    s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf))
-			return 3;   /* U+2000-200A, 2028, 2029, 202F */
-		if (s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f)
-			return 3;   /* U+205F */
-		if (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80)
-			return 3;   /* U+3000 */
-	}
-	return 0;
-}
-
 static void
 trim(const char **s, size_t *n)
 {
-	const unsigned char *p = (const unsigned char *)*s;
-	size_t len = *n, w;
-
-	while (len > 0 && (w = space_at(p, len)) > 0) {
-		p += w;
-		len -= w;
-	}
-	for (;;) {
-		size_t k = 0;
-		for (size_t back = 1; back <= 3 && back <= len && k == 0; back++)
-			if (space_at(p + len - back, back) == back)
-				k = back;
-		if (k == 0)
-			break;
-		len -= k;
-	}
-	*s = (const char *)p;
-	*n = len;
+	*s = go_trim_space(*s, n);
 }
 
 /* field i of a ':'-separated line; 0 when the line has fewer */
