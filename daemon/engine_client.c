@@ -434,10 +434,14 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* The deadline counts from now, not from the start of this turn of the
+ * loop, which is the time libevent has cached: after a long turn (a big
+ * answer parsed, a slow machine) a deadline would run out that much early. */
 static void
 arm_timer(struct engine_req *r, unsigned ms)
 {
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	event_base_update_cache_time(event_get_base(r->timer));
 	evtimer_add(r->timer, &tv);
 }
 
