@@ -295,6 +295,24 @@ check_ports(struct check_ctx *c, const json_t *hc)
 	}
 }
 
+/* daemon_unix.go getCPUResources: NanoCpus gives a 100ms period and a quota
+ * of NanoCpus * 100000 / 1e9 (computed here as NanoCpus / 10000, the same
+ * value without the overflow); CpuPeriod and CpuQuota override them.  runc
+ * writes no quota for 0 (cgroup v2: "max", systemd: infinity), so a
+ * NanoCpus below 10000 is no limit, and a negative quota is none either. */
+void
+cpu_cfs(int64_t nano, int64_t period, int64_t quota, int64_t *q, int64_t *p)
+{
+	*p = 100000;
+	*q = -1;
+	if (nano > 0)
+		*q = nano / 10000;
+	if (period != 0)
+		*p = period;
+	if (quota != 0)
+		*q = quota;
+}
+
 void
 check_limits(struct check_ctx *c, const json_t *res, int is_update)
 {
@@ -324,18 +342,21 @@ check_limits(struct check_ctx *c, const json_t *res, int is_update)
 		    "%s), set --memory-swap within the limit", (long long)swap, max);
 	}
 
-	/* effective CPU limit in nano-CPUs: NanoCpus, else CpuQuota/CpuPeriod */
-	int64_t eff = 0;
-	if (nano > 0)
-		eff = nano;
-	else if (quota > 0)
-		eff = (int64_t)((double)quota * 1e9 / (double)(period > 0 ? period : 100000));
-	if (is_update ? ((has_nano && (nano < 0 || nano > p->nano_cpus_max)) ||
+	/* effective CPU limit in nano-CPUs: the quota over the period runc
+	 * gets (an update's is judged merged, in check_update_merged) */
+	int64_t eff = 0, cq, cp;
+	cpu_cfs(nano, period, quota, &cq, &cp);
+	if (cq > 0 && cp > 0)
+		eff = (int64_t)((double)cq * 1e9 / (double)cp);
+	human_cpus(p->nano_cpus_max, max, sizeof max);
+	if (!is_update && nano > 0 && cq == 0)
+		fire(c, R_LIMIT_CPU, "NanoCpus %lld is no CPU limit: dockerd makes it a CFS "
+		    "quota of 0, which the runtime leaves unlimited; set --cpus (max %s)",
+		    (long long)nano, max);
+	else if (is_update ? ((has_nano && (nano < 0 || nano > p->nano_cpus_max)) ||
 	    (has_quota && (quota < 0 || eff > p->nano_cpus_max)))
-	    : (eff <= 0 || eff > p->nano_cpus_max || nano < 0 || quota < 0)) {
-		human_cpus(p->nano_cpus_max, max, sizeof max);
+	    : (eff <= 0 || eff > p->nano_cpus_max || nano < 0 || quota < 0))
 		fire(c, R_LIMIT_CPU, "set --cpus (max %s)", max);
-	}
 
 	if (is_update ? (has_pids && (pids <= 0 || pids > p->pids_max))
 	    : (!has_pids || pids <= 0 || pids > p->pids_max))

@@ -23,22 +23,6 @@
 
 /* ---- POST /containers/{id}/update ---------------------------------------------- */
 
-/* The CFS quota and period runc gets for a Resources (daemon_unix.go
- * getCPUResources): NanoCpus gives a 100ms period, CpuPeriod and CpuQuota
- * override it.  quota <= 0: no limit. */
-static void
-cfs_of(int64_t nano, int64_t period, int64_t quota, int64_t *q, int64_t *p)
-{
-	*p = 100000;
-	*q = -1;
-	if (nano > 0)
-		*q = nano * 100000 / 1000000000LL;
-	if (period != 0)
-		*p = period;
-	if (quota != 0)
-		*q = quota;
-}
-
 void
 check_update_merged(struct check_ctx *c)
 {
@@ -70,7 +54,7 @@ check_update_merged(struct check_ctx *c)
 		return;
 	int64_t mn = nano ? nano : cn, mp = period ? period : cp, mq = quota ? quota : cq;
 	int64_t q, p;
-	cfs_of(mn, mp, mq, &q, &p);
+	cpu_cfs(mn, mp, mq, &q, &p);
 	human_cpus(c->prof->nano_cpus_max, max, sizeof max);
 	if (q <= 0 || p <= 0) {
 		fire(c, R_LIMIT_CPU, "after this update container %s would have no CPU limit "

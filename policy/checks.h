@@ -104,6 +104,9 @@ void human_cpus(int64_t nano, char *buf, size_t len);
 /* HostConfig rules (create, and anything else that carries a HostConfig) */
 void check_hostconfig(struct check_ctx *c, const json_t *hc);
 void check_limits(struct check_ctx *c, const json_t *res, int is_update);
+/* The CFS quota and period runc gets for NanoCpus, CpuPeriod, CpuQuota
+ * (dockerd's getCPUResources); *q <= 0: no CPU limit at all. */
+void cpu_cfs(int64_t nano, int64_t period, int64_t quota, int64_t *q, int64_t *p);
 void check_resources_update(struct check_ctx *c, const json_t *res);
 void check_mounts(struct check_ctx *c, const json_t *hc);
 /* A mount's Type as the engine reads it (check_mounts.c): swarm 1 for a
