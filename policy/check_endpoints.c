@@ -87,6 +87,62 @@ check_exec(struct check_ctx *c)
 	    "the container's --group-add", POL_LOOKUP_CONTAINER_USERS, id, what);
 }
 
+/* POST /exec/{id}/start: dockerd resolves the exec's user now, not at the
+ * exec create (daemon/exec.go ContainerExecStart -> execSetPlatformOpt ->
+ * getUser), through the container's /etc/passwd and /etc/group as they are
+ * then, which may have changed since the create was judged (a file on a
+ * volume another container writes).  A user that needs those files is
+ * judged again with them; the exec instance's user (ProcessConfig.user) is
+ * the create's, or the container's when the create gave none.  An empty one
+ * runs as the container's started process, judged at its start. */
+void
+check_exec_start(struct check_ctx *c)
+{
+	const struct pol_lookup *l;
+	char subject[700], fix[160], what[300], uf[32];
+
+	if (c->req == NULL || !c->prof->rule_on[R_EXEC_USER])
+		return;
+	if ((l = check_lookup(c, POL_LOOKUP_EXEC, c->name)) == NULL)
+		return;
+	if (l->status == 404) {
+		c->not_found = 1;
+		textf(c->not_found_msg, sizeof c->not_found_msg, "No such exec instance: %s",
+		    c->name);
+		return;
+	}
+	if (l->status != 200 || !json_is_object(l->json)) {
+		fire(c, R_EXEC_USER, "cannot tell the user of exec instance %s (engine answered "
+		    "%d), so its start cannot be judged", c->name, l->status);
+		return;
+	}
+	const json_t *pc = json_object_get(l->json, "ProcessConfig");
+	const json_t *uj = json_object_get(pc, "user");
+	const char *user = json_is_string(uj) ? json_string_value(uj) : "";
+	size_t ulen = json_is_string(uj) ? json_string_length(uj) : 0;
+	const char *cid = jstr(l->json, "ContainerID");
+	if (ulen == 0)
+		return;
+	if ((l = check_lookup(c, POL_LOOKUP_CONTAINER, cid)) == NULL)
+		return;
+	if (l->status != 200 || !json_is_object(l->json)) {
+		fire(c, R_EXEC_USER, "cannot tell the groups of the container of exec instance %s "
+		    "(engine answered %d), so its start cannot be judged", c->name, l->status);
+		return;
+	}
+	const json_t *groups = json_object_get(json_object_get(l->json, "HostConfig"), "GroupAdd");
+	if (!user_needs_files(user, ulen) && !groups_need_files(groups))
+		return;   /* judged at the exec create, means the same now */
+	snprintf(what, sizeof what, "the container of exec instance %s", c->name);
+	user_fix(user, ulen, uf, sizeof uf);
+	snprintf(subject, sizeof subject, "exec instance %s runs as user %s, which", c->name,
+	    user);
+	snprintf(fix, sizeof fix, "create the exec again with --user <non-root uid:gid> "
+	    "(docker exec --user %s)", uf);
+	judge_user(c, R_EXEC_USER, subject, fix, user, ulen, groups,
+	    "the container's --group-add", POL_LOOKUP_CONTAINER_USERS, jstr(l->json, "Id"), what);
+}
+
 /* At a start the container's user is resolved again by dockerd, from its
  * files as they are then (docker cp may have changed /etc/passwd since the
  * create): a user that needs those files is judged with them again. */

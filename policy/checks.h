@@ -267,6 +267,7 @@ int tenant_forward(struct check_ctx *c, char **target);
 void check_create(struct check_ctx *c);
 void check_update(struct check_ctx *c);
 void check_exec(struct check_ctx *c);
+void check_exec_start(struct check_ctx *c);
 void check_start(struct check_ctx *c);
 void check_restart(struct check_ctx *c);
 /* start, restart: the container's bind sources judged again (lookup) */

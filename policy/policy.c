@@ -525,6 +525,7 @@ run_check(const struct route *r, struct check_ctx *c)
 		[CHECK_NETWORK_CONNECT] = check_network_connect,
 		[CHECK_ARCHIVE] = check_archive,
 		[CHECK_RESTART] = check_restart,
+		[CHECK_EXEC_START] = check_exec_start,
 	};
 	if (checks[r->check] != NULL)
 		checks[r->check](c);

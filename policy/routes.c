@@ -43,7 +43,7 @@ static const struct route routes[] = {
 	{ "POST",   "/containers/{name:.*}/attach",    "container.attach",   CHECK_NONE, NULL, 0, NULL },
 	{ "POST",   "/containers/{name:.*}/copy",      NULL,                 CHECK_NONE, NULL, 0, R_COPY },
 	{ "POST",   "/containers/{name:.*}/exec",      "exec.create",        CHECK_EXEC, J(go_exec_config), 0, NULL },
-	{ "POST",   "/exec/{name:.*}/start",           "exec.start",         CHECK_NONE, NULL, 0, NULL },
+	{ "POST",   "/exec/{name:.*}/start",           "exec.start",         CHECK_EXEC_START, NULL, 0, NULL },
 	{ "POST",   "/exec/{name:.*}/resize",          "exec.resize",        CHECK_NONE, NULL, 0, NULL },
 	{ "POST",   "/containers/{name:.*}/rename",    "container.rename",   CHECK_NONE, NULL, 0, NULL },
 	{ "POST",   "/containers/{name:.*}/update",    "container.update",   CHECK_UPDATE, J(go_update_config), 0, NULL },

@@ -39,6 +39,7 @@ enum route_check {
 	CHECK_NETWORK_CONNECT,
 	CHECK_ARCHIVE,
 	CHECK_RESTART,
+	CHECK_EXEC_START,
 };
 
 struct route {
