@@ -335,8 +335,9 @@ check_limits(struct check_ctx *c, const json_t *res, int is_update)
 		fire(c, R_LIMIT_MEMORY, "set --memory (max %s)", max);
 	}
 	/* memory + swap; -1 is unlimited swap.  dockerd's default (0) is twice
-	 * the memory limit, so that is the bound. */
-	if (has_swap && (swap < 0 || swap / 2 > p->memory_max)) {
+	 * the memory limit, so that is the bound (swap - max > max: swap / 2
+	 * rounded an odd byte over it away, and 2 * max could overflow) */
+	if (has_swap && (swap < 0 || swap - p->memory_max > p->memory_max)) {
 		human_bytes(p->memory_max * 2, max, sizeof max);
 		fire(c, R_LIMIT_MEMORY, "--memory-swap %lld is not allowed (unlimited or above "
 		    "%s), set --memory-swap within the limit", (long long)swap, max);

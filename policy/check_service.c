@@ -185,7 +185,7 @@ check_service(struct check_ctx *c)
 	{
 		int has;
 		int64_t swap = jint(obj(task, "Resources", e3), "SwapBytes", &has);
-		if (has && (swap < 0 || swap / 2 > c->prof->memory_max))
+		if (has && (swap < 0 || swap - c->prof->memory_max > c->prof->memory_max))
 			fire(c, R_LIMIT_MEMORY, "--memory-swap %lld is not allowed (unlimited or above "
 			    "twice the memory maximum)", (long long)swap);
 	}
