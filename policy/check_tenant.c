@@ -655,15 +655,18 @@ check_container_name(struct check_ctx *c, const char *name)
  * a container of theirs that starts on it by name.  Another tenant's (or an
  * untenanted) network of that name is answered as CheckDuplicate would
  * (nameConflict, 409); a lookup that cannot say whose (ambiguous) is
- * refused. */
+ * refused.  A predefined name (bridge, host, none, default) is left to
+ * dockerd, which refuses it before it looks for the name (createNetwork:
+ * IsPreDefinedNetwork, 403 "operation is not permitted on predefined ...
+ * network"), not with a 409 "already exists". */
 static void
 check_network_name(struct check_ctx *c, const char *name)
 {
 	const json_t *obj;
 	int st;
 
-	if (name[0] == '\0')
-		return;
+	if (special_network(name))
+		return;   /* "" too: dockerd's own answer */
 	enum own o = resolve(c, POL_LOOKUP_NETWORK, name, &obj, &st);
 	if (o == OWN_FAILED || (o == OWN_MISSING && st == 400))
 		answer(c, 403, R_TENANT_ISOLATION, "docker network create %s: cannot tell whether "
